@@ -1,0 +1,159 @@
+// Driver: the libnetwork remote-driver semantics of hostnic, free of JSON and
+// netlink. One host NIC serves one endpoint; Docker moves it into the
+// container (Join answers its name) and back (on Leave).
+//
+// Thread-safe: every public method may be called from any request thread.
+#ifndef HOSTNIC_DRIVER_H_
+#define HOSTNIC_DRIVER_H_
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "hostnic/inventory.h"
+#include "hostnic/link.h"
+#include "hostnic/records.h"
+#include "hostnic/status.h"
+#include "hostnic/store.h"
+
+namespace hostnic {
+
+// Docker IDs are 64 hex digits; hostnic accepts 1-128 characters of
+// [A-Za-z0-9_-] so an ID can never name a path outside the state directory.
+bool IsValidId(const std::string& id);
+
+struct DriverOptions {
+  // Operator allow list (--allow-nic): names or MACs. Empty allows any NIC
+  // that passes the safety rules.
+  std::vector<std::string> allowed_nics;
+  // How long CreateEndpoint waits for an absent NIC unless the network says
+  // otherwise (--wait). Zero fails at once.
+  std::chrono::milliseconds default_wait{0};
+  // How long a NIC's name must stay unchanged before it is used (udev may
+  // still be renaming a hot-plugged NIC).
+  std::chrono::milliseconds settle{0};
+};
+
+struct IpamData {
+  std::string pool;     // CIDR.
+  std::string gateway;  // CIDR (as Docker sends it) or plain IP, or empty.
+};
+
+struct CreateNetworkRequest {
+  std::string network_id;
+  std::vector<IpamData> ipv4;
+  std::vector<IpamData> ipv6;
+  // `-o key=value` options (libnetwork's com.docker.network.generic).
+  std::map<std::string, std::string> options;
+};
+
+struct CreateEndpointRequest {
+  std::string network_id;
+  std::string endpoint_id;
+  std::string address;   // CIDR or empty.
+  std::string address6;  // CIDR or empty.
+  std::string mac;       // As the user typed it, or empty.
+  // String-valued endpoint options (`--driver-opt`); others are dropped by
+  // the API layer.
+  std::map<std::string, std::string> options;
+};
+
+struct CreateEndpointReply {
+  // The NIC's MAC when the request left `mac` empty; empty otherwise (Docker
+  // rejects replies that change what it sent).
+  std::string mac;
+};
+
+struct JoinReply {
+  std::string src_name;  // The host NIC Docker moves into the sandbox.
+  std::string dst_prefix = "eth";
+  std::string gateway;   // Plain IP or empty.
+  std::string gateway6;  // Plain IP or empty.
+  std::vector<Route> static_routes;
+};
+
+// One row of `hostnic status`: a host device and what hostnic makes of it.
+struct NicReport {
+  Link link;
+  bool present = true;      // False for held NICs not on the host.
+  std::string refused;      // Why it can never be handed out, or empty.
+  std::string network_id;   // Holder, when held.
+  std::string endpoint_id;  // Holder, when held.
+  bool joined = false;
+  std::string sandbox_key;
+};
+
+class Driver {
+ public:
+  // `inventory`, `links` and `store` must outlive the driver.
+  Driver(DriverOptions options, Inventory* inventory, LinkControl* links,
+         Store* store);
+
+  // Loads persisted state and reconciles it with the NICs present. Returns
+  // one sentence per thing that needs an operator's attention (unreadable
+  // records, endpoints whose NIC is gone, ...); those are also logged.
+  Result<std::vector<std::string>> Recover();
+
+  Status CreateNetwork(const CreateNetworkRequest& request);
+  // Forgets the network and releases whatever endpoints it still records.
+  Status DeleteNetwork(const std::string& network_id);
+
+  Result<CreateEndpointReply> CreateEndpoint(
+      const CreateEndpointRequest& request);
+  // OK for an unknown endpoint: Docker replays deletes after crashes.
+  Status DeleteEndpoint(const std::string& network_id,
+                        const std::string& endpoint_id);
+  Result<std::map<std::string, std::string>> EndpointInfo(
+      const std::string& network_id, const std::string& endpoint_id) const;
+
+  Result<JoinReply> Join(const std::string& network_id,
+                         const std::string& endpoint_id,
+                         const std::string& sandbox_key);
+  // OK for an unknown endpoint.
+  Status Leave(const std::string& network_id, const std::string& endpoint_id);
+
+  // Puts a NIC that reappeared on the host back as it was, when hostnic owes
+  // it that (an orphan). Called by the inventory listener.
+  void OnLinkChanged(const Link& link);
+
+  // Every device of the host plus held NICs that are away, for status.
+  std::vector<NicReport> Report() const;
+
+  // Why `link` may never be handed to a container, or empty if it may.
+  std::string RefusalReason(const Link& link) const;
+
+ private:
+  struct Network {
+    NetworkRecord record;
+  };
+
+  Status Validate(const std::string& network_id,
+                  const std::string& endpoint_id) const;
+  Result<Link> ChooseNicLocked(const NetworkRecord& network,
+                               const CreateEndpointRequest& request,
+                               const std::string& wanted);
+  Status ReleaseLocked(const EndpointRecord& endpoint);
+  Status RestoreLocked(const Link& link, const NicState& original);
+  bool InPool(const NetworkRecord& network, const Link& link) const;
+  bool Allowed(const Link& link) const;
+
+  const DriverOptions options_;
+  Inventory* const inventory_;
+  LinkControl* const links_;
+  Store* const store_;
+
+  mutable std::mutex mu_;  // Guards networks_, endpoints_, holders_, orphans_.
+  std::unordered_map<std::string, NetworkRecord> networks_;
+  std::unordered_map<std::string, EndpointRecord> endpoints_;
+  std::unordered_map<Mac, std::string> holders_;  // NIC -> endpoint ID.
+  std::unordered_map<Mac, OrphanRecord> orphans_;
+};
+
+}  // namespace hostnic
+
+#endif  // HOSTNIC_DRIVER_H_

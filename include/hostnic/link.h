@@ -1,0 +1,53 @@
+// Link: what hostnic knows about one network device of the host namespace,
+// and LinkControl: the few changes the driver makes to such a device.
+//
+// The netlink layer produces Links (from a dump and then from link/route
+// events) and implements LinkControl; the driver consumes both and never sees
+// libnl. Tests substitute fakes.
+#ifndef HOSTNIC_LINK_H_
+#define HOSTNIC_LINK_H_
+
+#include <string>
+
+#include "hostnic/mac.h"
+#include "hostnic/status.h"
+
+namespace hostnic {
+
+struct Link {
+  int ifindex = 0;
+  std::string name;
+  Mac mac;
+  std::string kind;  // rtnl link kind: "veth", "bridge", "bond", "" (real).
+  unsigned mtu = 0;
+  bool up = false;        // IFF_UP (administrative state).
+  bool loopback = false;  // IFF_LOOPBACK.
+  int master = 0;         // ifindex of the bridge/bond it is enslaved to.
+  bool slave = false;     // IFF_SLAVE, set on bond members.
+
+  bool operator==(const Link& o) const {
+    return ifindex == o.ifindex && name == o.name && mac == o.mac &&
+           kind == o.kind && mtu == o.mtu && up == o.up &&
+           loopback == o.loopback && master == o.master && slave == o.slave;
+  }
+};
+
+// Changes to one host device. Each call names the device by `link.mac` and
+// `link.ifindex` as last seen in the inventory; implementations must check
+// that the device at that ifindex still has that MAC and fail with kNotFound
+// otherwise, so a stale ifindex can never touch the wrong NIC.
+// Implementations are thread-safe and never change the caller's namespace.
+class LinkControl {
+ public:
+  virtual ~LinkControl() = default;
+  virtual Status SetMtu(const Link& link, unsigned mtu) = 0;
+  // Renames the device; fails with kAlreadyExists when `name` is taken.
+  virtual Status SetName(const Link& link, const std::string& name) = 0;
+  virtual Status SetUp(const Link& link, bool up) = 0;
+  // Removes every IPv4 and IPv6 address from the device.
+  virtual Status FlushAddresses(const Link& link) = 0;
+};
+
+}  // namespace hostnic
+
+#endif  // HOSTNIC_LINK_H_

@@ -1,0 +1,71 @@
+// The records hostnic persists: networks, endpoints, and NICs waiting to be
+// put back as they were. Plain values; the store serializes them, the driver
+// owns their meaning.
+#ifndef HOSTNIC_RECORDS_H_
+#define HOSTNIC_RECORDS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "hostnic/mac.h"
+
+namespace hostnic {
+
+// A static route handed to the container at Join. An empty next_hop means
+// the destination is directly connected (libnetwork RouteType 1).
+struct Route {
+  std::string destination;  // CIDR.
+  std::string next_hop;     // Plain IP or empty.
+  bool operator==(const Route& o) const {
+    return destination == o.destination && next_hop == o.next_hop;
+  }
+};
+
+struct NetworkRecord {
+  std::string id;
+  std::string subnet;    // CIDR or empty.
+  std::string gateway;   // Plain IP or empty.
+  std::string subnet6;   // CIDR or empty.
+  std::string gateway6;  // Plain IP or empty.
+  // NICs this network may hand out, by name or MAC ("hostnic.nics"); empty
+  // means any eligible NIC.
+  std::vector<std::string> nics;
+  std::vector<Route> routes;  // "hostnic.routes".
+  unsigned mtu = 0;           // "hostnic.mtu"; 0 leaves the NIC's MTU alone.
+  // "hostnic.wait": how long CreateEndpoint waits for an absent NIC, in
+  // milliseconds; -1 means the daemon default.
+  long long wait_ms = -1;
+  // Every hostnic.* option as the user gave it, for status output.
+  std::map<std::string, std::string> options;
+};
+
+// How a NIC looked on the host before hostnic first handed it over.
+struct NicState {
+  std::string name;
+  unsigned mtu = 0;
+  bool up = false;
+};
+
+struct EndpointRecord {
+  std::string id;
+  std::string network_id;
+  Mac mac;  // The NIC, by its only stable identity.
+  std::string address;   // CIDR as Docker sent it, may be empty.
+  std::string address6;  // CIDR as Docker sent it, may be empty.
+  NicState original;
+  bool joined = false;
+  std::string sandbox_key;  // Set while joined.
+};
+
+// A NIC released by its endpoint before it came back to the host; it is put
+// back to `original` as soon as it reappears.
+struct OrphanRecord {
+  Mac mac;
+  NicState original;
+  std::string endpoint_id;  // The endpoint that last held it.
+};
+
+}  // namespace hostnic
+
+#endif  // HOSTNIC_RECORDS_H_
