@@ -128,14 +128,11 @@ class Driver {
   std::string RefusalReason(const Link& link) const;
 
  private:
-  struct Network {
-    NetworkRecord record;
-  };
-
   Status Validate(const std::string& network_id,
                   const std::string& endpoint_id) const;
+  // The NIC for a new endpoint: `wanted` (a name or MAC) or, when empty, the
+  // first free eligible NIC of the network's pool.
   Result<Link> ChooseNicLocked(const NetworkRecord& network,
-                               const CreateEndpointRequest& request,
                                const std::string& wanted);
   Status ReleaseLocked(const EndpointRecord& endpoint);
   Status RestoreLocked(const Link& link, const NicState& original);

@@ -50,7 +50,7 @@ struct NicState {
 struct EndpointRecord {
   std::string id;
   std::string network_id;
-  Mac mac;  // The NIC, by its only stable identity.
+  Mac mac;               // The NIC, by its only stable identity.
   std::string address;   // CIDR as Docker sent it, may be empty.
   std::string address6;  // CIDR as Docker sent it, may be empty.
   NicState original;

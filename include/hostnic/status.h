@@ -45,7 +45,9 @@ class [[nodiscard]] Status {
   static Status AlreadyExists(std::string m) {
     return Status(Code::kAlreadyExists, std::move(m));
   }
-  static Status Busy(std::string m) { return Status(Code::kBusy, std::move(m)); }
+  static Status Busy(std::string m) {
+    return Status(Code::kBusy, std::move(m));
+  }
   static Status FailedPrecondition(std::string m) {
     return Status(Code::kFailedPrecondition, std::move(m));
   }
@@ -109,9 +111,9 @@ class [[nodiscard]] Result {
 
 // Returns early from the calling function with the Status of `expr` when it
 // is not OK.
-#define HOSTNIC_RETURN_IF_ERROR(expr)             \
-  do {                                            \
-    ::hostnic::Status hostnic_status_ = (expr);   \
+#define HOSTNIC_RETURN_IF_ERROR(expr)                  \
+  do {                                                 \
+    ::hostnic::Status hostnic_status_ = (expr);        \
     if (!hostnic_status_.ok()) return hostnic_status_; \
   } while (0)
 

@@ -66,7 +66,8 @@ class MemoryStore : public Store {
   template <typename F>
   Status Write(F f) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (failing_) return Status::IoError("writing state: No space left on device");
+    if (failing_)
+      return Status::IoError("writing state: No space left on device");
     f();
     return Status::Ok();
   }

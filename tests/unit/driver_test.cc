@@ -1,0 +1,455 @@
+#include "hostnic/driver.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "fakes/fake_link_control.h"
+#include "fakes/memory_store.h"
+
+namespace hostnic {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+const char kNet[] = "4390aa";
+const char kEp[] = "2b34bb";
+const char kMac2[] = "52:54:0e:e5:00:f7";
+const char kMac3[] = "52:54:0e:e5:00:f8";
+
+Link MakeLink(int ifindex, const std::string& name, const std::string& mac) {
+  Link l;
+  l.ifindex = ifindex;
+  l.name = name;
+  l.mac = *Mac::Parse(mac);
+  l.kind = "veth";
+  l.mtu = 1500;
+  return l;
+}
+
+class DriverTest : public ::testing::Test {
+ protected:
+  DriverTest() : links_(&inventory_) {
+    Link lo = MakeLink(1, "lo", "00:00:00:00:00:00");
+    lo.loopback = true;
+    lo.kind = "";
+    Link eth0 = MakeLink(2, "eth0", "52:54:00:00:00:01");
+    eth0.kind = "";
+    inventory_.Reset(
+        {lo, eth0, MakeLink(3, "eth2", kMac2), MakeLink(4, "eth3", kMac3)},
+        {2});
+    driver_ = std::make_unique<Driver>(options_, &inventory_, &links_, &store_);
+  }
+
+  void Restart() {
+    driver_ = std::make_unique<Driver>(options_, &inventory_, &links_, &store_);
+    ASSERT_TRUE(driver_->Recover().ok());
+  }
+
+  Status CreateNetwork(std::map<std::string, std::string> options = {},
+                       const std::string& id = kNet) {
+    CreateNetworkRequest r;
+    r.network_id = id;
+    r.ipv4 = {{"192.168.1.0/24", "192.168.1.1/24"}};
+    r.options = std::move(options);
+    return driver_->CreateNetwork(r);
+  }
+
+  Result<CreateEndpointReply> CreateEndpoint(const std::string& mac,
+                                             const std::string& ep = kEp,
+                                             const std::string& net = kNet) {
+    CreateEndpointRequest r;
+    r.network_id = net;
+    r.endpoint_id = ep;
+    r.address = "192.168.1.5/24";
+    r.mac = mac;
+    return driver_->CreateEndpoint(r);
+  }
+
+  DriverOptions options_;
+  Inventory inventory_;
+  FakeLinkControl links_;
+  MemoryStore store_;
+  std::unique_ptr<Driver> driver_;
+};
+
+TEST_F(DriverTest, JourneyHandsTheNicByMacAndGetsItBack) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  auto created = CreateEndpoint("52:54:0E:E5:00:F7");  // Case-insensitive.
+  ASSERT_TRUE(created.ok()) << created.status().message();
+  EXPECT_EQ(created->mac, "");  // Docker sent it: never echo it back.
+
+  auto joined = driver_->Join(kNet, kEp, "/var/run/docker/netns/x");
+  ASSERT_TRUE(joined.ok()) << joined.status().message();
+  EXPECT_EQ(joined->src_name, "eth2");
+  EXPECT_EQ(joined->dst_prefix, "eth");
+  EXPECT_EQ(joined->gateway, "192.168.1.1");  // Plain IP, not CIDR.
+
+  ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
+  ASSERT_TRUE(driver_->DeleteEndpoint(kNet, kEp).ok());
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+  // Free again for the next container.
+  EXPECT_TRUE(CreateEndpoint(kMac2, "other").ok());
+}
+
+TEST_F(DriverTest, WithoutMacPicksFirstFreeEligibleNicAndReportsItsMac) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  auto first = CreateEndpoint("", "ep1");
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(first->mac, kMac2);  // eth0 carries the default route, lo refused.
+  auto second = CreateEndpoint("", "ep2");
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->mac, kMac3);
+  auto third = CreateEndpoint("", "ep3");
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.status().code(), Code::kBusy);
+  EXPECT_THAT(third.status().message(), HasSubstr("no free NIC"));
+  EXPECT_THAT(third.status().message(), HasSubstr("eth2 by ep1"));
+}
+
+TEST_F(DriverTest, PoolOptionRestrictsChoiceByNameOrMac) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.nics", std::string(kMac3)}}).ok());
+  auto picked = CreateEndpoint("", "ep1");
+  ASSERT_TRUE(picked.ok());
+  EXPECT_EQ(picked->mac, kMac3);
+
+  ASSERT_TRUE(CreateNetwork({{"hostnic.nics", "eth3"}}, "net2").ok());
+  auto outside = CreateEndpoint(kMac2, "ep2", "net2");
+  ASSERT_FALSE(outside.ok());
+  EXPECT_THAT(outside.status().message(),
+              HasSubstr("is not in this network's pool (hostnic.nics=eth3)"));
+}
+
+TEST_F(DriverTest, EndpointOptionSelectsNicByName) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  CreateEndpointRequest r;
+  r.network_id = kNet;
+  r.endpoint_id = kEp;
+  r.options = {{"hostnic.nic", "eth3"}};
+  auto created = driver_->CreateEndpoint(r);
+  ASSERT_TRUE(created.ok()) << created.status().message();
+  EXPECT_EQ(created->mac, kMac3);
+
+  r.endpoint_id = "ep2";
+  r.options = {{"hostnic.nicc", "eth3"}};
+  auto typo = driver_->CreateEndpoint(r);
+  ASSERT_FALSE(typo.ok());
+  EXPECT_THAT(typo.status().message(),
+              HasSubstr("unknown endpoint option 'hostnic.nicc'"));
+
+  r.mac = kMac2;
+  r.options = {{"hostnic.nic", "eth3"}};
+  auto contradiction = driver_->CreateEndpoint(r);
+  ASSERT_FALSE(contradiction.ok());
+  EXPECT_THAT(contradiction.status().message(), HasSubstr("contradicts"));
+}
+
+TEST_F(DriverTest, NicHeldByAnotherEndpointIsBusyNamingTheHolder) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2, "holder").ok());
+  auto second = CreateEndpoint(kMac2, "late");
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), Code::kBusy);
+  EXPECT_THAT(second.status().message(),
+              HasSubstr("NIC eth2 (52:54:0e:e5:00:f7) is already held by "
+                        "endpoint holder"));
+}
+
+TEST_F(DriverTest, ConcurrentRequestsForOneNicExactlyOneWins) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  std::atomic<int> wins{0}, busy{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 16; ++i) {
+    threads.emplace_back([&, i] {
+      auto r = CreateEndpoint(kMac2, "ep" + std::to_string(i));
+      if (r.ok()) ++wins;
+      if (!r.ok() && r.status().code() == Code::kBusy) ++busy;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wins, 1);
+  EXPECT_EQ(busy, 15);
+  EXPECT_EQ(store_.endpoint_count(), 1u);
+}
+
+TEST_F(DriverTest, RefusesHostNicsAndSaysWhy) {
+  Link br = MakeLink(10, "br0", "52:54:00:00:00:10");
+  br.kind = "bridge";
+  Link docker0 = MakeLink(11, "docker0", "52:54:00:00:00:11");
+  docker0.kind = "bridge";
+  Link port = MakeLink(12, "eth5", "52:54:00:00:00:12");
+  port.master = 10;
+  Link bond = MakeLink(13, "bond0", "52:54:00:00:00:13");
+  bond.kind = "bond";
+  for (const Link& l : {br, docker0, port, bond}) inventory_.Upsert(l);
+  ASSERT_TRUE(CreateNetwork().ok());
+
+  const std::pair<std::string, std::string> cases[] = {
+      {"52:54:00:00:00:01", "carries a default route"},
+      {"52:54:00:00:00:10", "it is a bridge"},
+      {"52:54:00:00:00:11", "it is a Docker bridge"},
+      {"52:54:00:00:00:12", "it is enslaved to br0"},
+      {"52:54:00:00:00:13", "it is a bond device"},
+  };
+  for (const auto& [mac, why] : cases) {
+    auto r = CreateEndpoint(mac, "ep");
+    ASSERT_FALSE(r.ok()) << mac;
+    EXPECT_EQ(r.status().code(), Code::kFailedPrecondition);
+    EXPECT_THAT(r.status().message(), HasSubstr("refusing NIC"));
+    EXPECT_THAT(r.status().message(), HasSubstr(why));
+  }
+  EXPECT_EQ(driver_->RefusalReason(*inventory_.FindByName("lo")),
+            "it is the loopback device");
+}
+
+TEST_F(DriverTest, DefaultRouteAtAnyTimeIsRefusedAtJoin) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  inventory_.SetDefaultRouteLinks({2, 3});
+  auto joined = driver_->Join(kNet, kEp, "/sb");
+  ASSERT_FALSE(joined.ok());
+  EXPECT_THAT(joined.status().message(), HasSubstr("default route"));
+}
+
+TEST_F(DriverTest, AllowListRestrictsCandidates) {
+  options_.allowed_nics = {"eth3"};
+  Restart();
+  ASSERT_TRUE(CreateNetwork().ok());
+  auto r = CreateEndpoint(kMac2);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("--allow-nic"));
+  auto picked = CreateEndpoint("", "ep2");
+  ASSERT_TRUE(picked.ok());
+  EXPECT_EQ(picked->mac, kMac3);
+}
+
+TEST_F(DriverTest, UnknownMacNamesItAndListsFreeNics) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  auto r = CreateEndpoint("02:00:00:00:00:99");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kNotFound);
+  EXPECT_THAT(r.status().message(), HasSubstr("no NIC 02:00:00:00:00:99"));
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("eth2 (52:54:0e:e5:00:f7), eth3 (52:54:0e:e5:00:f8)"));
+  auto bad = CreateEndpoint("not-a-mac");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("is not a MAC address"));
+}
+
+TEST_F(DriverTest, NetworkOptionsAreValidated) {
+  const std::pair<std::map<std::string, std::string>, std::string> cases[] = {
+      {{{"hostnic.mtuu", "1400"}}, "unknown network option 'hostnic.mtuu'"},
+      {{{"foo", "bar"}}, "hostnic knows hostnic.nics"},
+      {{{"hostnic.mtu", "12"}}, "not an MTU between 68 and 65535"},
+      {{{"hostnic.mtu", "1500x"}}, "not an MTU"},
+      {{{"hostnic.routes", "10.0.0.0"}}, "is not a CIDR"},
+      {{{"hostnic.routes", "10.0.0.0/33"}}, "is not a CIDR"},
+      {{{"hostnic.routes", "10.0.0.0/8@fe80::1"}}, "is not an IPv4 address"},
+      {{{"hostnic.routes", " , "}}, "names no route"},
+      {{{"hostnic.nics", "eth/2"}}, "neither a MAC address nor an interface"},
+      {{{"hostnic.wait", "-1"}}, "not a number of seconds"},
+  };
+  for (const auto& [options, message] : cases) {
+    Status s = CreateNetwork(options);
+    ASSERT_FALSE(s.ok()) << message;
+    EXPECT_EQ(s.code(), Code::kInvalidArgument);
+    EXPECT_THAT(s.message(), HasSubstr(message));
+  }
+  EXPECT_EQ(store_.network_count(), 0u);
+  EXPECT_TRUE(
+      CreateNetwork({{"com.docker.network.enable_ipv6", "false"}}).ok());
+}
+
+TEST_F(DriverTest, InvalidIdsNeverReachTheStore) {
+  EXPECT_EQ(CreateNetwork({}, "../../etc").code(), Code::kInvalidArgument);
+  EXPECT_EQ(CreateNetwork({}, "").code(), Code::kInvalidArgument);
+  ASSERT_TRUE(CreateNetwork().ok());
+  EXPECT_EQ(CreateEndpoint(kMac2, "a/b").status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(driver_->Join(kNet, "x y", "/sb").status().code(),
+            Code::kInvalidArgument);
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+}
+
+TEST_F(DriverTest, MtuIsSetBeforeHandOverAndRestoredAfter) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.mtu", "1400"}}).ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  EXPECT_EQ(inventory_.FindByName("eth2")->mtu, 1400u);
+  ASSERT_TRUE(driver_->DeleteEndpoint(kNet, kEp).ok());
+  EXPECT_EQ(inventory_.FindByName("eth2")->mtu, 1500u);
+}
+
+TEST_F(DriverTest, JoinAnswersRoutesOfTheEndpointsFamiliesAndIpv6Gateway) {
+  CreateNetworkRequest r;
+  r.network_id = kNet;
+  r.ipv4 = {{"192.168.1.0/24", "192.168.1.1/24"}};
+  r.ipv6 = {{"fd00:1::/64", "fd00:1::1/64"}};
+  r.options = {
+      {"hostnic.routes",
+       "10.0.0.0/8@192.168.1.254, 172.16.0.0/12, fd00:2::/64@fd00:1::fe"}};
+  ASSERT_TRUE(driver_->CreateNetwork(r).ok());
+
+  CreateEndpointRequest e;
+  e.network_id = kNet;
+  e.endpoint_id = kEp;
+  e.address = "192.168.1.5/24";
+  e.mac = kMac2;
+  ASSERT_TRUE(driver_->CreateEndpoint(e).ok());
+  auto v4 = driver_->Join(kNet, kEp, "/sb");
+  ASSERT_TRUE(v4.ok());
+  EXPECT_EQ(v4->gateway6, "");
+  EXPECT_EQ(v4->static_routes,
+            (std::vector<Route>{{"10.0.0.0/8", "192.168.1.254"},
+                                {"172.16.0.0/12", ""}}));
+
+  e.endpoint_id = "dual";
+  e.mac = kMac3;
+  e.address6 = "fd00:1::5/64";
+  ASSERT_TRUE(driver_->CreateEndpoint(e).ok());
+  auto dual = driver_->Join(kNet, "dual", "/sb2");
+  ASSERT_TRUE(dual.ok());
+  EXPECT_EQ(dual->gateway6, "fd00:1::1");
+  EXPECT_EQ(dual->static_routes.size(), 3u);
+}
+
+TEST_F(DriverTest, UnknownEndpointLeaveAndDeleteSucceed) {
+  EXPECT_TRUE(driver_->Leave(kNet, "gone").ok());
+  EXPECT_TRUE(driver_->DeleteEndpoint(kNet, "gone").ok());
+  EXPECT_TRUE(driver_->DeleteNetwork("gone").ok());
+  auto join = driver_->Join(kNet, "gone", "/sb");
+  ASSERT_FALSE(join.ok());
+  EXPECT_EQ(join.status().code(), Code::kNotFound);
+  ASSERT_FALSE(CreateEndpoint(kMac2).ok());  // Unknown network.
+}
+
+TEST_F(DriverTest, StoreFailureLeavesNothingHalfDone) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.mtu", "1400"}}).ok());
+  store_.SetFailing(true);
+  auto r = CreateEndpoint(kMac2);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kIoError);
+  EXPECT_THAT(r.status().message(), HasSubstr("No space left on device"));
+  EXPECT_EQ(inventory_.FindByName("eth2")->mtu, 1500u);  // MTU undone.
+  store_.SetFailing(false);
+  EXPECT_TRUE(CreateEndpoint(kMac2).ok());  // And the NIC is not held.
+}
+
+TEST_F(DriverTest, LinkFailureLeavesNicFree) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.mtu", "1400"}}).ok());
+  links_.FailNext(Status::IoError("setting MTU: Operation not permitted"));
+  auto r = CreateEndpoint(kMac2);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("Operation not permitted"));
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+  EXPECT_TRUE(CreateEndpoint(kMac2).ok());
+}
+
+TEST_F(DriverTest, RestartKeepsNetworksAndHeldNics) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2, "running").ok());
+  ASSERT_TRUE(driver_->Join(kNet, "running", "/sb").ok());
+  inventory_.Remove(3);  // Moved into the container.
+
+  Restart();
+  auto busy = CreateEndpoint(kMac2, "new");
+  ASSERT_FALSE(busy.ok());
+  EXPECT_THAT(busy.status().message(), HasSubstr("no NIC"));
+  inventory_.Upsert(MakeLink(30, "eth2", kMac2));  // Docker moved it back.
+  busy = CreateEndpoint(kMac2, "new");
+  ASSERT_FALSE(busy.ok());
+  EXPECT_EQ(busy.status().code(), Code::kBusy);
+  ASSERT_TRUE(driver_->Leave(kNet, "running").ok());
+  ASSERT_TRUE(driver_->DeleteEndpoint(kNet, "running").ok());
+  // New containers work without re-creating the network.
+  EXPECT_TRUE(CreateEndpoint(kMac2, "new").ok());
+}
+
+TEST_F(DriverTest, RecoverReportsProblemsAndMissingNics) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  inventory_.Remove(3);  // Detached while hostnic was down.
+  store_.AddProblem("endpoints/x.json: not JSON; kept as x.json.corrupt");
+  driver_ = std::make_unique<Driver>(options_, &inventory_, &links_, &store_);
+  auto problems = driver_->Recover();
+  ASSERT_TRUE(problems.ok());
+  ASSERT_EQ(problems->size(), 2u);
+  EXPECT_THAT((*problems)[0], HasSubstr("x.json.corrupt"));
+  EXPECT_THAT((*problems)[1], HasSubstr("is not on the host"));
+}
+
+TEST_F(DriverTest, NicReleasedWhileAwayIsPutBackWhenItReturns) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.mtu", "9000"}}).ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  inventory_.Remove(3);
+  ASSERT_TRUE(driver_->DeleteEndpoint(kNet, kEp).ok());
+  EXPECT_EQ(store_.orphan_count(), 1u);
+
+  Restart();  // The debt survives a restart too.
+  Link back = MakeLink(31, "dev7", kMac2);
+  back.mtu = 9000;
+  back.up = true;
+  inventory_.Upsert(back);
+  driver_->OnLinkChanged(back);
+  auto restored = inventory_.FindByMac(*Mac::Parse(kMac2));
+  EXPECT_EQ(restored->name, "eth2");
+  EXPECT_EQ(restored->mtu, 1500u);
+  EXPECT_FALSE(restored->up);
+  EXPECT_EQ(store_.orphan_count(), 0u);
+}
+
+TEST_F(DriverTest, DeleteNetworkReleasesItsEndpoints) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(driver_->DeleteNetwork(kNet).ok());
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+  EXPECT_EQ(store_.network_count(), 0u);
+  ASSERT_TRUE(CreateNetwork({}, "net2").ok());
+  EXPECT_TRUE(CreateEndpoint(kMac2, "ep", "net2").ok());
+}
+
+TEST_F(DriverTest, ReplayedCreateEndpointIsIdempotent) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  auto first = CreateEndpoint("");
+  ASSERT_TRUE(first.ok());
+  auto again = CreateEndpoint("");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->mac, first->mac);
+  auto other = CreateEndpoint(kMac3);
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.status().code(), Code::kAlreadyExists);
+}
+
+TEST_F(DriverTest, WaitsForALateNicWhenTheNetworkAsks) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.wait", "5"}}).ok());
+  std::thread plug([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    inventory_.Upsert(MakeLink(40, "eth9", "52:54:0e:e5:00:99"));
+  });
+  auto r = CreateEndpoint("52:54:0e:e5:00:99");
+  plug.join();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  auto joined = driver_->Join(kNet, kEp, "/sb");
+  ASSERT_TRUE(joined.ok());
+  EXPECT_EQ(joined->src_name, "eth9");
+}
+
+TEST_F(DriverTest, ReportShowsHoldersRefusalsAndAbsentNics) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(CreateEndpoint(kMac3, "away").ok());
+  inventory_.Remove(4);
+  std::map<std::string, NicReport> rows;
+  for (const NicReport& r : driver_->Report()) rows[r.link.name] = r;
+  EXPECT_EQ(rows["eth2"].endpoint_id, kEp);
+  EXPECT_THAT(rows["eth2"].refused, IsEmpty());
+  EXPECT_THAT(rows["eth0"].refused, HasSubstr("default route"));
+  EXPECT_FALSE(rows["eth3"].present);
+  EXPECT_EQ(rows["eth3"].endpoint_id, "away");
+}
+
+}  // namespace
+}  // namespace hostnic
