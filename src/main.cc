@@ -1,8 +1,168 @@
-// Wiring only: flags, logging, and the layers put together. (Filled in as the
-// layers land.)
-#include <cstdio>
+// hostnic: the daemon (default) and its `status` client. Wiring only: every
+// rule lives in a layer of its own.
+#include <grp.h>
+#include <signal.h>
 
-int main() {
-  std::printf("hostnic %s\n", HOSTNIC_VERSION);
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "api/handlers.h"
+#include "api/status_json.h"
+#include "api/unix_http_server.h"
+#include "cli/status_command.h"
+#include "hostnic/driver.h"
+#include "hostnic/inventory.h"
+#include "netlink/link_control.h"
+#include "netlink/link_monitor.h"
+#include "store/file_store.h"
+
+namespace {
+
+struct Flags {
+  std::string socket = "/run/docker/plugins/hostnic.sock";
+  std::string socket_group;
+  std::string state_dir = "/var/lib/hostnic";
+  std::string log_level = "info";
+  std::vector<std::string> allow_nics;
+  double wait_seconds = 0;
+};
+
+// Blocks SIGTERM/SIGINT in every thread so a dedicated thread can sigwait()
+// for them; must run before any thread starts.
+sigset_t BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int RunDaemon(const Flags& flags) {
+  const sigset_t signals = BlockShutdownSignals();
+
+  auto store = hostnic::FileStore::Open(flags.state_dir);
+  if (!store.ok()) {
+    spdlog::critical("{}", store.status().message());
+    return 1;
+  }
+
+  std::optional<gid_t> group;
+  if (!flags.socket_group.empty()) {
+    const struct group* g = getgrnam(flags.socket_group.c_str());
+    if (g == nullptr) {
+      spdlog::critical("--socket-group: no group named '{}' on this host",
+                       flags.socket_group);
+      return 1;
+    }
+    group = g->gr_gid;
+  }
+
+  hostnic::DriverOptions options;
+  options.allowed_nics = flags.allow_nics;
+  options.default_wait =
+      std::chrono::milliseconds(static_cast<long long>(flags.wait_seconds * 1000));
+  options.settle = std::chrono::milliseconds(500);
+
+  hostnic::Inventory inventory;
+  hostnic::NetlinkLinkControl links;
+  hostnic::Driver driver(options, &inventory, &links, store->get());
+  inventory.SetListener(
+      [&driver](const hostnic::Link& link) { driver.OnLinkChanged(link); });
+
+  hostnic::LinkMonitor monitor;
+  if (hostnic::Status s = monitor.Start(&inventory); !s.ok()) {
+    spdlog::critical("{}", s.message());
+    return 1;
+  }
+  auto recovered = driver.Recover();
+  if (!recovered.ok()) {
+    spdlog::critical("{}", recovered.status().message());
+    monitor.Stop();
+    return 1;
+  }
+
+  hostnic::api::Handlers handlers(&driver);
+  hostnic::api::UnixHttpServer server(
+      [&handlers](const std::string& path, const std::string& body) {
+        return handlers.Handle(path, body);
+      });
+  if (hostnic::Status s = server.Bind(flags.socket, group ? 0660 : 0600, group);
+      !s.ok()) {
+    spdlog::critical("{}", s.message());
+    monitor.Stop();
+    return 1;
+  }
+
+  server.Get("/status", [&driver] {
+    return hostnic::api::Handlers::Reply{
+        200, hostnic::api::StatusToJson(driver.Report(), HOSTNIC_VERSION),
+        "application/json"};
+  });
+
+  std::thread signal_waiter([&server, signals] {
+    int signal = 0;
+    sigwait(&signals, &signal);
+    spdlog::info("received {}, shutting down", strsignal(signal));
+    server.Stop();
+  });
+  spdlog::info("hostnic {} serving {} (state in {})", HOSTNIC_VERSION,
+               flags.socket, flags.state_dir);
+  server.Run();
+  // Run also returns when the listening socket fails; wake the waiter then.
+  pthread_kill(signal_waiter.native_handle(), SIGTERM);
+  signal_waiter.join();
+  monitor.Stop();
+  spdlog::info("hostnic stopped");
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "hostnic: a Docker network driver that hands a whole host NIC, found "
+      "by its MAC, to a container as its eth0."};
+  app.set_version_flag("--version", std::string("hostnic ") + HOSTNIC_VERSION);
+  Flags flags;
+  app.add_option("--socket", flags.socket,
+                 "Unix socket Docker talks to; its file name is the driver "
+                 "name")
+      ->capture_default_str();
+  app.add_option("--socket-group", flags.socket_group,
+                 "Make the socket 0660 and owned by this group (e.g. docker) "
+                 "instead of 0600 root");
+  app.add_option("--state-dir", flags.state_dir,
+                 "Where networks and endpoints are persisted")
+      ->capture_default_str();
+  app.add_option("--log-level", flags.log_level, "Log verbosity")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  app.add_option("--allow-nic", flags.allow_nics,
+                 "Only ever hand out these NICs (name or MAC; repeatable)");
+  app.add_option("--wait", flags.wait_seconds,
+                 "Seconds CreateEndpoint waits for an absent NIC unless the "
+                 "network sets hostnic.wait")
+      ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  bool status_json = false;
+  CLI::App* status = app.add_subcommand(
+      "status", "Show the NICs the running daemon sees and who holds them");
+  status->add_flag("--json", status_json, "Print the raw JSON document");
+  status->fallthrough();  // `hostnic status --socket PATH` works too.
+  CLI11_PARSE(app, argc, argv);
+  if (*status) return hostnic::cli::RunStatus(flags.socket, status_json);
+
+  auto logger = spdlog::stderr_color_mt("hostnic");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(flags.log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  return RunDaemon(flags);
 }

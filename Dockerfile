@@ -1,0 +1,50 @@
+# hostnic image: build stage (compiler, -dev packages, unit tests) and a slim
+# runtime stage with only the shared libraries the daemon links against.
+#
+#   docker build -t hostnic:0.1.0 .
+#
+# The image is the root filesystem of the managed plugin (scripts/plugin.sh
+# turns it into one); it can also run as a plain container with
+#   docker run -d --network host --cap-add NET_ADMIN \
+#     -v /run/docker/plugins:/run/docker/plugins -v /var/lib/hostnic:/var/lib/hostnic hostnic:0.1.0
+#
+# FROM debian:bookworm-slim: on a machine without a registry,
+# `scripts/plugin.sh base` makes that image with debootstrap + docker import.
+ARG BASE_IMAGE=debian:bookworm-slim
+
+FROM ${BASE_IMAGE} AS build
+ENV DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      cmake make g++ pkg-config \
+      libcpp-httplib-dev nlohmann-json3-dev libnl-3-dev libnl-route-3-dev \
+      libspdlog-dev libcli11-dev googletest libgtest-dev libgmock-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY CMakeLists.txt ./
+COPY include/ include/
+COPY src/ src/
+COPY tests/ tests/
+COPY bench/ bench/
+# Only the daemon and the unit tests: the integration tests need network
+# namespaces and CAP_NET_ADMIN, which a `docker build` step does not have.
+RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
+ && cmake --build build -j"$(nproc)" --target hostnic unit_tests \
+ && build/unit_tests --gtest_brief=1 \
+ && strip build/hostnic
+
+FROM ${BASE_IMAGE}
+ENV DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libcpp-httplib0.11 libnl-3-200 libnl-route-3-200 libspdlog1.10 libfmt9 \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb
+COPY --from=build /src/build/hostnic /usr/local/bin/hostnic
+COPY plugin-config/entrypoint.sh /usr/local/bin/hostnic-entrypoint
+# Fail the build, not the plugin at enable time, if a shared library is missing.
+RUN chmod 0755 /usr/local/bin/hostnic-entrypoint \
+ && if ldd /usr/local/bin/hostnic | grep 'not found'; then exit 1; fi \
+ && /usr/local/bin/hostnic --version \
+ && mkdir -p /run/docker/plugins /var/lib/hostnic
+ENV LOG_LEVEL=info
+ENTRYPOINT ["/usr/local/bin/hostnic-entrypoint"]

@@ -1,0 +1,329 @@
+#!/usr/bin/env bash
+# Builds hostnic's image and installs it as a Docker managed (v2) plugin.
+#
+#   scripts/plugin.sh                    # = install: base image, build, create, enable
+#   scripts/plugin.sh install [--set LOG_LEVEL=debug] [--name hostnic:0.1.0]
+#   scripts/plugin.sh upgrade            # rebuild, replace the plugin under the same name,
+#                                        # keep its settings and its state directory
+#   scripts/plugin.sh remove             # disable (forced) and remove the plugin
+#   scripts/plugin.sh base | build | rootfs DIR | create
+#
+# Run as root on the Docker host (see docs/plugin.md). Exit status: 0 done,
+# 1 failed, 2 usage error, 3 the debian:bookworm-slim base image is absent and
+# cannot be made (no registry and no debootstrap/apt): callers such as CI may
+# treat 3 as "skip".
+set -euo pipefail
+
+readonly EXIT_FAIL=1 EXIT_USAGE=2 EXIT_NO_BASE=3
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(cd "$here/.." && pwd)
+
+DOCKER=${DOCKER:-/usr/bin/docker}
+BASE_IMAGE=${BASE_IMAGE:-debian:bookworm-slim}
+# The classic builder needs nothing from a registry beyond the FROM image.
+export DOCKER_BUILDKIT=${DOCKER_BUILDKIT:-0}
+
+version=$(sed -n 's/^project(hostnic VERSION \([0-9][0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
+version=${version:-0.0.0}
+name=""
+image=""
+context="$root"
+sets=()
+quiet=0
+cleanup_dirs=()
+
+usage() {
+  cat <<EOF
+usage: scripts/plugin.sh [COMMAND] [OPTIONS]
+
+Commands:
+  install    (default) base + build + create the plugin + enable it
+  upgrade    build, then replace the installed plugin under the same name,
+             re-applying its settings (docker plugin set) before enabling it
+  remove     disable (forced) and remove the plugin (the state directory stays)
+  base       make sure the $BASE_IMAGE image exists (pull, else debootstrap
+             + docker import)
+  build      base + docker build of the image
+  rootfs DIR build + write the plugin directory (DIR/config.json, DIR/rootfs)
+  create     build + docker plugin create, without enabling
+
+Options:
+  --name NAME      plugin name (default hostnic:$version; networks record it,
+                   so keep one name across upgrades)
+  --image IMAGE    image tag to build (default hostnic:$version)
+  --set KEY=VALUE  docker plugin set before enabling (repeatable), e.g.
+                   LOG_LEVEL=debug, ALLOW_NICS=eth2,eth3, WAIT=30,
+                   state.source=/srv/hostnic, args="--flag value"
+  --context DIR    source tree to build (default: this checkout)
+  --quiet          send docker build output to a log file instead of stdout
+  -h, --help       this help
+
+Environment: DOCKER (client, default /usr/bin/docker), BASE_IMAGE,
+DEBIAN_MIRROR (for debootstrap).
+Exit status: 0 ok, 1 failed, 2 usage, 3 base image absent and impossible to make.
+EOF
+}
+
+log() { printf 'plugin.sh: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit "$EXIT_FAIL"; }
+
+cleanup() {
+  local d
+  for d in "${cleanup_dirs[@]+"${cleanup_dirs[@]}"}"; do
+    rm -rf -- "$d"
+  done
+}
+trap cleanup EXIT
+
+docker_ok() {
+  [[ -x $DOCKER ]] || die "no docker client at $DOCKER (set DOCKER=...)"
+  "$DOCKER" info >/dev/null 2>&1 ||
+    die "the Docker daemon does not answer ($DOCKER info failed); start dockerd first"
+}
+
+# --- base image ------------------------------------------------------------
+
+# slim_tree DIR: what makes the official image "slim": no apt caches, and
+# dpkg told to skip documentation (but copyright files), man pages and locales
+# in every later apt-get install as well.
+slim_tree() {
+  local r=$1
+  mkdir -p "$r/etc/dpkg/dpkg.cfg.d" "$r/etc/apt/apt.conf.d"
+  cat >"$r/etc/dpkg/dpkg.cfg.d/docker-slim" <<'EOF_DPKG'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+EOF_DPKG
+  cat >"$r/etc/apt/apt.conf.d/docker-clean" <<'EOF_APT'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+EOF_APT
+  rm -rf "$r"/var/cache/apt/archives/*.deb "$r"/var/cache/apt/*.bin "$r"/var/lib/apt/lists/* \
+    "$r"/usr/share/man/* "$r"/usr/share/info/*
+  find "$r/usr/share/doc" -mindepth 1 -not -type d -not -name copyright -delete 2>/dev/null || true
+  find "$r/usr/share/doc" -mindepth 1 -type d -empty -delete 2>/dev/null || true
+  find "$r/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} + 2>/dev/null || true
+}
+
+ensure_base() {
+  if "$DOCKER" image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+    log "base image $BASE_IMAGE present"
+    return 0
+  fi
+  log "base image $BASE_IMAGE absent; trying docker pull"
+  if "$DOCKER" pull "$BASE_IMAGE" >/dev/null 2>&1; then
+    return 0
+  fi
+  if [[ $BASE_IMAGE != debian:bookworm* ]]; then
+    log "SKIP-BASE: cannot pull $BASE_IMAGE and only debian:bookworm* can be debootstrapped"
+    exit "$EXIT_NO_BASE"
+  fi
+  if ! command -v debootstrap >/dev/null 2>&1; then
+    log "no registry; installing debootstrap to make $BASE_IMAGE locally"
+    if ! { command -v apt-get >/dev/null 2>&1 && [[ $(id -u) == 0 ]] &&
+           { apt-get install -y debootstrap >/dev/null 2>&1 ||
+             { apt-get update >/dev/null 2>&1 &&
+               apt-get install -y debootstrap >/dev/null 2>&1; }; }; }; then
+      log "SKIP-BASE: $BASE_IMAGE cannot be pulled and debootstrap cannot be installed"
+      exit "$EXIT_NO_BASE"
+    fi
+  fi
+  # debootstrap runs programs inside the tree: keep it off a noexec /tmp.
+  local dir
+  dir=$(mktemp -d /var/tmp/hostnic-base.XXXXXX)
+  cleanup_dirs+=("$dir")
+  log "debootstrap --variant=minbase bookworm (takes a minute or more)"
+  if ! debootstrap --variant=minbase bookworm "$dir/rootfs" ${DEBIAN_MIRROR:+"$DEBIAN_MIRROR"} \
+      >"$dir/debootstrap.log" 2>&1; then
+    tail -n 20 "$dir/debootstrap.log" >&2 || true
+    log "SKIP-BASE: debootstrap of bookworm failed (no Debian mirror reachable?)"
+    exit "$EXIT_NO_BASE"
+  fi
+  slim_tree "$dir/rootfs"
+  tar -C "$dir/rootfs" -c . | "$DOCKER" import \
+    -c 'CMD ["/bin/bash"]' - "$BASE_IMAGE" >/dev/null ||
+    die "docker import of the debootstrapped tree failed"
+  rm -rf "$dir"
+  log "base image $BASE_IMAGE imported"
+}
+
+# --- image, rootfs, plugin ---------------------------------------------------
+
+build_image() {
+  ensure_base
+  log "building image $image from $context"
+  local args=(build --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$image" -f "$context/Dockerfile" "$context")
+  if ((quiet)); then
+    local blog
+    blog=$(mktemp /tmp/hostnic-build.XXXXXX.log)
+    if ! "$DOCKER" "${args[@]}" >"$blog" 2>&1; then
+      tail -n 40 "$blog" >&2
+      die "docker build failed (full log: $blog)"
+    fi
+    rm -f "$blog"
+  else
+    "$DOCKER" "${args[@]}" || die "docker build failed"
+  fi
+}
+
+# write_rootfs DIR: the plugin directory docker plugin create wants.
+write_rootfs() {
+  local dir=$1 cid
+  mkdir -p "$dir/rootfs"
+  cid=$("$DOCKER" create "$image") || die "docker create $image failed"
+  if ! "$DOCKER" export "$cid" | tar -x -C "$dir/rootfs"; then
+    "$DOCKER" rm -f "$cid" >/dev/null 2>&1 || true
+    die "docker export of $image failed"
+  fi
+  "$DOCKER" rm -f "$cid" >/dev/null
+  cp "$context/plugin-config/config.json" "$dir/config.json"
+}
+
+plugin_exists() { "$DOCKER" plugin inspect "$name" >/dev/null 2>&1; }
+
+create_plugin() {
+  local dir
+  dir=$(mktemp -d /var/tmp/hostnic-plugin.XXXXXX)
+  cleanup_dirs+=("$dir")
+  write_rootfs "$dir"
+  log "docker plugin create $name"
+  "$DOCKER" plugin create "$name" "$dir" >/dev/null || die "docker plugin create $name failed"
+  rm -rf "$dir"
+}
+
+# The bind-mount source must exist on the host, or the plugin cannot start.
+ensure_state_source() {
+  local src
+  src=$("$DOCKER" plugin inspect -f \
+    '{{range .Settings.Mounts}}{{if eq .Name "state"}}{{.Source}}{{end}}{{end}}' "$name")
+  if [[ -n $src ]]; then
+    mkdir -p "$src"
+    chmod 0700 "$src"
+  fi
+}
+
+apply_sets() {
+  if ((${#sets[@]})); then
+    log "docker plugin set $name ${sets[*]}"
+    "$DOCKER" plugin set "$name" "${sets[@]}" || die "docker plugin set failed"
+  fi
+}
+
+enable_plugin() {
+  ensure_state_source
+  log "docker plugin enable $name"
+  if ! "$DOCKER" plugin enable "$name"; then
+    log "the plugin did not start; its output is in dockerd's log (lines with plugin=$("$DOCKER" plugin inspect -f '{{.Id}}' "$name" 2>/dev/null))"
+    die "docker plugin enable $name failed"
+  fi
+  log "enabled: docker network create -d $name --subnet ... --gateway ... NET"
+}
+
+cmd_install() {
+  docker_ok
+  plugin_exists && die "plugin $name is already installed; use 'scripts/plugin.sh upgrade' or 'remove'"
+  build_image
+  create_plugin
+  apply_sets
+  enable_plugin
+}
+
+cmd_upgrade() {
+  docker_ok
+  plugin_exists || die "plugin $name is not installed; use 'scripts/plugin.sh install'"
+  build_image
+  # Keep what the operator set: env, mount sources, args.
+  local -a keep=()
+  local line
+  while IFS= read -r line; do
+    [[ -n $line ]] && keep+=("$line")
+  done < <("$DOCKER" plugin inspect -f '{{range .Settings.Env}}{{println .}}{{end}}' "$name")
+  while IFS= read -r line; do
+    [[ -n $line ]] && keep+=("$line")
+  done < <("$DOCKER" plugin inspect -f '{{range .Settings.Mounts}}{{if .Source}}{{printf "%s.source=%s\n" .Name .Source}}{{end}}{{end}}' "$name")
+  local args
+  # shellcheck disable=SC2016  # a Go template, not a shell expansion
+  args=$("$DOCKER" plugin inspect -f '{{range $i, $a := .Settings.Args}}{{if $i}} {{end}}{{$a}}{{end}}' "$name")
+  [[ -n $args ]] && keep+=("args=$args")
+
+  # Prepare the new tree before touching the running plugin.
+  local dir
+  dir=$(mktemp -d /var/tmp/hostnic-plugin.XXXXXX)
+  cleanup_dirs+=("$dir")
+  write_rootfs "$dir"
+
+  log "replacing plugin $name (containers keep their NICs; the state directory is kept)"
+  "$DOCKER" plugin disable -f "$name" >/dev/null 2>&1 || true
+  "$DOCKER" plugin rm -f "$name" >/dev/null || die "docker plugin rm $name failed"
+  "$DOCKER" plugin create "$name" "$dir" >/dev/null || die "docker plugin create $name failed (the old plugin is gone: run 'scripts/plugin.sh install --name $name')"
+  rm -rf "$dir"
+
+  # Re-apply only keys the new config still has, then the caller's --set.
+  local known kv k
+  known=" $("$DOCKER" plugin inspect -f '{{range .Config.Env}}{{.Name}} {{end}}{{range .Config.Mounts}}{{.Name}}.source {{end}}{{.Config.Args.Name}}' "$name") "
+  local -a apply=()
+  for kv in "${keep[@]+"${keep[@]}"}"; do
+    k=${kv%%=*}
+    [[ $known == *" $k "* ]] && apply+=("$kv")
+  done
+  sets=("${apply[@]+"${apply[@]}"}" "${sets[@]+"${sets[@]}"}")
+  apply_sets
+  enable_plugin
+}
+
+cmd_remove() {
+  docker_ok
+  if ! plugin_exists; then
+    log "plugin $name is not installed"
+    return 0
+  fi
+  "$DOCKER" plugin disable -f "$name" >/dev/null 2>&1 || true
+  "$DOCKER" plugin rm -f "$name" >/dev/null || die "docker plugin rm $name failed"
+  log "removed $name (networks that use it remain until 'docker network rm'; the state directory stays)"
+}
+
+# --- arguments ---------------------------------------------------------------
+
+cmd=install
+rootfs_dir=""
+if [[ $# -gt 0 && $1 != -* ]]; then
+  cmd=$1
+  shift
+  if [[ $cmd == rootfs ]]; then
+    [[ $# -gt 0 && $1 != -* ]] || { usage >&2; exit "$EXIT_USAGE"; }
+    rootfs_dir=$1
+    shift
+  fi
+fi
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --name) name=${2:?--name needs a value}; shift 2 ;;
+    --image) image=${2:?--image needs a value}; shift 2 ;;
+    --set) sets+=("${2:?--set needs KEY=VALUE}"); shift 2 ;;
+    --context) context=$(cd "${2:?--context needs a directory}" && pwd); shift 2 ;;
+    --quiet) quiet=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) log "unknown argument: $1"; usage >&2; exit "$EXIT_USAGE" ;;
+  esac
+done
+name=${name:-hostnic:$version}
+image=${image:-hostnic:$version}
+[[ $name == *:* ]] || name="$name:latest"
+
+case $cmd in
+  install) cmd_install ;;
+  upgrade) cmd_upgrade ;;
+  remove) cmd_remove ;;
+  base) docker_ok; ensure_base ;;
+  build) docker_ok; build_image ;;
+  rootfs) docker_ok; build_image; write_rootfs "$rootfs_dir"; log "plugin directory: $rootfs_dir" ;;
+  create) docker_ok; plugin_exists && die "plugin $name exists"; build_image; create_plugin; apply_sets ;;
+  help) usage ;;
+  *) log "unknown command: $cmd"; usage >&2; exit "$EXIT_USAGE" ;;
+esac

@@ -1,0 +1,64 @@
+// Handlers: one POST of libnetwork's remote driver protocol in, one HTTP
+// reply out. Decodes the request (wire.h), calls the Driver and encodes its
+// answer. Driver and decoding errors become 200 {"Err": message}, as Docker
+// expects; they are logged here, once, at warn level.
+//
+// Thread-safe (the Driver is).
+#ifndef HOSTNIC_API_HANDLERS_H_
+#define HOSTNIC_API_HANDLERS_H_
+
+#include <string>
+
+#include "hostnic/driver.h"
+#include "hostnic/status.h"
+
+namespace hostnic::api {
+
+class Handlers {
+ public:
+  struct Reply {
+    int http_status = 200;
+    std::string body;
+    std::string content_type = "application/vnd.docker.plugins.v1+json";
+  };
+
+  // `driver` must outlive the handlers.
+  explicit Handlers(Driver* driver);
+
+  // Answers `path` ("/NetworkDriver.Join", ...): 200 with a JSON body (never
+  // empty) for every method of the protocol, 404 with {"Err": ...} for
+  // anything else. Never throws.
+  Reply Handle(const std::string& path, const std::string& body);
+
+ private:
+  // Returns the reply body; sets `ids` ("network N endpoint E") for the log
+  // as soon as the request names them.
+  using Method = Result<std::string> (Handlers::*)(const std::string& body,
+                                                   std::string* ids);
+
+  Result<std::string> Activate(const std::string& body, std::string* ids);
+  Result<std::string> Capabilities(const std::string& body, std::string* ids);
+  Result<std::string> CreateNetwork(const std::string& body, std::string* ids);
+  Result<std::string> DeleteNetwork(const std::string& body, std::string* ids);
+  // AllocateNetwork and FreeNetwork: only used for swarm-scoped networks,
+  // which a local-scope driver never gets; acknowledged without effect.
+  Result<std::string> NetworkNoop(const std::string& body, std::string* ids);
+  Result<std::string> CreateEndpoint(const std::string& body, std::string* ids);
+  Result<std::string> EndpointOperInfo(const std::string& body,
+                                       std::string* ids);
+  Result<std::string> DeleteEndpoint(const std::string& body, std::string* ids);
+  Result<std::string> Join(const std::string& body, std::string* ids);
+  Result<std::string> Leave(const std::string& body, std::string* ids);
+  // DiscoverNew/DiscoverDelete: hostnic needs no cluster discovery.
+  Result<std::string> Discover(const std::string& body, std::string* ids);
+  // Program/RevokeExternalConnectivity: a whole NIC has no port mappings.
+  Result<std::string> EndpointNoop(const std::string& body, std::string* ids);
+
+  static Method Find(const std::string& path);
+
+  Driver* const driver_;
+};
+
+}  // namespace hostnic::api
+
+#endif  // HOSTNIC_API_HANDLERS_H_

@@ -1,0 +1,93 @@
+#include "api/status_json.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+namespace hostnic::api {
+
+namespace {
+
+std::string StateOf(const NicReport& row) {
+  if (!row.endpoint_id.empty()) {
+    if (row.present) return "held";
+    return row.joined ? "in-container" : "away";
+  }
+  return row.refused.empty() ? "free" : "refused";
+}
+
+int StateOrder(const std::string& state) {
+  static const char* kOrder[] = {"in-container", "held", "away", "free",
+                                 "refused"};
+  for (int i = 0; i < 5; ++i) {
+    if (state == kOrder[i]) return i;
+  }
+  return 5;
+}
+
+}  // namespace
+
+std::string StatusToJson(const std::vector<NicReport>& rows,
+                         const std::string& version) {
+  nlohmann::json nics = nlohmann::json::array();
+  for (const NicReport& row : rows) {
+    nics.push_back({{"name", row.link.name},
+                    {"mac", row.link.mac.ToString()},
+                    {"ifindex", row.link.ifindex},
+                    {"kind", row.link.kind},
+                    {"mtu", row.link.mtu},
+                    {"up", row.link.up},
+                    {"state", StateOf(row)},
+                    {"reason", row.refused},
+                    {"network", row.network_id},
+                    {"endpoint", row.endpoint_id},
+                    {"sandbox", row.sandbox_key}});
+  }
+  std::sort(nics.begin(), nics.end(),
+            [](const nlohmann::json& a, const nlohmann::json& b) {
+              const int sa = StateOrder(a["state"]), sb = StateOrder(b["state"]);
+              if (sa != sb) return sa < sb;
+              return a["name"].get<std::string>() < b["name"].get<std::string>();
+            });
+  return nlohmann::json{{"version", version}, {"nics", nics}}.dump(2);
+}
+
+Result<std::string> StatusJsonToTable(const std::string& json) {
+  const nlohmann::json doc = nlohmann::json::parse(json, nullptr, false);
+  if (doc.is_discarded() || !doc.contains("nics") || !doc["nics"].is_array()) {
+    return Status::InvalidArgument(
+        "the daemon's answer is not a hostnic status document");
+  }
+  const std::vector<std::string> header = {"NIC",     "MAC",      "STATE",
+                                           "NETWORK", "ENDPOINT", "NOTE"};
+  std::vector<std::vector<std::string>> table = {header};
+  for (const nlohmann::json& nic : doc["nics"]) {
+    auto text = [&](const char* key) {
+      return nic.contains(key) && nic[key].is_string()
+                 ? nic[key].get<std::string>()
+                 : std::string();
+    };
+    std::string note = text("reason");
+    if (note.empty() && !text("sandbox").empty()) note = text("sandbox");
+    table.push_back({text("name"), text("mac"), text("state"),
+                     text("network").substr(0, 12),
+                     text("endpoint").substr(0, 12), note});
+  }
+  std::vector<size_t> width(header.size(), 0);
+  for (const auto& row : table) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      width[i] = std::max(width[i], row[i].size());
+    }
+  }
+  std::string out;
+  for (const auto& row : table) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    out += line.substr(0, line.find_last_not_of(' ') + 1) + "\n";
+  }
+  return out;
+}
+
+}  // namespace hostnic::api

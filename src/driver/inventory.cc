@@ -1,0 +1,217 @@
+#include "hostnic/inventory.h"
+
+#include <algorithm>
+#include <utility>
+
+namespace hostnic {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Bounds how long a cancellation can go unnoticed when nothing changes.
+constexpr std::chrono::milliseconds kCancelPoll{100};
+
+bool Enslaved(const Link& link) { return link.master != 0 || link.slave; }
+
+// Several devices can share a MAC (a bond and its slaves, a bridge and its
+// first port, VLANs and their parent). The lowest ifindex breaks ties so the
+// answer does not depend on the order events arrived in.
+const Link* Preferred(const std::vector<int>& ifindexes,
+                      const std::unordered_map<int, Link>& by_index) {
+  const Link* best = nullptr;
+  for (int ifindex : ifindexes) {
+    const Link& candidate = by_index.at(ifindex);
+    if (best == nullptr || std::make_pair(Enslaved(candidate), ifindex) <
+                               std::make_pair(Enslaved(*best), best->ifindex)) {
+      best = &candidate;
+    }
+  }
+  return best;
+}
+
+}  // namespace
+
+void Inventory::Reset(const std::vector<Link>& links,
+                      const std::unordered_set<int>& default_route_links) {
+  std::vector<Link> changed;
+  Listener listener;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const bool first = !ready_;
+    const auto now = Clock::now();
+    std::unordered_map<int, Link> old = std::move(by_index_);
+    std::unordered_map<int, Clock::time_point> old_changed_at =
+        std::move(changed_at_);
+    by_index_.clear();
+    by_mac_.clear();
+    by_name_.clear();
+    changed_at_.clear();
+    for (const Link& link : links) {
+      by_index_[link.ifindex] = link;
+      IndexLocked(link);
+      // A resync must not restart the settle time of devices it merely
+      // re-reads, or a waiter could be held back by an event overrun.
+      auto prev = old.find(link.ifindex);
+      auto at = old_changed_at.find(link.ifindex);
+      if (prev != old.end() && prev->second.name == link.name &&
+          at != old_changed_at.end()) {
+        changed_at_[link.ifindex] = at->second;
+      } else {
+        changed_at_[link.ifindex] = now;
+      }
+      // After a resync the listener must still hear about what the lost
+      // events would have told it; the first dump is not news to anyone.
+      if (!first && (prev == old.end() || !(prev->second == link))) {
+        changed.push_back(link);
+      }
+    }
+    default_route_links_ = default_route_links;
+    ready_ = true;
+    listener = listener_;
+  }
+  changed_.notify_all();
+  if (listener) {
+    for (const Link& link : changed) listener(link);
+  }
+}
+
+void Inventory::Upsert(const Link& link) {
+  Listener listener;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_index_.find(link.ifindex);
+    if (it != by_index_.end()) {
+      if (it->second == link) return;  // Netlink repeats itself often.
+      if (it->second.name != link.name)
+        changed_at_[link.ifindex] = Clock::now();
+      UnindexLocked(it->second);
+      it->second = link;
+    } else {
+      by_index_[link.ifindex] = link;
+      changed_at_[link.ifindex] = Clock::now();
+    }
+    IndexLocked(link);
+    listener = listener_;
+  }
+  changed_.notify_all();
+  if (listener) listener(link);
+}
+
+void Inventory::Remove(int ifindex) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_index_.find(ifindex);
+    if (it == by_index_.end()) return;
+    UnindexLocked(it->second);
+    by_index_.erase(it);
+    changed_at_.erase(ifindex);
+    default_route_links_.erase(ifindex);
+  }
+  changed_.notify_all();
+}
+
+void Inventory::SetDefaultRouteLinks(const std::unordered_set<int>& ifindexes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  default_route_links_ = ifindexes;
+}
+
+std::optional<Link> Inventory::FindByMac(const Mac& mac) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_mac_.find(mac);
+  if (it == by_mac_.end()) return std::nullopt;
+  return *Preferred(it->second, by_index_);
+}
+
+std::optional<Link> Inventory::FindByName(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_name_.find(name);
+  if (it == by_name_.end()) return std::nullopt;
+  return by_index_.at(it->second);
+}
+
+std::optional<Link> Inventory::FindByIndex(int ifindex) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = by_index_.find(ifindex);
+  if (it == by_index_.end()) return std::nullopt;
+  return it->second;
+}
+
+bool Inventory::HasDefaultRoute(int ifindex) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return default_route_links_.count(ifindex) > 0;
+}
+
+std::vector<Link> Inventory::All() const {
+  std::vector<Link> links;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    links.reserve(by_index_.size());
+    for (const auto& [ifindex, link] : by_index_) links.push_back(link);
+  }
+  std::sort(links.begin(), links.end(), [](const Link& a, const Link& b) {
+    return a.name != b.name ? a.name < b.name : a.ifindex < b.ifindex;
+  });
+  return links;
+}
+
+bool Inventory::Ready() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return ready_;
+}
+
+std::optional<Link> Inventory::WaitForMac(
+    const Mac& mac, std::chrono::steady_clock::time_point deadline,
+    std::chrono::milliseconds settle,
+    const std::function<bool()>& cancelled) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (true) {
+    if (cancelled) {
+      // Called without the lock: the callback may consult the inventory.
+      lock.unlock();
+      const bool stop = cancelled();
+      lock.lock();
+      if (stop) return std::nullopt;
+    }
+    const auto now = Clock::now();
+    auto wake = deadline;
+    if (auto it = by_mac_.find(mac); it != by_mac_.end()) {
+      const Link* found = Preferred(it->second, by_index_);
+      const auto settled_at = changed_at_.at(found->ifindex) + settle;
+      if (now >= settled_at) return *found;
+      wake = std::min(wake, settled_at);
+    }
+    if (now >= deadline) return std::nullopt;
+    if (cancelled) wake = std::min(wake, now + kCancelPoll);
+    changed_.wait_until(lock, wake);
+  }
+}
+
+void Inventory::SetListener(Listener listener) {
+  std::lock_guard<std::mutex> lock(mu_);
+  listener_ = std::move(listener);
+}
+
+void Inventory::IndexLocked(const Link& link) {
+  by_mac_[link.mac].push_back(link.ifindex);
+  // Kernel names are unique, so a name still held by another ifindex is a
+  // leftover of an event we have not seen yet; the newest holder wins.
+  if (!link.name.empty()) by_name_[link.name] = link.ifindex;
+}
+
+void Inventory::UnindexLocked(const Link& link) {
+  auto mac = by_mac_.find(link.mac);
+  if (mac != by_mac_.end()) {
+    auto& ifindexes = mac->second;
+    ifindexes.erase(
+        std::remove(ifindexes.begin(), ifindexes.end(), link.ifindex),
+        ifindexes.end());
+    if (ifindexes.empty()) by_mac_.erase(mac);
+  }
+  auto name = by_name_.find(link.name);
+  if (name != by_name_.end() && name->second == link.ifindex) {
+    by_name_.erase(name);
+  }
+}
+
+}  // namespace hostnic

@@ -1,0 +1,126 @@
+#include "netlink/link_control.h"
+
+#include <linux/if.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <sys/socket.h>
+
+#include <functional>
+#include <utility>
+
+#include "netlink/nl_ptr.h"
+#include "netlink/nl_util.h"
+
+namespace hostnic {
+
+namespace {
+
+// "eth2 (52:54:0e:e5:00:f7)": how every message names the device.
+std::string Describe(const Link& link) {
+  return link.name + " (" + link.mac.ToString() + ")";
+}
+
+// A socket and the device at `link.ifindex` as the kernel has it now, after
+// checking that it is still the NIC the caller means.
+struct Target {
+  NlSockPtr sock;
+  RtnlLinkPtr current;
+};
+
+Result<Target> Open(const Link& link, const std::string& doing) {
+  Result<NlSockPtr> sock = ConnectRoute(doing);
+  if (!sock.ok()) return sock.status();
+  rtnl_link* current = nullptr;
+  const int err =
+      rtnl_link_get_kernel(sock->get(), link.ifindex, nullptr, &current);
+  RtnlLinkPtr owned(current);
+  if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) {
+    return Status::NotFound(doing + ": no device has ifindex " +
+                            std::to_string(link.ifindex) + " any more");
+  }
+  if (err < 0) return NlStatus(err, doing + ": reading the device");
+  const Mac mac = LinkMac(owned.get());
+  if (mac != link.mac) {
+    const char* name = rtnl_link_get_name(owned.get());
+    return Status::NotFound(
+        doing + ": ifindex " + std::to_string(link.ifindex) + " is now " +
+        (name ? name : "?") + " with MAC " + mac.ToString());
+  }
+  return Target{std::move(sock).value(), std::move(owned)};
+}
+
+Status Change(const Link& link, const std::string& doing,
+              const std::function<void(rtnl_link*)>& set) {
+  Result<Target> target = Open(link, doing);
+  if (!target.ok()) return target.status();
+  RtnlLinkPtr change(rtnl_link_alloc());
+  if (!change) return Status::IoError(doing + ": out of memory");
+  set(change.get());
+  const int err = rtnl_link_change(target->sock.get(), target->current.get(),
+                                   change.get(), 0);
+  if (err < 0) return NlStatus(err, doing);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status NetlinkLinkControl::SetMtu(const Link& link, unsigned mtu) {
+  return Change(link,
+                "setting MTU " + std::to_string(mtu) + " on " + Describe(link),
+                [mtu](rtnl_link* change) { rtnl_link_set_mtu(change, mtu); });
+}
+
+Status NetlinkLinkControl::SetName(const Link& link, const std::string& name) {
+  const std::string doing = "renaming " + Describe(link) + " to " + name;
+  // libnl would silently truncate a long name.
+  if (name.empty() || name.size() >= IFNAMSIZ) {
+    return Status::InvalidArgument(doing + ": a device name has 1 to " +
+                                   std::to_string(IFNAMSIZ - 1) +
+                                   " characters");
+  }
+  return Change(link, doing, [&name](rtnl_link* change) {
+    rtnl_link_set_name(change, name.c_str());
+  });
+}
+
+Status NetlinkLinkControl::SetUp(const Link& link, bool up) {
+  return Change(
+      link,
+      std::string(up ? "bringing up " : "bringing down ") + Describe(link),
+      [up](rtnl_link* change) {
+        if (up) {
+          rtnl_link_set_flags(change, IFF_UP);
+        } else {
+          rtnl_link_unset_flags(change, IFF_UP);
+        }
+      });
+}
+
+Status NetlinkLinkControl::FlushAddresses(const Link& link) {
+  const std::string doing = "removing the addresses of " + Describe(link);
+  Result<Target> target = Open(link, doing);
+  if (!target.ok()) return target.status();
+  nl_cache* cache = nullptr;
+  const int err = rtnl_addr_alloc_cache(target->sock.get(), &cache);
+  NlCachePtr addrs(cache);
+  if (err < 0) return NlStatus(err, doing + ": listing addresses");
+  for (nl_object* obj = nl_cache_get_first(addrs.get()); obj != nullptr;
+       obj = nl_cache_get_next(obj)) {
+    auto* addr = reinterpret_cast<rtnl_addr*>(obj);
+    const int family = rtnl_addr_get_family(addr);
+    if (rtnl_addr_get_ifindex(addr) != link.ifindex ||
+        (family != AF_INET && family != AF_INET6)) {
+      continue;
+    }
+    const int del = rtnl_addr_delete(target->sock.get(), addr, 0);
+    // Deleting an IPv4 primary address takes its secondaries with it.
+    if (del < 0 && del != -NLE_NOADDR && del != -NLE_OBJ_NOTFOUND) {
+      char text[64];
+      nl_addr2str(rtnl_addr_get_local(addr), text, sizeof(text));
+      return NlStatus(del, doing + ": deleting " + text);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace hostnic

@@ -1,0 +1,27 @@
+// NetlinkLinkControl: hostnic::LinkControl over rtnetlink, in the caller's
+// network namespace.
+#ifndef HOSTNIC_NETLINK_LINK_CONTROL_H_
+#define HOSTNIC_NETLINK_LINK_CONTROL_H_
+
+#include <string>
+
+#include "hostnic/link.h"
+#include "hostnic/status.h"
+
+namespace hostnic {
+
+// Each call opens its own netlink socket, so calls from any number of
+// threads share nothing and need no lock. Before changing anything a call
+// reads the device at `link.ifindex` from the kernel and fails with kNotFound
+// unless it still has `link.mac`.
+class NetlinkLinkControl : public LinkControl {
+ public:
+  Status SetMtu(const Link& link, unsigned mtu) override;
+  Status SetName(const Link& link, const std::string& name) override;
+  Status SetUp(const Link& link, bool up) override;
+  Status FlushAddresses(const Link& link) override;
+};
+
+}  // namespace hostnic
+
+#endif  // HOSTNIC_NETLINK_LINK_CONTROL_H_

@@ -1,0 +1,60 @@
+#include "netlink/nl_util.h"
+
+#include <linux/if.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+
+namespace hostnic {
+
+std::string NlErrorText(int err) { return nl_geterror(err); }
+
+Status NlStatus(int err, const std::string& doing) {
+  std::string message = doing + ": " + NlErrorText(err);
+  switch (err < 0 ? -err : err) {
+    case NLE_EXIST:
+      return Status::AlreadyExists(std::move(message));
+    case NLE_OBJ_NOTFOUND:
+    case NLE_NODEV:
+      return Status::NotFound(std::move(message));
+    default:
+      return Status::IoError(std::move(message));
+  }
+}
+
+Result<NlSockPtr> ConnectRoute(const std::string& doing) {
+  NlSockPtr sock(nl_socket_alloc());
+  if (!sock) return Status::IoError(doing + ": out of memory");
+  if (int err = nl_connect(sock.get(), NETLINK_ROUTE); err < 0) {
+    return NlStatus(err, doing + ": opening a netlink socket");
+  }
+  return sock;
+}
+
+Mac LinkMac(rtnl_link* link) {
+  nl_addr* addr = rtnl_link_get_addr(link);
+  if (addr == nullptr || nl_addr_get_len(addr) != 6) return Mac();
+  std::array<uint8_t, 6> bytes;
+  std::memcpy(bytes.data(), nl_addr_get_binary_addr(addr), bytes.size());
+  return Mac(bytes);
+}
+
+Link ToLink(rtnl_link* link) {
+  Link out;
+  out.ifindex = rtnl_link_get_ifindex(link);
+  if (const char* name = rtnl_link_get_name(link)) out.name = name;
+  out.mac = LinkMac(link);
+  if (const char* kind = rtnl_link_get_type(link)) out.kind = kind;
+  out.mtu = rtnl_link_get_mtu(link);
+  const unsigned flags = rtnl_link_get_flags(link);
+  out.up = (flags & IFF_UP) != 0;
+  out.loopback = (flags & IFF_LOOPBACK) != 0;
+  out.master = rtnl_link_get_master(link);
+  out.slave = (flags & IFF_SLAVE) != 0;
+  return out;
+}
+
+}  // namespace hostnic

@@ -1,0 +1,33 @@
+// Small helpers shared by the netlink layer: where libnl errors become
+// Status, and where rtnl_link becomes hostnic::Link.
+#ifndef HOSTNIC_NETLINK_NL_UTIL_H_
+#define HOSTNIC_NETLINK_NL_UTIL_H_
+
+#include <string>
+
+#include "hostnic/link.h"
+#include "hostnic/status.h"
+#include "netlink/nl_ptr.h"
+
+namespace hostnic {
+
+// libnl's sentence for the (negative) libnl error code `err`.
+std::string NlErrorText(int err);
+
+// A Status for the libnl error `err` met while `doing`, e.g. "setting MTU
+// 9000 on eth2 (52:54:0e:e5:00:f7): Invalid input data or parameter".
+// NLE_EXIST is kAlreadyExists, NLE_OBJ_NOTFOUND/NLE_NODEV kNotFound, anything
+// else kIoError.
+Status NlStatus(int err, const std::string& doing);
+
+// A socket connected to NETLINK_ROUTE, or why not (prefixed with `doing`).
+Result<NlSockPtr> ConnectRoute(const std::string& doing);
+
+// The MAC of `link`, or the zero MAC when its address is not EUI-48.
+Mac LinkMac(rtnl_link* link);
+
+Link ToLink(rtnl_link* link);
+
+}  // namespace hostnic
+
+#endif  // HOSTNIC_NETLINK_NL_UTIL_H_

@@ -1,0 +1,402 @@
+#!/usr/bin/env bash
+# End-to-end tests of hostnic as a Docker managed (v2) plugin.
+#
+#   sudo tests/e2e/plugin_test.sh [--strict] [--keep]
+#
+# What it proves, against a real dockerd (the one answering on
+# /var/run/docker.sock, else one it starts and stops by PID):
+#   install   scripts/plugin.sh builds the image (Dockerfile: unit tests run in
+#             the build stage), creates hostnic-e2e-plugin:test and enables it
+#             with settings given through `docker plugin set`;
+#   journey   network create -d PLUGIN; docker run --ip --mac-address: the
+#             stand-in NIC is eth0 inside with that MAC/IP, pings the gateway
+#             in our netns, and is back on the host after the container exits;
+#   restart   kill -9 of the plugin's process (found through containerd):
+#             Docker restarts it; a container that held a NIC across the kill
+#             gives it back, and a new container works on the same network;
+#   upgrade   scripts/plugin.sh upgrade keeps the name, the settings and the
+#             state: the old network still works;
+#   swarm     single-node swarm: config-only network + swarm-scoped network
+#             from it; a service's task gets the NIC as eth0.
+#
+# If the debian:bookworm-slim base image cannot be had (no registry, no
+# debootstrap/apt), it prints "SKIP: ..." and exits 0 (with --strict: exits 3).
+# Everything it creates is removed on exit (trap), unless --keep.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+DOCKER=/usr/bin/docker
+export DOCKER
+PLUGIN=${HNP_PLUGIN:-hostnic-e2e-plugin:test}
+IMAGE=${HNP_IMAGE:-hostnic-e2e-plugin:test}
+BB_IMAGE=hostnic-test/busybox:latest
+LABEL=hostnic-plugin-e2e=1
+NIC=hnp0                    # stand-in for a hot-plugged NIC
+NIC_MAC=52:54:0e:e5:77:f7
+PEER_NS=hnp-peer            # plays the cloud's vSwitch / gateway
+PEER_IF=hnp0p
+SUBNET=192.168.77.0/24
+GATEWAY=192.168.77.1
+IP=192.168.77.5
+NET=hnp-net
+CFG=hnp-cfg
+SNET=hnp-swarm
+SVC=hnp-svc
+TIMEOUT=${HNP_TIMEOUT:-120}
+
+strict=0
+keep=0
+for a in "$@"; do
+  case $a in
+    --strict) strict=1 ;;
+    --keep) keep=1 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    *) echo "unknown argument: $a" >&2; exit 2 ;;
+  esac
+done
+
+WORK=$(mktemp -d /tmp/hostnic-plugin-e2e.XXXXXX)
+STATE=$WORK/state
+started_dockerd=""
+started_swarm=0
+made_bb_image=0
+results=()
+failed=0
+
+info() { printf '[plugin-e2e] %s\n' "$*" >&2; }
+note() { printf '    %s\n' "$*" >&2; }
+one_line() { printf '%s' "$*" | tr '\n' ' ' | cut -c1-800; }
+dk() { timeout "$TIMEOUT" "$DOCKER" "$@"; }
+
+# fail MESSAGE: ends the current step (a subshell) as failed.
+fail() {
+  note "FAIL: $*"
+  printf '%s\n' "$*" >>"$WORK/step.reason"
+  exit 1
+}
+dk_ok() {
+  local out
+  out=$(dk "$@" 2>&1) || fail "docker $* failed: $(one_line "$out")"
+  printf '%s\n' "$out"
+}
+# wait_until SECONDS COMMAND...: polls COMMAND every 0.5 s.
+wait_until() {
+  local deadline=$((SECONDS + $1)); shift
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.5
+  done
+}
+
+# ------------------------------------------------------------ environment
+skip() {
+  printf 'SKIP: managed-plugin e2e tests: %s\n' "$*"
+  info "SKIP: $*"
+  if ((strict)); then exit 3; fi
+  exit 0
+}
+
+ensure_dockerd() {
+  if [ ! -x "$DOCKER" ]; then
+    info "installing docker.io (no $DOCKER)"
+    apt-get install -y docker.io >/dev/null 2>&1 ||
+      { apt-get update >/dev/null 2>&1 && apt-get install -y docker.io >/dev/null 2>&1; } ||
+      { info "cannot install docker.io"; return 1; }
+  fi
+  if "$DOCKER" info >/dev/null 2>&1; then
+    info "using the dockerd already answering on /var/run/docker.sock"
+    return 0
+  fi
+  info "starting dockerd (log: $WORK/dockerd.log)"
+  dockerd >"$WORK/dockerd.log" 2>&1 </dev/null &
+  started_dockerd=$!
+  wait_until 60 "$DOCKER" info >/dev/null 2>&1 || {
+    info "dockerd did not come up:"; tail -n 20 "$WORK/dockerd.log" >&2; return 1; }
+}
+
+# The log that carries the plugin's stdout/stderr (dockerd's own).
+dockerd_log() {
+  if [ -n "$started_dockerd" ]; then
+    echo "$WORK/dockerd.log"
+    return
+  fi
+  local pid
+  pid=$(cat /var/run/docker.pid 2>/dev/null) || return 0
+  readlink "/proc/$pid/fd/2" 2>/dev/null
+}
+
+ensure_bb_image() {
+  dk image inspect "$BB_IMAGE" >/dev/null 2>&1 && return 0
+  local bb
+  bb=$(command -v busybox || true)
+  if [ -z "$bb" ]; then
+    apt-get install -y busybox-static >/dev/null 2>&1 || return 1
+    bb=$(command -v busybox) || return 1
+  fi
+  local r=$WORK/bbroot a
+  mkdir -p "$r/bin"
+  cp "$bb" "$r/bin/busybox"
+  for a in sh ip ping sleep cat nc wget ls; do ln -sf busybox "$r/bin/$a"; done
+  tar -C "$r" -c . | dk import - "$BB_IMAGE" >/dev/null || return 1
+  made_bb_image=1
+}
+
+setup_nic() {
+  ip netns add "$PEER_NS" || return 1
+  ip link add "$NIC" type veth peer name "$PEER_IF" || return 1
+  ip link set "$NIC" address "$NIC_MAC" &&
+    ip link set "$PEER_IF" netns "$PEER_NS" &&
+    ip -n "$PEER_NS" addr add "$GATEWAY/24" dev "$PEER_IF" &&
+    ip -n "$PEER_NS" link set "$PEER_IF" up &&
+    ip -n "$PEER_NS" link set lo up
+}
+
+nic_on_host() { ip -o link show dev "$NIC" 2>/dev/null | grep -qi "link/ether $NIC_MAC"; }
+
+plugin_id() { dk plugin inspect -f '{{.Id}}' "$PLUGIN" 2>/dev/null; }
+
+# The PID of the plugin's process: containerd runs it as task <plugin id> in
+# namespace plugins.moby (ctr), with runc state as a fallback.
+plugin_pid() {
+  local id sock pid=""
+  id=$(plugin_id) || return 1
+  for sock in /run/containerd/containerd.sock /var/run/docker/containerd/containerd.sock; do
+    [ -S "$sock" ] || continue
+    pid=$(ctr -a "$sock" -n plugins.moby task ls 2>/dev/null |
+          awk -v id="$id" '$1 == id && $3 == "RUNNING" { print $2 }')
+    [ -n "$pid" ] && break
+  done
+  if [ -z "$pid" ] && command -v runc >/dev/null; then
+    local r
+    for r in /run/docker/runtime-runc/plugins.moby /run/containerd/runc/plugins.moby; do
+      pid=$(runc --root "$r" state "$id" 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+      [ -n "$pid" ] && [ "$pid" != 0 ] && break
+      pid=""
+    done
+  fi
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+old_pid=""
+plugin_restarted() { local p; p=$(plugin_pid) && [ "$p" != "$old_pid" ]; }
+
+plugin_logs() {
+  local id log
+  id=$(plugin_id) || return 0
+  log=$(dockerd_log)
+  if [ -z "$log" ] || [ ! -r "$log" ]; then
+    note "(dockerd's log is not readable)"
+    return 0
+  fi
+  note "plugin output in $log (last 25 lines with plugin=$id):"
+  grep -F "plugin=$id" "$log" | tail -n 25 | sed 's/^/      /' >&2
+}
+
+cleanup() {
+  local rc=$?
+  set +e
+  if ((keep)); then
+    info "--keep: leaving $PLUGIN, networks, $NIC and netns $PEER_NS in place ($WORK)"
+    return $rc
+  fi
+  info "cleaning up"
+  dk service rm "$SVC" >/dev/null 2>&1
+  local -a ids
+  mapfile -t ids < <(dk ps -aq --filter "label=$LABEL" 2>/dev/null
+                     dk ps -aq --filter "label=com.docker.swarm.service.name=$SVC" 2>/dev/null)
+  ((${#ids[@]})) && dk rm -f "${ids[@]}" >/dev/null 2>&1
+  local n
+  for n in "$SNET" "$NET" "$CFG"; do
+    dk network inspect "$n" >/dev/null 2>&1 || continue
+    wait_until 30 dk network rm "$n" >/dev/null 2>&1 || note "could not remove network $n"
+  done
+  if dk plugin inspect "$PLUGIN" >/dev/null 2>&1; then
+    dk plugin disable -f "$PLUGIN" >/dev/null 2>&1
+    dk plugin rm -f "$PLUGIN" >/dev/null 2>&1 || note "could not remove plugin $PLUGIN"
+  fi
+  if ((started_swarm)); then
+    dk swarm leave --force >/dev/null 2>&1 || note "could not leave the swarm we started"
+  fi
+  ((made_bb_image)) && dk rmi "$BB_IMAGE" >/dev/null 2>&1
+  ip link del "$NIC" 2>/dev/null
+  ip netns del "$PEER_NS" 2>/dev/null
+  if [ -n "$started_dockerd" ]; then
+    info "stopping the dockerd we started (pid $started_dockerd)"
+    kill "$started_dockerd" 2>/dev/null
+    wait_until 30 sh -c "! kill -0 $started_dockerd 2>/dev/null" ||
+      kill -9 "$started_dockerd" 2>/dev/null
+  fi
+  rm -rf "$WORK"
+  return $rc
+}
+
+# run_step NAME FUNCTION: runs FUNCTION in a subshell with set -e.
+run_step() {
+  local name=$1 fn=$2 t0=$SECONDS
+  info "--- $name"
+  rm -f "$WORK/step.reason"
+  if ( set -e; "$fn" ); then
+    results+=("PASS  $name ($((SECONDS - t0)) s)")
+  else
+    failed=1
+    results+=("FAIL  $name: $(head -n 1 "$WORK/step.reason" 2>/dev/null)")
+    plugin_logs
+  fi
+}
+
+# ------------------------------------------------------------------ steps
+# journey_once NETWORK [docker run flags...]: one container on NETWORK with
+# the NIC; checks eth0, the address and the gateway, and the NIC's return.
+journey_once() {
+  local net=$1; shift
+  local out
+  out=$(dk run --rm --label "$LABEL" --network "$net" --ip "$IP" --mac-address "$NIC_MAC" \
+        "$@" "$BB_IMAGE" sh -c 'ip addr show eth0; ip route; ping -c 1 -W 3 '"$GATEWAY"' && echo PING-OK' 2>&1) ||
+    fail "docker run on $net failed: $(one_line "$out")"
+  grep -qi "link/ether $NIC_MAC" <<<"$out" || fail "eth0 inside has not MAC $NIC_MAC: $(one_line "$out")"
+  grep -q "inet $IP/24" <<<"$out" || fail "eth0 inside has not $IP/24: $(one_line "$out")"
+  grep -q "default via $GATEWAY" <<<"$out" || fail "no default route via $GATEWAY inside: $(one_line "$out")"
+  grep -q PING-OK <<<"$out" || fail "the gateway $GATEWAY did not answer through eth0: $(one_line "$out")"
+  wait_until 15 nic_on_host || fail "$NIC ($NIC_MAC) is not back on the host after the container exited"
+}
+
+step_install() {
+  local out
+  mkdir -p "$STATE"
+  if ! out=$("$ROOT/scripts/plugin.sh" install --quiet --name "$PLUGIN" --image "$IMAGE" \
+        --set "state.source=$STATE" --set "ALLOW_NICS=$NIC_MAC" --set LOG_LEVEL=debug 2>&1); then
+    fail "scripts/plugin.sh install failed: $(printf '%s' "$out" | tail -n 15)"
+  fi
+  [ "$(dk plugin inspect -f '{{.Enabled}}' "$PLUGIN")" = true ] || fail "$PLUGIN is not enabled"
+  local caps
+  caps=$(dk plugin inspect -f '{{json .Config.Linux.Capabilities}}' "$PLUGIN")
+  [ "$caps" = '["CAP_NET_ADMIN"]' ] || fail "capabilities are $caps, expected only CAP_NET_ADMIN"
+  local pid
+  pid=$(plugin_pid) || fail "cannot find the plugin's process through containerd/runc"
+  # The settings reached the daemon as flags (entrypoint mapping).
+  local cmdline
+  cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline")
+  note "plugin pid $pid: $cmdline"
+  grep -q -- "--allow-nic $NIC_MAC" <<<"$cmdline" || fail "ALLOW_NICS did not become --allow-nic: $cmdline"
+  grep -q -- "--log-level debug" <<<"$cmdline" || fail "LOG_LEVEL did not become --log-level: $cmdline"
+  # Host network namespace, as the manifest asks.
+  [ "$(readlink "/proc/$pid/ns/net")" = "$(readlink /proc/1/ns/net)" ] ||
+    fail "the plugin is not in the host network namespace"
+}
+
+step_journey() {
+  dk_ok network create -d "$PLUGIN" --label "$LABEL" --subnet "$SUBNET" --gateway "$GATEWAY" "$NET" >/dev/null
+  journey_once "$NET"
+  ls "$STATE"/networks/*.json >/dev/null 2>&1 || fail "no network record under the mounted state dir $STATE"
+}
+
+step_restart() {
+  # A container holds the NIC while the plugin is killed.
+  dk_ok run -d --name hnp-held --label "$LABEL" --network "$NET" --ip "$IP" \
+    --mac-address "$NIC_MAC" "$BB_IMAGE" sh -c 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done' >/dev/null
+  local inside
+  inside=$(dk_ok exec hnp-held ip addr show eth0)
+  grep -qi "link/ether $NIC_MAC" <<<"$inside" || fail "hnp-held has not the NIC: $(one_line "$inside")"
+  local pid newpid=""
+  pid=$(plugin_pid) || fail "cannot find the plugin's process"
+  note "kill -9 $pid"
+  kill -9 "$pid"
+  old_pid=$pid
+  wait_until 60 plugin_restarted ||
+    fail "Docker did not restart the plugin within 60 s after kill -9"
+  newpid=$(plugin_pid)
+  note "restarted as pid $newpid"
+  [ "$(dk plugin inspect -f '{{.Enabled}}' "$PLUGIN")" = true ] || fail "plugin not enabled after the restart"
+  inside=$(dk_ok exec hnp-held ip addr show eth0)
+  grep -qi "link/ether $NIC_MAC" <<<"$inside" || fail "hnp-held lost its NIC across the plugin restart"
+  # Leave/DeleteEndpoint reach the restarted plugin, which still knows them.
+  dk_ok rm -f hnp-held >/dev/null
+  wait_until 15 nic_on_host || fail "$NIC is not back on the host after removing hnp-held"
+  # State intact: a new container on the same network, not re-created.
+  journey_once "$NET"
+}
+
+step_upgrade() {
+  local out
+  if ! out=$("$ROOT/scripts/plugin.sh" upgrade --quiet --name "$PLUGIN" --image "$IMAGE" 2>&1); then
+    fail "scripts/plugin.sh upgrade failed: $(printf '%s' "$out" | tail -n 15)"
+  fi
+  local env
+  env=$(dk plugin inspect -f '{{json .Settings.Env}}' "$PLUGIN")
+  grep -q "ALLOW_NICS=$NIC_MAC" <<<"$env" || fail "upgrade lost ALLOW_NICS: $env"
+  grep -q "LOG_LEVEL=debug" <<<"$env" || fail "upgrade lost LOG_LEVEL: $env"
+  local src
+  src=$(dk plugin inspect -f '{{range .Settings.Mounts}}{{.Source}}{{end}}' "$PLUGIN")
+  [ "$src" = "$STATE" ] || fail "upgrade lost state.source ($src, expected $STATE)"
+  journey_once "$NET"
+}
+
+step_swarm() {
+  local state
+  state=$(dk info -f '{{.Swarm.LocalNodeState}}')
+  if [ "$state" = inactive ]; then
+    dk_ok swarm init --advertise-addr 127.0.0.1 >/dev/null
+    started_swarm=1
+    echo 1 >"$WORK/started_swarm"
+  elif [ "$(dk info -f '{{.Swarm.ControlAvailable}}')" != true ]; then
+    fail "this node is in a swarm ($state) but not a manager; cannot create services"
+  fi
+  dk_ok network create --config-only --label "$LABEL" --subnet "$SUBNET" --gateway "$GATEWAY" \
+    -o "hostnic.nics=$NIC_MAC" "$CFG" >/dev/null
+  dk_ok network create -d "$PLUGIN" --scope swarm --config-from "$CFG" --label "$LABEL" "$SNET" >/dev/null
+  dk_ok service create --detach --name "$SVC" --network "$SNET" --no-resolve-image \
+    --restart-condition none "$BB_IMAGE" sh -c 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done' >/dev/null
+  local cid=""
+  wait_until 90 sh -c "[ -n \"\$($DOCKER ps -q --filter label=com.docker.swarm.service.name=$SVC)\" ]" || {
+    fail "the service's task did not start: $(one_line "$(dk service ps --no-trunc "$SVC" 2>&1)")"
+  }
+  cid=$(dk ps -q --filter "label=com.docker.swarm.service.name=$SVC" | head -n 1)
+  local out
+  out=$(dk_ok exec "$cid" sh -c "ip addr show eth0; ip route; ping -c 1 -W 3 $GATEWAY && echo PING-OK")
+  note "task $cid: $(one_line "$(grep -E 'link/ether|inet ' <<<"$out")")"
+  grep -qi "link/ether $NIC_MAC" <<<"$out" || fail "the task's eth0 is not the NIC $NIC_MAC: $(one_line "$out")"
+  grep -q "inet 192\.168\.77\." <<<"$out" || fail "the task's eth0 has no address in $SUBNET: $(one_line "$out")"
+  grep -q PING-OK <<<"$out" || fail "the task cannot reach the gateway $GATEWAY: $(one_line "$out")"
+  nic_on_host && fail "$NIC is still on the host while the task holds it"
+  dk_ok service rm "$SVC" >/dev/null
+  wait_until 60 nic_on_host || fail "$NIC did not come back to the host after service rm"
+  wait_until 60 dk network rm "$SNET" >/dev/null 2>&1 || fail "cannot remove the swarm network $SNET"
+  dk_ok network rm "$CFG" >/dev/null
+}
+
+# ------------------------------------------------------------------- main
+main() {
+  [ "$(id -u)" = 0 ] || { echo "plugin_test.sh must run as root" >&2; exit 1; }
+  trap cleanup EXIT
+  trap 'exit 130' INT TERM
+  ensure_dockerd || { echo "FAIL: no Docker engine" >&2; exit 1; }
+
+  # The base image decides between running and skipping.
+  local rc=0 out
+  out=$("$ROOT/scripts/plugin.sh" base 2>&1) || rc=$?
+  if [ "$rc" = 3 ]; then
+    skip "the debian:bookworm-slim base image cannot be made here ($(one_line "$out"))"
+  elif [ "$rc" != 0 ]; then
+    echo "FAIL: scripts/plugin.sh base: $out" >&2
+    exit 1
+  fi
+  ensure_bb_image || { echo "FAIL: cannot make the busybox test image" >&2; exit 1; }
+  ip link show "$NIC" >/dev/null 2>&1 && { echo "FAIL: $NIC already exists (a previous run with --keep?)" >&2; exit 1; }
+  setup_nic || { echo "FAIL: cannot create the stand-in NIC $NIC / netns $PEER_NS" >&2; exit 1; }
+
+  run_step install step_install
+  if [ "$failed" = 0 ]; then
+    run_step journey step_journey
+    run_step "restart (kill -9)" step_restart
+    run_step upgrade step_upgrade
+    run_step swarm step_swarm
+    [ -f "$WORK/started_swarm" ] && started_swarm=1
+  fi
+
+  printf '\nmanaged-plugin e2e:\n'
+  printf '  %s\n' "${results[@]}"
+  return "$failed"
+}
+
+main

@@ -1,0 +1,60 @@
+# State that survives: daemon kill -9 mid-container, stop/start cycles.
+# Sourced by run.sh; see lib.sh.
+
+test_daemon_kill9() {
+  local out mac=${NIC_MAC[hne2]} old
+  net_create hne-crash
+  dk_ok run -d --name hne-survivor --label "$LABEL" --network hne-crash --ip 192.168.1.5 \
+    --mac-address "$mac" "$IMAGE" "${SLEEPER[@]}" >/dev/null
+  wait_until 30 "hne-survivor runs" container_running hne-survivor
+  expect_nic_gone hne2
+
+  old=$(daemon_pid)
+  kill -KILL "$old"
+  wait_until 10 "hostnic (pid $old) is gone after kill -9" eval "! kill -0 $old 2>/dev/null"
+  note "killed hostnic (pid $old) with SIGKILL; restarting it on the same state dir"
+  start_daemon || fail "hostnic did not come back after kill -9 (same state dir, stale socket)"
+
+  # The running container still has its NIC, and it works.
+  container_running hne-survivor || fail "hne-survivor stopped when the daemon was killed"
+  out=$(dk_ok exec hne-survivor ip addr)
+  expect_iface "$out" eth0 "$mac" 192.168.1.5/24 hne-survivor
+  out=$(dk_ok exec hne-survivor ping -c 2 -W 2 "$GATEWAY")
+  expect_contains "$out" "[1-2] packets received" "ping $GATEWAY from hne-survivor"
+
+  # Stopping it returns the NIC.
+  dk_ok stop -t 5 hne-survivor >/dev/null
+  expect_nic_back hne2
+
+  # A new container works on the same network, not re-created.
+  out=$(dk_ok run --rm --label "$LABEL" --network hne-crash --ip 192.168.1.6 \
+        --mac-address "$mac" "$IMAGE" ip addr)
+  expect_iface "$out" eth0 "$mac" 192.168.1.6/24
+  expect_nic_back hne2
+  # And the restarted survivor gets its NIC again.
+  dk_ok start hne-survivor >/dev/null
+  out=$(dk_ok exec hne-survivor ip addr)
+  expect_iface "$out" eth0 "$mac" 192.168.1.5/24 hne-survivor
+  dk_ok stop -t 5 hne-survivor >/dev/null
+  expect_nic_back hne2
+}
+register_case daemon-kill9-restart test_daemon_kill9
+
+test_stop_start_cycles() {
+  local out i mac=${NIC_MAC[hne2]}
+  net_create hne-cycle
+  dk_ok create --name hne-cycler --label "$LABEL" --network hne-cycle --ip 192.168.1.7 \
+    --mac-address "$mac" "$IMAGE" "${SLEEPER[@]}" >/dev/null
+  for i in 1 2 3; do
+    dk_ok start hne-cycler >/dev/null
+    wait_until 30 "hne-cycler runs (cycle $i)" container_running hne-cycler
+    expect_nic_gone hne2
+    out=$(dk_ok exec hne-cycler ip addr)
+    expect_iface "$out" eth0 "$mac" 192.168.1.7/24 "hne-cycler (cycle $i)"
+    out=$(dk_ok exec hne-cycler ping -c 1 -W 2 "$GATEWAY")
+    expect_contains "$out" "1 packets received" "ping $GATEWAY from hne-cycler (cycle $i)"
+    dk_ok stop -t 5 hne-cycler >/dev/null
+    expect_nic_back hne2
+  done
+}
+register_case stop-start-cycles test_stop_start_cycles

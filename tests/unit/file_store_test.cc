@@ -1,0 +1,308 @@
+#include "store/file_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+namespace hostnic {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+// Records have no operator==; compare them through all their fields.
+auto Fields(const NetworkRecord& n) {
+  return std::tie(n.id, n.subnet, n.gateway, n.subnet6, n.gateway6, n.nics,
+                  n.routes, n.mtu, n.wait_ms, n.options);
+}
+auto Fields(const NicState& s) { return std::tie(s.name, s.mtu, s.up); }
+auto Fields(const EndpointRecord& e) {
+  return std::tuple_cat(
+      std::tie(e.id, e.network_id, e.mac, e.address, e.address6),
+      Fields(e.original), std::tie(e.joined, e.sandbox_key));
+}
+auto Fields(const OrphanRecord& o) {
+  return std::tuple_cat(std::tie(o.mac), Fields(o.original),
+                        std::tie(o.endpoint_id));
+}
+
+Mac MacOf(const char* text) { return *Mac::Parse(text); }
+
+NetworkRecord FullNetwork() {
+  NetworkRecord n;
+  n.id = "4390abcdef";
+  n.subnet = "192.168.1.0/24";
+  n.gateway = "192.168.1.1";
+  n.subnet6 = "fd00::/64";
+  n.gateway6 = "fd00::1";
+  n.nics = {"eth2", "52:54:0e:e5:00:f7"};
+  n.routes = {{"10.0.0.0/8", "192.168.1.254"}, {"172.16.0.0/12", ""}};
+  n.mtu = 9000;
+  n.wait_ms = 2500;
+  n.options = {{"hostnic.mtu", "9000"}, {"hostnic.nics", "eth2"}};
+  return n;
+}
+
+EndpointRecord FullEndpoint() {
+  EndpointRecord e;
+  e.id = "2b34_ep-1";
+  e.network_id = "4390abcdef";
+  e.mac = MacOf("52:54:0e:e5:00:f7");
+  e.address = "192.168.1.5/24";
+  e.address6 = "fd00::5/64";
+  e.original = {"eth2", 1500, true};
+  e.joined = true;
+  e.sandbox_key = "/var/run/docker/netns/061211930da6";
+  return e;
+}
+
+OrphanRecord FullOrphan() {
+  OrphanRecord o;
+  o.mac = MacOf("52:54:0e:e5:00:f8");
+  o.original = {"eth3", 1400, false};
+  o.endpoint_id = "2b35";
+  return o;
+}
+
+class FileStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/hostnic-file-store-XXXXXX";
+    ASSERT_NE(mkdtemp(pattern), nullptr);
+    root_ = pattern;
+    dir_ = root_ + "/state";
+    Result<std::unique_ptr<FileStore>> store = FileStore::Open(dir_);
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(*store);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  void WriteFile(const std::string& path, const std::string& text) {
+    std::ofstream(path) << text;
+  }
+  std::set<std::string> Files(const std::string& subdir) {
+    std::set<std::string> names;
+    for (const auto& e : fs::directory_iterator(dir_ + "/" + subdir)) {
+      names.insert(e.path().filename().string());
+    }
+    return names;
+  }
+  Snapshot MustLoad() {
+    Result<Snapshot> snapshot = store_->Load();
+    EXPECT_TRUE(snapshot.ok()) << snapshot.status().message();
+    return snapshot.ok() ? *snapshot : Snapshot{};
+  }
+
+  std::string root_;
+  std::string dir_;
+  std::unique_ptr<FileStore> store_;
+};
+
+TEST_F(FileStoreTest, OpenCreatesPrivateDirectories) {
+  struct stat st;
+  ASSERT_EQ(stat(dir_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  for (const char* sub : {"networks", "endpoints", "orphans"}) {
+    EXPECT_TRUE(fs::is_directory(dir_ + "/" + sub)) << sub;
+  }
+  // Opening an existing directory again is fine.
+  EXPECT_TRUE(FileStore::Open(dir_).ok());
+}
+
+TEST_F(FileStoreTest, RoundTripsEveryField) {
+  ASSERT_TRUE(store_->PutNetwork(FullNetwork()).ok());
+  ASSERT_TRUE(store_->PutEndpoint(FullEndpoint()).ok());
+  ASSERT_TRUE(store_->PutOrphan(FullOrphan()).ok());
+
+  // A fresh store reads what the first one wrote.
+  Result<std::unique_ptr<FileStore>> reopened = FileStore::Open(dir_);
+  ASSERT_TRUE(reopened.ok());
+  Result<Snapshot> snapshot = (*reopened)->Load();
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().message();
+  EXPECT_THAT(snapshot->problems, IsEmpty());
+  ASSERT_THAT(snapshot->networks, SizeIs(1));
+  ASSERT_THAT(snapshot->endpoints, SizeIs(1));
+  ASSERT_THAT(snapshot->orphans, SizeIs(1));
+  EXPECT_EQ(Fields(snapshot->networks[0]), Fields(FullNetwork()));
+  EXPECT_EQ(Fields(snapshot->endpoints[0]), Fields(FullEndpoint()));
+  EXPECT_EQ(Fields(snapshot->orphans[0]), Fields(FullOrphan()));
+}
+
+TEST_F(FileStoreTest, RoundTripsDefaults) {
+  NetworkRecord n;
+  n.id = "n";
+  EndpointRecord e;
+  e.id = "e";
+  ASSERT_TRUE(store_->PutNetwork(n).ok());
+  ASSERT_TRUE(store_->PutEndpoint(e).ok());
+  Snapshot s = MustLoad();
+  EXPECT_THAT(s.problems, IsEmpty());
+  ASSERT_THAT(s.networks, SizeIs(1));
+  ASSERT_THAT(s.endpoints, SizeIs(1));
+  EXPECT_EQ(Fields(s.networks[0]), Fields(n));
+  EXPECT_EQ(Fields(s.endpoints[0]), Fields(e));
+}
+
+TEST_F(FileStoreTest, FilesAreNamedByIdAndMac) {
+  ASSERT_TRUE(store_->PutNetwork(FullNetwork()).ok());
+  ASSERT_TRUE(store_->PutEndpoint(FullEndpoint()).ok());
+  ASSERT_TRUE(store_->PutOrphan(FullOrphan()).ok());
+  EXPECT_THAT(Files("networks"), ElementsAre("4390abcdef.json"));
+  EXPECT_THAT(Files("endpoints"), ElementsAre("2b34_ep-1.json"));
+  EXPECT_THAT(Files("orphans"), ElementsAre("52-54-0e-e5-00-f8.json"));
+}
+
+TEST_F(FileStoreTest, PutReplacesWithoutLeavingTemporaryFiles) {
+  NetworkRecord n = FullNetwork();
+  ASSERT_TRUE(store_->PutNetwork(n).ok());
+  n.mtu = 1500;
+  n.routes.clear();
+  ASSERT_TRUE(store_->PutNetwork(n).ok());
+  EXPECT_THAT(Files("networks"), ElementsAre("4390abcdef.json"));
+  Snapshot s = MustLoad();
+  ASSERT_THAT(s.networks, SizeIs(1));
+  EXPECT_EQ(Fields(s.networks[0]), Fields(n));
+}
+
+TEST_F(FileStoreTest, RemoveForgetsAndMissingIsOk) {
+  ASSERT_TRUE(store_->PutNetwork(FullNetwork()).ok());
+  ASSERT_TRUE(store_->PutEndpoint(FullEndpoint()).ok());
+  ASSERT_TRUE(store_->PutOrphan(FullOrphan()).ok());
+  EXPECT_TRUE(store_->RemoveNetwork(FullNetwork().id).ok());
+  EXPECT_TRUE(store_->RemoveEndpoint(FullEndpoint().id).ok());
+  EXPECT_TRUE(store_->RemoveOrphan(FullOrphan().mac).ok());
+  Snapshot s = MustLoad();
+  EXPECT_THAT(s.networks, IsEmpty());
+  EXPECT_THAT(s.endpoints, IsEmpty());
+  EXPECT_THAT(s.orphans, IsEmpty());
+
+  EXPECT_TRUE(store_->RemoveNetwork("never-there").ok());
+  EXPECT_TRUE(store_->RemoveEndpoint("never-there").ok());
+  EXPECT_TRUE(store_->RemoveOrphan(MacOf("02:00:00:00:00:01")).ok());
+}
+
+TEST_F(FileStoreTest, CorruptRecordsAreMovedAsideAndReported) {
+  ASSERT_TRUE(store_->PutNetwork(FullNetwork()).ok());
+  const std::string garbage = dir_ + "/networks/garbage.json";
+  WriteFile(garbage, "{\"id\": \"garbage\", ");
+  const std::string missing = dir_ + "/endpoints/missing.json";
+  WriteFile(missing, R"({"id": "missing", "network_id": "n"})");
+  const std::string bad_mac = dir_ + "/orphans/02-00-00-00-00-01.json";
+  WriteFile(bad_mac, R"({"mac": "nope", "original": {"name": "eth9",
+            "mtu": 1500, "up": false}, "endpoint_id": "e"})");
+  const std::string wrong_type = dir_ + "/networks/wrongtype.json";
+  WriteFile(wrong_type, R"({"id": "wrongtype", "subnet": 5})");
+  // A leftover from an earlier start is not in the way.
+  WriteFile(garbage + ".corrupt", "older");
+
+  Snapshot s = MustLoad();
+  ASSERT_THAT(s.networks, SizeIs(1));  // The good one survives.
+  EXPECT_THAT(s.endpoints, IsEmpty());
+  EXPECT_THAT(s.orphans, IsEmpty());
+  ASSERT_THAT(s.problems, SizeIs(4));
+  EXPECT_THAT(s.problems[0], HasSubstr(garbage));
+  EXPECT_THAT(s.problems[0], HasSubstr("not JSON"));
+  EXPECT_THAT(s.problems[0], HasSubstr(garbage + ".corrupt.1"));
+  EXPECT_THAT(s.problems[1], HasSubstr(wrong_type));
+  EXPECT_THAT(s.problems[1], HasSubstr("field \"subnet\" is not a string"));
+  EXPECT_THAT(s.problems[2], HasSubstr(missing));
+  EXPECT_THAT(s.problems[2], HasSubstr("missing field \"mac\""));
+  EXPECT_THAT(s.problems[3], HasSubstr(bad_mac));
+  EXPECT_THAT(s.problems[3], HasSubstr("not a MAC address"));
+
+  EXPECT_EQ(Files("networks"),
+            (std::set<std::string>{"4390abcdef.json", "garbage.json.corrupt",
+                                   "garbage.json.corrupt.1",
+                                   "wrongtype.json.corrupt"}));
+  EXPECT_EQ(Files("endpoints"), std::set<std::string>{"missing.json.corrupt"});
+
+  // Moved-aside files are not read again.
+  Snapshot again = MustLoad();
+  EXPECT_THAT(again.problems, IsEmpty());
+  EXPECT_THAT(again.networks, SizeIs(1));
+}
+
+TEST_F(FileStoreTest, RecordUnderAnotherNameIsCorrupt) {
+  ASSERT_TRUE(store_->PutNetwork(FullNetwork()).ok());
+  fs::rename(dir_ + "/networks/4390abcdef.json", dir_ + "/networks/other.json");
+  Snapshot s = MustLoad();
+  EXPECT_THAT(s.networks, IsEmpty());
+  ASSERT_THAT(s.problems, SizeIs(1));
+  EXPECT_THAT(s.problems[0], HasSubstr("\"4390abcdef\", not of \"other\""));
+}
+
+TEST_F(FileStoreTest, LeftoverTemporaryFilesAreRemoved) {
+  ASSERT_TRUE(store_->PutEndpoint(FullEndpoint()).ok());
+  WriteFile(dir_ + "/endpoints/.tmp-2b34_ep-1.json.AbC123", "{\"id\": ");
+  WriteFile(dir_ + "/networks/.tmp-x.json.Zz9999", "");
+  Snapshot s = MustLoad();
+  EXPECT_THAT(s.problems, IsEmpty());
+  EXPECT_THAT(s.endpoints, SizeIs(1));
+  EXPECT_THAT(Files("endpoints"), ElementsAre("2b34_ep-1.json"));
+  EXPECT_THAT(Files("networks"), IsEmpty());
+}
+
+TEST_F(FileStoreTest, InvalidIdsAreRefused) {
+  for (const std::string& id :
+       {std::string(""), std::string("../escape"), std::string("a/b"),
+        std::string("dot.ted"), std::string(129, 'a')}) {
+    NetworkRecord n;
+    n.id = id;
+    EndpointRecord e;
+    e.id = id;
+    for (const Status& s :
+         {store_->PutNetwork(n), store_->RemoveNetwork(id),
+          store_->PutEndpoint(e), store_->RemoveEndpoint(id)}) {
+      EXPECT_EQ(s.code(), Code::kInvalidArgument) << id;
+      EXPECT_THAT(s.message(), HasSubstr("refusing")) << id;
+    }
+  }
+  EXPECT_THAT(Files("networks"), IsEmpty());
+  EXPECT_THAT(Files("endpoints"), IsEmpty());
+  EXPECT_FALSE(fs::exists(root_ + "/escape.json"));
+}
+
+TEST_F(FileStoreTest, OpenUnderAFileIsAClearIoError) {
+  const std::string file = root_ + "/plain-file";
+  WriteFile(file, "x");
+  Result<std::unique_ptr<FileStore>> store = FileStore::Open(file + "/state");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), Code::kIoError);
+  EXPECT_THAT(store.status().message(), HasSubstr(file));
+  EXPECT_THAT(store.status().message(), HasSubstr("Not a directory"));
+
+  Result<std::unique_ptr<FileStore>> proc = FileStore::Open("/proc/hostnic");
+  ASSERT_FALSE(proc.ok());
+  EXPECT_EQ(proc.status().code(), Code::kIoError);
+  EXPECT_THAT(proc.status().message(), HasSubstr("/proc/hostnic"));
+}
+
+TEST_F(FileStoreTest, UnwritableDirectoryIsAClearIoError) {
+  // Root ignores permissions, so make the directory impossible instead.
+  fs::remove_all(dir_ + "/networks");
+  WriteFile(dir_ + "/networks", "not a directory");
+  Status put = store_->PutNetwork(FullNetwork());
+  EXPECT_EQ(put.code(), Code::kIoError);
+  EXPECT_THAT(put.message(), HasSubstr("saving network 4390abcdef"));
+  EXPECT_THAT(put.message(), HasSubstr(dir_ + "/networks/4390abcdef.json"));
+  EXPECT_THAT(put.message(), HasSubstr("Not a directory"));
+
+  Status remove = store_->RemoveNetwork("4390abcdef");
+  EXPECT_EQ(remove.code(), Code::kIoError);
+  EXPECT_THAT(remove.message(), HasSubstr("Not a directory"));
+
+  Result<Snapshot> load = store_->Load();
+  ASSERT_FALSE(load.ok());
+  EXPECT_EQ(load.status().code(), Code::kIoError);
+  EXPECT_THAT(load.status().message(), HasSubstr(dir_ + "/networks"));
+}
+
+}  // namespace
+}  // namespace hostnic

@@ -1,0 +1,375 @@
+#include "hostnic/inventory.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace hostnic {
+namespace {
+
+using std::chrono::milliseconds;
+using Clock = std::chrono::steady_clock;
+
+Mac M(const char* text) { return *Mac::Parse(text); }
+
+Link MakeLink(int ifindex, const std::string& name, const char* mac) {
+  Link link;
+  link.ifindex = ifindex;
+  link.name = name;
+  link.mac = M(mac);
+  link.mtu = 1500;
+  return link;
+}
+
+const char kMacA[] = "52:54:00:00:00:0a";
+const char kMacB[] = "52:54:00:00:00:0b";
+
+TEST(InventoryTest, NotReadyUntilReset) {
+  Inventory inventory;
+  EXPECT_FALSE(inventory.Ready());
+  inventory.Reset({}, {});
+  EXPECT_TRUE(inventory.Ready());
+}
+
+TEST(InventoryTest, ResetIndexesByMacNameAndIndex) {
+  Inventory inventory;
+  inventory.Reset({MakeLink(2, "eth0", kMacA), MakeLink(3, "eth1", kMacB)},
+                  {2});
+  ASSERT_TRUE(inventory.FindByMac(M(kMacA)));
+  EXPECT_EQ(inventory.FindByMac(M(kMacA))->name, "eth0");
+  ASSERT_TRUE(inventory.FindByName("eth1"));
+  EXPECT_EQ(inventory.FindByName("eth1")->ifindex, 3);
+  ASSERT_TRUE(inventory.FindByIndex(3));
+  EXPECT_EQ(inventory.FindByIndex(3)->mac, M(kMacB));
+  EXPECT_TRUE(inventory.HasDefaultRoute(2));
+  EXPECT_FALSE(inventory.HasDefaultRoute(3));
+  EXPECT_FALSE(inventory.FindByMac(M("52:54:00:00:00:ff")));
+  EXPECT_FALSE(inventory.FindByName("eth9"));
+  EXPECT_FALSE(inventory.FindByIndex(9));
+}
+
+TEST(InventoryTest, ResetReplacesEverything) {
+  Inventory inventory;
+  inventory.Reset({MakeLink(2, "eth0", kMacA)}, {2});
+  inventory.Reset({MakeLink(3, "eth1", kMacB)}, {});
+  EXPECT_FALSE(inventory.FindByMac(M(kMacA)));
+  EXPECT_FALSE(inventory.FindByName("eth0"));
+  EXPECT_FALSE(inventory.FindByIndex(2));
+  EXPECT_FALSE(inventory.HasDefaultRoute(2));
+  EXPECT_TRUE(inventory.FindByName("eth1"));
+}
+
+TEST(InventoryTest, UpsertAddsAndRenames) {
+  Inventory inventory;
+  inventory.Reset({}, {});
+  inventory.Upsert(MakeLink(4, "eth4", kMacA));
+  ASSERT_TRUE(inventory.FindByName("eth4"));
+
+  inventory.Upsert(MakeLink(4, "renamed", kMacA));
+  EXPECT_FALSE(inventory.FindByName("eth4"));
+  ASSERT_TRUE(inventory.FindByName("renamed"));
+  EXPECT_EQ(inventory.FindByMac(M(kMacA))->name, "renamed");
+  EXPECT_EQ(inventory.All().size(), 1u);
+}
+
+TEST(InventoryTest, UpsertFollowsMacChange) {
+  Inventory inventory;
+  inventory.Reset({MakeLink(4, "eth4", kMacA)}, {});
+  inventory.Upsert(MakeLink(4, "eth4", kMacB));
+  EXPECT_FALSE(inventory.FindByMac(M(kMacA)));
+  ASSERT_TRUE(inventory.FindByMac(M(kMacB)));
+  EXPECT_EQ(inventory.FindByMac(M(kMacB))->ifindex, 4);
+}
+
+TEST(InventoryTest, NameTakenOverByAnotherIndexBeforeItsOwnerEvent) {
+  // eth0 and eth1 swap names; the kernel's events may reach us in any order.
+  Inventory inventory;
+  inventory.Reset({MakeLink(2, "eth0", kMacA), MakeLink(3, "eth1", kMacB)}, {});
+  inventory.Upsert(MakeLink(3, "eth0", kMacB));
+  EXPECT_EQ(inventory.FindByName("eth0")->ifindex, 3);
+  inventory.Upsert(MakeLink(2, "eth1", kMacA));
+  EXPECT_EQ(inventory.FindByName("eth0")->ifindex, 3);
+  EXPECT_EQ(inventory.FindByName("eth1")->ifindex, 2);
+}
+
+TEST(InventoryTest, RemoveForgetsEverything) {
+  Inventory inventory;
+  inventory.Reset({MakeLink(2, "eth0", kMacA)}, {2});
+  inventory.Remove(2);
+  EXPECT_FALSE(inventory.FindByMac(M(kMacA)));
+  EXPECT_FALSE(inventory.FindByName("eth0"));
+  EXPECT_FALSE(inventory.FindByIndex(2));
+  EXPECT_FALSE(inventory.HasDefaultRoute(2));
+  inventory.Remove(2);  // Unknown ifindexes are ignored.
+  EXPECT_TRUE(inventory.All().empty());
+}
+
+TEST(InventoryTest, SetDefaultRouteLinksReplacesTheSet) {
+  Inventory inventory;
+  inventory.Reset({MakeLink(2, "eth0", kMacA), MakeLink(3, "eth1", kMacB)},
+                  {2});
+  inventory.SetDefaultRouteLinks({3});
+  EXPECT_FALSE(inventory.HasDefaultRoute(2));
+  EXPECT_TRUE(inventory.HasDefaultRoute(3));
+  inventory.SetDefaultRouteLinks({});
+  EXPECT_FALSE(inventory.HasDefaultRoute(3));
+}
+
+TEST(InventoryTest, FindByMacPrefersTheDeviceThatIsNotEnslaved) {
+  Link slave1 = MakeLink(2, "eth0", kMacA);
+  slave1.master = 4;
+  slave1.slave = true;
+  Link slave2 = MakeLink(3, "eth1", kMacA);
+  slave2.master = 4;
+  slave2.slave = true;
+  Link bond = MakeLink(4, "bond0", kMacA);
+  bond.kind = "bond";
+
+  // Whatever the order they arrive in.
+  for (const auto& order : std::vector<std::vector<Link>>{
+           {slave1, slave2, bond}, {bond, slave1, slave2}}) {
+    Inventory inventory;
+    inventory.Reset({}, {});
+    for (const Link& link : order) inventory.Upsert(link);
+    ASSERT_TRUE(inventory.FindByMac(M(kMacA)));
+    EXPECT_EQ(inventory.FindByMac(M(kMacA))->name, "bond0");
+  }
+}
+
+TEST(InventoryTest, FindByMacBridgePortLosesToBridge) {
+  Link port = MakeLink(2, "eth0", kMacA);
+  port.master = 5;  // Bridge ports have a master but no IFF_SLAVE.
+  Link bridge = MakeLink(5, "br0", kMacA);
+  bridge.kind = "bridge";
+  Inventory inventory;
+  inventory.Reset({port, bridge}, {});
+  EXPECT_EQ(inventory.FindByMac(M(kMacA))->name, "br0");
+}
+
+TEST(InventoryTest, FindByMacFallsBackToAnEnslavedDevice) {
+  Link slave = MakeLink(2, "eth0", kMacA);
+  slave.master = 4;
+  slave.slave = true;
+  Inventory inventory;
+  inventory.Reset({slave}, {});
+  ASSERT_TRUE(inventory.FindByMac(M(kMacA)));
+  EXPECT_EQ(inventory.FindByMac(M(kMacA))->name, "eth0");
+}
+
+TEST(InventoryTest, FindByMacAfterPreferredDeviceIsRemoved) {
+  Link slave = MakeLink(2, "eth0", kMacA);
+  slave.master = 4;
+  slave.slave = true;
+  Inventory inventory;
+  inventory.Reset({slave, MakeLink(4, "bond0", kMacA)}, {});
+  inventory.Remove(4);
+  EXPECT_EQ(inventory.FindByMac(M(kMacA))->name, "eth0");
+}
+
+TEST(InventoryTest, AllIsSortedByName) {
+  Inventory inventory;
+  inventory.Reset(
+      {MakeLink(3, "eth1", kMacB), MakeLink(1, "lo", "00:00:00:00:00:00"),
+       MakeLink(2, "eth0", kMacA)},
+      {});
+  std::vector<std::string> names;
+  for (const Link& link : inventory.All()) names.push_back(link.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"eth0", "eth1", "lo"}));
+}
+
+TEST(InventoryTest, ListenerHearsUpsertsThatChangeSomething) {
+  Inventory inventory;
+  std::vector<Link> heard;
+  inventory.SetListener([&](const Link& link) { heard.push_back(link); });
+  inventory.Reset({MakeLink(2, "eth0", kMacA)}, {});
+  EXPECT_TRUE(heard.empty()) << "the first dump is not a change";
+
+  inventory.Upsert(MakeLink(3, "eth1", kMacB));
+  Link changed = MakeLink(2, "eth0", kMacA);
+  changed.mtu = 9000;
+  inventory.Upsert(changed);
+  inventory.Upsert(changed);  // No change: no call.
+  ASSERT_EQ(heard.size(), 2u);
+  EXPECT_EQ(heard[0].name, "eth1");
+  EXPECT_EQ(heard[1].mtu, 9000u);
+}
+
+TEST(InventoryTest, ListenerRunsOutsideTheLock) {
+  Inventory inventory;
+  inventory.Reset({}, {});
+  std::optional<Link> seen;
+  // Would deadlock if the listener ran under the inventory's mutex.
+  inventory.SetListener(
+      [&](const Link& link) { seen = inventory.FindByIndex(link.ifindex); });
+  inventory.Upsert(MakeLink(2, "eth0", kMacA));
+  ASSERT_TRUE(seen);
+  EXPECT_EQ(seen->name, "eth0");
+}
+
+TEST(InventoryTest, ListenerHearsWhatAResyncFoundNewOrChanged) {
+  Inventory inventory;
+  inventory.Reset({MakeLink(2, "eth0", kMacA), MakeLink(3, "eth1", kMacB)}, {});
+  std::vector<std::string> heard;
+  inventory.SetListener([&](const Link& link) { heard.push_back(link.name); });
+  inventory.Reset({MakeLink(2, "eth0", kMacA), MakeLink(3, "wan", kMacB),
+                   MakeLink(4, "eth2", "52:54:00:00:00:0c")},
+                  {});
+  std::sort(heard.begin(), heard.end());
+  EXPECT_EQ(heard, (std::vector<std::string>{"eth2", "wan"}));
+}
+
+TEST(InventoryWaitTest, ReturnsAtOnceWhenPresentAndSettled) {
+  Inventory inventory;
+  inventory.Reset({MakeLink(2, "eth0", kMacA)}, {});
+  auto link = inventory.WaitForMac(M(kMacA), Clock::now(), milliseconds(0));
+  ASSERT_TRUE(link);
+  EXPECT_EQ(link->name, "eth0");
+}
+
+TEST(InventoryWaitTest, AppearsLaterFromAnotherThread) {
+  Inventory inventory;
+  inventory.Reset({}, {});
+  std::thread writer([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    inventory.Upsert(MakeLink(7, "eth7", kMacA));
+  });
+  auto link = inventory.WaitForMac(
+      M(kMacA), Clock::now() + std::chrono::seconds(10), milliseconds(0));
+  writer.join();
+  ASSERT_TRUE(link);
+  EXPECT_EQ(link->ifindex, 7);
+}
+
+TEST(InventoryWaitTest, WaitsForTheNameToSettleAfterARename) {
+  Inventory inventory;
+  inventory.Reset({}, {});
+  const milliseconds settle(300);
+  std::atomic<bool> renamed{false};
+  std::thread writer([&] {
+    inventory.Upsert(MakeLink(7, "eth7", kMacA));
+    std::this_thread::sleep_for(milliseconds(100));
+    inventory.Upsert(MakeLink(7, "enp7s0", kMacA));  // udev renames it.
+    renamed = true;
+  });
+  const auto start = Clock::now();
+  auto link =
+      inventory.WaitForMac(M(kMacA), start + std::chrono::seconds(10), settle);
+  const auto returned = Clock::now();
+  writer.join();
+  ASSERT_TRUE(link);
+  EXPECT_TRUE(renamed);
+  EXPECT_EQ(link->name, "enp7s0");
+  // The rename happened >= 100 ms in and restarted the settle time.
+  EXPECT_GE(returned - start, milliseconds(100) + settle);
+}
+
+TEST(InventoryWaitTest, OtherChangesDoNotRestartTheSettleTime) {
+  Inventory inventory;
+  inventory.Reset({}, {});
+  inventory.Upsert(MakeLink(7, "eth7", kMacA));
+  Link up = MakeLink(7, "eth7", kMacA);
+  up.up = true;
+  inventory.Upsert(up);
+  const auto start = Clock::now();
+  auto link = inventory.WaitForMac(M(kMacA), start + std::chrono::seconds(10),
+                                   milliseconds(200));
+  ASSERT_TRUE(link);
+  EXPECT_TRUE(link->up);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(InventoryWaitTest, TimesOut) {
+  Inventory inventory;
+  inventory.Reset({}, {});
+  const auto start = Clock::now();
+  auto link = inventory.WaitForMac(M(kMacA), start + milliseconds(150),
+                                   milliseconds(0));
+  EXPECT_FALSE(link);
+  EXPECT_GE(Clock::now() - start, milliseconds(150));
+}
+
+TEST(InventoryWaitTest, TimesOutWhenTheNameNeverSettles) {
+  Inventory inventory;
+  inventory.Reset({}, {});
+  inventory.Upsert(MakeLink(7, "eth7", kMacA));
+  auto link = inventory.WaitForMac(M(kMacA), Clock::now() + milliseconds(100),
+                                   std::chrono::seconds(60));
+  EXPECT_FALSE(link);
+}
+
+TEST(InventoryWaitTest, CancelledWhileNothingChanges) {
+  Inventory inventory;
+  inventory.Reset({}, {});
+  std::atomic<bool> cancel{false};
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(milliseconds(50));
+    cancel = true;
+  });
+  const auto start = Clock::now();
+  auto link =
+      inventory.WaitForMac(M(kMacA), start + std::chrono::seconds(30),
+                           milliseconds(0), [&] { return cancel.load(); });
+  canceller.join();
+  EXPECT_FALSE(link);
+  // Polled at least every 100 ms; allow for a slow machine.
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(InventoryWaitTest, CancelledIsCheckedOnEveryChange) {
+  Inventory inventory;
+  inventory.Reset({}, {});
+  std::atomic<bool> cancel{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 5 && !cancel; ++i) {
+      std::this_thread::sleep_for(milliseconds(5));
+      inventory.Upsert(MakeLink(10 + i, "x" + std::to_string(i), kMacB));
+    }
+  });
+  auto link = inventory.WaitForMac(
+      M(kMacA), Clock::now() + std::chrono::seconds(30), milliseconds(0), [&] {
+        // The callback may use the inventory.
+        if (inventory.FindByName("x2")) cancel = true;
+        return cancel.load();
+      });
+  writer.join();
+  EXPECT_FALSE(link);
+  EXPECT_TRUE(cancel);
+}
+
+TEST(InventoryWaitTest, AlreadyCancelled) {
+  Inventory inventory;
+  inventory.Reset({MakeLink(2, "eth0", kMacA)}, {});
+  auto link =
+      inventory.WaitForMac(M(kMacA), Clock::now() + std::chrono::seconds(30),
+                           milliseconds(0), [] { return true; });
+  EXPECT_FALSE(link);
+}
+
+TEST(InventoryWaitTest, ManyWaitersWakeUp) {
+  Inventory inventory;
+  inventory.Reset({}, {});
+  std::vector<std::thread> waiters;
+  std::atomic<int> found{0};
+  for (int i = 0; i < 4; ++i) {
+    waiters.emplace_back([&] {
+      if (inventory.WaitForMac(M(kMacA),
+                               Clock::now() + std::chrono::seconds(10),
+                               milliseconds(0))) {
+        ++found;
+      }
+    });
+  }
+  std::this_thread::sleep_for(milliseconds(20));
+  inventory.Upsert(MakeLink(2, "eth0", kMacA));
+  for (auto& t : waiters) t.join();
+  EXPECT_EQ(found, 4);
+}
+
+}  // namespace
+}  // namespace hostnic
