@@ -6,6 +6,7 @@
 #ifndef HOSTNIC_DRIVER_H_
 #define HOSTNIC_DRIVER_H_
 
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -15,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "hostnic/hooks.h"
 #include "hostnic/inventory.h"
 #include "hostnic/link.h"
 #include "hostnic/records.h"
@@ -88,11 +90,20 @@ struct NicReport {
   std::string sandbox_key;
 };
 
+// Event counts for metrics; monotonic.
+struct DriverCounters {
+  std::atomic<uint64_t> hook_runs{0};
+  std::atomic<uint64_t> hook_failures{0};
+  std::atomic<uint64_t> waits{0};          // Waits for an absent NIC.
+  std::atomic<uint64_t> wait_timeouts{0};  // ... that ran out or were cut.
+};
+
 class Driver {
  public:
-  // `inventory`, `links` and `store` must outlive the driver.
+  // `inventory`, `links`, `store` and `hooks` (may be null: no hooks) must
+  // outlive the driver.
   Driver(DriverOptions options, Inventory* inventory, LinkControl* links,
-         Store* store);
+         Store* store, Hooks* hooks = nullptr);
 
   // Loads persisted state and reconciles it with the NICs present. Returns
   // one sentence per thing that needs an operator's attention (unreadable
@@ -121,6 +132,11 @@ class Driver {
   // it that (an orphan). Called by the inventory listener.
   void OnLinkChanged(const Link& link);
 
+  // Cancels every wait for a NIC (they fail at once) and any new one.
+  void Shutdown();
+
+  const DriverCounters& counters() const { return counters_; }
+
   // Every device of the host plus held NICs that are away, for status.
   std::vector<NicReport> Report() const;
 
@@ -134,6 +150,17 @@ class Driver {
   // first free eligible NIC of the network's pool.
   Result<Link> ChooseNicLocked(const NetworkRecord& network,
                                const std::string& wanted);
+  // Builds and persists the endpoint once the NIC is (or is not) present.
+  Result<CreateEndpointReply> CreateEndpointNow(
+      const CreateEndpointRequest& request, const std::string& wanted,
+      const std::string& doing);
+  Result<std::optional<Mac>> RunAttach(const CreateEndpointRequest& request,
+                                       const std::optional<Mac>& mac,
+                                       const std::string& doing);
+  // Runs the detach hook, if any, for a released endpoint; logs failures.
+  void RunDetach(const EndpointRecord& endpoint);
+  Status WaitForNic(const Mac& mac, std::chrono::milliseconds wait,
+                    const std::string& doing);
   Status ReleaseLocked(const EndpointRecord& endpoint);
   Status RestoreLocked(const Link& link, const NicState& original);
   bool InPool(const NetworkRecord& network, const Link& link) const;
@@ -143,6 +170,9 @@ class Driver {
   Inventory* const inventory_;
   LinkControl* const links_;
   Store* const store_;
+  Hooks* const hooks_;
+  DriverCounters counters_;
+  std::atomic<bool> shutting_down_{false};
 
   mutable std::mutex mu_;  // Guards networks_, endpoints_, holders_, orphans_.
   std::unordered_map<std::string, NetworkRecord> networks_;

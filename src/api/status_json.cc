@@ -42,12 +42,13 @@ std::string StatusToJson(const std::vector<NicReport>& rows,
                     {"endpoint", row.endpoint_id},
                     {"sandbox", row.sandbox_key}});
   }
-  std::sort(nics.begin(), nics.end(),
-            [](const nlohmann::json& a, const nlohmann::json& b) {
-              const int sa = StateOrder(a["state"]), sb = StateOrder(b["state"]);
-              if (sa != sb) return sa < sb;
-              return a["name"].get<std::string>() < b["name"].get<std::string>();
-            });
+  std::sort(
+      nics.begin(), nics.end(),
+      [](const nlohmann::json& a, const nlohmann::json& b) {
+        const int sa = StateOrder(a["state"]), sb = StateOrder(b["state"]);
+        if (sa != sb) return sa < sb;
+        return a["name"].get<std::string>() < b["name"].get<std::string>();
+      });
   return nlohmann::json{{"version", version}, {"nics", nics}}.dump(2);
 }
 
@@ -83,7 +84,8 @@ Result<std::string> StatusJsonToTable(const std::string& json) {
     std::string line;
     for (size_t i = 0; i < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line += std::string(width[i] - row[i].size() + 2, ' ');
+      if (i + 1 < row.size())
+        line += std::string(width[i] - row[i].size() + 2, ' ');
     }
     out += line.substr(0, line.find_last_not_of(' ') + 1) + "\n";
   }

@@ -14,6 +14,9 @@ namespace {
 constexpr char kOptNic[] = "hostnic.nic";
 // How many candidates an error message lists before "and N more".
 constexpr size_t kListedNics = 8;
+// How long to wait for a NIC after an attach hook when neither the network
+// (hostnic.wait) nor the daemon (--wait) says.
+constexpr std::chrono::milliseconds kAttachWait{60000};
 
 std::string Short(const std::string& id) { return id.substr(0, 12); }
 
@@ -56,11 +59,12 @@ bool IsValidId(const std::string& id) {
 }
 
 Driver::Driver(DriverOptions options, Inventory* inventory, LinkControl* links,
-               Store* store)
+               Store* store, Hooks* hooks)
     : options_(std::move(options)),
       inventory_(inventory),
       links_(links),
-      store_(store) {}
+      store_(store),
+      hooks_(hooks) {}
 
 Result<std::vector<std::string>> Driver::Recover() {
   Result<Snapshot> snapshot = store_->Load();
@@ -126,20 +130,26 @@ Status Driver::DeleteNetwork(const std::string& network_id) {
     return Status::InvalidArgument("network ID '" + network_id +
                                    "' is not a valid ID");
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  std::vector<EndpointRecord> remaining;
-  for (const auto& [id, e] : endpoints_) {
-    if (e.network_id == network_id) remaining.push_back(e);
+  std::vector<EndpointRecord> released;
+  Status status;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<EndpointRecord> remaining;
+    for (const auto& [id, e] : endpoints_) {
+      if (e.network_id == network_id) remaining.push_back(e);
+    }
+    for (const EndpointRecord& e : remaining) {
+      status = ReleaseLocked(e);
+      if (!status.ok()) break;
+      released.push_back(e);
+    }
+    if (status.ok()) {
+      status = store_->RemoveNetwork(network_id);
+      if (status.ok()) networks_.erase(network_id);
+    }
   }
-  for (const EndpointRecord& e : remaining) {
-    HOSTNIC_RETURN_IF_ERROR(
-        ReleaseLocked(e).Annotate("deleting network " + Short(network_id)));
-  }
-  HOSTNIC_RETURN_IF_ERROR(
-      store_->RemoveNetwork(network_id)
-          .Annotate("deleting network " + Short(network_id)));
-  networks_.erase(network_id);
-  return Status::Ok();
+  for (const EndpointRecord& e : released) RunDetach(e);
+  return status.Annotate("deleting network " + Short(network_id));
 }
 
 Status Driver::Validate(const std::string& network_id,
@@ -186,7 +196,7 @@ Result<CreateEndpointReply> Driver::CreateEndpoint(
     if (!wanted_mac) wanted_mac = Mac::Parse(value);
   }
 
-  long long wait_ms = options_.default_wait.count();
+  std::chrono::milliseconds wait = options_.default_wait;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto net = networks_.find(request.network_id);
@@ -195,25 +205,84 @@ Result<CreateEndpointReply> Driver::CreateEndpoint(
                               Short(request.network_id) +
                               "; re-create it with docker network create");
     }
-    if (net->second.wait_ms >= 0) wait_ms = net->second.wait_ms;
+    if (net->second.wait_ms >= 0) {
+      wait = std::chrono::milliseconds(net->second.wait_ms);
+    }
   }
-  // A hot-plugged NIC may still be on its way; wait without holding mu_ so
-  // other requests go on.
-  if (wanted_mac && wait_ms > 0 && !inventory_->FindByMac(*wanted_mac)) {
-    spdlog::info("{}: waiting up to {} ms for NIC {}", doing, wait_ms,
-                 wanted_mac->ToString());
-    inventory_->WaitForMac(
-        *wanted_mac,
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms),
-        options_.settle);
+  const bool can_attach = hooks_ != nullptr && hooks_->HasAttach();
+  // A cloud NIC shows up seconds after its attach call returns.
+  const std::chrono::milliseconds attach_wait =
+      wait.count() > 0 ? wait : kAttachWait;
+
+  // The NIC asked for is absent: have it attached, or wait for it to be
+  // hot-plugged -- without holding mu_, so other requests go on.
+  if (wanted_mac && !inventory_->FindByMac(*wanted_mac)) {
+    if (can_attach) {
+      HOSTNIC_RETURN_IF_ERROR(RunAttach(request, wanted_mac, doing).status());
+      HOSTNIC_RETURN_IF_ERROR(WaitForNic(*wanted_mac, attach_wait, doing));
+    } else if (wait.count() > 0) {
+      HOSTNIC_RETURN_IF_ERROR(WaitForNic(*wanted_mac, wait, doing));
+    }
   }
 
+  Result<CreateEndpointReply> reply = CreateEndpointNow(request, wanted, doing);
+  if (reply.ok() || !wanted.empty() || !can_attach ||
+      reply.status().code() != Code::kBusy) {
+    return reply;
+  }
+  // No free NIC in the pool: ask the attach hook for one.
+  Result<std::optional<Mac>> attached = RunAttach(request, std::nullopt, doing);
+  if (!attached.ok()) return attached.status();
+  if (!*attached) return CreateEndpointNow(request, "", doing);
+  HOSTNIC_RETURN_IF_ERROR(WaitForNic(**attached, attach_wait, doing));
+  return CreateEndpointNow(request, (*attached)->ToString(), doing);
+}
+
+Result<std::optional<Mac>> Driver::RunAttach(
+    const CreateEndpointRequest& request, const std::optional<Mac>& mac,
+    const std::string& doing) {
+  HookRequest hook{request.network_id, request.endpoint_id, mac,
+                   request.address, ""};
+  Result<std::optional<Mac>> attached = hooks_->Attach(hook);
+  counters_.hook_runs++;
+  if (!attached.ok()) {
+    counters_.hook_failures++;
+    return attached.status().Annotate(doing + ": attach hook");
+  }
+  return attached;
+}
+
+Status Driver::WaitForNic(const Mac& mac, std::chrono::milliseconds wait,
+                          const std::string& doing) {
+  spdlog::info("{}: waiting up to {} ms for NIC {}", doing, wait.count(),
+               mac.ToString());
+  counters_.waits++;
+  auto link = inventory_->WaitForMac(
+      mac, std::chrono::steady_clock::now() + wait, options_.settle,
+      [this] { return shutting_down_.load(); });
+  if (link) return Status::Ok();
+  counters_.wait_timeouts++;
+  if (shutting_down_) {
+    return Status::FailedPrecondition(doing + ": hostnic is shutting down");
+  }
+  return Status::Timeout(doing + ": NIC " + mac.ToString() +
+                         " did not appear on the host within " +
+                         std::to_string(wait.count() / 1000.0).substr(0, 5) +
+                         " s (hostnic.wait / --wait)");
+}
+
+void Driver::Shutdown() { shutting_down_ = true; }
+
+Result<CreateEndpointReply> Driver::CreateEndpointNow(
+    const CreateEndpointRequest& request, const std::string& wanted,
+    const std::string& doing) {
   std::lock_guard<std::mutex> lock(mu_);
   auto net = networks_.find(request.network_id);
   if (net == networks_.end()) {
     return Status::NotFound(doing + ": network " + Short(request.network_id) +
                             " was deleted meanwhile");
   }
+  const std::optional<Mac> wanted_mac = Mac::Parse(wanted);
   if (auto existing = endpoints_.find(request.endpoint_id);
       existing != endpoints_.end()) {
     const EndpointRecord& e = existing->second;
@@ -250,8 +319,9 @@ Result<CreateEndpointReply> Driver::CreateEndpoint(
   if (!saved.ok()) {
     if (mtu != 0 && mtu != nic->mtu) {
       Status undo = links_->SetMtu(*nic, nic->mtu);
-      if (!undo.ok())
+      if (!undo.ok()) {
         spdlog::error("{}: undoing MTU: {}", doing, undo.message());
+      }
     }
     return saved.Annotate(doing);
   }
@@ -438,10 +508,30 @@ Status Driver::Leave(const std::string& network_id,
 Status Driver::DeleteEndpoint(const std::string& network_id,
                               const std::string& endpoint_id) {
   HOSTNIC_RETURN_IF_ERROR(Validate(network_id, endpoint_id));
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = endpoints_.find(endpoint_id);
-  if (it == endpoints_.end()) return Status::Ok();
-  return ReleaseLocked(it->second);
+  EndpointRecord endpoint;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = endpoints_.find(endpoint_id);
+    if (it == endpoints_.end()) return Status::Ok();
+    endpoint = it->second;
+    HOSTNIC_RETURN_IF_ERROR(ReleaseLocked(endpoint));
+  }
+  RunDetach(endpoint);
+  return Status::Ok();
+}
+
+void Driver::RunDetach(const EndpointRecord& endpoint) {
+  if (hooks_ == nullptr || !hooks_->HasDetach()) return;
+  HookRequest hook{endpoint.network_id, endpoint.id, endpoint.mac,
+                   endpoint.address, endpoint.original.name};
+  Status s = hooks_->Detach(hook);
+  counters_.hook_runs++;
+  if (!s.ok()) {
+    // The NIC is released either way; the operator learns of the stray NIC.
+    counters_.hook_failures++;
+    spdlog::warn("detach hook for NIC {} of endpoint {}: {}",
+                 endpoint.mac.ToString(), Short(endpoint.id), s.message());
+  }
 }
 
 Status Driver::ReleaseLocked(const EndpointRecord& endpoint) {

@@ -373,8 +373,9 @@ Status LoadDir(const std::string& dir, std::vector<Record>* records,
 }  // namespace
 
 Result<std::unique_ptr<FileStore>> FileStore::Open(const std::string& dir) {
-  const std::filesystem::path parent =
-      std::filesystem::path(dir).lexically_normal().parent_path();
+  std::filesystem::path path = std::filesystem::path(dir).lexically_normal();
+  if (!path.has_filename()) path = path.parent_path();  // "state/"
+  const std::filesystem::path parent = path.parent_path();
   std::error_code ec;
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) {

@@ -114,6 +114,12 @@ TEST_F(FileStoreTest, OpenCreatesPrivateDirectories) {
   }
   // Opening an existing directory again is fine.
   EXPECT_TRUE(FileStore::Open(dir_).ok());
+
+  // Missing parents are created; a trailing slash still gives 0700.
+  const std::string nested = root_ + "/a/b/state/";
+  ASSERT_TRUE(FileStore::Open(nested).ok());
+  ASSERT_EQ(stat(nested.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
 }
 
 TEST_F(FileStoreTest, RoundTripsEveryField) {

@@ -1,0 +1,89 @@
+// FakeHooks: attach "plugs" a NIC into an Inventory (optionally after a
+// delay, from another thread, like a cloud would) and records every call.
+#ifndef HOSTNIC_TESTS_FAKES_FAKE_HOOKS_H_
+#define HOSTNIC_TESTS_FAKES_FAKE_HOOKS_H_
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hostnic/hooks.h"
+#include "hostnic/inventory.h"
+
+namespace hostnic {
+
+class FakeHooks : public Hooks {
+ public:
+  explicit FakeHooks(Inventory* inventory) : inventory_(inventory) {}
+  ~FakeHooks() override {
+    for (auto& t : plugs_) t.join();
+  }
+
+  bool HasAttach() const override { return true; }
+  bool HasDetach() const override { return true; }
+
+  // What the next attach does: plug `link` after `delay` and print its MAC
+  // (when `print_mac`), or fail with `failure`.
+  void OnAttach(std::optional<Link> link, std::chrono::milliseconds delay,
+                bool print_mac = true, Status failure = Status::Ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    link_ = std::move(link);
+    delay_ = delay;
+    print_mac_ = print_mac;
+    failure_ = std::move(failure);
+  }
+
+  Result<std::optional<Mac>> Attach(const HookRequest& request) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    calls_.push_back(
+        "attach " +
+        (request.mac ? request.mac->ToString() : std::string("any")) + " " +
+        request.endpoint_id);
+    if (!failure_.ok()) return failure_;
+    if (!link_) return std::optional<Mac>();
+    const Link link = *link_;
+    if (delay_.count() == 0) {
+      inventory_->Upsert(link);
+    } else {
+      plugs_.emplace_back([this, link, delay = delay_] {
+        std::this_thread::sleep_for(delay);
+        inventory_->Upsert(link);
+      });
+    }
+    return print_mac_ ? std::optional<Mac>(link.mac) : std::optional<Mac>();
+  }
+
+  Status Detach(const HookRequest& request) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    calls_.push_back("detach " + request.mac->ToString() + " " +
+                     request.nic_name);
+    return detach_status_;
+  }
+
+  void FailDetach(Status s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    detach_status_ = std::move(s);
+  }
+  std::vector<std::string> calls() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+
+ private:
+  Inventory* inventory_;
+  mutable std::mutex mu_;  // Guards everything below.
+  std::optional<Link> link_;
+  std::chrono::milliseconds delay_{0};
+  bool print_mac_ = true;
+  Status failure_;
+  Status detach_status_;
+  std::vector<std::string> calls_;
+  std::vector<std::thread> plugs_;
+};
+
+}  // namespace hostnic
+
+#endif  // HOSTNIC_TESTS_FAKES_FAKE_HOOKS_H_
