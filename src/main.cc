@@ -1,7 +1,10 @@
 // hostnic: the daemon (default) and its `status` client. Wiring only: every
 // rule lives in a layer of its own.
 #include <grp.h>
+#include <httplib.h>
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -10,13 +13,12 @@
 #include <thread>
 #include <vector>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
-
 #include "api/handlers.h"
+#include "api/metrics.h"
 #include "api/status_json.h"
 #include "api/unix_http_server.h"
 #include "cli/status_command.h"
+#include "hooks/process_hooks.h"
 #include "hostnic/driver.h"
 #include "hostnic/inventory.h"
 #include "netlink/link_control.h"
@@ -32,6 +34,63 @@ struct Flags {
   std::string log_level = "info";
   std::vector<std::string> allow_nics;
   double wait_seconds = 0;
+  std::string attach_hook;
+  std::string detach_hook;
+  double hook_timeout_seconds = 60;
+  std::string metrics_address;
+};
+
+std::chrono::milliseconds Millis(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
+// Serves /metrics and /health on "HOST:PORT" (":PORT" means loopback) until
+// Stop; Start fails when the address cannot be bound.
+class TcpMetricsServer {
+ public:
+  hostnic::Status Start(const std::string& address,
+                        std::function<hostnic::api::Handlers::Reply()> metrics,
+                        std::function<hostnic::api::Handlers::Reply()> health) {
+    const auto colon = address.rfind(':');
+    std::string host = address.substr(0, colon);
+    if (host.empty()) host = "127.0.0.1";
+    int port = 0;
+    try {
+      port = colon == std::string::npos ? -1
+                                        : std::stoi(address.substr(colon + 1));
+    } catch (const std::exception&) {
+      port = -1;
+    }
+    if (port <= 0 || port > 65535) {
+      return hostnic::Status::InvalidArgument("--metrics-address '" + address +
+                                              "' is not HOST:PORT or :PORT");
+    }
+    for (auto& [path, handler] :
+         {std::pair{"/metrics", metrics}, std::pair{"/health", health}}) {
+      server_.Get(path, [handler = handler](const httplib::Request&,
+                                            httplib::Response& res) {
+        const auto reply = handler();
+        res.status = reply.http_status;
+        res.set_content(reply.body, reply.content_type.c_str());
+      });
+    }
+    if (!server_.bind_to_port(host.c_str(), port)) {
+      return hostnic::Status::FailedPrecondition(
+          "--metrics-address: cannot listen on " + host + ":" +
+          std::to_string(port) + " (in use, or not an address of this host)");
+    }
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    return hostnic::Status::Ok();
+  }
+  void Stop() {
+    if (!thread_.joinable()) return;
+    server_.stop();
+    thread_.join();
+  }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
 };
 
 // Blocks SIGTERM/SIGINT in every thread so a dedicated thread can sigwait()
@@ -67,13 +126,21 @@ int RunDaemon(const Flags& flags) {
 
   hostnic::DriverOptions options;
   options.allowed_nics = flags.allow_nics;
-  options.default_wait =
-      std::chrono::milliseconds(static_cast<long long>(flags.wait_seconds * 1000));
+  options.default_wait = Millis(flags.wait_seconds);
   options.settle = std::chrono::milliseconds(500);
+
+  auto hooks =
+      hostnic::ProcessHooks::Create({flags.attach_hook, flags.detach_hook,
+                                     Millis(flags.hook_timeout_seconds)});
+  if (!hooks.ok()) {
+    spdlog::critical("{}", hooks.status().message());
+    return 1;
+  }
 
   hostnic::Inventory inventory;
   hostnic::NetlinkLinkControl links;
-  hostnic::Driver driver(options, &inventory, &links, store->get());
+  hostnic::Driver driver(options, &inventory, &links, store->get(),
+                         hooks->get());
   inventory.SetListener(
       [&driver](const hostnic::Link& link) { driver.OnLinkChanged(link); });
 
@@ -89,7 +156,8 @@ int RunDaemon(const Flags& flags) {
     return 1;
   }
 
-  hostnic::api::Handlers handlers(&driver);
+  hostnic::api::Metrics metrics;
+  hostnic::api::Handlers handlers(&driver, &metrics);
   hostnic::api::UnixHttpServer server(
       [&handlers](const std::string& path, const std::string& body) {
         return handlers.Handle(path, body);
@@ -101,16 +169,43 @@ int RunDaemon(const Flags& flags) {
     return 1;
   }
 
-  server.Get("/status", [&driver] {
-    return hostnic::api::Handlers::Reply{
-        200, hostnic::api::StatusToJson(driver.Report(), HOSTNIC_VERSION),
+  using Reply = hostnic::api::Handlers::Reply;
+  auto status_page = [&driver] {
+    return Reply{200,
+                 hostnic::api::StatusToJson(driver.Report(), HOSTNIC_VERSION),
+                 "application/json"};
+  };
+  auto metrics_page = [&driver, &metrics] {
+    return Reply{200, metrics.Render(driver.Report(), driver.counters()),
+                 "text/plain; version=0.0.4"};
+  };
+  auto health_page = [&inventory] {
+    const bool healthy = inventory.Ready();
+    return Reply{
+        healthy ? 200 : 503,
+        healthy ? R"({"status":"ok"})"
+                : R"({"status":"starting","reason":"no NIC inventory yet"})",
         "application/json"};
-  });
+  };
+  server.Get("/status", status_page);
+  server.Get("/metrics", metrics_page);
+  server.Get("/health", health_page);
+  TcpMetricsServer tcp_metrics;
+  if (!flags.metrics_address.empty()) {
+    if (hostnic::Status s =
+            tcp_metrics.Start(flags.metrics_address, metrics_page, health_page);
+        !s.ok()) {
+      spdlog::critical("{}", s.message());
+      monitor.Stop();
+      return 1;
+    }
+  }
 
-  std::thread signal_waiter([&server, signals] {
+  std::thread signal_waiter([&server, &driver, signals] {
     int signal = 0;
     sigwait(&signals, &signal);
     spdlog::info("received {}, shutting down", strsignal(signal));
+    driver.Shutdown();
     server.Stop();
   });
   spdlog::info("hostnic {} serving {} (state in {})", HOSTNIC_VERSION,
@@ -119,6 +214,7 @@ int RunDaemon(const Flags& flags) {
   // Run also returns when the listening socket fails; wake the waiter then.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
+  tcp_metrics.Stop();
   monitor.Stop();
   spdlog::info("hostnic stopped");
   return 0;
@@ -152,6 +248,18 @@ int main(int argc, char** argv) {
                  "network sets hostnic.wait")
       ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
+  app.add_option("--attach-hook", flags.attach_hook,
+                 "Command run (no shell) when a NIC is wanted but absent or "
+                 "none is free; see docs/hooks.md");
+  app.add_option("--detach-hook", flags.detach_hook,
+                 "Command run (no shell) when a NIC is released");
+  app.add_option("--hook-timeout", flags.hook_timeout_seconds,
+                 "Seconds a hook may run before it is killed")
+      ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  app.add_option("--metrics-address", flags.metrics_address,
+                 "Also serve /metrics and /health over TCP on HOST:PORT "
+                 "(':PORT' = loopback); they are always on the socket");
   bool status_json = false;
   CLI::App* status = app.add_subcommand(
       "status", "Show the NICs the running daemon sees and who holds them");

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <exception>
 #include <unordered_map>
 
@@ -22,7 +23,8 @@ std::string EndpointIds(const std::string& network_id,
 
 }  // namespace
 
-Handlers::Handlers(Driver* driver) : driver_(driver) {}
+Handlers::Handlers(Driver* driver, Metrics* metrics)
+    : driver_(driver), metrics_(metrics) {}
 
 Handlers::Method Handlers::Find(const std::string& path) {
   static const auto* const kMethods =
@@ -51,6 +53,19 @@ Handlers::Method Handlers::Find(const std::string& path) {
 
 Handlers::Reply Handlers::Handle(const std::string& path,
                                  const std::string& body) {
+  const auto start = std::chrono::steady_clock::now();
+  Reply reply = Dispatch(path, body);
+  if (metrics_ != nullptr && reply.http_status == 200) {
+    const std::chrono::duration<double> took =
+        std::chrono::steady_clock::now() - start;
+    metrics_->Observe(path.substr(1), took.count(),
+                      reply.body.find("\"Err\"") == std::string::npos);
+  }
+  return reply;
+}
+
+Handlers::Reply Handlers::Dispatch(const std::string& path,
+                                   const std::string& body) {
   const Method method = Find(path);
   if (method == nullptr) {
     spdlog::debug("{}: not a remote driver method, answering 404", path);

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "api/metrics.h"
 #include "hostnic/driver.h"
 #include "hostnic/status.h"
 
@@ -22,8 +23,9 @@ class Handlers {
     std::string content_type = "application/vnd.docker.plugins.v1+json";
   };
 
-  // `driver` must outlive the handlers.
-  explicit Handlers(Driver* driver);
+  // `driver` and `metrics` (may be null) must outlive the handlers. Every
+  // answered protocol request is recorded in `metrics`.
+  explicit Handlers(Driver* driver, Metrics* metrics = nullptr);
 
   // Answers `path` ("/NetworkDriver.Join", ...): 200 with a JSON body (never
   // empty) for every method of the protocol, 404 with {"Err": ...} for
@@ -31,6 +33,7 @@ class Handlers {
   Reply Handle(const std::string& path, const std::string& body);
 
  private:
+  Reply Dispatch(const std::string& path, const std::string& body);
   // Returns the reply body; sets `ids` ("network N endpoint E") for the log
   // as soon as the request names them.
   using Method = Result<std::string> (Handlers::*)(const std::string& body,
@@ -57,6 +60,7 @@ class Handlers {
   static Method Find(const std::string& path);
 
   Driver* const driver_;
+  Metrics* const metrics_;
 };
 
 }  // namespace hostnic::api

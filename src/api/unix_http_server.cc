@@ -18,6 +18,8 @@ namespace hostnic::api {
 namespace {
 
 constexpr size_t kMaxBody = 1 << 20;  // Docker's requests are a few KiB.
+// Concurrent requests served; see the constructor.
+constexpr size_t kWorkers = 64;
 
 Status ErrnoError(const std::string& what, int err = errno) {
   return Status::IoError(
@@ -89,6 +91,9 @@ class UnixHttpServer::Listener : public httplib::Server {
 
 UnixHttpServer::UnixHttpServer(PostHandler post)
     : listener_(std::make_unique<Listener>()) {
+  // A request waiting for a hot-plugged NIC or an attach hook holds its
+  // worker for seconds; httplib's default pool (8) would starve the rest.
+  listener_->new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
   listener_->set_payload_max_length(kMaxBody);
   listener_->Post(".*", [post = std::move(post)](const httplib::Request& req,
                                                  httplib::Response& res) {

@@ -1,0 +1,85 @@
+#include "api/metrics.h"
+
+#include <sstream>
+
+namespace hostnic::api {
+
+void Metrics::Observe(const std::string& method, double seconds, bool ok) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Series& s = series_[method];
+  s.count++;
+  if (!ok) s.errors++;
+  s.sum += seconds;
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) {
+      s.buckets[i]++;
+      break;
+    }
+  }
+}
+
+std::string Metrics::Render(const std::vector<NicReport>& nics,
+                            const DriverCounters& counters) const {
+  std::ostringstream out;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    out << "# HELP hostnic_requests_total Remote-driver requests answered.\n"
+           "# TYPE hostnic_requests_total counter\n";
+    for (const auto& [method, s] : series_) {
+      out << "hostnic_requests_total{method=\"" << method << "\"} " << s.count
+          << "\n";
+    }
+    out << "# HELP hostnic_request_errors_total Requests answered with Err.\n"
+           "# TYPE hostnic_request_errors_total counter\n";
+    for (const auto& [method, s] : series_) {
+      out << "hostnic_request_errors_total{method=\"" << method << "\"} "
+          << s.errors << "\n";
+    }
+    out << "# HELP hostnic_request_duration_seconds Time to answer a "
+           "request.\n"
+           "# TYPE hostnic_request_duration_seconds histogram\n";
+    for (const auto& [method, s] : series_) {
+      const std::string label = "method=\"" + method + "\"";
+      uint64_t cumulative = 0;
+      for (size_t i = 0; i < kBuckets.size(); ++i) {
+        cumulative += s.buckets[i];
+        out << "hostnic_request_duration_seconds_bucket{" << label << ",le=\""
+            << kBuckets[i] << "\"} " << cumulative << "\n";
+      }
+      out << "hostnic_request_duration_seconds_bucket{" << label
+          << ",le=\"+Inf\"} " << s.count << "\n"
+          << "hostnic_request_duration_seconds_sum{" << label << "} " << s.sum
+          << "\n"
+          << "hostnic_request_duration_seconds_count{" << label << "} "
+          << s.count << "\n";
+    }
+  }
+
+  std::map<std::string, int> states = {
+      {"free", 0}, {"held", 0}, {"away", 0}, {"refused", 0}};
+  for (const NicReport& nic : nics) {
+    if (!nic.endpoint_id.empty()) {
+      states[nic.present ? "held" : "away"]++;
+    } else {
+      states[nic.refused.empty() ? "free" : "refused"]++;
+    }
+  }
+  out << "# HELP hostnic_nics Host devices by state (held: by an endpoint, "
+         "on the host; away: held and in a container or detached).\n"
+         "# TYPE hostnic_nics gauge\n";
+  for (const auto& [state, n] : states) {
+    out << "hostnic_nics{state=\"" << state << "\"} " << n << "\n";
+  }
+  const std::pair<const char*, uint64_t> totals[] = {
+      {"hook_runs_total", counters.hook_runs},
+      {"hook_failures_total", counters.hook_failures},
+      {"nic_waits_total", counters.waits},
+      {"nic_wait_timeouts_total", counters.wait_timeouts}};
+  for (const auto& [name, value] : totals) {
+    out << "# TYPE hostnic_" << name << " counter\nhostnic_" << name << " "
+        << value << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace hostnic::api
