@@ -1,0 +1,82 @@
+// What `hostnic status` and /metrics show for a given driver state.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "api/metrics.h"
+#include "api/status_json.h"
+
+namespace hostnic::api {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::vector<NicReport> SampleReport() {
+  NicReport free_nic;
+  free_nic.link.name = "eth3";
+  free_nic.link.mac = *Mac::Parse("52:54:0e:e5:00:f8");
+  NicReport held;
+  held.link.name = "eth2";
+  held.link.mac = *Mac::Parse("52:54:0e:e5:00:f7");
+  held.network_id = "4390aabbccddeeff";
+  held.endpoint_id = "2b34aabbccddeeff";
+  NicReport away = held;
+  away.link.name = "eth4";
+  away.present = false;
+  away.joined = true;
+  away.sandbox_key = "/var/run/docker/netns/061211930da6";
+  NicReport refused;
+  refused.link.name = "eth0";
+  refused.refused =
+      "it carries a default route of the host's main routing table";
+  return {free_nic, held, away, refused};
+}
+
+TEST(StatusJson, TableListsEachNicWithItsStateHolderAndReason) {
+  auto table = StatusJsonToTable(StatusToJson(SampleReport(), "0.1.0"));
+  ASSERT_TRUE(table.ok());
+  EXPECT_EQ(
+      *table,
+      "NIC   MAC                STATE         NETWORK       ENDPOINT      "
+      "NOTE\n"
+      "eth4  52:54:0e:e5:00:f7  in-container  4390aabbccdd  2b34aabbccdd  "
+      "/var/run/docker/netns/061211930da6\n"
+      "eth2  52:54:0e:e5:00:f7  held          4390aabbccdd  2b34aabbccdd\n"
+      "eth3  52:54:0e:e5:00:f8  free\n"
+      "eth0  00:00:00:00:00:00  refused                                   "
+      "it carries a default route of the host's main routing table\n");
+}
+
+TEST(StatusJson, RejectsWhatIsNotAStatusDocument) {
+  EXPECT_FALSE(StatusJsonToTable("{\"Err\":\"x\"}").ok());
+  EXPECT_FALSE(StatusJsonToTable("not json").ok());
+}
+
+TEST(Metrics, CountsErrorsHistogramsAndNicStates) {
+  Metrics metrics;
+  metrics.Observe("NetworkDriver.Join", 0.0002, true);
+  metrics.Observe("NetworkDriver.Join", 0.3, false);
+  DriverCounters counters;
+  counters.hook_runs = 2;
+  const std::string text = metrics.Render(SampleReport(), counters);
+  EXPECT_THAT(
+      text,
+      HasSubstr("hostnic_requests_total{method=\"NetworkDriver.Join\"} 2\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "hostnic_request_errors_total{method=\"NetworkDriver.Join\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("hostnic_request_duration_seconds_bucket{method="
+                              "\"NetworkDriver.Join\",le=\"0.00025\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("hostnic_request_duration_seconds_bucket{method="
+                              "\"NetworkDriver.Join\",le=\"0.5\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("hostnic_request_duration_seconds_bucket{method="
+                              "\"NetworkDriver.Join\",le=\"+Inf\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("hostnic_nics{state=\"free\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("hostnic_nics{state=\"held\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("hostnic_nics{state=\"away\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("hostnic_nics{state=\"refused\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("hostnic_hook_runs_total 2\n"));
+}
+
+}  // namespace
+}  // namespace hostnic::api
