@@ -19,6 +19,7 @@
 #include "api/unix_http_server.h"
 #include "cli/status_command.h"
 #include "hooks/process_hooks.h"
+#include "host/network_managers.h"
 #include "hostnic/driver.h"
 #include "hostnic/inventory.h"
 #include "netlink/link_control.h"
@@ -170,10 +171,12 @@ int RunDaemon(const Flags& flags) {
   }
 
   using Reply = hostnic::api::Handlers::Reply;
-  auto status_page = [&driver] {
-    return Reply{200,
-                 hostnic::api::StatusToJson(driver.Report(), HOSTNIC_VERSION),
-                 "application/json"};
+  const hostnic::NetworkManagers managers;
+  auto status_page = [&driver, &managers] {
+    return Reply{
+        200,
+        hostnic::api::StatusToJson(driver.Report(), HOSTNIC_VERSION, &managers),
+        "application/json"};
   };
   auto metrics_page = [&driver, &metrics] {
     return Reply{200, metrics.Render(driver.Report(), driver.counters()),

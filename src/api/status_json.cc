@@ -27,9 +27,14 @@ int StateOrder(const std::string& state) {
 }  // namespace
 
 std::string StatusToJson(const std::vector<NicReport>& rows,
-                         const std::string& version) {
+                         const std::string& version,
+                         const NetworkManagers* managers) {
   nlohmann::json nics = nlohmann::json::array();
   for (const NicReport& row : rows) {
+    const std::string manager =
+        managers != nullptr && row.present && row.refused.empty()
+            ? managers->ManagerOf(row.link)
+            : "";
     nics.push_back({{"name", row.link.name},
                     {"mac", row.link.mac.ToString()},
                     {"ifindex", row.link.ifindex},
@@ -38,6 +43,7 @@ std::string StatusToJson(const std::vector<NicReport>& rows,
                     {"up", row.link.up},
                     {"state", StateOf(row)},
                     {"reason", row.refused},
+                    {"manager", manager},
                     {"network", row.network_id},
                     {"endpoint", row.endpoint_id},
                     {"sandbox", row.sandbox_key}});
@@ -68,7 +74,11 @@ Result<std::string> StatusJsonToTable(const std::string& json) {
                  : std::string();
     };
     std::string note = text("reason");
-    if (note.empty() && !text("sandbox").empty()) note = text("sandbox");
+    if (note.empty() && !text("manager").empty()) {
+      note = "managed by " + text("manager") +
+             ": mark it unmanaged (docs/troubleshooting.md)";
+    }
+    if (note.empty()) note = text("sandbox");
     table.push_back({text("name"), text("mac"), text("state"),
                      text("network").substr(0, 12),
                      text("endpoint").substr(0, 12), note});

@@ -32,7 +32,8 @@ std::vector<NicReport> SampleReport() {
 }
 
 TEST(StatusJson, TableListsEachNicWithItsStateHolderAndReason) {
-  auto table = StatusJsonToTable(StatusToJson(SampleReport(), "0.1.0"));
+  auto table =
+      StatusJsonToTable(StatusToJson(SampleReport(), "0.1.0", nullptr));
   ASSERT_TRUE(table.ok());
   EXPECT_EQ(
       *table,
