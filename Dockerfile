@@ -4,9 +4,12 @@
 #   docker build -t hostnic:0.1.0 .
 #
 # The image is the root filesystem of the managed plugin (scripts/plugin.sh
-# turns it into one); it can also run as a plain container with
-#   docker run -d --network host --cap-add NET_ADMIN \
+# turns it into one, see docs/plugin.md); it also runs as a plain container
+# serving a socket ("legacy") plugin on the host:
+#   docker run -d --restart unless-stopped --network host --cap-add NET_ADMIN \
 #     -v /run/docker/plugins:/run/docker/plugins -v /var/lib/hostnic:/var/lib/hostnic hostnic:0.1.0
+# (settings as environment: -e LOG_LEVEL=debug -e ALLOW_NICS=eth2,eth3 ...;
+# stop it with `docker stop` so that it removes its socket).
 #
 # FROM debian:bookworm-slim: on a machine without a registry,
 # `scripts/plugin.sh base` makes that image with debootstrap + docker import.

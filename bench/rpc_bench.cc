@@ -27,16 +27,17 @@ std::string MacOf(const std::string& prefix, int i) {
 }
 
 bool Call(const hostnic::api::UnixHttpClient& client, const std::string& path,
-          const std::string& body, std::map<std::string, std::vector<double>>* us) {
+          const std::string& body,
+          std::map<std::string, std::vector<double>>* us) {
   const auto start = Clock::now();
   auto reply = client.Post(path, body);
   const double elapsed =
       std::chrono::duration<double, std::micro>(Clock::now() - start).count();
   if (!reply.ok() || reply->status != 200 ||
       reply->body.find("\"Err\"") != std::string::npos) {
-    std::fprintf(stderr, "%s failed: %s\n", path.c_str(),
-                 reply.ok() ? reply->body.c_str()
-                            : reply.status().message().c_str());
+    std::fprintf(
+        stderr, "%s failed: %s\n", path.c_str(),
+        reply.ok() ? reply->body.c_str() : reply.status().message().c_str());
     return false;
   }
   (*us)[path.substr(path.find('.') + 1)].push_back(elapsed);
@@ -62,10 +63,11 @@ int main(int argc, char** argv) {
   const std::string net = "benchnet";
 
   std::map<std::string, std::vector<double>> us;
-  if (!Call(client, "/NetworkDriver.CreateNetwork",
-            R"({"NetworkID":")" + net +
-                R"(","Options":{},"IPv4Data":[{"Pool":"192.168.0.0/16","Gateway":"192.168.0.1/16"}],"IPv6Data":[]})",
-            &us)) {
+  if (!Call(
+          client, "/NetworkDriver.CreateNetwork",
+          R"({"NetworkID":")" + net +
+              R"(","Options":{},"IPv4Data":[{"Pool":"192.168.0.0/16","Gateway":"192.168.0.1/16"}],"IPv6Data":[]})",
+          &us)) {
     return 1;
   }
   for (int c = 0; c < cycles; ++c) {
@@ -76,9 +78,11 @@ int main(int argc, char** argv) {
         ids + R"(,"Interface":{"Address":"192.168.1.5/16","MacAddress":")" +
         MacOf(prefix, c % nics) + R"("},"Options":{}})";
     if (!Call(client, "/NetworkDriver.CreateEndpoint", create, &us) ||
-        !Call(client, "/NetworkDriver.Join",
-              ids + R"(,"SandboxKey":"/var/run/docker/netns/bench","Options":{}})",
-              &us) ||
+        !Call(
+            client, "/NetworkDriver.Join",
+            ids +
+                R"(,"SandboxKey":"/var/run/docker/netns/bench","Options":{}})",
+            &us) ||
         !Call(client, "/NetworkDriver.Leave", ids + "}", &us) ||
         !Call(client, "/NetworkDriver.DeleteEndpoint", ids + "}", &us)) {
       return 1;

@@ -7,6 +7,7 @@
 #   LOG_LEVEL   trace|debug|info|warn|error            -> --log-level
 #   ALLOW_NICS  names/MACs, comma or blank separated  -> --allow-nic (each)
 #   WAIT        seconds                               -> --wait
+#   METRICS_ADDRESS  HOST:PORT or :PORT              -> --metrics-address
 #   SOCKET      socket path (default: the plugin's)   -> --socket
 #   STATE_DIR   state directory (default: the mount)  -> --state-dir
 #
@@ -28,6 +29,9 @@ if [ -n "${ALLOW_NICS:-}" ]; then
 fi
 if [ -n "${WAIT:-}" ]; then
   set -- "$@" --wait "$WAIT"
+fi
+if [ -n "${METRICS_ADDRESS:-}" ]; then
+  set -- "$@" --metrics-address "$METRICS_ADDRESS"
 fi
 # Move the user's arguments (the first $nargs) behind the mapped flags.
 while [ "$nargs" -gt 0 ]; do

@@ -31,6 +31,7 @@ image=""
 context="$root"
 sets=()
 quiet=0
+no_build=0
 cleanup_dirs=()
 
 usage() {
@@ -56,6 +57,8 @@ Options:
                    LOG_LEVEL=debug, ALLOW_NICS=eth2,eth3, WAIT=30,
                    state.source=/srv/hostnic, args="--flag value"
   --context DIR    source tree to build (default: this checkout)
+  --no-build       install/upgrade/create/rootfs: use the existing --image
+                   instead of building it
   --quiet          send docker build output to a log file instead of stdout
   -h, --help       this help
 
@@ -156,9 +159,14 @@ ensure_base() {
 # --- image, rootfs, plugin ---------------------------------------------------
 
 build_image() {
+  if ((no_build)); then
+    "$DOCKER" image inspect "$image" >/dev/null 2>&1 || die "--no-build: there is no image $image"
+    log "using the existing image $image (--no-build)"
+    return 0
+  fi
   ensure_base
   log "building image $image from $context"
-  local args=(build --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$image" -f "$context/Dockerfile" "$context")
+  local args=(build --force-rm --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$image" -f "$context/Dockerfile" "$context")
   if ((quiet)); then
     local blog
     blog=$(mktemp /tmp/hostnic-build.XXXXXX.log)
@@ -246,7 +254,7 @@ cmd_upgrade() {
   done < <("$DOCKER" plugin inspect -f '{{range .Settings.Env}}{{println .}}{{end}}' "$name")
   while IFS= read -r line; do
     [[ -n $line ]] && keep+=("$line")
-  done < <("$DOCKER" plugin inspect -f '{{range .Settings.Mounts}}{{if .Source}}{{printf "%s.source=%s\n" .Name .Source}}{{end}}{{end}}' "$name")
+  done < <("$DOCKER" plugin inspect -f '{{range .Settings.Mounts}}{{if .Source}}{{.Name}}.source={{.Source}}{{println}}{{end}}{{end}}' "$name")
   local args
   # shellcheck disable=SC2016  # a Go template, not a shell expansion
   args=$("$DOCKER" plugin inspect -f '{{range $i, $a := .Settings.Args}}{{if $i}} {{end}}{{$a}}{{end}}' "$name")
@@ -308,6 +316,7 @@ while [[ $# -gt 0 ]]; do
     --set) sets+=("${2:?--set needs KEY=VALUE}"); shift 2 ;;
     --context) context=$(cd "${2:?--context needs a directory}" && pwd); shift 2 ;;
     --quiet) quiet=1; shift ;;
+    --no-build) no_build=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) log "unknown argument: $1"; usage >&2; exit "$EXIT_USAGE" ;;
   esac
@@ -321,7 +330,7 @@ case $cmd in
   upgrade) cmd_upgrade ;;
   remove) cmd_remove ;;
   base) docker_ok; ensure_base ;;
-  build) docker_ok; build_image ;;
+  build) docker_ok; no_build=0; build_image ;;
   rootfs) docker_ok; build_image; write_rootfs "$rootfs_dir"; log "plugin directory: $rootfs_dir" ;;
   create) docker_ok; plugin_exists && die "plugin $name exists"; build_image; create_plugin; apply_sets ;;
   help) usage ;;

@@ -7,10 +7,15 @@
 # 2. builds everything (Release) in build/,
 # 3. runs the unit and integration tests (ctest),
 # 4. runs the end-to-end tests against a real dockerd (tests/e2e/run.sh),
+# 5. runs the managed-plugin end-to-end tests (tests/e2e/plugin_test.sh:
+#    docker plugin create/enable, plugin restart, upgrade, swarm); they are
+#    reported SKIPPED, with the reason, when no debian:bookworm-slim base image
+#    can be made here,
 # then prints a summary. Exits non-zero if anything failed.
 #
-# Environment: HOSTNIC_E2E=0 skips step 4; HOSTNIC_E2E_TIMEOUT (seconds,
-# default 900) bounds it; extra arguments are passed to tests/e2e/run.sh
+# Environment: HOSTNIC_E2E=0 skips steps 4 and 5; HOSTNIC_PLUGIN_E2E=0 skips
+# step 5; HOSTNIC_E2E_TIMEOUT (seconds, default 900) bounds step 4 and
+# HOSTNIC_PLUGIN_TIMEOUT (default 1500) step 5; extra arguments are passed to tests/e2e/run.sh
 # (case name filters).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -22,8 +27,8 @@ set +e
 
 started=$SECONDS
 declare -A result
-order=(build ctest e2e)
-result=([build]=skipped [ctest]=skipped [e2e]=skipped)
+order=(build ctest e2e plugin)
+result=([build]=skipped [ctest]=skipped [e2e]=skipped [plugin]=skipped)
 
 if (build_hostnic); then
   result[build]=PASS
@@ -42,6 +47,21 @@ if (build_hostnic); then
     if [ "$rc" -eq 0 ]; then result[e2e]=PASS
     elif [ "$rc" -eq 124 ]; then result[e2e]="FAIL (timed out)"
     else result[e2e]=FAIL; fi
+    if [ "${HOSTNIC_PLUGIN_E2E:-1}" = 0 ]; then
+      say "HOSTNIC_PLUGIN_E2E=0: skipping the managed-plugin tests"
+    else
+      say "running managed-plugin end-to-end tests (tests/e2e/plugin_test.sh)"
+      plugin_log=$(mktemp /tmp/hostnic-plugin-e2e.XXXXXX.log)
+      timeout -s TERM "${HOSTNIC_PLUGIN_TIMEOUT:-1500}" \
+        "$HOSTNIC_ROOT/tests/e2e/plugin_test.sh" 2>&1 | tee "$plugin_log"
+      rc=${PIPESTATUS[0]}
+      skip=$(grep -m1 '^SKIP:' "$plugin_log")
+      if [ "$rc" -eq 0 ] && [ -n "$skip" ]; then result[plugin]="SKIPPED (${skip#SKIP: })"
+      elif [ "$rc" -eq 0 ]; then result[plugin]=PASS
+      elif [ "$rc" -eq 124 ]; then result[plugin]="FAIL (timed out)"
+      else result[plugin]=FAIL; fi
+      rm -f "$plugin_log"
+    fi
   fi
 else
   result[build]=FAIL

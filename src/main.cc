@@ -271,7 +271,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (*status) return hostnic::cli::RunStatus(flags.socket, status_json);
 
-  auto logger = spdlog::stderr_color_mt("hostnic");
+  auto logger = spdlog::stdout_color_mt("hostnic");
   spdlog::set_default_logger(logger);
   spdlog::set_level(spdlog::level::from_str(flags.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");

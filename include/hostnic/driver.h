@@ -128,8 +128,11 @@ class Driver {
   // OK for an unknown endpoint.
   Status Leave(const std::string& network_id, const std::string& endpoint_id);
 
-  // Puts a NIC that reappeared on the host back as it was, when hostnic owes
-  // it that (an orphan). Called by the inventory listener.
+  // Puts a NIC that (re)appeared on the host back as it was when hostnic owes
+  // it that: a NIC released while away (name, MTU, admin state), or a joined
+  // endpoint's NIC the kernel returned under another name (name only).
+  // Addresses left on such a NIC are removed. Called by the inventory
+  // listener, on the monitor's thread.
   void OnLinkChanged(const Link& link);
 
   // Cancels every wait for a NIC (they fail at once) and any new one.
@@ -162,7 +165,10 @@ class Driver {
   Status WaitForNic(const Mac& mac, std::chrono::milliseconds wait,
                     const std::string& doing);
   Status ReleaseLocked(const EndpointRecord& endpoint);
-  Status RestoreLocked(const Link& link, const NicState& original);
+  // Puts `link` back to `original` (an MTU of 0 is left alone). A NIC that
+  // `came_back` from a container also loses any address it still carries.
+  Status RestoreLocked(const Link& link, const NicState& original,
+                       bool came_back);
   bool InPool(const NetworkRecord& network, const Link& link) const;
   bool Allowed(const Link& link) const;
 

@@ -31,6 +31,12 @@ bool Matches(const std::string& spec, const Link& link) {
   return spec == link.name;
 }
 
+Status HeldBy(const std::string& nic, const EndpointRecord& holder) {
+  return Status::Busy("NIC " + nic + " is already held by endpoint " +
+                      Short(holder.id) + " of network " +
+                      Short(holder.network_id));
+}
+
 bool MatchesAny(const std::vector<std::string>& specs, const Link& link) {
   return std::any_of(specs.begin(), specs.end(),
                      [&](const std::string& s) { return Matches(s, link); });
@@ -98,7 +104,7 @@ Result<std::vector<std::string>> Driver::Recover() {
   for (const OrphanRecord& o : snapshot->orphans) {
     orphans_[o.mac] = o;
     if (auto link = inventory_->FindByMac(o.mac)) {
-      Status s = RestoreLocked(*link, o.original);
+      Status s = RestoreLocked(*link, o.original, /*came_back=*/true);
       if (!s.ok()) problems.push_back(s.message());
     }
   }
@@ -346,6 +352,12 @@ Result<Link> Driver::ChooseNicLocked(const NetworkRecord& network,
       link = inventory_->FindByName(wanted);
     }
     if (!link) {
+      // A held NIC is usually away, in its container.
+      for (const auto& [id, e] : endpoints_) {
+        if (Mac::Parse(wanted) == e.mac || wanted == e.original.name) {
+          return HeldBy(e.original.name + " (" + e.mac.ToString() + ")", e);
+        }
+      }
       std::vector<std::string> free;
       for (const Link& l : inventory_->All()) {
         if (!holders_.count(l.mac) && RefusalReason(l).empty() &&
@@ -367,10 +379,7 @@ Result<Link> Driver::ChooseNicLocked(const NetworkRecord& network,
           "hostnic.nics=" + network.options.at("hostnic.nics") + ")");
     }
     if (auto held = holders_.find(link->mac); held != holders_.end()) {
-      const EndpointRecord& holder = endpoints_.at(held->second);
-      return Status::Busy("NIC " + Describe(*link) +
-                          " is already held by endpoint " + Short(holder.id) +
-                          " of network " + Short(holder.network_id));
+      return HeldBy(Describe(*link), endpoints_.at(held->second));
     }
     return *link;
   }
@@ -429,6 +438,7 @@ std::string Driver::RefusalReason(const Link& link) const {
       link.kind == "openvswitch") {
     return "it is a " + link.kind + " device";
   }
+  if (link.kind == "ifb") return "it is an ifb traffic-shaping device";
   if (link.master != 0 || link.slave) {
     auto master = inventory_->FindByIndex(link.master);
     return "it is enslaved to " +
@@ -538,7 +548,8 @@ Status Driver::ReleaseLocked(const EndpointRecord& endpoint) {
   const std::string doing = "releasing NIC " + endpoint.mac.ToString() +
                             " of endpoint " + Short(endpoint.id);
   if (auto link = inventory_->FindByMac(endpoint.mac)) {
-    HOSTNIC_RETURN_IF_ERROR(RestoreLocked(*link, endpoint.original));
+    HOSTNIC_RETURN_IF_ERROR(
+        RestoreLocked(*link, endpoint.original, /*came_back=*/false));
   } else {
     // Still on its way back from the container: put it back when it shows.
     OrphanRecord orphan{endpoint.mac, endpoint.original, endpoint.id};
@@ -556,9 +567,13 @@ Status Driver::ReleaseLocked(const EndpointRecord& endpoint) {
   return Status::Ok();
 }
 
-Status Driver::RestoreLocked(const Link& link, const NicState& original) {
+Status Driver::RestoreLocked(const Link& link, const NicState& original,
+                             bool came_back) {
   const std::string doing = "putting NIC " + Describe(link) + " back";
   Link current = link;
+  if (came_back) {
+    HOSTNIC_RETURN_IF_ERROR(links_->FlushAddresses(current).Annotate(doing));
+  }
   if (original.mtu != 0 && current.mtu != original.mtu) {
     HOSTNIC_RETURN_IF_ERROR(
         links_->SetMtu(current, original.mtu).Annotate(doing));
@@ -593,13 +608,23 @@ Status Driver::RestoreLocked(const Link& link, const NicState& original) {
 
 void Driver::OnLinkChanged(const Link& link) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto orphan = orphans_.find(link.mac);
-  if (orphan == orphans_.end()) return;
-  const NicState original = orphan->second.original;
-  Status s = RestoreLocked(link, original);
+  NicState wanted;
+  if (auto orphan = orphans_.find(link.mac); orphan != orphans_.end()) {
+    wanted = orphan->second.original;
+  } else if (auto held = holders_.find(link.mac); held != holders_.end()) {
+    // A joined endpoint's NIC belongs in its container. Seen here under
+    // another name, the kernel gave it back (its namespace died): give it
+    // its name back, and leave MTU and state to the release.
+    const EndpointRecord& e = endpoints_.at(held->second);
+    if (!e.joined || link.name == e.original.name) return;
+    wanted = {e.original.name, 0, link.up};
+  } else {
+    return;
+  }
+  Status s = RestoreLocked(link, wanted, /*came_back=*/true);
   if (s.ok()) {
-    spdlog::info("NIC {} is back on the host as {}", link.mac.ToString(),
-                 original.name);
+    spdlog::info("NIC {} came back to the host as {}; put back as {}",
+                 link.mac.ToString(), link.name, wanted.name);
   } else {
     spdlog::warn("{}", s.message());
   }

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
+#include <cstdint>
 #include <string_view>
 #include <system_error>
 #include <thread>
@@ -227,7 +229,9 @@ Result<bool> Drain(UniqueFd (&pipes)[kStderr + 1], Output& output,
     if (left.count() <= 0) return false;
     pollfd fds[kStderr + 1];
     for (int i : {kStdout, kStderr}) fds[i] = {pipes[i].get(), POLLIN, 0};
-    const int ready = poll(fds, kStderr + 1, static_cast<int>(left.count()));
+    const int ready =
+        poll(fds, kStderr + 1,
+             static_cast<int>(std::min<int64_t>(left.count(), INT_MAX)));
     if (ready < 0 && errno != EINTR) {
       return Status::IoError(what + ": poll: " + ErrnoText(errno));
     }
@@ -270,7 +274,8 @@ Result<std::optional<int>> WaitUntil(pid_t pid, Clock::time_point deadline,
 }
 
 // Whether `pid` has exited, without reaping it: an unreaped child keeps its
-// pid, and so its process group ID, from being reused before KillGroup.
+// pid, and so its process group ID, from being reused before
+// KillGroupAndReap.
 bool HasExited(pid_t pid) {
   siginfo_t info{};
   return waitid(P_PID, static_cast<id_t>(pid), &info,
@@ -400,6 +405,9 @@ Result<std::optional<Mac>> ProcessHooks::Run(const char* event,
   if (!wstatus) {
     const bool exited = HasExited(pid);
     KillGroupAndReap(pid);
+    // Whatever it printed without a newline yet is worth logging too.
+    output.Close(kStdout);
+    output.Close(kStderr);
     std::string message = what + " timed out after " +
                           Seconds(options_.timeout) + " s and was killed";
     if (exited) {

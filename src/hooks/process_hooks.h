@@ -12,8 +12,9 @@
 //     blocks SIGTERM/SIGINT; a hook must not inherit that);
 //   * the daemon's working directory, umask and network namespace, none of
 //     which a run changes.
-// Every output line is logged at info with the event, the endpoint and the
-// stream, as it arrives; lines longer than 8 KiB are logged in 8 KiB pieces.
+// Every non-blank output line is logged at info with the event, the endpoint
+// and the stream, as it arrives; lines longer than 8 KiB are logged in 8 KiB
+// pieces.
 // Nothing else is kept but the last non-blank line of each stream and, for
 // attach, the first MAC, so memory stays bounded whatever a hook prints.
 // As the order of lines across the two pipes is lost, an error quotes the

@@ -344,16 +344,17 @@ remove_test_objects() {
 }
 
 case_cleanup() {
+  # Docker needs the driver to remove endpoints and networks.
+  if ! daemon_alive; then
+    info "hostnic is not running after the case; restarting it for the next one"
+    start_daemon || true
+  fi
   remove_test_objects
   local nic deadline=$((SECONDS + 20))
   for nic in "${NICS[@]}"; do
     until nic_on_host "$nic" || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.2; done
   done
   ensure_nics
-  if ! daemon_alive; then
-    info "hostnic is not running after the case; restarting it for the next one"
-    start_daemon || true
-  fi
 }
 
 # ------------------------------------------------------------ case runner

@@ -217,6 +217,11 @@ cleanup() {
   fi
   if ((started_swarm)); then
     dk swarm leave --force >/dev/null 2>&1 || note "could not leave the swarm we started"
+    # swarm init made docker_gwbridge; it outlives `swarm leave`.
+    if [ -f "$WORK/made_gwbridge" ]; then
+      wait_until 15 dk network rm docker_gwbridge >/dev/null 2>&1 ||
+        note "could not remove docker_gwbridge"
+    fi
   fi
   ((made_bb_image)) && dk rmi "$BB_IMAGE" >/dev/null 2>&1
   ip link del "$NIC" 2>/dev/null
@@ -264,7 +269,9 @@ journey_once() {
 step_install() {
   local out
   mkdir -p "$STATE"
-  if ! out=$("$ROOT/scripts/plugin.sh" install --quiet --name "$PLUGIN" --image "$IMAGE" \
+  local -a nb=()
+  [ -n "${HNP_NO_BUILD:-}" ] && dk image inspect "$IMAGE" >/dev/null 2>&1 && nb=(--no-build)
+  if ! out=$("$ROOT/scripts/plugin.sh" install --quiet "${nb[@]+"${nb[@]}"}" --name "$PLUGIN" --image "$IMAGE" \
         --set "state.source=$STATE" --set "ALLOW_NICS=$NIC_MAC" --set LOG_LEVEL=debug 2>&1); then
     fail "scripts/plugin.sh install failed: $(printf '%s' "$out" | tail -n 15)"
   fi
@@ -281,7 +288,7 @@ step_install() {
   grep -q -- "--allow-nic $NIC_MAC" <<<"$cmdline" || fail "ALLOW_NICS did not become --allow-nic: $cmdline"
   grep -q -- "--log-level debug" <<<"$cmdline" || fail "LOG_LEVEL did not become --log-level: $cmdline"
   # Host network namespace, as the manifest asks.
-  [ "$(readlink "/proc/$pid/ns/net")" = "$(readlink /proc/1/ns/net)" ] ||
+  [ "$(readlink "/proc/$pid/ns/net")" = "$(readlink /proc/$$/ns/net)" ] ||
     fail "the plugin is not in the host network namespace"
 }
 
@@ -319,7 +326,7 @@ step_restart() {
 
 step_upgrade() {
   local out
-  if ! out=$("$ROOT/scripts/plugin.sh" upgrade --quiet --name "$PLUGIN" --image "$IMAGE" 2>&1); then
+  if ! out=$("$ROOT/scripts/plugin.sh" upgrade --quiet --no-build --name "$PLUGIN" --image "$IMAGE" 2>&1); then
     fail "scripts/plugin.sh upgrade failed: $(printf '%s' "$out" | tail -n 15)"
   fi
   local env
@@ -336,15 +343,20 @@ step_swarm() {
   local state
   state=$(dk info -f '{{.Swarm.LocalNodeState}}')
   if [ "$state" = inactive ]; then
+    dk network inspect docker_gwbridge >/dev/null 2>&1 || echo 1 >"$WORK/made_gwbridge"
     dk_ok swarm init --advertise-addr 127.0.0.1 >/dev/null
     started_swarm=1
     echo 1 >"$WORK/started_swarm"
   elif [ "$(dk info -f '{{.Swarm.ControlAvailable}}')" != true ]; then
     fail "this node is in a swarm ($state) but not a manager; cannot create services"
   fi
+  # The local network of the earlier steps has the same subnet: on one node,
+  # swarm's IPAM refuses a pool that overlaps it ("Pool overlaps ...").
+  dk_ok network rm "$NET" >/dev/null
   dk_ok network create --config-only --label "$LABEL" --subnet "$SUBNET" --gateway "$GATEWAY" \
     -o "hostnic.nics=$NIC_MAC" "$CFG" >/dev/null
-  dk_ok network create -d "$PLUGIN" --scope swarm --config-from "$CFG" --label "$LABEL" "$SNET" >/dev/null
+  # (--config-from takes no other settings, not even --label.)
+  dk_ok network create -d "$PLUGIN" --scope swarm --config-from "$CFG" "$SNET" >/dev/null
   dk_ok service create --detach --name "$SVC" --network "$SNET" --no-resolve-image \
     --restart-condition none "$BB_IMAGE" sh -c 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done' >/dev/null
   local cid=""
@@ -368,6 +380,9 @@ step_swarm() {
 # ------------------------------------------------------------------- main
 main() {
   [ "$(id -u)" = 0 ] || { echo "plugin_test.sh must run as root" >&2; exit 1; }
+  # One run at a time: runs share the NIC, netns and plugin names.
+  exec 9>/run/lock/hostnic-plugin-e2e.lock
+  flock -w 1800 9 || { echo "FAIL: another plugin_test.sh holds /run/lock/hostnic-plugin-e2e.lock" >&2; exit 1; }
   trap cleanup EXIT
   trap 'exit 130' INT TERM
   ensure_dockerd || { echo "FAIL: no Docker engine" >&2; exit 1; }
@@ -376,7 +391,7 @@ main() {
   local rc=0 out
   out=$("$ROOT/scripts/plugin.sh" base 2>&1) || rc=$?
   if [ "$rc" = 3 ]; then
-    skip "the debian:bookworm-slim base image cannot be made here ($(one_line "$out"))"
+    skip "the ${BASE_IMAGE:-debian:bookworm-slim} base image cannot be made here ($(one_line "$out"))"
   elif [ "$rc" != 0 ]; then
     echo "FAIL: scripts/plugin.sh base: $out" >&2
     exit 1

@@ -58,3 +58,33 @@ test_stop_start_cycles() {
   done
 }
 register_case stop-start-cycles test_stop_start_cycles
+
+# `hostnic status` names the holder of a NIC; SIGTERM removes the socket;
+# a clean restart serves the same network.
+test_status_and_sigterm() {
+  local out ep line mac=${NIC_MAC[hne2]}
+  net_create hne-status
+  dk_ok run -d --name hne-status-c --label "$LABEL" --network hne-status --ip 192.168.1.5 \
+    --mac-address "$mac" "$IMAGE" "${SLEEPER[@]}" >/dev/null
+  wait_until 30 "hne-status-c runs" container_running hne-status-c
+  ep=$(endpoint_id hne-status-c hne-status)
+  out=$("$HOSTNIC_BIN" --socket "$SOCKET" status 2>&1) || fail "hostnic status failed: $(one_line "$out")"
+  line=$(grep -i "$mac" <<<"$out" || true)
+  [ -n "$line" ] || fail "hostnic status does not list $mac: $(one_line "$out")"
+  grep -q "${ep:0:12}" <<<"$line" ||
+    fail "hostnic status does not show endpoint ${ep:0:12} holding $mac: $line"
+
+  stop_daemon TERM
+  [ ! -e "$SOCKET" ] || fail "hostnic left its socket $SOCKET behind after SIGTERM"
+  start_daemon || fail "hostnic did not start again after a clean stop"
+  out=$(stat -c '%a' "$SOCKET")
+  [ "$out" = 600 ] || fail "socket mode is $out, expected 600"
+  container_running hne-status-c || fail "hne-status-c stopped when the daemon stopped"
+  dk_ok stop -t 5 hne-status-c >/dev/null
+  expect_nic_back hne2
+  out=$(dk_ok run --rm --label "$LABEL" --network hne-status --ip 192.168.1.6 \
+        --mac-address "$mac" "$IMAGE" ip addr)
+  expect_iface "$out" eth0 "$mac" 192.168.1.6/24
+  expect_nic_back hne2
+}
+register_case status-and-sigterm test_status_and_sigterm

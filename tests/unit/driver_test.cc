@@ -158,6 +158,25 @@ TEST_F(DriverTest, NicHeldByAnotherEndpointIsBusyNamingTheHolder) {
                         "endpoint holder"));
 }
 
+TEST_F(DriverTest, NicAwayInItsContainerIsBusyNotUnknown) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2, "holder").ok());
+  ASSERT_TRUE(driver_->Join(kNet, "holder", "/sb").ok());
+  inventory_.Remove(3);  // Docker moved it into the container.
+  for (const std::string& wanted : {std::string(kMac2), std::string("eth2")}) {
+    CreateEndpointRequest r;
+    r.network_id = kNet;
+    r.endpoint_id = "late";
+    r.options = {{"hostnic.nic", wanted}};
+    auto second = driver_->CreateEndpoint(r);
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.status().code(), Code::kBusy);
+    EXPECT_THAT(second.status().message(),
+                HasSubstr("NIC eth2 (52:54:0e:e5:00:f7) is already held by "
+                          "endpoint holder"));
+  }
+}
+
 TEST_F(DriverTest, ConcurrentRequestsForOneNicExactlyOneWins) {
   ASSERT_TRUE(CreateNetwork().ok());
   std::atomic<int> wins{0}, busy{0};
@@ -184,7 +203,9 @@ TEST_F(DriverTest, RefusesHostNicsAndSaysWhy) {
   port.master = 10;
   Link bond = MakeLink(13, "bond0", "52:54:00:00:00:13");
   bond.kind = "bond";
-  for (const Link& l : {br, docker0, port, bond}) inventory_.Upsert(l);
+  Link ifb = MakeLink(14, "ifb0", "52:54:00:00:00:14");
+  ifb.kind = "ifb";
+  for (const Link& l : {br, docker0, port, bond, ifb}) inventory_.Upsert(l);
   ASSERT_TRUE(CreateNetwork().ok());
 
   const std::pair<std::string, std::string> cases[] = {
@@ -193,6 +214,7 @@ TEST_F(DriverTest, RefusesHostNicsAndSaysWhy) {
       {"52:54:00:00:00:11", "it is a Docker bridge"},
       {"52:54:00:00:00:12", "it is enslaved to br0"},
       {"52:54:00:00:00:13", "it is a bond device"},
+      {"52:54:00:00:00:14", "it is an ifb traffic-shaping device"},
   };
   for (const auto& [mac, why] : cases) {
     auto r = CreateEndpoint(mac, "ep");
@@ -354,9 +376,9 @@ TEST_F(DriverTest, RestartKeepsNetworksAndHeldNics) {
   inventory_.Remove(3);  // Moved into the container.
 
   Restart();
-  auto busy = CreateEndpoint(kMac2, "new");
+  auto busy = CreateEndpoint(kMac2, "new");  // Still in its container.
   ASSERT_FALSE(busy.ok());
-  EXPECT_THAT(busy.status().message(), HasSubstr("no NIC"));
+  EXPECT_EQ(busy.status().code(), Code::kBusy);
   inventory_.Upsert(MakeLink(30, "eth2", kMac2));  // Docker moved it back.
   busy = CreateEndpoint(kMac2, "new");
   ASSERT_FALSE(busy.ok());
@@ -393,8 +415,10 @@ TEST_F(DriverTest, NicReleasedWhileAwayIsPutBackWhenItReturns) {
   back.mtu = 9000;
   back.up = true;
   inventory_.Upsert(back);
+  links_.ClearCalls();
   driver_->OnLinkChanged(back);
   auto restored = inventory_.FindByMac(*Mac::Parse(kMac2));
+  EXPECT_EQ(links_.calls().front(), "52:54:0e:e5:00:f7 flush");
   EXPECT_EQ(restored->name, "eth2");
   EXPECT_EQ(restored->mtu, 1500u);
   EXPECT_FALSE(restored->up);
@@ -449,6 +473,38 @@ TEST_F(DriverTest, ReportShowsHoldersRefusalsAndAbsentNics) {
   EXPECT_THAT(rows["eth0"].refused, HasSubstr("default route"));
   EXPECT_FALSE(rows["eth3"].present);
   EXPECT_EQ(rows["eth3"].endpoint_id, "away");
+}
+
+TEST_F(DriverTest, JoinedNicReturnedByTheKernelGetsItsNameBack) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.mtu", "9000"}}).ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  inventory_.Remove(3);
+  links_.ClearCalls();
+  // The container's namespace died: the kernel hands the NIC back as dev7.
+  Link back = MakeLink(32, "dev7", kMac2);
+  back.mtu = 9000;
+  inventory_.Upsert(back);
+  driver_->OnLinkChanged(back);
+  EXPECT_THAT(links_.calls(),
+              ::testing::ElementsAre("52:54:0e:e5:00:f7 flush",
+                                     "52:54:0e:e5:00:f7 name eth2"));
+  // Still held; MTU and state are the release's job.
+  EXPECT_EQ(inventory_.FindByMac(*Mac::Parse(kMac2))->mtu, 9000u);
+  ASSERT_TRUE(driver_->DeleteEndpoint(kNet, kEp).ok());
+  EXPECT_EQ(inventory_.FindByMac(*Mac::Parse(kMac2))->mtu, 1500u);
+}
+
+TEST_F(DriverTest, NicsHostnicDoesNotOweAreLeftAlone) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());  // Held but not joined.
+  Link renamed = MakeLink(3, "wan0", kMac2);
+  inventory_.Upsert(renamed);
+  driver_->OnLinkChanged(renamed);
+  Link stranger = MakeLink(50, "dev9", "02:00:00:00:00:50");
+  inventory_.Upsert(stranger);
+  driver_->OnLinkChanged(stranger);
+  EXPECT_TRUE(links_.calls().empty());
 }
 
 }  // namespace

@@ -1,0 +1,165 @@
+// The driver over the real netlink layer and file store, in a private
+// network namespace: NICs that arrive late, NICs the kernel hands back under
+// another name, and restarts.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "hostnic/driver.h"
+#include "integration/netns_env.h"
+#include "netlink/link_control.h"
+#include "netlink/link_monitor.h"
+#include "store/file_store.h"
+
+namespace hostnic {
+namespace {
+
+using itest::Sh;
+using itest::ShOutput;
+using itest::WaitUntil;
+
+const char kMac[] = "02:00:5e:10:00:07";
+
+class RecoveryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HOSTNIC_REQUIRE_PRIVATE_NETNS();
+    state_dir_ = std::filesystem::temp_directory_path() /
+                 ("hostnic-recovery-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(state_dir_);
+    Start();
+  }
+  void TearDown() override {
+    Stop();
+    if (sleeper_ > 0) Sh("kill " + std::to_string(sleeper_));
+    Sh("ip link del hnr2 2>/dev/null; ip link del dev7 2>/dev/null");
+    std::filesystem::remove_all(state_dir_);
+  }
+
+  // What the daemon does at start, minus the socket.
+  void Start() {
+    auto store = FileStore::Open(state_dir_.string());
+    ASSERT_TRUE(store.ok()) << store.status().message();
+    store_ = std::move(*store);
+    DriverOptions options;
+    options.settle = std::chrono::milliseconds(100);
+    driver_ =
+        std::make_unique<Driver>(options, &inventory_, &links_, store_.get());
+    inventory_.SetListener(
+        [this](const Link& l) { driver_->OnLinkChanged(l); });
+    ASSERT_TRUE(monitor_.Start(&inventory_).ok());
+    ASSERT_TRUE(driver_->Recover().ok());
+  }
+  void Stop() {
+    monitor_.Stop();
+    driver_.reset();
+  }
+
+  void CreateNetwork(std::map<std::string, std::string> options = {}) {
+    CreateNetworkRequest r;
+    r.network_id = "net";
+    r.ipv4 = {{"192.168.1.0/24", "192.168.1.1/24"}};
+    r.options = std::move(options);
+    ASSERT_TRUE(driver_->CreateNetwork(r).ok());
+  }
+  Result<CreateEndpointReply> CreateEndpoint(const std::string& ep) {
+    CreateEndpointRequest r;
+    r.network_id = "net";
+    r.endpoint_id = ep;
+    r.address = "192.168.1.5/24";
+    r.mac = kMac;
+    return driver_->CreateEndpoint(r);
+  }
+  // A namespace held by a sleeping process plays the container.
+  void StartContainer() {
+    sleeper_ =
+        std::stoi(ShOutput("unshare -n sleep 300 >/dev/null 2>&1 & echo $!"));
+    ASSERT_TRUE(WaitUntil([&] {
+      return ShOutput("readlink /proc/" + std::to_string(sleeper_) +
+                      "/ns/net") != ShOutput("readlink /proc/self/ns/net");
+    }));
+  }
+  std::string InContainer(const std::string& command) {
+    return "nsenter -t " + std::to_string(sleeper_) + " -n " + command;
+  }
+  std::string HostName() {
+    auto link = inventory_.FindByMac(*Mac::Parse(kMac));
+    return link ? link->name : "";
+  }
+
+  std::filesystem::path state_dir_;
+  Inventory inventory_;
+  NetlinkLinkControl links_;
+  LinkMonitor monitor_;
+  std::unique_ptr<FileStore> store_;
+  std::unique_ptr<Driver> driver_;
+  int sleeper_ = 0;
+};
+
+TEST_F(RecoveryTest, NicAppearingTwoSecondsLateIsWaitedFor) {
+  CreateNetwork({{"hostnic.wait", "10"}});
+  std::thread plug([] {
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    Sh(std::string("ip link add hnr2 address ") + kMac +
+       " type veth peer name hnr2p");
+  });
+  auto created = CreateEndpoint("ep");
+  plug.join();
+  ASSERT_TRUE(created.ok()) << created.status().message();
+  auto joined = driver_->Join("net", "ep", "/sb");
+  ASSERT_TRUE(joined.ok());
+  EXPECT_EQ(joined->src_name, "hnr2");
+}
+
+TEST_F(RecoveryTest, NicReleasedInAContainerComesBackAsDevNAndIsPutBack) {
+  ASSERT_EQ(Sh(std::string("ip link add hnr2 address ") + kMac +
+               " mtu 1500 type veth peer name hnr2p"),
+            0);
+  CreateNetwork({{"hostnic.mtu", "1400"}});
+  ASSERT_TRUE(CreateEndpoint("ep").ok());
+  ASSERT_TRUE(driver_->Join("net", "ep", "/sb").ok());
+  StartContainer();
+  // What Docker does after Join: move the NIC in, name it eth0, address it.
+  ASSERT_EQ(Sh("ip link set hnr2 netns " + std::to_string(sleeper_)), 0);
+  ASSERT_EQ(Sh(InContainer("ip link set hnr2 name eth0")), 0);
+  ASSERT_EQ(Sh(InContainer("ip link set eth0 up")), 0);
+  ASSERT_TRUE(WaitUntil([&] { return HostName().empty(); }));
+  // Docker crashed: it deletes the endpoint without bringing the NIC back.
+  ASSERT_TRUE(driver_->Leave("net", "ep").ok());
+  ASSERT_TRUE(driver_->DeleteEndpoint("net", "ep").ok());
+
+  // The kernel (or someone) hands it back to the host as dev7, up, MTU 1400.
+  ASSERT_EQ(Sh(InContainer("ip link set eth0 name dev7")), 0);
+  ASSERT_EQ(
+      Sh(InContainer("ip link set dev7 netns " + std::to_string(::getpid()))),
+      0);
+  ASSERT_TRUE(WaitUntil([&] {
+    auto link = inventory_.FindByMac(*Mac::Parse(kMac));
+    return link && link->name == "hnr2" && link->mtu == 1500 && !link->up;
+  })) << ShOutput("ip -o link");
+  EXPECT_EQ(ShOutput("ip -o -4 addr show dev hnr2"), "");
+}
+
+TEST_F(RecoveryTest, RestartKeepsNetworksAndHeldNicsOnDisk) {
+  ASSERT_EQ(Sh(std::string("ip link add hnr2 address ") + kMac +
+               " type veth peer name hnr2p"),
+            0);
+  CreateNetwork();
+  ASSERT_TRUE(CreateEndpoint("ep").ok());
+  ASSERT_TRUE(driver_->Join("net", "ep", "/sb").ok());
+
+  Stop();  // As after kill -9: nothing but the state directory survives.
+  inventory_.Reset({}, {});
+  Start();
+  auto second = CreateEndpoint("other");
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), Code::kBusy);
+  ASSERT_TRUE(driver_->Leave("net", "ep").ok());
+  ASSERT_TRUE(driver_->DeleteEndpoint("net", "ep").ok());
+  EXPECT_TRUE(CreateEndpoint("other").ok());
+}
+
+}  // namespace
+}  // namespace hostnic
