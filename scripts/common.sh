@@ -54,7 +54,7 @@ build_hostnic() {
   log="$build/build.log"
   for t in "$@"; do args+=(--target "$t"); done
   say "building hostnic (Release) in build/ ..."
-  if ! { cmake -S "$HOSTNIC_ROOT" -B "$build" -DCMAKE_BUILD_TYPE=Release &&
+  if ! { cmake -S "$HOSTNIC_ROOT" -B "$build" -DCMAKE_BUILD_TYPE=Release -DHOSTNIC_BUILD_TESTS=ON &&
          cmake --build "$build" -j "$jobs" "${args[@]}"; } >"$log" 2>&1; then
     grep -E -m 40 -i 'error|fatal|undefined reference' "$log" >&2 || tail -n 40 "$log" >&2
     die "build failed; full output in build/build.log"

@@ -76,7 +76,7 @@ Result<std::string> StatusJsonToTable(const std::string& json) {
     std::string note = text("reason");
     if (note.empty() && !text("manager").empty()) {
       note = "managed by " + text("manager") +
-             ": mark it unmanaged (docs/troubleshooting.md)";
+             ": mark it unmanaged (README, Troubleshooting)";
     }
     if (note.empty()) note = text("sandbox");
     table.push_back({text("name"), text("mac"), text("state"),
