@@ -165,6 +165,9 @@ class Driver {
   Status WaitForNic(const Mac& mac, std::chrono::milliseconds wait,
                     const std::string& doing);
   Status ReleaseLocked(const EndpointRecord& endpoint);
+  // What hostnic owes `link`, present on the host: the state to put it back
+  // to (see OnLinkChanged), or nullopt.
+  std::optional<NicState> OwedLocked(const Link& link) const;
   // Puts `link` back to `original` (an MTU of 0 is left alone). A NIC that
   // `came_back` from a container also loses any address it still carries.
   Status RestoreLocked(const Link& link, const NicState& original,

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <sstream>
 
 #include "driver/network_config.h"
 
@@ -29,6 +28,13 @@ std::string Describe(const Link& link) {
 bool Matches(const std::string& spec, const Link& link) {
   if (auto mac = Mac::Parse(spec)) return *mac == link.mac;
   return spec == link.name;
+}
+
+Status CheckId(const char* what, const std::string& id) {
+  if (IsValidId(id)) return Status::Ok();
+  return Status::InvalidArgument(std::string(what) + " ID '" + id +
+                                 "' is not a valid ID (1-128 characters of "
+                                 "A-Z, a-z, 0-9, '_' and '-')");
 }
 
 Status HeldBy(const std::string& nic, const EndpointRecord& holder) {
@@ -101,10 +107,11 @@ Result<std::vector<std::string>> Driver::Recover() {
                          "namespace hostnic does not know");
     }
   }
-  for (const OrphanRecord& o : snapshot->orphans) {
-    orphans_[o.mac] = o;
-    if (auto link = inventory_->FindByMac(o.mac)) {
-      Status s = RestoreLocked(*link, o.original, /*came_back=*/true);
+  for (const OrphanRecord& o : snapshot->orphans) orphans_[o.mac] = o;
+  // NICs that came back while hostnic was down.
+  for (const Link& link : inventory_->All()) {
+    if (auto owed = OwedLocked(link)) {
+      Status s = RestoreLocked(link, *owed, /*came_back=*/true);
       if (!s.ok()) problems.push_back(s.message());
     }
   }
@@ -115,10 +122,7 @@ Result<std::vector<std::string>> Driver::Recover() {
 }
 
 Status Driver::CreateNetwork(const CreateNetworkRequest& request) {
-  if (!IsValidId(request.network_id)) {
-    return Status::InvalidArgument("network ID '" + request.network_id +
-                                   "' is not a valid ID");
-  }
+  HOSTNIC_RETURN_IF_ERROR(CheckId("network", request.network_id));
   Result<NetworkRecord> network = ParseNetwork(request);
   if (!network.ok()) {
     return network.status().Annotate("creating network " +
@@ -132,10 +136,7 @@ Status Driver::CreateNetwork(const CreateNetworkRequest& request) {
 }
 
 Status Driver::DeleteNetwork(const std::string& network_id) {
-  if (!IsValidId(network_id)) {
-    return Status::InvalidArgument("network ID '" + network_id +
-                                   "' is not a valid ID");
-  }
+  HOSTNIC_RETURN_IF_ERROR(CheckId("network", network_id));
   std::vector<EndpointRecord> released;
   Status status;
   {
@@ -160,15 +161,8 @@ Status Driver::DeleteNetwork(const std::string& network_id) {
 
 Status Driver::Validate(const std::string& network_id,
                         const std::string& endpoint_id) const {
-  if (!IsValidId(network_id)) {
-    return Status::InvalidArgument("network ID '" + network_id +
-                                   "' is not a valid ID");
-  }
-  if (!IsValidId(endpoint_id)) {
-    return Status::InvalidArgument("endpoint ID '" + endpoint_id +
-                                   "' is not a valid ID");
-  }
-  return Status::Ok();
+  HOSTNIC_RETURN_IF_ERROR(CheckId("network", network_id));
+  return CheckId("endpoint", endpoint_id);
 }
 
 Result<CreateEndpointReply> Driver::CreateEndpoint(
@@ -606,25 +600,28 @@ Status Driver::RestoreLocked(const Link& link, const NicState& original,
   return Status::Ok();
 }
 
+std::optional<NicState> Driver::OwedLocked(const Link& link) const {
+  if (auto orphan = orphans_.find(link.mac); orphan != orphans_.end()) {
+    return orphan->second.original;
+  }
+  auto held = holders_.find(link.mac);
+  if (held == holders_.end()) return std::nullopt;
+  // A joined endpoint's NIC belongs in its container. Seen here under
+  // another name, the kernel gave it back (its namespace died): give it its
+  // name back, and leave MTU and state to the release.
+  const EndpointRecord& e = endpoints_.at(held->second);
+  if (!e.joined || link.name == e.original.name) return std::nullopt;
+  return NicState{e.original.name, 0, link.up};
+}
+
 void Driver::OnLinkChanged(const Link& link) {
   std::lock_guard<std::mutex> lock(mu_);
-  NicState wanted;
-  if (auto orphan = orphans_.find(link.mac); orphan != orphans_.end()) {
-    wanted = orphan->second.original;
-  } else if (auto held = holders_.find(link.mac); held != holders_.end()) {
-    // A joined endpoint's NIC belongs in its container. Seen here under
-    // another name, the kernel gave it back (its namespace died): give it
-    // its name back, and leave MTU and state to the release.
-    const EndpointRecord& e = endpoints_.at(held->second);
-    if (!e.joined || link.name == e.original.name) return;
-    wanted = {e.original.name, 0, link.up};
-  } else {
-    return;
-  }
-  Status s = RestoreLocked(link, wanted, /*came_back=*/true);
+  std::optional<NicState> owed = OwedLocked(link);
+  if (!owed) return;
+  Status s = RestoreLocked(link, *owed, /*came_back=*/true);
   if (s.ok()) {
     spdlog::info("NIC {} came back to the host as {}; put back as {}",
-                 link.mac.ToString(), link.name, wanted.name);
+                 link.mac.ToString(), link.name, owed->name);
   } else {
     spdlog::warn("{}", s.message());
   }

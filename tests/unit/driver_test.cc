@@ -495,6 +495,16 @@ TEST_F(DriverTest, JoinedNicReturnedByTheKernelGetsItsNameBack) {
   EXPECT_EQ(inventory_.FindByMac(*Mac::Parse(kMac2))->mtu, 1500u);
 }
 
+TEST_F(DriverTest, NicThatCameBackWhileHostnicWasDownIsPutBackAtStart) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  inventory_.Remove(3);
+  inventory_.Upsert(MakeLink(33, "dev3", kMac2));  // While hostnic was down.
+  Restart();
+  EXPECT_EQ(inventory_.FindByMac(*Mac::Parse(kMac2))->name, "eth2");
+}
+
 TEST_F(DriverTest, NicsHostnicDoesNotOweAreLeftAlone) {
   ASSERT_TRUE(CreateNetwork().ok());
   ASSERT_TRUE(CreateEndpoint(kMac2).ok());  // Held but not joined.
