@@ -44,6 +44,11 @@ declare -A NIC_MAC=(
 )
 NICS=(hne2 hne3 hne4 hne5)
 BRIDGED_NIC=hne5
+# Devices cases create themselves (e.g. a NIC hot-plugged late); removed at
+# teardown too. Case files append to it.
+EXTRA_NICS=()
+# Extra daemon flags; case files append to it before setup.
+DAEMON_EXTRA_ARGS=()
 # A MAC no device on this machine has (checked in e2e_setup).
 ABSENT_MAC=52:54:0e:e5:00:99
 
@@ -220,7 +225,7 @@ setup_peer() {
 
 teardown_nics() {
   local nic
-  for nic in "${NICS[@]}"; do ip link del "$nic" 2>/dev/null || true; done
+  for nic in "${NICS[@]}" "${EXTRA_NICS[@]}"; do ip link del "$nic" 2>/dev/null || true; done
   ip link del "$TEST_BR" 2>/dev/null || true
   ip netns del "$PEER_NS" 2>/dev/null || true
 }
@@ -294,7 +299,7 @@ start_daemon() {
   local args=(--socket "$SOCKET" --state-dir "$HNE_WORK/state" --log-level debug) nic
   # Only the test devices (hne-br0 too, so its refusal is the bridge rule).
   for nic in "${NICS[@]}"; do args+=(--allow-nic "${NIC_MAC[$nic]}"); done
-  args+=(--allow-nic "$TEST_BR_MAC")
+  args+=(--allow-nic "$TEST_BR_MAC" "${DAEMON_EXTRA_ARGS[@]}")
   echo "---- $(date '+%F %T') starting: $HOSTNIC_BIN ${args[*]}" >>"$HNE_WORK/hostnic.log"
   "$HOSTNIC_BIN" "${args[@]}" >>"$HNE_WORK/hostnic.log" 2>&1 </dev/null &
   echo $! >"$HNE_WORK/hostnic.pid"

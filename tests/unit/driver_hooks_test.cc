@@ -7,6 +7,7 @@
 
 #include "fakes/fake_hooks.h"
 #include "fakes/fake_link_control.h"
+#include "fakes/links.h"
 #include "fakes/memory_store.h"
 #include "hostnic/driver.h"
 
@@ -18,16 +19,6 @@ using ::testing::HasSubstr;
 
 const char kNet[] = "net1";
 const char kLate[] = "52:54:0e:e5:01:01";
-
-Link MakeLink(int ifindex, const std::string& name, const std::string& mac) {
-  Link l;
-  l.ifindex = ifindex;
-  l.name = name;
-  l.mac = *Mac::Parse(mac);
-  l.kind = "veth";
-  l.mtu = 1500;
-  return l;
-}
 
 class DriverHooksTest : public ::testing::Test {
  protected:

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "fakes/fake_link_control.h"
+#include "fakes/links.h"
 #include "fakes/memory_store.h"
 
 namespace hostnic::api {
@@ -19,16 +20,6 @@ const char kNet[] = "4390aa";
 const char kEp[] = "2b34bb";
 const char kMac2[] = "52:54:0e:e5:00:f7";
 const char kMac3[] = "52:54:0e:e5:00:f8";
-
-Link MakeLink(int ifindex, const std::string& name, const std::string& mac) {
-  Link l;
-  l.ifindex = ifindex;
-  l.name = name;
-  l.mac = *Mac::Parse(mac);
-  l.kind = "veth";
-  l.mtu = 1500;
-  return l;
-}
 
 std::string Ids(const std::string& extra = "") {
   return std::string(R"({"NetworkID": ")") + kNet + R"(", "EndpointID": ")" +

@@ -1,0 +1,315 @@
+// Endpoints: choosing, waiting for or attaching a NIC, holding it, and
+// releasing it.
+#include <spdlog/spdlog.h>
+
+#include "driver/messages.h"
+#include "driver/nic_rules.h"
+#include "hostnic/driver.h"
+
+namespace hostnic {
+
+namespace {
+
+constexpr char kOptNic[] = "hostnic.nic";
+// How long to wait for a NIC after an attach hook when neither the network
+// (hostnic.wait) nor the daemon (--wait) says.
+constexpr std::chrono::milliseconds kAttachWait{60000};
+
+}  // namespace
+
+Result<CreateEndpointReply> Driver::CreateEndpoint(
+    const CreateEndpointRequest& request) {
+  HOSTNIC_RETURN_IF_ERROR(Validate(request.network_id, request.endpoint_id));
+  const std::string doing = "creating endpoint " + Short(request.endpoint_id) +
+                            " on network " + Short(request.network_id);
+
+  // Which NIC the user asked for, if any: --mac-address or --driver-opt.
+  std::string wanted;
+  std::optional<Mac> wanted_mac;
+  if (!request.mac.empty()) {
+    wanted_mac = Mac::Parse(request.mac);
+    if (!wanted_mac) {
+      return Status::InvalidArgument(doing + ": '" + request.mac +
+                                     "' is not a MAC address");
+    }
+    wanted = wanted_mac->ToString();
+  }
+  for (const auto& [key, value] : request.options) {
+    if (key.compare(0, 8, "hostnic.") != 0) continue;
+    if (key != kOptNic) {
+      return Status::InvalidArgument(doing + ": unknown endpoint option '" +
+                                     key + "'; hostnic knows " + kOptNic);
+    }
+    if (!wanted.empty() && Mac::Parse(value) != wanted_mac) {
+      return Status::InvalidArgument(doing + ": " + kOptNic + "=" + value +
+                                     " contradicts --mac-address " + wanted);
+    }
+    wanted = value;
+    if (!wanted_mac) wanted_mac = Mac::Parse(value);
+  }
+
+  std::chrono::milliseconds wait = options_.default_wait;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto net = networks_.find(request.network_id);
+    if (net == networks_.end()) {
+      return Status::NotFound(doing + ": hostnic does not know network " +
+                              Short(request.network_id) +
+                              "; re-create it with docker network create");
+    }
+    if (net->second.wait_ms >= 0) {
+      wait = std::chrono::milliseconds(net->second.wait_ms);
+    }
+  }
+  const bool can_attach = hooks_ != nullptr && hooks_->HasAttach();
+  // A cloud NIC shows up seconds after its attach call returns.
+  const std::chrono::milliseconds attach_wait =
+      wait.count() > 0 ? wait : kAttachWait;
+
+  // The NIC asked for is absent: have it attached, or wait for it to be
+  // hot-plugged -- without holding mu_, so other requests go on.
+  if (wanted_mac && !inventory_->FindByMac(*wanted_mac)) {
+    if (can_attach) {
+      HOSTNIC_RETURN_IF_ERROR(RunAttach(request, wanted_mac, doing).status());
+      HOSTNIC_RETURN_IF_ERROR(WaitForNic(*wanted_mac, attach_wait, doing));
+    } else if (wait.count() > 0) {
+      HOSTNIC_RETURN_IF_ERROR(WaitForNic(*wanted_mac, wait, doing));
+    }
+  }
+
+  Result<CreateEndpointReply> reply = CreateEndpointNow(request, wanted, doing);
+  if (reply.ok() || !wanted.empty() || !can_attach ||
+      reply.status().code() != Code::kBusy) {
+    return reply;
+  }
+  // No free NIC in the pool: ask the attach hook for one.
+  Result<std::optional<Mac>> attached = RunAttach(request, std::nullopt, doing);
+  if (!attached.ok()) return attached.status();
+  if (!*attached) return CreateEndpointNow(request, "", doing);
+  HOSTNIC_RETURN_IF_ERROR(WaitForNic(**attached, attach_wait, doing));
+  return CreateEndpointNow(request, (*attached)->ToString(), doing);
+}
+
+Result<std::optional<Mac>> Driver::RunAttach(
+    const CreateEndpointRequest& request, const std::optional<Mac>& mac,
+    const std::string& doing) {
+  HookRequest hook{request.network_id, request.endpoint_id, mac,
+                   request.address, ""};
+  Result<std::optional<Mac>> attached = hooks_->Attach(hook);
+  counters_.hook_runs++;
+  if (!attached.ok()) {
+    counters_.hook_failures++;
+    return attached.status().Annotate(doing + ": attach hook");
+  }
+  return attached;
+}
+
+Status Driver::WaitForNic(const Mac& mac, std::chrono::milliseconds wait,
+                          const std::string& doing) {
+  spdlog::info("{}: waiting up to {} ms for NIC {}", doing, wait.count(),
+               mac.ToString());
+  counters_.waits++;
+  auto link = inventory_->WaitForMac(
+      mac, std::chrono::steady_clock::now() + wait, options_.settle,
+      [this] { return shutting_down_.load(); });
+  if (link) return Status::Ok();
+  counters_.wait_timeouts++;
+  if (shutting_down_) {
+    return Status::FailedPrecondition(doing + ": hostnic is shutting down");
+  }
+  return Status::Timeout(doing + ": NIC " + mac.ToString() +
+                         " did not appear on the host within " +
+                         std::to_string(wait.count() / 1000.0).substr(0, 5) +
+                         " s (hostnic.wait / --wait)");
+}
+
+Result<CreateEndpointReply> Driver::CreateEndpointNow(
+    const CreateEndpointRequest& request, const std::string& wanted,
+    const std::string& doing) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto net = networks_.find(request.network_id);
+  if (net == networks_.end()) {
+    return Status::NotFound(doing + ": network " + Short(request.network_id) +
+                            " was deleted meanwhile");
+  }
+  const std::optional<Mac> wanted_mac = Mac::Parse(wanted);
+  if (auto existing = endpoints_.find(request.endpoint_id);
+      existing != endpoints_.end()) {
+    const EndpointRecord& e = existing->second;
+    if (e.network_id == request.network_id &&
+        (!wanted_mac || *wanted_mac == e.mac)) {
+      return CreateEndpointReply{request.mac.empty() ? e.mac.ToString() : ""};
+    }
+    return Status::AlreadyExists(doing +
+                                 ": the endpoint ID is already used "
+                                 "with NIC " +
+                                 e.mac.ToString());
+  }
+
+  Result<Link> nic = ChooseNicLocked(net->second, wanted);
+  if (!nic.ok()) return nic.status().Annotate(doing);
+
+  EndpointRecord endpoint;
+  endpoint.id = request.endpoint_id;
+  endpoint.network_id = request.network_id;
+  endpoint.mac = nic->mac;
+  endpoint.address = request.address;
+  endpoint.address6 = request.address6;
+  endpoint.original = {nic->name, nic->mtu, nic->up};
+  // A NIC hostnic still owes a restore keeps its first known state.
+  if (auto orphan = orphans_.find(nic->mac); orphan != orphans_.end()) {
+    endpoint.original = orphan->second.original;
+  }
+
+  const unsigned mtu = net->second.mtu;
+  if (mtu != 0 && mtu != nic->mtu) {
+    HOSTNIC_RETURN_IF_ERROR(links_->SetMtu(*nic, mtu).Annotate(doing));
+  }
+  Status saved = store_->PutEndpoint(endpoint);
+  if (!saved.ok()) {
+    if (mtu != 0 && mtu != nic->mtu) {
+      Status undo = links_->SetMtu(*nic, nic->mtu);
+      if (!undo.ok()) {
+        spdlog::error("{}: undoing MTU: {}", doing, undo.message());
+      }
+    }
+    return saved.Annotate(doing);
+  }
+  if (orphans_.erase(nic->mac) > 0) {
+    Status s = store_->RemoveOrphan(nic->mac);
+    if (!s.ok()) spdlog::warn("{}: {}", doing, s.message());
+  }
+  endpoints_[endpoint.id] = endpoint;
+  holders_[nic->mac] = endpoint.id;
+  spdlog::info("endpoint {} of network {} holds NIC {}", Short(endpoint.id),
+               Short(endpoint.network_id), Describe(*nic));
+  return CreateEndpointReply{request.mac.empty() ? nic->mac.ToString() : ""};
+}
+
+Result<Link> Driver::ChooseNicLocked(const NetworkRecord& network,
+                                     const std::string& wanted) {
+  if (!wanted.empty()) {
+    std::optional<Link> link;
+    if (auto mac = Mac::Parse(wanted)) {
+      link = inventory_->FindByMac(*mac);
+    } else {
+      link = inventory_->FindByName(wanted);
+    }
+    if (!link) {
+      // A held NIC is usually away, in its container.
+      for (const auto& [id, e] : endpoints_) {
+        if (Mac::Parse(wanted) == e.mac || wanted == e.original.name) {
+          return HeldBy(e.original.name + " (" + e.mac.ToString() + ")", e);
+        }
+      }
+      std::vector<std::string> free;
+      for (const Link& l : inventory_->All()) {
+        if (!holders_.count(l.mac) && RefusalReason(l).empty() &&
+            InPool(network, l)) {
+          free.push_back(Describe(l));
+        }
+      }
+      return Status::NotFound(
+          "no NIC " + wanted +
+          " on this host; free NICs of this network: " + JoinList(free));
+    }
+    if (std::string why = RefusalReason(*link); !why.empty()) {
+      return Status::FailedPrecondition("refusing NIC " + Describe(*link) +
+                                        ": " + why);
+    }
+    if (!InPool(network, *link)) {
+      return Status::FailedPrecondition(
+          "NIC " + Describe(*link) + " is not in this network's pool (" +
+          "hostnic.nics=" + network.options.at("hostnic.nics") + ")");
+    }
+    if (auto held = holders_.find(link->mac); held != holders_.end()) {
+      return HeldBy(Describe(*link), endpoints_.at(held->second));
+    }
+    return *link;
+  }
+
+  // No NIC named: the first free eligible one of the pool, in name order
+  // (or in the pool's order) so the choice is predictable.
+  std::vector<Link> candidates;
+  if (network.nics.empty()) {
+    candidates = inventory_->All();
+  } else {
+    for (const std::string& spec : network.nics) {
+      auto mac = Mac::Parse(spec);
+      auto link =
+          mac ? inventory_->FindByMac(*mac) : inventory_->FindByName(spec);
+      if (link) candidates.push_back(*link);
+    }
+  }
+  std::vector<std::string> busy;
+  for (const Link& link : candidates) {
+    if (!RefusalReason(link).empty()) continue;
+    if (auto held = holders_.find(link.mac); held != holders_.end()) {
+      busy.push_back(link.name + " by " + Short(held->second));
+      continue;
+    }
+    return link;
+  }
+  std::string message =
+      "no free NIC for network " + Short(network.id) +
+      (network.nics.empty()
+           ? ""
+           : " (hostnic.nics=" + network.options.at("hostnic.nics") + ")");
+  message += "; held: " + JoinList(busy) +
+             "; attach another NIC or stop a container that holds one";
+  return Status::Busy(message);
+}
+
+Status Driver::DeleteEndpoint(const std::string& network_id,
+                              const std::string& endpoint_id) {
+  HOSTNIC_RETURN_IF_ERROR(Validate(network_id, endpoint_id));
+  EndpointRecord endpoint;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = endpoints_.find(endpoint_id);
+    if (it == endpoints_.end()) return Status::Ok();
+    endpoint = it->second;
+    HOSTNIC_RETURN_IF_ERROR(ReleaseLocked(endpoint));
+  }
+  RunDetach(endpoint);
+  return Status::Ok();
+}
+
+void Driver::RunDetach(const EndpointRecord& endpoint) {
+  if (hooks_ == nullptr || !hooks_->HasDetach()) return;
+  HookRequest hook{endpoint.network_id, endpoint.id, endpoint.mac,
+                   endpoint.address, endpoint.original.name};
+  Status s = hooks_->Detach(hook);
+  counters_.hook_runs++;
+  if (!s.ok()) {
+    // The NIC is released either way; the operator learns of the stray NIC.
+    counters_.hook_failures++;
+    spdlog::warn("detach hook for NIC {} of endpoint {}: {}",
+                 endpoint.mac.ToString(), Short(endpoint.id), s.message());
+  }
+}
+
+Status Driver::ReleaseLocked(const EndpointRecord& endpoint) {
+  const std::string doing = "releasing NIC " + endpoint.mac.ToString() +
+                            " of endpoint " + Short(endpoint.id);
+  if (auto link = inventory_->FindByMac(endpoint.mac)) {
+    HOSTNIC_RETURN_IF_ERROR(
+        RestoreLocked(*link, endpoint.original, /*came_back=*/false));
+  } else {
+    // Still on its way back from the container: put it back when it shows.
+    OrphanRecord orphan{endpoint.mac, endpoint.original, endpoint.id};
+    HOSTNIC_RETURN_IF_ERROR(store_->PutOrphan(orphan).Annotate(doing));
+    orphans_[orphan.mac] = orphan;
+  }
+  HOSTNIC_RETURN_IF_ERROR(store_->RemoveEndpoint(endpoint.id).Annotate(doing));
+  spdlog::info("endpoint {} released NIC {}", Short(endpoint.id),
+               endpoint.mac.ToString());
+  auto held = holders_.find(endpoint.mac);
+  if (held != holders_.end() && held->second == endpoint.id) {
+    holders_.erase(held);
+  }
+  endpoints_.erase(endpoint.id);
+  return Status::Ok();
+}
+
+}  // namespace hostnic

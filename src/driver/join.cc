@@ -1,0 +1,74 @@
+// Join and Leave: Docker moves the NIC itself (the sandbox may not exist yet
+// at Join), so Join answers the NIC's current host name and the routes.
+#include <spdlog/spdlog.h>
+
+#include "driver/messages.h"
+#include "driver/network_config.h"
+#include "hostnic/driver.h"
+
+namespace hostnic {
+
+Result<JoinReply> Driver::Join(const std::string& network_id,
+                               const std::string& endpoint_id,
+                               const std::string& sandbox_key) {
+  HOSTNIC_RETURN_IF_ERROR(Validate(network_id, endpoint_id));
+  const std::string doing = "joining endpoint " + Short(endpoint_id) +
+                            " of network " + Short(network_id);
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = endpoints_.find(endpoint_id);
+  if (it == endpoints_.end() || it->second.network_id != network_id) {
+    return Status::NotFound(doing + ": hostnic does not know this endpoint");
+  }
+  EndpointRecord endpoint = it->second;
+  auto net = networks_.find(network_id);
+  if (net == networks_.end()) {
+    return Status::NotFound(doing + ": hostnic does not know the network");
+  }
+  std::optional<Link> link = inventory_->FindByMac(endpoint.mac);
+  if (!link) {
+    return Status::NotFound(doing + ": NIC " + endpoint.mac.ToString() +
+                            " (was " + endpoint.original.name +
+                            ") is not on the host; it is in another "
+                            "namespace or was detached");
+  }
+  if (std::string why = RefusalReason(*link); !why.empty()) {
+    return Status::FailedPrecondition(doing + ": refusing NIC " +
+                                      Describe(*link) + ": " + why);
+  }
+  endpoint.joined = true;
+  endpoint.sandbox_key = sandbox_key;
+  HOSTNIC_RETURN_IF_ERROR(store_->PutEndpoint(endpoint).Annotate(doing));
+  it->second = endpoint;
+
+  const NetworkRecord& network = net->second;
+  JoinReply reply;
+  reply.src_name = link->name;
+  if (!endpoint.address.empty()) reply.gateway = network.gateway;
+  if (!endpoint.address6.empty()) reply.gateway6 = network.gateway6;
+  for (const Route& route : network.routes) {
+    const bool v6 = LooksLikeIpv6(route.destination);
+    if (v6 ? !endpoint.address6.empty() : !endpoint.address.empty()) {
+      reply.static_routes.push_back(route);
+    }
+  }
+  spdlog::info("endpoint {} joins sandbox {} with NIC {}", Short(endpoint_id),
+               sandbox_key, Describe(*link));
+  return reply;
+}
+
+Status Driver::Leave(const std::string& network_id,
+                     const std::string& endpoint_id) {
+  HOSTNIC_RETURN_IF_ERROR(Validate(network_id, endpoint_id));
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = endpoints_.find(endpoint_id);
+  if (it == endpoints_.end() || !it->second.joined) return Status::Ok();
+  EndpointRecord endpoint = it->second;
+  endpoint.joined = false;
+  endpoint.sandbox_key.clear();
+  HOSTNIC_RETURN_IF_ERROR(store_->PutEndpoint(endpoint).Annotate(
+      "leaving endpoint " + Short(endpoint_id)));
+  it->second = endpoint;
+  return Status::Ok();
+}
+
+}  // namespace hostnic

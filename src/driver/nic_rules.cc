@@ -1,0 +1,57 @@
+// Which NICs hostnic may hand out: the safety rules, the operator's allow
+// list and a network's pool.
+#include "driver/nic_rules.h"
+
+#include <algorithm>
+
+#include "hostnic/driver.h"
+
+namespace hostnic {
+
+bool Matches(const std::string& spec, const Link& link) {
+  if (auto mac = Mac::Parse(spec)) return *mac == link.mac;
+  return spec == link.name;
+}
+
+bool MatchesAny(const std::vector<std::string>& specs, const Link& link) {
+  return std::any_of(specs.begin(), specs.end(),
+                     [&](const std::string& s) { return Matches(s, link); });
+}
+
+bool Driver::InPool(const NetworkRecord& network, const Link& link) const {
+  return network.nics.empty() || MatchesAny(network.nics, link);
+}
+
+bool Driver::Allowed(const Link& link) const {
+  return options_.allowed_nics.empty() ||
+         MatchesAny(options_.allowed_nics, link);
+}
+
+std::string Driver::RefusalReason(const Link& link) const {
+  if (link.loopback) return "it is the loopback device";
+  if (link.kind == "bridge") {
+    if (link.name == "docker0" || link.name.compare(0, 3, "br-") == 0 ||
+        link.name == "docker_gwbridge") {
+      return "it is a Docker bridge";
+    }
+    return "it is a bridge";
+  }
+  if (link.kind == "bond" || link.kind == "team" ||
+      link.kind == "openvswitch") {
+    return "it is a " + link.kind + " device";
+  }
+  if (link.kind == "ifb") return "it is an ifb traffic-shaping device";
+  if (link.master != 0 || link.slave) {
+    auto master = inventory_->FindByIndex(link.master);
+    return "it is enslaved to " +
+           (master ? master->name : "device " + std::to_string(link.master));
+  }
+  if (inventory_->HasDefaultRoute(link.ifindex)) {
+    return "it carries a default route of the host's main routing table";
+  }
+  if (link.mac.IsZero()) return "it has no MAC address";
+  if (!Allowed(link)) return "it is not in the daemon's --allow-nic list";
+  return "";
+}
+
+}  // namespace hostnic

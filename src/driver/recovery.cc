@@ -1,0 +1,120 @@
+// Recovery: reloading state at start, and putting back NICs hostnic owes
+// something (released while away, or returned by the kernel under another
+// name).
+#include <spdlog/spdlog.h>
+
+#include "driver/messages.h"
+#include "hostnic/driver.h"
+
+namespace hostnic {
+
+Result<std::vector<std::string>> Driver::Recover() {
+  Result<Snapshot> snapshot = store_->Load();
+  if (!snapshot.ok()) return snapshot.status();
+  std::vector<std::string> problems = snapshot->problems;
+
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const NetworkRecord& n : snapshot->networks) networks_[n.id] = n;
+  for (const EndpointRecord& e : snapshot->endpoints) {
+    if (auto held = holders_.find(e.mac); held != holders_.end()) {
+      problems.push_back("endpoint " + Short(e.id) + " and endpoint " +
+                         Short(held->second) + " both record NIC " +
+                         e.mac.ToString() + "; keeping both records, " +
+                         "delete the stale container");
+    }
+    if (!networks_.count(e.network_id)) {
+      problems.push_back("endpoint " + Short(e.id) +
+                         " belongs to unknown network " + Short(e.network_id) +
+                         "; its NIC " + e.mac.ToString() +
+                         " stays held until Docker deletes it");
+    }
+    endpoints_[e.id] = e;
+    holders_.emplace(e.mac, e.id);
+    if (!e.joined && !inventory_->FindByMac(e.mac)) {
+      problems.push_back("NIC " + e.mac.ToString() + " (was " +
+                         e.original.name + ") of endpoint " + Short(e.id) +
+                         " is not on the host; it was detached or is in a "
+                         "namespace hostnic does not know");
+    }
+  }
+  for (const OrphanRecord& o : snapshot->orphans) orphans_[o.mac] = o;
+  // NICs that came back while hostnic was down.
+  for (const Link& link : inventory_->All()) {
+    if (auto owed = OwedLocked(link)) {
+      Status s = RestoreLocked(link, *owed, /*came_back=*/true);
+      if (!s.ok()) problems.push_back(s.message());
+    }
+  }
+  for (const std::string& p : problems) spdlog::warn("recovery: {}", p);
+  spdlog::info("recovered {} networks, {} endpoints, {} NICs to put back",
+               networks_.size(), endpoints_.size(), orphans_.size());
+  return problems;
+}
+
+Status Driver::RestoreLocked(const Link& link, const NicState& original,
+                             bool came_back) {
+  const std::string doing = "putting NIC " + Describe(link) + " back";
+  Link current = link;
+  if (came_back) {
+    HOSTNIC_RETURN_IF_ERROR(links_->FlushAddresses(current).Annotate(doing));
+  }
+  if (original.mtu != 0 && current.mtu != original.mtu) {
+    HOSTNIC_RETURN_IF_ERROR(
+        links_->SetMtu(current, original.mtu).Annotate(doing));
+    current.mtu = original.mtu;
+  }
+  if (!original.name.empty() && current.name != original.name) {
+    // The kernel refuses to rename a device that is up.
+    if (current.up) {
+      HOSTNIC_RETURN_IF_ERROR(links_->SetUp(current, false).Annotate(doing));
+      current.up = false;
+    }
+    Status renamed = links_->SetName(current, original.name);
+    if (renamed.ok()) {
+      current.name = original.name;
+    } else {
+      // Another device took the name meanwhile: keep the NIC usable under
+      // the kernel's name rather than fail the release.
+      spdlog::warn("{}: cannot rename it to {}: {}", doing, original.name,
+                   renamed.message());
+    }
+  }
+  if (current.up != original.up) {
+    HOSTNIC_RETURN_IF_ERROR(
+        links_->SetUp(current, original.up).Annotate(doing));
+  }
+  if (orphans_.erase(link.mac) > 0) {
+    Status s = store_->RemoveOrphan(link.mac);
+    if (!s.ok()) spdlog::warn("{}: {}", doing, s.message());
+  }
+  return Status::Ok();
+}
+
+std::optional<NicState> Driver::OwedLocked(const Link& link) const {
+  if (auto orphan = orphans_.find(link.mac); orphan != orphans_.end()) {
+    return orphan->second.original;
+  }
+  auto held = holders_.find(link.mac);
+  if (held == holders_.end()) return std::nullopt;
+  // A joined endpoint's NIC belongs in its container. Seen here under
+  // another name, the kernel gave it back (its namespace died): give it its
+  // name back, and leave MTU and state to the release.
+  const EndpointRecord& e = endpoints_.at(held->second);
+  if (!e.joined || link.name == e.original.name) return std::nullopt;
+  return NicState{e.original.name, 0, link.up};
+}
+
+void Driver::OnLinkChanged(const Link& link) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::optional<NicState> owed = OwedLocked(link);
+  if (!owed) return;
+  Status s = RestoreLocked(link, *owed, /*came_back=*/true);
+  if (s.ok()) {
+    spdlog::info("NIC {} came back to the host as {}; put back as {}",
+                 link.mac.ToString(), link.name, owed->name);
+  } else {
+    spdlog::warn("{}", s.message());
+  }
+}
+
+}  // namespace hostnic
