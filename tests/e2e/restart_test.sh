@@ -73,6 +73,13 @@ test_status_and_sigterm() {
   [ -n "$line" ] || fail "hostnic status does not list $mac: $(one_line "$out")"
   grep -q "${ep:0:12}" <<<"$line" ||
     fail "hostnic status does not show endpoint ${ep:0:12} holding $mac: $line"
+  # Metrics and health on the same socket.
+  out=$(curl -sS --unix-socket "$SOCKET" http://hostnic/metrics) ||
+    fail "GET /metrics failed: $(one_line "$out")"
+  expect_contains "$out" '^hostnic_requests_total\{method="NetworkDriver.Join"\} [1-9]' "/metrics"
+  expect_contains "$out" '^hostnic_nics\{state="away"\} [1-9]' "/metrics (the NIC is in its container)"
+  out=$(curl -sS --unix-socket "$SOCKET" http://hostnic/health)
+  expect_contains "$out" '"status":"ok"' "/health"
 
   stop_daemon TERM
   [ ! -e "$SOCKET" ] || fail "hostnic left its socket $SOCKET behind after SIGTERM"
