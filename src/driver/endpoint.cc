@@ -241,11 +241,17 @@ Result<Link> Driver::ChooseNicLocked(const NetworkRecord& network,
       if (link) candidates.push_back(*link);
     }
   }
-  std::vector<std::string> busy;
+  std::vector<std::string> busy, up;
   for (const Link& link : candidates) {
     if (!RefusalReason(link).empty()) continue;
     if (auto held = holders_.find(link.mac); held != holders_.end()) {
       busy.push_back(link.name + " by " + Short(held->second));
+      continue;
+    }
+    // Nobody named this NIC; if the host has brought it up, it is probably
+    // the host's own. Only an explicit name, MAC or pool hands it out.
+    if (network.nics.empty() && link.up) {
+      up.push_back(link.name);
       continue;
     }
     return link;
@@ -255,8 +261,11 @@ Result<Link> Driver::ChooseNicLocked(const NetworkRecord& network,
       (network.nics.empty()
            ? ""
            : " (hostnic.nics=" + network.options.at("hostnic.nics") + ")");
-  message += "; held: " + JoinList(busy) +
-             "; attach another NIC or stop a container that holds one";
+  message += "; held: " + JoinList(busy);
+  if (!up.empty()) {
+    message += "; up on the host, so never picked unasked: " + JoinList(up);
+  }
+  message += "; attach another NIC or stop a container that holds one";
   return Status::Busy(message);
 }
 

@@ -101,6 +101,22 @@ TEST_F(DriverTest, WithoutMacPicksFirstFreeEligibleNicAndReportsItsMac) {
   EXPECT_THAT(third.status().message(), HasSubstr("eth2 by ep1"));
 }
 
+TEST_F(DriverTest, NicUpOnTheHostIsPickedOnlyWhenNamed) {
+  Link eth2 = *inventory_.FindByName("eth2");
+  eth2.up = true;  // The host uses it.
+  inventory_.Upsert(eth2);
+  ASSERT_TRUE(CreateNetwork().ok());
+  auto picked = CreateEndpoint("", "ep1");
+  ASSERT_TRUE(picked.ok());
+  EXPECT_EQ(picked->mac, kMac3);
+  auto none = CreateEndpoint("", "ep2");
+  ASSERT_FALSE(none.ok());
+  EXPECT_THAT(none.status().message(),
+              HasSubstr("up on the host, so never picked unasked: eth2"));
+  EXPECT_TRUE(CreateEndpoint(kMac2, "ep3").ok());  // Asked for: handed out.
+  ASSERT_TRUE(CreateNetwork({{"hostnic.nics", "eth2"}}, "net2").ok());
+}
+
 TEST_F(DriverTest, PoolOptionRestrictsChoiceByNameOrMac) {
   ASSERT_TRUE(CreateNetwork({{"hostnic.nics", std::string(kMac3)}}).ok());
   auto picked = CreateEndpoint("", "ep1");
