@@ -6,17 +6,31 @@
 #
 #   bench/control_plane.sh [SIZES...]     default: 8 128 1024
 #
-# Needs root and a build in build/ (scripts/run.sh or scripts/test.sh make it).
-# State goes to tmpfs (driver cost) and to disk (with the fsyncs a real
-# deployment pays); compare the rows of one run, not across machines.
+# Needs root and a build of hostnic and rpc_bench in BUILD_DIR (default
+# build/; scripts/run.sh or scripts/test.sh make it). State goes to tmpfs
+# (driver cost) and to disk (with the fsyncs a real deployment pays: every
+# change is written to a temporary file, fsynced and renamed, so the disk rows
+# mostly measure the disk); compare the rows of one run, not across machines.
+#
+# Environment: BUILD_DIR (build), CYCLES (1000 endpoint cycles per size and
+# state kind), RESULTS_DIR (bench/results: control_plane.tsv is written there).
 set -euo pipefail
+case ${1:-} in
+-h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
 cd "$(dirname "$0")/.."
-BIN=build/hostnic
-BENCH=build/rpc_bench
-[[ -x $BIN && -x $BENCH ]] || { echo "build first: cmake --build build" >&2; exit 1; }
+BUILD_DIR=${BUILD_DIR:-build}
+BIN=$BUILD_DIR/hostnic
+BENCH=$BUILD_DIR/rpc_bench
+[[ -x $BIN && -x $BENCH ]] ||
+  { echo "build first: cmake --build $BUILD_DIR --target hostnic rpc_bench (or set BUILD_DIR)" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || { echo "must run as root" >&2; exit 1; }
 SIZES=("${@:-8 128 1024}")
 read -r -a SIZES <<<"${SIZES[*]}"
 CYCLES=${CYCLES:-1000}
+RESULTS_DIR=${RESULTS_DIR:-bench/results}
+mkdir -p "$RESULTS_DIR"
+TSV=$RESULTS_DIR/control_plane.tsv
 PREFIX=02:42:b0:00
 WORK=$(mktemp -d /var/tmp/hostnic-bench.XXXXXX)
 NS=hnbench-$$
@@ -46,7 +60,10 @@ run_size() {  # $1 = NICs, $2 = state dir kind (tmpfs|disk)
   t0=$(date +%s%N)
   ip netns exec "$NS" "$BIN" --socket "$sock" --state-dir "$state" --log-level warn &
   PID=$!
-  until [[ -S $sock ]]; do sleep 0.005; done
+  until [[ -S $sock ]]; do
+    kill -0 "$PID" 2>/dev/null || { echo "hostnic exited during start-up" >&2; PID=; exit 1; }
+    sleep 0.005
+  done
   t1=$(date +%s%N)
   local out rss
   out=$("$BENCH" "$sock" "$PREFIX" "$n" "$CYCLES")
@@ -55,9 +72,14 @@ run_size() {  # $1 = NICs, $2 = state dir kind (tmpfs|disk)
   ip netns del "$NS"
   echo "$out" | awk -v n="$n" -v kind="$kind" -v rss="$rss" \
     -v start=$(((t1 - t0) / 1000000)) \
-    'NR > 1 {printf "%-6s %-6s %-16s %8.1f %8.1f %8d %8d\n", n, kind, $1, $3, $4, rss, start}'
+    'NR > 1 {printf "%s\t%s\t%s\t%.1f\t%.1f\t%d\t%d\n", n, kind, $1, $3, $4, rss, start}' |
+    tee -a "$TSV" | awk -F'\t' '{printf "%-6s %-6s %-16s %8s %8s %8s %8s\n", $1, $2, $3, $4, $5, $6, $7}'
 }
 
+{
+  printf '# %s, %s vCPU, kernel %s; CYCLES=%s\n' "$(date -u '+%F %H:%MZ')" "$(nproc)" "$(uname -r)" "$CYCLES"
+  printf 'nics\tstate\tmethod\tp50_us\tp99_us\trss_kb\tstart_ms\n'
+} >"$TSV"
 printf '%-6s %-6s %-16s %8s %8s %8s %8s\n' nics state method p50_us p99_us rss_kb start_ms
 for n in "${SIZES[@]}"; do
   run_size "$n" tmpfs
