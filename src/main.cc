@@ -1,7 +1,6 @@
 // hostnic: the daemon (default) and its `status` client. Wiring only: every
 // rule lives in a layer of its own.
 #include <grp.h>
-#include <httplib.h>
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -16,6 +15,7 @@
 #include "api/handlers.h"
 #include "api/metrics.h"
 #include "api/status_json.h"
+#include "api/tcp_metrics_server.h"
 #include "api/unix_http_server.h"
 #include "cli/status_command.h"
 #include "hooks/process_hooks.h"
@@ -44,55 +44,6 @@ struct Flags {
 std::chrono::milliseconds Millis(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
-
-// Serves /metrics and /health on "HOST:PORT" (":PORT" means loopback) until
-// Stop; Start fails when the address cannot be bound.
-class TcpMetricsServer {
- public:
-  hostnic::Status Start(const std::string& address,
-                        std::function<hostnic::api::Handlers::Reply()> metrics,
-                        std::function<hostnic::api::Handlers::Reply()> health) {
-    const auto colon = address.rfind(':');
-    std::string host = address.substr(0, colon);
-    if (host.empty()) host = "127.0.0.1";
-    int port = 0;
-    try {
-      port = colon == std::string::npos ? -1
-                                        : std::stoi(address.substr(colon + 1));
-    } catch (const std::exception&) {
-      port = -1;
-    }
-    if (port <= 0 || port > 65535) {
-      return hostnic::Status::InvalidArgument("--metrics-address '" + address +
-                                              "' is not HOST:PORT or :PORT");
-    }
-    for (auto& [path, handler] :
-         {std::pair{"/metrics", metrics}, std::pair{"/health", health}}) {
-      server_.Get(path, [handler = handler](const httplib::Request&,
-                                            httplib::Response& res) {
-        const auto reply = handler();
-        res.status = reply.http_status;
-        res.set_content(reply.body, reply.content_type.c_str());
-      });
-    }
-    if (!server_.bind_to_port(host.c_str(), port)) {
-      return hostnic::Status::FailedPrecondition(
-          "--metrics-address: cannot listen on " + host + ":" +
-          std::to_string(port) + " (in use, or not an address of this host)");
-    }
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    return hostnic::Status::Ok();
-  }
-  void Stop() {
-    if (!thread_.joinable()) return;
-    server_.stop();
-    thread_.join();
-  }
-
- private:
-  httplib::Server server_;
-  std::thread thread_;
-};
 
 // Blocks SIGTERM/SIGINT in every thread so a dedicated thread can sigwait()
 // for them; must run before any thread starts.
@@ -193,7 +144,7 @@ int RunDaemon(const Flags& flags) {
   server.Get("/status", status_page);
   server.Get("/metrics", metrics_page);
   server.Get("/health", health_page);
-  TcpMetricsServer tcp_metrics;
+  hostnic::api::TcpMetricsServer tcp_metrics;
   if (!flags.metrics_address.empty()) {
     if (hostnic::Status s =
             tcp_metrics.Start(flags.metrics_address, metrics_page, health_page);

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "hostnic/hooks.h"
@@ -164,7 +165,11 @@ class Driver {
   void RunDetach(const EndpointRecord& endpoint);
   Status WaitForNic(const Mac& mac, std::chrono::milliseconds wait,
                     const std::string& doing);
+  // Restores the NIC (or records it as owed) and forgets the endpoint. The
+  // NIC is released even when the record cannot be removed from the store;
+  // that removal is retried by later requests.
   Status ReleaseLocked(const EndpointRecord& endpoint);
+  void RetryRemovalsLocked();
   // What hostnic owes `link`, present on the host: the state to put it back
   // to (see OnLinkChanged), or nullopt.
   std::optional<NicState> OwedLocked(const Link& link) const;
@@ -183,11 +188,14 @@ class Driver {
   DriverCounters counters_;
   std::atomic<bool> shutting_down_{false};
 
-  mutable std::mutex mu_;  // Guards networks_, endpoints_, holders_, orphans_.
+  // Guards networks_, endpoints_, holders_, orphans_, unremoved_.
+  mutable std::mutex mu_;
   std::unordered_map<std::string, NetworkRecord> networks_;
   std::unordered_map<std::string, EndpointRecord> endpoints_;
   std::unordered_map<Mac, std::string> holders_;  // NIC -> endpoint ID.
   std::unordered_map<Mac, OrphanRecord> orphans_;
+  // Released endpoints whose record the store failed to remove.
+  std::unordered_set<std::string> unremoved_;
 };
 
 }  // namespace hostnic

@@ -40,6 +40,10 @@ struct Link {
 class LinkControl {
  public:
   virtual ~LinkControl() = default;
+  // The device as the kernel has it now. The inventory follows events and
+  // may lag behind changes just made; decisions that compare against the
+  // current MTU, name or state read it here.
+  virtual Result<Link> Refresh(const Link& link) = 0;
   virtual Status SetMtu(const Link& link, unsigned mtu) = 0;
   // Renames the device; fails with kAlreadyExists when `name` is taken.
   virtual Status SetName(const Link& link, const std::string& name) = 0;

@@ -95,9 +95,28 @@ UnixHttpServer::UnixHttpServer(PostHandler post)
   // worker for seconds; httplib's default pool (8) would starve the rest.
   listener_->new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
   listener_->set_payload_max_length(kMaxBody);
-  listener_->Post(".*", [post = std::move(post)](const httplib::Request& req,
-                                                 httplib::Response& res) {
-    Send(post(req.path, req.body), res);
+  // The body is read here, not by httplib: httplib 0.11 applies the payload
+  // limit to Content-Length bodies only, and would buffer a chunked body of
+  // any size.
+  listener_->Post(".*", [post = std::move(post)](
+                            const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& read) {
+    if (req.is_multipart_form_data()) {  // never Docker's; read() needs more
+      res.status = 415;
+      return;
+    }
+    std::string body;
+    bool too_big = false;
+    const bool complete = read([&](const char* data, size_t length) {
+      too_big = body.size() + length > kMaxBody;
+      if (!too_big) body.append(data, length);
+      return !too_big;
+    });
+    if (!complete) {  // httplib set 413 for a Content-Length too large
+      if (too_big || res.status < 400) res.status = too_big ? 413 : 400;
+      return;
+    }
+    Send(post(req.path, body), res);
   });
   listener_->Get(".*",
                  [this](const httplib::Request& req, httplib::Response& res) {

@@ -146,7 +146,12 @@ Result<CreateEndpointReply> Driver::CreateEndpointNow(
                                  e.mac.ToString());
   }
 
+  RetryRemovalsLocked();
   Result<Link> nic = ChooseNicLocked(net->second, wanted);
+  if (!nic.ok()) return nic.status().Annotate(doing);
+  // The inventory may lag behind a change just made (the previous holder's
+  // MTU restore, say): record and compare the kernel's view.
+  nic = links_->Refresh(*nic);
   if (!nic.ok()) return nic.status().Annotate(doing);
 
   EndpointRecord endpoint;
@@ -301,6 +306,7 @@ void Driver::RunDetach(const EndpointRecord& endpoint) {
 Status Driver::ReleaseLocked(const EndpointRecord& endpoint) {
   const std::string doing = "releasing NIC " + endpoint.mac.ToString() +
                             " of endpoint " + Short(endpoint.id);
+  RetryRemovalsLocked();
   if (auto link = inventory_->FindByMac(endpoint.mac)) {
     HOSTNIC_RETURN_IF_ERROR(
         RestoreLocked(*link, endpoint.original, /*came_back=*/false));
@@ -310,15 +316,34 @@ Status Driver::ReleaseLocked(const EndpointRecord& endpoint) {
     HOSTNIC_RETURN_IF_ERROR(store_->PutOrphan(orphan).Annotate(doing));
     orphans_[orphan.mac] = orphan;
   }
-  HOSTNIC_RETURN_IF_ERROR(store_->RemoveEndpoint(endpoint.id).Annotate(doing));
-  spdlog::info("endpoint {} released NIC {}", Short(endpoint.id),
-               endpoint.mac.ToString());
+  // The NIC is back (or owed) either way: release it now, so a full or
+  // read-only state directory cannot strand it; a record that could not be
+  // removed is removed by a later request.
+  Status removed = store_->RemoveEndpoint(endpoint.id);
   auto held = holders_.find(endpoint.mac);
   if (held != holders_.end() && held->second == endpoint.id) {
     holders_.erase(held);
   }
   endpoints_.erase(endpoint.id);
+  if (!removed.ok()) {
+    unremoved_.insert(endpoint.id);
+    return removed.Annotate(doing +
+                            " (the NIC is free; its record stays "
+                            "until the state directory is writable)");
+  }
+  spdlog::info("endpoint {} released NIC {}", Short(endpoint.id),
+               endpoint.mac.ToString());
   return Status::Ok();
+}
+
+void Driver::RetryRemovalsLocked() {
+  for (auto it = unremoved_.begin(); it != unremoved_.end();) {
+    if (store_->RemoveEndpoint(*it).ok()) {
+      it = unremoved_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 }  // namespace hostnic

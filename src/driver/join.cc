@@ -25,6 +25,11 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
     return Status::NotFound(doing + ": hostnic does not know the network");
   }
   std::optional<Link> link = inventory_->FindByMac(endpoint.mac);
+  if (link) {
+    // Answer the name the kernel has now, not the one last seen.
+    Result<Link> fresh = links_->Refresh(*link);
+    link = fresh.ok() ? std::optional<Link>(*fresh) : std::nullopt;
+  }
   if (!link) {
     return Status::NotFound(doing + ": NIC " + endpoint.mac.ToString() +
                             " (was " + endpoint.original.name +

@@ -54,7 +54,9 @@ Result<std::vector<std::string>> Driver::Recover() {
 Status Driver::RestoreLocked(const Link& link, const NicState& original,
                              bool came_back) {
   const std::string doing = "putting NIC " + Describe(link) + " back";
-  Link current = link;
+  Result<Link> fresh = links_->Refresh(link);
+  if (!fresh.ok()) return fresh.status().Annotate(doing);
+  Link current = *fresh;
   if (came_back) {
     HOSTNIC_RETURN_IF_ERROR(links_->FlushAddresses(current).Annotate(doing));
   }

@@ -64,6 +64,12 @@ Status Change(const Link& link, const std::string& doing,
 
 }  // namespace
 
+Result<Link> NetlinkLinkControl::Refresh(const Link& link) {
+  Result<Target> target = Open(link, "reading " + Describe(link));
+  if (!target.ok()) return target.status();
+  return ToLink(target->current.get());
+}
+
 Status NetlinkLinkControl::SetMtu(const Link& link, unsigned mtu) {
   return Change(link,
                 "setting MTU " + std::to_string(mtu) + " on " + Describe(link),

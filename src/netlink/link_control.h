@@ -16,6 +16,7 @@ namespace hostnic {
 // unless it still has `link.mac`.
 class NetlinkLinkControl : public LinkControl {
  public:
+  Result<Link> Refresh(const Link& link) override;
   Status SetMtu(const Link& link, unsigned mtu) override;
   Status SetName(const Link& link, const std::string& name) override;
   Status SetUp(const Link& link, bool up) override;

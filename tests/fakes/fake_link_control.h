@@ -4,7 +4,9 @@
 #ifndef HOSTNIC_TESTS_FAKES_FAKE_LINK_CONTROL_H_
 #define HOSTNIC_TESTS_FAKES_FAKE_LINK_CONTROL_H_
 
+#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,13 @@ class FakeLinkControl : public LinkControl {
  public:
   explicit FakeLinkControl(Inventory* inventory) : inventory_(inventory) {}
 
+  Result<Link> Refresh(const Link& link) override {
+    std::optional<Link> current = KernelView(link.ifindex);
+    if (!current || current->mac != link.mac) {
+      return Status::NotFound("no device " + link.mac.ToString());
+    }
+    return *current;
+  }
   Status SetMtu(const Link& link, unsigned mtu) override {
     return Apply(link, "mtu " + std::to_string(mtu),
                  [&](Link& l) { l.mtu = mtu; });
@@ -33,6 +42,22 @@ class FakeLinkControl : public LinkControl {
   }
   Status FlushAddresses(const Link& link) override {
     return Apply(link, "flush", [](Link&) {});
+  }
+
+  // While delayed, changes reach the "kernel" (Refresh sees them) but not
+  // the inventory, as when netlink events lag behind; DeliverEvents catches
+  // the inventory up.
+  void DelayEvents(bool delayed) {
+    std::lock_guard<std::mutex> lock(mu_);
+    delayed_ = delayed;
+  }
+  void DeliverEvents() {
+    std::map<int, Link> pending;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      pending.swap(kernel_);
+    }
+    for (const auto& [ifindex, link] : pending) inventory_->Upsert(link);
   }
 
   // The next call fails with `status`.
@@ -61,20 +86,39 @@ class FakeLinkControl : public LinkControl {
         return s;
       }
     }
-    auto current = inventory_->FindByIndex(link.ifindex);
+    std::optional<Link> current = KernelView(link.ifindex);
     if (!current || current->mac != link.mac) {
       return Status::NotFound("no device " + link.mac.ToString());
     }
     change(*current);
-    inventory_->Upsert(*current);
-    std::lock_guard<std::mutex> lock(mu_);
-    calls_.push_back(link.mac.ToString() + " " + what);
+    bool delayed;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      calls_.push_back(link.mac.ToString() + " " + what);
+      delayed = delayed_;
+      if (delayed) kernel_[current->ifindex] = *current;
+    }
+    if (!delayed) inventory_->Upsert(*current);
     return Status::Ok();
   }
 
+  // The device as the fake kernel has it: a change not yet delivered, or
+  // what the inventory shows.
+  std::optional<Link> KernelView(int ifindex) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (auto it = kernel_.find(ifindex); it != kernel_.end()) {
+        return it->second;
+      }
+    }
+    return inventory_->FindByIndex(ifindex);
+  }
+
   Inventory* inventory_;
-  mutable std::mutex mu_;  // Guards fail_next_ and calls_.
+  mutable std::mutex mu_;  // Guards fail_next_, calls_, delayed_, kernel_.
   Status fail_next_;
+  bool delayed_ = false;
+  std::map<int, Link> kernel_;  // Changes the inventory has not seen yet.
   std::vector<std::string> calls_;
 };
 

@@ -366,6 +366,34 @@ TEST_F(DriverTest, StoreFailureLeavesNothingHalfDone) {
   EXPECT_TRUE(CreateEndpoint(kMac2).ok());  // And the NIC is not held.
 }
 
+TEST_F(DriverTest, MtuDecisionsUseTheKernelsViewNotALaggingInventory) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.mtu", "1400"}}).ok());
+  links_.DelayEvents(true);  // Netlink events fall behind under load.
+  for (int i = 0; i < 3; ++i) {
+    const std::string ep = "ep" + std::to_string(i);
+    ASSERT_TRUE(CreateEndpoint(kMac2, ep).ok());
+    EXPECT_EQ(links_.Refresh(*inventory_.FindByName("eth2"))->mtu, 1400u);
+    ASSERT_TRUE(driver_->DeleteEndpoint(kNet, ep).ok());
+    EXPECT_EQ(links_.Refresh(*inventory_.FindByName("eth2"))->mtu, 1500u);
+  }
+  links_.DeliverEvents();
+  EXPECT_EQ(inventory_.FindByName("eth2")->mtu, 1500u);
+}
+
+TEST_F(DriverTest, ReadOnlyStateNeverStrandsAReleasedNic) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2, "old").ok());
+  store_.SetFailing(true);
+  Status s = driver_->DeleteEndpoint(kNet, "old");
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr("the NIC is free"));
+  EXPECT_EQ(store_.endpoint_count(), 1u);  // The record could not go.
+  store_.SetFailing(false);
+  ASSERT_TRUE(CreateEndpoint(kMac2, "new").ok());  // Not held by "old".
+  EXPECT_EQ(store_.endpoint_count(), 1u);  // "old" is gone, "new" is there.
+  EXPECT_TRUE(driver_->DeleteEndpoint(kNet, "old").ok());  // Docker's retry.
+}
+
 TEST_F(DriverTest, LinkFailureLeavesNicFree) {
   ASSERT_TRUE(CreateNetwork({{"hostnic.mtu", "1400"}}).ok());
   links_.FailNext(Status::IoError("setting MTU: Operation not permitted"));

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Builds unit_tests and integration_tests with clang and sanitizers, and runs
+# them:
+#
+#     scripts/sanitize.sh [asan|tsan|all]      (default: all)
+#
+#   asan  ASan + UBSan (-fsanitize=address,undefined, -fno-sanitize-recover=all,
+#         halt_on_error) in build-asan/
+#   tsan  TSan (-fsanitize=thread, halt_on_error) in build-tsan/, with
+#         scripts/tsan.supp (each entry says why it is external)
+#
+# Lean on purpose (CI budget): only the two test targets (and the hostnic
+# binary the integration tests start), -O1 -g1, Ninja. Integration tests need
+# root (they move themselves into a private network namespace); without root
+# they are skipped by gtest, and this script says so. Prints the build and run
+# time of each. Exits non-zero if a build fails, a test fails or a sanitizer
+# reports anything.
+#
+# Environment: CXX (default clang++-14), HOSTNIC_SAN_JOBS (default nproc),
+# HOSTNIC_SAN_FILTER (a --gtest_filter for both binaries).
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+mode=${1:-all}
+cxx=${CXX:-clang++-14}
+jobs=${HOSTNIC_SAN_JOBS:-$(nproc)}
+filter=${HOSTNIC_SAN_FILTER:-*}
+
+case "$mode" in
+  asan) kinds=(asan) ;;
+  tsan) kinds=(tsan) ;;
+  all) kinds=(asan tsan) ;;
+  *) echo "usage: $0 [asan|tsan|all]" >&2; exit 2 ;;
+esac
+
+if ! command -v "$cxx" >/dev/null; then
+  echo "$cxx not found; apt-get install clang-14 libclang-rt-14-dev llvm-14" >&2
+  exit 2
+fi
+generator=()
+command -v ninja >/dev/null && generator=(-G Ninja)
+
+# Symbolized reports.
+for s in llvm-symbolizer llvm-symbolizer-14 /usr/lib/llvm-14/bin/llvm-symbolizer; do
+  if command -v "$s" >/dev/null; then
+    export ASAN_SYMBOLIZER_PATH
+    ASAN_SYMBOLIZER_PATH=$(command -v "$s")
+    export TSAN_SYMBOLIZER_PATH=$ASAN_SYMBOLIZER_PATH
+    break
+  fi
+done
+
+export ASAN_OPTIONS=halt_on_error=1:abort_on_error=0:detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1:check_initialization_order=1:detect_invalid_pointer_pairs=0
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:report_error_type=1
+export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=4:suppressions=$root/scripts/tsan.supp"
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", b - a }'; }
+# CPU seconds (user + system) used by finished children so far: on a loaded
+# machine wall time says little, CPU time is what a CI runner pays.
+# (`times` must run in this shell, not in a $(...) subshell.)
+times_file=$(mktemp)
+trap 'rm -f "$times_file"' EXIT
+cpu() {
+  times >"$times_file"
+  cpu_now=$(tail -n 1 "$times_file" | awk '{ t = 0; for (i = 1; i <= NF; i++) {
+    split($i, p, "m"); t += p[1] * 60 + p[2] } printf "%.1f", t }')
+}
+
+declare -A summary
+status=0
+
+run_kind() {
+  local kind=$1 sanitize dir t0 t1 t2 c0 c1 c2 rc=0 bin
+  case "$kind" in
+    asan) sanitize=address,undefined ;;
+    tsan) sanitize=thread ;;
+  esac
+  dir=$root/build-$kind
+  echo "==== $kind: building unit_tests and integration_tests in $dir ($sanitize)"
+  t0=$(now); cpu; c0=$cpu_now
+  mkdir -p "$dir"
+  if ! cmake -S "$root" -B "$dir" "${generator[@]}" -Wno-dev \
+         -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Debug \
+         -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DHOSTNIC_BUILD_TESTS=ON \
+         -DHOSTNIC_SANITIZE="$sanitize" >"$dir/configure.log" 2>&1; then
+    cat "$dir/configure.log"
+    summary[$kind]="FAIL (configure)"
+    status=1
+    return
+  fi
+  if ! cmake --build "$dir" -j "$jobs" --target unit_tests integration_tests; then
+    summary[$kind]="FAIL (build)"
+    status=1
+    return
+  fi
+  t1=$(now); cpu; c1=$cpu_now
+  for bin in unit_tests integration_tests; do
+    echo "==== $kind: running $bin"
+    if [ "$bin" = integration_tests ] && [ "$(id -u)" -ne 0 ]; then
+      echo "(not root: integration tests will be skipped)"
+    fi
+    # Each binary in one process: its own sanitizer report ends it non-zero.
+    "$dir/$bin" --gtest_filter="$filter" --gtest_brief=1 || rc=1
+  done
+  t2=$(now); cpu; c2=$cpu_now
+  local times="build $(secs "$t0" "$t1") s wall / $(secs "$c0" "$c1") s CPU,"
+  times+=" run $(secs "$t1" "$t2") s wall / $(secs "$c1" "$c2") s CPU"
+  if [ "$rc" -eq 0 ]; then
+    summary[$kind]="PASS ($times)"
+  else
+    summary[$kind]="FAIL ($times)"
+    status=1
+  fi
+}
+
+for kind in "${kinds[@]}"; do run_kind "$kind"; done
+
+echo
+echo "==== sanitizer summary"
+for kind in "${kinds[@]}"; do printf '  %-5s %s\n' "$kind" "${summary[$kind]}"; done
+exit "$status"

@@ -1,0 +1,443 @@
+// libFuzzer target: the remote-driver API (wire decoding + Handlers + Driver)
+// over fakes -- an Inventory of a few fake devices, FakeLinkControl,
+// MemoryStore and FakeHooks.
+//
+// One input is a script, one step per line:
+//
+//   PATH BODY     POST BODY to PATH ("/NetworkDriver.Join"); a PATH without
+//                 the leading '/' that names a method ("Join",
+//                 "Plugin.Activate") is expanded, anything else is sent as is
+//   !gone N       NIC N (0-3) leaves the host (Docker moved it into a
+//                 container, or it was detached)
+//   !back N NAME  NIC N is back (or renamed) as NAME, with a new ifindex when
+//                 it was gone; the driver hears of it as from the monitor
+//   !attach N     the next attach hook plugs NIC N (!attach - : plugs none)
+//   !hookfail     the next attach hooks fail, the detach hooks too
+//   !disk on|off  every store write fails (full or read-only disk) or not
+//   !linkfail     the next LinkControl call fails
+//   !restart      a new Driver recovers from the store; it must know the
+//                 same endpoints as the old one
+//
+// After every step it checks: the reply is HTTP 200 for the protocol's
+// methods and 404 otherwise, with a non-empty JSON object body; an "Err" is a
+// non-empty string (libnetwork takes "" as success); successful replies have
+// the documented shape (a Join names the NIC the endpoint holds); the store
+// and the driver agree on the endpoints; no NIC is held twice; no endpoint
+// outlives its network; device names stay unique. Any violation aborts with
+// the step and the reply. Waits for absent NICs are cut at once
+// (Driver::Shutdown) so no input can stall the fuzzer.
+//
+// HOSTNIC_FUZZ_LOG=1 logs the driver at debug level to stderr (reproducing);
+// otherwise logs are formatted into a null sink (the formatting is fuzzed too).
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "api/handlers.h"
+#include "api/metrics.h"
+#include "fakes/fake_hooks.h"
+#include "fakes/fake_link_control.h"
+#include "fakes/memory_store.h"
+#include "hostnic/driver.h"
+
+namespace hostnic {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxSteps = 64;
+
+const char* const kMethods[] = {
+    "/Plugin.Activate",
+    "/NetworkDriver.GetCapabilities",
+    "/NetworkDriver.CreateNetwork",
+    "/NetworkDriver.DeleteNetwork",
+    "/NetworkDriver.AllocateNetwork",
+    "/NetworkDriver.FreeNetwork",
+    "/NetworkDriver.CreateEndpoint",
+    "/NetworkDriver.EndpointOperInfo",
+    "/NetworkDriver.DeleteEndpoint",
+    "/NetworkDriver.Join",
+    "/NetworkDriver.Leave",
+    "/NetworkDriver.DiscoverNew",
+    "/NetworkDriver.DiscoverDelete",
+    "/NetworkDriver.ProgramExternalConnectivity",
+    "/NetworkDriver.RevokeExternalConnectivity",
+};
+
+// The NICs a script can move (index N of !gone/!back/!attach).
+const char* const kNicMacs[] = {"52:54:0e:e5:00:f7", "52:54:0e:e5:00:f8",
+                                "52:54:0e:e5:00:f9", "52:54:0e:e5:00:fa"};
+
+[[noreturn]] void Fail(const std::string& step, const std::string& what,
+                       const std::string& detail = "") {
+  std::fprintf(stderr, "\nINVARIANT VIOLATED at step: %s\n  %s\n%s%s\n",
+               step.c_str(), what.c_str(), detail.empty() ? "" : "  ",
+               detail.c_str());
+  std::abort();
+}
+
+Link MakeLink(int ifindex, const std::string& name, const std::string& mac,
+              const std::string& kind = "veth", unsigned mtu = 1500,
+              bool up = false) {
+  Link l;
+  l.ifindex = ifindex;
+  l.name = name;
+  l.mac = *Mac::Parse(mac);
+  l.kind = kind;
+  l.mtu = mtu;
+  l.up = up;
+  return l;
+}
+
+std::vector<Link> InitialLinks() {
+  Link lo = MakeLink(1, "lo", "00:00:00:00:00:00", "", 65536, true);
+  lo.loopback = true;
+  Link bond = MakeLink(7, "bond0", "52:54:0e:e5:00:fa", "bond", 1500, true);
+  Link slave = MakeLink(8, "eth5", "52:54:0e:e5:00:fa", "", 1500, true);
+  slave.master = 7;
+  slave.slave = true;
+  return {lo,
+          MakeLink(2, "eth0", "52:54:00:00:00:01", "", 1500, true),
+          MakeLink(3, "eth2", kNicMacs[0]),
+          MakeLink(4, "eth3", kNicMacs[1], "veth", 1500, true),
+          MakeLink(5, "eth4", kNicMacs[2], "", 9000, false),
+          MakeLink(6, "docker0", "02:42:ac:11:00:01", "bridge", 1500, true),
+          bond,
+          slave};
+}
+
+std::string Expand(const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  for (const char* m : kMethods) {
+    const std::string full = m;
+    if (full == "/" + path || full == "/NetworkDriver." + path) return full;
+  }
+  return path;
+}
+
+bool KnownMethod(const std::string& path) {
+  for (const char* m : kMethods) {
+    if (path == m) return true;
+  }
+  return false;
+}
+
+// endpoint ID -> (network ID, MAC, joined)
+using EndpointView = std::map<std::string, std::tuple<std::string, Mac, bool>>;
+
+EndpointView FromReport(const Driver& driver) {
+  EndpointView view;
+  for (const NicReport& row : driver.Report()) {
+    if (row.endpoint_id.empty()) continue;
+    view[row.endpoint_id] =
+        std::make_tuple(row.network_id, row.link.mac, row.joined);
+  }
+  return view;
+}
+
+std::string Describe(const EndpointView& view) {
+  std::string out;
+  for (const auto& [id, e] : view) {
+    out += id + "@" + std::get<0>(e) + "=" + std::get<1>(e).ToString() +
+           (std::get<2>(e) ? "(joined) " : " ");
+  }
+  return out.empty() ? "(none)" : out;
+}
+
+class World {
+ public:
+  World() : links_(&inventory_), hooks_(&inventory_) {
+    inventory_.Reset(InitialLinks(), {2});
+    NewDriver();
+  }
+
+  void Step(const std::string& line) {
+    if (!line.empty() && line[0] == '!') {
+      Event(line);
+    } else {
+      const size_t space = line.find(' ');
+      const std::string path = Expand(line.substr(0, space));
+      const std::string body =
+          space == std::string::npos ? "" : line.substr(space + 1);
+      Request(line, path, body);
+    }
+    Check(line);
+  }
+
+ private:
+  void NewDriver() {
+    handlers_.reset();
+    driver_ = std::make_unique<Driver>(DriverOptions{}, &inventory_, &links_,
+                                       &store_, &hooks_);
+    driver_->Shutdown();  // Waits for NICs fail at once.
+    handlers_ = std::make_unique<api::Handlers>(driver_.get(), &metrics_);
+  }
+
+  void Request(const std::string& step, const std::string& path,
+               const std::string& body) {
+    api::Handlers::Reply reply;
+    try {
+      reply = handlers_->Handle(path, body);
+    } catch (const std::exception& e) {
+      Fail(step, "Handle threw", e.what());
+    } catch (...) {
+      Fail(step, "Handle threw a non-std exception");
+    }
+    const bool known = KnownMethod(path);
+    if (reply.http_status != (known ? 200 : 404)) {
+      Fail(step, "HTTP status " + std::to_string(reply.http_status), path);
+    }
+    if (reply.body.empty()) Fail(step, "empty reply body");
+    const json j = json::parse(reply.body, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
+      Fail(step, "reply is not a JSON object", reply.body);
+    }
+    if (auto err = j.find("Err"); err != j.end()) {
+      if (!err->is_string() || err->get<std::string>().empty()) {
+        Fail(step, "\"Err\" is not a non-empty string", reply.body);
+      }
+      if (j.size() != 1) Fail(step, "error reply with more fields", reply.body);
+      return;
+    }
+    if (!known) Fail(step, "404 without Err", reply.body);
+    CheckSuccess(step, path, body, j);
+  }
+
+  void CheckSuccess(const std::string& step, const std::string& path,
+                    const std::string& body, const json& reply) {
+    // A request that succeeded was valid JSON with string IDs.
+    const json request = json::parse(body, nullptr, false);
+    auto id = [&](const char* key) -> std::string {
+      if (request.is_object()) {
+        auto it = request.find(key);
+        if (it != request.end() && it->is_string()) return *it;
+      }
+      return "";
+    };
+    if (path == "/NetworkDriver.CreateEndpoint") {
+      if (reply.empty()) return;
+      const json* mac = nullptr;
+      if (auto i = reply.find("Interface");
+          i != reply.end() && i->is_object() && i->size() == 1) {
+        if (auto m = i->find("MacAddress"); m != i->end() && m->is_string())
+          mac = &*m;
+      }
+      if (mac == nullptr || !Mac::Parse(mac->get<std::string>())) {
+        Fail(step, "CreateEndpoint reply without a MAC", reply.dump());
+      }
+      // Docker rejects a reply that changes a MAC it sent.
+      if (request.is_object()) {
+        auto i = request.find("Interface");
+        if (i != request.end() && i->is_object()) {
+          auto m = i->find("MacAddress");
+          if (m != i->end() && m->is_string() &&
+              !m->get<std::string>().empty()) {
+            Fail(step, "CreateEndpoint answered a MAC Docker had set",
+                 reply.dump());
+          }
+        }
+      }
+      const EndpointView view = FromReport(*driver_);
+      auto e = view.find(id("EndpointID"));
+      if (e == view.end() ||
+          std::get<1>(e->second) != *Mac::Parse(mac->get<std::string>())) {
+        Fail(step, "CreateEndpoint answered a MAC the endpoint does not hold",
+             reply.dump() + " / " + Describe(view));
+      }
+    } else if (path == "/NetworkDriver.Join") {
+      const auto iface = reply.find("InterfaceName");
+      if (iface == reply.end() || !iface->is_object() ||
+          !iface->contains("SrcName") || !(*iface)["SrcName"].is_string() ||
+          (*iface)["SrcName"].get<std::string>().empty() ||
+          iface->value("DstPrefix", json()) != "eth") {
+        Fail(step, "Join reply without InterfaceName", reply.dump());
+      }
+      const std::string src = (*iface)["SrcName"];
+      bool found = false;
+      for (const NicReport& row : driver_->Report()) {
+        if (row.present && row.link.name == src &&
+            row.endpoint_id == id("EndpointID") && row.joined) {
+          found = true;
+        }
+      }
+      if (!found) {
+        Fail(step, "Join answered " + src +
+                       ", which is not the joined endpoint's NIC on the host");
+      }
+    } else if (path == "/NetworkDriver.EndpointOperInfo") {
+      if (!reply.contains("Value") || !reply["Value"].is_object()) {
+        Fail(step, "EndpointOperInfo reply without Value", reply.dump());
+      }
+    } else if (path == "/Plugin.Activate") {
+      if (reply != json::parse(R"({"Implements":["NetworkDriver"]})")) {
+        Fail(step, "Activate reply", reply.dump());
+      }
+    } else if (path == "/NetworkDriver.GetCapabilities") {
+      if (reply.value("Scope", json()) != "local") {
+        Fail(step, "GetCapabilities reply", reply.dump());
+      }
+    } else if (!reply.empty()) {
+      Fail(step, "success reply is not {}", reply.dump());
+    }
+  }
+
+  // Parses "N" into an index of kNicMacs.
+  static int NicIndex(const std::string& text) {
+    if (text.size() != 1 || text[0] < '0' || text[0] > '3') return -1;
+    return text[0] - '0';
+  }
+
+  void Event(const std::string& line) {
+    std::vector<std::string> words;
+    size_t start = 1;
+    while (start <= line.size() && words.size() < 3) {
+      size_t space = line.find(' ', start);
+      if (space == std::string::npos) space = line.size();
+      words.push_back(line.substr(start, space - start));
+      start = space + 1;
+    }
+    const std::string& verb = words[0];
+    const int n = words.size() > 1 ? NicIndex(words[1]) : -1;
+    const Mac mac = n >= 0 ? *Mac::Parse(kNicMacs[n]) : Mac();
+    if (verb == "gone" && n >= 0) {
+      // Every device with that MAC: a bond's slave shares it.
+      while (auto link = inventory_.FindByMac(mac)) {
+        inventory_.Remove(link->ifindex);
+      }
+    } else if (verb == "back" && n >= 0 && words.size() > 2) {
+      std::string name = words[2];
+      std::optional<Link> link = inventory_.FindByMac(mac);
+      if (!link) {
+        link = MakeLink(next_ifindex_++, "", kNicMacs[n]);
+        link->name = "eth" + std::to_string(link->ifindex);
+      }
+      // The kernel refuses a name that is taken or not a device name.
+      if (auto other = inventory_.FindByName(name);
+          name.empty() || name.size() > 15 ||
+          name.find_first_of("/: \t") != std::string::npos ||
+          (other && other->ifindex != link->ifindex)) {
+        name = link->name;
+      }
+      link->name = name;
+      inventory_.Upsert(*link);
+      driver_->OnLinkChanged(*link);  // As the monitor's listener would.
+    } else if (verb == "attach" && words.size() > 1) {
+      if (n >= 0) {
+        Link link = MakeLink(next_ifindex_++, "", kNicMacs[n]);
+        link.name = "eth" + std::to_string(link.ifindex);
+        if (inventory_.FindByMac(mac)) link.ifindex = 0;  // Already there.
+        hooks_.OnAttach(link.ifindex != 0 ? std::optional<Link>(link)
+                                          : std::nullopt,
+                        std::chrono::milliseconds(0));
+      } else {
+        hooks_.OnAttach(std::nullopt, std::chrono::milliseconds(0));
+      }
+    } else if (verb == "hookfail") {
+      hooks_.OnAttach(std::nullopt, std::chrono::milliseconds(0), true,
+                      Status::IoError("cloud API said no"));
+      hooks_.FailDetach(Status::IoError("cloud API said no"));
+    } else if (verb == "disk" && words.size() > 1) {
+      store_.SetFailing(words[1] == "on");
+    } else if (verb == "linkfail") {
+      links_.FailNext(Status::IoError("netlink: Operation not permitted"));
+    } else if (verb == "restart") {
+      const EndpointView before = FromReport(*driver_);
+      NewDriver();
+      Result<std::vector<std::string>> problems = driver_->Recover();
+      if (!problems.ok()) Fail(line, "Recover failed", problems.status().message());
+      const EndpointView after = FromReport(*driver_);
+      if (before != after) {
+        Fail(line, "endpoints differ after restart",
+             "before: " + Describe(before) + "\n  after:  " + Describe(after));
+      }
+    }
+  }
+
+  void Check(const std::string& step) {
+    Result<Snapshot> snapshot = store_.Load();
+    if (!snapshot.ok()) Fail(step, "store Load failed");
+    EndpointView stored;
+    std::set<std::string> networks;
+    for (const NetworkRecord& n : snapshot->networks) networks.insert(n.id);
+    std::map<Mac, std::string> holders;
+    for (const EndpointRecord& e : snapshot->endpoints) {
+      stored[e.id] = std::make_tuple(e.network_id, e.mac, e.joined);
+      if (!networks.count(e.network_id)) {
+        Fail(step, "endpoint " + e.id + " outlives its network " +
+                       e.network_id);
+      }
+      if (auto [it, fresh] = holders.emplace(e.mac, e.id); !fresh) {
+        Fail(step, "NIC " + e.mac.ToString() + " held by " + it->second +
+                       " and " + e.id);
+      }
+    }
+    const EndpointView memory = FromReport(*driver_);
+    if (stored != memory) {
+      Fail(step, "store and driver disagree on endpoints",
+           "store:  " + Describe(stored) + "\n  memory: " + Describe(memory));
+    }
+    std::set<std::string> names;
+    for (const Link& l : inventory_.All()) {
+      if (!names.insert(l.name).second) {
+        Fail(step, "two devices named " + l.name);
+      }
+    }
+  }
+
+  Inventory inventory_;
+  FakeLinkControl links_;
+  MemoryStore store_;
+  FakeHooks hooks_;
+  api::Metrics metrics_;
+  std::unique_ptr<Driver> driver_;
+  std::unique_ptr<api::Handlers> handlers_;
+  int next_ifindex_ = 100;
+};
+
+}  // namespace
+}  // namespace hostnic
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  if (std::getenv("HOSTNIC_FUZZ_LOG") != nullptr) {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+        "hostnic", std::make_shared<spdlog::sinks::stderr_sink_mt>()));
+    spdlog::set_level(spdlog::level::debug);
+  } else {
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+        "hostnic", std::make_shared<spdlog::sinks::null_sink_mt>()));
+    spdlog::set_level(spdlog::level::trace);
+  }
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  hostnic::World world;
+  size_t start = 0;
+  for (size_t steps = 0; start < input.size() && steps < hostnic::kMaxSteps;
+       ++steps) {
+    size_t end = input.find('\n', start);
+    if (end == std::string_view::npos) end = input.size();
+    const std::string line(input.substr(start, end - start));
+    start = end + 1;
+    if (line.empty()) continue;
+    if (std::getenv("HOSTNIC_FUZZ_LOG") != nullptr) {
+      std::fprintf(stderr, ">> %s\n", line.c_str());
+    }
+    world.Step(line);
+  }
+  return 0;
+}
