@@ -1,8 +1,13 @@
 #include "api/tcp_metrics_server.h"
 
+#include <chrono>
 #include <cstdlib>
 
 namespace hostnic::api {
+
+namespace {
+constexpr std::chrono::seconds kStartTimeout{5};
+}  // namespace
 
 TcpMetricsServer::~TcpMetricsServer() { Stop(); }
 
@@ -29,12 +34,24 @@ Status TcpMetricsServer::Start(const std::string& address, Page metrics,
       res.set_content(reply.body, reply.content_type.c_str());
     });
   }
+  // httplib's default also sets SO_REUSEPORT, which would let a second
+  // daemon share the port silently.
+  server_.set_socket_options([](socket_t sock) {
+    const int one = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  });
   if (!server_.bind_to_port(host.c_str(), static_cast<int>(port))) {
     return Status::FailedPrecondition(
         "--metrics-address: cannot listen on " + host + ":" +
         std::to_string(port) + " (in use, or not an address of this host)");
   }
   thread_ = std::thread([this] { server_.listen_after_bind(); });
+  // httplib's stop() is a no-op until the accept loop runs; wait for it so
+  // that an early Stop cannot hang the join.
+  const auto deadline = std::chrono::steady_clock::now() + kStartTimeout;
+  while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   return Status::Ok();
 }
 
