@@ -10,7 +10,8 @@ HOSTNIC_BUILD_DEPS=(cmake make g++ pkg-config libcpp-httplib-dev nlohmann-json3-
                     googletest libgtest-dev libgmock-dev)
 # What the end-to-end tests need on top: a real Docker engine, a static
 # busybox for the test image, and ip(8) for the stand-in NICs.
-HOSTNIC_TEST_DEPS=(docker.io busybox-static iproute2 curl util-linux)
+HOSTNIC_TEST_DEPS=(docker.io busybox-static iproute2 curl util-linux
+                   clang-14 libclang-rt-14-dev llvm-14)
 
 say() { printf '[hostnic] %s\n' "$*" >&2; }
 die() { printf '[hostnic] error: %s\n' "$*" >&2; exit 1; }

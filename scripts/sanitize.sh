@@ -17,7 +17,8 @@
 # reports anything.
 #
 # Environment: CXX (default clang++-14), HOSTNIC_SAN_JOBS (default nproc),
-# HOSTNIC_SAN_FILTER (a --gtest_filter for both binaries).
+# HOSTNIC_SAN_FILTER (a --gtest_filter for both binaries), HOSTNIC_SAN_TIMEOUT
+# (seconds per test binary, default 600: a hang fails instead of blocking CI).
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,6 +26,7 @@ mode=${1:-all}
 cxx=${CXX:-clang++-14}
 jobs=${HOSTNIC_SAN_JOBS:-$(nproc)}
 filter=${HOSTNIC_SAN_FILTER:-*}
+timeout_s=${HOSTNIC_SAN_TIMEOUT:-600}
 
 case "$mode" in
   asan) kinds=(asan) ;;
@@ -101,7 +103,12 @@ run_kind() {
       echo "(not root: integration tests will be skipped)"
     fi
     # Each binary in one process: its own sanitizer report ends it non-zero.
-    "$dir/$bin" --gtest_filter="$filter" --gtest_brief=1 || rc=1
+    timeout -k 10 "$timeout_s" "$dir/$bin" --gtest_filter="$filter" --gtest_brief=1
+    case $? in
+      0) ;;
+      124) echo "$kind: $bin timed out after $timeout_s s"; rc=1 ;;
+      *) rc=1 ;;
+    esac
   done
   t2=$(now); cpu; c2=$cpu_now
   local times="build $(secs "$t0" "$t1") s wall / $(secs "$c0" "$c1") s CPU,"

@@ -11,11 +11,16 @@
 #    docker plugin create/enable, plugin restart, upgrade, swarm); they are
 #    reported SKIPPED, with the reason, when no debian:bookworm-slim base image
 #    can be made here,
+# 6. builds the unit and integration tests with clang's ASan+UBSan and TSan
+#    and runs them (scripts/sanitize.sh all),
+# 7. fuzzes the request handlers for a bounded time (tests/fuzz/run.sh),
 # then prints a summary. Exits non-zero if anything failed.
 #
 # Environment: HOSTNIC_E2E=0 skips steps 4 and 5; HOSTNIC_PLUGIN_E2E=0 skips
 # step 5; HOSTNIC_E2E_TIMEOUT (seconds, default 900) bounds step 4 and
-# HOSTNIC_PLUGIN_TIMEOUT (default 1500) step 5; extra arguments are passed to tests/e2e/run.sh
+# HOSTNIC_PLUGIN_TIMEOUT (default 1500) step 5; HOSTNIC_SANITIZE=0 and
+# HOSTNIC_FUZZ=0 skip steps 6 and 7; HOSTNIC_FUZZ_SECONDS (default 60) bounds
+# the fuzzing; extra arguments are passed to tests/e2e/run.sh
 # (case name filters).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -27,8 +32,9 @@ set +e
 
 started=$SECONDS
 declare -A result
-order=(build ctest e2e plugin)
-result=([build]=skipped [ctest]=skipped [e2e]=skipped [plugin]=skipped)
+order=(build ctest e2e plugin sanitize fuzz)
+result=([build]=skipped [ctest]=skipped [e2e]=skipped [plugin]=skipped
+        [sanitize]=skipped [fuzz]=skipped)
 
 if (build_hostnic); then
   result[build]=PASS
@@ -63,6 +69,20 @@ if (build_hostnic); then
       rm -f "$plugin_log"
     fi
   fi
+  if [ "${HOSTNIC_SANITIZE:-1}" = 0 ]; then
+    say "HOSTNIC_SANITIZE=0: skipping the sanitizer builds"
+  else
+    say "building and running the tests under ASan+UBSan and TSan (scripts/sanitize.sh all)"
+    if "$HOSTNIC_ROOT/scripts/sanitize.sh" all; then result[sanitize]=PASS
+    else result[sanitize]=FAIL; fi
+  fi
+  if [ "${HOSTNIC_FUZZ:-1}" = 0 ]; then
+    say "HOSTNIC_FUZZ=0: skipping the fuzzer"
+  else
+    say "fuzzing the request handlers for ${HOSTNIC_FUZZ_SECONDS:-60}s (tests/fuzz/run.sh)"
+    if "$HOSTNIC_ROOT/tests/fuzz/run.sh" "${HOSTNIC_FUZZ_SECONDS:-60}"; then result[fuzz]=PASS
+    else result[fuzz]=FAIL; fi
+  fi
 else
   result[build]=FAIL
 fi
@@ -71,7 +91,7 @@ echo
 echo "==== hostnic test summary ($((SECONDS - started))s) ===="
 status=0
 for step in "${order[@]}"; do
-  printf '  %-6s %s\n' "$step" "${result[$step]}"
+  printf '  %-8s %s\n' "$step" "${result[$step]}"
   case "${result[$step]}" in FAIL*) status=1 ;; esac
 done
 [ "$status" -eq 0 ] && echo "  ALL PASSED" || echo "  SOME TESTS FAILED"

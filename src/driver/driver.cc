@@ -55,6 +55,9 @@ Status Driver::DeleteNetwork(const std::string& network_id) {
       released.push_back(e);
     }
     if (status.ok()) {
+      // Endpoint records left by releases while the disk failed go first, or
+      // a restart finds them holding NICs for a network that is gone.
+      RetryRemovalsLocked();
       status = store_->RemoveNetwork(network_id);
       if (status.ok()) networks_.erase(network_id);
     }

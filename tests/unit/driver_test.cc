@@ -394,6 +394,16 @@ TEST_F(DriverTest, ReadOnlyStateNeverStrandsAReleasedNic) {
   EXPECT_TRUE(driver_->DeleteEndpoint(kNet, "old").ok());  // Docker's retry.
 }
 
+TEST_F(DriverTest, DeleteNetworkLeavesNoRecordOfAnEndpointReleasedOnAFullDisk) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  store_.SetFailing(true);
+  ASSERT_FALSE(driver_->DeleteEndpoint(kNet, kEp).ok());
+  store_.SetFailing(false);
+  ASSERT_TRUE(driver_->DeleteNetwork(kNet).ok());
+  EXPECT_EQ(store_.endpoint_count(), 0u);  // Nothing to resurrect at start.
+}
+
 TEST_F(DriverTest, LinkFailureLeavesNicFree) {
   ASSERT_TRUE(CreateNetwork({{"hostnic.mtu", "1400"}}).ok());
   links_.FailNext(Status::IoError("setting MTU: Operation not permitted"));
