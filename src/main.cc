@@ -95,6 +95,8 @@ int RunDaemon(const Flags& flags) {
                          hooks->get());
   inventory.SetListener(
       [&driver](const hostnic::Link& link) { driver.OnLinkChanged(link); });
+  inventory.SetRemovalListener(
+      [&driver](const hostnic::Link& link) { driver.OnLinkRemoved(link); });
 
   hostnic::LinkMonitor monitor;
   if (hostnic::Status s = monitor.Start(&inventory); !s.ok()) {

@@ -132,9 +132,14 @@ class Driver {
   // Puts a NIC that (re)appeared on the host back as it was when hostnic owes
   // it that: a NIC released while away (name, MTU, admin state), or a joined
   // endpoint's NIC the kernel returned under another name (name only).
-  // Addresses left on such a NIC are removed. Called by the inventory
-  // listener, on the monitor's thread.
+  // Addresses left on such a NIC are removed. A joined endpoint's NIC that
+  // this daemon saw leave for its sandbox and come back releases the
+  // endpoint (Docker deletes it right after; the calls may have been lost).
+  // Called by the inventory listener, on the monitor's thread.
   void OnLinkChanged(const Link& link);
+  // Notes that a joined endpoint's NIC left the host (into its sandbox).
+  // Called by the inventory's removal listener.
+  void OnLinkRemoved(const Link& link);
 
   // Cancels every wait for a NIC (they fail at once) and any new one.
   void Shutdown();
@@ -188,7 +193,8 @@ class Driver {
   DriverCounters counters_;
   std::atomic<bool> shutting_down_{false};
 
-  // Guards networks_, endpoints_, holders_, orphans_, unremoved_.
+  // Guards networks_, endpoints_, holders_, orphans_, unremoved_,
+  // in_sandbox_.
   mutable std::mutex mu_;
   std::unordered_map<std::string, NetworkRecord> networks_;
   std::unordered_map<std::string, EndpointRecord> endpoints_;
@@ -196,6 +202,8 @@ class Driver {
   std::unordered_map<Mac, OrphanRecord> orphans_;
   // Released endpoints whose record the store failed to remove.
   std::unordered_set<std::string> unremoved_;
+  // Joined endpoints whose NIC this daemon saw leave the host.
+  std::unordered_set<std::string> in_sandbox_;
 };
 
 }  // namespace hostnic

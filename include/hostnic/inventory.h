@@ -58,6 +58,10 @@ class Inventory {
   // Called (outside the lock, on the writer's thread) after a device appears
   // or changes. One listener; set it before the monitor starts.
   void SetListener(Listener listener);
+  // Called (outside the lock, on the writer's thread) with the last known
+  // state of a device after it is removed (deleted, or moved to another
+  // namespace). One listener; set it before the monitor starts.
+  void SetRemovalListener(Listener listener);
 
  private:
   void IndexLocked(const Link& link);
@@ -73,6 +77,7 @@ class Inventory {
   // Last time each ifindex was added or renamed, for WaitForMac's settle.
   std::unordered_map<int, std::chrono::steady_clock::time_point> changed_at_;
   Listener listener_;
+  Listener removal_listener_;
 };
 
 }  // namespace hostnic

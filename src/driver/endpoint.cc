@@ -325,6 +325,7 @@ Status Driver::ReleaseLocked(const EndpointRecord& endpoint) {
     holders_.erase(held);
   }
   endpoints_.erase(endpoint.id);
+  in_sandbox_.erase(endpoint.id);
   if (!removed.ok()) {
     unremoved_.insert(endpoint.id);
     return removed.Annotate(doing +

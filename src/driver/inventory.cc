@@ -99,16 +99,21 @@ void Inventory::Upsert(const Link& link) {
 }
 
 void Inventory::Remove(int ifindex) {
+  Link removed;
+  Listener listener;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = by_index_.find(ifindex);
     if (it == by_index_.end()) return;
+    removed = it->second;
     UnindexLocked(it->second);
     by_index_.erase(it);
     changed_at_.erase(ifindex);
     default_route_links_.erase(ifindex);
+    listener = removal_listener_;
   }
   changed_.notify_all();
+  if (listener) listener(removed);
 }
 
 void Inventory::SetDefaultRouteLinks(const std::unordered_set<int>& ifindexes) {
@@ -190,6 +195,11 @@ std::optional<Link> Inventory::WaitForMac(
 void Inventory::SetListener(Listener listener) {
   std::lock_guard<std::mutex> lock(mu_);
   listener_ = std::move(listener);
+}
+
+void Inventory::SetRemovalListener(Listener listener) {
+  std::lock_guard<std::mutex> lock(mu_);
+  removal_listener_ = std::move(listener);
 }
 
 void Inventory::IndexLocked(const Link& link) {

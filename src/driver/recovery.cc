@@ -107,16 +107,46 @@ std::optional<NicState> Driver::OwedLocked(const Link& link) const {
 }
 
 void Driver::OnLinkChanged(const Link& link) {
-  std::lock_guard<std::mutex> lock(mu_);
-  std::optional<NicState> owed = OwedLocked(link);
-  if (!owed) return;
-  Status s = RestoreLocked(link, *owed, /*came_back=*/true);
-  if (s.ok()) {
-    spdlog::info("NIC {} came back to the host as {}; put back as {}",
-                 link.mac.ToString(), link.name, owed->name);
-  } else {
-    spdlog::warn("{}", s.message());
+  std::optional<EndpointRecord> released;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (auto held = holders_.find(link.mac);
+        held != holders_.end() && in_sandbox_.erase(held->second) > 0) {
+      // The NIC left for its sandbox and is back: Docker is tearing the
+      // sandbox down and Leave/DeleteEndpoint follow (or were lost: Docker
+      // retries a call that hit a restarting plugin with an empty body).
+      // Release now; the calls that follow find nothing left to do.
+      EndpointRecord endpoint = endpoints_.at(held->second);
+      Status s = ReleaseLocked(endpoint);
+      if (!s.ok()) {
+        spdlog::warn("{}", s.message());
+        return;
+      }
+      spdlog::info("NIC {} came back from sandbox {}: endpoint {} released",
+                   Describe(link), endpoint.sandbox_key, Short(endpoint.id));
+      released = endpoint;
+    } else {
+      std::optional<NicState> owed = OwedLocked(link);
+      if (!owed) return;
+      Status s = RestoreLocked(link, *owed, /*came_back=*/true);
+      if (!s.ok()) {
+        spdlog::warn("{}", s.message());
+        return;
+      }
+      spdlog::info("NIC {} came back to the host as {}; put back as {}",
+                   link.mac.ToString(), link.name, owed->name);
+    }
   }
+  if (released) RunDetach(*released);
+}
+
+void Driver::OnLinkRemoved(const Link& link) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto held = holders_.find(link.mac);
+  if (held == holders_.end()) return;
+  // A joined endpoint's NIC leaving the host is Docker moving it into the
+  // sandbox.
+  if (endpoints_.at(held->second).joined) in_sandbox_.insert(held->second);
 }
 
 }  // namespace hostnic

@@ -550,6 +550,31 @@ TEST_F(DriverTest, NicThatCameBackWhileHostnicWasDownIsPutBackAtStart) {
   EXPECT_EQ(inventory_.FindByMac(*Mac::Parse(kMac2))->name, "eth2");
 }
 
+TEST_F(DriverTest, NicBackFromItsSandboxReleasesTheEndpointEvenIfCallsAreLost) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.mtu", "9000"}}).ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  // Changes while the NIC is still on the host do not count.
+  driver_->OnLinkChanged(*inventory_.FindByName("eth2"));
+  EXPECT_EQ(store_.endpoint_count(), 1u);
+  // Docker moves it into the sandbox, and later back.
+  const Link in = *inventory_.FindByName("eth2");
+  inventory_.Remove(in.ifindex);
+  driver_->OnLinkRemoved(in);
+  Link back = MakeLink(34, "eth2", kMac2);
+  back.mtu = 9000;
+  inventory_.Upsert(back);
+  driver_->OnLinkChanged(back);
+  // Docker's Leave and DeleteEndpoint never arrive (lost to a plugin
+  // restart): the NIC is free anyway, with its MTU back.
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+  EXPECT_EQ(inventory_.FindByName("eth2")->mtu, 1500u);
+  EXPECT_TRUE(CreateEndpoint(kMac2, "next").ok());
+  EXPECT_TRUE(driver_->Leave(kNet, kEp).ok());
+  EXPECT_TRUE(driver_->DeleteEndpoint(kNet, kEp).ok());
+  EXPECT_EQ(store_.endpoint_count(), 1u);  // "next" is untouched.
+}
+
 TEST_F(DriverTest, NicsHostnicDoesNotOweAreLeftAlone) {
   ASSERT_TRUE(CreateNetwork().ok());
   ASSERT_TRUE(CreateEndpoint(kMac2).ok());  // Held but not joined.
