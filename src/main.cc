@@ -80,6 +80,7 @@ int RunDaemon(const Flags& flags) {
   options.allowed_nics = flags.allow_nics;
   options.default_wait = Millis(flags.wait_seconds);
   options.settle = std::chrono::milliseconds(500);
+  options.sandbox_grace = std::chrono::seconds(3);
 
   auto hooks =
       hostnic::ProcessHooks::Create({flags.attach_hook, flags.detach_hook,

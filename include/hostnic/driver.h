@@ -40,6 +40,9 @@ struct DriverOptions {
   // How long a NIC's name must stay unchanged before it is used (udev may
   // still be renaming a hot-plugged NIC).
   std::chrono::milliseconds settle{0};
+  // At start, how long a joined endpoint's NIC found on the host may take to
+  // move into its sandbox before it counts as back from a torn-down one.
+  std::chrono::milliseconds sandbox_grace{0};
 };
 
 struct IpamData {
@@ -106,9 +109,12 @@ class Driver {
   Driver(DriverOptions options, Inventory* inventory, LinkControl* links,
          Store* store, Hooks* hooks = nullptr);
 
-  // Loads persisted state and reconciles it with the NICs present. Returns
-  // one sentence per thing that needs an operator's attention (unreadable
-  // records, endpoints whose NIC is gone, ...); those are also logged.
+  // Loads persisted state and reconciles it with the NICs present: NICs
+  // owed a restore are put back, and joined endpoints whose NIC is still on
+  // the host after DriverOptions::sandbox_grace are released (their sandbox
+  // is gone). Returns one sentence per thing that needs an operator's
+  // attention (unreadable records, endpoints whose NIC is gone, ...); those
+  // are also logged.
   Result<std::vector<std::string>> Recover();
 
   Status CreateNetwork(const CreateNetworkRequest& request);
@@ -174,6 +180,10 @@ class Driver {
   // NIC is released even when the record cannot be removed from the store;
   // that removal is retried by later requests.
   Status ReleaseLocked(const EndpointRecord& endpoint);
+  // Takes in `snapshot`, restores what is owed, and returns the joined
+  // endpoints whose NIC is on the host.
+  std::vector<EndpointRecord> TakeIn(const Snapshot& snapshot,
+                                     std::vector<std::string>* problems);
   void RetryRemovalsLocked();
   // What hostnic owes `link`, present on the host: the state to put it back
   // to (see OnLinkChanged), or nullopt.

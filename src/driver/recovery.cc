@@ -3,6 +3,9 @@
 // name).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <thread>
+
 #include "driver/messages.h"
 #include "hostnic/driver.h"
 
@@ -12,10 +15,57 @@ Result<std::vector<std::string>> Driver::Recover() {
   Result<Snapshot> snapshot = store_->Load();
   if (!snapshot.ok()) return snapshot.status();
   std::vector<std::string> problems = snapshot->problems;
+  std::vector<EndpointRecord> returned = TakeIn(*snapshot, &problems);
 
+  // A joined endpoint's NIC on the host is either about to be moved into a
+  // sandbox that is still being made, or back from one torn down while
+  // hostnic was down -- whose Leave/DeleteEndpoint Docker may have retried
+  // with an empty body. Give Docker the grace to move it; what is still here
+  // then came back.
+  const auto deadline =
+      std::chrono::steady_clock::now() + options_.sandbox_grace;
+  auto on_host = [&](const EndpointRecord& e) {
+    return inventory_->FindByMac(e.mac).has_value();
+  };
+  while (std::any_of(returned.begin(), returned.end(), on_host) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::vector<EndpointRecord> released;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const EndpointRecord& e : returned) {
+      auto it = endpoints_.find(e.id);
+      if (!on_host(e) || it == endpoints_.end() || !it->second.joined) {
+        continue;
+      }
+      Status s = ReleaseLocked(it->second);
+      if (!s.ok()) {
+        problems.push_back(s.message());
+        continue;
+      }
+      problems.push_back("NIC " + e.mac.ToString() + " of endpoint " +
+                         Short(e.id) +
+                         " came back from its sandbox while hostnic was "
+                         "down; released");
+      released.push_back(e);
+    }
+  }
+  for (const EndpointRecord& e : released) RunDetach(e);
+  for (const std::string& p : problems) spdlog::warn("recovery: {}", p);
   std::lock_guard<std::mutex> lock(mu_);
-  for (const NetworkRecord& n : snapshot->networks) networks_[n.id] = n;
-  for (const EndpointRecord& e : snapshot->endpoints) {
+  spdlog::info("recovered {} networks, {} endpoints, {} NICs to put back",
+               networks_.size(), endpoints_.size(), orphans_.size());
+  return problems;
+}
+
+std::vector<EndpointRecord> Driver::TakeIn(
+    const Snapshot& snapshot, std::vector<std::string>* problems_out) {
+  std::vector<std::string>& problems = *problems_out;
+  std::vector<EndpointRecord> returned;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const NetworkRecord& n : snapshot.networks) networks_[n.id] = n;
+  for (const EndpointRecord& e : snapshot.endpoints) {
     if (auto held = holders_.find(e.mac); held != holders_.end()) {
       problems.push_back("endpoint " + Short(e.id) + " and endpoint " +
                          Short(held->second) + " both record NIC " +
@@ -30,6 +80,7 @@ Result<std::vector<std::string>> Driver::Recover() {
     }
     endpoints_[e.id] = e;
     holders_.emplace(e.mac, e.id);
+    if (e.joined && inventory_->FindByMac(e.mac)) returned.push_back(e);
     if (!e.joined && !inventory_->FindByMac(e.mac)) {
       problems.push_back("NIC " + e.mac.ToString() + " (was " +
                          e.original.name + ") of endpoint " + Short(e.id) +
@@ -37,7 +88,7 @@ Result<std::vector<std::string>> Driver::Recover() {
                          "namespace hostnic does not know");
     }
   }
-  for (const OrphanRecord& o : snapshot->orphans) orphans_[o.mac] = o;
+  for (const OrphanRecord& o : snapshot.orphans) orphans_[o.mac] = o;
   // NICs that came back while hostnic was down.
   for (const Link& link : inventory_->All()) {
     if (auto owed = OwedLocked(link)) {
@@ -45,10 +96,7 @@ Result<std::vector<std::string>> Driver::Recover() {
       if (!s.ok()) problems.push_back(s.message());
     }
   }
-  for (const std::string& p : problems) spdlog::warn("recovery: {}", p);
-  spdlog::info("recovered {} networks, {} endpoints, {} NICs to put back",
-               networks_.size(), endpoints_.size(), orphans_.size());
-  return problems;
+  return returned;
 }
 
 Status Driver::RestoreLocked(const Link& link, const NicState& original,

@@ -151,6 +151,8 @@ TEST_F(RecoveryTest, RestartKeepsNetworksAndHeldNicsOnDisk) {
   CreateNetwork();
   ASSERT_TRUE(CreateEndpoint("ep").ok());
   ASSERT_TRUE(driver_->Join("net", "ep", "/sb").ok());
+  StartContainer();  // The NIC is in its sandbox while hostnic is down.
+  ASSERT_EQ(Sh("ip link set hnr2 netns " + std::to_string(sleeper_)), 0);
 
   Stop();  // As after kill -9: nothing but the state directory survives.
   inventory_.Reset({}, {});
@@ -158,8 +160,27 @@ TEST_F(RecoveryTest, RestartKeepsNetworksAndHeldNicsOnDisk) {
   auto second = CreateEndpoint("other");
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), Code::kBusy);
+  // The container stops: Docker brings the NIC back and deletes the
+  // endpoint.
+  ASSERT_EQ(
+      Sh(InContainer("ip link set hnr2 netns " + std::to_string(::getpid()))),
+      0);
   ASSERT_TRUE(driver_->Leave("net", "ep").ok());
   ASSERT_TRUE(driver_->DeleteEndpoint("net", "ep").ok());
+  ASSERT_TRUE(WaitUntil([&] { return !HostName().empty(); }));
+  EXPECT_TRUE(CreateEndpoint("other").ok());
+}
+
+TEST_F(RecoveryTest, NicBackFromASandboxTornDownWhileDownIsReleasedAtStart) {
+  ASSERT_EQ(Sh(std::string("ip link add hnr2 address ") + kMac +
+               " type veth peer name hnr2p"),
+            0);
+  CreateNetwork();
+  ASSERT_TRUE(CreateEndpoint("ep").ok());
+  ASSERT_TRUE(driver_->Join("net", "ep", "/sb").ok());
+  Stop();  // Down while Docker tears the sandbox down; its calls are lost.
+  inventory_.Reset({}, {});
+  Start();
   EXPECT_TRUE(CreateEndpoint("other").ok());
 }
 

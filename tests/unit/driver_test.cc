@@ -548,6 +548,10 @@ TEST_F(DriverTest, NicThatCameBackWhileHostnicWasDownIsPutBackAtStart) {
   inventory_.Upsert(MakeLink(33, "dev3", kMac2));  // While hostnic was down.
   Restart();
   EXPECT_EQ(inventory_.FindByMac(*Mac::Parse(kMac2))->name, "eth2");
+  // Its sandbox is gone (the NIC is on the host): the endpoint is released
+  // even if Docker's Leave/DeleteEndpoint never come.
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+  EXPECT_TRUE(CreateEndpoint(kMac2, "next").ok());
 }
 
 TEST_F(DriverTest, NicBackFromItsSandboxReleasesTheEndpointEvenIfCallsAreLost) {
