@@ -110,9 +110,9 @@ class Driver {
          Store* store, Hooks* hooks = nullptr);
 
   // Loads persisted state and reconciles it with the NICs present: NICs
-  // owed a restore are put back, and joined endpoints whose NIC is still on
-  // the host after DriverOptions::sandbox_grace are released (their sandbox
-  // is gone). Returns one sentence per thing that needs an operator's
+  // owed a restore are put back, and joined (or left) endpoints whose NIC is
+  // still on the host after DriverOptions::sandbox_grace are released (their
+  // sandbox is gone). Returns one sentence per thing that needs an operator's
   // attention (unreadable records, endpoints whose NIC is gone, ...); those
   // are also logged.
   Result<std::vector<std::string>> Recover();
@@ -138,9 +138,9 @@ class Driver {
   // Puts a NIC that (re)appeared on the host back as it was when hostnic owes
   // it that: a NIC released while away (name, MTU, admin state), or a joined
   // endpoint's NIC the kernel returned under another name (name only).
-  // Addresses left on such a NIC are removed. A joined endpoint's NIC that
-  // this daemon saw leave for its sandbox and come back releases the
-  // endpoint (Docker deletes it right after; the calls may have been lost).
+  // Addresses left on such a NIC are removed. A NIC back from its sandbox
+  // (seen leaving, or its endpoint has left) releases the endpoint (Docker
+  // deletes it right after; the call may have been lost).
   // Called by the inventory listener, on the monitor's thread.
   void OnLinkChanged(const Link& link);
   // Notes that a joined endpoint's NIC left the host (into its sandbox).

@@ -55,7 +55,11 @@ struct EndpointRecord {
   std::string address6;  // CIDR as Docker sent it, may be empty.
   NicState original;
   bool joined = false;
-  std::string sandbox_key;  // Set while joined.
+  // Set at Join and kept after Leave, so that an endpoint that has left (and
+  // is about to be deleted) can be told from one not joined yet.
+  std::string sandbox_key;
+
+  bool left() const { return !joined && !sandbox_key.empty(); }
 };
 
 // A NIC released by its endpoint before it came back to the host; it is put

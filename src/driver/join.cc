@@ -69,7 +69,6 @@ Status Driver::Leave(const std::string& network_id,
   if (it == endpoints_.end() || !it->second.joined) return Status::Ok();
   EndpointRecord endpoint = it->second;
   endpoint.joined = false;
-  endpoint.sandbox_key.clear();
   HOSTNIC_RETURN_IF_ERROR(store_->PutEndpoint(endpoint).Annotate(
       "leaving endpoint " + Short(endpoint_id)));
   it->second = endpoint;

@@ -36,7 +36,8 @@ Result<std::vector<std::string>> Driver::Recover() {
     std::lock_guard<std::mutex> lock(mu_);
     for (const EndpointRecord& e : returned) {
       auto it = endpoints_.find(e.id);
-      if (!on_host(e) || it == endpoints_.end() || !it->second.joined) {
+      if (!on_host(e) || it == endpoints_.end() ||
+          !(it->second.joined || it->second.left())) {
         continue;
       }
       Status s = ReleaseLocked(it->second);
@@ -80,7 +81,9 @@ std::vector<EndpointRecord> Driver::TakeIn(
     }
     endpoints_[e.id] = e;
     holders_.emplace(e.mac, e.id);
-    if (e.joined && inventory_->FindByMac(e.mac)) returned.push_back(e);
+    if ((e.joined || e.left()) && inventory_->FindByMac(e.mac)) {
+      returned.push_back(e);
+    }
     if (!e.joined && !inventory_->FindByMac(e.mac)) {
       problems.push_back("NIC " + e.mac.ToString() + " (was " +
                          e.original.name + ") of endpoint " + Short(e.id) +
@@ -158,12 +161,13 @@ void Driver::OnLinkChanged(const Link& link) {
   std::optional<EndpointRecord> released;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (auto held = holders_.find(link.mac);
-        held != holders_.end() && in_sandbox_.erase(held->second) > 0) {
-      // The NIC left for its sandbox and is back: Docker is tearing the
-      // sandbox down and Leave/DeleteEndpoint follow (or were lost: Docker
-      // retries a call that hit a restarting plugin with an empty body).
-      // Release now; the calls that follow find nothing left to do.
+    auto held = holders_.find(link.mac);
+    if (held != holders_.end() && (in_sandbox_.erase(held->second) > 0 ||
+                                   endpoints_.at(held->second).left())) {
+      // The NIC is back from its sandbox (seen leaving, or after Leave):
+      // Docker is tearing the sandbox down and DeleteEndpoint follows -- or
+      // was lost: Docker retries a call that hit a restarting plugin with an
+      // empty body. Release now; the calls that follow find nothing to do.
       EndpointRecord endpoint = endpoints_.at(held->second);
       Status s = ReleaseLocked(endpoint);
       if (!s.ok()) {

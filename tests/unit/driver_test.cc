@@ -579,6 +579,16 @@ TEST_F(DriverTest, NicBackFromItsSandboxReleasesTheEndpointEvenIfCallsAreLost) {
   EXPECT_EQ(store_.endpoint_count(), 1u);  // "next" is untouched.
 }
 
+TEST_F(DriverTest, EndpointThatLeftIsReleasedAtStartIfDeleteWasLost) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
+  Restart();  // DeleteEndpoint hit the restart and never came.
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+  EXPECT_TRUE(CreateEndpoint(kMac2, "next").ok());
+}
+
 TEST_F(DriverTest, NicsHostnicDoesNotOweAreLeftAlone) {
   ASSERT_TRUE(CreateNetwork().ok());
   ASSERT_TRUE(CreateEndpoint(kMac2).ok());  // Held but not joined.
