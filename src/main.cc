@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -81,6 +82,10 @@ int RunDaemon(const Flags& flags) {
   options.default_wait = Millis(flags.wait_seconds);
   options.settle = std::chrono::milliseconds(500);
   options.sandbox_grace = std::chrono::seconds(3);
+  options.sandbox_exists = [](const std::string& path) {
+    struct stat st;
+    return !path.empty() && ::stat(path.c_str(), &st) == 0;
+  };
 
   auto hooks =
       hostnic::ProcessHooks::Create({flags.attach_hook, flags.detach_hook,

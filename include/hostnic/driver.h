@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,6 +44,9 @@ struct DriverOptions {
   // At start, how long a joined endpoint's NIC found on the host may take to
   // move into its sandbox before it counts as back from a torn-down one.
   std::chrono::milliseconds sandbox_grace{0};
+  // Whether a sandbox (Join's SandboxKey, a netns file) still exists; at
+  // start an endpoint is released only when its sandbox is gone. Null: gone.
+  std::function<bool(const std::string& sandbox_key)> sandbox_exists;
 };
 
 struct IpamData {
@@ -111,8 +115,8 @@ class Driver {
 
   // Loads persisted state and reconciles it with the NICs present: NICs
   // owed a restore are put back, and joined (or left) endpoints whose NIC is
-  // still on the host after DriverOptions::sandbox_grace are released (their
-  // sandbox is gone). Returns one sentence per thing that needs an operator's
+  // still on the host after DriverOptions::sandbox_grace and whose sandbox is
+  // gone are released. Returns one sentence per thing that needs an operator's
   // attention (unreadable records, endpoints whose NIC is gone, ...); those
   // are also logged.
   Result<std::vector<std::string>> Recover();

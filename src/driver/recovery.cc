@@ -37,7 +37,9 @@ Result<std::vector<std::string>> Driver::Recover() {
     for (const EndpointRecord& e : returned) {
       auto it = endpoints_.find(e.id);
       if (!on_host(e) || it == endpoints_.end() ||
-          !(it->second.joined || it->second.left())) {
+          !(it->second.joined || it->second.left()) ||
+          (options_.sandbox_exists &&
+           options_.sandbox_exists(it->second.sandbox_key))) {
         continue;
       }
       Status s = ReleaseLocked(it->second);

@@ -165,8 +165,8 @@ bool SocketAnswers() {
 }
 
 bool StartDaemon() {
-  std::vector<std::string> args = {opt.hostnic,  "--socket",    sock_path,
-                                   "--state-dir", state_dir,    "--log-level",
+  std::vector<std::string> args = {opt.hostnic,   "--socket", sock_path,
+                                   "--state-dir", state_dir,  "--log-level",
                                    "info"};
   for (const Nic& n : nics) {
     args.push_back("--allow-nic");
@@ -282,8 +282,8 @@ void Worker(int t) {
   for (int c = 0; !stop_load; ++c) {
     if (cycles_started.fetch_add(1) >= opt.cycles) break;
     const Network& net = networks[rng() % networks.size()];
-    const std::string ep = "load-t" + std::to_string(t) + "-c" +
-                           std::to_string(c);
+    const std::string ep =
+        "load-t" + std::to_string(t) + "-c" + std::to_string(c);
     json create = Ids(net.id, ep);
     create["Interface"] = {{"Address", "10.77." + std::to_string(t) + "." +
                                            std::to_string(c % 250 + 2) +
@@ -320,8 +320,8 @@ void Worker(int t) {
     if (a.body.contains("Interface")) {
       mac = a.body["Interface"].value("MacAddress", "");
       if (!wanted_mac.empty() && create["Interface"].contains("MacAddress")) {
-        Problem("CreateEndpoint " + ep + " by --mac-address answered a MAC: " +
-                a.raw);
+        Problem("CreateEndpoint " + ep +
+                " by --mac-address answered a MAC: " + a.raw);
       }
     }
     if (mac.empty() || !nic_by_mac.count(mac)) {
@@ -341,7 +341,9 @@ void Worker(int t) {
     const Nic& nic = nics[nic_by_mac[mac]];
 
     json join = Ids(net.id, ep);
-    join["SandboxKey"] = "/var/run/docker/netns/" + ep;
+    // A path that exists: the sandbox stays up while the daemon restarts,
+    // so a restart must keep the endpoint (see DriverOptions::sandbox_exists).
+    join["SandboxKey"] = "/proc/self/ns/net";
     join["Options"] = json::object();
     a = Call("/NetworkDriver.Join", join);
     if (ExpectOk("Join", ep, a)) {
@@ -360,7 +362,8 @@ void Worker(int t) {
       continue;
     }
     if (rng() % 10 != 0) {  // sometimes DeleteEndpoint without Leave
-      if (ExpectOk("Leave", ep, Call("/NetworkDriver.Leave", Ids(net.id, ep)))) {
+      if (ExpectOk("Leave", ep,
+                   Call("/NetworkDriver.Leave", Ids(net.id, ep)))) {
         leaves_ok++;
         std::lock_guard<std::mutex> lock(belief_mu);
         belief[ep].joined = false;
@@ -436,7 +439,7 @@ void Check(const std::string& when, bool final_check) {
     P("GET /status is not a status document: " + r->body.substr(0, 200));
     return;
   }
-  std::map<std::string, Held> mem;                   // endpoint -> held
+  std::map<std::string, Held> mem;                    // endpoint -> held
   std::map<std::string, std::string> mem_mac_holder;  // mac -> endpoint
   std::map<std::string, json> row_by_mac;
   for (const json& row : status["nics"]) {
@@ -455,8 +458,8 @@ void Check(const std::string& when, bool final_check) {
     mem_mac_holder[mac] = ep;
     mem[ep] = {row.value("network", ""), mac, row.value("sandbox", "")};
     if (row.value("state", "") != "held") {
-      P("NIC " + mac + " of endpoint " + ep + " is '" +
-        row.value("state", "") + "', expected 'held' (it never leaves)");
+      P("NIC " + mac + " of endpoint " + ep + " is '" + row.value("state", "") +
+        "', expected 'held' (it never leaves)");
     }
   }
 
@@ -464,7 +467,8 @@ void Check(const std::string& when, bool final_check) {
   std::map<std::string, Held> disk;
   std::map<std::string, std::string> disk_mac_holder;
   for (const char* sub : {"networks", "endpoints", "orphans"}) {
-    for (const auto& entry : fs::directory_iterator(fs::path(state_dir) / sub)) {
+    for (const auto& entry :
+         fs::directory_iterator(fs::path(state_dir) / sub)) {
       const std::string file = entry.path().filename().string();
       if (file.size() < 5 || file.substr(file.size() - 5) != ".json") {
         P(std::string("stray file ") + sub + "/" + file);
@@ -671,17 +675,18 @@ bool MakeNetworks() {
     std::string list;
     for (int i = s.from; i < s.to; ++i) {
       net.pool.push_back(i);
-      list += (list.empty() ? "" : ",") + (s.by_mac ? nics[i].mac : nics[i].name);
+      list +=
+          (list.empty() ? "" : ",") + (s.by_mac ? nics[i].mac : nics[i].name);
     }
     if (!(s.from == 0 && s.to == n)) generic["hostnic.nics"] = list;
     if (s.mtu) generic["hostnic.mtu"] = std::to_string(s.mtu);
     json body = {{"NetworkID", s.id},
-                 {"Options", {{"com.docker.network.enable_ipv6", false},
-                              {"com.docker.network.generic", generic}}},
-                 {"IPv4Data",
-                  json::array({{{"AddressSpace", "LocalDefault"},
-                                {"Pool", "10.77.0.0/16"},
-                                {"Gateway", "10.77.0.1/16"}}})},
+                 {"Options",
+                  {{"com.docker.network.enable_ipv6", false},
+                   {"com.docker.network.generic", generic}}},
+                 {"IPv4Data", json::array({{{"AddressSpace", "LocalDefault"},
+                                            {"Pool", "10.77.0.0/16"},
+                                            {"Gateway", "10.77.0.1/16"}}})},
                  {"IPv6Data", json::array()}};
     if (!ExpectOk("CreateNetwork", s.id,
                   Call("/NetworkDriver.CreateNetwork", body))) {
@@ -713,14 +718,22 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--hostnic") opt.hostnic = next();
-    else if (a == "--nics") opt.nics = std::stoi(next());
-    else if (a == "--threads") opt.threads = std::stoi(next());
-    else if (a == "--cycles") opt.cycles = std::stoi(next());
-    else if (a == "--seconds") opt.seconds = std::stoi(next());
-    else if (a == "--seed") opt.seed = std::stoul(next());
-    else if (a == "--keep") opt.keep = true;
-    else if (a == "--no-mtu") opt.mtu_network = false;
+    if (a == "--hostnic")
+      opt.hostnic = next();
+    else if (a == "--nics")
+      opt.nics = std::stoi(next());
+    else if (a == "--threads")
+      opt.threads = std::stoi(next());
+    else if (a == "--cycles")
+      opt.cycles = std::stoi(next());
+    else if (a == "--seconds")
+      opt.seconds = std::stoi(next());
+    else if (a == "--seed")
+      opt.seed = std::stoul(next());
+    else if (a == "--keep")
+      opt.keep = true;
+    else if (a == "--no-mtu")
+      opt.mtu_network = false;
     else {
       Usage(argv[0]);
       return 2;
@@ -751,9 +764,10 @@ int main(int argc, char** argv) {
   sock_path = work + "/hostnic-load.sock";
   state_dir = work + "/state";
   log_path = work + "/hostnic.log";
-  std::printf("hostnic load test: %d NICs, %d threads, %d cycles, seed %u, "
-              "work dir %s\n",
-              opt.nics, opt.threads, opt.cycles, opt.seed, work.c_str());
+  std::printf(
+      "hostnic load test: %d NICs, %d threads, %d cycles, seed %u, "
+      "work dir %s\n",
+      opt.nics, opt.threads, opt.cycles, opt.seed, work.c_str());
   std::fflush(stdout);
 
   const auto t0 = Clock::now();
@@ -784,24 +798,27 @@ int main(int argc, char** argv) {
         }
       }
       if (Clock::now() > deadline) {
-        std::printf("time is up (--seconds %d): finishing the cycles under "
-                    "way\n",
-                    opt.seconds);
+        std::printf(
+            "time is up (--seconds %d): finishing the cycles under "
+            "way\n",
+            opt.seconds);
         stop_load = true;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     for (auto& th : threads) th.join();
     if (!killed) Problem("the load ended before the daemon was killed");
-    std::printf("load: %d cycles in %.1f s: %d endpoints created, %d joins, "
-                "%d leaves, %d deletes; refused as expected: %d held by "
-                "another endpoint, %d pool exhausted; %d retried calls\n",
-                cycles_done.load(), elapsed(), creates_ok.load(),
-                joins_ok.load(), leaves_ok.load(), deletes_ok.load(),
-                busy_refusals.load(), pool_exhausted.load(), retries.load());
+    std::printf(
+        "load: %d cycles in %.1f s: %d endpoints created, %d joins, "
+        "%d leaves, %d deletes; refused as expected: %d held by "
+        "another endpoint, %d pool exhausted; %d retried calls\n",
+        cycles_done.load(), elapsed(), creates_ok.load(), joins_ok.load(),
+        leaves_ok.load(), deletes_ok.load(), busy_refusals.load(),
+        pool_exhausted.load(), retries.load());
     if (busy_refusals == 0) {
-      Problem("no CreateEndpoint ever raced for a held NIC: the load is too "
-              "light to mean anything");
+      Problem(
+          "no CreateEndpoint ever raced for a held NIC: the load is too "
+          "light to mean anything");
     }
 
     if (daemon_pid > 0) {
@@ -822,11 +839,12 @@ int main(int argc, char** argv) {
       }
       for (const auto& [ep, b] : left) {
         if (b.joined) {
-          ExpectOk("Leave", ep, Call("/NetworkDriver.Leave", Ids(b.network, ep)));
+          ExpectOk("Leave", ep,
+                   Call("/NetworkDriver.Leave", Ids(b.network, ep)));
         }
-        if (ExpectOk("DeleteEndpoint", ep,
-                     Call("/NetworkDriver.DeleteEndpoint",
-                          Ids(b.network, ep)))) {
+        if (ExpectOk(
+                "DeleteEndpoint", ep,
+                Call("/NetworkDriver.DeleteEndpoint", Ids(b.network, ep)))) {
           std::lock_guard<std::mutex> lock(belief_mu);
           belief.erase(ep);
         }
@@ -842,7 +860,8 @@ int main(int argc, char** argv) {
   }
 
   StopDaemon(SIGTERM);
-  if (fs::exists(sock_path)) Problem("the daemon left its socket after SIGTERM");
+  if (fs::exists(sock_path))
+    Problem("the daemon left its socket after SIGTERM");
   const bool ok = problems.empty();
   if (!ok || opt.keep) {
     std::printf("daemon log: %s (warnings and errors follow)\n",

@@ -589,6 +589,18 @@ TEST_F(DriverTest, EndpointThatLeftIsReleasedAtStartIfDeleteWasLost) {
   EXPECT_TRUE(CreateEndpoint(kMac2, "next").ok());
 }
 
+TEST_F(DriverTest, EndpointWhoseSandboxStillExistsIsKeptAtStart) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(driver_->Join(kNet, kEp, "/var/run/docker/netns/up").ok());
+  options_.sandbox_exists = [](const std::string& key) {
+    return key == "/var/run/docker/netns/up";
+  };
+  Restart();  // Docker is still moving the NIC into the live sandbox.
+  EXPECT_EQ(store_.endpoint_count(), 1u);
+  EXPECT_EQ(CreateEndpoint(kMac2, "next").status().code(), Code::kBusy);
+}
+
 TEST_F(DriverTest, NicsHostnicDoesNotOweAreLeftAlone) {
   ASSERT_TRUE(CreateNetwork().ok());
   ASSERT_TRUE(CreateEndpoint(kMac2).ok());  // Held but not joined.
