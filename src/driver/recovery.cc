@@ -86,6 +86,8 @@ std::vector<EndpointRecord> Driver::TakeIn(
     if ((e.joined || e.left()) && inventory_->FindByMac(e.mac)) {
       returned.push_back(e);
     }
+    // In its sandbox: when it comes back, the sandbox is being torn down.
+    if (e.joined && !inventory_->FindByMac(e.mac)) in_sandbox_.insert(e.id);
     if (!e.joined && !inventory_->FindByMac(e.mac)) {
       problems.push_back("NIC " + e.mac.ToString() + " (was " +
                          e.original.name + ") of endpoint " + Short(e.id) +

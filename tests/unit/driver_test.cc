@@ -589,6 +589,19 @@ TEST_F(DriverTest, EndpointThatLeftIsReleasedAtStartIfDeleteWasLost) {
   EXPECT_TRUE(CreateEndpoint(kMac2, "next").ok());
 }
 
+TEST_F(DriverTest, NicInItsSandboxAtStartReleasesTheEndpointWhenItReturns) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  inventory_.Remove(3);  // In the container while hostnic restarts.
+  Restart();
+  EXPECT_EQ(store_.endpoint_count(), 1u);
+  Link back = MakeLink(35, "eth2", kMac2);
+  inventory_.Upsert(back);
+  driver_->OnLinkChanged(back);  // Docker tears the sandbox down.
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+}
+
 TEST_F(DriverTest, EndpointWhoseSandboxStillExistsIsKeptAtStart) {
   ASSERT_TRUE(CreateNetwork().ok());
   ASSERT_TRUE(CreateEndpoint(kMac2).ok());
