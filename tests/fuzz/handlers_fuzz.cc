@@ -351,9 +351,9 @@ class World {
         Link link = MakeLink(next_ifindex_++, "", kNicMacs[n]);
         link.name = "eth" + std::to_string(link.ifindex);
         if (inventory_.FindByMac(mac)) link.ifindex = 0;  // Already there.
-        hooks_.OnAttach(link.ifindex != 0 ? std::optional<Link>(link)
-                                          : std::nullopt,
-                        std::chrono::milliseconds(0));
+        hooks_.OnAttach(
+            link.ifindex != 0 ? std::optional<Link>(link) : std::nullopt,
+            std::chrono::milliseconds(0));
       } else {
         hooks_.OnAttach(std::nullopt, std::chrono::milliseconds(0));
       }
@@ -399,8 +399,8 @@ class World {
     for (const EndpointRecord& e : snapshot->endpoints) {
       stored[e.id] = std::make_tuple(e.network_id, e.mac, e.joined);
       if (!networks.count(e.network_id)) {
-        Fail(step, "endpoint " + e.id + " outlives its network " +
-                       e.network_id);
+        Fail(step,
+             "endpoint " + e.id + " outlives its network " + e.network_id);
       }
       if (auto [it, fresh] = holders.emplace(e.mac, e.id); !fresh) {
         Fail(step, "NIC " + e.mac.ToString() + " held by " + it->second +
