@@ -183,7 +183,8 @@ class Driver {
   // Restores the NIC (or records it as owed) and forgets the endpoint. The
   // NIC is released even when the record cannot be removed from the store;
   // that removal is retried by later requests.
-  Status ReleaseLocked(const EndpointRecord& endpoint);
+  // Takes a copy: the endpoint's own map entry is erased here.
+  Status ReleaseLocked(EndpointRecord endpoint);
   // Takes in `snapshot`, restores what is owed, and returns the joined
   // endpoints whose NIC is on the host.
   std::vector<EndpointRecord> TakeIn(const Snapshot& snapshot,

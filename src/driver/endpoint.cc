@@ -303,7 +303,7 @@ void Driver::RunDetach(const EndpointRecord& endpoint) {
   }
 }
 
-Status Driver::ReleaseLocked(const EndpointRecord& endpoint) {
+Status Driver::ReleaseLocked(EndpointRecord endpoint) {
   const std::string doing = "releasing NIC " + endpoint.mac.ToString() +
                             " of endpoint " + Short(endpoint.id);
   RetryRemovalsLocked();
