@@ -50,6 +50,10 @@ class LinkControl {
   virtual Status SetUp(const Link& link, bool up) = 0;
   // Removes every IPv4 and IPv6 address from the device.
   virtual Status FlushAddresses(const Link& link) = 0;
+  // Sets net.ipv6.conf.<name>.disable_ipv6 of the device, so that bringing
+  // it up adds no link-local or SLAAC address (and no route); returns the
+  // value it had before, to put back.
+  virtual Result<bool> SetIpv6Disabled(const Link& link, bool disabled) = 0;
 };
 
 }  // namespace hostnic

@@ -5,6 +5,9 @@
 #include <netlink/netlink.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <functional>
 #include <utility>
 
@@ -127,6 +130,33 @@ Status NetlinkLinkControl::FlushAddresses(const Link& link) {
     }
   }
   return Status::Ok();
+}
+
+Result<bool> NetlinkLinkControl::SetIpv6Disabled(const Link& link,
+                                                 bool disabled) {
+  const std::string doing = std::string(disabled ? "turning off" : "turning on") +
+                            " IPv6 on " + Describe(link);
+  // The sysctl is reached by name: make sure the name is this NIC's now.
+  Result<Target> target = Open(link, doing);
+  if (!target.ok()) return target.status();
+  const char* name = rtnl_link_get_name(target->current.get());
+  const std::string path =
+      std::string("/proc/sys/net/ipv6/conf/") + (name ? name : "") +
+      "/disable_ipv6";
+  std::ifstream in(path);
+  std::string before;
+  if (!(in >> before)) {
+    return Status::IoError(doing + ": reading " + path + ": " +
+                           std::strerror(errno));
+  }
+  std::ofstream out(path);
+  out << (disabled ? "1" : "0");
+  out.flush();
+  if (!out) {
+    return Status::IoError(doing + ": writing " + path + ": " +
+                           std::strerror(errno));
+  }
+  return before != "0";
 }
 
 }  // namespace hostnic

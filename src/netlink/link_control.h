@@ -21,6 +21,9 @@ class NetlinkLinkControl : public LinkControl {
   Status SetName(const Link& link, const std::string& name) override;
   Status SetUp(const Link& link, bool up) override;
   Status FlushAddresses(const Link& link) override;
+  // Through /proc/sys/net/ipv6/conf/NAME (the kernel offers no netlink
+  // write); the name is checked against the MAC first.
+  Result<bool> SetIpv6Disabled(const Link& link, bool disabled) override;
 };
 
 }  // namespace hostnic

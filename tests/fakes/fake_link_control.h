@@ -43,6 +43,16 @@ class FakeLinkControl : public LinkControl {
   Status FlushAddresses(const Link& link) override {
     return Apply(link, "flush", [](Link&) {});
   }
+  Result<bool> SetIpv6Disabled(const Link& link, bool disabled) override {
+    bool before = false;
+    Status s = Apply(link, disabled ? "ipv6 off" : "ipv6 on", [&](Link& l) {
+      std::lock_guard<std::mutex> lock(mu_);
+      before = ipv6_off_[l.mac.ToString()];
+      ipv6_off_[l.mac.ToString()] = disabled;
+    });
+    if (!s.ok()) return s;
+    return before;
+  }
 
   // While delayed, changes reach the "kernel" (Refresh sees them) but not
   // the inventory, as when netlink events lag behind; DeliverEvents catches
@@ -115,10 +125,12 @@ class FakeLinkControl : public LinkControl {
   }
 
   Inventory* inventory_;
-  mutable std::mutex mu_;  // Guards fail_next_, calls_, delayed_, kernel_.
+  mutable std::mutex mu_;  // Guards fail_next_, calls_, delayed_, kernel_,
+                           // ipv6_off_.
   Status fail_next_;
   bool delayed_ = false;
   std::map<int, Link> kernel_;  // Changes the inventory has not seen yet.
+  std::map<std::string, bool> ipv6_off_;  // By MAC.
   std::vector<std::string> calls_;
 };
 

@@ -1,0 +1,90 @@
+// DHCP messages (RFC 2131, options from RFC 2132 and RFC 3442): encoding what
+// hostnic's client sends and decoding -- as hostile input -- what servers
+// answer. Pure functions on bytes: no sockets, no clock.
+#ifndef HOSTNIC_DHCP_MESSAGE_H_
+#define HOSTNIC_DHCP_MESSAGE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hostnic/mac.h"
+#include "hostnic/records.h"
+#include "hostnic/status.h"
+
+namespace hostnic::dhcp {
+
+// An IPv4 address in host byte order (192.168.1.1 is 0xc0a80101).
+using Ipv4 = uint32_t;
+std::string Ipv4ToString(Ipv4 ip);
+std::optional<Ipv4> ParseIpv4(const std::string& text);
+
+constexpr uint16_t kServerPort = 67;
+constexpr uint16_t kClientPort = 68;
+// Largest DHCP payload hostnic sends or accepts (a 1500-byte Ethernet frame
+// minus IP and UDP headers); anything longer is refused undecoded.
+constexpr size_t kMaxMessageSize = 1472;
+
+enum class MessageType : uint8_t {
+  kDiscover = 1,
+  kOffer = 2,
+  kRequest = 3,
+  kDecline = 4,
+  kAck = 5,
+  kNak = 6,
+  kRelease = 7,
+  kInform = 8,
+};
+const char* MessageTypeName(MessageType type);
+
+// What the client sends (op BOOTREQUEST, htype Ethernet, hlen 6).
+// DISCOVER and REQUEST carry a parameter request list (1, 3, 26, 51, 54,
+// 58, 59, 121), the maximum message size and client identifier 1+chaddr.
+struct ClientMessage {
+  MessageType type = MessageType::kDiscover;
+  uint32_t xid = 0;
+  Mac chaddr;
+  Ipv4 ciaddr = 0;          // RENEWING/REBINDING/RELEASE: the leased address.
+  Ipv4 requested_ip = 0;    // Option 50 when non-zero (SELECTING, INIT-REBOOT).
+  Ipv4 server_id = 0;       // Option 54 when non-zero (SELECTING, RELEASE).
+  uint16_t secs = 0;
+  bool broadcast_flag = false;  // Ask the server to broadcast its answer.
+};
+std::vector<uint8_t> Encode(const ClientMessage& message);
+
+// A server's answer, decoded and checked.
+struct ServerMessage {
+  MessageType type = MessageType::kOffer;
+  uint32_t xid = 0;
+  Mac chaddr;
+  Ipv4 yiaddr = 0;
+  Ipv4 server_id = 0;                  // Option 54; 0 when absent.
+  std::optional<Ipv4> subnet_mask;     // Option 1 (contiguous masks only).
+  std::optional<Ipv4> router;          // First address of option 3.
+  std::optional<uint16_t> mtu;         // Option 26 (68..65535).
+  std::optional<uint32_t> lease_time;  // Option 51 (0xffffffff = infinite).
+  std::optional<uint32_t> t1;          // Option 58.
+  std::optional<uint32_t> t2;          // Option 59.
+  // Option 121 decoded: destination CIDR and next hop ("" when 0.0.0.0,
+  // i.e. on-link). Absent when the server sent none.
+  std::optional<std::vector<Route>> classless_routes;
+  std::string message;                 // Option 56 (NAK reason), printable.
+};
+
+// Decodes one DHCP payload (the UDP payload) of a server (op BOOTREPLY).
+// Refuses, with a sentence that says what is wrong and where: a size outside
+// 240..kMaxMessageSize, a wrong op/htype/hlen, no magic cookie, a missing or
+// client-only message type, an option that runs past the end, a duplicated
+// option (other than pad), a length that does not fit the option (e.g. a
+// 3-byte lease time), a non-contiguous subnet mask, an MTU below 68, a
+// classless route with a prefix length over 32 or destination bits beyond
+// its prefix, an OFFER/ACK without yiaddr or server identifier. Option
+// overload (52) is refused (hostnic asks for nothing that needs it).
+// Unknown options are skipped.
+Result<ServerMessage> Decode(const uint8_t* data, size_t size);
+
+}  // namespace hostnic::dhcp
+
+#endif  // HOSTNIC_DHCP_MESSAGE_H_
