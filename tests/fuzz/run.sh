@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target handlers_fuzz (clang, -fsanitize=fuzzer with
-# ASan + UBSan) in build-fuzz/ and fuzzes the remote-driver API for a bounded
-# time, starting from the seed corpus of real Docker requests:
+# Builds the libFuzzer targets (clang, -fsanitize=fuzzer with ASan + UBSan) in
+# build-fuzz/ and fuzzes each for a share of a bounded time, starting from its
+# seed corpus:
 #
 #     tests/fuzz/run.sh [SECONDS]          (default 60)
 #
-# New inputs go to build-fuzz/corpus/ (kept between runs; the seeds in
-# tests/fuzz/corpus/ are only read). Exits non-zero on a crash, a sanitizer
+#   handlers_fuzz  the remote-driver API, seeded with real Docker requests
+#                  (tests/fuzz/corpus/); two thirds of SECONDS
+#   dhcp_fuzz      the DHCP decoder, seeded with dnsmasq's OFFER/ACK/NAK
+#                  (tests/fuzz/dhcp_corpus/); the rest
+#
+# New inputs go to build-fuzz/corpus/TARGET/ (kept between runs; the seeds are
+# only read). Exits non-zero when either target finds a crash, a sanitizer
 # report, a violated invariant, a leak or a timeout, printing the reproducer
 # and how to replay it. To replay one input:
 #
-#     build-fuzz/handlers_fuzz FILE              (HOSTNIC_FUZZ_LOG=1 for logs)
+#     build-fuzz/TARGET FILE          (handlers_fuzz: HOSTNIC_FUZZ_LOG=1 for logs)
 #
 # Environment: CXX (default clang++-14), HOSTNIC_FUZZ_JOBS (parallel fuzzing
-# processes, default 1), HOSTNIC_FUZZ_ARGS (extra libFuzzer flags).
+# processes per target, default 1), HOSTNIC_FUZZ_ARGS (extra libFuzzer flags).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -43,7 +48,10 @@ if ! cmake -S "$root" -B "$dir" "${generator[@]}" -Wno-dev \
   cat "$dir/configure.log"
   exit 2
 fi
-cmake --build "$dir" --target handlers_fuzz -j "$(nproc)" || exit 2
+cmake --build "$dir" --target handlers_fuzz dhcp_fuzz -j "$(nproc)" || exit 2
+# At least a second each: -max_total_time=0 would mean no limit.
+handlers_seconds=$((seconds * 2 / 3 > 0 ? seconds * 2 / 3 : 1))
+dhcp_seconds=$((seconds - handlers_seconds > 0 ? seconds - handlers_seconds : 1))
 echo "built in $((SECONDS - started)) s; fuzzing for $seconds s"
 
 for s in llvm-symbolizer llvm-symbolizer-14 /usr/lib/llvm-14/bin/llvm-symbolizer; do
@@ -56,33 +64,50 @@ done
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-corpus=$dir/corpus
-artifacts=$dir/artifacts
-mkdir -p "$corpus" "$artifacts"
-rm -f "$artifacts"/*
+# fuzz TARGET SECONDS SEEDS [LIBFUZZER_FLAG...]: fuzzes build-fuzz/TARGET
+# from SEEDS; returns 1 (after printing the reproducers) on a finding.
+fuzz() {
+  local target=$1 budget=$2 seeds=$3
+  shift 3
+  local corpus=$dir/corpus/$target artifacts=$dir/artifacts/$target
+  mkdir -p "$corpus" "$artifacts"
+  rm -f "$artifacts"/*
 
-fuzz_started=$SECONDS
-# -max_len: a script of many requests; -timeout: a hung input is a finding.
-args=(-max_total_time="$seconds" -max_len=16384 -timeout=10 -rss_limit_mb=2048
-      -dict="$here/handlers.dict" -artifact_prefix="$artifacts/"
-      -print_final_stats=1)
-if [ "$jobs" -gt 1 ]; then args+=(-jobs="$jobs" -workers="$jobs"); fi
-# shellcheck disable=SC2086
-"$dir/handlers_fuzz" "${args[@]}" ${HOSTNIC_FUZZ_ARGS:-} "$corpus" "$here/corpus"
-rc=$?
+  local fuzz_started=$SECONDS
+  # -timeout: a hung input is a finding.
+  local args=(-max_total_time="$budget" -timeout=10 -rss_limit_mb=2048
+              -artifact_prefix="$artifacts/" -print_final_stats=1 "$@")
+  if [ "$jobs" -gt 1 ]; then args+=(-jobs="$jobs" -workers="$jobs"); fi
+  echo "==== $target: fuzzing for $budget s"
+  # shellcheck disable=SC2086
+  "$dir/$target" "${args[@]}" ${HOSTNIC_FUZZ_ARGS:-} "$corpus" "$seeds"
+  local rc=$?
 
-found=("$artifacts"/*)
-if [ "$rc" -ne 0 ] || [ -e "${found[0]}" ]; then
-  echo
-  echo "==== handlers_fuzz FAILED (exit $rc) after $((SECONDS - fuzz_started)) s"
-  for f in "${found[@]}"; do
-    [ -e "$f" ] || continue
-    echo "---- reproducer $f ($(wc -c <"$f") bytes):"
-    # Printable: the script is text; odd bytes show as \ooo.
-    LC_ALL=C sed -n 'l 0' "$f" | head -100
-    echo "---- replay: $dir/handlers_fuzz $f   (HOSTNIC_FUZZ_LOG=1 for logs)"
-  done
-  exit 1
-fi
-echo "==== handlers_fuzz: no findings in $((SECONDS - fuzz_started)) s" \
-     "($(find "$corpus" -type f | wc -l) inputs in $corpus)"
+  local found=("$artifacts"/*)
+  if [ "$rc" -ne 0 ] || [ -e "${found[0]}" ]; then
+    echo
+    echo "==== $target FAILED (exit $rc) after $((SECONDS - fuzz_started)) s"
+    local f
+    for f in "${found[@]}"; do
+      [ -e "$f" ] || continue
+      echo "---- reproducer $f ($(wc -c <"$f") bytes):"
+      # Text (a handlers script) as is, odd bytes as \ooo; packets in hex.
+      if LC_ALL=C grep -q '[^[:print:][:space:]]' "$f"; then
+        od -A d -t x1 "$f" | head -100
+      else
+        LC_ALL=C sed -n 'l 0' "$f" | head -100
+      fi
+      echo "---- replay: $dir/$target $f"
+    done
+    return 1
+  fi
+  echo "==== $target: no findings in $((SECONDS - fuzz_started)) s" \
+       "($(find "$corpus" -type f | wc -l) inputs in $corpus)"
+}
+
+status=0
+# -max_len: a script of many requests; one byte over kMaxMessageSize.
+fuzz handlers_fuzz "$handlers_seconds" "$here/corpus" -max_len=16384 \
+     -dict="$here/handlers.dict" || status=1
+fuzz dhcp_fuzz "$dhcp_seconds" "$here/dhcp_corpus" -max_len=1473 || status=1
+exit "$status"
