@@ -1,303 +1,29 @@
 #include "hooks/process_hooks.h"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <spdlog/spdlog.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <climits>
-#include <cstdint>
 #include <string_view>
-#include <system_error>
-#include <thread>
 #include <vector>
+
+#include "hooks/child_process.h"
 
 namespace hostnic {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-using std::chrono::milliseconds;
-
-constexpr size_t kMaxLineBytes = 8192;
-constexpr char kPath[] =
-    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 constexpr char kBlanks[] = " \t\r\n\v\f";
-// Indexes of the hook's two output streams.
-constexpr int kStdout = 0;
-constexpr int kStderr = 1;
 
-std::string ErrnoText(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
-
-// "0.3" for 300 ms, "60" for a minute.
-std::string Seconds(milliseconds d) {
-  return fmt::format("{:g}", static_cast<double>(d.count()) / 1000);
-}
-
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd = -1) : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() { Reset(); }
-
-  int get() const { return fd_; }
-  void Reset(int fd = -1) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = fd;
+// The first whitespace-separated word of `line` that is a non-zero MAC.
+std::optional<Mac> FindMac(std::string_view line) {
+  for (size_t start = line.find_first_not_of(kBlanks);
+       start != std::string_view::npos;
+       start = line.find_first_not_of(kBlanks, start)) {
+    const size_t end =
+        std::min(line.find_first_of(kBlanks, start), line.size());
+    const std::optional<Mac> mac = Mac::Parse(line.substr(start, end - start));
+    if (mac && !mac->IsZero()) return mac;
+    start = end;
   }
-
- private:
-  int fd_;
-};
-
-Status CheckCommand(const char* event, const std::string& command) {
-  const std::string what = std::string(event) + " hook \"" + command + "\"";
-  if (command[0] != '/') {
-    return Status::InvalidArgument(what + " is not an absolute path");
-  }
-  struct stat st;
-  if (stat(command.c_str(), &st) != 0) {
-    return Status::InvalidArgument(what + ": " + ErrnoText(errno));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return Status::InvalidArgument(what + " is not a regular file");
-  }
-  if (access(command.c_str(), X_OK) != 0) {
-    return Status::InvalidArgument(what +
-                                   " is not executable: " + ErrnoText(errno));
-  }
-  return Status::Ok();
-}
-
-// What a hook printed, taken line by line as it arrives: each line is logged
-// at once, and only what a result needs is kept.
-class Output {
- public:
-  Output(const char* event, std::string endpoint)
-      : event_(event), endpoint_(std::move(endpoint)) {}
-
-  void Append(int stream, const char* data, size_t size) {
-    std::string& partial = partial_[stream];
-    partial.append(data, size);
-    size_t start = 0;
-    for (size_t end; (end = partial.find('\n', start)) != std::string::npos;
-         start = end + 1) {
-      Line(stream, std::string_view(partial).substr(start, end - start));
-    }
-    partial.erase(0, start);
-    // Bounds memory against a hook that never prints a newline.
-    while (partial.size() >= kMaxLineBytes) {
-      Line(stream, std::string_view(partial).substr(0, kMaxLineBytes));
-      partial.erase(0, kMaxLineBytes);
-    }
-  }
-
-  // The stream reached EOF: its unterminated last line is a line too.
-  void Close(int stream) {
-    if (!partial_[stream].empty()) Line(stream, partial_[stream]);
-    partial_[stream].clear();
-  }
-
-  // Lines on the two pipes cannot be put back in the order they were
-  // written, so the last one is taken from stderr, where errors go, and from
-  // stdout only when stderr had none.
-  const std::string& last_line() const {
-    return last_line_[kStderr].empty() ? last_line_[kStdout]
-                                       : last_line_[kStderr];
-  }
-  const std::optional<Mac>& mac() const { return mac_; }
-
- private:
-  void Line(int stream, std::string_view line) {
-    const size_t end = line.find_last_not_of(kBlanks);
-    if (end == std::string_view::npos) return;
-    line = line.substr(0, end + 1);
-    spdlog::info("{} hook (endpoint {}) {}: {}", event_, endpoint_,
-                 stream == kStdout ? "stdout" : "stderr", line);
-    last_line_[stream].assign(line.substr(line.find_first_not_of(kBlanks)));
-    if (stream == kStdout && !mac_) FindMac(line);
-  }
-
-  void FindMac(std::string_view line) {
-    for (size_t start = line.find_first_not_of(kBlanks);
-         start != std::string_view::npos;
-         start = line.find_first_not_of(kBlanks, start)) {
-      const size_t end =
-          std::min(line.find_first_of(kBlanks, start), line.size());
-      const std::optional<Mac> mac =
-          Mac::Parse(line.substr(start, end - start));
-      if (mac && !mac->IsZero()) {
-        mac_ = mac;
-        return;
-      }
-      start = end;
-    }
-  }
-
-  const char* const event_;
-  const std::string endpoint_;
-  std::string partial_[kStderr + 1];
-  std::string last_line_[kStderr + 1];
-  std::optional<Mac> mac_;
-};
-
-// posix_spawn attributes and file actions, destroyed with the scope.
-class SpawnSetup {
- public:
-  SpawnSetup() {
-    posix_spawnattr_init(&attr_);
-    posix_spawn_file_actions_init(&actions_);
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-  ~SpawnSetup() {
-    posix_spawn_file_actions_destroy(&actions_);
-    posix_spawnattr_destroy(&attr_);
-  }
-
-  // Configures the child: its own process group, no blocked or ignored
-  // signals, stdin /dev/null, stdout/stderr to the given pipe ends and no
-  // other descriptor. Returns an errno value, 0 on success.
-  int Configure(int stdout_fd, int stderr_fd) {
-    sigset_t none;
-    sigset_t all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    int err = posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETPGROUP |
-                                                   POSIX_SPAWN_SETSIGMASK |
-                                                   POSIX_SPAWN_SETSIGDEF);
-    if (err == 0) err = posix_spawnattr_setpgroup(&attr_, 0);
-    if (err == 0) err = posix_spawnattr_setsigmask(&attr_, &none);
-    if (err == 0) err = posix_spawnattr_setsigdefault(&attr_, &all);
-    if (err == 0) {
-      err = posix_spawn_file_actions_addopen(&actions_, STDIN_FILENO,
-                                             "/dev/null", O_RDONLY, 0);
-    }
-    if (err == 0) {
-      err =
-          posix_spawn_file_actions_adddup2(&actions_, stdout_fd, STDOUT_FILENO);
-    }
-    if (err == 0) {
-      err =
-          posix_spawn_file_actions_adddup2(&actions_, stderr_fd, STDERR_FILENO);
-    }
-    // The pipes are O_CLOEXEC, but descriptors opened elsewhere in the
-    // daemon without it must not leak into a hook either.
-    if (err == 0) {
-      err = posix_spawn_file_actions_addclosefrom_np(&actions_,
-                                                     STDERR_FILENO + 1);
-    }
-    return err;
-  }
-
-  const posix_spawnattr_t* attr() const { return &attr_; }
-  const posix_spawn_file_actions_t* actions() const { return &actions_; }
-
- private:
-  posix_spawnattr_t attr_;
-  posix_spawn_file_actions_t actions_;
-};
-
-Status OpenPipe(UniqueFd& read_end, UniqueFd& write_end,
-                const std::string& what) {
-  int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) {
-    return Status::IoError(what + ": creating a pipe: " + ErrnoText(errno));
-  }
-  read_end.Reset(fds[0]);
-  write_end.Reset(fds[1]);
-  return Status::Ok();
-}
-
-// Reads both pipes into `output` until both are closed (true) or `deadline`
-// comes (false).
-Result<bool> Drain(UniqueFd (&pipes)[kStderr + 1], Output& output,
-                   Clock::time_point deadline, const std::string& what) {
-  char buffer[4096];
-  while (pipes[kStdout].get() >= 0 || pipes[kStderr].get() >= 0) {
-    const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return false;
-    pollfd fds[kStderr + 1];
-    for (int i : {kStdout, kStderr}) fds[i] = {pipes[i].get(), POLLIN, 0};
-    const int ready =
-        poll(fds, kStderr + 1,
-             static_cast<int>(std::min<int64_t>(left.count(), INT_MAX)));
-    if (ready < 0 && errno != EINTR) {
-      return Status::IoError(what + ": poll: " + ErrnoText(errno));
-    }
-    for (int i : {kStdout, kStderr}) {
-      if (ready <= 0 || fds[i].revents == 0) continue;
-      const ssize_t n = read(pipes[i].get(), buffer, sizeof(buffer));
-      if (n > 0) {
-        output.Append(i, buffer, static_cast<size_t>(n));
-      } else if (n == 0) {
-        output.Close(i);
-        pipes[i].Reset();
-      } else if (errno != EINTR) {
-        return Status::IoError(what +
-                               ": reading its output: " + ErrnoText(errno));
-      }
-    }
-  }
-  return true;
-}
-
-// Reaps `pid`, waiting for it until `deadline`. Returns its wait status, or
-// nullopt when the deadline came first (then it is still unreaped).
-Result<std::optional<int>> WaitUntil(pid_t pid, Clock::time_point deadline,
-                                     const std::string& what) {
-  // The pipes are closed, so there is nothing to poll; a hook normally exits
-  // right after closing them, so start with short naps.
-  milliseconds nap(1);
-  while (true) {
-    int wstatus = 0;
-    const pid_t r = waitpid(pid, &wstatus, WNOHANG);
-    if (r == pid) return std::optional<int>(wstatus);
-    if (r < 0 && errno != EINTR) {
-      return Status::IoError(what + ": waitpid: " + ErrnoText(errno));
-    }
-    const auto now = Clock::now();
-    if (now >= deadline) return std::optional<int>();
-    std::this_thread::sleep_for(std::min<Clock::duration>(nap, deadline - now));
-    nap = std::min(nap * 2, milliseconds(16));
-  }
-}
-
-// Whether `pid` has exited, without reaping it: an unreaped child keeps its
-// pid, and so its process group ID, from being reused before
-// KillGroupAndReap.
-bool HasExited(pid_t pid) {
-  siginfo_t info{};
-  return waitid(P_PID, static_cast<id_t>(pid), &info,
-                WEXITED | WNOHANG | WNOWAIT) == 0 &&
-         info.si_pid == pid;
-}
-
-void KillGroupAndReap(pid_t pid) {
-  kill(-pid, SIGKILL);
-  int wstatus;
-  while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR) {
-  }
-}
-
-std::string WithLastLine(const std::string& message, const Output& output) {
-  if (output.last_line().empty()) return message + " and printed nothing";
-  return message + "; its last output line: " + output.last_line();
-}
-
-std::string SignalName(int signal) {
-  const char* abbrev = sigabbrev_np(signal);
-  return abbrev ? std::string("SIG") + abbrev : std::to_string(signal);
+  return std::nullopt;
 }
 
 }  // namespace
@@ -305,14 +31,16 @@ std::string SignalName(int signal) {
 Result<std::unique_ptr<ProcessHooks>> ProcessHooks::Create(
     ProcessHooksOptions options) {
   if (!options.attach_command.empty()) {
-    HOSTNIC_RETURN_IF_ERROR(CheckCommand("attach", options.attach_command));
+    HOSTNIC_RETURN_IF_ERROR(
+        CheckExecutable("attach hook", options.attach_command));
   }
   if (!options.detach_command.empty()) {
-    HOSTNIC_RETURN_IF_ERROR(CheckCommand("detach", options.detach_command));
+    HOSTNIC_RETURN_IF_ERROR(
+        CheckExecutable("detach hook", options.detach_command));
   }
   if (options.timeout.count() <= 0) {
     return Status::InvalidArgument("the hook timeout must be positive, not " +
-                                   Seconds(options.timeout) + " s");
+                                   SecondsText(options.timeout) + " s");
   }
   return std::unique_ptr<ProcessHooks>(new ProcessHooks(std::move(options)));
 }
@@ -342,95 +70,26 @@ Status ProcessHooks::Detach(const HookRequest& request) {
 Result<std::optional<Mac>> ProcessHooks::Run(const char* event,
                                              const std::string& command,
                                              const HookRequest& request) const {
-  const std::string what = std::string(event) + " hook " + command;
-  const auto start = Clock::now();
-  const auto deadline = start + options_.timeout;
-
-  UniqueFd pipes[kStderr + 1];
-  UniqueFd out_w;
-  UniqueFd err_w;
-  HOSTNIC_RETURN_IF_ERROR(OpenPipe(pipes[kStdout], out_w, what));
-  HOSTNIC_RETURN_IF_ERROR(OpenPipe(pipes[kStderr], err_w, what));
-
-  const std::string mac = request.mac ? request.mac->ToString() : "";
-  std::string env_strings[] = {
+  std::optional<Mac> found;
+  ChildSpec spec;
+  spec.what = std::string(event) + " hook " + command;
+  spec.log_prefix = std::string(event) + " hook (endpoint " +
+                    request.endpoint_id.substr(0, 12) + ")";
+  spec.argv = {command, event};
+  spec.env = {
       std::string("HOSTNIC_EVENT=") + event,
       "HOSTNIC_NETWORK_ID=" + request.network_id,
       "HOSTNIC_ENDPOINT_ID=" + request.endpoint_id,
-      "HOSTNIC_MAC=" + mac,
+      "HOSTNIC_MAC=" + (request.mac ? request.mac->ToString() : ""),
       "HOSTNIC_IP=" + request.address,
       "HOSTNIC_NIC=" + request.nic_name,
-      kPath,
   };
-  std::vector<char*> env;
-  for (std::string& s : env_strings) env.push_back(s.data());
-  env.push_back(nullptr);
-  std::string argv0 = command;
-  std::string argv1 = event;
-  char* argv[] = {argv0.data(), argv1.data(), nullptr};
-
-  SpawnSetup setup;
-  int error = setup.Configure(out_w.get(), err_w.get());
-  if (error != 0) {
-    return Status::IoError(what +
-                           ": preparing to start it: " + ErrnoText(error));
-  }
-  pid_t pid;
-  error = posix_spawn(&pid, command.c_str(), setup.actions(), setup.attr(),
-                      argv, env.data());
-  if (error != 0) {
-    std::string message = what + " cannot be started: " + ErrnoText(error);
-    if (error == ENOEXEC) message += " (a script needs a #! line)";
-    return Status::FailedPrecondition(message);
-  }
-  spdlog::debug("{} started for endpoint {} as pid {}", what,
-                request.endpoint_id, pid);
-  // Only the hook may hold the write ends, or EOF would never come.
-  out_w.Reset();
-  err_w.Reset();
-
-  Output output(event, request.endpoint_id.substr(0, 12));
-  const Result<bool> drained = Drain(pipes, output, deadline, what);
-  if (!drained.ok()) {
-    KillGroupAndReap(pid);
-    return drained.status();
-  }
-  std::optional<int> wstatus;
-  if (*drained) {
-    Result<std::optional<int>> waited = WaitUntil(pid, deadline, what);
-    // waitpid failing means the child is no longer ours to kill.
-    if (!waited.ok()) return waited.status();
-    wstatus = *waited;
-  }
-  if (!wstatus) {
-    const bool exited = HasExited(pid);
-    KillGroupAndReap(pid);
-    // Whatever it printed without a newline yet is worth logging too.
-    output.Close(kStdout);
-    output.Close(kStderr);
-    std::string message = what + " timed out after " +
-                          Seconds(options_.timeout) + " s and was killed";
-    if (exited) {
-      message +=
-          " (it had exited, but a process it started still held its output "
-          "open)";
-    }
-    return Status::Timeout(WithLastLine(message, output));
-  }
-
-  if (WIFSIGNALED(*wstatus)) {
-    return Status::FailedPrecondition(WithLastLine(
-        what + " was killed by " + SignalName(WTERMSIG(*wstatus)), output));
-  }
-  if (WEXITSTATUS(*wstatus) != 0) {
-    return Status::FailedPrecondition(WithLastLine(
-        what + " exited with code " + std::to_string(WEXITSTATUS(*wstatus)),
-        output));
-  }
-  spdlog::debug(
-      "{} for endpoint {} succeeded in {} ms", what, request.endpoint_id,
-      std::chrono::duration_cast<milliseconds>(Clock::now() - start).count());
-  return output.mac();
+  spec.timeout = options_.timeout;
+  spec.on_stdout_line = [&found](std::string_view line) {
+    if (!found) found = FindMac(line);
+  };
+  HOSTNIC_RETURN_IF_ERROR(RunChild(spec).status());
+  return found;
 }
 
 }  // namespace hostnic

@@ -1,31 +1,14 @@
 // ProcessHooks: the Hooks contract (hostnic/hooks.h, docs/hooks.md) carried
 // out by running operator commands as child processes.
 //
-// A run is `COMMAND attach|detach` started with posix_spawn (no shell) in a
-// process group of its own, with:
-//   * an environment built from scratch: the HOSTNIC_* variables of the
-//     contract (each always set, empty when it does not apply) and
-//     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin;
-//   * stdin /dev/null; stdout and stderr on pipes; no other descriptor of
-//     the daemon;
-//   * no blocked signals and every signal at its default action (the daemon
-//     blocks SIGTERM/SIGINT; a hook must not inherit that);
-//   * the daemon's working directory, umask and network namespace, none of
-//     which a run changes.
-// Every non-blank output line is logged at info with the event, the endpoint
-// and the stream, as it arrives; lines longer than 8 KiB are logged in 8 KiB
-// pieces.
-// Nothing else is kept but the last non-blank line of each stream and, for
-// attach, the first MAC, so memory stays bounded whatever a hook prints.
-// As the order of lines across the two pipes is lost, an error quotes the
-// last non-blank line of stderr, or of stdout when stderr had none.
-//
-// A run ends when the process has exited and both pipes are closed. When
-// that has not happened `timeout` after the start, the process group gets
-// SIGKILL, the process is reaped and the run fails with kTimeout -- also when
-// the hook itself exited but something it started in the background still
-// holds its stdout or stderr open. Processes that leave the group (setsid)
-// are not killed.
+// A run is `COMMAND attach|detach` started by RunChild
+// (hooks/child_process.h: no shell, an environment from scratch, stdin
+// /dev/null, no other descriptor, own process group, every output line
+// logged, killed at `timeout`) with the HOSTNIC_* variables of the contract,
+// each always set, empty when it does not apply. Output lines are logged as
+// "attach hook (endpoint <first 12 digits>) stdout: ...". Of the output
+// only the last non-blank line of each stream and, for attach, the first MAC
+// are kept.
 //
 // Errors (messages name the event and the command):
 //   kFailedPrecondition  the command is not configured, cannot be started
