@@ -18,6 +18,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "hostnic/address.h"
 #include "hostnic/hooks.h"
 #include "hostnic/inventory.h"
 #include "hostnic/link.h"
@@ -49,9 +50,23 @@ struct DriverOptions {
   std::function<bool(const std::string& sandbox_key)> sandbox_exists;
 };
 
+// Where the NIC's own address comes from, and what is done in sandboxes
+// (see hostnic/address.h). Each may be null: networks that need a missing
+// one are refused at creation with a message naming the daemon flag.
+struct AddressPorts {
+  AddressSource* dhcp = nullptr;
+  LeaseRenewer* renewer = nullptr;  // Renews and releases dhcp's leases.
+  AddressSource* hook = nullptr;    // --address-hook.
+  SandboxControl* sandbox = nullptr;
+  Clock* clock = nullptr;  // Null: the system clock.
+};
+
 struct IpamData {
   std::string pool;     // CIDR.
   std::string gateway;  // CIDR (as Docker sends it) or plain IP, or empty.
+  // "null" for Docker's null IPAM driver (--ipam-driver null), whose pool
+  // is 0.0.0.0/0.
+  std::string address_space;
 };
 
 struct CreateNetworkRequest {
@@ -77,6 +92,9 @@ struct CreateEndpointReply {
   // The NIC's MAC when the request left `mac` empty; empty otherwise (Docker
   // rejects replies that change what it sent).
   std::string mac;
+  // The NIC's own address (CIDR) when the network's address source is DHCP
+  // or the address hook; empty when Docker's IPAM gave one.
+  std::string address;
 };
 
 struct JoinReply {
@@ -85,6 +103,9 @@ struct JoinReply {
   std::string gateway;   // Plain IP or empty.
   std::string gateway6;  // Plain IP or empty.
   std::vector<Route> static_routes;
+  // Set when the address is the NIC's own: the container must not also get
+  // Docker's gateway bridge (docker_gwbridge) and a NAT default route.
+  bool disable_gateway_service = false;
 };
 
 // One row of `hostnic status`: a host device and what hostnic makes of it.
@@ -96,6 +117,11 @@ struct NicReport {
   std::string endpoint_id;  // Holder, when held.
   bool joined = false;
   std::string sandbox_key;
+  // The NIC's lease, if hostnic keeps one, and what became of it:
+  // "bound", "renewing", "rebinding", or "lost: <why>" (a NAK, another
+  // address, expiry) -- a lost lease's address was taken from the container.
+  std::optional<Lease> lease;
+  std::string lease_state;
 };
 
 // Event counts for metrics; monotonic.
@@ -104,6 +130,14 @@ struct DriverCounters {
   std::atomic<uint64_t> hook_failures{0};
   std::atomic<uint64_t> waits{0};          // Waits for an absent NIC.
   std::atomic<uint64_t> wait_timeouts{0};  // ... that ran out or were cut.
+  // The NIC's own address (DHCP or address hook).
+  std::atomic<uint64_t> address_requests{0};  // Fresh DHCP exchanges / hooks.
+  std::atomic<uint64_t> address_failures{0};  // ... that failed.
+  std::atomic<uint64_t> leases_reused{0};     // Valid stored lease, no ask.
+  std::atomic<uint64_t> lease_renewals{0};    // Renewals acknowledged.
+  std::atomic<uint64_t> lease_renewal_failures{0};  // No answer, errors.
+  std::atomic<uint64_t> leases_lost{0};      // NAK, changed address, expiry.
+  std::atomic<uint64_t> leases_released{0};  // DHCPRELEASE at network delete.
 };
 
 class Driver {
@@ -111,7 +145,7 @@ class Driver {
   // `inventory`, `links`, `store` and `hooks` (may be null: no hooks) must
   // outlive the driver.
   Driver(DriverOptions options, Inventory* inventory, LinkControl* links,
-         Store* store, Hooks* hooks = nullptr);
+         Store* store, Hooks* hooks = nullptr, AddressPorts addresses = {});
 
   // Loads persisted state and reconciles it with the NICs present: NICs
   // owed a restore are put back, and joined (or left) endpoints whose NIC is
@@ -151,6 +185,14 @@ class Driver {
   // Called by the inventory's removal listener.
   void OnLinkRemoved(const Link& link);
 
+  // Renews the DHCP leases of joined endpoints that are due (from T1,
+  // unicast; from T2, broadcast), each from inside its container's network
+  // namespace; a lease that is NAKed, comes back with another address or
+  // expires is lost: its address is removed from the container's NIC,
+  // logged, counted and reported. Returns when it next has work to do.
+  // Called by the LeaseKeeper's thread (and by tests, with a fake clock).
+  UnixSeconds KeepLeases();
+
   // Cancels every wait for a NIC (they fail at once) and any new one.
   void Shutdown();
 
@@ -180,6 +222,28 @@ class Driver {
   void RunDetach(const EndpointRecord& endpoint);
   Status WaitForNic(const Mac& mac, std::chrono::milliseconds wait,
                     const std::string& doing);
+  // Holds a NIC for the endpoint (choosing, waiting or attaching it).
+  Result<CreateEndpointReply> HoldNic(const CreateEndpointRequest& request,
+                                      const std::string& doing);
+  // On a network whose addresses are the NIC's own: the held NIC's address
+  // from a valid stored lease or its address source, recorded with the
+  // endpoint. A failure releases the NIC as it was.
+  Result<CreateEndpointReply> AssignAddress(
+      const CreateEndpointRequest& request, CreateEndpointReply reply,
+      const std::string& doing);
+  // The lease `endpoint` uses, or null.
+  const Lease* LeaseOfLocked(const EndpointRecord& endpoint) const;
+  // Adds the unreachable metadata routes in a sandbox when the endpoint's
+  // network asks for them; kNotFound when the sandbox does not exist yet.
+  Status BlockMetadata(const std::string& sandbox_key,
+                       const std::string& doing);
+  // Sends DHCPRELEASE for, and forgets, the leases `network_id` obtained
+  // whose NIC is free on the host.
+  void ReleaseLeasesLocked(const std::string& network_id);
+  void ReportLeaseLocked(NicReport* row) const;
+  // Removes a lost lease, and its address from the container's NIC.
+  void LoseLease(const Lease& lease, const std::string& sandbox_key,
+                 const std::string& why);
   // Restores the NIC (or records it as owed) and forgets the endpoint. The
   // NIC is released even when the record cannot be removed from the store;
   // that removal is retried by later requests.
@@ -205,11 +269,13 @@ class Driver {
   LinkControl* const links_;
   Store* const store_;
   Hooks* const hooks_;
+  const AddressPorts addresses_;
+  Clock* const clock_;
   DriverCounters counters_;
   std::atomic<bool> shutting_down_{false};
 
   // Guards networks_, endpoints_, holders_, orphans_, unremoved_,
-  // in_sandbox_.
+  // in_sandbox_, leases_, lease_states_, metadata_pending_.
   mutable std::mutex mu_;
   std::unordered_map<std::string, NetworkRecord> networks_;
   std::unordered_map<std::string, EndpointRecord> endpoints_;
@@ -219,6 +285,17 @@ class Driver {
   std::unordered_set<std::string> unremoved_;
   // Joined endpoints whose NIC this daemon saw leave the host.
   std::unordered_set<std::string> in_sandbox_;
+  std::unordered_map<Mac, Lease> leases_;  // As in the store.
+  // What the lease keeper made of each NIC's lease (see NicReport), and
+  // when it tries again after a renewal got no answer.
+  struct LeaseState {
+    std::string state;
+    UnixSeconds retry_at = 0;
+  };
+  std::unordered_map<Mac, LeaseState> lease_states_;
+  // Joined endpoints whose metadata routes wait for their sandbox to exist
+  // (added when their NIC is seen leaving the host).
+  std::unordered_set<std::string> metadata_pending_;
 };
 
 }  // namespace hostnic

@@ -36,6 +36,15 @@ struct NetworkRecord {
   // "hostnic.wait": how long CreateEndpoint waits for an absent NIC, in
   // milliseconds; -1 means the daemon default.
   long long wait_ms = -1;
+  // Where endpoints get their IPv4 address ("hostnic.address"): "docker"
+  // (Docker's IPAM, --ip), "dhcp" (the NIC's own DHCP server) or "hook"
+  // (the operator's --address-hook).
+  std::string address_source = "docker";
+  // "hostnic.dhcp-timeout": how long one DHCP exchange may take.
+  long long dhcp_timeout_ms = 10000;
+  // "hostnic.block-metadata": containers get unreachable routes to the
+  // cloud's instance metadata service.
+  bool block_metadata = false;
   // Every hostnic.* option as the user gave it, for status output.
   std::map<std::string, std::string> options;
 };

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "hostnic/address.h"
 #include "hostnic/records.h"
 #include "hostnic/status.h"
 
@@ -16,6 +17,7 @@ struct Snapshot {
   std::vector<NetworkRecord> networks;
   std::vector<EndpointRecord> endpoints;
   std::vector<OrphanRecord> orphans;
+  std::vector<Lease> leases;
   // One sentence per record that could not be read. The file was moved
   // aside (renamed with a ".corrupt" suffix), never deleted.
   std::vector<std::string> problems;
@@ -31,6 +33,9 @@ class Store {
   virtual Status RemoveEndpoint(const std::string& id) = 0;
   virtual Status PutOrphan(const OrphanRecord& orphan) = 0;
   virtual Status RemoveOrphan(const Mac& mac) = 0;
+  // One lease per NIC (by MAC); a Put replaces the NIC's previous lease.
+  virtual Status PutLease(const Lease& lease) = 0;
+  virtual Status RemoveLease(const Mac& mac) = 0;
   // Reads everything. Fails only when the state directory itself is
   // unusable; unreadable records are reported in Snapshot::problems.
   virtual Result<Snapshot> Load() = 0;

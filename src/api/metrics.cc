@@ -74,7 +74,14 @@ std::string Metrics::Render(const std::vector<NicReport>& nics,
       {"hook_runs_total", counters.hook_runs},
       {"hook_failures_total", counters.hook_failures},
       {"nic_waits_total", counters.waits},
-      {"nic_wait_timeouts_total", counters.wait_timeouts}};
+      {"nic_wait_timeouts_total", counters.wait_timeouts},
+      {"address_requests_total", counters.address_requests},
+      {"address_failures_total", counters.address_failures},
+      {"leases_reused_total", counters.leases_reused},
+      {"lease_renewals_total", counters.lease_renewals},
+      {"lease_renewal_failures_total", counters.lease_renewal_failures},
+      {"leases_lost_total", counters.leases_lost},
+      {"leases_released_total", counters.leases_released}};
   for (const auto& [name, value] : totals) {
     out << "# TYPE hostnic_" << name << " counter\nhostnic_" << name << " "
         << value << "\n";

@@ -35,6 +35,21 @@ std::string StatusToJson(const std::vector<NicReport>& rows,
         managers != nullptr && row.present && row.refused.empty()
             ? managers->ManagerOf(row.link)
             : "";
+    nlohmann::json lease = nullptr;
+    if (row.lease || !row.lease_state.empty()) {
+      lease = {{"state", row.lease_state}};
+    }
+    if (row.lease) {
+      const Lease& l = *row.lease;
+      lease.update({{"source", l.source},
+                    {"address", l.address},
+                    {"gateway", l.gateway},
+                    {"mtu", l.mtu},
+                    {"server", l.server},
+                    {"acquired", l.acquired},
+                    {"expires", l.Expires() ? nlohmann::json(l.expiry())
+                                            : nlohmann::json(nullptr)}});
+    }
     nics.push_back({{"name", row.link.name},
                     {"mac", row.link.mac.ToString()},
                     {"ifindex", row.link.ifindex},
@@ -46,7 +61,8 @@ std::string StatusToJson(const std::vector<NicReport>& rows,
                     {"manager", manager},
                     {"network", row.network_id},
                     {"endpoint", row.endpoint_id},
-                    {"sandbox", row.sandbox_key}});
+                    {"sandbox", row.sandbox_key},
+                    {"lease", lease}});
   }
   std::sort(
       nics.begin(), nics.end(),
@@ -64,22 +80,33 @@ Result<std::string> StatusJsonToTable(const std::string& json) {
     return Status::InvalidArgument(
         "the daemon's answer is not a hostnic status document");
   }
-  const std::vector<std::string> header = {"NIC",     "MAC",      "STATE",
-                                           "NETWORK", "ENDPOINT", "NOTE"};
+  const std::vector<std::string> header = {
+      "NIC", "MAC", "STATE", "ADDRESS", "NETWORK", "ENDPOINT", "NOTE"};
   std::vector<std::vector<std::string>> table = {header};
   for (const nlohmann::json& nic : doc["nics"]) {
-    auto text = [&](const char* key) {
-      return nic.contains(key) && nic[key].is_string()
-                 ? nic[key].get<std::string>()
+    auto text_of = [](const nlohmann::json& object, const char* key) {
+      return object.contains(key) && object[key].is_string()
+                 ? object[key].get<std::string>()
                  : std::string();
     };
+    auto text = [&](const char* key) { return text_of(nic, key); };
     std::string note = text("reason");
     if (note.empty() && !text("manager").empty()) {
       note = "managed by " + text("manager") +
              ": mark it unmanaged (README, Troubleshooting)";
     }
     if (note.empty()) note = text("sandbox");
-    table.push_back({text("name"), text("mac"), text("state"),
+    // The NIC's own address, and its lease's trouble if any.
+    std::string address;
+    if (nic.contains("lease") && nic["lease"].is_object()) {
+      const nlohmann::json& lease = nic["lease"];
+      address = text_of(lease, "address");
+      const std::string state = text_of(lease, "state");
+      if (state != "bound" && !state.empty()) {
+        note = "lease " + state + (note.empty() ? "" : "; " + note);
+      }
+    }
+    table.push_back({text("name"), text("mac"), text("state"), address,
                      text("network").substr(0, 12),
                      text("endpoint").substr(0, 12), note});
   }

@@ -132,6 +132,9 @@ Status ReadIpam(const json& object, const char* key,
                                      Described(entry));
     }
     IpamData data;
+    HOSTNIC_RETURN_IF_ERROR(ReadString(entry, "AddressSpace",
+                                       name + ".AddressSpace", false,
+                                       &data.address_space));
     HOSTNIC_RETURN_IF_ERROR(
         ReadString(entry, "Pool", name + ".Pool", true, &data.pool));
     HOSTNIC_RETURN_IF_ERROR(
@@ -236,8 +239,11 @@ std::string EncodeError(const std::string& message) {
 }
 
 std::string EncodeCreateEndpoint(const CreateEndpointReply& reply) {
-  if (reply.mac.empty()) return EncodeOk();
-  return Dump({{"Interface", {{"MacAddress", reply.mac}}}});
+  json iface = json::object();
+  if (!reply.mac.empty()) iface["MacAddress"] = reply.mac;
+  if (!reply.address.empty()) iface["Address"] = reply.address;
+  if (iface.empty()) return EncodeOk();
+  return Dump({{"Interface", std::move(iface)}});
 }
 
 std::string EncodeEndpointInfo(const std::map<std::string, std::string>& info) {
@@ -249,6 +255,7 @@ std::string EncodeJoin(const JoinReply& reply) {
              {{"SrcName", reply.src_name}, {"DstPrefix", reply.dst_prefix}}}};
   if (!reply.gateway.empty()) j["Gateway"] = reply.gateway;
   if (!reply.gateway6.empty()) j["GatewayIPv6"] = reply.gateway6;
+  if (reply.disable_gateway_service) j["DisableGatewayService"] = true;
   if (!reply.static_routes.empty()) {
     json routes = json::array();
     for (const Route& r : reply.static_routes) {

@@ -49,14 +49,15 @@ std::string EncodeCapabilities();
 std::string EncodeOk();
 // {"Err": message}
 std::string EncodeError(const std::string& message);
-// {"Interface":{"MacAddress":...}} when reply.mac is set, else {}.
+// {"Interface":{"MacAddress":...,"Address":...}} with the fields that are
+// set, else {}.
 std::string EncodeCreateEndpoint(const CreateEndpointReply& reply);
 // {"Value":{...}}
 std::string EncodeEndpointInfo(const std::map<std::string, std::string>& info);
 // {"InterfaceName":{"SrcName","DstPrefix"}, "Gateway", "GatewayIPv6",
 //  "StaticRoutes":[{"Destination","RouteType","NextHop"}]}; empty gateways
 // and routes are omitted. RouteType is 0 (via NextHop) or 1 (connected, no
-// NextHop).
+// NextHop). "DisableGatewayService": true when set (no docker_gwbridge).
 std::string EncodeJoin(const JoinReply& reply);
 
 }  // namespace hostnic::api

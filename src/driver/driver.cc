@@ -18,12 +18,14 @@ bool IsValidId(const std::string& id) {
 }
 
 Driver::Driver(DriverOptions options, Inventory* inventory, LinkControl* links,
-               Store* store, Hooks* hooks)
+               Store* store, Hooks* hooks, AddressPorts addresses)
     : options_(std::move(options)),
       inventory_(inventory),
       links_(links),
       store_(store),
-      hooks_(hooks) {}
+      hooks_(hooks),
+      addresses_(addresses),
+      clock_(addresses.clock != nullptr ? addresses.clock : SystemClock()) {}
 
 Status Driver::CreateNetwork(const CreateNetworkRequest& request) {
   HOSTNIC_RETURN_IF_ERROR(CheckId("network", request.network_id));
@@ -31,6 +33,21 @@ Status Driver::CreateNetwork(const CreateNetworkRequest& request) {
   if (!network.ok()) {
     return network.status().Annotate("creating network " +
                                      Short(request.network_id));
+  }
+  std::string missing;
+  if (network->address_source == "dhcp" && addresses_.dhcp == nullptr) {
+    missing = "hostnic.address=dhcp, but this daemon has no DHCP client";
+  } else if (network->address_source == "hook" && addresses_.hook == nullptr) {
+    missing =
+        "hostnic.address=hook, but the daemon runs without --address-hook";
+  } else if (network->block_metadata && addresses_.sandbox == nullptr) {
+    missing =
+        "hostnic.block-metadata=true, but this daemon cannot change "
+        "sandboxes";
+  }
+  if (!missing.empty()) {
+    return Status::FailedPrecondition(
+        "creating network " + Short(request.network_id) + ": " + missing);
   }
   std::lock_guard<std::mutex> lock(mu_);
   HOSTNIC_RETURN_IF_ERROR(store_->PutNetwork(*network).Annotate(
@@ -55,6 +72,7 @@ Status Driver::DeleteNetwork(const std::string& network_id) {
       released.push_back(e);
     }
     if (status.ok()) {
+      ReleaseLeasesLocked(network_id);
       // Endpoint records left by releases while the disk failed go first, or
       // a restart finds them holding NICs for a network that is gone.
       RetryRemovalsLocked();
@@ -104,6 +122,7 @@ std::vector<NicReport> Driver::Report() const {
       row.sandbox_key = e.sandbox_key;
       seen[link.mac] = true;
     }
+    ReportLeaseLocked(&row);
     rows.push_back(row);
   }
   for (const auto& [id, e] : endpoints_) {
@@ -117,6 +136,7 @@ std::vector<NicReport> Driver::Report() const {
     row.endpoint_id = e.id;
     row.joined = e.joined;
     row.sandbox_key = e.sandbox_key;
+    ReportLeaseLocked(&row);
     rows.push_back(row);
   }
   return rows;

@@ -22,7 +22,13 @@ Result<CreateEndpointReply> Driver::CreateEndpoint(
   HOSTNIC_RETURN_IF_ERROR(Validate(request.network_id, request.endpoint_id));
   const std::string doing = "creating endpoint " + Short(request.endpoint_id) +
                             " on network " + Short(request.network_id);
+  Result<CreateEndpointReply> reply = HoldNic(request, doing);
+  if (!reply.ok()) return reply;
+  return AssignAddress(request, *reply, doing);
+}
 
+Result<CreateEndpointReply> Driver::HoldNic(
+    const CreateEndpointRequest& request, const std::string& doing) {
   // Which NIC the user asked for, if any: --mac-address or --driver-opt.
   std::string wanted;
   std::optional<Mac> wanted_mac;
@@ -138,7 +144,8 @@ Result<CreateEndpointReply> Driver::CreateEndpointNow(
     const EndpointRecord& e = existing->second;
     if (e.network_id == request.network_id &&
         (!wanted_mac || *wanted_mac == e.mac)) {
-      return CreateEndpointReply{request.mac.empty() ? e.mac.ToString() : ""};
+      return CreateEndpointReply{request.mac.empty() ? e.mac.ToString() : "",
+                                 ""};
     }
     return Status::AlreadyExists(doing +
                                  ": the endpoint ID is already used "
@@ -188,7 +195,8 @@ Result<CreateEndpointReply> Driver::CreateEndpointNow(
   holders_[nic->mac] = endpoint.id;
   spdlog::info("endpoint {} of network {} holds NIC {}", Short(endpoint.id),
                Short(endpoint.network_id), Describe(*nic));
-  return CreateEndpointReply{request.mac.empty() ? nic->mac.ToString() : ""};
+  return CreateEndpointReply{request.mac.empty() ? nic->mac.ToString() : "",
+                             ""};
 }
 
 Result<Link> Driver::ChooseNicLocked(const NetworkRecord& network,
@@ -326,6 +334,7 @@ Status Driver::ReleaseLocked(EndpointRecord endpoint) {
   }
   endpoints_.erase(endpoint.id);
   in_sandbox_.erase(endpoint.id);
+  metadata_pending_.erase(endpoint.id);
   if (!removed.ok()) {
     unremoved_.insert(endpoint.id);
     return removed.Annotate(doing +

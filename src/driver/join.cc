@@ -1,5 +1,6 @@
 // Join and Leave: Docker moves the NIC itself (the sandbox may not exist yet
-// at Join), so Join answers the NIC's current host name and the routes.
+// at Join), so Join answers the NIC's current host name, the gateway and the
+// routes (the NIC's own, from its lease, where it has one).
 #include <spdlog/spdlog.h>
 
 #include "driver/messages.h"
@@ -14,50 +15,70 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
   HOSTNIC_RETURN_IF_ERROR(Validate(network_id, endpoint_id));
   const std::string doing = "joining endpoint " + Short(endpoint_id) +
                             " of network " + Short(network_id);
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = endpoints_.find(endpoint_id);
-  if (it == endpoints_.end() || it->second.network_id != network_id) {
-    return Status::NotFound(doing + ": hostnic does not know this endpoint");
-  }
-  EndpointRecord endpoint = it->second;
-  auto net = networks_.find(network_id);
-  if (net == networks_.end()) {
-    return Status::NotFound(doing + ": hostnic does not know the network");
-  }
-  std::optional<Link> link = inventory_->FindByMac(endpoint.mac);
-  if (link) {
-    // Answer the name the kernel has now, not the one last seen.
-    Result<Link> fresh = links_->Refresh(*link);
-    link = fresh.ok() ? std::optional<Link>(*fresh) : std::nullopt;
-  }
-  if (!link) {
-    return Status::NotFound(doing + ": NIC " + endpoint.mac.ToString() +
-                            " (was " + endpoint.original.name +
-                            ") is not on the host; it is in another "
-                            "namespace or was detached");
-  }
-  if (std::string why = RefusalReason(*link); !why.empty()) {
-    return Status::FailedPrecondition(doing + ": refusing NIC " +
-                                      Describe(*link) + ": " + why);
-  }
-  endpoint.joined = true;
-  endpoint.sandbox_key = sandbox_key;
-  HOSTNIC_RETURN_IF_ERROR(store_->PutEndpoint(endpoint).Annotate(doing));
-  it->second = endpoint;
-
-  const NetworkRecord& network = net->second;
   JoinReply reply;
-  reply.src_name = link->name;
-  if (!endpoint.address.empty()) reply.gateway = network.gateway;
-  if (!endpoint.address6.empty()) reply.gateway6 = network.gateway6;
-  for (const Route& route : network.routes) {
-    const bool v6 = LooksLikeIpv6(route.destination);
-    if (v6 ? !endpoint.address6.empty() : !endpoint.address.empty()) {
-      reply.static_routes.push_back(route);
+  bool block_metadata = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = endpoints_.find(endpoint_id);
+    if (it == endpoints_.end() || it->second.network_id != network_id) {
+      return Status::NotFound(doing + ": hostnic does not know this endpoint");
+    }
+    EndpointRecord endpoint = it->second;
+    auto net = networks_.find(network_id);
+    if (net == networks_.end()) {
+      return Status::NotFound(doing + ": hostnic does not know the network");
+    }
+    std::optional<Link> link = inventory_->FindByMac(endpoint.mac);
+    if (link) {
+      // Answer the name the kernel has now, not the one last seen.
+      Result<Link> fresh = links_->Refresh(*link);
+      link = fresh.ok() ? std::optional<Link>(*fresh) : std::nullopt;
+    }
+    if (!link) {
+      return Status::NotFound(doing + ": NIC " + endpoint.mac.ToString() +
+                              " (was " + endpoint.original.name +
+                              ") is not on the host; it is in another "
+                              "namespace or was detached");
+    }
+    if (std::string why = RefusalReason(*link); !why.empty()) {
+      return Status::FailedPrecondition(doing + ": refusing NIC " +
+                                        Describe(*link) + ": " + why);
+    }
+    endpoint.joined = true;
+    endpoint.sandbox_key = sandbox_key;
+    HOSTNIC_RETURN_IF_ERROR(store_->PutEndpoint(endpoint).Annotate(doing));
+    it->second = endpoint;
+
+    const NetworkRecord& network = net->second;
+    reply.src_name = link->name;
+    if (const Lease* lease = LeaseOfLocked(endpoint)) {
+      reply.gateway = lease->gateway;
+      reply.static_routes = lease->routes;
+    } else if (!endpoint.address.empty()) {
+      reply.gateway = network.gateway;
+    }
+    reply.disable_gateway_service = network.address_source != "docker";
+    if (!endpoint.address6.empty()) reply.gateway6 = network.gateway6;
+    for (const Route& route : network.routes) {
+      const bool v6 = LooksLikeIpv6(route.destination);
+      if (v6 ? !endpoint.address6.empty() : !endpoint.address.empty()) {
+        reply.static_routes.push_back(route);
+      }
+    }
+    block_metadata = network.block_metadata;
+    spdlog::info("endpoint {} joins sandbox {} with NIC {}", Short(endpoint_id),
+                 sandbox_key, Describe(*link));
+  }
+  if (block_metadata) {
+    Status s = BlockMetadata(sandbox_key, doing);
+    if (s.code() == Code::kNotFound) {
+      // Docker makes the sandbox after Join: block when the NIC moves in.
+      std::lock_guard<std::mutex> lock(mu_);
+      metadata_pending_.insert(endpoint_id);
+    } else if (!s.ok()) {
+      return s.Annotate(doing + ": hostnic.block-metadata");
     }
   }
-  spdlog::info("endpoint {} joins sandbox {} with NIC {}", Short(endpoint_id),
-               sandbox_key, Describe(*link));
   return reply;
 }
 

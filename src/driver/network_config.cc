@@ -12,7 +12,8 @@
 namespace hostnic {
 
 const char kKnownNetworkOptions[] =
-    "hostnic.nics, hostnic.routes, hostnic.mtu, hostnic.wait";
+    "hostnic.nics, hostnic.routes, hostnic.mtu, hostnic.wait, "
+    "hostnic.address, hostnic.dhcp-timeout, hostnic.block-metadata";
 
 namespace {
 
@@ -20,6 +21,12 @@ constexpr char kOptNics[] = "hostnic.nics";
 constexpr char kOptRoutes[] = "hostnic.routes";
 constexpr char kOptMtu[] = "hostnic.mtu";
 constexpr char kOptWait[] = "hostnic.wait";
+constexpr char kOptAddress[] = "hostnic.address";
+constexpr char kOptDhcpTimeout[] = "hostnic.dhcp-timeout";
+constexpr char kOptBlockMetadata[] = "hostnic.block-metadata";
+// What Docker's null IPAM driver (--ipam-driver null) sends as the address
+// space of its IPv4 pool 0.0.0.0/0.
+constexpr char kNullAddressSpace[] = "null";
 
 bool StartsWith(const std::string& s, const std::string& prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
@@ -130,17 +137,82 @@ Status ParseMtu(const std::string& value, NetworkRecord* network) {
   return Status::Ok();
 }
 
-Status ParseWait(const std::string& value, NetworkRecord* network) {
+// Seconds in [min, max], as milliseconds.
+Result<long long> ParseSeconds(const char* option, const std::string& value,
+                               double min, double max) {
   char* end = nullptr;
   errno = 0;
   const double seconds = std::strtod(value.c_str(), &end);
   if (value.empty() || *end != '\0' || errno != 0 || !std::isfinite(seconds) ||
-      seconds < 0 || seconds > 3600) {
-    return Status::InvalidArgument(
-        std::string(kOptWait) + ": '" + value +
-        "' is not a number of seconds between 0 and 3600");
+      seconds < min || seconds > max) {
+    std::ostringstream message;
+    message << option << ": '" << value
+            << "' is not a number of seconds between " << min << " and " << max;
+    return Status::InvalidArgument(message.str());
   }
-  network->wait_ms = std::llround(seconds * 1000);
+  return std::llround(seconds * 1000);
+}
+
+Status ParseWait(const std::string& value, NetworkRecord* network) {
+  Result<long long> ms = ParseSeconds(kOptWait, value, 0, 3600);
+  if (!ms.ok()) return ms.status();
+  network->wait_ms = *ms;
+  return Status::Ok();
+}
+
+Status ParseDhcpTimeout(const std::string& value, NetworkRecord* network) {
+  Result<long long> ms = ParseSeconds(kOptDhcpTimeout, value, 1, 300);
+  if (!ms.ok()) return ms.status();
+  network->dhcp_timeout_ms = *ms;
+  return Status::Ok();
+}
+
+Status ParseAddress(const std::string& value, NetworkRecord* network) {
+  if (value != "dhcp" && value != "hook" && value != "docker") {
+    return Status::InvalidArgument(
+        std::string(kOptAddress) + ": '" + value +
+        "' is not dhcp (the NIC's own DHCP server), hook (the daemon's "
+        "--address-hook) or docker (Docker's IPAM, --ip)");
+  }
+  network->address_source = value;
+  return Status::Ok();
+}
+
+Status ParseBlockMetadata(const std::string& value, NetworkRecord* network) {
+  if (value != "true" && value != "false") {
+    return Status::InvalidArgument(std::string(kOptBlockMetadata) + ": '" +
+                                   value + "' is not true or false");
+  }
+  network->block_metadata = value == "true";
+  return Status::Ok();
+}
+
+// Checks that the address source fits the IPAM driver: Docker's IPAM hands
+// out addresses of its own subnet, which a cloud NIC cannot use, so the
+// NIC's own address needs Docker's null IPAM.
+Status CheckAddressSource(bool null_ipam, NetworkRecord* network) {
+  const bool explicit_source = network->options.count(kOptAddress) > 0;
+  if (!explicit_source) {
+    network->address_source = null_ipam ? "dhcp" : "docker";
+  } else if (null_ipam && network->address_source == "docker") {
+    return Status::InvalidArgument(
+        std::string(kOptAddress) +
+        "=docker needs Docker's IPAM, but this network has --ipam-driver "
+        "null; give a --subnet instead, or use hostnic.address=dhcp or hook");
+  } else if (!null_ipam && network->address_source != "docker") {
+    return Status::InvalidArgument(
+        std::string(kOptAddress) + "=" + network->address_source +
+        " gives each container its NIC's own address, which Docker's IPAM "
+        "would override; create the network with --ipam-driver null (and no "
+        "--subnet)");
+  }
+  if (network->options.count(kOptDhcpTimeout) &&
+      network->address_source != "dhcp") {
+    return Status::InvalidArgument(std::string(kOptDhcpTimeout) +
+                                   " applies only to hostnic.address=dhcp; "
+                                   "this network's addresses come from " +
+                                   network->address_source);
+  }
   return Status::Ok();
 }
 
@@ -185,16 +257,26 @@ Result<std::string> PlainIp(const std::string& ip_or_cidr, bool v6) {
 Result<NetworkRecord> ParseNetwork(const CreateNetworkRequest& request) {
   NetworkRecord network;
   network.id = request.network_id;
-  HOSTNIC_RETURN_IF_ERROR(
-      ParseIpam(request.ipv4, false, &network.subnet, &network.gateway));
+  const bool null_ipam =
+      !request.ipv4.empty() &&
+      request.ipv4.front().address_space == kNullAddressSpace;
+  // Null IPAM's pool 0.0.0.0/0 is no subnet: addresses come from the NIC.
+  if (!null_ipam) {
+    HOSTNIC_RETURN_IF_ERROR(
+        ParseIpam(request.ipv4, false, &network.subnet, &network.gateway));
+  }
   HOSTNIC_RETURN_IF_ERROR(
       ParseIpam(request.ipv6, true, &network.subnet6, &network.gateway6));
 
   using Parser = Status (*)(const std::string&, NetworkRecord*);
-  const std::pair<const char*, Parser> parsers[] = {{kOptNics, ParseNics},
-                                                    {kOptRoutes, ParseRoutes},
-                                                    {kOptMtu, ParseMtu},
-                                                    {kOptWait, ParseWait}};
+  const std::pair<const char*, Parser> parsers[] = {
+      {kOptNics, ParseNics},
+      {kOptRoutes, ParseRoutes},
+      {kOptMtu, ParseMtu},
+      {kOptWait, ParseWait},
+      {kOptAddress, ParseAddress},
+      {kOptDhcpTimeout, ParseDhcpTimeout},
+      {kOptBlockMetadata, ParseBlockMetadata}};
   for (const auto& [key, value] : request.options) {
     if (StartsWith(key, "com.docker.")) continue;
     Parser parse = nullptr;
@@ -209,6 +291,7 @@ Result<NetworkRecord> ParseNetwork(const CreateNetworkRequest& request) {
     HOSTNIC_RETURN_IF_ERROR(parse(value, &network));
     network.options[key] = value;
   }
+  HOSTNIC_RETURN_IF_ERROR(CheckAddressSource(null_ipam, &network));
   return network;
 }
 

@@ -96,6 +96,7 @@ std::vector<EndpointRecord> Driver::TakeIn(
     }
   }
   for (const OrphanRecord& o : snapshot.orphans) orphans_[o.mac] = o;
+  for (const Lease& l : snapshot.leases) leases_[l.mac] = l;
   // NICs that came back while hostnic was down.
   for (const Link& link : inventory_->All()) {
     if (auto owed = OwedLocked(link)) {
@@ -197,12 +198,27 @@ void Driver::OnLinkChanged(const Link& link) {
 }
 
 void Driver::OnLinkRemoved(const Link& link) {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto held = holders_.find(link.mac);
-  if (held == holders_.end()) return;
-  // A joined endpoint's NIC leaving the host is Docker moving it into the
-  // sandbox.
-  if (endpoints_.at(held->second).joined) in_sandbox_.insert(held->second);
+  std::string sandbox_key;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto held = holders_.find(link.mac);
+    if (held == holders_.end()) return;
+    // A joined endpoint's NIC leaving the host is Docker moving it into the
+    // sandbox.
+    const EndpointRecord& e = endpoints_.at(held->second);
+    if (!e.joined) return;
+    in_sandbox_.insert(e.id);
+    if (metadata_pending_.erase(e.id) > 0) sandbox_key = e.sandbox_key;
+  }
+  if (sandbox_key.empty()) return;
+  Status s = BlockMetadata(
+      sandbox_key, "NIC " + link.mac.ToString() + " moved into its sandbox");
+  if (!s.ok()) {
+    spdlog::error(
+        "hostnic.block-metadata: the container on NIC {} can reach "
+        "the metadata service: {}",
+        link.mac.ToString(), s.message());
+  }
 }
 
 }  // namespace hostnic

@@ -27,6 +27,7 @@ using nlohmann::json;
 constexpr char kNetworks[] = "networks";
 constexpr char kEndpoints[] = "endpoints";
 constexpr char kOrphans[] = "orphans";
+constexpr char kLeases[] = "leases";
 constexpr char kSuffix[] = ".json";
 constexpr char kTempPrefix[] = ".tmp-";
 
@@ -40,7 +41,8 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-std::string OrphanName(const Mac& mac) {
+// Orphans and leases are named by their NIC's MAC.
+std::string MacName(const Mac& mac) {
   std::string name = mac.ToString();
   std::replace(name.begin(), name.end(), ':', '-');
   return name;
@@ -52,17 +54,29 @@ json EncodeNicState(const NicState& s) {
   return {{"name", s.name}, {"mtu", s.mtu}, {"up", s.up}};
 }
 
-json Encode(const NetworkRecord& n) {
+json EncodeRoutes(const std::vector<Route>& list) {
   json routes = json::array();
-  for (const Route& r : n.routes) {
+  for (const Route& r : list) {
     routes.push_back(
         {{"destination", r.destination}, {"next_hop", r.next_hop}});
   }
-  return {
-      {"id", n.id},           {"subnet", n.subnet},     {"gateway", n.gateway},
-      {"subnet6", n.subnet6}, {"gateway6", n.gateway6}, {"nics", n.nics},
-      {"routes", routes},     {"mtu", n.mtu},           {"wait_ms", n.wait_ms},
-      {"options", n.options}};
+  return routes;
+}
+
+json Encode(const NetworkRecord& n) {
+  return {{"id", n.id},
+          {"subnet", n.subnet},
+          {"gateway", n.gateway},
+          {"subnet6", n.subnet6},
+          {"gateway6", n.gateway6},
+          {"nics", n.nics},
+          {"routes", EncodeRoutes(n.routes)},
+          {"mtu", n.mtu},
+          {"wait_ms", n.wait_ms},
+          {"address_source", n.address_source},
+          {"dhcp_timeout_ms", n.dhcp_timeout_ms},
+          {"block_metadata", n.block_metadata},
+          {"options", n.options}};
 }
 
 json Encode(const EndpointRecord& e) {
@@ -74,6 +88,21 @@ json Encode(const EndpointRecord& e) {
           {"original", EncodeNicState(e.original)},
           {"joined", e.joined},
           {"sandbox_key", e.sandbox_key}};
+}
+
+json Encode(const Lease& l) {
+  return {{"mac", l.mac.ToString()},
+          {"network_id", l.network_id},
+          {"source", l.source},
+          {"address", l.address},
+          {"gateway", l.gateway},
+          {"routes", EncodeRoutes(l.routes)},
+          {"mtu", l.mtu},
+          {"server", l.server},
+          {"acquired", l.acquired},
+          {"lease_seconds", l.lease_seconds},
+          {"t1_seconds", l.t1_seconds},
+          {"t2_seconds", l.t2_seconds}};
 }
 
 json Encode(const OrphanRecord& o) {
@@ -90,6 +119,7 @@ bool HasType(const json& v, const unsigned&) {
   return v.is_number_unsigned() && v.get<uint64_t>() <= UINT_MAX;
 }
 bool HasType(const json& v, const long long&) { return v.is_number_integer(); }
+bool HasType(const json& v, const long&) { return v.is_number_integer(); }
 bool HasType(const json& v, const std::vector<std::string>&) {
   return v.is_array() && std::all_of(v.begin(), v.end(), [](const json& e) {
            return e.is_string();
@@ -105,6 +135,7 @@ const char* TypeName(const std::string&) { return "a string"; }
 const char* TypeName(const bool&) { return "a boolean"; }
 const char* TypeName(const unsigned&) { return "a 32-bit unsigned integer"; }
 const char* TypeName(const long long&) { return "an integer"; }
+const char* TypeName(const long&) { return "an integer"; }
 const char* TypeName(const std::vector<std::string>&) {
   return "a list of strings";
 }
@@ -132,6 +163,14 @@ Status Field(const json& object, const char* key, T* out) {
   }
   (*v)->get_to(*out);
   return Status::Ok();
+}
+
+// A field added after records were first written: absent keeps the default,
+// so state written by an older hostnic still loads.
+template <typename T>
+Status OptionalField(const json& object, const char* key, T* out) {
+  if (!object.contains(key)) return Status::Ok();
+  return Field(object, key, out);
 }
 
 Status MacField(const json& object, const char* key, Mac* out) {
@@ -197,6 +236,12 @@ Status Decode(const json& j, NetworkRecord* n) {
   HOSTNIC_RETURN_IF_ERROR(RoutesField(j, "routes", &n->routes));
   HOSTNIC_RETURN_IF_ERROR(Field(j, "mtu", &n->mtu));
   HOSTNIC_RETURN_IF_ERROR(Field(j, "wait_ms", &n->wait_ms));
+  HOSTNIC_RETURN_IF_ERROR(
+      OptionalField(j, "address_source", &n->address_source));
+  HOSTNIC_RETURN_IF_ERROR(
+      OptionalField(j, "dhcp_timeout_ms", &n->dhcp_timeout_ms));
+  HOSTNIC_RETURN_IF_ERROR(
+      OptionalField(j, "block_metadata", &n->block_metadata));
   return Field(j, "options", &n->options);
 }
 
@@ -212,6 +257,22 @@ Status Decode(const json& j, EndpointRecord* e) {
   return Field(j, "sandbox_key", &e->sandbox_key);
 }
 
+Status Decode(const json& j, Lease* l) {
+  HOSTNIC_RETURN_IF_ERROR(MacField(j, "mac", &l->mac));
+  HOSTNIC_RETURN_IF_ERROR(Field(j, "network_id", &l->network_id));
+  HOSTNIC_RETURN_IF_ERROR(CheckId("network_id", l->network_id));
+  HOSTNIC_RETURN_IF_ERROR(Field(j, "source", &l->source));
+  HOSTNIC_RETURN_IF_ERROR(Field(j, "address", &l->address));
+  HOSTNIC_RETURN_IF_ERROR(Field(j, "gateway", &l->gateway));
+  HOSTNIC_RETURN_IF_ERROR(RoutesField(j, "routes", &l->routes));
+  HOSTNIC_RETURN_IF_ERROR(Field(j, "mtu", &l->mtu));
+  HOSTNIC_RETURN_IF_ERROR(Field(j, "server", &l->server));
+  HOSTNIC_RETURN_IF_ERROR(Field(j, "acquired", &l->acquired));
+  HOSTNIC_RETURN_IF_ERROR(Field(j, "lease_seconds", &l->lease_seconds));
+  HOSTNIC_RETURN_IF_ERROR(Field(j, "t1_seconds", &l->t1_seconds));
+  return Field(j, "t2_seconds", &l->t2_seconds);
+}
+
 Status Decode(const json& j, OrphanRecord* o) {
   HOSTNIC_RETURN_IF_ERROR(MacField(j, "mac", &o->mac));
   HOSTNIC_RETURN_IF_ERROR(NicStateField(j, "original", &o->original));
@@ -220,7 +281,8 @@ Status Decode(const json& j, OrphanRecord* o) {
 
 std::string FileName(const NetworkRecord& n) { return n.id; }
 std::string FileName(const EndpointRecord& e) { return e.id; }
-std::string FileName(const OrphanRecord& o) { return OrphanName(o.mac); }
+std::string FileName(const OrphanRecord& o) { return MacName(o.mac); }
+std::string FileName(const Lease& l) { return MacName(l.mac); }
 
 // ---- Files ----
 
@@ -383,7 +445,7 @@ Result<std::unique_ptr<FileStore>> FileStore::Open(const std::string& dir) {
                            ": " + ec.message());
   }
   HOSTNIC_RETURN_IF_ERROR(MakeDir(dir));
-  for (const char* subdir : {kNetworks, kEndpoints, kOrphans}) {
+  for (const char* subdir : {kNetworks, kEndpoints, kOrphans, kLeases}) {
     HOSTNIC_RETURN_IF_ERROR(MakeDir(dir + "/" + subdir));
   }
   return std::unique_ptr<FileStore>(new FileStore(dir));
@@ -444,13 +506,23 @@ Status FileStore::RemoveEndpoint(const std::string& id) {
 }
 
 Status FileStore::PutOrphan(const OrphanRecord& orphan) {
-  return Write(kOrphans, OrphanName(orphan.mac), Encode(orphan).dump(2) + "\n")
+  return Write(kOrphans, MacName(orphan.mac), Encode(orphan).dump(2) + "\n")
       .Annotate("saving orphaned NIC " + orphan.mac.ToString());
 }
 
 Status FileStore::RemoveOrphan(const Mac& mac) {
-  return Erase(kOrphans, OrphanName(mac))
+  return Erase(kOrphans, MacName(mac))
       .Annotate("forgetting orphaned NIC " + mac.ToString());
+}
+
+Status FileStore::PutLease(const Lease& lease) {
+  return Write(kLeases, MacName(lease.mac), Encode(lease).dump(2) + "\n")
+      .Annotate("saving the lease of NIC " + lease.mac.ToString());
+}
+
+Status FileStore::RemoveLease(const Mac& mac) {
+  return Erase(kLeases, MacName(mac))
+      .Annotate("forgetting the lease of NIC " + mac.ToString());
 }
 
 Result<Snapshot> FileStore::Load() {
@@ -462,6 +534,8 @@ Result<Snapshot> FileStore::Load() {
                                   &snapshot.problems));
   HOSTNIC_RETURN_IF_ERROR(
       LoadDir(dir_ + "/" + kOrphans, &snapshot.orphans, &snapshot.problems));
+  HOSTNIC_RETURN_IF_ERROR(
+      LoadDir(dir_ + "/" + kLeases, &snapshot.leases, &snapshot.problems));
   return snapshot;
 }
 

@@ -4,6 +4,7 @@
 //   <dir>/networks/<network id>.json
 //   <dir>/endpoints/<endpoint id>.json
 //   <dir>/orphans/<mac with '-' for ':'>.json
+//   <dir>/leases/<mac with '-' for ':'>.json
 //
 // Writes go to a temporary file (".tmp-" prefix) in the same directory, are
 // fsynced, renamed over the record and the directory is fsynced, so a crash
@@ -38,6 +39,8 @@ class FileStore : public Store {
   Status RemoveEndpoint(const std::string& id) override;
   Status PutOrphan(const OrphanRecord& orphan) override;
   Status RemoveOrphan(const Mac& mac) override;
+  Status PutLease(const Lease& lease) override;
+  Status RemoveLease(const Mac& mac) override;
   Result<Snapshot> Load() override;
 
  private:

@@ -30,12 +30,19 @@ class MemoryStore : public Store {
   Status RemoveOrphan(const Mac& mac) override {
     return Write([&] { orphans_.erase(mac.ToString()); });
   }
+  Status PutLease(const Lease& l) override {
+    return Write([&] { leases_[l.mac.ToString()] = l; });
+  }
+  Status RemoveLease(const Mac& mac) override {
+    return Write([&] { leases_.erase(mac.ToString()); });
+  }
   Result<Snapshot> Load() override {
     std::lock_guard<std::mutex> lock(mu_);
     Snapshot s;
     for (auto& [id, n] : networks_) s.networks.push_back(n);
     for (auto& [id, e] : endpoints_) s.endpoints.push_back(e);
     for (auto& [mac, o] : orphans_) s.orphans.push_back(o);
+    for (auto& [mac, l] : leases_) s.leases.push_back(l);
     s.problems = problems_;
     return s;
   }
@@ -57,6 +64,10 @@ class MemoryStore : public Store {
     std::lock_guard<std::mutex> lock(mu_);
     return networks_.size();
   }
+  size_t lease_count() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return leases_.size();
+  }
   size_t orphan_count() const {
     std::lock_guard<std::mutex> lock(mu_);
     return orphans_.size();
@@ -77,6 +88,7 @@ class MemoryStore : public Store {
   std::map<std::string, NetworkRecord> networks_;
   std::map<std::string, EndpointRecord> endpoints_;
   std::map<std::string, OrphanRecord> orphans_;
+  std::map<std::string, Lease> leases_;
   std::vector<std::string> problems_;
 };
 

@@ -60,7 +60,7 @@ class RecoveryTest : public ::testing::Test {
   void CreateNetwork(std::map<std::string, std::string> options = {}) {
     CreateNetworkRequest r;
     r.network_id = "net";
-    r.ipv4 = {{"192.168.1.0/24", "192.168.1.1/24"}};
+    r.ipv4 = {{"192.168.1.0/24", "192.168.1.1/24", ""}};
     r.options = std::move(options);
     ASSERT_TRUE(driver_->CreateNetwork(r).ok());
   }

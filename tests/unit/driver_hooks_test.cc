@@ -30,7 +30,7 @@ class DriverHooksTest : public ::testing::Test {
                                        hooks);
     CreateNetworkRequest r;
     r.network_id = kNet;
-    r.ipv4 = {{"192.168.1.0/24", "192.168.1.1/24"}};
+    r.ipv4 = {{"192.168.1.0/24", "192.168.1.1/24", ""}};
     r.options = std::move(options);
     ASSERT_TRUE(driver_->CreateNetwork(r).ok());
   }

@@ -44,7 +44,7 @@ class DriverTest : public ::testing::Test {
                        const std::string& id = kNet) {
     CreateNetworkRequest r;
     r.network_id = id;
-    r.ipv4 = {{"192.168.1.0/24", "192.168.1.1/24"}};
+    r.ipv4 = {{"192.168.1.0/24", "192.168.1.1/24", ""}};
     r.options = std::move(options);
     return driver_->CreateNetwork(r);
   }
@@ -314,8 +314,8 @@ TEST_F(DriverTest, MtuIsSetBeforeHandOverAndRestoredAfter) {
 TEST_F(DriverTest, JoinAnswersRoutesOfTheEndpointsFamiliesAndIpv6Gateway) {
   CreateNetworkRequest r;
   r.network_id = kNet;
-  r.ipv4 = {{"192.168.1.0/24", "192.168.1.1/24"}};
-  r.ipv6 = {{"fd00:1::/64", "fd00:1::1/64"}};
+  r.ipv4 = {{"192.168.1.0/24", "192.168.1.1/24", ""}};
+  r.ipv6 = {{"fd00:1::/64", "fd00:1::1/64", ""}};
   r.options = {
       {"hostnic.routes",
        "10.0.0.0/8@192.168.1.254, 172.16.0.0/12, fd00:2::/64@fd00:1::fe"}};

@@ -24,6 +24,11 @@ std::vector<NicReport> SampleReport() {
   away.present = false;
   away.joined = true;
   away.sandbox_key = "/var/run/docker/netns/061211930da6";
+  away.lease = Lease();
+  away.lease->address = "192.168.61.11/24";
+  away.lease->source = "dhcp";
+  away.lease_state = "bound";
+  held.lease_state = "lost: DHCP server 192.168.61.1 refused to renew it (NAK)";
   NicReport refused;
   refused.link.name = "eth0";
   refused.refused =
@@ -37,14 +42,17 @@ TEST(StatusJson, TableListsEachNicWithItsStateHolderAndReason) {
   ASSERT_TRUE(table.ok());
   EXPECT_EQ(
       *table,
-      "NIC   MAC                STATE         NETWORK       ENDPOINT      "
-      "NOTE\n"
-      "eth4  52:54:0e:e5:00:f7  in-container  4390aabbccdd  2b34aabbccdd  "
-      "/var/run/docker/netns/061211930da6\n"
-      "eth2  52:54:0e:e5:00:f7  held          4390aabbccdd  2b34aabbccdd\n"
+      "NIC   MAC                STATE         ADDRESS           NETWORK       "
+      "ENDPOINT      NOTE\n"
+      "eth4  52:54:0e:e5:00:f7  in-container  192.168.61.11/24  4390aabbccdd  "
+      "2b34aabbccdd  /var/run/docker/netns/061211930da6\n"
+      "eth2  52:54:0e:e5:00:f7  held                            4390aabbccdd  "
+      "2b34aabbccdd  lease lost: DHCP server 192.168.61.1 refused to renew it "
+      "(NAK)\n"
       "eth3  52:54:0e:e5:00:f8  free\n"
-      "eth0  00:00:00:00:00:00  refused                                   "
-      "it carries a default route of the host's main routing table\n");
+      "eth0  00:00:00:00:00:00  refused" +
+          std::string(53, ' ') +
+          "it carries a default route of the host's main routing table\n");
 }
 
 TEST(StatusJson, RejectsWhatIsNotAStatusDocument) {

@@ -322,8 +322,32 @@ TEST(WireTest, EncodesErrors) {
 TEST(WireTest, EncodesCreateEndpoint) {
   EXPECT_EQ(EncodeCreateEndpoint({}), "{}");
   EXPECT_EQ(
-      Parsed(EncodeCreateEndpoint({"52:54:0e:e5:00:f7"})),
+      Parsed(EncodeCreateEndpoint({"52:54:0e:e5:00:f7", ""})),
       json::parse(R"({"Interface": {"MacAddress": "52:54:0e:e5:00:f7"}})"));
+  // Null IPAM: the NIC's own address.
+  EXPECT_EQ(Parsed(EncodeCreateEndpoint({"", "192.168.61.11/24"})),
+            json::parse(R"({"Interface": {"Address": "192.168.61.11/24"}})"));
+}
+
+TEST(WireTest, DecodesNullIpamAddressSpace) {
+  auto request = DecodeCreateNetwork(
+      R"({"NetworkID":"n1","IPv4Data":[{"AddressSpace":"null",)"
+      R"("Pool":"0.0.0.0/0"}],"IPv6Data":[]})");
+  ASSERT_TRUE(request.ok()) << request.status().message();
+  ASSERT_EQ(request->ipv4.size(), 1u);
+  EXPECT_EQ(request->ipv4[0].address_space, "null");
+  EXPECT_EQ(request->ipv4[0].pool, "0.0.0.0/0");
+}
+
+TEST(WireTest, EncodesJoinThatDisablesTheGatewayService) {
+  JoinReply reply;
+  reply.src_name = "eth2";
+  reply.gateway = "192.168.61.1";
+  reply.disable_gateway_service = true;
+  EXPECT_EQ(Parsed(EncodeJoin(reply)),
+            json::parse(R"({"InterfaceName":{"SrcName":"eth2",)"
+                        R"("DstPrefix":"eth"},"Gateway":"192.168.61.1",)"
+                        R"("DisableGatewayService":true})"));
 }
 
 TEST(WireTest, EncodesEndpointInfo) {

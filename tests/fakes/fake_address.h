@@ -1,0 +1,170 @@
+// Fakes of the address ports (hostnic/address.h): an address source that
+// answers from a table, a renewer that answers what the test queues, a
+// sandbox that records calls, and a clock the test moves.
+#ifndef HOSTNIC_TESTS_FAKES_FAKE_ADDRESS_H_
+#define HOSTNIC_TESTS_FAKES_FAKE_ADDRESS_H_
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "hostnic/address.h"
+
+namespace hostnic {
+
+class FakeClock : public Clock {
+ public:
+  UnixSeconds Now() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return now_;
+  }
+  void Advance(UnixSeconds seconds) {
+    std::lock_guard<std::mutex> lock(mu_);
+    now_ += seconds;
+  }
+
+ private:
+  mutable std::mutex mu_;  // Guards now_.
+  UnixSeconds now_ = 1700000000;
+};
+
+// Hands out the lease set for a MAC, stamped with the clock; fails with
+// kTimeout for MACs without one.
+class FakeAddressSource : public AddressSource {
+ public:
+  FakeAddressSource(const char* source, Clock* clock)
+      : source_(source), clock_(clock) {}
+
+  void Set(const Lease& lease) {
+    std::lock_guard<std::mutex> lock(mu_);
+    leases_[lease.mac.ToString()] = lease;
+  }
+  int calls() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_;
+  }
+
+  Result<Lease> Acquire(const Link& link,
+                        std::chrono::milliseconds timeout) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    calls_++;
+    auto it = leases_.find(link.mac.ToString());
+    if (it == leases_.end()) {
+      return Status::Timeout("no DHCP answer for NIC " + link.name + " (" +
+                             link.mac.ToString() + ") within " +
+                             std::to_string(timeout.count() / 1000) + " s");
+    }
+    Lease lease = it->second;
+    lease.source = source_;
+    lease.acquired = clock_->Now();
+    return lease;
+  }
+
+ private:
+  const char* const source_;
+  Clock* const clock_;
+  mutable std::mutex mu_;  // Guards leases_ and calls_.
+  std::map<std::string, Lease> leases_;
+  int calls_ = 0;
+};
+
+// Answers renewals from a queue (ACK of the same lease when empty) and
+// records them and releases.
+class FakeRenewer : public LeaseRenewer {
+ public:
+  explicit FakeRenewer(Clock* clock) : clock_(clock) {}
+
+  struct Call {
+    std::string netns;
+    std::string address;
+    bool rebinding;
+  };
+  // The next renewal answers this (a failed Status, a NAK, another lease).
+  void Queue(Result<Renewal> answer) {
+    std::lock_guard<std::mutex> lock(mu_);
+    answers_.push_back(std::move(answer));
+  }
+  std::vector<Call> renewals() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return renewals_;
+  }
+  std::vector<std::string> releases() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return releases_;
+  }
+
+  Result<Renewal> Renew(const std::string& netns_path, const Lease& lease,
+                        bool rebinding, std::chrono::milliseconds) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    renewals_.push_back({netns_path, lease.address, rebinding});
+    if (!answers_.empty()) {
+      Result<Renewal> answer = answers_.front();
+      answers_.pop_front();
+      return answer;
+    }
+    Renewal ack;
+    ack.lease = lease;
+    ack.lease.acquired = clock_->Now();
+    return ack;
+  }
+  Status Release(const Link& link, const Lease& lease) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    releases_.push_back(link.name + " " + lease.address);
+    return Status::Ok();
+  }
+
+ private:
+  Clock* const clock_;
+  mutable std::mutex mu_;  // Guards everything below.
+  std::deque<Result<Renewal>> answers_;
+  std::vector<Call> renewals_;
+  std::vector<std::string> releases_;
+};
+
+// Records calls; AddUnreachableRoutes fails with kNotFound for sandboxes
+// not made yet (MakeSandbox).
+class FakeSandbox : public SandboxControl {
+ public:
+  void MakeSandbox(const std::string& path) {
+    std::lock_guard<std::mutex> lock(mu_);
+    sandboxes_[path];
+  }
+  std::vector<std::string> routes(const std::string& path) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sandboxes_.find(path);
+    return it == sandboxes_.end() ? std::vector<std::string>() : it->second;
+  }
+  std::vector<std::string> removed() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return removed_;
+  }
+
+  Status AddUnreachableRoutes(
+      const std::string& netns_path,
+      const std::vector<std::string>& destinations) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = sandboxes_.find(netns_path);
+    if (it == sandboxes_.end()) {
+      return Status::NotFound("no network namespace " + netns_path);
+    }
+    it->second = destinations;
+    return Status::Ok();
+  }
+  Status RemoveAddress(const std::string& netns_path, const Mac& mac,
+                       const std::string& cidr) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    removed_.push_back(netns_path + " " + mac.ToString() + " " + cidr);
+    return Status::Ok();
+  }
+
+ private:
+  mutable std::mutex mu_;  // Guards everything below.
+  std::map<std::string, std::vector<std::string>> sandboxes_;
+  std::vector<std::string> removed_;
+};
+
+}  // namespace hostnic
+
+#endif  // HOSTNIC_TESTS_FAKES_FAKE_ADDRESS_H_

@@ -1,0 +1,351 @@
+// The NIC's own address, as the driver handles it: from DHCP or the address
+// hook at CreateEndpoint, into Join, kept renewed, lost loudly, released
+// with the network.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fakes/fake_address.h"
+#include "fakes/fake_link_control.h"
+#include "fakes/links.h"
+#include "fakes/memory_store.h"
+#include "hostnic/driver.h"
+
+namespace hostnic {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+const char kNet[] = "4390aa";
+const char kMac2[] = "52:54:0e:e5:00:f7";
+const char kMac3[] = "52:54:0e:e5:00:f8";
+const char kSandbox[] = "/var/run/docker/netns/abc";
+
+Lease CloudLease(const char* mac, const char* address) {
+  Lease l;
+  l.mac = *Mac::Parse(mac);
+  l.address = address;
+  l.gateway = "192.168.61.1";
+  l.routes = {{"10.61.0.0/16", "192.168.61.254"}};
+  l.mtu = 1400;
+  l.server = "192.168.61.1";
+  l.lease_seconds = 120;
+  l.t1_seconds = 60;
+  l.t2_seconds = 105;
+  return l;
+}
+
+class DriverAddressTest : public ::testing::Test {
+ protected:
+  DriverAddressTest()
+      : links_(&inventory_),
+        dhcp_("dhcp", &clock_),
+        hook_("hook", &clock_),
+        renewer_(&clock_) {
+    Link eth0 = MakeLink(2, "eth0", "52:54:00:00:00:01");
+    eth0.kind = "";
+    inventory_.Reset(
+        {eth0, MakeLink(3, "eth2", kMac2), MakeLink(4, "eth3", kMac3)}, {2});
+    dhcp_.Set(CloudLease(kMac2, "192.168.61.11/24"));
+    dhcp_.Set(CloudLease(kMac3, "192.168.61.12/24"));
+    Lease hooked = CloudLease(kMac2, "10.0.1.23/24");
+    hooked.lease_seconds = hooked.t1_seconds = hooked.t2_seconds = 0;
+    hooked.server.clear();
+    hook_.Set(hooked);
+    Restart();
+  }
+
+  void Restart() {
+    driver_ = std::make_unique<Driver>(
+        DriverOptions(), &inventory_, &links_, &store_, nullptr,
+        AddressPorts{&dhcp_, &renewer_, &hook_, &sandbox_, &clock_});
+    ASSERT_TRUE(driver_->Recover().ok());
+  }
+
+  // --ipam-driver null, as Docker sends it.
+  Status CreateNullNetwork(std::map<std::string, std::string> options = {}) {
+    CreateNetworkRequest r;
+    r.network_id = kNet;
+    r.ipv4 = {{"0.0.0.0/0", "", "null"}};
+    r.options = std::move(options);
+    return driver_->CreateNetwork(r);
+  }
+
+  Result<CreateEndpointReply> CreateEndpoint(const std::string& ep,
+                                             const std::string& mac = "") {
+    CreateEndpointRequest r;
+    r.network_id = kNet;
+    r.endpoint_id = ep;
+    r.mac = mac;
+    return driver_->CreateEndpoint(r);
+  }
+
+  // Creates and joins `ep`; the NIC moves into kSandbox.
+  void Run(const std::string& ep, const std::string& mac = "") {
+    auto created = CreateEndpoint(ep, mac);
+    ASSERT_TRUE(created.ok()) << created.status().message();
+    auto joined = driver_->Join(kNet, ep, kSandbox);
+    ASSERT_TRUE(joined.ok()) << joined.status().message();
+  }
+
+  std::string LeaseState(const std::string& mac) {
+    for (const NicReport& row : driver_->Report()) {
+      if (row.link.mac.ToString() == mac) return row.lease_state;
+    }
+    return "no such NIC";
+  }
+
+  FakeClock clock_;
+  Inventory inventory_;
+  FakeLinkControl links_;
+  MemoryStore store_;
+  FakeAddressSource dhcp_;
+  FakeAddressSource hook_;
+  FakeRenewer renewer_;
+  FakeSandbox sandbox_;
+  std::unique_ptr<Driver> driver_;
+};
+
+TEST_F(DriverAddressTest, NullIpamNetworkGivesEachContainerItsNicsOwnAddress) {
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  auto first = CreateEndpoint("ep1");
+  ASSERT_TRUE(first.ok()) << first.status().message();
+  EXPECT_EQ(first->mac, kMac2);
+  EXPECT_EQ(first->address, "192.168.61.11/24");
+  auto second = CreateEndpoint("ep2", kMac3);
+  ASSERT_TRUE(second.ok()) << second.status().message();
+  EXPECT_EQ(second->mac, "");
+  EXPECT_EQ(second->address, "192.168.61.12/24");
+
+  auto joined = driver_->Join(kNet, "ep1", kSandbox);
+  ASSERT_TRUE(joined.ok()) << joined.status().message();
+  EXPECT_EQ(joined->src_name, "eth2");
+  EXPECT_EQ(joined->gateway, "192.168.61.1");
+  EXPECT_THAT(joined->static_routes,
+              ElementsAre(Route{"10.61.0.0/16", "192.168.61.254"}));
+  EXPECT_TRUE(joined->disable_gateway_service);  // No docker_gwbridge.
+  EXPECT_EQ(store_.lease_count(), 2u);
+  EXPECT_EQ(inventory_.FindByName("eth2")->mtu, 1400u);  // Option 26.
+  EXPECT_EQ(LeaseState(kMac2), "bound");
+}
+
+TEST_F(DriverAddressTest, NetworkMtuOptionWinsOverTheLeasesMtu) {
+  ASSERT_TRUE(CreateNullNetwork({{"hostnic.mtu", "9000"}}).ok());
+  ASSERT_TRUE(CreateEndpoint("ep1").ok());
+  EXPECT_EQ(inventory_.FindByName("eth2")->mtu, 9000u);
+}
+
+TEST_F(DriverAddressTest, AddressSourceMustFitTheIpamDriver) {
+  CreateNetworkRequest with_subnet;
+  with_subnet.network_id = kNet;
+  with_subnet.ipv4 = {{"192.168.1.0/24", "192.168.1.1/24", "LocalDefault"}};
+  with_subnet.options = {{"hostnic.address", "dhcp"}};
+  Status s = driver_->CreateNetwork(with_subnet);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("--ipam-driver null"));
+
+  s = CreateNullNetwork({{"hostnic.address", "docker"}});
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("needs Docker's IPAM"));
+
+  s = CreateNullNetwork({{"hostnic.address", "static"}});
+  EXPECT_THAT(s.message(), HasSubstr("'static' is not dhcp"));
+  s = CreateNullNetwork({{"hostnic.dhcp-timeout", "0"}});
+  EXPECT_THAT(s.message(), HasSubstr("between 1 and 300"));
+  s = CreateNullNetwork({{"hostnic.block-metadata", "yes"}});
+  EXPECT_THAT(s.message(), HasSubstr("'yes' is not true or false"));
+  s = CreateNullNetwork(
+      {{"hostnic.address", "hook"}, {"hostnic.dhcp-timeout", "5"}});
+  EXPECT_THAT(s.message(), HasSubstr("applies only to hostnic.address=dhcp"));
+
+  // Docker's IPAM stays the default with a subnet.
+  with_subnet.options.clear();
+  EXPECT_TRUE(driver_->CreateNetwork(with_subnet).ok());
+}
+
+TEST_F(DriverAddressTest, HookNetworkNeedsTheDaemonsAddressHook) {
+  driver_ = std::make_unique<Driver>(
+      DriverOptions(), &inventory_, &links_, &store_, nullptr,
+      AddressPorts{&dhcp_, &renewer_, nullptr, &sandbox_, &clock_});
+  Status s = CreateNullNetwork({{"hostnic.address", "hook"}});
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("--address-hook"));
+}
+
+TEST_F(DriverAddressTest, NoAnswerFailsClearlyAndLeavesTheNicAsItWas) {
+  Link eth9 = MakeLink(9, "eth9", "52:54:0e:e5:00:99");
+  eth9.mtu = 1500;
+  inventory_.Upsert(eth9);
+  ASSERT_TRUE(CreateNullNetwork({{"hostnic.dhcp-timeout", "2.5"}}).ok());
+  auto created = CreateEndpoint("ep1", "52:54:0e:e5:00:99");
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().code(), Code::kTimeout);
+  EXPECT_THAT(created.status().message(),
+              HasSubstr("no DHCP answer for NIC eth9 (52:54:0e:e5:00:99) "
+                        "within 2 s"));
+  EXPECT_THAT(created.status().message(), HasSubstr("put back as it was"));
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+  EXPECT_EQ(store_.lease_count(), 0u);
+  // Free for the next try.
+  dhcp_.Set(CloudLease("52:54:0e:e5:00:99", "192.168.61.19/24"));
+  EXPECT_TRUE(CreateEndpoint("ep2", "52:54:0e:e5:00:99").ok());
+}
+
+TEST_F(DriverAddressTest, ValidLeaseIsReusedUntilT1WithoutAskingAgain) {
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint("ep1").ok());
+  ASSERT_TRUE(driver_->DeleteEndpoint(kNet, "ep1").ok());
+  auto again = CreateEndpoint("ep2");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->address, "192.168.61.11/24");
+  EXPECT_EQ(dhcp_.calls(), 1);
+  ASSERT_TRUE(driver_->DeleteEndpoint(kNet, "ep2").ok());
+
+  clock_.Advance(61);  // Past T1: ask the server.
+  ASSERT_TRUE(CreateEndpoint("ep3").ok());
+  EXPECT_EQ(dhcp_.calls(), 2);
+}
+
+TEST_F(DriverAddressTest, ReplayedCreateEndpointAnswersTheSameAddress) {
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint("ep1").ok());
+  auto replay = CreateEndpoint("ep1");
+  ASSERT_TRUE(replay.ok());
+  EXPECT_EQ(replay->address, "192.168.61.11/24");
+  EXPECT_EQ(dhcp_.calls(), 1);
+}
+
+TEST_F(DriverAddressTest, HookIsAskedEveryTimeAndItsLeaseNeverRenews) {
+  ASSERT_TRUE(CreateNullNetwork({{"hostnic.address", "hook"}}).ok());
+  Run("ep1", kMac2);
+  ASSERT_TRUE(driver_->DeleteEndpoint(kNet, "ep1").ok());
+  auto again = CreateEndpoint("ep2", kMac2);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->address, "10.0.1.23/24");
+  EXPECT_EQ(hook_.calls(), 2);
+  clock_.Advance(100000);
+  driver_->KeepLeases();
+  EXPECT_THAT(renewer_.renewals(), IsEmpty());
+}
+
+TEST_F(DriverAddressTest, RenewsFromTheSandboxAtT1AndRebindsAfterT2) {
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  Run("ep1");
+  EXPECT_EQ(driver_->KeepLeases(), clock_.Now() + 60);  // Next: T1.
+  EXPECT_THAT(renewer_.renewals(), IsEmpty());
+
+  clock_.Advance(60);
+  renewer_.Queue(Status::Timeout("no answer from 192.168.61.1"));
+  driver_->KeepLeases();
+  ASSERT_EQ(renewer_.renewals().size(), 1u);
+  EXPECT_EQ(renewer_.renewals()[0].netns, kSandbox);
+  EXPECT_FALSE(renewer_.renewals()[0].rebinding);
+  EXPECT_THAT(LeaseState(kMac2), HasSubstr("renewing (last try: no answer"));
+  EXPECT_EQ(driver_->counters().lease_renewal_failures, 1u);
+
+  clock_.Advance(46);  // Past T2 (105 s): broadcast.
+  driver_->KeepLeases();
+  ASSERT_EQ(renewer_.renewals().size(), 2u);
+  EXPECT_TRUE(renewer_.renewals()[1].rebinding);
+  EXPECT_EQ(LeaseState(kMac2), "bound");
+  EXPECT_EQ(driver_->counters().lease_renewals, 1u);
+}
+
+TEST_F(DriverAddressTest, NakRemovesTheAddressFromTheContainerAndSaysSo) {
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  Run("ep1");
+  clock_.Advance(60);
+  LeaseRenewer::Renewal nak;
+  nak.answer = LeaseRenewer::Answer::kNak;
+  renewer_.Queue(nak);
+  driver_->KeepLeases();
+  EXPECT_THAT(sandbox_.removed(), ElementsAre(std::string(kSandbox) + " " +
+                                              kMac2 + " 192.168.61.11/24"));
+  EXPECT_THAT(LeaseState(kMac2), HasSubstr("lost: DHCP server 192.168.61.1 "
+                                           "refused to renew it (NAK)"));
+  EXPECT_EQ(driver_->counters().leases_lost, 1u);
+  EXPECT_EQ(store_.lease_count(), 0u);
+  // Never renewed again.
+  clock_.Advance(60);
+  driver_->KeepLeases();
+  EXPECT_EQ(renewer_.renewals().size(), 1u);
+}
+
+TEST_F(DriverAddressTest, AnotherAddressOnRenewalIsALostLease) {
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  Run("ep1");
+  clock_.Advance(60);
+  LeaseRenewer::Renewal moved;
+  moved.lease = CloudLease(kMac2, "192.168.61.77/24");
+  renewer_.Queue(moved);
+  driver_->KeepLeases();
+  EXPECT_EQ(sandbox_.removed().size(), 1u);
+  EXPECT_THAT(LeaseState(kMac2), HasSubstr("now gives 192.168.61.77/24"));
+}
+
+TEST_F(DriverAddressTest, LeaseThatExpiresUnrenewedIsLost) {
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  Run("ep1");
+  clock_.Advance(121);
+  driver_->KeepLeases();
+  EXPECT_THAT(renewer_.renewals(), IsEmpty());
+  EXPECT_THAT(LeaseState(kMac2), HasSubstr("lost: it expired"));
+  EXPECT_EQ(sandbox_.removed().size(), 1u);
+}
+
+TEST_F(DriverAddressTest, LeasesSurviveARestartAndRenewalGoesOn) {
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  Run("ep1");
+  inventory_.Remove(3);  // Docker moved eth2 into the container.
+  Restart();
+  clock_.Advance(60);
+  driver_->KeepLeases();
+  ASSERT_EQ(renewer_.renewals().size(), 1u);
+  EXPECT_EQ(renewer_.renewals()[0].address, "192.168.61.11/24");
+  EXPECT_EQ(LeaseState(kMac2), "bound");
+}
+
+TEST_F(DriverAddressTest, DeletingTheNetworkReleasesItsLeases) {
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint("ep1").ok());
+  ASSERT_TRUE(driver_->DeleteEndpoint(kNet, "ep1").ok());
+  ASSERT_TRUE(driver_->DeleteNetwork(kNet).ok());
+  EXPECT_THAT(renewer_.releases(), ElementsAre("eth2 192.168.61.11/24"));
+  EXPECT_EQ(store_.lease_count(), 0u);
+  EXPECT_EQ(driver_->counters().leases_released, 1u);
+}
+
+TEST_F(DriverAddressTest, BlockMetadataAddsUnreachableRoutesInTheSandbox) {
+  ASSERT_TRUE(CreateNullNetwork({{"hostnic.block-metadata", "true"}}).ok());
+  sandbox_.MakeSandbox(kSandbox);
+  Run("ep1");
+  EXPECT_THAT(sandbox_.routes(kSandbox),
+              ElementsAre("169.254.169.254/32", "fd00:ec2::254/128"));
+}
+
+TEST_F(DriverAddressTest, BlockMetadataWaitsForASandboxMadeAfterJoin) {
+  ASSERT_TRUE(CreateNullNetwork({{"hostnic.block-metadata", "true"}}).ok());
+  Run("ep1");
+  EXPECT_THAT(sandbox_.routes(kSandbox), IsEmpty());
+  sandbox_.MakeSandbox(kSandbox);
+  const Link eth2 = *inventory_.FindByName("eth2");
+  inventory_.Remove(eth2.ifindex);
+  driver_->OnLinkRemoved(eth2);  // Docker moved it in.
+  EXPECT_EQ(sandbox_.routes(kSandbox).size(), 2u);
+}
+
+TEST_F(DriverAddressTest, StatusShowsEachNicsLease) {
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  Run("ep1");
+  for (const NicReport& row : driver_->Report()) {
+    if (row.link.mac.ToString() != kMac2) continue;
+    ASSERT_TRUE(row.lease.has_value());
+    EXPECT_EQ(row.lease->address, "192.168.61.11/24");
+    EXPECT_EQ(row.lease->source, "dhcp");
+    EXPECT_EQ(row.lease->network_id, kNet);
+  }
+}
+
+}  // namespace
+}  // namespace hostnic
