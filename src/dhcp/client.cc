@@ -1,0 +1,267 @@
+#include "dhcp/client.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <bitset>
+#include <utility>
+#include <vector>
+
+namespace hostnic::dhcp {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+std::chrono::seconds Backoff(int sends_before) {
+  const std::chrono::seconds delay =
+      kFirstRetransmit * (1 << std::min(sends_before, 4));
+  return std::min(delay, kMaxRetransmit);
+}
+
+std::string Hex(uint32_t value) {
+  char text[11];
+  std::snprintf(text, sizeof(text), "0x%08x", value);
+  return text;
+}
+
+bool InPrefix(Ipv4 address, Ipv4 network, int prefix) {
+  const Ipv4 mask = prefix == 0 ? 0 : ~Ipv4{0} << (32 - prefix);
+  return (address & mask) == (network & mask);
+}
+
+}  // namespace
+
+struct Client::Exchange {
+  MonoTime start;
+  uint32_t xid = 0;
+  std::vector<MessageType> wanted;
+  Ipv4 server = 0;  // Non-zero: replies naming another server are ignored.
+  int discovers = 0;
+  int requests = 0;
+  int ignored = 0;
+};
+
+Client::Client(Transport* transport, const MonotonicClock* clock,
+               std::function<uint32_t()> next_xid, const Mac& mac,
+               std::string nic)
+    : transport_(transport),
+      clock_(clock),
+      next_xid_(std::move(next_xid)),
+      mac_(mac),
+      nic_(std::move(nic)) {}
+
+Result<std::optional<ServerMessage>> Client::SendUntilAnswer(
+    ClientMessage message, Exchange& exchange, MonoTime deadline,
+    int max_sends) {
+  for (int sends = 0; max_sends == 0 || sends < max_sends; ++sends) {
+    const MonoTime now = clock_->Now();
+    if (now >= deadline) return std::optional<ServerMessage>();
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::seconds>(now - exchange.start);
+    message.secs = static_cast<uint16_t>(
+        std::clamp<int64_t>(elapsed.count(), 0, UINT16_MAX));
+    HOSTNIC_RETURN_IF_ERROR(transport_->Send(Encode(message)));
+    ++(message.type == MessageType::kDiscover ? exchange.discovers
+                                              : exchange.requests);
+    const MonoTime wait_until = std::min(deadline, now + Backoff(sends));
+    while (true) {
+      Result<std::optional<std::vector<uint8_t>>> payload =
+          transport_->Receive(wait_until);
+      if (!payload.ok()) return payload.status();
+      if (!payload->has_value()) break;
+      const std::vector<uint8_t>& bytes = **payload;
+      Result<ServerMessage> reply = Decode(bytes.data(), bytes.size());
+      std::string why;
+      if (!reply.ok()) {
+        why = "it does not decode: " + reply.status().message();
+      } else if (reply->xid != exchange.xid) {
+        why = "its xid is " + Hex(reply->xid) + ", not " + Hex(exchange.xid);
+      } else if (reply->chaddr != mac_) {
+        why = "it is for " + reply->chaddr.ToString();
+      } else if (std::find(exchange.wanted.begin(), exchange.wanted.end(),
+                           reply->type) == exchange.wanted.end()) {
+        why = std::string("a ") + MessageTypeName(reply->type) +
+              " is not expected now";
+      } else if (exchange.server != 0 && reply->server_id != 0 &&
+                 reply->server_id != exchange.server) {
+        why = "it comes from server " + Ipv4ToString(reply->server_id) +
+              ", not " + Ipv4ToString(exchange.server);
+      } else {
+        return std::optional<ServerMessage>(std::move(reply).value());
+      }
+      // Anyone on the link can send anything: say why, but boundedly.
+      if (++exchange.ignored <= kMaxLoggedIgnores) {
+        spdlog::debug("DHCP on NIC {}: ignoring a {}-byte reply: {}{}", nic_,
+                      bytes.size(), why,
+                      exchange.ignored == kMaxLoggedIgnores
+                          ? " (further ignored replies are not logged)"
+                          : "");
+      }
+    }
+  }
+  return std::optional<ServerMessage>();
+}
+
+std::string Client::TimeoutError(const Exchange& exchange, milliseconds timeout,
+                                 const std::string& asking) const {
+  return "no DHCP answer for NIC " + nic_ + asking + " within " +
+         DurationText(timeout) + " (sent " +
+         std::to_string(exchange.discovers) + " DHCPDISCOVER and " +
+         std::to_string(exchange.requests) + " DHCPREQUEST, ignored " +
+         std::to_string(exchange.ignored) + " replies)";
+}
+
+Result<ServerMessage> Client::Acquire(milliseconds timeout,
+                                      std::optional<MonoTime> start) {
+  Exchange exchange;
+  exchange.start = start.value_or(clock_->Now());
+  const MonoTime deadline = exchange.start + timeout;
+  int naks = 0;
+  while (true) {
+    exchange.xid = next_xid_();
+    exchange.wanted = {MessageType::kOffer};
+    exchange.server = 0;
+    ClientMessage discover;
+    discover.type = MessageType::kDiscover;
+    discover.xid = exchange.xid;
+    discover.chaddr = mac_;
+    // The NIC has no address yet, so it can take only broadcast answers.
+    discover.broadcast_flag = true;
+    Result<std::optional<ServerMessage>> offer =
+        SendUntilAnswer(discover, exchange, deadline, 0);
+    if (!offer.ok()) return offer.status();
+    if (!offer->has_value()) {
+      return Status::Timeout(TimeoutError(exchange, timeout, ""));
+    }
+    spdlog::debug("DHCP on NIC {}: {} offered by {}", nic_,
+                  Ipv4ToString((*offer)->yiaddr),
+                  Ipv4ToString((*offer)->server_id));
+
+    ClientMessage request = discover;
+    request.type = MessageType::kRequest;
+    request.requested_ip = (*offer)->yiaddr;
+    request.server_id = (*offer)->server_id;
+    exchange.wanted = {MessageType::kAck, MessageType::kNak};
+    exchange.server = (*offer)->server_id;
+    Result<std::optional<ServerMessage>> answer =
+        SendUntilAnswer(request, exchange, deadline, kMaxRequestSends);
+    if (!answer.ok()) return answer.status();
+    if (!answer->has_value()) {
+      if (clock_->Now() >= deadline) {
+        return Status::Timeout(TimeoutError(exchange, timeout, ""));
+      }
+      spdlog::debug(
+          "DHCP on NIC {}: server {} did not answer {} requests; "
+          "discovering again",
+          nic_, Ipv4ToString(exchange.server), kMaxRequestSends);
+      continue;
+    }
+    if ((*answer)->type == MessageType::kAck) return std::move(**answer);
+    if (++naks > kMaxNaks) {
+      return Status::FailedPrecondition(
+          "DHCP server " + Ipv4ToString(exchange.server) + " refused NIC " +
+          nic_ + " the address it offered (" +
+          Ipv4ToString(request.requested_ip) + ") " + std::to_string(naks) +
+          " times; last reason: \"" + (*answer)->message + "\"");
+    }
+    spdlog::debug(
+        "DHCP on NIC {}: server {} refused {} (\"{}\"); discovering "
+        "again",
+        nic_, Ipv4ToString(exchange.server), Ipv4ToString(request.requested_ip),
+        (*answer)->message);
+  }
+}
+
+Result<ServerMessage> Client::Renew(Ipv4 ciaddr, milliseconds timeout,
+                                    std::optional<MonoTime> start) {
+  Exchange exchange;
+  exchange.start = start.value_or(clock_->Now());
+  exchange.xid = next_xid_();
+  exchange.wanted = {MessageType::kAck, MessageType::kNak};
+  ClientMessage request;
+  request.type = MessageType::kRequest;
+  request.xid = exchange.xid;
+  request.chaddr = mac_;
+  request.ciaddr = ciaddr;
+  Result<std::optional<ServerMessage>> answer =
+      SendUntilAnswer(request, exchange, exchange.start + timeout, 0);
+  if (!answer.ok()) return answer.status();
+  if (!answer->has_value()) {
+    return Status::Timeout(TimeoutError(
+        exchange, timeout, " to a renewal of " + Ipv4ToString(ciaddr)));
+  }
+  return std::move(**answer);
+}
+
+Status Client::Release(Ipv4 ciaddr, Ipv4 server) {
+  ClientMessage release;
+  release.type = MessageType::kRelease;
+  release.xid = next_xid_();
+  release.chaddr = mac_;
+  release.ciaddr = ciaddr;
+  release.server_id = server;
+  return transport_->Send(Encode(release));
+}
+
+Lease LeaseFromAck(const ServerMessage& ack, const Mac& mac, UnixSeconds now) {
+  Lease lease;
+  lease.mac = mac;
+  lease.source = "dhcp";
+  lease.acquired = now;
+  const int prefix =
+      ack.subnet_mask
+          ? static_cast<int>(std::bitset<32>(*ack.subnet_mask).count())
+          : 32;
+  lease.address = Ipv4ToString(ack.yiaddr) + "/" + std::to_string(prefix);
+  if (ack.server_id != 0) lease.server = Ipv4ToString(ack.server_id);
+  lease.mtu = ack.mtu.value_or(0);
+
+  if (ack.classless_routes) {
+    for (const Route& route : *ack.classless_routes) {
+      if (route.destination != "0.0.0.0/0") {
+        lease.routes.push_back(route);
+      } else if (!route.next_hop.empty() && lease.gateway.empty()) {
+        lease.gateway = route.next_hop;
+      } else {
+        spdlog::debug(
+            "DHCP: NIC {}: ignoring a second or on-link default "
+            "route in option 121",
+            mac.ToString());
+      }
+    }
+  } else if (ack.router) {
+    lease.gateway = Ipv4ToString(*ack.router);
+  }
+  if (std::optional<Ipv4> gateway = ParseIpv4(lease.gateway);
+      gateway && !InPrefix(*gateway, ack.yiaddr, prefix)) {
+    const Route on_link{lease.gateway + "/32", ""};
+    if (std::find(lease.routes.begin(), lease.routes.end(), on_link) ==
+        lease.routes.end()) {
+      lease.routes.insert(lease.routes.begin(), on_link);
+    }
+  }
+
+  if (!ack.lease_time || *ack.lease_time == UINT32_MAX) return lease;
+  const uint32_t seconds = std::max<uint32_t>(*ack.lease_time, 1);
+  lease.lease_seconds = seconds;
+  lease.t2_seconds = ack.t2 && *ack.t2 > 0 && *ack.t2 < seconds
+                         ? *ack.t2
+                         : static_cast<uint32_t>(uint64_t{seconds} * 7 / 8);
+  lease.t1_seconds = ack.t1 && *ack.t1 > 0 && *ack.t1 < lease.t2_seconds
+                         ? *ack.t1
+                         : seconds / 2;
+  if (lease.t1_seconds >= lease.t2_seconds) {
+    lease.t1_seconds = lease.t2_seconds / 2;
+  }
+  return lease;
+}
+
+std::string DurationText(milliseconds duration) {
+  if (duration.count() % 1000 == 0) {
+    return std::to_string(duration.count() / 1000) + " s";
+  }
+  return std::to_string(duration.count()) + " ms";
+}
+
+}  // namespace hostnic::dhcp

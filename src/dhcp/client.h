@@ -1,0 +1,110 @@
+// Client: hostnic's DHCP client exchanges (RFC 2131) for one NIC, as a small
+// state machine over a Transport, with the time and the transaction IDs
+// injected so that tests drive it without sockets or sleeping.
+//
+//   Acquire (INIT -> SELECTING -> REQUESTING -> BOUND):
+//     DISCOVER (broadcast flag set) until an OFFER; REQUEST with the
+//     offer's server identifier and requested address until that server's
+//     ACK or NAK. A NAK restarts from DISCOVER with a new xid (at most
+//     kMaxNaks times); a REQUEST unanswered after kMaxRequestSends sends
+//     does too.
+//   Renew (RENEWING/REBINDING, RFC 2131 4.3.2): REQUEST with ciaddr and
+//     neither server identifier nor requested address, until an ACK or NAK.
+//   Release: one DHCPRELEASE; servers answer nothing.
+//
+// Every message is retransmitted after 1, 2, 4, 8, 8, ... seconds, always
+// within the exchange's overall timeout (kTimeout when it runs out). A reply
+// with another xid or chaddr, of an unexpected type, from another server
+// than the one chosen, or that does not decode is ignored; each is logged at
+// debug level (at most kMaxLoggedIgnores lines per exchange) and counted in
+// the timeout error.
+#ifndef HOSTNIC_DHCP_CLIENT_H_
+#define HOSTNIC_DHCP_CLIENT_H_
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "dhcp/message.h"
+#include "dhcp/transport.h"
+#include "hostnic/address.h"
+#include "hostnic/mac.h"
+#include "hostnic/status.h"
+
+namespace hostnic::dhcp {
+
+constexpr std::chrono::seconds kFirstRetransmit{1};
+constexpr std::chrono::seconds kMaxRetransmit{8};
+constexpr int kMaxNaks = 3;
+constexpr int kMaxRequestSends = 4;
+constexpr int kMaxLoggedIgnores = 8;
+
+class Client {
+ public:
+  // `transport` and `clock` must outlive the client; `next_xid` gives a
+  // fresh transaction ID per exchange. `nic` names the NIC in errors and
+  // logs, e.g. "eth1 (52:54:00:12:34:56)".
+  Client(Transport* transport, const MonotonicClock* clock,
+         std::function<uint32_t()> next_xid, const Mac& mac, std::string nic);
+
+  // Both exchanges end by `start` + `timeout`, `start` being when the
+  // caller's wait began (now when absent).
+
+  // Returns the server's ACK. Errors: kTimeout ("no DHCP answer for NIC
+  // eth1 (52:54:...) within 10 s ..."), kFailedPrecondition (NAKed more
+  // than kMaxNaks times), or the transport's.
+  [[nodiscard]] Result<ServerMessage> Acquire(
+      std::chrono::milliseconds timeout,
+      std::optional<MonoTime> start = std::nullopt);
+
+  // Asks to extend the lease of `ciaddr`; returns the ACK or the NAK.
+  [[nodiscard]] Result<ServerMessage> Renew(
+      Ipv4 ciaddr, std::chrono::milliseconds timeout,
+      std::optional<MonoTime> start = std::nullopt);
+
+  [[nodiscard]] Status Release(Ipv4 ciaddr, Ipv4 server);
+
+ private:
+  struct Exchange;
+  // Sends `message` (retransmitting with backoff, at most `max_sends` times
+  // when non-zero) until a reply passes Exchange's checks or `deadline`
+  // passes (nullopt).
+  Result<std::optional<ServerMessage>> SendUntilAnswer(ClientMessage message,
+                                                       Exchange& exchange,
+                                                       MonoTime deadline,
+                                                       int max_sends);
+  std::string TimeoutError(const Exchange& exchange,
+                           std::chrono::milliseconds timeout,
+                           const std::string& asking) const;
+
+  Transport* transport_;
+  const MonotonicClock* clock_;
+  std::function<uint32_t()> next_xid_;
+  Mac mac_;
+  std::string nic_;
+};
+
+// The Lease an ACK grants `mac`, acquired at `now`:
+//  * address: yiaddr with the prefix of option 1; without option 1, /32
+//    (a cloud's point-to-point style; hostnic guesses no class);
+//  * routes: option 121 when present, else option 3 (RFC 3442: a client
+//    that gets 121 ignores 3). 121's 0.0.0.0/0 route, if any, becomes
+//    `gateway`, its other routes go to `routes`. A gateway outside the
+//    address's prefix gets an on-link host route first in `routes`, so the
+//    default route can be installed;
+//  * mtu: option 26;
+//  * lease_seconds: option 51, 0 for infinite (0xffffffff) or absent; a
+//    server's 0 counts as 1 s. t1/t2: options 58/59, defaulting to 1/2 and
+//    7/8 of the lease and sanitised so that t1 < t2 < lease (0 for an
+//    infinite lease).
+// source is "dhcp"; network_id is left empty.
+Lease LeaseFromAck(const ServerMessage& ack, const Mac& mac, UnixSeconds now);
+
+// "10 s", "1500 ms": a duration as errors state it.
+std::string DurationText(std::chrono::milliseconds duration);
+
+}  // namespace hostnic::dhcp
+
+#endif  // HOSTNIC_DHCP_CLIENT_H_

@@ -1,0 +1,154 @@
+#include "dhcp/dhcp_source.h"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <random>
+
+#include "dhcp/client.h"
+#include "dhcp/packet_transport.h"
+#include "dhcp/udp_transport.h"
+
+namespace hostnic::dhcp {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr milliseconds kReleaseTime{2000};
+constexpr Ipv4 kBroadcast = 0xffffffff;
+
+uint32_t RandomXid() {
+  thread_local std::mt19937 generator(std::random_device{}());
+  return static_cast<uint32_t>(generator());
+}
+
+std::string Nic(const Link& link) {
+  return link.name + " (" + link.mac.ToString() + ")";
+}
+
+std::optional<Ipv4> CidrAddress(const std::string& cidr) {
+  return ParseIpv4(cidr.substr(0, cidr.find('/')));
+}
+
+}  // namespace
+
+DhcpSource::DhcpSource(LinkControl* links, Clock* clock)
+    : links_(links), clock_(clock) {}
+
+Status DhcpSource::WhileUp(
+    const Link& requested, Ipv4 source, Ipv4 destination,
+    const std::function<Status(PacketTransport&)>& work) {
+  Result<Link> link = links_->Refresh(requested);
+  if (!link.ok()) return link.status();
+  if (link->up) {
+    return Status::FailedPrecondition(
+        "NIC " + Nic(*link) +
+        " is up on the host; hostnic asks DHCP only on a NIC that is down");
+  }
+  Result<std::unique_ptr<PacketTransport>> transport =
+      PacketTransport::Open(*link, source, destination);
+  if (!transport.ok()) return transport.status();
+  Result<bool> ipv6_was_off = links_->SetIpv6Disabled(*link, true);
+  if (!ipv6_was_off.ok()) return ipv6_was_off.status();
+
+  Status result = links_->SetUp(*link, true);
+  if (result.ok()) result = work(**transport);
+
+  // The NIC goes back as it was found, whatever happened above.
+  Status down = links_->SetUp(*link, false);
+  Status ipv6 = Status::Ok();
+  if (!*ipv6_was_off) {
+    Result<bool> restored = links_->SetIpv6Disabled(*link, false);
+    if (!restored.ok()) ipv6 = restored.status();
+  }
+  for (const Status& restore : {down, ipv6}) {
+    if (restore.ok()) continue;
+    const Status failed =
+        restore.Annotate("putting NIC " + Nic(*link) + " back after DHCP");
+    if (result.ok()) {
+      result = failed;
+    } else {
+      spdlog::warn("{}", failed.message());
+    }
+  }
+  return result;
+}
+
+Result<Lease> DhcpSource::Acquire(const Link& link, milliseconds timeout) {
+  const MonoTime start = SteadyClock()->Now();
+  std::optional<ServerMessage> ack;
+  const Status status =
+      WhileUp(link, 0, kBroadcast, [&](PacketTransport& transport) {
+        Status carrier = transport.WaitForCarrier(start + timeout);
+        if (!carrier.ok()) {
+          return Status(carrier.code(), "no DHCP answer for NIC " + Nic(link) +
+                                            " within " + DurationText(timeout) +
+                                            ": " + carrier.message());
+        }
+        Client client(&transport, SteadyClock(), RandomXid, link.mac,
+                      Nic(link));
+        Result<ServerMessage> answer = client.Acquire(timeout, start);
+        if (!answer.ok()) return answer.status();
+        ack = std::move(answer).value();
+        return Status::Ok();
+      });
+  if (!status.ok()) return status;
+  const Lease lease = LeaseFromAck(*ack, link.mac, clock_->Now());
+  spdlog::info(
+      "DHCP: NIC {} got {} from {} for {} s in {} ms", Nic(link), lease.address,
+      lease.server, lease.lease_seconds,
+      std::chrono::duration_cast<milliseconds>(SteadyClock()->Now() - start)
+          .count());
+  return lease;
+}
+
+Result<LeaseRenewer::Renewal> DhcpSource::Renew(const std::string& netns_path,
+                                                const Lease& lease,
+                                                bool rebinding,
+                                                milliseconds timeout) {
+  const MonoTime start = SteadyClock()->Now();
+  const std::optional<Ipv4> address = CidrAddress(lease.address);
+  const std::optional<Ipv4> server = ParseIpv4(lease.server);
+  if (!address || (!rebinding && !server)) {
+    return Status::InvalidArgument(
+        "cannot renew the lease of " + lease.mac.ToString() + ": address \"" +
+        lease.address + "\" or server \"" + lease.server + "\" is not IPv4");
+  }
+  Result<std::unique_ptr<UdpTransport>> transport = UdpTransport::Open(
+      netns_path, lease.mac, *address, rebinding ? kBroadcast : *server);
+  if (!transport.ok()) return transport.status();
+  Client client(transport->get(), SteadyClock(), RandomXid, lease.mac,
+                (*transport)->nic());
+  Result<ServerMessage> answer = client.Renew(*address, timeout, start);
+  if (!answer.ok()) return answer.status();
+  Renewal renewal;
+  if (answer->type == MessageType::kNak) {
+    renewal.answer = Answer::kNak;
+    renewal.lease = lease;
+    spdlog::info("DHCP: server refused to renew {} of NIC {}: \"{}\"",
+                 lease.address, (*transport)->nic(), answer->message);
+    return renewal;
+  }
+  renewal.lease = LeaseFromAck(*answer, lease.mac, clock_->Now());
+  renewal.lease.network_id = lease.network_id;
+  return renewal;
+}
+
+Status DhcpSource::Release(const Link& link, const Lease& lease) {
+  const std::optional<Ipv4> address = CidrAddress(lease.address);
+  const std::optional<Ipv4> server = ParseIpv4(lease.server);
+  if (!address || !server) {
+    return Status::InvalidArgument(
+        "cannot release the lease of NIC " + Nic(link) + ": address \"" +
+        lease.address + "\" or server \"" + lease.server + "\" is not IPv4");
+  }
+  const MonoTime deadline = SteadyClock()->Now() + kReleaseTime;
+  return WhileUp(link, *address, *server, [&](PacketTransport& transport) {
+    HOSTNIC_RETURN_IF_ERROR(transport.WaitForCarrier(deadline));
+    Client client(&transport, SteadyClock(), RandomXid, link.mac, Nic(link));
+    return client.Release(*address, *server);
+  });
+}
+
+}  // namespace hostnic::dhcp

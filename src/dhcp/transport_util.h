@@ -1,0 +1,43 @@
+// Helpers shared by the socket transports: an owned file descriptor, errno
+// turned into a Status once, and a bounded wait for input.
+#ifndef HOSTNIC_DHCP_TRANSPORT_UTIL_H_
+#define HOSTNIC_DHCP_TRANSPORT_UTIL_H_
+
+#include <string>
+#include <utility>
+
+#include "dhcp/transport.h"
+#include "hostnic/status.h"
+
+namespace hostnic::dhcp {
+
+// Owns one file descriptor; closes it on destruction. Move-only.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd();
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept;
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+// "<doing>: <strerror(err)>"; kNotFound for ENOENT/ENODEV/ENXIO, kIoError
+// otherwise. `doing` names what was being done, with the NIC and its MAC.
+Status ErrnoStatus(const std::string& doing, int err);
+
+// Waits until `fd` is readable or `deadline` (of SteadyClock) passes.
+// Returns whether it is readable; EINTR is retried.
+[[nodiscard]] Result<bool> WaitReadable(int fd, MonoTime deadline,
+                                        const std::string& doing);
+
+}  // namespace hostnic::dhcp
+
+#endif  // HOSTNIC_DHCP_TRANSPORT_UTIL_H_

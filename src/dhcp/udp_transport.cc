@@ -1,0 +1,136 @@
+#include "dhcp/udp_transport.h"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "common/netns.h"
+
+namespace hostnic::dhcp {
+
+namespace {
+
+// The name and index of the NIC with `mac` in the calling thread's
+// namespace, found through `fd` (any socket there).
+Status FindByMac(int fd, const Mac& mac, std::string* name, int* ifindex) {
+  struct if_nameindex* names = ::if_nameindex();
+  if (names == nullptr) return ErrnoStatus("listing network devices", errno);
+  for (const struct if_nameindex* i = names; i->if_index != 0; ++i) {
+    ifreq request{};
+    std::strncpy(request.ifr_name, i->if_name, IFNAMSIZ - 1);
+    if (::ioctl(fd, SIOCGIFHWADDR, &request) != 0) continue;  // Gone since.
+    if (std::memcmp(request.ifr_hwaddr.sa_data, mac.bytes().data(), 6) == 0) {
+      *name = i->if_name;
+      *ifindex = static_cast<int>(i->if_index);
+      break;
+    }
+  }
+  ::if_freenameindex(names);
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<UdpTransport>> UdpTransport::Open(
+    const std::string& netns_path, const Mac& mac, Ipv4 source,
+    Ipv4 destination) {
+  UniqueFd fd;
+  std::string name;
+  int ifindex = 0;
+  const std::string where = " in network namespace " + netns_path;
+  const Status status = RunInNetns(netns_path, "renewing a DHCP lease", [&] {
+    fd = UniqueFd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd.valid()) return ErrnoStatus("opening a UDP socket" + where, errno);
+    HOSTNIC_RETURN_IF_ERROR(FindByMac(fd.get(), mac, &name, &ifindex));
+    if (name.empty()) {
+      return Status::NotFound("no NIC with MAC " + mac.ToString() + where);
+    }
+    const std::string on =
+        " on NIC " + name + " (" + mac.ToString() + ")" + where;
+    const int one = 1;
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) !=
+            0 ||
+        ::setsockopt(fd.get(), SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) !=
+            0) {
+      return ErrnoStatus("setting socket options for DHCP" + on, errno);
+    }
+    if (::setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, name.c_str(),
+                     static_cast<socklen_t>(name.size())) != 0) {
+      return ErrnoStatus("binding a UDP socket to the device" + on, errno);
+    }
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    local.sin_port = htons(kClientPort);
+    local.sin_addr.s_addr = htonl(INADDR_ANY);
+    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&local),
+               sizeof(local)) != 0) {
+      return ErrnoStatus("binding UDP port 68" + on, errno);
+    }
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return std::unique_ptr<UdpTransport>(new UdpTransport(
+      std::move(fd), ifindex, name + " (" + mac.ToString() + ")" + where,
+      source, destination));
+}
+
+Status UdpTransport::Send(const std::vector<uint8_t>& payload) {
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(kServerPort);
+  to.sin_addr.s_addr = htonl(destination_);
+  // The socket is bound to any address (for the broadcast NAK); the source
+  // must still be the leased one, which the server checks against ciaddr.
+  alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(in_pktinfo))>
+      control{};
+  iovec io{const_cast<uint8_t*>(payload.data()), payload.size()};
+  msghdr message{};
+  message.msg_name = &to;
+  message.msg_namelen = sizeof(to);
+  message.msg_iov = &io;
+  message.msg_iovlen = 1;
+  message.msg_control = control.data();
+  message.msg_controllen = control.size();
+  cmsghdr* c = CMSG_FIRSTHDR(&message);
+  c->cmsg_level = IPPROTO_IP;
+  c->cmsg_type = IP_PKTINFO;
+  c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+  in_pktinfo info{};
+  info.ipi_ifindex = ifindex_;
+  info.ipi_spec_dst.s_addr = htonl(source_);
+  std::memcpy(CMSG_DATA(c), &info, sizeof(info));
+  if (::sendmsg(fd_.get(), &message, 0) < 0) {
+    return ErrnoStatus(
+        "sending DHCP to " + Ipv4ToString(destination_) + " from NIC " + nic_,
+        errno);
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<std::vector<uint8_t>>> UdpTransport::Receive(
+    MonoTime deadline) {
+  const std::string doing = "receiving DHCP on NIC " + nic_;
+  std::array<uint8_t, kMaxMessageSize + 1> buffer;
+  while (true) {
+    Result<bool> readable = WaitReadable(fd_.get(), deadline, doing);
+    if (!readable.ok()) return readable.status();
+    if (!*readable) return std::optional<std::vector<uint8_t>>();
+    // One byte more than the largest message: Decode refuses a longer one.
+    const ssize_t n =
+        ::recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return ErrnoStatus(doing, errno);
+    }
+    return std::optional<std::vector<uint8_t>>(
+        std::vector<uint8_t>(buffer.begin(), buffer.begin() + n));
+  }
+}
+
+}  // namespace hostnic::dhcp

@@ -1,0 +1,495 @@
+// The DHCP client's exchanges (src/dhcp/client.h) against a scripted server
+// over a fake transport in fake time, the lease it derives from an ACK, and
+// the IPv4/UDP framing of the packet transport.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "dhcp/client.h"
+#include "dhcp/packet_transport.h"
+
+namespace hostnic::dhcp {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+using Bytes = std::vector<uint8_t>;
+
+const Mac kMac = *Mac::Parse("52:54:00:12:34:56");
+const Mac kOtherMac = *Mac::Parse("52:54:00:ab:cd:ef");
+constexpr Ipv4 kServer = 0xc0a83d01;   // 192.168.61.1
+constexpr Ipv4 kOffered = 0xc0a83d0b;  // 192.168.61.11
+constexpr char kNic[] = "eth1 (52:54:00:12:34:56)";
+
+class FakeClock : public MonotonicClock {
+ public:
+  MonoTime Now() const override { return now; }
+  MonoTime now{seconds(1000)};
+};
+
+// Delivers what `server` answers to each sent payload, after its delay; a
+// Receive with nothing due by its deadline moves the clock to the deadline.
+class FakeTransport : public Transport {
+ public:
+  struct Reply {
+    milliseconds delay;
+    Bytes bytes;
+  };
+  explicit FakeTransport(FakeClock* clock) : clock_(clock) {}
+
+  Status Send(const Bytes& payload) override {
+    sent.push_back({clock_->now, payload});
+    if (server) {
+      for (Reply& reply : server(payload)) {
+        queue_.emplace(clock_->now + reply.delay, std::move(reply.bytes));
+      }
+    }
+    return Status::Ok();
+  }
+  Result<std::optional<Bytes>> Receive(MonoTime deadline) override {
+    if (queue_.empty() || queue_.begin()->first > deadline) {
+      clock_->now = std::max(clock_->now, deadline);
+      return std::optional<Bytes>();
+    }
+    clock_->now = std::max(clock_->now, queue_.begin()->first);
+    Bytes bytes = std::move(queue_.begin()->second);
+    queue_.erase(queue_.begin());
+    return std::optional<Bytes>(std::move(bytes));
+  }
+
+  std::function<std::vector<Reply>(const Bytes&)> server;
+  std::vector<std::pair<MonoTime, Bytes>> sent;
+
+ private:
+  FakeClock* clock_;
+  std::multimap<MonoTime, Bytes> queue_;
+};
+
+// What the client sent, read back by offset (RFC 2131 figure 1).
+uint32_t Load32(const Bytes& b, size_t at) {
+  return uint32_t{b[at]} << 24 | uint32_t{b[at + 1]} << 16 |
+         uint32_t{b[at + 2]} << 8 | b[at + 3];
+}
+uint32_t Xid(const Bytes& b) { return Load32(b, 4); }
+uint16_t Secs(const Bytes& b) {
+  return static_cast<uint16_t>(b[8] << 8 | b[9]);
+}
+bool BroadcastFlag(const Bytes& b) { return b[10] & 0x80; }
+Ipv4 Ciaddr(const Bytes& b) { return Load32(b, 12); }
+std::map<uint8_t, Bytes> Options(const Bytes& b) {
+  std::map<uint8_t, Bytes> options;
+  for (size_t at = 240; at < b.size() && b[at] != 255;) {
+    if (b[at] == 0) {
+      ++at;
+      continue;
+    }
+    options[b[at]] = Bytes(b.begin() + at + 2, b.begin() + at + 2 + b[at + 1]);
+    at += 2 + b[at + 1];
+  }
+  return options;
+}
+MessageType TypeOf(const Bytes& b) {
+  return static_cast<MessageType>(Options(b).at(53).at(0));
+}
+Bytes IpBytes(Ipv4 ip) {
+  return {static_cast<uint8_t>(ip >> 24), static_cast<uint8_t>(ip >> 16),
+          static_cast<uint8_t>(ip >> 8), static_cast<uint8_t>(ip)};
+}
+
+// A server's reply (BOOTREPLY) with message type, server id and, for
+// OFFER/ACK, yiaddr, mask /24 and a 120 s lease.
+Bytes Reply(MessageType type, uint32_t xid, Ipv4 yiaddr,
+            const Mac& chaddr = kMac, Ipv4 server = kServer) {
+  Bytes b(240, 0);
+  b[0] = 2;
+  b[1] = 1;
+  b[2] = 6;
+  for (int i = 0; i < 4; ++i) {
+    b[4 + i] = static_cast<uint8_t>(xid >> (24 - 8 * i));
+    b[16 + i] = static_cast<uint8_t>(yiaddr >> (24 - 8 * i));
+  }
+  std::copy(chaddr.bytes().begin(), chaddr.bytes().end(), b.begin() + 28);
+  const Bytes cookie = {99, 130, 83, 99};
+  std::copy(cookie.begin(), cookie.end(), b.begin() + 236);
+  auto add = [&b](uint8_t code, const Bytes& value) {
+    b.push_back(code);
+    b.push_back(static_cast<uint8_t>(value.size()));
+    b.insert(b.end(), value.begin(), value.end());
+  };
+  add(53, {static_cast<uint8_t>(type)});
+  add(54, IpBytes(server));
+  if (type != MessageType::kNak) {
+    add(1, IpBytes(0xffffff00));
+    add(51, {0, 0, 0, 120});
+  }
+  b.push_back(255);
+  return b;
+}
+
+// A well-behaved server: OFFERs kOffered, ACKs any REQUEST, after 10 ms.
+std::vector<FakeTransport::Reply> GoodServer(const Bytes& sent) {
+  const MessageType type = TypeOf(sent);
+  if (type == MessageType::kDiscover) {
+    return {
+        {milliseconds(10), Reply(MessageType::kOffer, Xid(sent), kOffered)}};
+  }
+  const Ipv4 address = Ciaddr(sent) ? Ciaddr(sent) : kOffered;
+  return {{milliseconds(10), Reply(MessageType::kAck, Xid(sent), address)}};
+}
+
+class ClientTest : public ::testing::Test {
+ protected:
+  Client MakeClient() {
+    return Client(
+        &transport_, &clock_, [this] { return ++xid_; }, kMac, kNic);
+  }
+  milliseconds SentAt(size_t i) const {
+    return std::chrono::duration_cast<milliseconds>(
+        transport_.sent.at(i).first - start_);
+  }
+
+  FakeClock clock_;
+  const MonoTime start_ = clock_.now;
+  FakeTransport transport_{&clock_};
+  uint32_t xid_ = 0x1000;
+};
+
+TEST_F(ClientTest, AcquireDiscoversThenRequestsTheOffer) {
+  transport_.server = GoodServer;
+  Client client = MakeClient();
+  Result<ServerMessage> ack = client.Acquire(seconds(10));
+  ASSERT_TRUE(ack.ok()) << ack.status().message();
+  EXPECT_EQ(ack->type, MessageType::kAck);
+  EXPECT_EQ(ack->yiaddr, kOffered);
+
+  ASSERT_EQ(transport_.sent.size(), 2u);
+  const Bytes& discover = transport_.sent[0].second;
+  const Bytes& request = transport_.sent[1].second;
+  EXPECT_EQ(TypeOf(discover), MessageType::kDiscover);
+  EXPECT_TRUE(BroadcastFlag(discover));
+  EXPECT_EQ(TypeOf(request), MessageType::kRequest);
+  EXPECT_TRUE(BroadcastFlag(request));
+  EXPECT_EQ(Xid(request), Xid(discover));
+  EXPECT_EQ(Ciaddr(request), 0u);
+  EXPECT_EQ(Options(request).at(50), IpBytes(kOffered));
+  EXPECT_EQ(Options(request).at(54), IpBytes(kServer));
+  EXPECT_EQ(clock_.now - start_, milliseconds(20));
+}
+
+TEST_F(ClientTest, RetransmitsWithBackoffAndTimesOutNamingTheNic) {
+  Client client = MakeClient();
+  Result<ServerMessage> ack = client.Acquire(seconds(20));
+  ASSERT_FALSE(ack.ok());
+  EXPECT_EQ(ack.status().code(), Code::kTimeout);
+  EXPECT_EQ(ack.status().message(),
+            "no DHCP answer for NIC eth1 (52:54:00:12:34:56) within 20 s "
+            "(sent 5 DHCPDISCOVER and 0 DHCPREQUEST, ignored 0 replies)");
+  // 1, 2, 4, 8 s apart; the next (8 s after 15 s) would pass the deadline.
+  const std::vector<milliseconds> expected = {
+      seconds(0), seconds(1), seconds(3), seconds(7), seconds(15)};
+  ASSERT_EQ(transport_.sent.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(SentAt(i), expected[i]) << i;
+    EXPECT_EQ(Secs(transport_.sent[i].second),
+              std::chrono::duration_cast<seconds>(expected[i]).count());
+    EXPECT_EQ(Xid(transport_.sent[i].second), Xid(transport_.sent[0].second));
+  }
+  EXPECT_EQ(clock_.now - start_, seconds(20));
+}
+
+TEST_F(ClientTest, BackoffIsCappedAndTheDeadlineHoldsMidWait) {
+  Client client = MakeClient();
+  EXPECT_EQ(client.Acquire(milliseconds(40500)).status().code(),
+            Code::kTimeout);
+  const std::vector<milliseconds> expected = {
+      seconds(0),  seconds(1),  seconds(3),  seconds(7),
+      seconds(15), seconds(23), seconds(31), seconds(39)};
+  ASSERT_EQ(transport_.sent.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i)
+    EXPECT_EQ(SentAt(i), expected[i]);
+  EXPECT_EQ(clock_.now - start_, milliseconds(40500));
+}
+
+TEST_F(ClientTest, UnansweredRequestsStartOverWithinTheTimeout) {
+  transport_.server = [](const Bytes& sent) {
+    std::vector<FakeTransport::Reply> replies;
+    if (TypeOf(sent) == MessageType::kDiscover) {
+      replies.push_back(
+          {milliseconds(0), Reply(MessageType::kOffer, Xid(sent), kOffered)});
+    }
+    return replies;
+  };
+  Client client = MakeClient();
+  Result<ServerMessage> ack = client.Acquire(seconds(30));
+  ASSERT_EQ(ack.status().code(), Code::kTimeout);
+  // REQUEST at 0, 1, 3, 7; DISCOVER again at 15 (new xid), REQUESTs at 15,
+  // 16, 18, 22; DISCOVER at 30 is past the deadline.
+  EXPECT_EQ(ack.status().message(),
+            std::string("no DHCP answer for NIC ") + kNic +
+                " within 30 s (sent 2 DHCPDISCOVER and 8 DHCPREQUEST, "
+                "ignored 0 replies)");
+  EXPECT_NE(Xid(transport_.sent[5].second), Xid(transport_.sent[0].second));
+  EXPECT_EQ(SentAt(5), seconds(15));
+}
+
+TEST_F(ClientTest, IgnoresWrongXidChaddrServerAndGarbage) {
+  transport_.server = [](const Bytes& sent) {
+    const uint32_t xid = Xid(sent);
+    if (TypeOf(sent) == MessageType::kDiscover) {
+      return std::vector<FakeTransport::Reply>{
+          {milliseconds(1), Reply(MessageType::kOffer, xid + 1, kOffered)},
+          {milliseconds(2),
+           Reply(MessageType::kOffer, xid, kOffered, kOtherMac)},
+          {milliseconds(3), Bytes(300, 0xee)},
+          {milliseconds(4), Reply(MessageType::kAck, xid, kOffered)},
+          {milliseconds(5), Reply(MessageType::kOffer, xid, kOffered)}};
+    }
+    return std::vector<FakeTransport::Reply>{
+        {milliseconds(1),
+         Reply(MessageType::kAck, xid, kOffered, kMac, kServer + 1)},
+        {milliseconds(2), Reply(MessageType::kAck, xid, kOffered)}};
+  };
+  Client client = MakeClient();
+  Result<ServerMessage> ack = client.Acquire(seconds(10));
+  ASSERT_TRUE(ack.ok()) << ack.status().message();
+  EXPECT_EQ(ack->server_id, kServer);
+  EXPECT_EQ(transport_.sent.size(), 2u);  // Nothing was retransmitted.
+}
+
+TEST_F(ClientTest, IgnoredRepliesAreCountedInTheTimeout) {
+  transport_.server = [](const Bytes& sent) {
+    return std::vector<FakeTransport::Reply>{
+        {milliseconds(1), Reply(MessageType::kOffer, Xid(sent) ^ 1, kOffered)}};
+  };
+  Client client = MakeClient();
+  Result<ServerMessage> ack = client.Acquire(seconds(2));
+  ASSERT_EQ(ack.status().code(), Code::kTimeout);
+  EXPECT_NE(ack.status().message().find("sent 2 DHCPDISCOVER and 0 "
+                                        "DHCPREQUEST, ignored 2 replies"),
+            std::string::npos)
+      << ack.status().message();
+}
+
+TEST_F(ClientTest, NakRestartsFromDiscoverWithANewXid) {
+  int requests = 0;
+  transport_.server = [&](const Bytes& sent) {
+    if (TypeOf(sent) == MessageType::kRequest && ++requests == 1) {
+      return std::vector<FakeTransport::Reply>{
+          {milliseconds(5), Reply(MessageType::kNak, Xid(sent), 0)}};
+    }
+    return GoodServer(sent);
+  };
+  Client client = MakeClient();
+  Result<ServerMessage> ack = client.Acquire(seconds(10));
+  ASSERT_TRUE(ack.ok()) << ack.status().message();
+  ASSERT_EQ(transport_.sent.size(), 4u);
+  EXPECT_EQ(TypeOf(transport_.sent[2].second), MessageType::kDiscover);
+  EXPECT_NE(Xid(transport_.sent[2].second), Xid(transport_.sent[0].second));
+  EXPECT_EQ(ack->xid, Xid(transport_.sent[2].second));
+}
+
+TEST_F(ClientTest, RepeatedNaksGiveUp) {
+  transport_.server = [](const Bytes& sent) {
+    if (TypeOf(sent) == MessageType::kDiscover) return GoodServer(sent);
+    return std::vector<FakeTransport::Reply>{
+        {milliseconds(5), Reply(MessageType::kNak, Xid(sent), 0)}};
+  };
+  Client client = MakeClient();
+  Result<ServerMessage> ack = client.Acquire(seconds(10));
+  ASSERT_EQ(ack.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(ack.status().message().find("refused NIC " + std::string(kNic)),
+            std::string::npos)
+      << ack.status().message();
+  EXPECT_EQ(transport_.sent.size(), 2u * (kMaxNaks + 1));
+}
+
+TEST_F(ClientTest, RenewRequestsWithCiaddrOnly) {
+  transport_.server = GoodServer;
+  Client client = MakeClient();
+  Result<ServerMessage> ack = client.Renew(kOffered, seconds(5));
+  ASSERT_TRUE(ack.ok()) << ack.status().message();
+  EXPECT_EQ(ack->type, MessageType::kAck);
+  ASSERT_EQ(transport_.sent.size(), 1u);
+  const Bytes& request = transport_.sent[0].second;
+  EXPECT_EQ(TypeOf(request), MessageType::kRequest);
+  EXPECT_EQ(Ciaddr(request), kOffered);
+  EXPECT_FALSE(BroadcastFlag(request));
+  EXPECT_EQ(Options(request).count(50), 0u);
+  EXPECT_EQ(Options(request).count(54), 0u);
+}
+
+TEST_F(ClientTest, RenewReturnsANakOrAChangedAddress) {
+  transport_.server = [](const Bytes& sent) {
+    return std::vector<FakeTransport::Reply>{
+        {milliseconds(1), Reply(MessageType::kNak, Xid(sent), 0)}};
+  };
+  Client client = MakeClient();
+  Result<ServerMessage> nak = client.Renew(kOffered, seconds(5));
+  ASSERT_TRUE(nak.ok()) << nak.status().message();
+  EXPECT_EQ(nak->type, MessageType::kNak);
+
+  transport_.server = [](const Bytes& sent) {
+    return std::vector<FakeTransport::Reply>{
+        {milliseconds(1), Reply(MessageType::kAck, Xid(sent), kOffered + 1)}};
+  };
+  Result<ServerMessage> ack = client.Renew(kOffered, seconds(5));
+  ASSERT_TRUE(ack.ok()) << ack.status().message();
+  EXPECT_EQ(LeaseFromAck(*ack, kMac, 0).address, "192.168.61.12/24");
+}
+
+TEST_F(ClientTest, RenewTimesOutNamingTheAddress) {
+  Client client = MakeClient();
+  Result<ServerMessage> ack = client.Renew(kOffered, seconds(3));
+  ASSERT_EQ(ack.status().code(), Code::kTimeout);
+  EXPECT_EQ(ack.status().message(),
+            std::string("no DHCP answer for NIC ") + kNic +
+                " to a renewal of 192.168.61.11 within 3 s (sent 0 "
+                "DHCPDISCOVER and 2 DHCPREQUEST, ignored 0 replies)");
+}
+
+TEST_F(ClientTest, ReleaseSendsCiaddrAndServer) {
+  Client client = MakeClient();
+  ASSERT_TRUE(client.Release(kOffered, kServer).ok());
+  ASSERT_EQ(transport_.sent.size(), 1u);
+  const Bytes& release = transport_.sent[0].second;
+  EXPECT_EQ(TypeOf(release), MessageType::kRelease);
+  EXPECT_EQ(Ciaddr(release), kOffered);
+  EXPECT_EQ(Options(release).at(54), IpBytes(kServer));
+}
+
+ServerMessage Ack() {
+  ServerMessage ack;
+  ack.type = MessageType::kAck;
+  ack.yiaddr = kOffered;
+  ack.server_id = kServer;
+  ack.subnet_mask = 0xffffff00;
+  ack.lease_time = 3600;
+  return ack;
+}
+
+TEST(LeaseFromAckTest, TakesAddressRouterMtuAndDefaultTimers) {
+  ServerMessage ack = Ack();
+  ack.router = kServer;
+  ack.mtu = 1400;
+  const Lease lease = LeaseFromAck(ack, kMac, 1'700'000'000);
+  EXPECT_EQ(lease.mac, kMac);
+  EXPECT_EQ(lease.source, "dhcp");
+  EXPECT_EQ(lease.address, "192.168.61.11/24");
+  EXPECT_EQ(lease.gateway, "192.168.61.1");
+  EXPECT_TRUE(lease.routes.empty());
+  EXPECT_EQ(lease.mtu, 1400u);
+  EXPECT_EQ(lease.server, "192.168.61.1");
+  EXPECT_EQ(lease.acquired, 1'700'000'000);
+  EXPECT_EQ(lease.lease_seconds, 3600u);
+  EXPECT_EQ(lease.t1_seconds, 1800u);
+  EXPECT_EQ(lease.t2_seconds, 3150u);
+}
+
+TEST(LeaseFromAckTest, ClasslessRoutesOverrideTheRouterOption) {
+  ServerMessage ack = Ack();
+  ack.router = 0xc0a83dfe;
+  ack.classless_routes = std::vector<Route>{{"10.61.0.0/16", "192.168.61.254"},
+                                            {"0.0.0.0/0", "192.168.61.1"},
+                                            {"10.62.0.0/16", ""}};
+  const Lease lease = LeaseFromAck(ack, kMac, 0);
+  EXPECT_EQ(lease.gateway, "192.168.61.1");
+  EXPECT_EQ(lease.routes,
+            (std::vector<Route>{{"10.61.0.0/16", "192.168.61.254"},
+                                {"10.62.0.0/16", ""}}));
+
+  ack.classless_routes = std::vector<Route>{{"10.61.0.0/16", "192.168.61.254"}};
+  EXPECT_EQ(LeaseFromAck(ack, kMac, 0).gateway, "");
+}
+
+TEST(LeaseFromAckTest, NoMaskMeansAHostAddressWithAnOnLinkGateway) {
+  ServerMessage ack = Ack();
+  ack.subnet_mask.reset();
+  ack.router = kServer;
+  const Lease lease = LeaseFromAck(ack, kMac, 0);
+  EXPECT_EQ(lease.address, "192.168.61.11/32");
+  EXPECT_EQ(lease.gateway, "192.168.61.1");
+  EXPECT_EQ(lease.routes, (std::vector<Route>{{"192.168.61.1/32", ""}}));
+}
+
+TEST(LeaseFromAckTest, InfiniteOrMissingLeaseNeverExpires) {
+  ServerMessage ack = Ack();
+  ack.lease_time = 0xffffffff;
+  ack.t1 = 100;
+  Lease lease = LeaseFromAck(ack, kMac, 5);
+  EXPECT_FALSE(lease.Expires());
+  EXPECT_EQ(lease.t1_seconds, 0u);
+  EXPECT_EQ(lease.t2_seconds, 0u);
+  ack.lease_time.reset();
+  EXPECT_FALSE(LeaseFromAck(ack, kMac, 5).Expires());
+}
+
+TEST(LeaseFromAckTest, TimersAreSanitised) {
+  ServerMessage ack = Ack();
+  ack.t1 = 1000;
+  ack.t2 = 2000;
+  Lease lease = LeaseFromAck(ack, kMac, 0);
+  EXPECT_EQ(lease.t1_seconds, 1000u);
+  EXPECT_EQ(lease.t2_seconds, 2000u);
+
+  ack.t1 = 3200;  // Not below t2.
+  ack.t2 = 4000;  // Not below the lease.
+  lease = LeaseFromAck(ack, kMac, 0);
+  EXPECT_EQ(lease.t2_seconds, 3150u);
+  EXPECT_EQ(lease.t1_seconds, 1800u);
+
+  ack.t1.reset();
+  ack.t2 = 600;  // Below the default t1.
+  lease = LeaseFromAck(ack, kMac, 0);
+  EXPECT_EQ(lease.t2_seconds, 600u);
+  EXPECT_EQ(lease.t1_seconds, 300u);
+}
+
+TEST(FramingTest, RoundTripsAndRefusesDamage) {
+  const Bytes payload = {1, 2, 3, 4, 5};
+  Bytes packet = FrameIpv4Udp(0, 67, 0xffffffff, 68, payload);
+  ASSERT_EQ(packet.size(), 20u + 8u + payload.size());
+  std::string why;
+  EXPECT_EQ(UnframeIpv4Udp(packet.data(), packet.size(), 68, true, &why),
+            payload);
+  EXPECT_FALSE(UnframeIpv4Udp(packet.data(), packet.size(), 67, true, &why));
+  EXPECT_EQ(why, "UDP to port 68");
+
+  Bytes padded = packet;  // Ethernet pads short frames; the IP length rules.
+  padded.resize(packet.size() + 18, 0);
+  EXPECT_EQ(UnframeIpv4Udp(padded.data(), padded.size(), 68, true, &why),
+            payload);
+
+  Bytes body = packet;
+  body.back() ^= 0xff;
+  EXPECT_FALSE(UnframeIpv4Udp(body.data(), body.size(), 68, true, &why));
+  EXPECT_EQ(why, "bad UDP checksum");
+  // Checksum offload of a local sender: not yet computed, not checked.
+  EXPECT_TRUE(UnframeIpv4Udp(body.data(), body.size(), 68, false, &why));
+
+  Bytes header = packet;
+  header[8] = 1;  // TTL, covered by the header checksum.
+  EXPECT_FALSE(UnframeIpv4Udp(header.data(), header.size(), 68, true, &why));
+  EXPECT_EQ(why, "bad IPv4 header checksum");
+
+  EXPECT_FALSE(
+      UnframeIpv4Udp(packet.data(), packet.size() - 1, 68, true, &why));
+  EXPECT_FALSE(UnframeIpv4Udp(packet.data(), 19, 68, true, &why));
+}
+
+TEST(FramingTest, ChecksumsMatchAKnownPacket) {
+  // 192.168.61.1:67 -> 192.168.61.11:68, payload "hi": checksums computed
+  // independently (RFC 1071).
+  const Bytes packet = FrameIpv4Udp(kServer, 67, kOffered, 68, {'h', 'i'});
+  EXPECT_EQ(packet[10] << 8 | packet[11], 0x7f72);
+  EXPECT_EQ(packet[26] << 8 | packet[27], 0x9b8c);
+}
+
+TEST(DurationTextTest, SecondsWhenWhole) {
+  EXPECT_EQ(DurationText(seconds(10)), "10 s");
+  EXPECT_EQ(DurationText(milliseconds(1500)), "1500 ms");
+}
+
+}  // namespace
+}  // namespace hostnic::dhcp
