@@ -20,7 +20,8 @@ using ::testing::SizeIs;
 // Records have no operator==; compare them through all their fields.
 auto Fields(const NetworkRecord& n) {
   return std::tie(n.id, n.subnet, n.gateway, n.subnet6, n.gateway6, n.nics,
-                  n.routes, n.mtu, n.wait_ms, n.options);
+                  n.routes, n.mtu, n.wait_ms, n.address_source,
+                  n.dhcp_timeout_ms, n.block_metadata, n.options);
 }
 auto Fields(const NicState& s) { return std::tie(s.name, s.mtu, s.up); }
 auto Fields(const EndpointRecord& e) {
@@ -46,8 +47,28 @@ NetworkRecord FullNetwork() {
   n.routes = {{"10.0.0.0/8", "192.168.1.254"}, {"172.16.0.0/12", ""}};
   n.mtu = 9000;
   n.wait_ms = 2500;
+  n.address_source = "dhcp";
+  n.dhcp_timeout_ms = 4500;
+  n.block_metadata = true;
   n.options = {{"hostnic.mtu", "9000"}, {"hostnic.nics", "eth2"}};
   return n;
+}
+
+Lease FullLease() {
+  Lease l;
+  l.mac = MacOf("52:54:0e:e5:00:f7");
+  l.network_id = "4390abcdef";
+  l.source = "dhcp";
+  l.address = "192.168.61.11/24";
+  l.gateway = "192.168.61.1";
+  l.routes = {{"10.61.0.0/16", "192.168.61.254"}};
+  l.mtu = 1400;
+  l.server = "192.168.61.1";
+  l.acquired = 1700000000;
+  l.lease_seconds = 120;
+  l.t1_seconds = 60;
+  l.t2_seconds = 105;
+  return l;
 }
 
 EndpointRecord FullEndpoint() {
@@ -109,7 +130,7 @@ TEST_F(FileStoreTest, OpenCreatesPrivateDirectories) {
   struct stat st;
   ASSERT_EQ(stat(dir_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
-  for (const char* sub : {"networks", "endpoints", "orphans"}) {
+  for (const char* sub : {"networks", "endpoints", "orphans", "leases"}) {
     EXPECT_TRUE(fs::is_directory(dir_ + "/" + sub)) << sub;
   }
   // Opening an existing directory again is fine.
@@ -139,6 +160,32 @@ TEST_F(FileStoreTest, RoundTripsEveryField) {
   EXPECT_EQ(Fields(snapshot->networks[0]), Fields(FullNetwork()));
   EXPECT_EQ(Fields(snapshot->endpoints[0]), Fields(FullEndpoint()));
   EXPECT_EQ(Fields(snapshot->orphans[0]), Fields(FullOrphan()));
+}
+
+TEST_F(FileStoreTest, LeasesRoundTripAndAreReplacedPerMac) {
+  ASSERT_TRUE(store_->PutLease(FullLease()).ok());
+  Lease renewed = FullLease();
+  renewed.acquired += 60;
+  ASSERT_TRUE(store_->PutLease(renewed).ok());
+  EXPECT_THAT(Files("leases"), ElementsAre("52-54-0e-e5-00-f7.json"));
+  Snapshot s = MustLoad();
+  ASSERT_THAT(s.leases, SizeIs(1));
+  EXPECT_EQ(s.leases[0], renewed);
+  ASSERT_TRUE(store_->RemoveLease(renewed.mac).ok());
+  EXPECT_THAT(MustLoad().leases, IsEmpty());
+}
+
+TEST_F(FileStoreTest, NetworkWrittenBeforeAddressSourcesLoadsWithDefaults) {
+  WriteFile(dir_ + "/networks/old.json",
+            R"({"id":"old","subnet":"192.168.1.0/24","gateway":"192.168.1.1",)"
+            R"("subnet6":"","gateway6":"","nics":[],"routes":[],"mtu":0,)"
+            R"("wait_ms":-1,"options":{}})");
+  Snapshot s = MustLoad();
+  EXPECT_THAT(s.problems, IsEmpty());
+  ASSERT_THAT(s.networks, SizeIs(1));
+  EXPECT_EQ(s.networks[0].address_source, "docker");
+  EXPECT_EQ(s.networks[0].dhcp_timeout_ms, 10000);
+  EXPECT_FALSE(s.networks[0].block_metadata);
 }
 
 TEST_F(FileStoreTest, RoundTripsDefaults) {
