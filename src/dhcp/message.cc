@@ -87,49 +87,43 @@ void AppendIpOption(std::vector<uint8_t>& out, uint8_t code, Ipv4 ip) {
   AppendOption(out, code, value, sizeof(value));
 }
 
-// "option 51 (lease time)" for the options hostnic reads, "option 200" for
-// the rest: error sentences name both the number and its meaning.
-std::string OptionLabel(uint8_t code) {
-  const char* name = nullptr;
+// The meaning of the options hostnic reads, for error sentences; nullptr for
+// the rest.
+const char* OptionName(uint8_t code) {
   switch (code) {
     case kSubnetMask:
-      name = "subnet mask";
-      break;
+      return "subnet mask";
     case kRouter:
-      name = "router";
-      break;
+      return "router";
     case kInterfaceMtu:
-      name = "interface MTU";
-      break;
+      return "interface MTU";
     case kLeaseTime:
-      name = "lease time";
-      break;
+      return "lease time";
     case kOverload:
-      name = "option overload";
-      break;
+      return "option overload";
     case kMessageType:
-      name = "message type";
-      break;
+      return "message type";
     case kServerId:
-      name = "server identifier";
-      break;
+      return "server identifier";
     case kMessage:
-      name = "message";
-      break;
+      return "message";
     case kRenewalTime:
-      name = "renewal time";
-      break;
+      return "renewal time";
     case kRebindingTime:
-      name = "rebinding time";
-      break;
+      return "rebinding time";
     case kClasslessRoutes:
-      name = "classless static routes";
-      break;
+      return "classless static routes";
     default:
-      break;
+      return nullptr;
   }
+}
+
+// "DHCP option 51 (lease time)", or "DHCP option 200" for one hostnic skips.
+std::string OptionLabel(uint8_t code) {
   std::string label = "DHCP option " + std::to_string(code);
-  if (name != nullptr) label += std::string(" (") + name + ")";
+  if (const char* name = OptionName(code)) {
+    label += std::string(" (") + name + ")";
+  }
   return label;
 }
 

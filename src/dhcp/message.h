@@ -39,16 +39,19 @@ enum class MessageType : uint8_t {
 };
 const char* MessageTypeName(MessageType type);
 
-// What the client sends (op BOOTREQUEST, htype Ethernet, hlen 6).
-// DISCOVER and REQUEST carry a parameter request list (1, 3, 26, 51, 54,
-// 58, 59, 121), the maximum message size and client identifier 1+chaddr.
+// What the client sends (op BOOTREQUEST, htype Ethernet, hlen 6, padded to
+// at least 300 bytes). Every message carries client identifier 1+chaddr, so
+// the server keys the lease the same way from DISCOVER to RELEASE; DISCOVER
+// and REQUEST also carry a parameter request list (1, 3, 26, 51, 54, 58, 59,
+// 121) and the maximum message size (kMaxMessageSize plus the IP and UDP
+// headers: RFC 2132 counts the whole datagram).
 struct ClientMessage {
   MessageType type = MessageType::kDiscover;
   uint32_t xid = 0;
   Mac chaddr;
-  Ipv4 ciaddr = 0;          // RENEWING/REBINDING/RELEASE: the leased address.
-  Ipv4 requested_ip = 0;    // Option 50 when non-zero (SELECTING, INIT-REBOOT).
-  Ipv4 server_id = 0;       // Option 54 when non-zero (SELECTING, RELEASE).
+  Ipv4 ciaddr = 0;        // RENEWING/REBINDING/RELEASE: the leased address.
+  Ipv4 requested_ip = 0;  // Option 50 when non-zero (SELECTING, INIT-REBOOT).
+  Ipv4 server_id = 0;     // Option 54 when non-zero (SELECTING, RELEASE).
   uint16_t secs = 0;
   bool broadcast_flag = false;  // Ask the server to broadcast its answer.
 };
@@ -70,7 +73,7 @@ struct ServerMessage {
   // Option 121 decoded: destination CIDR and next hop ("" when 0.0.0.0,
   // i.e. on-link). Absent when the server sent none.
   std::optional<std::vector<Route>> classless_routes;
-  std::string message;                 // Option 56 (NAK reason), printable.
+  std::string message;  // Option 56 (NAK reason), printable.
 };
 
 // Decodes one DHCP payload (the UDP payload) of a server (op BOOTREPLY).
@@ -82,7 +85,10 @@ struct ServerMessage {
 // classless route with a prefix length over 32 or destination bits beyond
 // its prefix, an OFFER/ACK without yiaddr or server identifier. Option
 // overload (52) is refused (hostnic asks for nothing that needs it).
-// Unknown options are skipped.
+// Unknown options are skipped, as are sname and file. Options end at option
+// 255 (end; what follows is ignored) or at the end of the message. A NAK
+// needs neither yiaddr nor a server identifier; its option 56 keeps only
+// printable ASCII.
 Result<ServerMessage> Decode(const uint8_t* data, size_t size);
 
 }  // namespace hostnic::dhcp
