@@ -19,12 +19,16 @@
 #include "api/tcp_metrics_server.h"
 #include "api/unix_http_server.h"
 #include "cli/status_command.h"
+#include "dhcp/dhcp_source.h"
+#include "driver/lease_keeper.h"
+#include "hooks/address_hook.h"
 #include "hooks/process_hooks.h"
 #include "host/network_managers.h"
 #include "hostnic/driver.h"
 #include "hostnic/inventory.h"
 #include "netlink/link_control.h"
 #include "netlink/link_monitor.h"
+#include "netlink/sandbox_control.h"
 #include "store/file_store.h"
 
 namespace {
@@ -38,6 +42,7 @@ struct Flags {
   double wait_seconds = 0;
   std::string attach_hook;
   std::string detach_hook;
+  std::string address_hook;
   double hook_timeout_seconds = 60;
   std::string metrics_address;
 };
@@ -86,6 +91,7 @@ int RunDaemon(const Flags& flags) {
     struct stat st;
     return !path.empty() && ::stat(path.c_str(), &st) == 0;
   };
+  options.address_hook_timeout = Millis(flags.hook_timeout_seconds);
 
   auto hooks =
       hostnic::ProcessHooks::Create({flags.attach_hook, flags.detach_hook,
@@ -95,10 +101,23 @@ int RunDaemon(const Flags& flags) {
     return 1;
   }
 
+  std::unique_ptr<hostnic::AddressHook> address_hook;
+  if (!flags.address_hook.empty()) {
+    auto created = hostnic::AddressHook::Create(flags.address_hook);
+    if (!created.ok()) {
+      spdlog::critical("{}", created.status().message());
+      return 1;
+    }
+    address_hook = std::move(*created);
+  }
+
   hostnic::Inventory inventory;
   hostnic::NetlinkLinkControl links;
-  hostnic::Driver driver(options, &inventory, &links, store->get(),
-                         hooks->get());
+  hostnic::dhcp::DhcpSource dhcp(&links, hostnic::SystemClock());
+  hostnic::NetlinkSandboxControl sandboxes;
+  hostnic::Driver driver(
+      options, &inventory, &links, store->get(), hooks->get(),
+      {&dhcp, &dhcp, address_hook.get(), &sandboxes, hostnic::SystemClock()});
   inventory.SetListener(
       [&driver](const hostnic::Link& link) { driver.OnLinkChanged(link); });
   inventory.SetRemovalListener(
@@ -115,6 +134,8 @@ int RunDaemon(const Flags& flags) {
     monitor.Stop();
     return 1;
   }
+  auto lease_keeper =
+      std::make_unique<hostnic::LeaseKeeper>(&driver, hostnic::SystemClock());
 
   hostnic::api::Metrics metrics;
   hostnic::api::Handlers handlers(&driver, &metrics);
@@ -176,6 +197,7 @@ int RunDaemon(const Flags& flags) {
   // Run also returns when the listening socket fails; wake the waiter then.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
+  lease_keeper.reset();
   tcp_metrics.Stop();
   monitor.Stop();
   spdlog::info("hostnic stopped");
@@ -215,6 +237,9 @@ int main(int argc, char** argv) {
                  "none is free; see docs/hooks.md");
   app.add_option("--detach-hook", flags.detach_hook,
                  "Command run (no shell) when a NIC is released");
+  app.add_option("--address-hook", flags.address_hook,
+                 "Command run (no shell) to get a NIC's own address on "
+                 "networks with hostnic.address=hook; see docs/hooks.md");
   app.add_option("--hook-timeout", flags.hook_timeout_seconds,
                  "Seconds a hook may run before it is killed")
       ->check(CLI::Range(0.1, 3600.0))

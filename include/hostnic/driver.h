@@ -48,6 +48,8 @@ struct DriverOptions {
   // Whether a sandbox (Join's SandboxKey, a netns file) still exists; at
   // start an endpoint is released only when its sandbox is gone. Null: gone.
   std::function<bool(const std::string& sandbox_key)> sandbox_exists;
+  // How long one run of the address hook may take (--hook-timeout).
+  std::chrono::milliseconds address_hook_timeout{60000};
 };
 
 // Where the NIC's own address comes from, and what is done in sandboxes

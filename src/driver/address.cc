@@ -16,8 +16,6 @@ namespace {
 // compatible one), over IPv4 and AWS's IPv6 endpoint.
 const std::vector<std::string> kMetadataDestinations = {"169.254.169.254/32",
                                                         "fd00:ec2::254/128"};
-// The address hook's own --hook-timeout bounds its runs; this only caps it.
-constexpr std::chrono::milliseconds kHookTimeout{600000};
 // A renewal that got no answer is retried after half the time left until
 // T2 (then expiry), as RFC 2131 4.4.5 suggests, but not sooner than this.
 constexpr UnixSeconds kMinRetrySeconds = 10;
@@ -81,7 +79,7 @@ Result<CreateEndpointReply> Driver::AssignAddress(
       }
     } else {
       source = addresses_.hook;
-      timeout = kHookTimeout;
+      timeout = options_.address_hook_timeout;
     }
     std::optional<Link> found = inventory_->FindByMac(endpoint.mac);
     if (!found) {
