@@ -6,6 +6,11 @@
 #
 #   bench/control_plane.sh [SIZES...]     default: 8 128 1024
 #
+# Then, on 8 NICs whose far ends share a bridge with a DHCP server (Debian's
+# dnsmasq), CreateEndpoint on a null-IPAM network: the first per NIC asks
+# DHCP ("CreateEndpoint/dhcp"), later ones reuse the stored lease
+# ("CreateEndpoint/lease"), beside the --ip path on the same NICs.
+#
 # Needs root and a build of hostnic and rpc_bench in BUILD_DIR (default
 # build/; scripts/run.sh or scripts/test.sh make it). State goes to tmpfs
 # (driver cost) and to disk (with the fsyncs a real deployment pays: every
@@ -34,25 +39,36 @@ TSV=$RESULTS_DIR/control_plane.tsv
 PREFIX=02:42:b0:00
 WORK=$(mktemp -d /var/tmp/hostnic-bench.XXXXXX)
 NS=hnbench-$$
+PEER_NS=hnbench-peer-$$
 PID=
+DHCP_PID=
 
 cleanup() {
   [[ -n $PID ]] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+  [[ -n $DHCP_PID ]] && kill "$DHCP_PID" 2>/dev/null && wait "$DHCP_PID" 2>/dev/null
   ip netns del "$NS" 2>/dev/null || true
+  ip netns del "$PEER_NS" 2>/dev/null || true
   rm -rf "$WORK" /dev/shm/hostnic-bench-$$
 }
 trap cleanup EXIT
 
-run_size() {  # $1 = NICs, $2 = state dir kind (tmpfs|disk)
-  local n=$1 kind=$2 state sock batch i
+make_nics() {  # $1 = NICs: veth pairs hb<i> / hbp<i> in $NS
+  local n=$1 batch=$WORK/batch i
   ip netns add "$NS"
-  batch=$WORK/batch
   : >"$batch"
   for ((i = 0; i < n; i++)); do
     printf 'link add hb%d address %s:%02x:%02x type veth peer name hbp%d\n' \
       "$i" "$PREFIX" $((i / 256)) $((i % 256)) "$i" >>"$batch"
   done
   ip -n "$NS" -batch "$batch"
+}
+
+# run_size NICS STATE_KIND [MODE]: STATE_KIND tmpfs|disk, MODE ip|dhcp. Uses
+# the NICs in $NS when it exists (the DHCP set-up), else makes and removes
+# its own.
+run_size() {
+  local n=$1 kind=$2 mode=${3:-ip} state sock own=
+  if ! ip netns list | grep -qw "$NS"; then make_nics "$n"; own=1; fi
   if [[ $kind == tmpfs ]]; then state=/dev/shm/hostnic-bench-$$; else state=$WORK/state; fi
   rm -rf "$state"
   sock=$WORK/hostnic.sock
@@ -66,10 +82,10 @@ run_size() {  # $1 = NICs, $2 = state dir kind (tmpfs|disk)
   done
   t1=$(date +%s%N)
   local out rss
-  out=$("$BENCH" "$sock" "$PREFIX" "$n" "$CYCLES")
+  out=$("$BENCH" "$sock" "$PREFIX" "$n" "$CYCLES" "$mode")
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
   kill "$PID"; wait "$PID" || true; PID=
-  ip netns del "$NS"
+  [[ -z $own ]] || ip netns del "$NS"
   echo "$out" | awk -v n="$n" -v kind="$kind" -v rss="$rss" \
     -v start=$(((t1 - t0) / 1000000)) \
     'NR > 1 {printf "%s\t%s\t%s\t%.1f\t%.1f\t%d\t%d\n", n, kind, $1, $3, $4, rss, start}' |
@@ -85,3 +101,30 @@ for n in "${SIZES[@]}"; do
   run_size "$n" tmpfs
   run_size "$n" disk
 done
+
+# The NIC's own address: 8 NICs on a bridge with dnsmasq (per-MAC leases).
+command -v dnsmasq >/dev/null || apt-get install -y -q dnsmasq-base >/dev/null
+make_nics 8
+ip netns add "$PEER_NS"
+ip -n "$PEER_NS" link add hbbr type bridge
+ip -n "$PEER_NS" addr add 192.168.78.1/24 dev hbbr
+ip -n "$PEER_NS" link set hbbr up
+for ((i = 0; i < 8; i++)); do
+  ip -n "$NS" link set "hbp$i" netns "$PEER_NS"
+  ip -n "$PEER_NS" link set "hbp$i" master hbbr
+  ip -n "$PEER_NS" link set "hbp$i" up
+done
+ip netns exec "$PEER_NS" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 \
+  --no-resolv --no-hosts --interface=hbbr --bind-interfaces --dhcp-authoritative \
+  --dhcp-leasefile="$WORK/dnsmasq.leases" --pid-file="$WORK/dnsmasq.pid" \
+  --dhcp-range=192.168.78.10,192.168.78.250,255.255.255.0,1h \
+  --dhcp-option=option:router,192.168.78.1 --log-facility="$WORK/dnsmasq.log" &
+DHCP_PID=$!
+sleep 0.5
+CYCLES_SAVED=$CYCLES
+CYCLES=${DHCP_CYCLES:-200}
+run_size 8 tmpfs ip
+run_size 8 tmpfs dhcp
+CYCLES=$CYCLES_SAVED
+kill "$DHCP_PID"; wait "$DHCP_PID" 2>/dev/null || true; DHCP_PID=
+ip netns del "$NS"; ip netns del "$PEER_NS"

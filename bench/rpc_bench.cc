@@ -2,10 +2,14 @@
 // (CreateEndpoint, Join, Leave, DeleteEndpoint) over its socket and prints
 // per-method latency percentiles. bench/control_plane.sh sets up the NICs.
 //
-//   rpc_bench SOCKET MAC_PREFIX NICS CYCLES
+//   rpc_bench SOCKET MAC_PREFIX NICS CYCLES [ip|dhcp]
 //
 // NICs are expected to have MACs MAC_PREFIX:XX:YY for 0 <= i < NICS (two
 // trailing bytes: i / 256, i % 256); cycles pick NICs round robin.
+// `ip` (the default) gives each endpoint Docker's address (--ip); `dhcp`
+// creates a null-IPAM network, so each NIC's first CreateEndpoint asks its
+// DHCP server ("CreateEndpoint/dhcp") and later ones reuse the stored lease
+// ("CreateEndpoint/lease").
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -26,9 +30,11 @@ std::string MacOf(const std::string& prefix, int i) {
   return prefix + buf;
 }
 
+// Times one call under `label` (default: the method's name).
 bool Call(const hostnic::api::UnixHttpClient& client, const std::string& path,
           const std::string& body,
-          std::map<std::string, std::vector<double>>* us) {
+          std::map<std::string, std::vector<double>>* us,
+          const std::string& label = "") {
   const auto start = Clock::now();
   auto reply = client.Post(path, body);
   const double elapsed =
@@ -40,7 +46,8 @@ bool Call(const hostnic::api::UnixHttpClient& client, const std::string& path,
         reply.ok() ? reply->body.c_str() : reply.status().message().c_str());
     return false;
   }
-  (*us)[path.substr(path.find('.') + 1)].push_back(elapsed);
+  (*us)[label.empty() ? path.substr(path.find('.') + 1) : label].push_back(
+      elapsed);
   return true;
 }
 
@@ -52,10 +59,13 @@ double Percentile(std::vector<double> v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: %s SOCKET MAC_PREFIX NICS CYCLES\n", argv[0]);
+  const std::string mode = argc == 6 ? argv[5] : "ip";
+  if ((argc != 5 && argc != 6) || (mode != "ip" && mode != "dhcp")) {
+    std::fprintf(stderr, "usage: %s SOCKET MAC_PREFIX NICS CYCLES [ip|dhcp]\n",
+                 argv[0]);
     return 2;
   }
+  const bool dhcp = mode == "dhcp";
   const hostnic::api::UnixHttpClient client(argv[1]);
   const std::string prefix = argv[2];
   const int nics = std::atoi(argv[3]);
@@ -65,8 +75,11 @@ int main(int argc, char** argv) {
   std::map<std::string, std::vector<double>> us;
   if (!Call(
           client, "/NetworkDriver.CreateNetwork",
-          R"({"NetworkID":")" + net +
-              R"(","Options":{},"IPv4Data":[{"Pool":"192.168.0.0/16","Gateway":"192.168.0.1/16"}],"IPv6Data":[]})",
+          R"({"NetworkID":")" + net + R"(","Options":{},"IPv4Data":[)" +
+              (dhcp
+                   ? R"({"AddressSpace":"null","Pool":"0.0.0.0/0"})"
+                   : R"({"Pool":"192.168.0.0/16","Gateway":"192.168.0.1/16"})") +
+              R"(],"IPv6Data":[]})",
           &us)) {
     return 1;
   }
@@ -75,9 +88,11 @@ int main(int argc, char** argv) {
     const std::string ids =
         R"({"NetworkID":")" + net + R"(","EndpointID":")" + ep + R"(")";
     const std::string create =
-        ids + R"(,"Interface":{"Address":"192.168.1.5/16","MacAddress":")" +
-        MacOf(prefix, c % nics) + R"("},"Options":{}})";
-    if (!Call(client, "/NetworkDriver.CreateEndpoint", create, &us) ||
+        ids + R"(,"Interface":{"Address":")" + (dhcp ? "" : "192.168.1.5/16") +
+        R"(","MacAddress":")" + MacOf(prefix, c % nics) + R"("},"Options":{}})";
+    const std::string label =
+        dhcp ? (c < nics ? "CreateEndpoint/dhcp" : "CreateEndpoint/lease") : "";
+    if (!Call(client, "/NetworkDriver.CreateEndpoint", create, &us, label) ||
         !Call(
             client, "/NetworkDriver.Join",
             ids +
@@ -93,8 +108,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("%-16s %8s %10s %10s\n", "method", "calls", "p50_us", "p99_us");
-  for (const char* m : {"CreateEndpoint", "Join", "Leave", "DeleteEndpoint"}) {
+  for (const char* m :
+       {"CreateEndpoint", "CreateEndpoint/dhcp", "CreateEndpoint/lease", "Join",
+        "Leave", "DeleteEndpoint"}) {
     const auto& v = us[m];
+    if (v.empty()) continue;
     std::printf("%-16s %8zu %10.1f %10.1f\n", m, v.size(), Percentile(v, 0.5),
                 Percentile(v, 0.99));
   }

@@ -230,6 +230,51 @@ teardown_nics() {
   ip netns del "$PEER_NS" 2>/dev/null || true
 }
 
+# ------------------------------------------------------------ DHCP server
+# The cloud's DHCP server: Debian's dnsmasq on the peer bridge, one fixed
+# address per stand-in NIC (dhcp-host), the gateway, classless static routes
+# (option 121, which wins over option 3), MTU 1400, and dnsmasq's shortest
+# lease (2 minutes, so T1 comes after 60 s).
+declare -A NIC_DHCP_IP=(
+  [hne2]=192.168.1.21
+  [hne3]=192.168.1.22
+  [hne4]=192.168.1.23
+)
+DHCP_ROUTE=10.61.0.0/16
+DHCP_ROUTE_VIA=192.168.1.254
+DHCP_MTU=1400
+
+# start_dhcp: starts dnsmasq in $PEER_NS (stopped by stop_dhcp, by its PID,
+# after every case).
+start_dhcp() {
+  command -v dnsmasq >/dev/null || fail "no dnsmasq: apt-get install dnsmasq-base"
+  local args=(--keep-in-foreground --conf-file=/dev/null --port=0 --no-resolv --no-hosts
+              --interface="$PEER_BR" --bind-interfaces --dhcp-authoritative
+              --pid-file="$HNE_WORK/dnsmasq.pid" --dhcp-leasefile="$HNE_WORK/dnsmasq.leases"
+              --dhcp-range=192.168.1.100,192.168.1.200,255.255.255.0,2m
+              --dhcp-option=option:router,"$GATEWAY"
+              --dhcp-option=option:classless-static-route,0.0.0.0/0,"$GATEWAY,$DHCP_ROUTE,$DHCP_ROUTE_VIA"
+              --dhcp-option=option:mtu,"$DHCP_MTU" --log-dhcp --log-facility=-) nic
+  for nic in "${!NIC_DHCP_IP[@]}"; do
+    args+=(--dhcp-host="${NIC_MAC[$nic]},${NIC_DHCP_IP[$nic]}")
+  done
+  : >"$HNE_WORK/dnsmasq.leases"
+  ip netns exec "$PEER_NS" dnsmasq "${args[@]}" >>"$HNE_WORK/dnsmasq.log" 2>&1 </dev/null &
+  echo $! >"$HNE_WORK/dnsmasq.pid.ours"
+  disown $! 2>/dev/null || true
+  wait_until 10 "dnsmasq listens" grep -q "DHCP, IP range" "$HNE_WORK/dnsmasq.log"
+}
+
+stop_dhcp() {
+  [ -f "$HNE_WORK/dnsmasq.pid.ours" ] || return 0
+  local pid i
+  pid=$(cat "$HNE_WORK/dnsmasq.pid.ours")
+  rm -f "$HNE_WORK/dnsmasq.pid.ours"
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
 # ------------------------------------------------------------------ dockerd
 ensure_dockerd() {
   if dk info >/dev/null 2>&1; then
@@ -355,6 +400,7 @@ case_cleanup() {
     start_daemon || true
   fi
   remove_test_objects
+  stop_dhcp
   local nic deadline=$((SECONDS + 20))
   for nic in "${NICS[@]}"; do
     until nic_on_host "$nic" || [ "$SECONDS" -ge "$deadline" ]; do sleep 0.2; done
@@ -435,6 +481,7 @@ e2e_teardown() {
     [ -n "${HNE_HAD_GWBRIDGE:-}" ] || dk network rm docker_gwbridge >/dev/null 2>&1
   fi
   stop_daemon TERM
+  stop_dhcp
   # Our socket only: the daemon should have removed it.
   [ -S "$SOCKET" ] && rm -f "$SOCKET"
   teardown_nics
@@ -444,6 +491,7 @@ e2e_teardown() {
     mkdir -p "$keep"
     cp "$HNE_WORK/hostnic.log" "$keep/hostnic.log" 2>/dev/null
     [ -f "$HNE_WORK/dockerd.log" ] && cp "$HNE_WORK/dockerd.log" "$keep/dockerd.log"
+    [ -f "$HNE_WORK/dnsmasq.log" ] && cp "$HNE_WORK/dnsmasq.log" "$keep/dnsmasq.log"
     info "logs kept in $keep/"
   fi
   rm -rf "$HNE_WORK"

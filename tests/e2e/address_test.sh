@@ -1,0 +1,147 @@
+# The NIC's own address: null-IPAM networks whose containers get their NIC's
+# address, gateway, routes and MTU from the cloud's DHCP server (dnsmasq in
+# the peer netns, see start_dhcp in lib.sh); block-metadata.
+# Sourced by run.sh; see lib.sh.
+
+# cloud_net NAME [options...]: a labelled null-IPAM hostnic network.
+cloud_net() {
+  local name=$1; shift
+  dk_ok network create -d "$DRIVER" --label "$LABEL" --ipam-driver null "$@" "$name" >/dev/null
+}
+
+# expect_own_address OUT NIC WHAT: `ip addr; ip route` output of a container
+# on NIC shows the NIC's DHCP address, gateway, option-121 route and MTU, and
+# no second NIC (no docker_gwbridge).
+expect_own_address() {
+  local out=$1 nic=$2 what=$3
+  expect_iface "$out" eth0 "${NIC_MAC[$nic]}" "${NIC_DHCP_IP[$nic]}/24" "$what"
+  expect_contains "$(iface_block "$out" eth0)" "mtu $DHCP_MTU" "$what's eth0 MTU from option 26"
+  expect_contains "$out" "default via $GATEWAY dev eth0" "$what's default route"
+  expect_contains "$out" "$DHCP_ROUTE via $DHCP_ROUTE_VIA dev eth0" "$what's option-121 route"
+  [ -z "$(iface_block "$out" eth1)" ] || fail "$what has an eth1 (docker_gwbridge): $(one_line "$out")"
+}
+
+# expect_nic_clean NIC: back on the host, down, MTU 1500, no address at all.
+expect_nic_clean() {
+  local nic=$1 out
+  expect_nic_back "$nic"
+  out=$(ip addr show dev "$nic")
+  [ "$(nic_mtu "$nic")" = 1500 ] || fail "$nic came back with MTU $(nic_mtu "$nic")"
+  grep -q 'inet' <<<"$out" && fail "$nic has an address on the host: $(one_line "$out")"
+  grep -q 'state UP\|,UP' <<<"$out" && fail "$nic is up on the host: $(one_line "$out")"
+  return 0
+}
+
+test_dhcp_pool_pick() {
+  local out
+  start_dhcp
+  cloud_net hne-cloud
+  # No --ip, no --mac-address: a free NIC of the pool with its own address.
+  out=$(dk_ok run --rm --label "$LABEL" --network hne-cloud "$IMAGE" \
+        sh -c "ip addr; ip route; ping -c 2 -W 2 $GATEWAY")
+  expect_own_address "$out" hne2 "the pool-picked container"
+  expect_contains "$out" "[1-2] packets received" "ping $GATEWAY through the NIC"
+  expect_nic_clean hne2
+
+  # The next container reuses the stored lease without asking again.
+  out=$(dk_ok run --rm --label "$LABEL" --network hne-cloud "$IMAGE" ip addr)
+  expect_iface "$out" eth0 "${NIC_MAC[hne2]}" "${NIC_DHCP_IP[hne2]}/24" "the second container"
+  out=$("$HOSTNIC_BIN" status --socket "$SOCKET" --json 2>&1 || true)
+  expect_contains "$out" "\"address\": \"${NIC_DHCP_IP[hne2]}/24\"" "hostnic status shows hne2's lease"
+  out=$(curl -sf --unix-socket "$SOCKET" http://hostnic/metrics)
+  expect_contains "$out" "hostnic_leases_reused_total [1-9]" "metrics count the reused lease"
+  expect_nic_clean hne2
+
+  # Deleting the network releases the lease at the server.
+  grep -qi "${NIC_MAC[hne2]}" "$HNE_WORK/dnsmasq.leases" ||
+    fail "dnsmasq has no lease for hne2: $(one_line "$(cat "$HNE_WORK/dnsmasq.leases")")"
+  dk_ok network rm hne-cloud >/dev/null
+  wait_until 10 "dnsmasq forgets hne2's lease (DHCPRELEASE)" \
+    eval "! grep -qi '${NIC_MAC[hne2]}' '$HNE_WORK/dnsmasq.leases'"
+  expect_nic_clean hne2
+}
+register_case dhcp-pool-pick test_dhcp_pool_pick
+
+test_dhcp_two_containers() {
+  local out
+  start_dhcp
+  cloud_net hne-cloud2
+  dk_ok run -d --name hne-own3 --label "$LABEL" --network hne-cloud2 \
+    --mac-address "${NIC_MAC[hne3]}" "$IMAGE" "${SLEEPER[@]}" >/dev/null
+  dk_ok run -d --name hne-own4 --label "$LABEL" --network hne-cloud2 \
+    --mac-address "${NIC_MAC[hne4]}" "$IMAGE" "${SLEEPER[@]}" >/dev/null
+  out=$(dk_ok exec hne-own3 sh -c 'ip addr; ip route')
+  expect_own_address "$out" hne3 hne-own3
+  out=$(dk_ok exec hne-own4 sh -c 'ip addr; ip route')
+  expect_own_address "$out" hne4 hne-own4
+  # Each reaches the other through the cloud switch with its own address.
+  out=$(dk_ok exec hne-own3 ping -c 2 -W 2 "${NIC_DHCP_IP[hne4]}")
+  expect_contains "$out" "[1-2] packets received" "hne-own3 pings hne-own4"
+  dk_ok rm -f hne-own3 hne-own4 >/dev/null
+  expect_nic_clean hne3
+  expect_nic_clean hne4
+}
+register_case dhcp-two-containers test_dhcp_two_containers
+
+test_dhcp_no_server() {
+  local out
+  cloud_net hne-silent -o hostnic.dhcp-timeout=2
+  out=$(dk_err run --rm --label "$LABEL" --network hne-silent \
+        --mac-address "${NIC_MAC[hne3]}" "$IMAGE" true)
+  expect_error "$out" "no DHCP answer" "hne3" "${NIC_MAC[hne3]}" "2 s"
+  expect_nic_clean hne3
+  out=$(ip -6 addr show dev hne3)
+  [ -z "$out" ] || fail "hne3 got an IPv6 address while DHCP ran: $(one_line "$out")"
+}
+register_case dhcp-no-server test_dhcp_no_server
+
+test_dhcp_bad_options() {
+  local out
+  out=$(dk_err network create -d "$DRIVER" --label "$LABEL" --subnet "$SUBNET" \
+        -o hostnic.address=dhcp hne-wrong)
+  expect_error "$out" "ipam-driver null"
+  out=$(dk_err network create -d "$DRIVER" --label "$LABEL" --ipam-driver null \
+        -o hostnic.address=hook hne-nohook)
+  expect_error "$out" "--address-hook"
+}
+register_case dhcp-bad-options test_dhcp_bad_options
+
+test_dhcp_kill9_keeps_renewing() {
+  local out old
+  start_dhcp
+  cloud_net hne-renew
+  dk_ok run -d --name hne-renewer --label "$LABEL" --network hne-renew \
+    --mac-address "${NIC_MAC[hne2]}" "$IMAGE" "${SLEEPER[@]}" >/dev/null
+  expect_nic_gone hne2
+  old=$(daemon_pid)
+  kill -KILL "$old"
+  wait_until 10 "hostnic (pid $old) is gone after kill -9" eval "! kill -0 $old 2>/dev/null"
+  start_daemon || fail "hostnic did not come back after kill -9"
+  # T1 is 60 s after the lease was obtained: the restarted daemon renews it
+  # from inside the container's namespace.
+  note "waiting for the lease's T1 (about 60 s)"
+  wait_until 90 "the restarted hostnic renews hne2's lease" \
+    eval "curl -sf --unix-socket '$SOCKET' http://hostnic/metrics | grep -q 'hostnic_lease_renewals_total [1-9]'"
+  grep -q "DHCPACK(hnegw) ${NIC_DHCP_IP[hne2]} ${NIC_MAC[hne2]}" "$HNE_WORK/dnsmasq.log" ||
+    fail "dnsmasq logged no ACK for hne2"
+  out=$(dk_ok exec hne-renewer ip addr)
+  expect_iface "$out" eth0 "${NIC_MAC[hne2]}" "${NIC_DHCP_IP[hne2]}/24" hne-renewer
+  out=$(dk_ok exec hne-renewer ping -c 1 -W 2 "$GATEWAY")
+  expect_contains "$out" "1 packets received" "hne-renewer still reaches the gateway"
+  dk_ok rm -f hne-renewer >/dev/null
+  expect_nic_clean hne2
+}
+register_case dhcp-kill9-renew test_dhcp_kill9_keeps_renewing
+
+test_block_metadata() {
+  local out
+  start_dhcp
+  cloud_net hne-guarded -o hostnic.block-metadata=true
+  out=$(dk_ok run --rm --label "$LABEL" --network hne-guarded "$IMAGE" \
+        sh -c 'ip route; ip -6 route; ping -c 1 -W 1 169.254.169.254 2>&1; true')
+  expect_contains "$out" "unreachable 169.254.169.254" "the container's route to the metadata service"
+  expect_contains "$out" "unreachable fd00:ec2::254" "the container's IPv6 route to the metadata service"
+  expect_contains "$out" "(unreachable|0 packets received)" "ping 169.254.169.254 from the container"
+  expect_nic_clean hne2
+}
+register_case block-metadata test_block_metadata
