@@ -1,8 +1,10 @@
 #include "dhcp/packet_transport.h"
 
 #include <arpa/inet.h>
+#include <linux/ethtool.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
+#include <linux/sockios.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -249,19 +251,41 @@ Result<std::optional<std::vector<uint8_t>>> PacketTransport::Receive(
   }
 }
 
-Status PacketTransport::WaitForCarrier(MonoTime deadline) {
+Result<bool> PacketTransport::HasCarrier() {
   ifreq request{};
   std::strncpy(request.ifr_name, link_.name.c_str(), IFNAMSIZ - 1);
+  // The driver's own link state: IFF_RUNNING follows it only when the
+  // kernel's link watcher runs, up to a second later.
+  ethtool_value link{ETHTOOL_GLINK, 0};
+  request.ifr_data = reinterpret_cast<char*>(&link);
+  if (::ioctl(fd_.get(), SIOCETHTOOL, &request) == 0) return link.data != 0;
+  if (errno != EOPNOTSUPP) {
+    return ErrnoStatus("reading the link state of NIC " + nic_, errno);
+  }
+  if (::ioctl(fd_.get(), SIOCGIFFLAGS, &request) != 0) {
+    return ErrnoStatus("reading the flags of NIC " + nic_, errno);
+  }
+  return (request.ifr_flags & IFF_RUNNING) != 0;
+}
+
+Status PacketTransport::WaitForCarrier(MonoTime deadline) {
   while (true) {
-    if (::ioctl(fd_.get(), SIOCGIFFLAGS, &request) != 0) {
-      return ErrnoStatus("reading the flags of NIC " + nic_, errno);
-    }
-    if (request.ifr_flags & IFF_RUNNING) return Status::Ok();
+    Result<bool> carrier = HasCarrier();
+    if (!carrier.ok()) return carrier.status();
+    if (*carrier) break;
     if (std::chrono::steady_clock::now() >= deadline) {
       return Status::Timeout("NIC " + nic_ + " has no link (carrier) up");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  // Binding to a NIC that was down left ENETDOWN pending on the socket,
+  // which the first send would report although the NIC is up now.
+  int pending = 0;
+  socklen_t size = sizeof(pending);
+  if (::getsockopt(fd_.get(), SOL_SOCKET, SO_ERROR, &pending, &size) != 0) {
+    return ErrnoStatus("reading the socket error on NIC " + nic_, errno);
+  }
+  return Status::Ok();
 }
 
 }  // namespace hostnic::dhcp

@@ -34,11 +34,15 @@ class PacketTransport : public Transport {
   Result<std::optional<std::vector<uint8_t>>> Receive(
       MonoTime deadline) override;
 
-  // Waits until the NIC reports its link up (IFF_RUNNING); until then the
-  // kernel may drop what is sent. kTimeout when `deadline` passes first.
+  // Waits until the NIC, brought up after Open, has its link up (the
+  // driver's carrier by ethtool, else IFF_RUNNING); until then the kernel
+  // may drop what is sent. Call it before the first Send. kTimeout when
+  // `deadline` passes first.
   [[nodiscard]] Status WaitForCarrier(MonoTime deadline);
 
  private:
+  Result<bool> HasCarrier();
+
   PacketTransport(UniqueFd fd, const Link& link, Ipv4 source, Ipv4 destination);
 
   UniqueFd fd_;
