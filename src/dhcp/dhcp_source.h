@@ -44,6 +44,8 @@
 
 namespace hostnic::dhcp {
 
+class PacketTransport;
+
 class DhcpSource : public AddressSource, public LeaseRenewer {
  public:
   // `links` and `clock` (the lease's wall-clock times) must outlive it.
@@ -61,7 +63,7 @@ class DhcpSource : public AddressSource, public LeaseRenewer {
   // `source` to `destination`, brings it up with IPv6 off, runs `work` on
   // the transport, then brings it down and restores IPv6.
   Status WhileUp(const Link& link, uint32_t source, uint32_t destination,
-                 const std::function<Status(class PacketTransport&)>& work);
+                 const std::function<Status(PacketTransport&)>& work);
 
   LinkControl* links_;
   Clock* clock_;
