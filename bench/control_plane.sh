@@ -114,7 +114,13 @@ for ((i = 0; i < 8; i++)); do
   ip -n "$PEER_NS" link set "hbp$i" master hbbr
   ip -n "$PEER_NS" link set "hbp$i" up
 done
-ip netns exec "$PEER_NS" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 \
+# Per-MAC addresses, as a cloud serves them (a dynamic range would also
+# measure dnsmasq's ping check before each new offer, about 3 s).
+hosts=()
+for ((i = 0; i < 8; i++)); do
+  hosts+=("--dhcp-host=$PREFIX:00:$(printf %02x "$i"),192.168.78.$((10 + i))")
+done
+ip netns exec "$PEER_NS" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 "${hosts[@]}" \
   --no-resolv --no-hosts --interface=hbbr --bind-interfaces --dhcp-authoritative \
   --dhcp-leasefile="$WORK/dnsmasq.leases" --pid-file="$WORK/dnsmasq.pid" \
   --dhcp-range=192.168.78.10,192.168.78.250,255.255.255.0,1h \
