@@ -120,8 +120,9 @@ struct NicReport {
   bool joined = false;
   std::string sandbox_key;
   // The NIC's lease, if hostnic keeps one, and what became of it:
-  // "bound", "renewing", "rebinding", or "lost: <why>" (a NAK, another
-  // address, expiry) -- a lost lease's address was taken from the container.
+  // "bound", "expired" (a free NIC's lease, not renewed), "renewing",
+  // "rebinding", or "lost: <why>" (a NAK, another address, expiry) -- a
+  // lost lease's address was taken from the container.
   std::optional<Lease> lease;
   std::string lease_state;
 };

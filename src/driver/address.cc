@@ -311,7 +311,10 @@ void Driver::ReleaseLeasesLocked(const std::string& network_id) {
 void Driver::ReportLeaseLocked(NicReport* row) const {
   if (auto it = leases_.find(row->link.mac); it != leases_.end()) {
     row->lease = it->second;
-    row->lease_state = "bound";
+    // A free NIC's lease is not renewed; the next container asks again.
+    row->lease_state =
+        it->second.Expires() && clock_->Now() >= it->second.expiry() ? "expired"
+                                                                     : "bound";
   }
   if (auto it = lease_states_.find(row->link.mac);
       it != lease_states_.end() && !it->second.state.empty()) {

@@ -335,6 +335,20 @@ TEST_F(DriverAddressTest, BlockMetadataWaitsForASandboxMadeAfterJoin) {
   EXPECT_EQ(sandbox_.routes(kSandbox).size(), 2u);
 }
 
+TEST_F(DriverAddressTest, FreeNicsLeaseExpiresInStatusAndIsAskedAnew) {
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  Run("ep1");
+  ASSERT_TRUE(driver_->Leave(kNet, "ep1").ok());
+  ASSERT_TRUE(driver_->DeleteEndpoint(kNet, "ep1").ok());
+  clock_.Advance(200);
+  driver_->KeepLeases();
+  EXPECT_THAT(renewer_.renewals(), IsEmpty());  // No container: no renewal.
+  EXPECT_EQ(LeaseState(kMac2), "expired");
+  ASSERT_TRUE(CreateEndpoint("ep2").ok());
+  EXPECT_EQ(dhcp_.calls(), 2);
+  EXPECT_EQ(LeaseState(kMac2), "bound");
+}
+
 TEST_F(DriverAddressTest, StatusShowsEachNicsLease) {
   ASSERT_TRUE(CreateNullNetwork().ok());
   Run("ep1");
