@@ -16,12 +16,13 @@
 # hostnic-e2e=1, so cleanup can never touch anything else.
 #
 # Cases are bash functions registered with `register_case NAME FUNCTION`;
-# each runs in a subshell with `set -e`; `fail MESSAGE` ends it.
+# each runs in a subshell with `set -e`; `fail MESSAGE` ends it, `skip REASON`
+# ends it as skipped (printed and counted apart, never as a pass).
 
 # ---------------------------------------------------------------- settings
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$E2E_DIR/../.." && pwd)
-DOCKER=/usr/bin/docker                 # Debian's 20.10 client, never /usr/local/bin
+DOCKER=${HNE_DOCKER:-/usr/bin/docker}  # Debian's 20.10 client by default, never /usr/local/bin
 HOSTNIC_BIN=${HOSTNIC_BIN:-$REPO_ROOT/build/hostnic}
 DRIVER=${HNE_DRIVER:-hostnic-e2e}
 SOCKET=/run/docker/plugins/$DRIVER.sock
@@ -61,6 +62,13 @@ fail() {
   printf '%s\n' "$*" >>"$HNE_WORK/case.reason"
   note "FAIL: $*"
   exit 1
+}
+
+# skip REASON: ends the current case as skipped.
+skip() {
+  printf '%s\n' "$*" >>"$HNE_WORK/case.skip"
+  note "SKIP: $*"
+  exit 0
 }
 
 # ------------------------------------------------------------------ docker
@@ -413,6 +421,7 @@ CASES=()
 register_case() { CASES+=("$1:$2"); }
 
 PASSED=()
+SKIPPED=()
 FAILED=()
 
 # run_case NAME FUNCTION
@@ -420,6 +429,7 @@ run_case() {
   local name=$1 fn=$2 start rc reason t0=$SECONDS
   start=$(daemon_log_lines)
   : >"$HNE_WORK/case.reason"
+  rm -f "$HNE_WORK/case.skip"
   info "---- $name"
   (
     set -eEuo pipefail
@@ -429,7 +439,10 @@ run_case() {
   rc=$?
   reason=$(head -n 1 "$HNE_WORK/case.reason")
   case_cleanup
-  if [ "$rc" -eq 0 ]; then
+  if [ "$rc" -eq 0 ] && [ -s "$HNE_WORK/case.skip" ]; then
+    echo "SKIP $name: $(head -n 1 "$HNE_WORK/case.skip")"
+    SKIPPED+=("$name")
+  elif [ "$rc" -eq 0 ]; then
     echo "PASS $name ($((SECONDS - t0))s)"
     PASSED+=("$name")
   else

@@ -47,5 +47,6 @@ for c in "${selected[@]}"; do
 done
 
 echo
-echo "e2e: ${#PASSED[@]} passed, ${#FAILED[@]} failed ($((SECONDS - t0))s)"
+echo "e2e: ${#PASSED[@]} passed, ${#SKIPPED[@]} skipped, ${#FAILED[@]} failed ($((SECONDS - t0))s)"
+[ "${#SKIPPED[@]}" -eq 0 ] || echo "skipped: ${SKIPPED[*]}"
 [ "${#FAILED[@]}" -eq 0 ] || { echo "failed: ${FAILED[*]}"; exit 1; }
