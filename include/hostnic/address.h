@@ -39,7 +39,7 @@ struct Lease {
   unsigned mtu = 0;  // 0: the source gave none.
 
   // DHCP only (zero for a hook's lease, which never expires).
-  std::string server;       // Server identifier (option 54), plain IPv4.
+  std::string server;        // Server identifier (option 54), plain IPv4.
   UnixSeconds acquired = 0;  // When the ACK arrived.
   uint32_t lease_seconds = 0;
   uint32_t t1_seconds = 0;  // Renew from acquired + t1 (RFC 2131 4.4.5).

@@ -158,6 +158,8 @@ class Driver {
   // are also logged.
   Result<std::vector<std::string>> Recover();
 
+  // A replay of the same request is OK; the ID of an existing network with
+  // other settings is refused (kAlreadyExists).
   Status CreateNetwork(const CreateNetworkRequest& request);
   // Forgets the network and releases whatever endpoints it still records.
   Status DeleteNetwork(const std::string& network_id);
@@ -165,6 +167,8 @@ class Driver {
   Result<CreateEndpointReply> CreateEndpoint(
       const CreateEndpointRequest& request);
   // OK for an unknown endpoint: Docker replays deletes after crashes.
+  // kInvalidArgument, changing nothing, when the endpoint belongs to another
+  // network (as for Leave).
   Status DeleteEndpoint(const std::string& network_id,
                         const std::string& endpoint_id);
   Result<std::map<std::string, std::string>> EndpointInfo(
@@ -221,6 +225,10 @@ class Driver {
   Result<std::optional<Mac>> RunAttach(const CreateEndpointRequest& request,
                                        const std::optional<Mac>& mac,
                                        const std::string& doing);
+  // kInvalidArgument unless `endpoint` belongs to `network_id`.
+  Status CheckNetworkOfLocked(const EndpointRecord& endpoint,
+                              const std::string& network_id,
+                              const std::string& doing) const;
   // Runs the detach hook, if any, for a released endpoint; logs failures.
   void RunDetach(const EndpointRecord& endpoint);
   Status WaitForNic(const Mac& mac, std::chrono::milliseconds wait,

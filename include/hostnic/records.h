@@ -47,6 +47,15 @@ struct NetworkRecord {
   bool block_metadata = false;
   // Every hostnic.* option as the user gave it, for status output.
   std::map<std::string, std::string> options;
+
+  bool operator==(const NetworkRecord& o) const {
+    return id == o.id && subnet == o.subnet && gateway == o.gateway &&
+           subnet6 == o.subnet6 && gateway6 == o.gateway6 && nics == o.nics &&
+           routes == o.routes && mtu == o.mtu && wait_ms == o.wait_ms &&
+           address_source == o.address_source &&
+           dhcp_timeout_ms == o.dhcp_timeout_ms &&
+           block_metadata == o.block_metadata && options == o.options;
+  }
 };
 
 // How a NIC looked on the host before hostnic first handed it over.

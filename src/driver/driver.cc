@@ -50,6 +50,16 @@ Status Driver::CreateNetwork(const CreateNetworkRequest& request) {
         "creating network " + Short(request.network_id) + ": " + missing);
   }
   std::lock_guard<std::mutex> lock(mu_);
+  if (auto existing = networks_.find(network->id);
+      existing != networks_.end()) {
+    // A replay is harmless; other settings under a live ID would change the
+    // rules for endpoints that already hold NICs.
+    if (existing->second == *network) return Status::Ok();
+    return Status::AlreadyExists(
+        "creating network " + Short(request.network_id) +
+        ": hostnic already has this network with other settings; remove it "
+        "(docker network rm) before creating it again");
+  }
   HOSTNIC_RETURN_IF_ERROR(store_->PutNetwork(*network).Annotate(
       "creating network " + Short(request.network_id)));
   networks_[network->id] = *network;

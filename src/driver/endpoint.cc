@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "driver/messages.h"
+#include "driver/network_config.h"
 #include "driver/nic_rules.h"
 #include "hostnic/driver.h"
 
@@ -66,6 +67,10 @@ Result<CreateEndpointReply> Driver::HoldNic(
     if (net->second.wait_ms >= 0) {
       wait = std::chrono::milliseconds(net->second.wait_ms);
     }
+    HOSTNIC_RETURN_IF_ERROR(
+        CheckInSubnet(request.address, net->second.subnet).Annotate(doing));
+    HOSTNIC_RETURN_IF_ERROR(
+        CheckInSubnet(request.address6, net->second.subnet6).Annotate(doing));
   }
   const bool can_attach = hooks_ != nullptr && hooks_->HasAttach();
   // A cloud NIC shows up seconds after its attach call returns.
@@ -290,11 +295,23 @@ Status Driver::DeleteEndpoint(const std::string& network_id,
     std::lock_guard<std::mutex> lock(mu_);
     auto it = endpoints_.find(endpoint_id);
     if (it == endpoints_.end()) return Status::Ok();
+    HOSTNIC_RETURN_IF_ERROR(
+        CheckNetworkOfLocked(it->second, network_id, "deleting endpoint"));
     endpoint = it->second;
     HOSTNIC_RETURN_IF_ERROR(ReleaseLocked(endpoint));
   }
   RunDetach(endpoint);
   return Status::Ok();
+}
+
+Status Driver::CheckNetworkOfLocked(const EndpointRecord& endpoint,
+                                    const std::string& network_id,
+                                    const std::string& doing) const {
+  if (endpoint.network_id == network_id) return Status::Ok();
+  return Status::InvalidArgument(doing + " " + Short(endpoint.id) +
+                                 ": it belongs to network " +
+                                 Short(endpoint.network_id) + ", not " +
+                                 Short(network_id) + "; nothing was changed");
 }
 
 void Driver::RunDetach(const EndpointRecord& endpoint) {

@@ -87,7 +87,10 @@ Status Driver::Leave(const std::string& network_id,
   HOSTNIC_RETURN_IF_ERROR(Validate(network_id, endpoint_id));
   std::lock_guard<std::mutex> lock(mu_);
   auto it = endpoints_.find(endpoint_id);
-  if (it == endpoints_.end() || !it->second.joined) return Status::Ok();
+  if (it == endpoints_.end()) return Status::Ok();
+  HOSTNIC_RETURN_IF_ERROR(
+      CheckNetworkOfLocked(it->second, network_id, "leaving endpoint"));
+  if (!it->second.joined) return Status::Ok();
   EndpointRecord endpoint = it->second;
   endpoint.joined = false;
   HOSTNIC_RETURN_IF_ERROR(store_->PutEndpoint(endpoint).Annotate(

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "common/cidr.h"
 #include "hostnic/mac.h"
 
 namespace hostnic {
@@ -240,6 +241,20 @@ Status ParseIpam(const std::vector<IpamData>& data, bool v6,
 }
 
 }  // namespace
+
+Status CheckInSubnet(const std::string& address, const std::string& subnet) {
+  if (address.empty() || subnet.empty()) return Status::Ok();
+  const std::optional<Cidr> a = ParseCidr(address);
+  const std::optional<Cidr> n = ParseCidr(subnet);
+  bool inside = a && n && a->family == n->family;
+  for (unsigned bit = 0; inside && bit < n->prefix_len; ++bit) {
+    const uint8_t mask = 0x80 >> (bit % 8);
+    inside = (a->bytes[bit / 8] & mask) == (n->bytes[bit / 8] & mask);
+  }
+  if (inside) return Status::Ok();
+  return Status::InvalidArgument("address " + address +
+                                 " is outside the network's subnet " + subnet);
+}
 
 bool LooksLikeIpv6(const std::string& text) {
   return text.find(':') != std::string::npos;

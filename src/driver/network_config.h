@@ -24,6 +24,11 @@ Result<NetworkRecord> ParseNetwork(const CreateNetworkRequest& request);
 // what remains is not an IPv4 (v6 = false) or IPv6 (v6 = true) address.
 Result<std::string> PlainIp(const std::string& ip_or_cidr, bool v6);
 
+// OK when `address` (a CIDR as Docker sends it) lies inside `subnet`, or
+// either is empty; kInvalidArgument naming both otherwise (a cloud drops
+// packets from addresses outside the NIC's subnet).
+Status CheckInSubnet(const std::string& address, const std::string& subnet);
+
 // Whether `text` is an IPv6 address or CIDR (contains ':').
 bool LooksLikeIpv6(const std::string& text);
 

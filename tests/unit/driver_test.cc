@@ -626,5 +626,50 @@ TEST_F(DriverTest, NicsHostnicDoesNotOweAreLeftAlone) {
   EXPECT_TRUE(links_.calls().empty());
 }
 
+TEST_F(DriverTest, CreateNetworkReplayIsOkButOtherSettingsUnderTheIdAreNot) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.mtu", "9000"}}).ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  EXPECT_TRUE(CreateNetwork({{"hostnic.mtu", "9000"}}).ok());
+  Status other = CreateNetwork({{"hostnic.nics", "eth3"}});
+  EXPECT_EQ(other.code(), Code::kAlreadyExists);
+  EXPECT_THAT(other.message(), HasSubstr("docker network rm"));
+  // The endpoint keeps its network as it was.
+  EXPECT_TRUE(driver_->Join(kNet, kEp, "/var/run/docker/netns/x").ok());
+}
+
+TEST_F(DriverTest, LeaveAndDeleteEndpointOfAnotherNetworkChangeNothing) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateNetwork({}, "othernet").ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(driver_->Join(kNet, kEp, "/var/run/docker/netns/x").ok());
+  Status s = driver_->Leave("othernet", kEp);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("belongs to network 4390aa"));
+  s = driver_->DeleteEndpoint("othernet", kEp);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_EQ(store_.endpoint_count(), 1u);
+  EXPECT_TRUE(driver_->Leave(kNet, kEp).ok());
+  EXPECT_TRUE(driver_->DeleteEndpoint(kNet, kEp).ok());
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+}
+
+TEST_F(DriverTest, AddressOutsideTheSubnetIsRefused) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  CreateEndpointRequest r;
+  r.network_id = kNet;
+  r.endpoint_id = kEp;
+  r.address = "10.9.9.9/24";
+  r.mac = kMac2;
+  auto created = driver_->CreateEndpoint(r);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.status().code(), Code::kInvalidArgument);
+  EXPECT_THAT(created.status().message(),
+              HasSubstr("address 10.9.9.9/24 is outside the network's subnet "
+                        "192.168.1.0/24"));
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+  r.address = "192.168.1.254/24";
+  EXPECT_TRUE(driver_->CreateEndpoint(r).ok());
+}
+
 }  // namespace
 }  // namespace hostnic
