@@ -17,7 +17,10 @@
 #   upgrade   scripts/plugin.sh upgrade keeps the name, the settings and the
 #             state: the old network still works;
 #   swarm     single-node swarm: config-only network + swarm-scoped network
-#             from it; a service's task gets the NIC as eth0.
+#             from it; a service's task gets the NIC as eth0;
+#   swarm-dhcp the same with a null-IPAM config-only network: the task's eth0
+#             has the NIC's own address from dnsmasq (in the peer netns) and
+#             reaches the gateway.
 #
 # If the debian:bookworm-slim base image cannot be had (no registry, no
 # debootstrap/apt), it prints "SKIP: ..." and exits 0 (with --strict: exits 3).
@@ -43,6 +46,10 @@ NET=hnp-net
 CFG=hnp-cfg
 SNET=hnp-swarm
 SVC=hnp-svc
+DHCP_IP=192.168.77.50       # what dnsmasq gives $NIC_MAC
+DCFG=hnp-cfg-dhcp
+DNET=hnp-swarm-dhcp
+DSVC=hnp-svc-dhcp
 TIMEOUT=${HNP_TIMEOUT:-120}
 
 strict=0
@@ -51,7 +58,7 @@ for a in "$@"; do
   case $a in
     --strict) strict=1 ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "unknown argument: $a" >&2; exit 2 ;;
   esac
 done
@@ -193,6 +200,59 @@ plugin_logs() {
   grep -F "plugin=$id" "$log" | tail -n 25 | sed 's/^/      /' >&2
 }
 
+# start_dhcp: dnsmasq in $PEER_NS answers $NIC_MAC with $DHCP_IP; its PID
+# goes to $WORK/dnsmasq.ourpid (stop_dhcp, cleanup).
+start_dhcp() {
+  command -v dnsmasq >/dev/null || apt-get install -y dnsmasq-base >/dev/null 2>&1 ||
+    { echo "no dnsmasq (apt-get install dnsmasq-base)" >"$WORK/dnsmasq.log"; return 1; }
+  ip netns exec "$PEER_NS" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 \
+    --no-resolv --no-hosts --interface="$PEER_IF" --bind-interfaces --dhcp-authoritative \
+    --pid-file="$WORK/dnsmasq.pid" --dhcp-leasefile="$WORK/dnsmasq.leases" \
+    --dhcp-range=192.168.77.100,192.168.77.200,255.255.255.0,2m \
+    --dhcp-host="$NIC_MAC,$DHCP_IP" --dhcp-option=option:router,"$GATEWAY" \
+    --log-dhcp --log-facility=- >"$WORK/dnsmasq.log" 2>&1 </dev/null &
+  echo $! >"$WORK/dnsmasq.ourpid"
+  wait_until 10 grep -q "DHCP, IP range" "$WORK/dnsmasq.log"
+}
+
+stop_dhcp() {
+  local pid
+  pid=$(cat "$WORK/dnsmasq.ourpid" 2>/dev/null) || return 0
+  rm -f "$WORK/dnsmasq.ourpid"
+  kill "$pid" 2>/dev/null || return 0
+  wait_until 5 sh -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null
+  return 0
+}
+
+# ensure_swarm: a single-node swarm we can create services in; one we start
+# is left again at cleanup.
+ensure_swarm() {
+  local state
+  state=$(dk info -f '{{.Swarm.LocalNodeState}}')
+  if [ "$state" = inactive ]; then
+    dk network inspect docker_gwbridge >/dev/null 2>&1 || echo 1 >"$WORK/made_gwbridge"
+    dk_ok swarm init --advertise-addr 127.0.0.1 >/dev/null
+    started_swarm=1
+    echo 1 >"$WORK/started_swarm"
+  elif [ "$(dk info -f '{{.Swarm.ControlAvailable}}')" != true ]; then
+    fail "this node is in a swarm ($state) but not a manager; cannot create services"
+  fi
+}
+
+# task_container SERVICE: waits up to 90 s for the service's task to run and
+# prints its container ID; fails at once with swarm's error if it is rejected.
+task_container() {
+  local svc=$1 deadline=$((SECONDS + 90)) cid state
+  while :; do
+    cid=$(dk ps -q --filter "label=com.docker.swarm.service.name=$svc" | head -n 1)
+    if [ -n "$cid" ]; then echo "$cid"; return 0; fi
+    state=$(dk service ps --no-trunc --format '{{.CurrentState}}: {{.Error}}' "$svc" 2>&1 | head -n 1)
+    case $state in Rejected*|Failed*) fail "the task of $svc did not start: $state" ;; esac
+    [ "$SECONDS" -lt "$deadline" ] || fail "the task of $svc did not start within 90 s: $state"
+    sleep 1
+  done
+}
+
 cleanup() {
   local rc=$?
   set +e
@@ -201,13 +261,14 @@ cleanup() {
     return $rc
   fi
   info "cleaning up"
-  dk service rm "$SVC" >/dev/null 2>&1
+  dk service rm "$SVC" "$DSVC" >/dev/null 2>&1
   local -a ids
   mapfile -t ids < <(dk ps -aq --filter "label=$LABEL" 2>/dev/null
-                     dk ps -aq --filter "label=com.docker.swarm.service.name=$SVC" 2>/dev/null)
+                     dk ps -aq --filter "label=com.docker.swarm.service.name=$SVC" 2>/dev/null
+                     dk ps -aq --filter "label=com.docker.swarm.service.name=$DSVC" 2>/dev/null)
   ((${#ids[@]})) && dk rm -f "${ids[@]}" >/dev/null 2>&1
   local n
-  for n in "$SNET" "$NET" "$CFG"; do
+  for n in "$SNET" "$DNET" "$NET" "$CFG" "$DCFG"; do
     dk network inspect "$n" >/dev/null 2>&1 || continue
     wait_until 30 dk network rm "$n" >/dev/null 2>&1 || note "could not remove network $n"
   done
@@ -224,6 +285,7 @@ cleanup() {
     fi
   fi
   ((made_bb_image)) && dk rmi "$BB_IMAGE" >/dev/null 2>&1
+  stop_dhcp
   ip link del "$NIC" 2>/dev/null
   ip netns del "$PEER_NS" 2>/dev/null
   if [ -n "$started_dockerd" ]; then
@@ -340,16 +402,7 @@ step_upgrade() {
 }
 
 step_swarm() {
-  local state
-  state=$(dk info -f '{{.Swarm.LocalNodeState}}')
-  if [ "$state" = inactive ]; then
-    dk network inspect docker_gwbridge >/dev/null 2>&1 || echo 1 >"$WORK/made_gwbridge"
-    dk_ok swarm init --advertise-addr 127.0.0.1 >/dev/null
-    started_swarm=1
-    echo 1 >"$WORK/started_swarm"
-  elif [ "$(dk info -f '{{.Swarm.ControlAvailable}}')" != true ]; then
-    fail "this node is in a swarm ($state) but not a manager; cannot create services"
-  fi
+  ensure_swarm
   # The local network of the earlier steps has the same subnet: on one node,
   # swarm's IPAM refuses a pool that overlaps it ("Pool overlaps ...").
   dk_ok network rm "$NET" >/dev/null
@@ -359,12 +412,8 @@ step_swarm() {
   dk_ok network create -d "$PLUGIN" --scope swarm --config-from "$CFG" "$SNET" >/dev/null
   dk_ok service create --detach --name "$SVC" --network "$SNET" --no-resolve-image \
     --restart-condition none "$BB_IMAGE" sh -c 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done' >/dev/null
-  local cid=""
-  wait_until 90 sh -c "[ -n \"\$($DOCKER ps -q --filter label=com.docker.swarm.service.name=$SVC)\" ]" || {
-    fail "the service's task did not start: $(one_line "$(dk service ps --no-trunc "$SVC" 2>&1)")"
-  }
-  cid=$(dk ps -q --filter "label=com.docker.swarm.service.name=$SVC" | head -n 1)
-  local out
+  local cid out
+  cid=$(task_container "$SVC") || exit 1
   out=$(dk_ok exec "$cid" sh -c "ip addr show eth0; ip route; ping -c 1 -W 3 $GATEWAY && echo PING-OK")
   note "task $cid: $(one_line "$(grep -E 'link/ether|inet ' <<<"$out")")"
   grep -qi "link/ether $NIC_MAC" <<<"$out" || fail "the task's eth0 is not the NIC $NIC_MAC: $(one_line "$out")"
@@ -375,6 +424,35 @@ step_swarm() {
   wait_until 60 nic_on_host || fail "$NIC did not come back to the host after service rm"
   wait_until 60 dk network rm "$SNET" >/dev/null 2>&1 || fail "cannot remove the swarm network $SNET"
   dk_ok network rm "$CFG" >/dev/null
+}
+
+# Swarm's allocator leaves a network of a local-scope driver to each node,
+# which builds it from its own config-only network, null IPAM included: the
+# daemon sends CreateNetwork/CreateEndpoint as for a local null-IPAM network.
+step_swarm_dhcp() {
+  ensure_swarm
+  start_dhcp || fail "dnsmasq did not start in $PEER_NS: $(one_line "$(tail -n 5 "$WORK/dnsmasq.log")")"
+  dk_ok network create --config-only --label "$LABEL" --ipam-driver null \
+    -o "hostnic.nics=$NIC_MAC" "$DCFG" >/dev/null
+  dk_ok network create -d "$PLUGIN" --scope swarm --config-from "$DCFG" "$DNET" >/dev/null
+  dk_ok service create --detach --name "$DSVC" --network "$DNET" --no-resolve-image \
+    --restart-condition none "$BB_IMAGE" sh -c 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done' >/dev/null
+  local cid out
+  cid=$(task_container "$DSVC") || exit 1
+  out=$(dk_ok exec "$cid" sh -c "ip addr; ip route; ping -c 1 -W 3 $GATEWAY && echo PING-OK") || exit 1
+  note "task $cid: $(one_line "$(grep -E 'link/ether|inet .*eth0' <<<"$out")")"
+  grep -qi "link/ether $NIC_MAC" <<<"$out" || fail "the task's eth0 is not the NIC $NIC_MAC: $(one_line "$out")"
+  grep -q "inet $DHCP_IP/24 .*eth0" <<<"$out" ||
+    fail "the task's eth0 has not the NIC's DHCP address $DHCP_IP/24: $(one_line "$out")"
+  grep -q "default via $GATEWAY dev eth0" <<<"$out" || fail "no default route via $GATEWAY (the lease's router): $(one_line "$out")"
+  grep -q "eth1" <<<"$out" && fail "the task has a second NIC (docker_gwbridge): $(one_line "$out")"
+  grep -q PING-OK <<<"$out" || fail "the task cannot reach the gateway $GATEWAY: $(one_line "$out")"
+  grep -qi "$NIC_MAC" "$WORK/dnsmasq.leases" || fail "dnsmasq holds no lease for $NIC_MAC"
+  dk_ok service rm "$DSVC" >/dev/null
+  wait_until 60 nic_on_host || fail "$NIC did not come back to the host after service rm"
+  wait_until 60 dk network rm "$DNET" >/dev/null 2>&1 || fail "cannot remove the swarm network $DNET"
+  dk_ok network rm "$DCFG" >/dev/null
+  stop_dhcp
 }
 
 # ------------------------------------------------------------------- main
@@ -406,6 +484,7 @@ main() {
     run_step "restart (kill -9)" step_restart
     run_step upgrade step_upgrade
     run_step swarm step_swarm
+    run_step swarm-dhcp step_swarm_dhcp
     [ -f "$WORK/started_swarm" ] && started_swarm=1
   fi
 
