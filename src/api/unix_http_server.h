@@ -1,17 +1,41 @@
 // UnixHttpServer: HTTP/1.1 over a unix stream socket, the transport of a
 // Docker legacy plugin (/run/docker/plugins/<name>.sock).
 //
-// Built on cpp-httplib, which cannot listen on a unix socket itself: the
-// socket is created, bound and listened to here and handed to its accept
-// loop.
-//
 // Usage: construct, Bind, register GET routes, then Run on one thread; Stop
 // from any other thread.
+//
+// Design: slow or idle clients never hold a worker. Run's thread accepts
+// and reads every connection with poll(), non-blocking, and buffers what
+// arrives until one whole request is there (headers, then the body by
+// Content-Length, by chunks, or up to the client's shutdown when it gives
+// neither). Only then is the request handed to a worker, which parses and
+// routes it with cpp-httplib over that buffer and returns the answer to
+// Run's thread, which writes it out, again without blocking. So a worker
+// is busy only while a handler runs, and Docker's calls are answered while
+// any number of clients send nothing or half a request.
+//
+// Bounds (defaults of UnixHttpServerOptions; see there):
+//   - a request must arrive completely within 5 s of the connection being
+//     accepted or of its previous answer being sent, else the connection is
+//     closed (after a 408 answer when part of a request had come);
+//   - an answer must be taken by the client within 5 s, else the connection
+//     is closed;
+//   - at most 1024 connections: one more closes the oldest connection that
+//     is waiting for its request (also when accept() runs out of file
+//     descriptors);
+//   - at most 64 MiB of partial requests buffered in all: beyond it the
+//     connection holding the most is closed. A body is at most 1 MiB (413,
+//     then the connection is closed), a request line 8 KiB (414), headers
+//     64 KiB (431);
+//   - at most 64 worker threads, started when requests wait and ended after
+//     30 s without work; one more thread (Run's) for all connections.
 #ifndef HOSTNIC_API_UNIX_HTTP_SERVER_H_
 #define HOSTNIC_API_UNIX_HTTP_SERVER_H_
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,16 +48,34 @@
 
 namespace hostnic::api {
 
+// Limits of a UnixHttpServer; the defaults suit Docker. Tests shorten the
+// timeouts.
+struct UnixHttpServerOptions {
+  // A whole request must arrive within this from the moment the connection
+  // is ready for it (accepted, or its previous answer sent).
+  std::chrono::milliseconds request_timeout{5000};
+  // A whole answer must be taken by the client within this.
+  std::chrono::milliseconds write_timeout{5000};
+  // Open connections; one more closes the oldest one waiting for a request.
+  size_t max_connections = 1024;
+  // Bytes of partial requests buffered over all connections.
+  size_t max_buffered = size_t{64} << 20;
+  // Handlers running at once (a request waiting for a hot-plugged NIC or an
+  // attach hook runs for seconds).
+  size_t max_workers = 64;
+};
+
 class UnixHttpServer {
  public:
   using Reply = Handlers::Reply;
+  using Options = UnixHttpServerOptions;
   // Answers every POST, given the request path and body.
   using PostHandler =
       std::function<Reply(const std::string& path, const std::string& body)>;
 
   // Usually `[&](auto& path, auto& body) { return handlers.Handle(path,
   // body); }`.
-  explicit UnixHttpServer(PostHandler post);
+  explicit UnixHttpServer(PostHandler post, Options options = {});
   // Stops.
   ~UnixHttpServer();
 
@@ -51,25 +93,32 @@ class UnixHttpServer {
   // Answers GET `path` (exact match) with `handler`. Call before Run.
   void Get(const std::string& path, std::function<Reply()> handler);
 
-  // Serves until Stop. Returns at once when not bound or already stopped.
+  // Serves until Stop, on the calling thread (plus the workers). Returns at
+  // once when not bound or already stopped. Call once.
   void Run();
 
-  // Stops accepting, lets Run return once in-flight requests are answered,
-  // and removes the socket file (if it is still the one Bind made).
-  // Idempotent; safe from any thread.
+  // Stops accepting and reading, lets Run return once the requests already
+  // handed to workers are answered (each answer written within the write
+  // timeout), and removes the socket file (if it is still the one Bind
+  // made). Idempotent; safe from any thread.
   void Stop();
 
  private:
   class Listener;
+  class Loop;
 
+  const Options options_;
   std::unique_ptr<Listener> listener_;
   std::map<std::string, std::function<Reply()>> get_routes_;
+  int wake_fd_ = -1;  // eventfd: Stop wakes Run's poll() with it.
 
   std::mutex mu_;  // Guards everything below.
   bool stopped_ = false;
-  std::string path_;  // Bound socket file, empty before Bind.
-  dev_t dev_ = 0;     // Identity of the file Bind made, so that Stop never
-  ino_t ino_ = 0;     // removes the socket of a successor.
+  bool running_ = false;  // Run owns (and closes) the listening socket.
+  int listen_fd_ = -1;    // Listening socket, -1 before Bind.
+  std::string path_;      // Bound socket file, empty before Bind.
+  dev_t dev_ = 0;         // Identity of the file Bind made, so that Stop never
+  ino_t ino_ = 0;         // removes the socket of a successor.
 };
 
 }  // namespace hostnic::api

@@ -2,6 +2,7 @@
 // with the real Handlers and Driver (over fakes) behind the socket.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -9,10 +10,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -28,6 +31,45 @@ namespace {
 namespace fs = std::filesystem;
 using ::nlohmann::json;
 using ::testing::HasSubstr;
+
+// A connected client socket on `path`, or -1.
+int Connect(const std::string& path) {
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  if (fd >= 0 &&
+      connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    fd = -1;
+  }
+  return fd;
+}
+
+// Whatever the server sends until it closes the connection, waiting at most
+// `limit`; nullopt when it is still open then.
+std::optional<std::string> ReadUntilClosed(int fd,
+                                           std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::string got;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    pollfd p{fd, POLLIN, 0};
+    if (left.count() <= 0 || poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+      return std::nullopt;
+    }
+    char buf[4096];
+    const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) return got;
+    got.append(buf, static_cast<size_t>(n));
+  }
+}
+
+bool SendAll(int fd, const std::string& data) {
+  return send(fd, data.data(), data.size(), MSG_NOSIGNAL) ==
+         static_cast<ssize_t>(data.size());
+}
 
 class UnixServerTest : public ::testing::Test {
  protected:
@@ -54,19 +96,20 @@ class UnixServerTest : public ::testing::Test {
   }
 
   // A server answering POSTs through the real Handlers.
-  UnixHttpServer* NewServer() {
+  UnixHttpServer* NewServer(UnixHttpServer::Options options = {}) {
     servers_.push_back(std::make_unique<UnixHttpServer>(
         [this](const std::string& path, const std::string& body) {
           return handlers_.Handle(path, body);
-        }));
+        },
+        options));
     return servers_.back().get();
   }
   void RunInBackground(UnixHttpServer* server) {
     threads_.emplace_back([server] { server->Run(); });
   }
   // Binds and runs a server on path_.
-  UnixHttpServer* Serve() {
-    UnixHttpServer* server = NewServer();
+  UnixHttpServer* Serve(UnixHttpServer::Options options = {}) {
+    UnixHttpServer* server = NewServer(options);
     Status bound = server->Bind(path_);
     EXPECT_TRUE(bound.ok()) << bound.message();
     RunInBackground(server);
@@ -237,6 +280,134 @@ TEST_F(UnixServerTest, ServesConcurrentClients) {
   }
   for (auto& t : clients) t.join();
   EXPECT_EQ(good.load(), kClients * kRequests);
+}
+
+// Clients that send nothing or half a request hold no worker: a real request
+// is answered while hundreds of them hang on, and each of them is cut after
+// the request timeout (the half-sent ones with a 408).
+TEST_F(UnixServerTest, IdleAndSlowClientsDoNotDelayOthers) {
+  UnixHttpServer::Options options;
+  options.request_timeout = std::chrono::seconds(3);
+  options.max_workers = 4;
+  Serve(options);
+  constexpr int kEach = 300;
+  std::vector<int> idle, half;
+  for (int i = 0; i < kEach; ++i) {
+    idle.push_back(Connect(path_));
+    half.push_back(Connect(path_));
+    ASSERT_GE(idle.back(), 0);
+    ASSERT_GE(half.back(), 0);
+    ASSERT_TRUE(SendAll(half.back(),
+                        "POST /Plugin.Activate HTTP/1.1\r\nHost: x\r\n"
+                        "Content-Length: 100\r\n\r\n{\"half\":"));
+  }
+  const auto opened = std::chrono::steady_clock::now();
+  Result<UnixHttpClient::Response> r =
+      UnixHttpClient(path_).Post("/Plugin.Activate", "{}");
+  const auto answered = std::chrono::steady_clock::now();
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->status, 200);
+  // Answered before the idle clients were cut (the timeout counts from each
+  // connection's accept, after `opened`).
+  EXPECT_LT(answered - opened, options.request_timeout);
+  EXPECT_EQ(ReadUntilClosed(idle.front(), std::chrono::milliseconds(0)),
+            std::nullopt);
+
+  for (int fd : idle) {
+    std::optional<std::string> got =
+        ReadUntilClosed(fd, std::chrono::seconds(30));
+    ASSERT_TRUE(got.has_value()) << "an idle client was never cut";
+    EXPECT_EQ(*got, "");  // nothing was asked, nothing is answered
+    close(fd);
+  }
+  for (int fd : half) {
+    std::optional<std::string> got =
+        ReadUntilClosed(fd, std::chrono::seconds(30));
+    ASSERT_TRUE(got.has_value()) << "a half-body client was never cut";
+    EXPECT_THAT(*got, HasSubstr("HTTP/1.1 408 "));
+    close(fd);
+  }
+  EXPECT_GE(std::chrono::steady_clock::now() - opened, options.request_timeout);
+}
+
+// A client that trickles its request a byte at a time is cut at the request
+// timeout all the same.
+TEST_F(UnixServerTest, TricklingClientIsCut) {
+  UnixHttpServer::Options options;
+  options.request_timeout = std::chrono::milliseconds(500);
+  Serve(options);
+  const int fd = Connect(path_);
+  ASSERT_GE(fd, 0);
+  const std::string request =
+      "POST /Plugin.Activate HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}";
+  bool cut = false;
+  for (size_t i = 0; i < request.size() - 1 && !cut; ++i) {
+    cut = !SendAll(fd, request.substr(i, 1)) ||
+          ReadUntilClosed(fd, std::chrono::milliseconds(100)).has_value();
+  }
+  if (!cut) cut = ReadUntilClosed(fd, std::chrono::seconds(30)).has_value();
+  EXPECT_TRUE(cut);
+  close(fd);
+}
+
+// Beyond max_connections the oldest idle connection makes room.
+TEST_F(UnixServerTest, TooManyConnectionsCloseTheOldestIdleOne) {
+  UnixHttpServer::Options options;
+  options.max_connections = 8;
+  Serve(options);
+  std::vector<int> idle;
+  for (int i = 0; i < 8; ++i) idle.push_back(Connect(path_));
+  Result<UnixHttpClient::Response> r =
+      UnixHttpClient(path_).Post("/Plugin.Activate", "{}");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(ReadUntilClosed(idle.front(), std::chrono::seconds(30)), "");
+  for (int fd : idle) close(fd);
+}
+
+// Keep-alive and pipelining: two requests in one write, both answered in
+// order on the same connection.
+TEST_F(UnixServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  Serve();
+  const int fd = Connect(path_);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(
+      fd,
+      "POST /NetworkDriver.GetCapabilities HTTP/1.1\r\nContent-Length: 2\r\n"
+      "\r\n{}POST /Plugin.Activate HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+      "Connection: close\r\n\r\n1\r\n{\r\n1\r\n}\r\n0\r\n\r\n"));
+  std::optional<std::string> got =
+      ReadUntilClosed(fd, std::chrono::seconds(30));
+  ASSERT_TRUE(got.has_value());
+  const size_t scope = got->find("Scope");
+  const size_t implements = got->find("Implements");
+  EXPECT_NE(scope, std::string::npos) << *got;
+  EXPECT_NE(implements, std::string::npos) << *got;
+  EXPECT_LT(scope, implements);
+  close(fd);
+}
+
+// Limits answered without waiting for what a hostile client announces.
+TEST_F(UnixServerTest, OversizedRequestsAreRefusedAndClosed) {
+  Serve();
+  const int big = Connect(path_);
+  ASSERT_TRUE(SendAll(big,
+                      "POST /Plugin.Activate HTTP/1.1\r\n"
+                      "Content-Length: 10737418240\r\n\r\n{}"));
+  shutdown(big, SHUT_WR);
+  EXPECT_THAT(ReadUntilClosed(big, std::chrono::seconds(30)).value_or(""),
+              HasSubstr("HTTP/1.1 413 "));
+  close(big);
+
+  const int headers = Connect(path_);
+  std::string request = "GET /status HTTP/1.1\r\n";
+  while (request.size() < 70000)
+    request += "X-Pad: " + std::string(100, 'a') + "\r\n";
+  SendAll(headers, request);
+  shutdown(headers, SHUT_WR);
+  EXPECT_THAT(ReadUntilClosed(headers, std::chrono::seconds(30)).value_or(""),
+              HasSubstr("HTTP/1.1 431 "));
+  close(headers);
 }
 
 TEST_F(UnixServerTest, StopEndsRunAndRemovesTheSocket) {

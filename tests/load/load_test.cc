@@ -2,6 +2,7 @@
 //
 //   hostnic_load --hostnic build/hostnic [--nics 64] [--threads 16]
 //                [--cycles 1000] [--seconds 35] [--seed N] [--keep] [--no-mtu]
+//                [--slow-clients 300] [--slow-only]
 //
 // It moves itself into a private network namespace (unshare(CLONE_NEWNET)),
 // so nothing it does is visible on the host, creates NICS veth pairs there
@@ -30,18 +31,29 @@
 //     state; a held NIC has its name and the MTU its network asks for;
 //   - at the end every NIC is free with its original name, MTU and state in
 //     the kernel, and the state dir is empty.
+// Before the load, SLOW_CLIENTS connections that send nothing and as many
+// that send headers and half the body they announce hang on the socket
+// while Plugin.Activate is called 20 times: every call must be answered
+// before those clients are cut (the daemon's request timeout, 5 s), and
+// every one of them must be cut within 20 s; the latencies and the time of
+// the cut are printed.
 // Any error answer other than "held by another endpoint" or "no free NIC"
 // is a failure. Exits 0 when everything holds, 1 otherwise, 77 (skip) when
 // not root.
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -58,6 +70,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "api/unix_http_client.h"
@@ -78,6 +91,8 @@ struct Options {
   unsigned seed = 0;
   bool keep = false;
   bool mtu_network = true;  // --no-mtu: no network with hostnic.mtu
+  int slow_clients = 300;   // --slow-clients: idle and half-body clients each
+  bool slow_only = false;   // --slow-only: that phase alone, no load
 };
 
 struct Nic {
@@ -697,10 +712,116 @@ bool MakeNetworks() {
   return true;
 }
 
+// ----------------------------------------------------------- slow clients
+int ConnectToDaemon() {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, sock_path.c_str(), sizeof(addr.sun_path) - 1);
+  if (fd >= 0 &&
+      ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    fd = -1;
+  }
+  return fd;
+}
+
+// True once the daemon has closed `fd` (readable: EOF, or a 408 then EOF).
+bool ClosedByDaemon(int fd) {
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 0) <= 0) return false;
+  char buf[512];
+  ssize_t n;
+  while ((n = ::recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+  }
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+}
+
+double Ms(Clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+// Docker's calls while opt.slow_clients connections send nothing and as
+// many send half a body: all must be answered before those are cut, and
+// those must be cut.
+void SlowClients() {
+  const int n = opt.slow_clients;
+  std::vector<int> fds;
+  const std::string half =
+      "POST /NetworkDriver.CreateNetwork HTTP/1.1\r\nHost: plugin\r\n"
+      "Content-Length: 1000\r\n\r\n{\"NetworkID\":\"slow\"";
+  const auto opened = Clock::now();
+  for (int i = 0; i < 2 * n; ++i) {
+    const int fd = ConnectToDaemon();
+    if (fd < 0) {
+      Problem("slow clients: connection " + std::to_string(i) +
+              " to the daemon failed: " + std::strerror(errno));
+      break;
+    }
+    fds.push_back(fd);
+    if (i % 2 == 1 && ::send(fd, half.data(), half.size(), MSG_NOSIGNAL) !=
+                          static_cast<ssize_t>(half.size())) {
+      Problem("slow clients: sending half a request failed");
+    }
+  }
+  // Docker's calls, one after the other.
+  constexpr int kCalls = 20;
+  std::vector<double> ms;
+  const UnixHttpClient client(sock_path, std::chrono::seconds(60));
+  for (int i = 0; i < kCalls; ++i) {
+    const auto t = Clock::now();
+    auto r = client.Post("/Plugin.Activate", "{}");
+    ms.push_back(Ms(Clock::now() - t));
+    if (!r.ok() || r->status != 200) {
+      Problem("slow clients: Plugin.Activate failed: " +
+              (r.ok() ? "HTTP " + std::to_string(r->status)
+                      : r.status().message()));
+    }
+  }
+  const auto answered = Clock::now();
+  size_t cut_early = 0;
+  for (int fd : fds) cut_early += ClosedByDaemon(fd) ? 1 : 0;
+  if (cut_early > 0) {
+    Problem("slow clients: " + std::to_string(cut_early) +
+            " were cut before Docker's calls were answered (" +
+            std::to_string(static_cast<int>(Ms(answered - opened))) +
+            " ms after they connected)");
+  }
+  // Every one of them is cut, each after the daemon's request timeout.
+  std::vector<bool> open(fds.size(), true);
+  size_t left = fds.size();
+  double first_cut = -1, last_cut = -1;
+  const auto give_up = opened + std::chrono::seconds(20);
+  while (left > 0 && Clock::now() < give_up) {
+    for (size_t i = 0; i < fds.size(); ++i) {
+      if (open[i] && ClosedByDaemon(fds[i])) {
+        open[i] = false;
+        --left;
+        last_cut = Ms(Clock::now() - opened) / 1000;
+        if (first_cut < 0) first_cut = last_cut;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  for (int fd : fds) ::close(fd);
+  if (left > 0) {
+    Problem("slow clients: " + std::to_string(left) + " of " +
+            std::to_string(fds.size()) + " still connected after 20 s");
+  }
+  std::sort(ms.begin(), ms.end());
+  std::printf(
+      "slow clients: %d idle + %d half-body connections: Plugin.Activate "
+      "p50 %.2f ms, max %.2f ms (%d calls); clients cut %.1f-%.1f s after "
+      "connecting\n",
+      n, n, ms[ms.size() / 2], ms.back(), kCalls, first_cut, last_cut);
+  std::fflush(stdout);
+}
+
 void Usage(const char* argv0) {
   std::fprintf(stderr,
                "usage: %s --hostnic PATH [--nics N] [--threads N] "
-               "[--cycles N] [--seconds N] [--seed N] [--keep] [--no-mtu]\n",
+               "[--cycles N] [--seconds N] [--seed N] [--keep] [--no-mtu] "
+               "[--slow-clients N] [--slow-only]\n",
                argv0);
 }
 
@@ -734,13 +855,17 @@ int main(int argc, char** argv) {
       opt.keep = true;
     else if (a == "--no-mtu")
       opt.mtu_network = false;
+    else if (a == "--slow-clients")
+      opt.slow_clients = std::stoi(next());
+    else if (a == "--slow-only")
+      opt.slow_only = true;
     else {
       Usage(argv[0]);
       return 2;
     }
   }
   if (opt.hostnic.empty() || opt.nics < 8 || opt.nics > 1000 ||
-      opt.threads < 1) {
+      opt.threads < 1 || opt.slow_clients < 0 || opt.slow_clients > 2000) {
     Usage(argv[0]);
     return 2;
   }
@@ -758,6 +883,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   ::signal(SIGPIPE, SIG_IGN);
+  // The slow clients need a descriptor each, and so does the daemon.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 &&
+      files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = std::min<rlim_t>(files.rlim_max, 8192);
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   char tmpl[] = "/tmp/hostnic-load.XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) return 1;
   work = tmpl;
@@ -775,7 +907,8 @@ int main(int argc, char** argv) {
     return std::chrono::duration<double>(Clock::now() - t0).count();
   };
   bool setup_ok = MakeNics() && StartDaemon() && MakeNetworks();
-  if (setup_ok) {
+  if (setup_ok && opt.slow_clients > 0) SlowClients();
+  if (setup_ok && !opt.slow_only) {
     // The load, with one kill -9 at a random point of it.
     std::mt19937 rng(opt.seed);
     const int kill_at = opt.cycles / 4 + rng() % (opt.cycles / 3 + 1);
@@ -855,7 +988,7 @@ int main(int argc, char** argv) {
       }
       Check("after deleting everything", true);
     }
-  } else {
+  } else if (!setup_ok) {
     Problem("set-up failed");
   }
 
