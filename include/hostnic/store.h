@@ -1,6 +1,12 @@
-// Store: durable state. Every Put/Remove is atomic and durable when it
-// returns OK (write to a temporary file, fsync, rename, fsync the directory),
-// so a crash at any point leaves either the old or the new record.
+// Store: hostnic's state. Every Put/Remove is atomic: a crash at any point
+// leaves either the old or the new record. When it returns OK, the change
+// survives hostnic's death (kill -9). Networks and their removal also
+// survive a power cut or kernel crash (Docker never sends CreateNetwork
+// again); endpoints, orphans and leases need not: after a reboot they
+// describe containers and NIC settings that are gone, and a record that is
+// lost or older than its last change is reconciled at start (Recover) or,
+// for a lease, costs a fresh DHCP exchange. src/store/file_store.h gives the
+// reasoning per record kind.
 #ifndef HOSTNIC_STORE_H_
 #define HOSTNIC_STORE_H_
 

@@ -2,11 +2,16 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
+#include <thread>
 
 namespace hostnic {
 namespace {
@@ -292,14 +297,104 @@ TEST_F(FileStoreTest, RecordUnderAnotherNameIsCorrupt) {
 }
 
 TEST_F(FileStoreTest, LeftoverTemporaryFilesAreRemoved) {
-  ASSERT_TRUE(store_->PutEndpoint(FullEndpoint()).ok());
+  EndpointRecord e = FullEndpoint();
+  e.joined = false;
+  ASSERT_TRUE(store_->PutEndpoint(e).ok());
+  // Killed while writing, and killed after writing a whole newer record but
+  // before the rename: either way the record that was there stays.
   WriteFile(dir_ + "/endpoints/.tmp-2b34_ep-1.json.AbC123", "{\"id\": ");
+  ASSERT_TRUE(store_->PutEndpoint(FullEndpoint()).ok());
+  fs::rename(dir_ + "/endpoints/2b34_ep-1.json",
+             dir_ + "/endpoints/.tmp-2b34_ep-1.json.XyZ789");
+  ASSERT_TRUE(store_->PutEndpoint(e).ok());
   WriteFile(dir_ + "/networks/.tmp-x.json.Zz9999", "");
   Snapshot s = MustLoad();
   EXPECT_THAT(s.problems, IsEmpty());
-  EXPECT_THAT(s.endpoints, SizeIs(1));
+  ASSERT_THAT(s.endpoints, SizeIs(1));
+  EXPECT_EQ(Fields(s.endpoints[0]), Fields(e));
   EXPECT_THAT(Files("endpoints"), ElementsAre("2b34_ep-1.json"));
   EXPECT_THAT(Files("networks"), IsEmpty());
+}
+
+// What a write cut short leaves when the rename is not atomic after all (a
+// record edited by hand, copied with cp, or emptied by a power cut on a file
+// system that does not flush a renamed file's data): every truncation of a
+// record is moved aside and reported, never loaded.
+TEST_F(FileStoreTest, TruncatedRecordsAreMovedAsideNotLoaded) {
+  ASSERT_TRUE(store_->PutEndpoint(FullEndpoint()).ok());
+  const std::string path = dir_ + "/endpoints/2b34_ep-1.json";
+  std::ifstream in(path);
+  const std::string whole((std::istreambuf_iterator<char>(in)),
+                          std::istreambuf_iterator<char>());
+  ASSERT_EQ(whole.back(), '\n');
+  ASSERT_TRUE(fs::remove(path));
+  // Up to the closing brace: without the newline the record is whole.
+  for (size_t n = 0; n + 1 < whole.size(); ++n) {
+    SCOPED_TRACE("first " + std::to_string(n) + " bytes");
+    WriteFile(path, whole.substr(0, n));
+    Snapshot s = MustLoad();
+    EXPECT_THAT(s.endpoints, IsEmpty());
+    ASSERT_THAT(s.problems, SizeIs(1));
+    EXPECT_THAT(s.problems[0], HasSubstr(path + " is unreadable"));
+    EXPECT_THAT(Files("endpoints"), ElementsAre("2b34_ep-1.json.corrupt"));
+    fs::remove(path + ".corrupt");
+  }
+}
+
+// kill -9 at any moment while records are being replaced and removed: the
+// next Load finds whole records (an old or a new version) and nothing to
+// complain about.
+TEST_F(FileStoreTest, KilledWhileWritingLeavesWholeRecords) {
+  for (int round = 0; round < 20; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    int ready[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      ::close(ready[0]);
+      auto store = FileStore::Open(dir_);
+      if (!store.ok()) ::_exit(1);
+      EndpointRecord e = FullEndpoint();
+      OrphanRecord o = FullOrphan();
+      Lease l = FullLease();
+      for (long i = 0;; ++i) {
+        e.joined = i % 2 == 0;
+        e.sandbox_key = "/var/run/docker/netns/" + std::to_string(i);
+        l.acquired = 1700000000 + i;
+        if (!(*store)->PutEndpoint(e).ok() || !(*store)->PutLease(l).ok() ||
+            !(i % 2 == 0 ? (*store)->PutOrphan(o)
+                         : (*store)->RemoveOrphan(o.mac))
+                 .ok()) {
+          ::_exit(1);
+        }
+        if (i == 0 && ::write(ready[1], "x", 1) != 1) ::_exit(1);
+      }
+    }
+    ::close(ready[1]);
+    char byte;
+    ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+    ::close(ready[0]);
+    std::this_thread::sleep_for(std::chrono::microseconds(500 * round));
+    ASSERT_EQ(::kill(child, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the writer failed";
+
+    Snapshot s = MustLoad();
+    EXPECT_THAT(s.problems, IsEmpty());
+    ASSERT_THAT(s.endpoints, SizeIs(1));
+    const EndpointRecord& e = s.endpoints[0];
+    EXPECT_EQ(e.id, FullEndpoint().id);
+    const long i =
+        std::stol(e.sandbox_key.substr(e.sandbox_key.rfind('/') + 1));
+    EXPECT_EQ(e.joined, i % 2 == 0);
+    ASSERT_THAT(s.leases, SizeIs(1));
+    EXPECT_GE(s.leases[0].acquired, 1700000000 + i - 1);
+    EXPECT_LE(s.leases[0].acquired, 1700000000 + i);
+    EXPECT_LE(s.orphans.size(), 1u);
+    EXPECT_THAT(Files("endpoints"), ElementsAre("2b34_ep-1.json"));
+  }
 }
 
 TEST_F(FileStoreTest, InvalidIdsAreRefused) {

@@ -1,0 +1,194 @@
+// The hostnic daemon itself (HOSTNIC_BINARY) killed with SIGKILL between the
+// steps of a container's life on one NIC, then started again on the same
+// state directory: it must come back knowing exactly what the steps before
+// the kill did, complain about nothing, and take the rest of the cycle.
+// Endpoint records are written without fsync (src/store/file_store.h), so
+// this is what they must survive. Runs in the test's private netns.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "api/unix_http_client.h"
+#include "integration/netns_env.h"
+
+namespace hostnic {
+namespace {
+
+namespace fs = std::filesystem;
+using itest::Sh;
+using itest::WaitUntil;
+
+const char kMac[] = "02:00:5e:10:00:09";
+const char kNet[] = "crashnet";
+const char kEp[] = "crashep";
+
+class CrashTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    HOSTNIC_REQUIRE_PRIVATE_NETNS();
+    root_ = fs::temp_directory_path() /
+            ("hostnic-crash-" + std::to_string(::getpid()));
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+    // Join's sandbox: a path that exists, as Docker's does while the
+    // container runs, so a restart keeps the joined endpoint.
+    sandbox_ = (root_ / "sandbox").string();
+    std::ofstream(sandbox_) << "";
+    ASSERT_EQ(Sh(std::string("ip link add hnc0 address ") + kMac +
+                 " type veth peer name hnc0p"),
+              0);
+  }
+  void TearDown() override {
+    Kill();
+    Sh("ip link del hnc0 2>/dev/null");
+    fs::remove_all(root_);
+  }
+
+  std::string State() const { return (root_ / "state").string(); }
+  std::string Socket() const { return (root_ / "hostnic.sock").string(); }
+  std::string Log() const { return (root_ / "hostnic.log").string(); }
+
+  // Starts the daemon and waits until it serves (after its recovery).
+  void Start() {
+    fs::remove(Socket());
+    const std::string binary = HOSTNIC_BINARY, socket = Socket(),
+                      state = State(), log = Log();
+    pid_ = ::fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      if (fd < 0 || ::dup2(fd, 1) < 0 || ::dup2(fd, 2) < 0) ::_exit(126);
+      ::execl(binary.c_str(), binary.c_str(), "--socket", socket.c_str(),
+              "--state-dir", state.c_str(), "--log-level", "warn", nullptr);
+      ::_exit(127);
+    }
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+          auto reply = api::UnixHttpClient(Socket()).Get("/status");
+          return reply.ok() && reply->status == 200;
+        },
+        std::chrono::seconds(30)))
+        << ReadLog();
+  }
+  void Kill() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = 0;
+  }
+
+  // Empty when the call succeeded, else what went wrong.
+  std::string Call(const std::string& method, const std::string& body) {
+    auto reply =
+        api::UnixHttpClient(Socket()).Post("/NetworkDriver." + method, body);
+    if (!reply.ok()) return method + ": " + reply.status().message();
+    if (reply->status != 200 ||
+        reply->body.find("\"Err\"") != std::string::npos) {
+      return method + ": " + reply->body;
+    }
+    return "";
+  }
+  // "<state> <endpoint>" of the NIC in `hostnic status`.
+  std::string Nic() {
+    auto reply = api::UnixHttpClient(Socket()).Get("/status");
+    if (!reply.ok()) return "no status: " + reply.status().message();
+    const nlohmann::json doc = nlohmann::json::parse(reply->body);
+    for (const nlohmann::json& nic : doc["nics"]) {
+      if (nic["mac"] == kMac) {
+        return nic["state"].get<std::string>() + " " +
+               nic["endpoint"].get<std::string>();
+      }
+    }
+    return "absent";
+  }
+  std::string ReadLog() const {
+    std::ifstream in(Log());
+    return std::string((std::istreambuf_iterator<char>(in)),
+                       std::istreambuf_iterator<char>());
+  }
+  // Every file of the state directory, relative to it.
+  std::vector<std::string> StateFiles() const {
+    std::vector<std::string> files;
+    for (const auto& e : fs::recursive_directory_iterator(State())) {
+      if (e.is_regular_file()) {
+        files.push_back(fs::relative(e.path(), State()).string());
+      }
+    }
+    return files;
+  }
+
+  fs::path root_;
+  std::string sandbox_;
+  pid_t pid_ = 0;
+};
+
+struct Step {
+  std::string method;
+  std::string body;
+  std::string nic_after;  // The NIC in `hostnic status` after the step.
+};
+
+std::vector<Step> Cycle(const std::string& sandbox) {
+  const std::string ids = std::string(R"({"NetworkID":")") + kNet +
+                          R"(","EndpointID":")" + kEp + R"(")";
+  return {
+      {"CreateNetwork",
+       std::string(R"({"NetworkID":")") + kNet +
+           R"(","Options":{},"IPv4Data":[{"Pool":"192.168.0.0/16",)"
+           R"("Gateway":"192.168.0.1/16"}],"IPv6Data":[]})",
+       "free "},
+      {"CreateEndpoint",
+       ids + R"(,"Interface":{"Address":"192.168.1.5/16","MacAddress":")" +
+           kMac + R"("},"Options":{}})",
+       std::string("held ") + kEp},
+      {"Join", ids + R"(,"SandboxKey":")" + sandbox + R"(","Options":{}})",
+       std::string("held ") + kEp},
+      {"Leave", ids + "}", std::string("held ") + kEp},
+      {"DeleteEndpoint", ids + "}", "free "},
+      {"DeleteNetwork", std::string(R"({"NetworkID":")") + kNet + R"("})",
+       "free "},
+  };
+}
+
+TEST_F(CrashTest, KilledAfterEachStepOfACycleRestartsWithItsState) {
+  const std::vector<Step> cycle = Cycle(sandbox_);
+  for (size_t killed_after = 0; killed_after < cycle.size(); ++killed_after) {
+    SCOPED_TRACE("killed after " + cycle[killed_after].method);
+    fs::remove_all(State());
+    fs::remove(Log());
+    Start();
+    for (size_t i = 0; i <= killed_after; ++i) {
+      ASSERT_EQ(Call(cycle[i].method, cycle[i].body), "");
+    }
+    Kill();
+
+    Start();
+    EXPECT_EQ(Nic(), cycle[killed_after].nic_after);
+    // No record was lost, half-written or left behind.
+    const std::string log = ReadLog();
+    EXPECT_EQ(log.find("recovery:"), std::string::npos) << log;
+    if (killed_after + 1 == cycle.size()) {
+      // The network is gone for good: Docker's next call is refused.
+      EXPECT_NE(Call(cycle[1].method, cycle[1].body).find("does not know"),
+                std::string::npos);
+    }
+    for (size_t i = killed_after + 1; i < cycle.size(); ++i) {
+      ASSERT_EQ(Call(cycle[i].method, cycle[i].body), "");
+      EXPECT_EQ(Nic(), cycle[i].nic_after) << "after " << cycle[i].method;
+    }
+    Kill();
+    EXPECT_EQ(StateFiles(), std::vector<std::string>{}) << log;
+  }
+}
+
+}  // namespace
+}  // namespace hostnic
