@@ -224,9 +224,24 @@ TEST_F(FileStoreTest, PutReplacesWithoutLeavingTemporaryFiles) {
   n.routes.clear();
   ASSERT_TRUE(store_->PutNetwork(n).ok());
   EXPECT_THAT(Files("networks"), ElementsAre("4390abcdef.json"));
+  // Records not fsynced are swapped in (RENAME_EXCHANGE); the old copy goes.
+  EndpointRecord e = FullEndpoint();
+  Lease l = FullLease();
+  for (int i = 0; i < 3; ++i) {
+    e.joined = i % 2 == 0;
+    l.acquired += 60;
+    ASSERT_TRUE(store_->PutEndpoint(e).ok());
+    ASSERT_TRUE(store_->PutLease(l).ok());
+  }
+  EXPECT_THAT(Files("endpoints"), ElementsAre("2b34_ep-1.json"));
+  EXPECT_THAT(Files("leases"), ElementsAre("52-54-0e-e5-00-f7.json"));
   Snapshot s = MustLoad();
   ASSERT_THAT(s.networks, SizeIs(1));
   EXPECT_EQ(Fields(s.networks[0]), Fields(n));
+  ASSERT_THAT(s.endpoints, SizeIs(1));
+  EXPECT_EQ(Fields(s.endpoints[0]), Fields(e));
+  ASSERT_THAT(s.leases, SizeIs(1));
+  EXPECT_EQ(s.leases[0].acquired, l.acquired);
 }
 
 TEST_F(FileStoreTest, RemoveForgetsAndMissingIsOk) {
