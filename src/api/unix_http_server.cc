@@ -1,7 +1,7 @@
 #include "api/unix_http_server.h"
 
-#include <httplib.h>
 #include <fcntl.h>
+#include <httplib.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
@@ -169,8 +169,7 @@ Scan ScanChunked(std::string_view in, size_t pos) {
   return Complete(nl + 1);
 }
 
-// `eof`: the client has shut down its side, so a body without length ends.
-Scan ScanRequest(std::string_view in, bool eof) {
+Scan ScanRequest(std::string_view in) {
   const size_t line_end = in.find('\n');
   if (line_end == std::string_view::npos) {
     return in.size() > kMaxRequestLine ? Refuse(414) : Incomplete();
@@ -215,10 +214,10 @@ Scan ScanRequest(std::string_view in, bool eof) {
     const uint64_t n = std::strtoull(std::string(*length).c_str(), nullptr, 10);
     if (n > kMaxBody) return Refuse(413);
     if (in.size() - body >= n) scan = Complete(body + n);
-  } else if (in.size() - body > kMaxBody) {
-    return Refuse(413);
-  } else if (eof) {
-    scan = Complete(in.size());  // the body is all the client sent
+  } else {
+    // Neither: no body (RFC 9112 6.3), where httplib would read to the
+    // client's shutdown and so wait for a client that waits for it.
+    scan = Complete(body);
   }
   scan.wants_continue = expect && *expect == "100-continue";
   return scan;
@@ -596,7 +595,7 @@ void UnixHttpServer::Loop::OnReadable(int fd, Conn& conn) {
 
 void UnixHttpServer::Loop::Advance(int fd, Conn& conn) {
   if (conn.state != State::kReading) return;
-  const Scan scan = ScanRequest(conn.in, conn.eof);
+  const Scan scan = ScanRequest(conn.in);
   switch (scan.kind) {
     case Scan::kComplete:
       Dispatch(fd, conn, scan.end);

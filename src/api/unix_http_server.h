@@ -7,8 +7,8 @@
 // Design: slow or idle clients never hold a worker. Run's thread accepts
 // and reads every connection with poll(), non-blocking, and buffers what
 // arrives until one whole request is there (headers, then the body by
-// Content-Length, by chunks, or up to the client's shutdown when it gives
-// neither). Only then is the request handed to a worker, which parses and
+// Content-Length or by chunks; a request with neither has no body). Only
+// then is the request handed to a worker, which parses and
 // routes it with cpp-httplib over that buffer and returns the answer to
 // Run's thread, which writes it out, again without blocking. So a worker
 // is busy only while a handler runs, and Docker's calls are answered while

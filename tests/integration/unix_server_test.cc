@@ -387,6 +387,24 @@ TEST_F(UnixServerTest, PipelinedRequestsAreAnsweredInOrder) {
   close(fd);
 }
 
+// A request with neither Content-Length nor chunks has no body (RFC 9112):
+// it is answered at once, not when the client gives up.
+TEST_F(UnixServerTest, RequestWithoutLengthHasNoBody) {
+  UnixHttpServer::Options options;
+  options.request_timeout = std::chrono::seconds(60);
+  Serve(options);
+  const int fd = Connect(path_);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd,
+                      "POST /Plugin.Activate HTTP/1.1\r\n"
+                      "Connection: close\r\n\r\n"));
+  std::optional<std::string> got =
+      ReadUntilClosed(fd, std::chrono::seconds(30));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_THAT(*got, HasSubstr("HTTP/1.1 200 "));
+  close(fd);
+}
+
 // Limits answered without waiting for what a hostile client announces.
 TEST_F(UnixServerTest, OversizedRequestsAreRefusedAndClosed) {
   Serve();
