@@ -1,8 +1,10 @@
 #include "netlink/link_control.h"
 
 #include <linux/if.h>
+#include <linux/if_link.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
+#include <netlink/route/link/inet6.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -134,29 +136,54 @@ Status NetlinkLinkControl::FlushAddresses(const Link& link) {
 
 Result<bool> NetlinkLinkControl::SetIpv6Disabled(const Link& link,
                                                  bool disabled) {
-  const std::string doing = std::string(disabled ? "turning off" : "turning on") +
-                            " IPv6 on " + Describe(link);
+  const std::string doing =
+      std::string(disabled ? "turning off" : "turning on") + " IPv6 on " +
+      Describe(link);
   // The sysctl is reached by name: make sure the name is this NIC's now.
   Result<Target> target = Open(link, doing);
   if (!target.ok()) return target.status();
   const char* name = rtnl_link_get_name(target->current.get());
-  const std::string path =
-      std::string("/proc/sys/net/ipv6/conf/") + (name ? name : "") +
-      "/disable_ipv6";
+  const std::string path = std::string("/proc/sys/net/ipv6/conf/") +
+                           (name ? name : "") + "/disable_ipv6";
   std::ifstream in(path);
   std::string before;
   if (!(in >> before)) {
     return Status::IoError(doing + ": reading " + path + ": " +
                            std::strerror(errno));
   }
+  errno = 0;
   std::ofstream out(path);
   out << (disabled ? "1" : "0");
   out.flush();
+  if (!out && errno == EROFS) {
+    // A managed plugin's /proc/sys is read-only; the kernel still takes the
+    // address generation mode over netlink.
+    return SetIpv6AddressGeneration(link, !disabled, doing);
+  }
   if (!out) {
     return Status::IoError(doing + ": writing " + path + ": " +
                            std::strerror(errno));
   }
   return before != "0";
+}
+
+Result<bool> NetlinkLinkControl::SetIpv6AddressGeneration(
+    const Link& link, bool on, const std::string& doing) {
+  Result<Target> target = Open(link, doing);
+  if (!target.ok()) return target.status();
+  uint8_t mode = IN6_ADDR_GEN_MODE_EUI64;
+  int err = rtnl_link_inet6_get_addr_gen_mode(target->current.get(), &mode);
+  if (err < 0 && err != -NLE_NOATTR) {
+    return NlStatus(err, doing + ": reading its IPv6 address generation mode");
+  }
+  const bool was_off = mode == IN6_ADDR_GEN_MODE_NONE;
+  if (was_off != on) return was_off;
+  const Status changed = Change(link, doing, [on](rtnl_link* change) {
+    rtnl_link_inet6_set_addr_gen_mode(
+        change, on ? IN6_ADDR_GEN_MODE_EUI64 : IN6_ADDR_GEN_MODE_NONE);
+  });
+  if (!changed.ok()) return changed;
+  return was_off;
 }
 
 }  // namespace hostnic

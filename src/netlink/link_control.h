@@ -22,8 +22,17 @@ class NetlinkLinkControl : public LinkControl {
   Status SetUp(const Link& link, bool up) override;
   Status FlushAddresses(const Link& link) override;
   // Through /proc/sys/net/ipv6/conf/NAME (the kernel offers no netlink
-  // write); the name is checked against the MAC first.
+  // write); the name is checked against the MAC first. Where /proc/sys is
+  // read-only (a managed plugin's container), the NIC's IPv6 address
+  // generation mode is set instead ("none" while disabled, the kernel's
+  // default "eui64" when enabled again), which keeps link-local and SLAAC
+  // addresses and their routes off it all the same; the value returned is
+  // then whether generation was already off.
   Result<bool> SetIpv6Disabled(const Link& link, bool disabled) override;
+
+ private:
+  Result<bool> SetIpv6AddressGeneration(const Link& link, bool on,
+                                        const std::string& doing);
 };
 
 }  // namespace hostnic
