@@ -71,10 +71,19 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
   }
   if (block_metadata) {
     Status s = BlockMetadata(sandbox_key, doing);
-    if (s.code() == Code::kNotFound) {
+    const std::string dir = sandbox_key.substr(0, sandbox_key.rfind('/'));
+    if (s.code() == Code::kNotFound && options_.sandbox_exists &&
+        options_.sandbox_exists(dir)) {
       // Docker makes the sandbox after Join: block when the NIC moves in.
       std::lock_guard<std::mutex> lock(mu_);
       metadata_pending_.insert(endpoint_id);
+    } else if (s.code() == Code::kNotFound) {
+      // Sandboxes are out of sight (a managed plugin without Docker's
+      // netns directory): the container must not start unprotected.
+      return Status::FailedPrecondition(
+          doing + ": hostnic.block-metadata: hostnic cannot see " + dir +
+          ", where Docker keeps sandboxes, so it cannot block the metadata "
+          "service in this container");
     } else if (!s.ok()) {
       return s.Annotate(doing + ": hostnic.block-metadata");
     }

@@ -57,8 +57,12 @@ class DriverAddressTest : public ::testing::Test {
   }
 
   void Restart() {
+    DriverOptions options;
+    options.sandbox_exists = [this](const std::string& path) {
+      return path == "/var/run/docker/netns" || !sandbox_.routes(path).empty();
+    };
     driver_ = std::make_unique<Driver>(
-        DriverOptions(), &inventory_, &links_, &store_, nullptr,
+        options, &inventory_, &links_, &store_, nullptr,
         AddressPorts{&dhcp_, &renewer_, &hook_, &sandbox_, &clock_});
     ASSERT_TRUE(driver_->Recover().ok());
   }
@@ -347,6 +351,16 @@ TEST_F(DriverAddressTest, FreeNicsLeaseExpiresInStatusAndIsAskedAnew) {
   ASSERT_TRUE(CreateEndpoint("ep2").ok());
   EXPECT_EQ(dhcp_.calls(), 2);
   EXPECT_EQ(LeaseState(kMac2), "bound");
+}
+
+TEST_F(DriverAddressTest, BlockMetadataRefusesAJoinWhenSandboxesAreOutOfSight) {
+  ASSERT_TRUE(CreateNullNetwork({{"hostnic.block-metadata", "true"}}).ok());
+  ASSERT_TRUE(CreateEndpoint("ep1").ok());
+  auto joined = driver_->Join(kNet, "ep1", "/elsewhere/netns/abc");
+  ASSERT_FALSE(joined.ok());
+  EXPECT_EQ(joined.status().code(), Code::kFailedPrecondition);
+  EXPECT_THAT(joined.status().message(),
+              HasSubstr("cannot see /elsewhere/netns"));
 }
 
 TEST_F(DriverAddressTest, StatusShowsEachNicsLease) {
