@@ -350,15 +350,21 @@ connections the oldest one still waiting for its request is closed to make
 room; beyond 64 MiB of partial requests in all, the connection holding the
 most is. An answer the client does not read within 5 s ends its connection.
 
-Measured by \`hostnic_load --slow-only\` (tests/load/load_test.cc; the full
-load test runs the same phase with 300 + 300 clients), Plugin.Activate
-called 20 times while the clients hang on, on a shared 2-core VM:
+Measured by \`hostnic_load --slow-only --slow-clients N\`
+(tests/load/load_test.cc; the full load test runs the same phase with
+300 + 300 clients) on a shared 2-core VM: Plugin.Activate called 20 times,
+one after the other, while the clients hang on. "Before" is the previous
+server (httplib's accept loop, 64 worker threads each reading its
+connection with a 5 s read timeout), the same client and machine.
 
-| clients hanging on | before (workers read requests) | now, p50 / max |
+| clients hanging on | before: first call | now: first / p50 / max |
 |---|---|---|
-| 100 idle + 100 half-body | 9.5 s | 0.20 ms / 6.1 ms |
-| 300 idle + 300 half-body | 29.5 s | 0.18 ms / 2.6 ms |
+| 50 idle + 50 half-body | 10.0 s | 2.97 / 0.29 / 2.97 ms |
+| 100 idle + 100 half-body | 20.0 s | 0.43 / 0.21 / 0.44 ms |
+| 300 idle + 300 half-body | no answer within 60 s | 1.94 / 0.50 / 3.81 ms |
 
-All of them were cut 5.0 s after connecting.
+Now all of them are cut 5.0-5.1 s after connecting (before: 10-20 s
+and more, as workers got round to them), and the daemon runs 6 threads
+meanwhile (workers start only when requests wait).
 EOF
 [ -z "$DIED" ] && [ -z "$FAILED" ]
