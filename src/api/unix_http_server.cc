@@ -580,14 +580,20 @@ void UnixHttpServer::Loop::OnReadable(int fd, Conn& conn) {
   }
   Advance(fd, conn);  // may close fd
   while (buffered_ > options_.max_buffered) {
-    // Too much in partial requests: drop the biggest.
-    auto biggest = std::max_element(
-        conns_.begin(), conns_.end(), [](const auto& a, const auto& b) {
-          return a.second.in.size() < b.second.in.size();
-        });
+    // Too much in partial requests: drop the biggest. Never a connection a
+    // worker answers: its descriptor must stay its own until then.
+    auto biggest = conns_.end();
+    for (auto it = conns_.begin(); it != conns_.end(); ++it) {
+      if (it->second.state != State::kWorking &&
+          (biggest == conns_.end() ||
+           it->second.in.size() > biggest->second.in.size())) {
+        biggest = it;
+      }
+    }
+    if (biggest == conns_.end() || biggest->second.in.empty()) break;
     spdlog::warn(
-        "{} bytes of partial requests on the plugin socket: closing "
-        "a connection that sent {}",
+        "{} bytes of partial requests on the plugin socket: closing a "
+        "connection that sent {}",
         buffered_, biggest->second.in.size());
     Close(biggest->first);
   }

@@ -405,6 +405,72 @@ TEST_F(UnixServerTest, RequestWithoutLengthHasNoBody) {
   close(fd);
 }
 
+// Expect: 100-continue gets one "100 Continue" before the body is sent.
+TEST_F(UnixServerTest, ExpectContinueIsAnsweredOnce) {
+  Serve();
+  const int fd = Connect(path_);
+  ASSERT_GE(fd, 0);
+  ASSERT_TRUE(SendAll(fd,
+                      "POST /Plugin.Activate HTTP/1.1\r\nContent-Length: 2\r\n"
+                      "Expect: 100-continue\r\nConnection: close\r\n\r\n"));
+  pollfd p{fd, POLLIN, 0};
+  ASSERT_EQ(poll(&p, 1, 30000), 1);
+  char buf[256];
+  const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)),
+            "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_TRUE(SendAll(fd, "{}"));
+  std::optional<std::string> got =
+      ReadUntilClosed(fd, std::chrono::seconds(30));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(got->rfind("HTTP/1.1 200 ", 0), 0u) << *got;
+  EXPECT_THAT(*got, HasSubstr("Implements"));
+  close(fd);
+}
+
+// Past max_buffered bytes of partial requests, the biggest holder is cut.
+TEST_F(UnixServerTest, PartialRequestsHaveABudget) {
+  UnixHttpServer::Options options;
+  options.max_buffered = 64 << 10;
+  Serve(options);
+  const std::string head =
+      "POST /Plugin.Activate HTTP/1.1\r\nContent-Length: 500000\r\n\r\n";
+  const int small = Connect(path_);
+  const int big = Connect(path_);
+  ASSERT_TRUE(SendAll(small, head + std::string(1000, ' ')));
+  ASSERT_TRUE(SendAll(big, head + std::string(100000, ' ')));
+  EXPECT_TRUE(ReadUntilClosed(big, std::chrono::seconds(30)).has_value());
+  EXPECT_EQ(ReadUntilClosed(small, std::chrono::milliseconds(0)), std::nullopt);
+  Result<UnixHttpClient::Response> r =
+      UnixHttpClient(path_).Post("/Plugin.Activate", "{}");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->status, 200);
+  close(small);
+  close(big);
+}
+
+// A client that does not read its answer is cut at the write timeout.
+TEST_F(UnixServerTest, ClientNotReadingItsAnswerIsCut) {
+  UnixHttpServer::Options options;
+  options.write_timeout = std::chrono::milliseconds(300);
+  UnixHttpServer* server = NewServer(options);
+  ASSERT_TRUE(server->Bind(path_).ok());
+  const std::string big(16 << 20, 'x');
+  server->Get("/big", [&big] {
+    return UnixHttpServer::Reply{200, big, "text/plain"};
+  });
+  RunInBackground(server);
+  const int fd = Connect(path_);
+  ASSERT_TRUE(SendAll(fd, "GET /big HTTP/1.1\r\n\r\n"));
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // not reading
+  std::optional<std::string> got =
+      ReadUntilClosed(fd, std::chrono::seconds(30));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_LT(got->size(), big.size());
+  close(fd);
+}
+
 // Limits answered without waiting for what a hostile client announces.
 TEST_F(UnixServerTest, OversizedRequestsAreRefusedAndClosed) {
   Serve();
