@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <condition_variable>
@@ -20,6 +21,7 @@
 #include <deque>
 #include <filesystem>
 #include <list>
+#include <optional>
 #include <string_view>
 #include <system_error>
 #include <thread>
