@@ -285,8 +285,8 @@ check "it still answers Plugin.Activate" sh -c "curl -s --unix-socket '$SOCK' -X
 check "hb0 and hb1 are on the host under their own names, MTU 1500" sh -c \
   "ip -o link show hb0 | grep -q 'mtu 1500' && ip -o link show hb1 | grep -q 'mtu 1500'"
 check "hbdef still carries the default route" sh -c "ip route show default | grep -q hbdef"
-check "no file outside networks/, endpoints/, orphans/ in the state dir" sh -c \
-  "[ -z \"\$(find '$STATE' -mindepth 1 -not -path '$STATE/networks*' -not -path '$STATE/endpoints*' -not -path '$STATE/orphans*')\" ]"
+check "no file outside networks/, endpoints/, orphans/, leases/ in the state dir" sh -c \
+  "[ -z \"\$(find '$STATE' -mindepth 1 -not -path '$STATE/networks*' -not -path '$STATE/endpoints*' -not -path '$STATE/orphans*' -not -path '$STATE/leases*')\" ]"
 check "no file named pwned or etc anywhere under the work dir or /tmp" sh -c \
   "[ -z \"\$(find '$WORK' /tmp -maxdepth 3 \( -name 'pwned*' -o -name 'etc.json' \) 2>/dev/null)\" ]"
 STATE_FILES=$(cd "$STATE" && find . -type f | sort | tr '\n' ' ')
