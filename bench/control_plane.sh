@@ -13,9 +13,9 @@
 #
 # Needs root and a build of hostnic and rpc_bench in BUILD_DIR (default
 # build/; scripts/run.sh or scripts/test.sh make it). State goes to tmpfs
-# (driver cost) and to disk (with the fsyncs a real deployment pays: every
-# change is written to a temporary file, fsynced and renamed, so the disk rows
-# mostly measure the disk); compare the rows of one run, not across machines.
+# (driver cost) and to disk (what a real deployment pays: network records
+# are fsynced, the others only written and renamed; see
+# src/store/file_store.h); compare the rows of one run, not across machines.
 #
 # Environment: BUILD_DIR (build), CYCLES (1000 endpoint cycles per size and
 # state kind), RESULTS_DIR (bench/results: control_plane.tsv is written there).
