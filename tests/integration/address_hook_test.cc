@@ -15,27 +15,15 @@
 #include <sstream>
 #include <string>
 
+#include "integration/text_util.h"
+
 namespace hostnic {
 namespace {
 
+using itest::Has;
+using itest::ReadFile;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
-
-::testing::AssertionResult Has(const std::string& text,
-                               const std::string& part) {
-  if (text.find(part) != std::string::npos) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure()
-         << "\"" << text << "\" lacks \"" << part << "\"";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 class AddressHookTest : public ::testing::Test {
  protected:

@@ -20,10 +20,13 @@
 
 #include "hooks/process_hooks.h"
 #include "integration/netns_env.h"
+#include "integration/text_util.h"
 
 namespace hostnic {
 namespace {
 
+using itest::Has;
+using itest::ReadFile;
 using itest::Sh;
 using itest::WaitUntil;
 using std::chrono::milliseconds;
@@ -34,27 +37,12 @@ constexpr char kEndpointId[] =
 
 Mac M(const std::string& text) { return *Mac::Parse(text); }
 
-::testing::AssertionResult Has(const std::string& text,
-                               const std::string& part) {
-  if (text.find(part) != std::string::npos)
-    return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "\"" << text << "\" lacks \"" << part << "\"";
-}
-
 ::testing::AssertionResult Lacks(const std::string& text,
                                  const std::string& part) {
   if (text.find(part) == std::string::npos)
     return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure()
          << "\"" << text << "\" has \"" << part << "\"";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 // Whether process `pid` is gone (a zombie counts: it runs no more).

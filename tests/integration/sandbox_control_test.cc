@@ -13,10 +13,12 @@
 #include <vector>
 
 #include "integration/netns_env.h"
+#include "integration/text_util.h"
 
 namespace hostnic {
 namespace {
 
+using itest::Has;
 using itest::Sh;
 using itest::ShOutput;
 
@@ -31,15 +33,6 @@ ino_t ThreadNetns() {
   struct stat st {};
   EXPECT_EQ(stat("/proc/thread-self/ns/net", &st), 0);
   return st.st_ino;
-}
-
-::testing::AssertionResult Has(const std::string& text,
-                               const std::string& part) {
-  if (text.find(part) != std::string::npos) {
-    return ::testing::AssertionSuccess();
-  }
-  return ::testing::AssertionFailure()
-         << "\"" << text << "\" lacks \"" << part << "\"";
 }
 
 int CountLines(const std::string& text) {
