@@ -220,8 +220,9 @@ UnixSeconds Driver::KeepLeases() {
       auto net = networks_.find(e.network_id);
       due.push_back(
           {lease, e.sandbox_key, now >= lease.acquired + lease.t2_seconds,
-           std::chrono::milliseconds(
-               net == networks_.end() ? 10000 : net->second.dhcp_timeout_ms)});
+           std::chrono::milliseconds(net == networks_.end()
+                                         ? NetworkRecord().dhcp_timeout_ms
+                                         : net->second.dhcp_timeout_ms)});
     }
   }
   for (const Due& d : due) {
