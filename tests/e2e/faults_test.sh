@@ -193,7 +193,11 @@ register_case parallel-starts test_parallel_starts
 test_kill9_parallel() {
   local round delay out failed ok i pid
   hnf_make 16
-  net_create hne-k9 -o "hostnic.nics=$(hnf_pool 0 16)"
+  # A subnet of its own: a docker run whose rollback call hits the killed
+  # daemon can leave Docker a stale endpoint that keeps this network until
+  # dockerd restarts, and it must not block the subnet of the cases after.
+  dk_ok network create -d "$DRIVER" --label "$LABEL" --subnet 192.168.9.0/24 \
+    --gateway 192.168.9.1 -o "hostnic.nics=$(hnf_pool 0 16)" hne-k9 >/dev/null
   for round in 1 2; do
     delay=$(( (RANDOM % 25) * 100 ))   # 0 to 2.4 s into the starts
     hnf_run_parallel "hnk${round}_" 16 hne-k9
