@@ -117,6 +117,8 @@ TEST_F(RecoveryTest, NicReleasedInAContainerComesBackAsDevNAndIsPutBack) {
   ASSERT_EQ(Sh(std::string("ip link add hnr2 address ") + kMac +
                " mtu 1500 type veth peer name hnr2p"),
             0);
+  // The monitor learns of the new device asynchronously.
+  ASSERT_TRUE(WaitUntil([&] { return HostName() == "hnr2"; }));
   CreateNetwork({{"hostnic.mtu", "1400"}});
   ASSERT_TRUE(CreateEndpoint("ep").ok());
   ASSERT_TRUE(driver_->Join("net", "ep", "/sb").ok());
@@ -175,6 +177,8 @@ TEST_F(RecoveryTest, NicBackFromASandboxTornDownWhileDownIsReleasedAtStart) {
   ASSERT_EQ(Sh(std::string("ip link add hnr2 address ") + kMac +
                " type veth peer name hnr2p"),
             0);
+  // The monitor learns of the new device asynchronously.
+  ASSERT_TRUE(WaitUntil([&] { return HostName() == "hnr2"; }));
   CreateNetwork();
   ASSERT_TRUE(CreateEndpoint("ep").ok());
   ASSERT_TRUE(driver_->Join("net", "ep", "/sb").ok());
