@@ -24,7 +24,8 @@
 #
 # If the debian:bookworm-slim base image cannot be had (no registry, no
 # debootstrap/apt), it prints "SKIP: ..." and exits 0 (with --strict: exits 3).
-# Everything it creates is removed on exit (trap), unless --keep.
+# Everything it creates is removed on exit (trap), unless --keep; the NIC and
+# netns a killed or --keep run left behind are removed at the start.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -58,7 +59,7 @@ for a in "$@"; do
   case $a in
     --strict) strict=1 ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) echo "unknown argument: $a" >&2; exit 2 ;;
   esac
 done
@@ -157,6 +158,15 @@ setup_nic() {
     ip -n "$PEER_NS" addr add "$GATEWAY/24" dev "$PEER_IF" &&
     ip -n "$PEER_NS" link set "$PEER_IF" up &&
     ip -n "$PEER_NS" link set lo up
+}
+
+# The stand-in NIC and netns of an earlier run that was killed before its
+# cleanup (or kept with --keep): these names belong to this script.
+remove_leftovers() {
+  ip link show "$NIC" >/dev/null 2>&1 || ip netns pids "$PEER_NS" >/dev/null 2>&1 || return 0
+  info "removing $NIC and netns $PEER_NS left by an earlier run"
+  ip link del "$NIC" 2>/dev/null
+  ip netns del "$PEER_NS" 2>/dev/null
 }
 
 nic_on_host() { ip -o link show dev "$NIC" 2>/dev/null | grep -qi "link/ether $NIC_MAC"; }
@@ -475,7 +485,7 @@ main() {
     exit 1
   fi
   ensure_bb_image || { echo "FAIL: cannot make the busybox test image" >&2; exit 1; }
-  ip link show "$NIC" >/dev/null 2>&1 && { echo "FAIL: $NIC already exists (a previous run with --keep?)" >&2; exit 1; }
+  remove_leftovers
   setup_nic || { echo "FAIL: cannot create the stand-in NIC $NIC / netns $PEER_NS" >&2; exit 1; }
 
   run_step install step_install
