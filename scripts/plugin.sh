@@ -4,7 +4,8 @@
 #   scripts/plugin.sh                    # = install: base image, build, create, enable
 #   scripts/plugin.sh install [--set LOG_LEVEL=debug] [--name hostnic:0.1.0]
 #   scripts/plugin.sh upgrade            # rebuild, replace the plugin under the same name,
-#                                        # keep its settings and its state directory
+#                                        # keep its settings and its state
+#   scripts/plugin.sh push --name REGISTRY/hostnic:VERSION   # build and publish it
 #   scripts/plugin.sh remove             # disable (forced) and remove the plugin
 #   scripts/plugin.sh base | build | rootfs DIR | create
 #
@@ -41,8 +42,11 @@ usage: scripts/plugin.sh [COMMAND] [OPTIONS]
 Commands:
   install    (default) base + build + create the plugin + enable it
   upgrade    build, then replace the installed plugin under the same name,
-             re-applying its settings (docker plugin set) before enabling it
-  remove     disable (forced) and remove the plugin (the state directory stays)
+             re-applying its settings (docker plugin set) and copying its
+             state over before enabling it
+  push       build + docker plugin create --name + docker plugin push, then
+             remove the local copy; --name must be REGISTRY/NAME:TAG
+  remove     disable (forced) and remove the plugin and its state
   base       make sure the $BASE_IMAGE image exists (pull, else debootstrap
              + docker import)
   build      base + docker build of the image
@@ -55,7 +59,7 @@ Options:
   --image IMAGE    image tag to build (default hostnic:$version)
   --set KEY=VALUE  docker plugin set before enabling (repeatable), e.g.
                    LOG_LEVEL=debug, ALLOW_NICS=eth2,eth3, WAIT=30,
-                   state.source=/srv/hostnic, args="--flag value"
+                   args="--flag value"
   --context DIR    source tree to build (default: this checkout)
   --no-build       install/upgrade/create/rootfs: use the existing --image
                    instead of building it
@@ -205,14 +209,19 @@ create_plugin() {
   rm -rf "$dir"
 }
 
-# The bind-mount source must exist on the host, or the plugin cannot start.
-ensure_state_source() {
-  local src
-  src=$("$DOCKER" plugin inspect -f \
-    '{{range .Settings.Mounts}}{{if eq .Name "state"}}{{.Source}}{{end}}{{end}}' "$name")
-  if [[ -n $src ]]; then
-    mkdir -p "$src"
-    chmod 0700 "$src"
+# state_dir: where the installed plugin $name keeps its state on the host:
+# the directory Docker made for its propagatedMount, or (older plugins) the
+# source of their "state" bind mount.
+state_dir() {
+  local root id prop
+  prop=$("$DOCKER" plugin inspect -f '{{.Config.PropagatedMount}}' "$name") || return 1
+  if [[ -n $prop ]]; then
+    root=$("$DOCKER" info -f '{{.DockerRootDir}}') || return 1
+    id=$("$DOCKER" plugin inspect -f '{{.Id}}' "$name") || return 1
+    echo "$root/plugins/$id/propagated-mount"
+  else
+    "$DOCKER" plugin inspect -f \
+      '{{range .Settings.Mounts}}{{if eq .Name "state"}}{{.Source}}{{end}}{{end}}' "$name"
   fi
 }
 
@@ -224,7 +233,6 @@ apply_sets() {
 }
 
 enable_plugin() {
-  ensure_state_source
   log "docker plugin enable $name"
   if ! "$DOCKER" plugin enable "$name"; then
     log "the plugin did not start; its output is in dockerd's log (lines with plugin=$("$DOCKER" plugin inspect -f '{{.Id}}' "$name" 2>/dev/null))"
@@ -261,16 +269,27 @@ cmd_upgrade() {
   [[ -n $args ]] && keep+=("args=$args")
 
   # Prepare the new tree before touching the running plugin.
-  local dir
+  local dir old_state new_state copy
   dir=$(mktemp -d /var/tmp/hostnic-plugin.XXXXXX)
   cleanup_dirs+=("$dir")
   write_rootfs "$dir"
+  old_state=$(state_dir) || die "cannot find the state directory of $name"
+  # Not in cleanup_dirs: if the swap fails half-way, this copy is the state.
+  copy=$(mktemp -d /var/tmp/hostnic-state.XXXXXX)
 
-  log "replacing plugin $name (containers keep their NICs; the state directory is kept)"
+  log "replacing plugin $name (containers keep their NICs; the state is copied over)"
   "$DOCKER" plugin disable -f "$name" >/dev/null 2>&1 || true
+  # docker plugin rm deletes the propagated mount: keep a copy first.
+  if [[ -d $old_state ]]; then
+    cp -a "$old_state/." "$copy/" || die "cannot copy the state of $name from $old_state to $copy"
+  fi
   "$DOCKER" plugin rm -f "$name" >/dev/null || die "docker plugin rm $name failed"
-  "$DOCKER" plugin create "$name" "$dir" >/dev/null || die "docker plugin create $name failed (the old plugin is gone: run 'scripts/plugin.sh install --name $name')"
-  rm -rf "$dir"
+  "$DOCKER" plugin create "$name" "$dir" >/dev/null ||
+    die "docker plugin create $name failed; the old plugin is gone and its state is in $copy: install again with --name $name, disable it, copy $copy/. into its state directory, enable it"
+  new_state=$(state_dir) || die "cannot find the state directory of the new $name (the state is in $copy)"
+  mkdir -p "$new_state"
+  cp -a "$copy/." "$new_state/" || die "cannot copy the state of $name into $new_state (it is in $copy)"
+  rm -rf "$dir" "$copy"
 
   # Re-apply only keys the new config still has, then the caller's --set.
   local known kv k
@@ -285,6 +304,23 @@ cmd_upgrade() {
   enable_plugin
 }
 
+# cmd_push: the plugin under a registry name (REGISTRY/NAME:TAG), pushed;
+# the local copy is removed again (install it with docker plugin install).
+cmd_push() {
+  docker_ok
+  [[ $name == */* ]] || die "push needs --name REGISTRY/NAME:TAG (e.g. 127.0.0.1:5000/hostnic:$version)"
+  plugin_exists && die "plugin $name exists here; remove it first or push another tag"
+  build_image
+  create_plugin
+  log "docker plugin push $name"
+  if ! "$DOCKER" plugin push "$name"; then
+    "$DOCKER" plugin rm -f "$name" >/dev/null 2>&1 || true
+    die "docker plugin push $name failed"
+  fi
+  "$DOCKER" plugin rm "$name" >/dev/null || die "docker plugin rm $name (the local copy) failed"
+  log "pushed: docker plugin install --grant-all-permissions $name"
+}
+
 cmd_remove() {
   docker_ok
   if ! plugin_exists; then
@@ -293,7 +329,7 @@ cmd_remove() {
   fi
   "$DOCKER" plugin disable -f "$name" >/dev/null 2>&1 || true
   "$DOCKER" plugin rm -f "$name" >/dev/null || die "docker plugin rm $name failed"
-  log "removed $name (networks that use it remain until 'docker network rm'; the state directory stays)"
+  log "removed $name and its state (networks that use it remain until 'docker network rm')"
 }
 
 # --- arguments ---------------------------------------------------------------
@@ -328,6 +364,7 @@ image=${image:-hostnic:$version}
 case $cmd in
   install) cmd_install ;;
   upgrade) cmd_upgrade ;;
+  push) cmd_push ;;
   remove) cmd_remove ;;
   base) docker_ok; ensure_base ;;
   build) docker_ok; no_build=0; build_image ;;

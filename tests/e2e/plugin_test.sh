@@ -4,16 +4,23 @@
 #   sudo tests/e2e/plugin_test.sh [--strict] [--keep]
 #
 # What it proves, against a real dockerd (the one answering on
-# /var/run/docker.sock, else one it starts and stops by PID):
-#   install   scripts/plugin.sh builds the image (Dockerfile: unit tests run in
-#             the build stage), creates hostnic-e2e-plugin:test and enables it
-#             with settings given through `docker plugin set`;
+# /var/run/docker.sock, else one it starts and stops by PID), with a local
+# registry (Debian's docker-registry on 127.0.0.1, started and stopped by PID):
+#   publish   scripts/plugin.sh push builds the image (Dockerfile: unit tests
+#             run in the build stage) and pushes it as REGISTRY/hostnic-e2e:1
+#             and :2 (with HNP_PLUGIN_DIR: docker plugin create from that
+#             directory + push, no build);
+#   install   docker plugin install --grant-all-permissions REGISTRY/...:1
+#             with settings, on a host with no state directory prepared: it
+#             enables, with no host mount and only CAP_NET_ADMIN;
 #   journey   network create -d PLUGIN; docker run --ip --mac-address: the
 #             stand-in NIC is eth0 inside with that MAC/IP, pings the gateway
 #             in our netns, and is back on the host after the container exits;
 #   restart   kill -9 of the plugin's process (found through containerd):
 #             Docker restarts it; a container that held a NIC across the kill
 #             gives it back, and a new container works on the same network;
+#   upgrade-registry  docker plugin upgrade to :2 while a container holds the
+#             NIC: settings, networks, state and the container are kept;
 #   upgrade   scripts/plugin.sh upgrade keeps the name, the settings and the
 #             state: the old network still works;
 #   swarm     single-node swarm: config-only network + swarm-scoped network
@@ -24,16 +31,22 @@
 #
 # If the debian:bookworm-slim base image cannot be had (no registry, no
 # debootstrap/apt), it prints "SKIP: ..." and exits 0 (with --strict: exits 3).
+# Environment: HNP_DOCKER (client, default /usr/bin/docker: another engine's
+# own client), HNP_PLUGIN_DIR (a plugin directory to publish instead of
+# building), HNP_SAVE_PLUGIN_DIR (write the built plugin directory there),
+# HNP_STEPS (blank-separated step names to run; default all).
 # Everything it creates is removed on exit (trap), unless --keep; the NIC and
 # netns a killed or --keep run left behind are removed at the start.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-DOCKER=/usr/bin/docker
+DOCKER=${HNP_DOCKER:-/usr/bin/docker}
 export DOCKER
-PLUGIN=${HNP_PLUGIN:-hostnic-e2e-plugin:test}
 IMAGE=${HNP_IMAGE:-hostnic-e2e-plugin:test}
+REPO=hostnic-e2e            # REGISTRY/REPO:1 and :2 are pushed
+PLUGIN=""                   # REGISTRY/REPO:1, set once the registry runs
+REGISTRY=""
 BB_IMAGE=hostnic-test/busybox:latest
 LABEL=hostnic-plugin-e2e=1
 NIC=hnp0                    # stand-in for a hot-plugged NIC
@@ -59,13 +72,12 @@ for a in "$@"; do
   case $a in
     --strict) strict=1 ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
     *) echo "unknown argument: $a" >&2; exit 2 ;;
   esac
 done
 
 WORK=$(mktemp -d /tmp/hostnic-plugin-e2e.XXXXXX)
-STATE=$WORK/state
 started_dockerd=""
 started_swarm=0
 made_bb_image=0
@@ -263,6 +275,48 @@ task_container() {
   done
 }
 
+# start_registry: Debian's docker-registry on a free port of 127.0.0.1 (Docker
+# talks plain HTTP to 127.0.0.0/8 registries), storage under $WORK; sets
+# REGISTRY and PLUGIN. Its PID goes to $WORK/registry.pid (stop_registry).
+start_registry() {
+  command -v docker-registry >/dev/null || apt-get install -y docker-registry >/dev/null 2>&1 ||
+    { info "no docker-registry (apt-get install docker-registry)"; return 1; }
+  local port
+  for port in $(shuf -i 20000-29999 -n 20); do
+    ss -Htln "sport = :$port" | grep -q . || break
+  done
+  cat >"$WORK/registry.yml" <<EOF
+version: 0.1
+log: {level: warn}
+storage: {filesystem: {rootdirectory: $WORK/registry}}
+http: {addr: 127.0.0.1:$port}
+EOF
+  docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 </dev/null &
+  echo $! >"$WORK/registry.pid"
+  if ! wait_until 20 curl -sf -o /dev/null "http://127.0.0.1:$port/v2/"; then
+    info "docker-registry did not answer on 127.0.0.1:$port:"; tail -n 5 "$WORK/registry.log" >&2
+    return 1
+  fi
+  REGISTRY=127.0.0.1:$port
+  PLUGIN=$REGISTRY/$REPO:1
+}
+
+stop_registry() {
+  local pid
+  pid=$(cat "$WORK/registry.pid" 2>/dev/null) || return 0
+  rm -f "$WORK/registry.pid"
+  kill "$pid" 2>/dev/null || return 0
+  wait_until 10 sh -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null
+  return 0
+}
+
+# state_dir: the host directory Docker made for the plugin's propagated mount.
+state_dir() {
+  local id
+  id=$(plugin_id) || return 1
+  echo "$(dk info -f '{{.DockerRootDir}}')/plugins/$id/propagated-mount"
+}
+
 cleanup() {
   local rc=$?
   set +e
@@ -282,7 +336,7 @@ cleanup() {
     dk network inspect "$n" >/dev/null 2>&1 || continue
     wait_until 30 dk network rm "$n" >/dev/null 2>&1 || note "could not remove network $n"
   done
-  if dk plugin inspect "$PLUGIN" >/dev/null 2>&1; then
+  if [ -n "$PLUGIN" ] && dk plugin inspect "$PLUGIN" >/dev/null 2>&1; then
     dk plugin disable -f "$PLUGIN" >/dev/null 2>&1
     dk plugin rm -f "$PLUGIN" >/dev/null 2>&1 || note "could not remove plugin $PLUGIN"
   fi
@@ -294,8 +348,13 @@ cleanup() {
         note "could not remove docker_gwbridge"
     fi
   fi
+  if [ -n "$PLUGIN" ]; then
+    local v
+    for v in 1 2; do dk plugin rm -f "$REGISTRY/$REPO:$v" >/dev/null 2>&1; done
+  fi
   ((made_bb_image)) && dk rmi "$BB_IMAGE" >/dev/null 2>&1
   stop_dhcp
+  stop_registry
   ip link del "$NIC" 2>/dev/null
   ip netns del "$PEER_NS" 2>/dev/null
   if [ -n "$started_dockerd" ]; then
@@ -319,6 +378,8 @@ run_step() {
     failed=1
     results+=("FAIL  $name: $(head -n 1 "$WORK/step.reason" 2>/dev/null)")
     plugin_logs
+    # A failed step may leave its NIC holder behind; the next step needs the NIC.
+    dk rm -f hnp-held >/dev/null 2>&1
   fi
 }
 
@@ -338,19 +399,50 @@ journey_once() {
   wait_until 15 nic_on_host || fail "$NIC ($NIC_MAC) is not back on the host after the container exited"
 }
 
-step_install() {
-  local out
-  mkdir -p "$STATE"
-  local -a nb=()
-  [ -n "${HNP_NO_BUILD:-}" ] && dk image inspect "$IMAGE" >/dev/null 2>&1 && nb=(--no-build)
-  if ! out=$("$ROOT/scripts/plugin.sh" install --quiet "${nb[@]+"${nb[@]}"}" --name "$PLUGIN" --image "$IMAGE" \
-        --set "state.source=$STATE" --set "ALLOW_NICS=$NIC_MAC" --set LOG_LEVEL=debug 2>&1); then
-    fail "scripts/plugin.sh install failed: $(printf '%s' "$out" | tail -n 15)"
+# publish_version V: REGISTRY/REPO:V in the registry, as a maintainer makes it.
+publish_version() {
+  local ref=$REGISTRY/$REPO:$1 out
+  if [ -n "${HNP_PLUGIN_DIR:-}" ]; then
+    dk_ok plugin create "$ref" "$HNP_PLUGIN_DIR" >/dev/null
+    dk_ok plugin push "$ref" >/dev/null
+    dk_ok plugin rm "$ref" >/dev/null
+    return 0
   fi
+  local -a nb=(--no-build)
+  if [ "$1" = 1 ] && ! { [ -n "${HNP_NO_BUILD:-}" ] && dk image inspect "$IMAGE" >/dev/null 2>&1; }; then
+    nb=()
+  fi
+  out=$("$ROOT/scripts/plugin.sh" push --quiet "${nb[@]+"${nb[@]}"}" --name "$ref" --image "$IMAGE" 2>&1) ||
+    fail "scripts/plugin.sh push --name $ref failed: $(printf '%s' "$out" | tail -n 15)"
+}
+
+step_publish() {
+  publish_version 1
+  publish_version 2
+  if [ -n "${HNP_SAVE_PLUGIN_DIR:-}" ] && [ -z "${HNP_PLUGIN_DIR:-}" ]; then
+    rm -rf "$HNP_SAVE_PLUGIN_DIR"
+    "$ROOT/scripts/plugin.sh" rootfs "$HNP_SAVE_PLUGIN_DIR" --no-build --image "$IMAGE" >/dev/null 2>&1 ||
+      fail "scripts/plugin.sh rootfs $HNP_SAVE_PLUGIN_DIR failed"
+  fi
+}
+
+# A fresh host: nothing prepared, the plugin only in the registry.
+step_install() {
+  dk plugin inspect "$PLUGIN" >/dev/null 2>&1 && fail "$PLUGIN is installed before docker plugin install"
+  local host_dir_before=absent
+  [ -e /var/lib/hostnic ] && host_dir_before=present
+  dk_ok plugin install --grant-all-permissions "$PLUGIN" "ALLOW_NICS=$NIC_MAC" LOG_LEVEL=debug >/dev/null
   [ "$(dk plugin inspect -f '{{.Enabled}}' "$PLUGIN")" = true ] || fail "$PLUGIN is not enabled"
-  local caps
+  local caps mounts
   caps=$(dk plugin inspect -f '{{json .Config.Linux.Capabilities}}' "$PLUGIN")
   [ "$caps" = '["CAP_NET_ADMIN"]' ] || fail "capabilities are $caps, expected only CAP_NET_ADMIN"
+  mounts=$(dk plugin inspect -f '{{len .Config.Mounts}} {{.Config.PropagatedMount}}' "$PLUGIN")
+  [ "$mounts" = "0 /var/lib/hostnic" ] ||
+    fail "expected no host mount and the propagated mount /var/lib/hostnic, got: $mounts"
+  [ -d "$(state_dir)" ] || fail "no state directory $(state_dir) on the host after enable"
+  if [ "$host_dir_before" = absent ] && [ -e /var/lib/hostnic ]; then
+    fail "installing the plugin created /var/lib/hostnic on the host"
+  fi
   local pid
   pid=$(plugin_pid) || fail "cannot find the plugin's process through containerd/runc"
   # The settings reached the daemon as flags (entrypoint mapping).
@@ -367,17 +459,50 @@ step_install() {
 step_journey() {
   dk_ok network create -d "$PLUGIN" --label "$LABEL" --subnet "$SUBNET" --gateway "$GATEWAY" "$NET" >/dev/null
   journey_once "$NET"
-  ls "$STATE"/networks/*.json >/dev/null 2>&1 || fail "no network record under the mounted state dir $STATE"
+  ls "$(state_dir)"/networks/*.json >/dev/null 2>&1 || fail "no network record in the plugin's state dir $(state_dir)"
+}
+
+# hold_nic NAME: a container that holds the NIC until removed.
+hold_nic() {
+  dk_ok run -d --name "$1" --label "$LABEL" --network "$NET" --ip "$IP" \
+    --mac-address "$NIC_MAC" "$BB_IMAGE" sh -c 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done' >/dev/null
+  expect_holds "$1"
+}
+
+# expect_holds NAME: the container has the NIC as eth0 and reaches the gateway.
+expect_holds() {
+  local inside
+  inside=$(dk_ok exec "$1" sh -c "ip addr show eth0; ping -c 1 -W 3 $GATEWAY && echo PING-OK")
+  grep -qi "link/ether $NIC_MAC" <<<"$inside" || fail "$1 has not the NIC: $(one_line "$inside")"
+  grep -q PING-OK <<<"$inside" || fail "$1 cannot reach the gateway $GATEWAY: $(one_line "$inside")"
+}
+
+# The registry way: disable -f, docker plugin upgrade, enable, while a
+# container holds the NIC.
+step_upgrade_registry() {
+  hold_nic hnp-held
+  local records
+  records=$(ls "$(state_dir)"/networks/)
+  dk_ok plugin disable -f "$PLUGIN" >/dev/null
+  # --skip-remote-check: the client asks before moving to another tag.
+  dk_ok plugin upgrade --grant-all-permissions --skip-remote-check "$PLUGIN" "$REGISTRY/$REPO:2" >/dev/null
+  dk_ok plugin enable "$PLUGIN" >/dev/null
+  local ref env
+  ref=$(dk plugin inspect -f '{{.PluginReference}}' "$PLUGIN")
+  [ "$ref" = "$REGISTRY/$REPO:2" ] || fail "after the upgrade the plugin runs $ref, expected $REGISTRY/$REPO:2"
+  env=$(dk plugin inspect -f '{{json .Settings.Env}}' "$PLUGIN")
+  grep -q "ALLOW_NICS=$NIC_MAC" <<<"$env" || fail "docker plugin upgrade lost ALLOW_NICS: $env"
+  [ "$(ls "$(state_dir)"/networks/)" = "$records" ] || fail "the network records changed across the upgrade"
+  expect_holds hnp-held
+  dk_ok rm -f hnp-held >/dev/null
+  wait_until 15 nic_on_host || fail "$NIC is not back on the host after removing hnp-held"
+  journey_once "$NET"
 }
 
 step_restart() {
   # A container holds the NIC while the plugin is killed.
-  dk_ok run -d --name hnp-held --label "$LABEL" --network "$NET" --ip "$IP" \
-    --mac-address "$NIC_MAC" "$BB_IMAGE" sh -c 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done' >/dev/null
-  local inside
-  inside=$(dk_ok exec hnp-held ip addr show eth0)
-  grep -qi "link/ether $NIC_MAC" <<<"$inside" || fail "hnp-held has not the NIC: $(one_line "$inside")"
-  local pid newpid=""
+  hold_nic hnp-held
+  local inside pid newpid=""
   pid=$(plugin_pid) || fail "cannot find the plugin's process"
   note "kill -9 $pid"
   kill -9 "$pid"
@@ -405,9 +530,7 @@ step_upgrade() {
   env=$(dk plugin inspect -f '{{json .Settings.Env}}' "$PLUGIN")
   grep -q "ALLOW_NICS=$NIC_MAC" <<<"$env" || fail "upgrade lost ALLOW_NICS: $env"
   grep -q "LOG_LEVEL=debug" <<<"$env" || fail "upgrade lost LOG_LEVEL: $env"
-  local src
-  src=$(dk plugin inspect -f '{{range .Settings.Mounts}}{{.Source}}{{end}}' "$PLUGIN")
-  [ "$src" = "$STATE" ] || fail "upgrade lost state.source ($src, expected $STATE)"
+  ls "$(state_dir)"/networks/*.json >/dev/null 2>&1 || fail "upgrade lost the state: no network record in $(state_dir)"
   journey_once "$NET"
 }
 
@@ -477,26 +600,43 @@ main() {
 
   # The base image decides between running and skipping.
   local rc=0 out
-  out=$("$ROOT/scripts/plugin.sh" base 2>&1) || rc=$?
-  if [ "$rc" = 3 ]; then
-    skip "the ${BASE_IMAGE:-debian:bookworm-slim} base image cannot be made here ($(one_line "$out"))"
-  elif [ "$rc" != 0 ]; then
-    echo "FAIL: scripts/plugin.sh base: $out" >&2
+  if [ -z "${HNP_PLUGIN_DIR:-}" ]; then
+    out=$("$ROOT/scripts/plugin.sh" base 2>&1) || rc=$?
+    if [ "$rc" = 3 ]; then
+      skip "the ${BASE_IMAGE:-debian:bookworm-slim} base image cannot be made here ($(one_line "$out"))"
+    elif [ "$rc" != 0 ]; then
+      echo "FAIL: scripts/plugin.sh base: $out" >&2
+      exit 1
+    fi
+  elif [ ! -f "$HNP_PLUGIN_DIR/config.json" ]; then
+    echo "FAIL: HNP_PLUGIN_DIR=$HNP_PLUGIN_DIR is no plugin directory (no config.json)" >&2
     exit 1
   fi
   ensure_bb_image || { echo "FAIL: cannot make the busybox test image" >&2; exit 1; }
+  start_registry || { echo "FAIL: cannot start a local registry (docker-registry)" >&2; exit 1; }
   remove_leftovers
   setup_nic || { echo "FAIL: cannot create the stand-in NIC $NIC / netns $PEER_NS" >&2; exit 1; }
 
-  run_step install step_install
-  if [ "$failed" = 0 ]; then
-    run_step journey step_journey
-    run_step "restart (kill -9)" step_restart
-    run_step upgrade step_upgrade
-    run_step swarm step_swarm
-    run_step swarm-dhcp step_swarm_dhcp
-    [ -f "$WORK/started_swarm" ] && started_swarm=1
-  fi
+  # scripts/plugin.sh upgrade rebuilds from the image: not with HNP_PLUGIN_DIR.
+  local steps=${HNP_STEPS:-publish install journey restart upgrade-registry upgrade swarm swarm-dhcp}
+  [ -n "${HNP_PLUGIN_DIR:-}" ] && steps=${steps/ upgrade / }
+  local s
+  for s in $steps; do
+    case $s in
+      publish) run_step publish step_publish ;;
+      install) run_step install step_install ;;
+      journey) run_step journey step_journey ;;
+      restart) run_step "restart (kill -9)" step_restart ;;
+      upgrade-registry) run_step "upgrade (docker plugin upgrade)" step_upgrade_registry ;;
+      upgrade) run_step "upgrade (scripts/plugin.sh)" step_upgrade ;;
+      swarm) run_step swarm step_swarm ;;
+      swarm-dhcp) run_step swarm-dhcp step_swarm_dhcp ;;
+      *) echo "FAIL: unknown step '$s' in HNP_STEPS" >&2; exit 2 ;;
+    esac
+    # Later steps need the plugin that publish and install make.
+    if [ "$failed" = 1 ] && { [ "$s" = publish ] || [ "$s" = install ]; }; then break; fi
+  done
+  [ -f "$WORK/started_swarm" ] && started_swarm=1
 
   printf '\nmanaged-plugin e2e:\n'
   printf '  %s\n' "${results[@]}"
