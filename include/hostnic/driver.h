@@ -15,7 +15,6 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "hostnic/address.h"
@@ -143,12 +142,15 @@ struct DriverCounters {
   std::atomic<uint64_t> leases_released{0};  // DHCPRELEASE at network delete.
 };
 
+class NicTable;
+
 class Driver {
  public:
   // `inventory`, `links`, `store` and `hooks` (may be null: no hooks) must
   // outlive the driver.
   Driver(DriverOptions options, Inventory* inventory, LinkControl* links,
          Store* store, Hooks* hooks = nullptr, AddressPorts addresses = {});
+  ~Driver();
 
   // Loads persisted state and reconciles it with the NICs present: NICs
   // owed a restore are put back, and joined (or left) endpoints whose NIC is
@@ -207,6 +209,10 @@ class Driver {
 
   // Every device of the host plus held NICs that are away, for status.
   std::vector<NicReport> Report() const;
+
+  // Every broken invariant of who holds which NIC (src/driver/nic_table.h),
+  // one sentence each; empty when sound. For tests and the fuzzer.
+  std::vector<std::string> Violations() const;
 
   // Why `link` may never be handed to a container, or empty if it may.
   std::string RefusalReason(const Link& link) const;
@@ -285,17 +291,10 @@ class Driver {
   DriverCounters counters_;
   std::atomic<bool> shutting_down_{false};
 
-  // Guards networks_, endpoints_, holders_, orphans_, unremoved_,
-  // in_sandbox_, leases_, lease_states_, metadata_pending_.
+  // Guards *table_, leases_ and lease_states_.
   mutable std::mutex mu_;
-  std::unordered_map<std::string, NetworkRecord> networks_;
-  std::unordered_map<std::string, EndpointRecord> endpoints_;
-  std::unordered_map<Mac, std::string> holders_;  // NIC -> endpoint ID.
-  std::unordered_map<Mac, OrphanRecord> orphans_;
-  // Released endpoints whose record the store failed to remove.
-  std::unordered_set<std::string> unremoved_;
-  // Joined endpoints whose NIC this daemon saw leave the host.
-  std::unordered_set<std::string> in_sandbox_;
+  // Networks, endpoints and who holds which NIC (src/driver/nic_table.h).
+  const std::unique_ptr<NicTable> table_;
   std::unordered_map<Mac, Lease> leases_;  // As in the store.
   // What the lease keeper made of each NIC's lease (see NicReport), and
   // when it tries again after a renewal got no answer.
@@ -304,9 +303,6 @@ class Driver {
     UnixSeconds retry_at = 0;
   };
   std::unordered_map<Mac, LeaseState> lease_states_;
-  // Joined endpoints whose metadata routes wait for their sandbox to exist
-  // (added when their NIC is seen leaving the host).
-  std::unordered_set<std::string> metadata_pending_;
 };
 
 }  // namespace hostnic

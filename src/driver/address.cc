@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "driver/messages.h"
+#include "driver/nic_table.h"
 #include "hostnic/driver.h"
 
 namespace hostnic {
@@ -50,13 +51,13 @@ Result<CreateEndpointReply> Driver::AssignAddress(
   Link link;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto net = networks_.find(request.network_id);
-    auto ep = endpoints_.find(request.endpoint_id);
-    if (net == networks_.end() || ep == endpoints_.end()) {
+    const NetworkRecord* net = table_->Network(request.network_id);
+    const EndpointRecord* ep = table_->Endpoint(request.endpoint_id);
+    if (net == nullptr || ep == nullptr) {
       return Status::NotFound(doing + ": the endpoint was deleted meanwhile");
     }
-    const NetworkRecord& network = net->second;
-    const EndpointRecord& endpoint = ep->second;
+    const NetworkRecord& network = *net;
+    const EndpointRecord& endpoint = *ep;
     // --ip on such a network is the user's own choice of address.
     if (network.address_source == "docker" || !request.address.empty()) {
       return reply;
@@ -105,14 +106,14 @@ Result<CreateEndpointReply> Driver::AssignAddress(
   Status status;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto net = networks_.find(request.network_id);
-    auto ep = endpoints_.find(request.endpoint_id);
-    if (ep == endpoints_.end() || ep->second.mac != link.mac) {
+    const NetworkRecord* net = table_->Network(request.network_id);
+    const EndpointRecord* ep = table_->Endpoint(request.endpoint_id);
+    if (ep == nullptr || ep->mac != link.mac) {
       return Status::NotFound(doing + ": the endpoint was deleted meanwhile");
     }
-    EndpointRecord endpoint = ep->second;
+    EndpointRecord endpoint = *ep;
     status = lease.status();
-    if (status.ok() && net == networks_.end()) {
+    if (status.ok() && net == nullptr) {
       status = Status::NotFound("its network was deleted meanwhile");
     }
     if (status.ok()) {
@@ -123,7 +124,7 @@ Result<CreateEndpointReply> Driver::AssignAddress(
     if (status.ok()) {
       leases_[link.mac] = *lease;
       lease_states_.erase(link.mac);
-      const unsigned mtu = net->second.mtu;  // hostnic.mtu wins.
+      const unsigned mtu = net->mtu;  // hostnic.mtu wins.
       if (mtu == 0 && lease->mtu != 0) {
         Result<Link> fresh = links_->Refresh(link);
         status = fresh.status();
@@ -136,9 +137,8 @@ Result<CreateEndpointReply> Driver::AssignAddress(
       endpoint.address = lease->address;
       status = store_->PutEndpoint(endpoint);
     }
-    if (status.ok()) {
-      ep->second = endpoint;
-    } else {
+    if (status.ok()) status = table_->Update(endpoint);
+    if (!status.ok()) {
       Status undone = ReleaseLocked(endpoint);
       if (!undone.ok()) spdlog::error("{}", undone.message());
       released = endpoint;
@@ -205,9 +205,9 @@ UnixSeconds Driver::KeepLeases() {
     std::lock_guard<std::mutex> lock(mu_);
     if (addresses_.renewer == nullptr) return next;
     for (const auto& [mac, lease] : leases_) {
-      auto held = holders_.find(mac);
-      if (!lease.Expires() || held == holders_.end()) continue;
-      const EndpointRecord& e = endpoints_.at(held->second);
+      const EndpointRecord* held = table_->HolderOf(mac);
+      if (!lease.Expires() || held == nullptr) continue;
+      const EndpointRecord& e = *held;
       if (!e.joined || e.sandbox_key.empty() || LeaseOfLocked(e) != &lease) {
         continue;
       }
@@ -217,12 +217,12 @@ UnixSeconds Driver::KeepLeases() {
         next = std::min(next, at);
         continue;
       }
-      auto net = networks_.find(e.network_id);
+      const NetworkRecord* net = table_->Network(e.network_id);
       due.push_back(
           {lease, e.sandbox_key, now >= lease.acquired + lease.t2_seconds,
-           std::chrono::milliseconds(net == networks_.end()
+           std::chrono::milliseconds(net == nullptr
                                          ? NetworkRecord().dhcp_timeout_ms
-                                         : net->second.dhcp_timeout_ms)});
+                                         : net->dhcp_timeout_ms)});
     }
   }
   for (const Due& d : due) {
@@ -286,7 +286,7 @@ UnixSeconds Driver::KeepLeases() {
 void Driver::ReleaseLeasesLocked(const std::string& network_id) {
   for (auto it = leases_.begin(); it != leases_.end();) {
     const Lease& lease = it->second;
-    if (lease.network_id != network_id || holders_.count(lease.mac)) {
+    if (lease.network_id != network_id || table_->HolderOf(lease.mac)) {
       ++it;
       continue;
     }

@@ -6,6 +6,7 @@
 
 #include "driver/messages.h"
 #include "driver/network_config.h"
+#include "driver/nic_table.h"
 
 namespace hostnic {
 
@@ -25,7 +26,10 @@ Driver::Driver(DriverOptions options, Inventory* inventory, LinkControl* links,
       store_(store),
       hooks_(hooks),
       addresses_(addresses),
-      clock_(addresses.clock != nullptr ? addresses.clock : SystemClock()) {}
+      clock_(addresses.clock != nullptr ? addresses.clock : SystemClock()),
+      table_(std::make_unique<NicTable>()) {}
+
+Driver::~Driver() = default;
 
 Status Driver::CreateNetwork(const CreateNetworkRequest& request) {
   HOSTNIC_RETURN_IF_ERROR(CheckId("network", request.network_id));
@@ -50,11 +54,10 @@ Status Driver::CreateNetwork(const CreateNetworkRequest& request) {
         "creating network " + Short(request.network_id) + ": " + missing);
   }
   std::lock_guard<std::mutex> lock(mu_);
-  if (auto existing = networks_.find(network->id);
-      existing != networks_.end()) {
+  if (const NetworkRecord* existing = table_->Network(network->id)) {
     // A replay is harmless; other settings under a live ID would change the
     // rules for endpoints that already hold NICs.
-    if (existing->second == *network) return Status::Ok();
+    if (*existing == *network) return Status::Ok();
     return Status::AlreadyExists(
         "creating network " + Short(request.network_id) +
         ": hostnic already has this network with other settings; remove it "
@@ -62,7 +65,7 @@ Status Driver::CreateNetwork(const CreateNetworkRequest& request) {
   }
   HOSTNIC_RETURN_IF_ERROR(store_->PutNetwork(*network).Annotate(
       "creating network " + Short(request.network_id)));
-  networks_[network->id] = *network;
+  table_->PutNetwork(*network);
   return Status::Ok();
 }
 
@@ -72,11 +75,7 @@ Status Driver::DeleteNetwork(const std::string& network_id) {
   Status status;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    std::vector<EndpointRecord> remaining;
-    for (const auto& [id, e] : endpoints_) {
-      if (e.network_id == network_id) remaining.push_back(e);
-    }
-    for (const EndpointRecord& e : remaining) {
+    for (const EndpointRecord& e : table_->EndpointsOf(network_id)) {
       status = ReleaseLocked(e);
       if (!status.ok()) break;
       released.push_back(e);
@@ -87,7 +86,7 @@ Status Driver::DeleteNetwork(const std::string& network_id) {
       // a restart finds them holding NICs for a network that is gone.
       RetryRemovalsLocked();
       status = store_->RemoveNetwork(network_id);
-      if (status.ok()) networks_.erase(network_id);
+      if (status.ok()) status = table_->RemoveNetwork(network_id);
     }
   }
   for (const EndpointRecord& e : released) RunDetach(e);
@@ -106,14 +105,18 @@ Result<std::map<std::string, std::string>> Driver::EndpointInfo(
     const std::string& network_id, const std::string& endpoint_id) const {
   HOSTNIC_RETURN_IF_ERROR(Validate(network_id, endpoint_id));
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = endpoints_.find(endpoint_id);
-  if (it == endpoints_.end()) {
+  const EndpointRecord* e = table_->Endpoint(endpoint_id);
+  if (e == nullptr) {
     return Status::NotFound("endpoint " + Short(endpoint_id) +
                             " is not known to hostnic");
   }
-  return std::map<std::string, std::string>{
-      {"hostnic.mac", it->second.mac.ToString()},
-      {"hostnic.nic", it->second.original.name}};
+  return std::map<std::string, std::string>{{"hostnic.mac", e->mac.ToString()},
+                                            {"hostnic.nic", e->original.name}};
+}
+
+std::vector<std::string> Driver::Violations() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return table_->Violations();
 }
 
 std::vector<NicReport> Driver::Report() const {
@@ -124,8 +127,8 @@ std::vector<NicReport> Driver::Report() const {
     NicReport row;
     row.link = link;
     row.refused = RefusalReason(link);
-    if (auto held = holders_.find(link.mac); held != holders_.end()) {
-      const EndpointRecord& e = endpoints_.at(held->second);
+    if (const EndpointRecord* held = table_->HolderOf(link.mac)) {
+      const EndpointRecord& e = *held;
       row.network_id = e.network_id;
       row.endpoint_id = e.id;
       row.joined = e.joined;
@@ -135,7 +138,7 @@ std::vector<NicReport> Driver::Report() const {
     ReportLeaseLocked(&row);
     rows.push_back(row);
   }
-  for (const auto& [id, e] : endpoints_) {
+  for (const auto& [id, e] : table_->endpoints()) {
     if (seen.count(e.mac)) continue;
     NicReport row;
     row.present = false;

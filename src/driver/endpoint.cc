@@ -5,6 +5,7 @@
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_rules.h"
+#include "driver/nic_table.h"
 #include "hostnic/driver.h"
 
 namespace hostnic {
@@ -58,19 +59,17 @@ Result<CreateEndpointReply> Driver::HoldNic(
   std::chrono::milliseconds wait = options_.default_wait;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto net = networks_.find(request.network_id);
-    if (net == networks_.end()) {
+    const NetworkRecord* net = table_->Network(request.network_id);
+    if (net == nullptr) {
       return Status::NotFound(doing + ": hostnic does not know network " +
                               Short(request.network_id) +
                               "; re-create it with docker network create");
     }
-    if (net->second.wait_ms >= 0) {
-      wait = std::chrono::milliseconds(net->second.wait_ms);
-    }
+    if (net->wait_ms >= 0) wait = std::chrono::milliseconds(net->wait_ms);
     HOSTNIC_RETURN_IF_ERROR(
-        CheckInSubnet(request.address, net->second.subnet).Annotate(doing));
+        CheckInSubnet(request.address, net->subnet).Annotate(doing));
     HOSTNIC_RETURN_IF_ERROR(
-        CheckInSubnet(request.address6, net->second.subnet6).Annotate(doing));
+        CheckInSubnet(request.address6, net->subnet6).Annotate(doing));
   }
   const bool can_attach = hooks_ != nullptr && hooks_->HasAttach();
   // A cloud NIC shows up seconds after its attach call returns.
@@ -138,15 +137,14 @@ Result<CreateEndpointReply> Driver::CreateEndpointNow(
     const CreateEndpointRequest& request, const std::string& wanted,
     const std::string& doing) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto net = networks_.find(request.network_id);
-  if (net == networks_.end()) {
+  const NetworkRecord* net = table_->Network(request.network_id);
+  if (net == nullptr) {
     return Status::NotFound(doing + ": network " + Short(request.network_id) +
                             " was deleted meanwhile");
   }
   const std::optional<Mac> wanted_mac = Mac::Parse(wanted);
-  if (auto existing = endpoints_.find(request.endpoint_id);
-      existing != endpoints_.end()) {
-    const EndpointRecord& e = existing->second;
+  if (const EndpointRecord* existing = table_->Endpoint(request.endpoint_id)) {
+    const EndpointRecord& e = *existing;
     if (e.network_id == request.network_id &&
         (!wanted_mac || *wanted_mac == e.mac)) {
       return CreateEndpointReply{request.mac.empty() ? e.mac.ToString() : "",
@@ -159,7 +157,7 @@ Result<CreateEndpointReply> Driver::CreateEndpointNow(
   }
 
   RetryRemovalsLocked();
-  Result<Link> nic = ChooseNicLocked(net->second, wanted);
+  Result<Link> nic = ChooseNicLocked(*net, wanted);
   if (!nic.ok()) return nic.status().Annotate(doing);
   // The inventory may lag behind a change just made (the previous holder's
   // MTU restore, say): record and compare the kernel's view.
@@ -174,11 +172,10 @@ Result<CreateEndpointReply> Driver::CreateEndpointNow(
   endpoint.address6 = request.address6;
   endpoint.original = {nic->name, nic->mtu, nic->up};
   // A NIC hostnic still owes a restore keeps its first known state.
-  if (auto orphan = orphans_.find(nic->mac); orphan != orphans_.end()) {
-    endpoint.original = orphan->second.original;
-  }
+  const bool owed = table_->Orphan(nic->mac) != nullptr;
+  if (owed) endpoint.original = table_->Orphan(nic->mac)->original;
 
-  const unsigned mtu = net->second.mtu;
+  const unsigned mtu = net->mtu;
   if (mtu != 0 && mtu != nic->mtu) {
     HOSTNIC_RETURN_IF_ERROR(links_->SetMtu(*nic, mtu).Annotate(doing));
   }
@@ -192,12 +189,13 @@ Result<CreateEndpointReply> Driver::CreateEndpointNow(
     }
     return saved.Annotate(doing);
   }
-  if (orphans_.erase(nic->mac) > 0) {
+  // Cannot fail: the network is known, the ID unused and the NIC free (all
+  // checked above under the same lock).
+  HOSTNIC_RETURN_IF_ERROR(table_->Hold(endpoint).Annotate(doing));
+  if (owed) {
     Status s = store_->RemoveOrphan(nic->mac);
     if (!s.ok()) spdlog::warn("{}: {}", doing, s.message());
   }
-  endpoints_[endpoint.id] = endpoint;
-  holders_[nic->mac] = endpoint.id;
   spdlog::info("endpoint {} of network {} holds NIC {}", Short(endpoint.id),
                Short(endpoint.network_id), Describe(*nic));
   return CreateEndpointReply{request.mac.empty() ? nic->mac.ToString() : "",
@@ -215,14 +213,14 @@ Result<Link> Driver::ChooseNicLocked(const NetworkRecord& network,
     }
     if (!link) {
       // A held NIC is usually away, in its container.
-      for (const auto& [id, e] : endpoints_) {
+      for (const auto& [id, e] : table_->endpoints()) {
         if (Mac::Parse(wanted) == e.mac || wanted == e.original.name) {
           return HeldBy(e.original.name + " (" + e.mac.ToString() + ")", e);
         }
       }
       std::vector<std::string> free;
       for (const Link& l : inventory_->All()) {
-        if (!holders_.count(l.mac) && RefusalReason(l).empty() &&
+        if (table_->HolderOf(l.mac) == nullptr && RefusalReason(l).empty() &&
             InPool(network, l)) {
           free.push_back(Describe(l));
         }
@@ -240,8 +238,8 @@ Result<Link> Driver::ChooseNicLocked(const NetworkRecord& network,
           "NIC " + Describe(*link) + " is not in this network's pool (" +
           "hostnic.nics=" + network.options.at("hostnic.nics") + ")");
     }
-    if (auto held = holders_.find(link->mac); held != holders_.end()) {
-      return HeldBy(Describe(*link), endpoints_.at(held->second));
+    if (const EndpointRecord* holder = table_->HolderOf(link->mac)) {
+      return HeldBy(Describe(*link), *holder);
     }
     return *link;
   }
@@ -262,8 +260,8 @@ Result<Link> Driver::ChooseNicLocked(const NetworkRecord& network,
   std::vector<std::string> busy, up;
   for (const Link& link : candidates) {
     if (!RefusalReason(link).empty()) continue;
-    if (auto held = holders_.find(link.mac); held != holders_.end()) {
-      busy.push_back(link.name + " by " + Short(held->second));
+    if (const EndpointRecord* holder = table_->HolderOf(link.mac)) {
+      busy.push_back(link.name + " by " + Short(holder->id));
       continue;
     }
     // Nobody named this NIC; if the host has brought it up, it is probably
@@ -293,11 +291,11 @@ Status Driver::DeleteEndpoint(const std::string& network_id,
   EndpointRecord endpoint;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = endpoints_.find(endpoint_id);
-    if (it == endpoints_.end()) return Status::Ok();
+    const EndpointRecord* e = table_->Endpoint(endpoint_id);
+    if (e == nullptr) return Status::Ok();
     HOSTNIC_RETURN_IF_ERROR(
-        CheckNetworkOfLocked(it->second, network_id, "deleting endpoint"));
-    endpoint = it->second;
+        CheckNetworkOfLocked(*e, network_id, "deleting endpoint"));
+    endpoint = *e;
     HOSTNIC_RETURN_IF_ERROR(ReleaseLocked(endpoint));
   }
   RunDetach(endpoint);
@@ -332,28 +330,27 @@ Status Driver::ReleaseLocked(EndpointRecord endpoint) {
   const std::string doing = "releasing NIC " + endpoint.mac.ToString() +
                             " of endpoint " + Short(endpoint.id);
   RetryRemovalsLocked();
-  if (auto link = inventory_->FindByMac(endpoint.mac)) {
+  const std::optional<Link> link = inventory_->FindByMac(endpoint.mac);
+  if (link) {
     HOSTNIC_RETURN_IF_ERROR(
         RestoreLocked(*link, endpoint.original, /*came_back=*/false));
   } else {
     // Still on its way back from the container: put it back when it shows.
     OrphanRecord orphan{endpoint.mac, endpoint.original, endpoint.id};
     HOSTNIC_RETURN_IF_ERROR(store_->PutOrphan(orphan).Annotate(doing));
-    orphans_[orphan.mac] = orphan;
   }
   // The NIC is back (or owed) either way: release it now, so a full or
   // read-only state directory cannot strand it; a record that could not be
   // removed is removed by a later request.
   Status removed = store_->RemoveEndpoint(endpoint.id);
-  auto held = holders_.find(endpoint.mac);
-  if (held != holders_.end() && held->second == endpoint.id) {
-    holders_.erase(held);
+  const bool freed = table_->Release(endpoint.id, /*owed_restore=*/!link,
+                                     /*record_removed=*/removed.ok());
+  if (!link && !freed) {
+    // Another record of the NIC took it over: nothing is owed.
+    Status s = store_->RemoveOrphan(endpoint.mac);
+    if (!s.ok()) spdlog::warn("{}: {}", doing, s.message());
   }
-  endpoints_.erase(endpoint.id);
-  in_sandbox_.erase(endpoint.id);
-  metadata_pending_.erase(endpoint.id);
   if (!removed.ok()) {
-    unremoved_.insert(endpoint.id);
     return removed.Annotate(doing +
                             " (the NIC is free; its record stays "
                             "until the state directory is writable)");
@@ -364,12 +361,9 @@ Status Driver::ReleaseLocked(EndpointRecord endpoint) {
 }
 
 void Driver::RetryRemovalsLocked() {
-  for (auto it = unremoved_.begin(); it != unremoved_.end();) {
-    if (store_->RemoveEndpoint(*it).ok()) {
-      it = unremoved_.erase(it);
-    } else {
-      ++it;
-    }
+  const std::unordered_set<std::string> pending = table_->pending_removals();
+  for (const std::string& id : pending) {
+    if (store_->RemoveEndpoint(id).ok()) table_->RemovalDone(id);
   }
 }
 

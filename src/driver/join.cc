@@ -5,6 +5,7 @@
 
 #include "driver/messages.h"
 #include "driver/network_config.h"
+#include "driver/nic_table.h"
 #include "hostnic/driver.h"
 
 namespace hostnic {
@@ -19,13 +20,13 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
   bool block_metadata = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = endpoints_.find(endpoint_id);
-    if (it == endpoints_.end() || it->second.network_id != network_id) {
+    const EndpointRecord* known = table_->Endpoint(endpoint_id);
+    if (known == nullptr || known->network_id != network_id) {
       return Status::NotFound(doing + ": hostnic does not know this endpoint");
     }
-    EndpointRecord endpoint = it->second;
-    auto net = networks_.find(network_id);
-    if (net == networks_.end()) {
+    EndpointRecord endpoint = *known;
+    const NetworkRecord* net = table_->Network(network_id);
+    if (net == nullptr) {
       return Status::NotFound(doing + ": hostnic does not know the network");
     }
     std::optional<Link> link = inventory_->FindByMac(endpoint.mac);
@@ -47,9 +48,9 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
     endpoint.joined = true;
     endpoint.sandbox_key = sandbox_key;
     HOSTNIC_RETURN_IF_ERROR(store_->PutEndpoint(endpoint).Annotate(doing));
-    it->second = endpoint;
+    HOSTNIC_RETURN_IF_ERROR(table_->Update(endpoint).Annotate(doing));
 
-    const NetworkRecord& network = net->second;
+    const NetworkRecord& network = *net;
     reply.src_name = link->name;
     if (const Lease* lease = LeaseOfLocked(endpoint)) {
       reply.gateway = lease->gateway;
@@ -76,7 +77,7 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
         options_.sandbox_exists(dir)) {
       // Docker makes the sandbox after Join: block when the NIC moves in.
       std::lock_guard<std::mutex> lock(mu_);
-      metadata_pending_.insert(endpoint_id);
+      table_->MarkMetadataPending(endpoint_id);
     } else if (s.code() == Code::kNotFound) {
       // Sandboxes are out of sight (a managed plugin without Docker's
       // netns directory): the container must not start unprotected.
@@ -95,17 +96,16 @@ Status Driver::Leave(const std::string& network_id,
                      const std::string& endpoint_id) {
   HOSTNIC_RETURN_IF_ERROR(Validate(network_id, endpoint_id));
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = endpoints_.find(endpoint_id);
-  if (it == endpoints_.end()) return Status::Ok();
+  const EndpointRecord* known = table_->Endpoint(endpoint_id);
+  if (known == nullptr) return Status::Ok();
   HOSTNIC_RETURN_IF_ERROR(
-      CheckNetworkOfLocked(it->second, network_id, "leaving endpoint"));
-  if (!it->second.joined) return Status::Ok();
-  EndpointRecord endpoint = it->second;
+      CheckNetworkOfLocked(*known, network_id, "leaving endpoint"));
+  if (!known->joined) return Status::Ok();
+  EndpointRecord endpoint = *known;
   endpoint.joined = false;
-  HOSTNIC_RETURN_IF_ERROR(store_->PutEndpoint(endpoint).Annotate(
-      "leaving endpoint " + Short(endpoint_id)));
-  it->second = endpoint;
-  return Status::Ok();
+  const std::string doing = "leaving endpoint " + Short(endpoint_id);
+  HOSTNIC_RETURN_IF_ERROR(store_->PutEndpoint(endpoint).Annotate(doing));
+  return table_->Update(endpoint).Annotate(doing);
 }
 
 }  // namespace hostnic

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "driver/messages.h"
+#include "driver/nic_table.h"
 #include "hostnic/driver.h"
 
 namespace hostnic {
@@ -35,14 +36,13 @@ Result<std::vector<std::string>> Driver::Recover() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const EndpointRecord& e : returned) {
-      auto it = endpoints_.find(e.id);
-      if (!on_host(e) || it == endpoints_.end() ||
-          !(it->second.joined || it->second.left()) ||
+      const EndpointRecord* now = table_->Endpoint(e.id);
+      if (!on_host(e) || now == nullptr || !(now->joined || now->left()) ||
           (options_.sandbox_exists &&
-           options_.sandbox_exists(it->second.sandbox_key))) {
+           options_.sandbox_exists(now->sandbox_key))) {
         continue;
       }
-      Status s = ReleaseLocked(it->second);
+      Status s = ReleaseLocked(*now);
       if (!s.ok()) {
         problems.push_back(s.message());
         continue;
@@ -58,7 +58,8 @@ Result<std::vector<std::string>> Driver::Recover() {
   for (const std::string& p : problems) spdlog::warn("recovery: {}", p);
   std::lock_guard<std::mutex> lock(mu_);
   spdlog::info("recovered {} networks, {} endpoints, {} NICs to put back",
-               networks_.size(), endpoints_.size(), orphans_.size());
+               table_->network_count(), table_->endpoints().size(),
+               table_->orphan_count());
   return problems;
 }
 
@@ -67,27 +68,18 @@ std::vector<EndpointRecord> Driver::TakeIn(
   std::vector<std::string>& problems = *problems_out;
   std::vector<EndpointRecord> returned;
   std::lock_guard<std::mutex> lock(mu_);
-  for (const NetworkRecord& n : snapshot.networks) networks_[n.id] = n;
+  for (const NetworkRecord& n : snapshot.networks) table_->PutNetwork(n);
   for (const EndpointRecord& e : snapshot.endpoints) {
-    if (auto held = holders_.find(e.mac); held != holders_.end()) {
-      problems.push_back("endpoint " + Short(e.id) + " and endpoint " +
-                         Short(held->second) + " both record NIC " +
-                         e.mac.ToString() + "; keeping both records, " +
-                         "delete the stale container");
+    for (std::string& p : table_->AddRecovered(e)) {
+      problems.push_back(std::move(p));
     }
-    if (!networks_.count(e.network_id)) {
-      problems.push_back("endpoint " + Short(e.id) +
-                         " belongs to unknown network " + Short(e.network_id) +
-                         "; its NIC " + e.mac.ToString() +
-                         " stays held until Docker deletes it");
-    }
-    endpoints_[e.id] = e;
-    holders_.emplace(e.mac, e.id);
     if ((e.joined || e.left()) && inventory_->FindByMac(e.mac)) {
       returned.push_back(e);
     }
     // In its sandbox: when it comes back, the sandbox is being torn down.
-    if (e.joined && !inventory_->FindByMac(e.mac)) in_sandbox_.insert(e.id);
+    if (e.joined && !inventory_->FindByMac(e.mac)) {
+      table_->MarkInSandbox(e.id);
+    }
     if (!e.joined && !inventory_->FindByMac(e.mac)) {
       problems.push_back("NIC " + e.mac.ToString() + " (was " +
                          e.original.name + ") of endpoint " + Short(e.id) +
@@ -95,7 +87,14 @@ std::vector<EndpointRecord> Driver::TakeIn(
                          "namespace hostnic does not know");
     }
   }
-  for (const OrphanRecord& o : snapshot.orphans) orphans_[o.mac] = o;
+  for (const OrphanRecord& o : snapshot.orphans) {
+    // A NIC a recorded endpoint holds is owed nothing (a crash between the
+    // two writes of a hand-over).
+    if (!table_->PutOrphan(o).ok()) {
+      Status s = store_->RemoveOrphan(o.mac);
+      if (!s.ok()) problems.push_back(s.message());
+    }
+  }
   for (const Lease& l : snapshot.leases) leases_[l.mac] = l;
   // NICs that came back while hostnic was down.
   for (const Link& link : inventory_->All()) {
@@ -141,7 +140,7 @@ Status Driver::RestoreLocked(const Link& link, const NicState& original,
     HOSTNIC_RETURN_IF_ERROR(
         links_->SetUp(current, original.up).Annotate(doing));
   }
-  if (orphans_.erase(link.mac) > 0) {
+  if (table_->RemoveOrphan(link.mac)) {
     Status s = store_->RemoveOrphan(link.mac);
     if (!s.ok()) spdlog::warn("{}: {}", doing, s.message());
   }
@@ -149,15 +148,15 @@ Status Driver::RestoreLocked(const Link& link, const NicState& original,
 }
 
 std::optional<NicState> Driver::OwedLocked(const Link& link) const {
-  if (auto orphan = orphans_.find(link.mac); orphan != orphans_.end()) {
-    return orphan->second.original;
+  if (const OrphanRecord* orphan = table_->Orphan(link.mac)) {
+    return orphan->original;
   }
-  auto held = holders_.find(link.mac);
-  if (held == holders_.end()) return std::nullopt;
+  const EndpointRecord* held = table_->HolderOf(link.mac);
+  if (held == nullptr) return std::nullopt;
   // A joined endpoint's NIC belongs in its container. Seen here under
   // another name, the kernel gave it back (its namespace died): give it its
   // name back, and leave MTU and state to the release.
-  const EndpointRecord& e = endpoints_.at(held->second);
+  const EndpointRecord& e = *held;
   if (!e.joined || link.name == e.original.name) return std::nullopt;
   return NicState{e.original.name, 0, link.up};
 }
@@ -166,14 +165,13 @@ void Driver::OnLinkChanged(const Link& link) {
   std::optional<EndpointRecord> released;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto held = holders_.find(link.mac);
-    if (held != holders_.end() && (in_sandbox_.erase(held->second) > 0 ||
-                                   endpoints_.at(held->second).left())) {
+    const EndpointRecord* held = table_->HolderOf(link.mac);
+    if (held != nullptr && (table_->TakeInSandbox(held->id) || held->left())) {
       // The NIC is back from its sandbox (seen leaving, or after Leave):
       // Docker is tearing the sandbox down and DeleteEndpoint follows -- or
       // was lost: Docker retries a call that hit a restarting plugin with an
       // empty body. Release now; the calls that follow find nothing to do.
-      EndpointRecord endpoint = endpoints_.at(held->second);
+      EndpointRecord endpoint = *held;
       Status s = ReleaseLocked(endpoint);
       if (!s.ok()) {
         spdlog::warn("{}", s.message());
@@ -201,14 +199,12 @@ void Driver::OnLinkRemoved(const Link& link) {
   std::string sandbox_key;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto held = holders_.find(link.mac);
-    if (held == holders_.end()) return;
+    const EndpointRecord* held = table_->HolderOf(link.mac);
     // A joined endpoint's NIC leaving the host is Docker moving it into the
     // sandbox.
-    const EndpointRecord& e = endpoints_.at(held->second);
-    if (!e.joined) return;
-    in_sandbox_.insert(e.id);
-    if (metadata_pending_.erase(e.id) > 0) sandbox_key = e.sandbox_key;
+    if (held == nullptr || !held->joined) return;
+    table_->MarkInSandbox(held->id);
+    if (table_->TakeMetadataPending(held->id)) sandbox_key = held->sandbox_key;
   }
   if (sandbox_key.empty()) return;
   Status s = BlockMetadata(

@@ -395,6 +395,9 @@ class World {
   }
 
   void Check(const std::string& step) {
+    for (const std::string& broken : driver_->Violations()) {
+      Fail(step, "the driver's NIC table is inconsistent", broken);
+    }
     Result<Snapshot> snapshot = store_.Load();
     if (!snapshot.ok()) Fail(step, "store Load failed");
     EndpointView stored;

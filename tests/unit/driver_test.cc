@@ -35,6 +35,8 @@ class DriverTest : public ::testing::Test {
     driver_ = std::make_unique<Driver>(options_, &inventory_, &links_, &store_);
   }
 
+  void TearDown() override { EXPECT_THAT(driver_->Violations(), IsEmpty()); }
+
   void Restart() {
     driver_ = std::make_unique<Driver>(options_, &inventory_, &links_, &store_);
     ASSERT_TRUE(driver_->Recover().ok());
