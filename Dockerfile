@@ -21,7 +21,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends \
       cmake make g++ pkg-config \
       libcpp-httplib-dev nlohmann-json3-dev libnl-3-dev libnl-route-3-dev \
-      libspdlog-dev libcli11-dev googletest libgtest-dev libgmock-dev \
+      libspdlog-dev libcli11-dev googletest libgtest-dev libgmock-dev libsystemd-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./

@@ -5,7 +5,8 @@
 #
 # 1. installs the build and test dependencies that are missing (quiet apt),
 # 2. builds everything (Release) in build/,
-# 3. runs the unit and integration tests (ctest),
+# 3. runs the unit and integration tests (ctest), then builds the Debian
+#    package and installs, checks and removes it (tests/package/deb_test.sh),
 # 4. runs the end-to-end tests against a real dockerd (tests/e2e/run.sh),
 # 5. runs the managed-plugin end-to-end tests (tests/e2e/plugin_test.sh:
 #    docker plugin create/enable, plugin restart, upgrade, swarm); they are
@@ -32,8 +33,8 @@ set +e
 
 started=$SECONDS
 declare -A result
-order=(build ctest e2e plugin sanitize fuzz)
-result=([build]=skipped [ctest]=skipped [e2e]=skipped [plugin]=skipped
+order=(build ctest package e2e plugin sanitize fuzz)
+result=([build]=skipped [ctest]=skipped [package]=skipped [e2e]=skipped [plugin]=skipped
         [sanitize]=skipped [fuzz]=skipped)
 
 if (build_hostnic); then
@@ -44,6 +45,17 @@ if (build_hostnic); then
   else
     result[ctest]=FAIL
   fi
+  say "building, installing and removing the Debian package (tests/package/deb_test.sh)"
+  package_log=$(mktemp /tmp/hostnic-package.XXXXXX.log)
+  "$HOSTNIC_ROOT/tests/package/deb_test.sh" "$HOSTNIC_ROOT/build" | tee "$package_log"
+  rc=${PIPESTATUS[0]}
+  skip=$(grep -m1 '^SKIP package:' "$package_log")
+  if [ "$rc" -ne 0 ]; then result[package]=FAIL
+  elif [ -n "$skip" ] && ! grep -q '^PASS package:' "$package_log"; then
+    result[package]="SKIPPED (${skip#SKIP package: })"
+  elif [ -n "$skip" ]; then result[package]="PASS (skipped: ${skip#SKIP package: })"
+  else result[package]=PASS; fi
+  rm -f "$package_log"
   if [ "${HOSTNIC_E2E:-1}" = 0 ]; then
     say "HOSTNIC_E2E=0: skipping the end-to-end tests"
   else

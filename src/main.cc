@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <systemd/sd-daemon.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -35,6 +36,7 @@ namespace {
 
 struct Flags {
   std::string socket = "/run/docker/plugins/hostnic.sock";
+  bool socket_given = false;  // --socket was on the command line.
   std::string socket_group;
   std::string state_dir = "/var/lib/hostnic";
   std::string log_level = "info";
@@ -60,6 +62,42 @@ sigset_t BlockShutdownSignals() {
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
+}
+
+// Serves the socket systemd passed (socket activation: hostnic.socket), else
+// binds --socket itself.
+hostnic::Status Listen(const Flags& flags, std::optional<gid_t> group,
+                       hostnic::api::UnixHttpServer* server) {
+  const int passed = sd_listen_fds(/*unset_environment=*/1);
+  if (passed < 0) {
+    return hostnic::Status::FailedPrecondition(
+        std::string("reading the sockets systemd passed (LISTEN_FDS): ") +
+        strerror(-passed));
+  }
+  if (passed == 0) {
+    return server->Bind(flags.socket, group ? 0660 : 0600, group);
+  }
+  if (passed > 1) {
+    for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + passed;
+         ++fd) {
+      ::close(fd);
+    }
+    return hostnic::Status::FailedPrecondition(
+        "systemd passed " + std::to_string(passed) +
+        " sockets; hostnic serves one (one ListenStream= in hostnic.socket)");
+  }
+  HOSTNIC_RETURN_IF_ERROR(server->Adopt(SD_LISTEN_FDS_START));
+  if (flags.socket_given && server->path() != flags.socket) {
+    return hostnic::Status::FailedPrecondition(
+        "--socket " + flags.socket + " but systemd passed the socket " +
+        server->path() + "; drop --socket or change ListenStream= to match");
+  }
+  if (group) {
+    spdlog::warn(
+        "--socket-group is ignored for the socket systemd passed; set "
+        "SocketGroup= and SocketMode= in hostnic.socket instead");
+  }
+  return hostnic::Status::Ok();
 }
 
 int RunDaemon(const Flags& flags) {
@@ -143,8 +181,7 @@ int RunDaemon(const Flags& flags) {
       [&handlers](const std::string& path, const std::string& body) {
         return handlers.Handle(path, body);
       });
-  if (hostnic::Status s = server.Bind(flags.socket, group ? 0660 : 0600, group);
-      !s.ok()) {
+  if (hostnic::Status s = Listen(flags, group, &server); !s.ok()) {
     spdlog::critical("{}", s.message());
     monitor.Stop();
     return 1;
@@ -192,7 +229,7 @@ int RunDaemon(const Flags& flags) {
     server.Stop();
   });
   spdlog::info("hostnic {} serving {} (state in {})", HOSTNIC_VERSION,
-               flags.socket, flags.state_dir);
+               server.path(), flags.state_dir);
   server.Run();
   // Run also returns when the listening socket fails; wake the waiter then.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
@@ -212,10 +249,12 @@ int main(int argc, char** argv) {
       "by its MAC, to a container as its eth0."};
   app.set_version_flag("--version", std::string("hostnic ") + HOSTNIC_VERSION);
   Flags flags;
-  app.add_option("--socket", flags.socket,
-                 "Unix socket Docker talks to; its file name is the driver "
-                 "name")
-      ->capture_default_str();
+  CLI::Option* socket =
+      app.add_option("--socket", flags.socket,
+                     "Unix socket Docker talks to; its file name is the "
+                     "driver name. Under systemd socket activation "
+                     "(hostnic.socket) the socket systemd passes is served")
+          ->capture_default_str();
   app.add_option("--socket-group", flags.socket_group,
                  "Make the socket 0660 and owned by this group (e.g. docker) "
                  "instead of 0600 root");
@@ -254,6 +293,7 @@ int main(int argc, char** argv) {
   status->fallthrough();  // `hostnic status --socket PATH` works too.
   CLI11_PARSE(app, argc, argv);
   if (*status) return hostnic::cli::RunStatus(flags.socket, status_json);
+  flags.socket_given = socket->count() > 0;
 
   auto logger = spdlog::stdout_color_mt("hostnic");
   spdlog::set_default_logger(logger);

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <climits>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -839,8 +840,62 @@ Status UnixHttpServer::Bind(const std::string& path, mode_t mode,
   path_ = path;
   dev_ = st.st_dev;
   ino_ = st.st_ino;
+  owns_file_ = true;
   listen_fd_ = fd;
   return Status::Ok();
+}
+
+Status UnixHttpServer::Adopt(int fd) {
+  auto refuse = [fd](Status status) {
+    ::close(fd);
+    return status;
+  };
+  std::lock_guard<std::mutex> lock(mu_);
+  if (stopped_ || listen_fd_ >= 0 || !path_.empty()) {
+    return refuse(
+        Status::FailedPrecondition("adopting socket fd " + std::to_string(fd) +
+                                   ": the server is already bound or stopped"));
+  }
+  int domain = 0, type = 0, listening = 0;
+  socklen_t len = sizeof(int);
+  if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0) {
+    return refuse(
+        ErrnoError("checking the socket passed as fd " + std::to_string(fd)));
+  }
+  len = sizeof(int);
+  (void)::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
+  len = sizeof(int);
+  (void)::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len);
+  if (domain != AF_UNIX || type != SOCK_STREAM || !listening) {
+    return refuse(Status::FailedPrecondition(
+        "the socket passed as fd " + std::to_string(fd) +
+        " is not a listening unix stream socket (use ListenStream=PATH)"));
+  }
+  sockaddr_un addr{};
+  len = sizeof(addr);
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return refuse(
+        ErrnoError("naming the socket passed as fd " + std::to_string(fd)));
+  }
+  // Inherited descriptors come without close-on-exec.
+  if (::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
+    return refuse(
+        ErrnoError("setting close-on-exec on the socket passed as fd " +
+                   std::to_string(fd)));
+  }
+  const size_t name_len = len > offsetof(sockaddr_un, sun_path)
+                              ? len - offsetof(sockaddr_un, sun_path)
+                              : 0;
+  path_ = std::string(addr.sun_path, strnlen(addr.sun_path, name_len));
+  if (path_.empty()) path_ = "fd " + std::to_string(fd);
+  owns_file_ = false;
+  listen_fd_ = fd;
+  return Status::Ok();
+}
+
+std::string UnixHttpServer::path() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return path_;
 }
 
 void UnixHttpServer::Get(const std::string& path,
@@ -884,7 +939,7 @@ void UnixHttpServer::Stop() {
     listen_fd_ = -1;
   }
   struct stat st;
-  if (!path_.empty() && ::lstat(path_.c_str(), &st) == 0 && st.st_dev == dev_ &&
+  if (owns_file_ && ::lstat(path_.c_str(), &st) == 0 && st.st_dev == dev_ &&
       st.st_ino == ino_) {
     ::unlink(path_.c_str());
   }

@@ -90,6 +90,18 @@ class UnixHttpServer {
   Status Bind(const std::string& path, mode_t mode = 0600,
               std::optional<gid_t> group = std::nullopt);
 
+  // Serves on `fd`, a listening unix stream socket someone else made (the
+  // socket unit of systemd socket activation). Takes ownership of `fd`
+  // (closed on Stop, and on any error here) and marks it close-on-exec, so
+  // hooks never inherit it; never removes its file, which belongs to whoever
+  // made it. Anything else than a listening unix stream socket is refused
+  // with kFailedPrecondition. Call once, instead of Bind, before Run.
+  Status Adopt(int fd);
+
+  // Path of the socket served (Bind's, or the name an adopted socket is
+  // bound to); empty before Bind or Adopt.
+  std::string path() const;
+
   // Answers GET `path` (exact match) with `handler`. Call before Run.
   void Get(const std::string& path, std::function<Reply()> handler);
 
@@ -112,13 +124,14 @@ class UnixHttpServer {
   std::map<std::string, std::function<Reply()>> get_routes_;
   int wake_fd_ = -1;  // eventfd: Stop wakes Run's poll() with it.
 
-  std::mutex mu_;  // Guards everything below.
+  mutable std::mutex mu_;  // Guards everything below.
   bool stopped_ = false;
   bool running_ = false;  // Run owns (and closes) the listening socket.
   int listen_fd_ = -1;    // Listening socket, -1 before Bind.
   std::string path_;      // Bound socket file, empty before Bind.
   dev_t dev_ = 0;         // Identity of the file Bind made, so that Stop never
   ino_t ino_ = 0;         // removes the socket of a successor.
+  bool owns_file_ = false;  // Bind made the file; Stop removes it.
 };
 
 }  // namespace hostnic::api

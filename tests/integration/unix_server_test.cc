@@ -1,5 +1,6 @@
 // UnixHttpServer and UnixHttpClient over real unix sockets in a temp dir,
 // with the real Handlers and Driver (over fakes) behind the socket.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -505,6 +506,57 @@ TEST_F(UnixServerTest, StopEndsRunAndRemovesTheSocket) {
       UnixHttpClient(path_).Post("/Plugin.Activate", "{}");
   EXPECT_EQ(r.status().code(), Code::kIoError);
   server->Stop();  // Idempotent.
+}
+
+// What a systemd socket unit hands over: a bound, listening socket without
+// close-on-exec.
+TEST_F(UnixServerTest, AdoptedSocketIsServedAndItsFileLeftAlone) {
+  fs::create_directories(fs::path(path_).parent_path());
+  const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path_.c_str(), sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(fd, 16), 0);
+
+  UnixHttpServer* server = NewServer();
+  Status adopted = server->Adopt(fd);
+  ASSERT_TRUE(adopted.ok()) << adopted.message();
+  EXPECT_EQ(server->path(), path_);
+  EXPECT_EQ(fcntl(fd, F_GETFD) & FD_CLOEXEC, FD_CLOEXEC);  // hooks never get it
+  RunInBackground(server);
+  Result<UnixHttpClient::Response> r =
+      UnixHttpClient(path_).Post("/Plugin.Activate", "{}");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->status, 200);
+
+  server->Stop();
+  threads_.back().join();
+  threads_.pop_back();
+  EXPECT_TRUE(fs::exists(path_));  // The socket unit's, not ours to remove.
+}
+
+TEST_F(UnixServerTest, AdoptRefusesWhatIsNotAListeningUnixSocket) {
+  const int unlistened = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(unlistened, 0);
+  Status s = NewServer()->Adopt(unlistened);
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("not a listening unix stream socket"));
+
+  int pipe_fds[2];
+  ASSERT_EQ(pipe(pipe_fds), 0);
+  close(pipe_fds[1]);
+  s = NewServer()->Adopt(pipe_fds[0]);
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr("checking the socket passed as fd"));
+
+  UnixHttpServer* bound = NewServer();
+  ASSERT_TRUE(bound->Bind(path_).ok());
+  const int other = socket(AF_UNIX, SOCK_STREAM, 0);
+  s = bound->Adopt(other);
+  EXPECT_EQ(s.code(), Code::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("already bound"));
 }
 
 TEST_F(UnixServerTest, StopBeforeRunMakesRunReturn) {
