@@ -21,7 +21,7 @@
 #include "api/unix_http_server.h"
 #include "cli/status_command.h"
 #include "dhcp/dhcp_source.h"
-#include "driver/lease_keeper.h"
+#include "driver/housekeeper.h"
 #include "hooks/address_hook.h"
 #include "hooks/process_hooks.h"
 #include "host/network_managers.h"
@@ -46,6 +46,7 @@ struct Flags {
   std::string detach_hook;
   std::string address_hook;
   double hook_timeout_seconds = 60;
+  int unjoined_grace_seconds = 60;
   std::string metrics_address;
 };
 
@@ -130,6 +131,7 @@ int RunDaemon(const Flags& flags) {
     return !path.empty() && ::stat(path.c_str(), &st) == 0;
   };
   options.address_hook_timeout = Millis(flags.hook_timeout_seconds);
+  options.unjoined_grace = std::chrono::seconds(flags.unjoined_grace_seconds);
 
   auto hooks =
       hostnic::ProcessHooks::Create({flags.attach_hook, flags.detach_hook,
@@ -172,8 +174,8 @@ int RunDaemon(const Flags& flags) {
     monitor.Stop();
     return 1;
   }
-  auto lease_keeper =
-      std::make_unique<hostnic::LeaseKeeper>(&driver, hostnic::SystemClock());
+  auto housekeeper =
+      std::make_unique<hostnic::Housekeeper>(&driver, hostnic::SystemClock());
 
   hostnic::api::Metrics metrics;
   hostnic::api::Handlers handlers(&driver, &metrics);
@@ -234,7 +236,7 @@ int RunDaemon(const Flags& flags) {
   // Run also returns when the listening socket fails; wake the waiter then.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
-  lease_keeper.reset();
+  housekeeper.reset();
   tcp_metrics.Stop();
   monitor.Stop();
   spdlog::info("hostnic stopped");
@@ -282,6 +284,12 @@ int main(int argc, char** argv) {
   app.add_option("--hook-timeout", flags.hook_timeout_seconds,
                  "Seconds a hook may run before it is killed")
       ->check(CLI::Range(0.1, 3600.0))
+      ->capture_default_str();
+  app.add_option("--unjoined-grace", flags.unjoined_grace_seconds,
+                 "After a restart, seconds an endpoint created but not yet "
+                 "joined before it waits for Docker's Join; then it counts "
+                 "as abandoned and its NIC is freed")
+      ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   app.add_option("--metrics-address", flags.metrics_address,
                  "Also serve /metrics and /health over TCP on HOST:PORT "

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "hostnic/address.h"
@@ -47,6 +48,11 @@ struct DriverOptions {
   // Whether a sandbox (Join's SandboxKey, a netns file) still exists; at
   // start an endpoint is released only when its sandbox is gone. Null: gone.
   std::function<bool(const std::string& sandbox_key)> sandbox_exists;
+  // After a restart, how long an endpoint created but not joined before it
+  // may wait for Docker's Join (--unjoined-grace). Docker retries a call
+  // that hit a restarting plugin for about 30 s; an endpoint still not
+  // joined after this was abandoned (see Driver::ReleaseAbandoned).
+  std::chrono::seconds unjoined_grace{60};
   // How long one run of the address hook may take (--hook-timeout).
   std::chrono::milliseconds address_hook_timeout{60000};
 };
@@ -140,6 +146,8 @@ struct DriverCounters {
   std::atomic<uint64_t> lease_renewal_failures{0};  // No answer, errors.
   std::atomic<uint64_t> leases_lost{0};      // NAK, changed address, expiry.
   std::atomic<uint64_t> leases_released{0};  // DHCPRELEASE at network delete.
+  // Endpoints never joined after a restart (see Driver::ReleaseAbandoned).
+  std::atomic<uint64_t> endpoints_abandoned{0};
 };
 
 class NicTable;
@@ -199,8 +207,17 @@ class Driver {
   // namespace; a lease that is NAKed, comes back with another address or
   // expires is lost: its address is removed from the container's NIC,
   // logged, counted and reported. Returns when it next has work to do.
-  // Called by the LeaseKeeper's thread (and by tests, with a fake clock).
+  // Called by the Housekeeper's thread (and by tests, with a fake clock).
   UnixSeconds KeepLeases();
+
+  // Releases the endpoints Recover found created but not joined that Docker
+  // has still not joined DriverOptions::unjoined_grace after Recover: hostnic
+  // died before answering their CreateEndpoint, so Docker rolled the
+  // endpoint back, and its DeleteEndpoint was lost (Docker retries such a
+  // call with an empty body). Their NICs are put back and freed, and each
+  // is logged and counted. Returns when it next has work to do (a time far
+  // ahead when it has none). Called by the Housekeeper's thread.
+  UnixSeconds ReleaseAbandoned();
 
   // Cancels every wait for a NIC (they fail at once) and any new one.
   void Shutdown();
@@ -291,10 +308,15 @@ class Driver {
   DriverCounters counters_;
   std::atomic<bool> shutting_down_{false};
 
-  // Guards *table_, leases_ and lease_states_.
+  // Guards *table_, leases_, lease_states_, unjoined_at_start_ and
+  // abandon_at_.
   mutable std::mutex mu_;
   // Networks, endpoints and who holds which NIC (src/driver/nic_table.h).
   const std::unique_ptr<NicTable> table_;
+  // Endpoints Recover found created but not joined, and when those still
+  // not joined count as abandoned.
+  std::unordered_set<std::string> unjoined_at_start_;
+  UnixSeconds abandon_at_ = 0;
   std::unordered_map<Mac, Lease> leases_;  // As in the store.
   // What the lease keeper made of each NIC's lease (see NicReport), and
   // when it tries again after a renewal got no answer.

@@ -81,7 +81,8 @@ std::string Metrics::Render(const std::vector<NicReport>& nics,
       {"lease_renewals_total", counters.lease_renewals},
       {"lease_renewal_failures_total", counters.lease_renewal_failures},
       {"leases_lost_total", counters.leases_lost},
-      {"leases_released_total", counters.leases_released}};
+      {"leases_released_total", counters.leases_released},
+      {"endpoints_abandoned_total", counters.endpoints_abandoned}};
   for (const auto& [name, value] : totals) {
     out << "# TYPE hostnic_" << name << " counter\nhostnic_" << name << " "
         << value << "\n";

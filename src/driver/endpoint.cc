@@ -350,6 +350,7 @@ Status Driver::ReleaseLocked(EndpointRecord endpoint) {
     Status s = store_->RemoveOrphan(endpoint.mac);
     if (!s.ok()) spdlog::warn("{}: {}", doing, s.message());
   }
+  unjoined_at_start_.erase(endpoint.id);
   if (!removed.ok()) {
     return removed.Annotate(doing +
                             " (the NIC is free; its record stays "

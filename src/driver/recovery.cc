@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 #include <thread>
 
 #include "driver/messages.h"
@@ -11,6 +12,12 @@
 #include "hostnic/driver.h"
 
 namespace hostnic {
+
+namespace {
+
+constexpr UnixSeconds kNever = std::numeric_limits<UnixSeconds>::max();
+
+}  // namespace
 
 Result<std::vector<std::string>> Driver::Recover() {
   Result<Snapshot> snapshot = store_->Load();
@@ -57,6 +64,7 @@ Result<std::vector<std::string>> Driver::Recover() {
   for (const EndpointRecord& e : released) RunDetach(e);
   for (const std::string& p : problems) spdlog::warn("recovery: {}", p);
   std::lock_guard<std::mutex> lock(mu_);
+  abandon_at_ = clock_->Now() + options_.unjoined_grace.count();
   spdlog::info("recovered {} networks, {} endpoints, {} NICs to put back",
                table_->network_count(), table_->endpoints().size(),
                table_->orphan_count());
@@ -73,6 +81,7 @@ std::vector<EndpointRecord> Driver::TakeIn(
     for (std::string& p : table_->AddRecovered(e)) {
       problems.push_back(std::move(p));
     }
+    if (!e.joined && !e.left()) unjoined_at_start_.insert(e.id);
     if ((e.joined || e.left()) && inventory_->FindByMac(e.mac)) {
       returned.push_back(e);
     }
@@ -159,6 +168,40 @@ std::optional<NicState> Driver::OwedLocked(const Link& link) const {
   const EndpointRecord& e = *held;
   if (!e.joined || link.name == e.original.name) return std::nullopt;
   return NicState{e.original.name, 0, link.up};
+}
+
+UnixSeconds Driver::ReleaseAbandoned() {
+  std::vector<EndpointRecord> released;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (unjoined_at_start_.empty()) return kNever;
+    if (clock_->Now() < abandon_at_) return abandon_at_;
+    // ReleaseLocked erases from the set: walk a copy.
+    const std::vector<std::string> ids(unjoined_at_start_.begin(),
+                                       unjoined_at_start_.end());
+    unjoined_at_start_.clear();
+    for (const std::string& id : ids) {
+      const EndpointRecord* held = table_->Endpoint(id);
+      if (held == nullptr) continue;
+      EndpointRecord endpoint = *held;
+      Status s = ReleaseLocked(endpoint);
+      counters_.endpoints_abandoned++;
+      if (!s.ok()) {
+        spdlog::error("releasing abandoned endpoint {}: {}", Short(id),
+                      s.message());
+        continue;
+      }
+      spdlog::warn(
+          "endpoint {} of network {} was created before hostnic restarted "
+          "and Docker has not joined it within {} s: Docker gave it up when "
+          "its call was cut by the restart; NIC {} released",
+          Short(id), Short(endpoint.network_id),
+          options_.unjoined_grace.count(), endpoint.mac.ToString());
+      released.push_back(endpoint);
+    }
+  }
+  for (const EndpointRecord& e : released) RunDetach(e);
+  return kNever;
 }
 
 void Driver::OnLinkChanged(const Link& link) {

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <limits>
 #include <thread>
 
+#include "fakes/fake_address.h"
 #include "fakes/fake_link_control.h"
 #include "fakes/links.h"
 #include "fakes/memory_store.h"
@@ -447,6 +449,39 @@ TEST_F(DriverTest, RecoverReportsProblemsAndMissingNics) {
   ASSERT_EQ(problems->size(), 2u);
   EXPECT_THAT((*problems)[0], HasSubstr("x.json.corrupt"));
   EXPECT_THAT((*problems)[1], HasSubstr("is not on the host"));
+}
+
+// hostnic killed after making an endpoint but before Docker had the answer:
+// Docker rolled it back, and the rollback's DeleteEndpoint was lost.
+TEST_F(DriverTest, EndpointNeverJoinedAfterARestartIsReleasedAfterTheGrace) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.mtu", "9000"}}).ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2, "cut").ok());
+  ASSERT_TRUE(CreateEndpoint(kMac3, "late").ok());
+  FakeClock clock;
+  options_.unjoined_grace = std::chrono::seconds(60);
+  driver_ = std::make_unique<Driver>(
+      options_, &inventory_, &links_, &store_, nullptr,
+      AddressPorts{nullptr, nullptr, nullptr, nullptr, &clock});
+  ASSERT_TRUE(driver_->Recover().ok());
+  const UnixSeconds deadline = clock.Now() + 60;
+  EXPECT_EQ(driver_->ReleaseAbandoned(), deadline);
+  // Docker's Join, retried across the restart, keeps its endpoint.
+  ASSERT_TRUE(driver_->Join(kNet, "late", "/sb").ok());
+  // An endpoint made after the restart is never counted as abandoned.
+  inventory_.Upsert(MakeLink(5, "eth4", "52:54:0e:e5:00:f9"));
+  ASSERT_TRUE(CreateEndpoint("", "after").ok());
+  EXPECT_EQ(CreateEndpoint(kMac2, "new").status().code(), Code::kBusy);
+
+  clock.Advance(60);
+  EXPECT_EQ(driver_->ReleaseAbandoned(),
+            std::numeric_limits<UnixSeconds>::max());
+  EXPECT_EQ(driver_->counters().endpoints_abandoned, 1u);
+  auto nic = inventory_.FindByMac(*Mac::Parse(kMac2));
+  EXPECT_EQ(nic->mtu, 1500u);  // Put back as it was.
+  EXPECT_FALSE(driver_->EndpointInfo(kNet, "cut").ok());
+  EXPECT_TRUE(driver_->EndpointInfo(kNet, "after").ok());
+  EXPECT_TRUE(driver_->Join(kNet, "late", "/sb").ok());
+  EXPECT_TRUE(CreateEndpoint(kMac2, "new").ok());
 }
 
 TEST_F(DriverTest, NicReleasedWhileAwayIsPutBackWhenItReturns) {

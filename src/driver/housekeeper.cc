@@ -1,4 +1,4 @@
-#include "driver/lease_keeper.h"
+#include "driver/housekeeper.h"
 
 #include <algorithm>
 #include <chrono>
@@ -7,15 +7,16 @@ namespace hostnic {
 
 namespace {
 
-// A lease obtained or joined since the last pass is looked at within this.
+// Work that appeared since the last pass (a lease obtained or joined) is
+// looked at within this.
 constexpr UnixSeconds kMaxSleepSeconds = 5;
 
 }  // namespace
 
-LeaseKeeper::LeaseKeeper(Driver* driver, Clock* clock)
+Housekeeper::Housekeeper(Driver* driver, Clock* clock)
     : driver_(driver), clock_(clock), thread_([this] { Run(); }) {}
 
-LeaseKeeper::~LeaseKeeper() {
+Housekeeper::~Housekeeper() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
@@ -24,11 +25,12 @@ LeaseKeeper::~LeaseKeeper() {
   thread_.join();
 }
 
-void LeaseKeeper::Run() {
+void Housekeeper::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!stop_) {
     lock.unlock();
-    const UnixSeconds next = driver_->KeepLeases();
+    const UnixSeconds next =
+        std::min(driver_->KeepLeases(), driver_->ReleaseAbandoned());
     const UnixSeconds sleep =
         std::clamp<UnixSeconds>(next - clock_->Now(), 1, kMaxSleepSeconds);
     lock.lock();

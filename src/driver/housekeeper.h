@@ -1,0 +1,41 @@
+// Housekeeper: the thread that does the driver's timed work -- renewing DHCP
+// leases while their containers run (Driver::KeepLeases) and releasing
+// endpoints a restart left abandoned (Driver::ReleaseAbandoned) -- whenever
+// the driver said it would next have work, and at least every few seconds,
+// for work that appears meanwhile.
+#ifndef HOSTNIC_DRIVER_HOUSEKEEPER_H_
+#define HOSTNIC_DRIVER_HOUSEKEEPER_H_
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "hostnic/address.h"
+#include "hostnic/driver.h"
+
+namespace hostnic {
+
+class Housekeeper {
+ public:
+  // Starts the thread; `driver` and `clock` must outlive the housekeeper.
+  Housekeeper(Driver* driver, Clock* clock);
+  // Stops the thread (an exchange under way finishes first) and joins it.
+  ~Housekeeper();
+
+  Housekeeper(const Housekeeper&) = delete;
+  Housekeeper& operator=(const Housekeeper&) = delete;
+
+ private:
+  void Run();
+
+  Driver* const driver_;
+  Clock* const clock_;
+  std::mutex mu_;  // Guards stop_.
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;  // Last: starts once the members above exist.
+};
+
+}  // namespace hostnic
+
+#endif  // HOSTNIC_DRIVER_HOUSEKEEPER_H_
