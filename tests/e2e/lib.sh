@@ -330,7 +330,8 @@ ensure_image() {
   for a in sh ip ping sleep cat nc wget true false grep ls echo ifconfig route; do
     ln -sf busybox "$rootfs/bin/$a"
   done
-  tar -C "$rootfs" -c . | dk import - "$IMAGE:latest" >/dev/null
+  # ENV PATH: Docker 28 runs `docker exec C CMD` only through the image's PATH.
+  tar -C "$rootfs" -c . | dk import -c 'ENV PATH=/bin' - "$IMAGE:latest" >/dev/null
 }
 
 # ----------------------------------------------------------- hostnic daemon

@@ -158,7 +158,8 @@ ensure_bb_image() {
   mkdir -p "$r/bin"
   cp "$bb" "$r/bin/busybox"
   for a in sh ip ping sleep cat nc wget ls; do ln -sf busybox "$r/bin/$a"; done
-  tar -C "$r" -c . | dk import - "$BB_IMAGE" >/dev/null || return 1
+  # ENV PATH: Docker 28 runs `docker exec C CMD` only through the image's PATH.
+  tar -C "$r" -c . | dk import -c 'ENV PATH=/bin' - "$BB_IMAGE" >/dev/null || return 1
   made_bb_image=1
 }
 
