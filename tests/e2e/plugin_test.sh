@@ -7,9 +7,9 @@
 # /var/run/docker.sock, else one it starts and stops by PID), with a local
 # registry (Debian's docker-registry on 127.0.0.1, started and stopped by PID):
 #   publish   scripts/plugin.sh push builds the image (Dockerfile: unit tests
-#             run in the build stage) and pushes it as REGISTRY/hostnic-e2e:1
-#             and :2 (with HNP_PLUGIN_DIR: docker plugin create from that
-#             directory + push, no build);
+#             run in the build stage) and pushes it as REGISTRY/hostnic-e2e:1;
+#             its plugin directory (scripts/plugin.sh rootfs) is pushed as :2
+#             (with HNP_PLUGIN_DIR: both from that directory, no build);
 #   install   docker plugin install --grant-all-permissions REGISTRY/...:1
 #             with settings, on a host with no state directory prepared: it
 #             enables, with no host mount and only CAP_NET_ADMIN;
@@ -400,31 +400,32 @@ journey_once() {
   wait_until 15 nic_on_host || fail "$NIC ($NIC_MAC) is not back on the host after the container exited"
 }
 
-# publish_version V: REGISTRY/REPO:V in the registry, as a maintainer makes it.
-publish_version() {
-  local ref=$REGISTRY/$REPO:$1 out
-  if [ -n "${HNP_PLUGIN_DIR:-}" ]; then
-    dk_ok plugin create "$ref" "$HNP_PLUGIN_DIR" >/dev/null
-    dk_ok plugin push "$ref" >/dev/null
-    dk_ok plugin rm "$ref" >/dev/null
-    return 0
-  fi
-  local -a nb=(--no-build)
-  if [ "$1" = 1 ] && ! { [ -n "${HNP_NO_BUILD:-}" ] && dk image inspect "$IMAGE" >/dev/null 2>&1; }; then
-    nb=()
-  fi
-  out=$("$ROOT/scripts/plugin.sh" push --quiet "${nb[@]+"${nb[@]}"}" --name "$ref" --image "$IMAGE" 2>&1) ||
-    fail "scripts/plugin.sh push --name $ref failed: $(printf '%s' "$out" | tail -n 15)"
+# push_dir V DIR: REGISTRY/REPO:V made from the plugin directory DIR.
+push_dir() {
+  local ref=$REGISTRY/$REPO:$1
+  dk_ok plugin create "$ref" "$2" >/dev/null
+  dk_ok plugin push "$ref" >/dev/null
+  dk_ok plugin rm "$ref" >/dev/null
 }
 
+# publish: :1 as a maintainer makes it (scripts/plugin.sh push), :2 from the
+# plugin directory (saved for other engines' runs, HNP_SAVE_PLUGIN_DIR); with
+# HNP_PLUGIN_DIR both from that directory.
 step_publish() {
-  publish_version 1
-  publish_version 2
-  if [ -n "${HNP_SAVE_PLUGIN_DIR:-}" ] && [ -z "${HNP_PLUGIN_DIR:-}" ]; then
-    rm -rf "$HNP_SAVE_PLUGIN_DIR"
-    "$ROOT/scripts/plugin.sh" rootfs "$HNP_SAVE_PLUGIN_DIR" --no-build --image "$IMAGE" >/dev/null 2>&1 ||
-      fail "scripts/plugin.sh rootfs $HNP_SAVE_PLUGIN_DIR failed"
+  if [ -n "${HNP_PLUGIN_DIR:-}" ]; then
+    push_dir 1 "$HNP_PLUGIN_DIR"
+    push_dir 2 "$HNP_PLUGIN_DIR"
+    return 0
   fi
+  local -a nb=()
+  [ -n "${HNP_NO_BUILD:-}" ] && dk image inspect "$IMAGE" >/dev/null 2>&1 && nb=(--no-build)
+  local out dir=${HNP_SAVE_PLUGIN_DIR:-$WORK/plugin-dir}
+  out=$("$ROOT/scripts/plugin.sh" push --quiet "${nb[@]+"${nb[@]}"}" --name "$REGISTRY/$REPO:1" --image "$IMAGE" 2>&1) ||
+    fail "scripts/plugin.sh push --name $REGISTRY/$REPO:1 failed: $(printf '%s' "$out" | tail -n 15)"
+  rm -rf "$dir"
+  out=$("$ROOT/scripts/plugin.sh" rootfs "$dir" --no-build --image "$IMAGE" 2>&1) ||
+    fail "scripts/plugin.sh rootfs $dir failed: $(printf '%s' "$out" | tail -n 5)"
+  push_dir 2 "$dir"
 }
 
 # A fresh host: nothing prepared, the plugin only in the registry.
