@@ -95,11 +95,11 @@ order+=(sanitize fuzz)
 # 28.5 changed the most around remote drivers, 26.1 sits between.
 declare -A ENGINE_E2E=(
   [26.1]="journey dhcp-pool-pick block-metadata endpoint gateway-from-ipam"
-  [28.5]="journey dhcp-pool-pick block-metadata daemon-kill9-restart endpoint ipv6-only gw-priority gateway-from-ipam"
+  [28.5]="journey dhcp-pool-pick block-metadata endpoint ipv6-only gw-priority gateway-from-ipam"
 )
 declare -A ENGINE_PLUGIN=(
   [26.1]="publish install journey"
-  [28.5]="publish install journey upgrade-registry"
+  [28.5]="publish install journey restart upgrade-registry"
 )
 PLUGIN_DIR=$HOSTNIC_ROOT/build/plugin-dir
 
