@@ -117,6 +117,17 @@ struct JoinReply {
 
 // One row of `hostnic status`: a host device and what hostnic makes of it.
 struct NicReport {
+  // What the device is to hostnic: the one definition status and metrics
+  // share. In the order status lists them, most engaged first.
+  enum class State {
+    kInContainer,  // Held by a joined endpoint and away from the host.
+    kHeld,         // Held by an endpoint, on the host.
+    kAway,         // Held, away from the host, its endpoint not joined.
+    kFree,         // Nobody holds it and it may be handed out.
+    kRefused,      // Nobody holds it and it may never be handed out.
+  };
+  State state() const;
+
   Link link;
   bool present = true;      // False for held NICs not on the host.
   std::string refused;      // Why it can never be handed out, or empty.
@@ -131,6 +142,9 @@ struct NicReport {
   std::optional<Lease> lease;
   std::string lease_state;
 };
+
+// "in-container", "held", "away", "free", "refused".
+const char* NicStateName(NicReport::State state);
 
 // Event counts for metrics; monotonic.
 struct DriverCounters {

@@ -55,14 +55,16 @@ std::string Metrics::Render(const std::vector<NicReport>& nics,
     }
   }
 
-  std::map<std::string, int> states = {
-      {"free", 0}, {"held", 0}, {"away", 0}, {"refused", 0}};
+  // Metrics count a NIC in its container as away (held, off the host), as
+  // they always have, so dashboards keep their meaning.
+  using State = NicReport::State;
+  std::map<std::string, int> states;
+  for (State s : {State::kHeld, State::kAway, State::kFree, State::kRefused}) {
+    states[NicStateName(s)] = 0;
+  }
   for (const NicReport& nic : nics) {
-    if (!nic.endpoint_id.empty()) {
-      states[nic.present ? "held" : "away"]++;
-    } else {
-      states[nic.refused.empty() ? "free" : "refused"]++;
-    }
+    const State s = nic.state();
+    states[NicStateName(s == State::kInContainer ? State::kAway : s)]++;
   }
   out << "# HELP hostnic_nics Host devices by state (held: by an endpoint, "
          "on the host; away: held and in a container or detached).\n"

@@ -7,21 +7,12 @@ namespace hostnic::api {
 
 namespace {
 
-std::string StateOf(const NicReport& row) {
-  if (!row.endpoint_id.empty()) {
-    if (row.present) return "held";
-    return row.joined ? "in-container" : "away";
+// Status lists NICs in the order of NicReport::State.
+int StateOrder(const std::string& name) {
+  for (int i = 0; i <= static_cast<int>(NicReport::State::kRefused); ++i) {
+    if (name == NicStateName(static_cast<NicReport::State>(i))) return i;
   }
-  return row.refused.empty() ? "free" : "refused";
-}
-
-int StateOrder(const std::string& state) {
-  static const char* kOrder[] = {"in-container", "held", "away", "free",
-                                 "refused"};
-  for (int i = 0; i < 5; ++i) {
-    if (state == kOrder[i]) return i;
-  }
-  return 5;
+  return static_cast<int>(NicReport::State::kRefused) + 1;
 }
 
 }  // namespace
@@ -56,7 +47,7 @@ std::string StatusToJson(const std::vector<NicReport>& rows,
                     {"kind", row.link.kind},
                     {"mtu", row.link.mtu},
                     {"up", row.link.up},
-                    {"state", StateOf(row)},
+                    {"state", NicStateName(row.state())},
                     {"reason", row.refused},
                     {"manager", manager},
                     {"network", row.network_id},

@@ -55,6 +55,30 @@ TEST(StatusJson, TableListsEachNicWithItsStateHolderAndReason) {
           "it carries a default route of the host's main routing table\n");
 }
 
+TEST(NicState, OneDefinitionForStatusAndMetrics) {
+  using State = NicReport::State;
+  const std::vector<NicReport> rows = SampleReport();
+  EXPECT_EQ(rows[0].state(), State::kFree);
+  EXPECT_EQ(rows[1].state(), State::kHeld);
+  EXPECT_EQ(rows[2].state(), State::kInContainer);
+  EXPECT_EQ(rows[3].state(), State::kRefused);
+  NicReport away = rows[2];
+  away.joined = false;  // Left, its NIC not back yet (or detached).
+  EXPECT_EQ(away.state(), State::kAway);
+  EXPECT_STREQ(NicStateName(State::kInContainer), "in-container");
+  EXPECT_STREQ(NicStateName(State::kAway), "away");
+
+  // Status shows each row's state by that name; metrics count a NIC in its
+  // container as away.
+  const std::string json = StatusToJson({away, rows[2]}, "0.1.0", nullptr);
+  EXPECT_THAT(json, HasSubstr("\"state\": \"away\""));
+  EXPECT_THAT(json, HasSubstr("\"state\": \"in-container\""));
+  Metrics metrics;
+  const std::string text = metrics.Render({away, rows[2]}, DriverCounters());
+  EXPECT_THAT(text, HasSubstr("hostnic_nics{state=\"away\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("hostnic_nics{state=\"held\"} 0\n"));
+}
+
 TEST(StatusJson, RejectsWhatIsNotAStatusDocument) {
   EXPECT_FALSE(StatusJsonToTable("{\"Err\":\"x\"}").ok());
   EXPECT_FALSE(StatusJsonToTable("not json").ok());
