@@ -122,7 +122,9 @@ int RunDaemon(const Flags& flags) {
   }
 
   hostnic::DriverOptions options;
-  options.allowed_nics = flags.allow_nics;
+  for (const std::string& nic : flags.allow_nics) {
+    options.allowed_nics.push_back(*hostnic::NicSpec::Parse(nic));  // Checked.
+  }
   options.default_wait = Millis(flags.wait_seconds);
   options.settle = std::chrono::milliseconds(500);
   options.sandbox_grace = std::chrono::seconds(3);
@@ -267,7 +269,11 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
       ->capture_default_str();
   app.add_option("--allow-nic", flags.allow_nics,
-                 "Only ever hand out these NICs (name or MAC; repeatable)");
+                 "Only ever hand out these NICs (name or MAC; repeatable)")
+      ->check([](const std::string& text) {
+        hostnic::Result<hostnic::NicSpec> nic = hostnic::NicSpec::Parse(text);
+        return nic.ok() ? std::string() : nic.status().message();
+      });
   app.add_option("--wait", flags.wait_seconds,
                  "Seconds CreateEndpoint waits for an absent NIC unless the "
                  "network sets hostnic.wait")

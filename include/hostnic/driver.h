@@ -22,6 +22,7 @@
 #include "hostnic/hooks.h"
 #include "hostnic/inventory.h"
 #include "hostnic/link.h"
+#include "hostnic/nic_spec.h"
 #include "hostnic/records.h"
 #include "hostnic/status.h"
 #include "hostnic/store.h"
@@ -33,9 +34,9 @@ namespace hostnic {
 bool IsValidId(const std::string& id);
 
 struct DriverOptions {
-  // Operator allow list (--allow-nic): names or MACs. Empty allows any NIC
-  // that passes the safety rules.
-  std::vector<std::string> allowed_nics;
+  // Operator allow list (--allow-nic). Empty allows any NIC that passes the
+  // safety rules.
+  std::vector<NicSpec> allowed_nics;
   // How long CreateEndpoint waits for an absent NIC unless the network says
   // otherwise (--wait). Zero fails at once.
   std::chrono::milliseconds default_wait{0};
@@ -251,14 +252,16 @@ class Driver {
  private:
   Status Validate(const std::string& network_id,
                   const std::string& endpoint_id) const;
-  // The NIC for a new endpoint: `wanted` (a name or MAC) or, when empty, the
-  // first free eligible NIC of the network's pool.
-  Result<Link> ChooseNicLocked(const NetworkRecord& network,
-                               const std::string& wanted);
+  // The NIC `wanted` names, if it may serve `network`.
+  Result<Link> WantedNicLocked(const NetworkRecord& network,
+                               const NicSpec& wanted);
+  // The first free eligible NIC of `network`'s pool (in name order, or in
+  // the order of hostnic.nics); kBusy naming the holders when there is none.
+  Result<Link> FreeNicLocked(const NetworkRecord& network);
   // Builds and persists the endpoint once the NIC is (or is not) present.
   Result<CreateEndpointReply> CreateEndpointNow(
-      const CreateEndpointRequest& request, const std::string& wanted,
-      const std::string& doing);
+      const CreateEndpointRequest& request,
+      const std::optional<NicSpec>& wanted, const std::string& doing);
   Result<std::optional<Mac>> RunAttach(const CreateEndpointRequest& request,
                                        const std::optional<Mac>& mac,
                                        const std::string& doing);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "hostnic/mac.h"
+#include "hostnic/nic_spec.h"
 
 namespace hostnic {
 
@@ -28,9 +29,9 @@ struct NetworkRecord {
   std::string gateway;   // Plain IP or empty.
   std::string subnet6;   // CIDR or empty.
   std::string gateway6;  // Plain IP or empty.
-  // NICs this network may hand out, by name or MAC ("hostnic.nics"); empty
-  // means any eligible NIC.
-  std::vector<std::string> nics;
+  // NICs this network may hand out ("hostnic.nics"), in the order given;
+  // empty means any eligible NIC.
+  std::vector<NicSpec> nics;
   std::vector<Route> routes;  // "hostnic.routes".
   unsigned mtu = 0;           // "hostnic.mtu"; 0 leaves the NIC's MTU alone.
   // "hostnic.wait": how long CreateEndpoint waits for an absent NIC, in

@@ -12,7 +12,6 @@ namespace hostnic {
 
 namespace {
 
-constexpr char kOptNic[] = "hostnic.nic";
 // How long to wait for a NIC after an attach hook when neither the network
 // (hostnic.wait) nor the daemon (--wait) says.
 constexpr std::chrono::milliseconds kAttachWait{60000};
@@ -32,29 +31,11 @@ Result<CreateEndpointReply> Driver::CreateEndpoint(
 Result<CreateEndpointReply> Driver::HoldNic(
     const CreateEndpointRequest& request, const std::string& doing) {
   // Which NIC the user asked for, if any: --mac-address or --driver-opt.
-  std::string wanted;
-  std::optional<Mac> wanted_mac;
-  if (!request.mac.empty()) {
-    wanted_mac = Mac::Parse(request.mac);
-    if (!wanted_mac) {
-      return Status::InvalidArgument(doing + ": '" + request.mac +
-                                     "' is not a MAC address");
-    }
-    wanted = wanted_mac->ToString();
-  }
-  for (const auto& [key, value] : request.options) {
-    if (key.compare(0, 8, "hostnic.") != 0) continue;
-    if (key != kOptNic) {
-      return Status::InvalidArgument(doing + ": unknown endpoint option '" +
-                                     key + "'; hostnic knows " + kOptNic);
-    }
-    if (!wanted.empty() && Mac::Parse(value) != wanted_mac) {
-      return Status::InvalidArgument(doing + ": " + kOptNic + "=" + value +
-                                     " contradicts --mac-address " + wanted);
-    }
-    wanted = value;
-    if (!wanted_mac) wanted_mac = Mac::Parse(value);
-  }
+  Result<std::optional<NicSpec>> parsed = ParseWantedNic(request);
+  if (!parsed.ok()) return parsed.status().Annotate(doing);
+  const std::optional<NicSpec> wanted = *parsed;
+  const std::optional<Mac> wanted_mac =
+      wanted ? wanted->mac() : std::optional<Mac>();
 
   std::chrono::milliseconds wait = options_.default_wait;
   {
@@ -88,16 +69,16 @@ Result<CreateEndpointReply> Driver::HoldNic(
   }
 
   Result<CreateEndpointReply> reply = CreateEndpointNow(request, wanted, doing);
-  if (reply.ok() || !wanted.empty() || !can_attach ||
+  if (reply.ok() || wanted || !can_attach ||
       reply.status().code() != Code::kBusy) {
     return reply;
   }
   // No free NIC in the pool: ask the attach hook for one.
   Result<std::optional<Mac>> attached = RunAttach(request, std::nullopt, doing);
   if (!attached.ok()) return attached.status();
-  if (!*attached) return CreateEndpointNow(request, "", doing);
+  if (!*attached) return CreateEndpointNow(request, std::nullopt, doing);
   HOSTNIC_RETURN_IF_ERROR(WaitForNic(**attached, attach_wait, doing));
-  return CreateEndpointNow(request, (*attached)->ToString(), doing);
+  return CreateEndpointNow(request, NicSpec::OfMac(**attached), doing);
 }
 
 Result<std::optional<Mac>> Driver::RunAttach(
@@ -134,7 +115,7 @@ Status Driver::WaitForNic(const Mac& mac, std::chrono::milliseconds wait,
 }
 
 Result<CreateEndpointReply> Driver::CreateEndpointNow(
-    const CreateEndpointRequest& request, const std::string& wanted,
+    const CreateEndpointRequest& request, const std::optional<NicSpec>& wanted,
     const std::string& doing) {
   std::lock_guard<std::mutex> lock(mu_);
   const NetworkRecord* net = table_->Network(request.network_id);
@@ -142,11 +123,10 @@ Result<CreateEndpointReply> Driver::CreateEndpointNow(
     return Status::NotFound(doing + ": network " + Short(request.network_id) +
                             " was deleted meanwhile");
   }
-  const std::optional<Mac> wanted_mac = Mac::Parse(wanted);
   if (const EndpointRecord* existing = table_->Endpoint(request.endpoint_id)) {
     const EndpointRecord& e = *existing;
     if (e.network_id == request.network_id &&
-        (!wanted_mac || *wanted_mac == e.mac)) {
+        (!wanted || !wanted->mac() || *wanted->mac() == e.mac)) {
       return CreateEndpointReply{request.mac.empty() ? e.mac.ToString() : "",
                                  ""};
     }
@@ -157,7 +137,8 @@ Result<CreateEndpointReply> Driver::CreateEndpointNow(
   }
 
   RetryRemovalsLocked();
-  Result<Link> nic = ChooseNicLocked(*net, wanted);
+  Result<Link> nic =
+      wanted ? WantedNicLocked(*net, *wanted) : FreeNicLocked(*net);
   if (!nic.ok()) return nic.status().Annotate(doing);
   // The inventory may lag behind a change just made (the previous holder's
   // MTU restore, say): record and compare the kernel's view.
@@ -202,59 +183,51 @@ Result<CreateEndpointReply> Driver::CreateEndpointNow(
                              ""};
 }
 
-Result<Link> Driver::ChooseNicLocked(const NetworkRecord& network,
-                                     const std::string& wanted) {
-  if (!wanted.empty()) {
-    std::optional<Link> link;
-    if (auto mac = Mac::Parse(wanted)) {
-      link = inventory_->FindByMac(*mac);
-    } else {
-      link = inventory_->FindByName(wanted);
-    }
-    if (!link) {
-      // A held NIC is usually away, in its container.
-      for (const auto& [id, e] : table_->endpoints()) {
-        if (Mac::Parse(wanted) == e.mac || wanted == e.original.name) {
-          return HeldBy(e.original.name + " (" + e.mac.ToString() + ")", e);
-        }
+Result<Link> Driver::WantedNicLocked(const NetworkRecord& network,
+                                     const NicSpec& wanted) {
+  std::optional<Link> link = FindNic(*inventory_, wanted);
+  if (!link) {
+    // A held NIC is usually away, in its container.
+    for (const auto& [id, e] : table_->endpoints()) {
+      if (wanted.mac() ? *wanted.mac() == e.mac
+                       : wanted.ToString() == e.original.name) {
+        return HeldBy(e.original.name + " (" + e.mac.ToString() + ")", e);
       }
-      std::vector<std::string> free;
-      for (const Link& l : inventory_->All()) {
-        if (table_->HolderOf(l.mac) == nullptr && RefusalReason(l).empty() &&
-            InPool(network, l)) {
-          free.push_back(Describe(l));
-        }
+    }
+    std::vector<std::string> free;
+    for (const Link& l : inventory_->All()) {
+      if (table_->HolderOf(l.mac) == nullptr && RefusalReason(l).empty() &&
+          InPool(network, l)) {
+        free.push_back(Describe(l));
       }
-      return Status::NotFound(
-          "no NIC " + wanted +
-          " on this host; free NICs of this network: " + JoinList(free));
     }
-    if (std::string why = RefusalReason(*link); !why.empty()) {
-      return Status::FailedPrecondition("refusing NIC " + Describe(*link) +
-                                        ": " + why);
-    }
-    if (!InPool(network, *link)) {
-      return Status::FailedPrecondition(
-          "NIC " + Describe(*link) + " is not in this network's pool (" +
-          "hostnic.nics=" + network.options.at("hostnic.nics") + ")");
-    }
-    if (const EndpointRecord* holder = table_->HolderOf(link->mac)) {
-      return HeldBy(Describe(*link), *holder);
-    }
-    return *link;
+    return Status::NotFound(
+        "no NIC " + wanted.ToString() +
+        " on this host; free NICs of this network: " + JoinList(free));
   }
+  if (std::string why = RefusalReason(*link); !why.empty()) {
+    return Status::FailedPrecondition("refusing NIC " + Describe(*link) + ": " +
+                                      why);
+  }
+  if (!InPool(network, *link)) {
+    return Status::FailedPrecondition(
+        "NIC " + Describe(*link) + " is not in this network's pool (" +
+        "hostnic.nics=" + network.options.at("hostnic.nics") + ")");
+  }
+  if (const EndpointRecord* holder = table_->HolderOf(link->mac)) {
+    return HeldBy(Describe(*link), *holder);
+  }
+  return *link;
+}
 
-  // No NIC named: the first free eligible one of the pool, in name order
-  // (or in the pool's order) so the choice is predictable.
+Result<Link> Driver::FreeNicLocked(const NetworkRecord& network) {
+  // In name order (or in the pool's order) so the choice is predictable.
   std::vector<Link> candidates;
   if (network.nics.empty()) {
     candidates = inventory_->All();
   } else {
-    for (const std::string& spec : network.nics) {
-      auto mac = Mac::Parse(spec);
-      auto link =
-          mac ? inventory_->FindByMac(*mac) : inventory_->FindByName(spec);
-      if (link) candidates.push_back(*link);
+    for (const NicSpec& spec : network.nics) {
+      if (auto link = FindNic(*inventory_, spec)) candidates.push_back(*link);
     }
   }
   std::vector<std::string> busy, up;

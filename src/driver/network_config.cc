@@ -18,6 +18,7 @@ const char kKnownNetworkOptions[] =
 
 namespace {
 
+constexpr char kOptNic[] = "hostnic.nic";  // Endpoint option.
 constexpr char kOptNics[] = "hostnic.nics";
 constexpr char kOptRoutes[] = "hostnic.routes";
 constexpr char kOptMtu[] = "hostnic.mtu";
@@ -73,24 +74,11 @@ Result<bool> CheckCidr(const std::string& cidr, const std::string& what) {
   return v6;
 }
 
-// A device name as the kernel accepts it (IFNAMSIZ - 1, no '/', no blanks).
-bool IsIfName(const std::string& name) {
-  if (name.empty() || name.size() > 15 || name == "." || name == "..")
-    return false;
-  for (char c : name) {
-    if (c == '/' || c == ':' || c <= ' ') return false;
-  }
-  return true;
-}
-
 Status ParseNics(const std::string& value, NetworkRecord* network) {
   for (const std::string& nic : SplitList(value)) {
-    if (!Mac::Parse(nic) && !IsIfName(nic)) {
-      return Status::InvalidArgument(
-          std::string(kOptNics) + ": '" + nic +
-          "' is neither a MAC address nor an interface name");
-    }
-    network->nics.push_back(nic);
+    Result<NicSpec> spec = NicSpec::Parse(nic);
+    if (!spec.ok()) return spec.status().Annotate(kOptNics);
+    network->nics.push_back(*spec);
   }
   if (network->nics.empty()) {
     return Status::InvalidArgument(std::string(kOptNics) +
@@ -267,6 +255,35 @@ Result<std::string> PlainIp(const std::string& ip_or_cidr, bool v6) {
                                    (v6 ? "6" : "4") + " address");
   }
   return ip;
+}
+
+Result<std::optional<NicSpec>> ParseWantedNic(
+    const CreateEndpointRequest& request) {
+  std::optional<NicSpec> wanted;
+  if (!request.mac.empty()) {
+    std::optional<Mac> mac = Mac::Parse(request.mac);
+    if (!mac) {
+      return Status::InvalidArgument("'" + request.mac +
+                                     "' is not a MAC address");
+    }
+    wanted = NicSpec::OfMac(*mac);
+  }
+  for (const auto& [key, value] : request.options) {
+    if (!StartsWith(key, "hostnic.")) continue;
+    if (key != kOptNic) {
+      return Status::InvalidArgument("unknown endpoint option '" + key +
+                                     "'; hostnic knows " + kOptNic);
+    }
+    Result<NicSpec> spec = NicSpec::Parse(value);
+    if (!spec.ok()) return spec.status().Annotate(kOptNic);
+    if (wanted && spec->mac() != wanted->mac()) {
+      return Status::InvalidArgument(std::string(kOptNic) + "=" + value +
+                                     " contradicts --mac-address " +
+                                     wanted->ToString());
+    }
+    if (!wanted) wanted = *spec;
+  }
+  return wanted;
 }
 
 Result<NetworkRecord> ParseNetwork(const CreateNetworkRequest& request) {

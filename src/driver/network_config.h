@@ -3,6 +3,7 @@
 #ifndef HOSTNIC_DRIVER_NETWORK_CONFIG_H_
 #define HOSTNIC_DRIVER_NETWORK_CONFIG_H_
 
+#include <optional>
 #include <string>
 
 #include "hostnic/driver.h"
@@ -19,6 +20,14 @@ extern const char kKnownNetworkOptions[];
 // "com.docker." that hostnic does not know are rejected, listing the known
 // ones.
 Result<NetworkRecord> ParseNetwork(const CreateNetworkRequest& request);
+
+// The NIC a CreateEndpoint request asks for, by --mac-address or by the
+// endpoint option hostnic.nic (a name or MAC), or nullopt for any free NIC
+// of the pool. kInvalidArgument for a malformed MAC or name, an unknown
+// hostnic.* endpoint option, or a hostnic.nic that contradicts
+// --mac-address.
+Result<std::optional<NicSpec>> ParseWantedNic(
+    const CreateEndpointRequest& request);
 
 // "192.168.1.1/24" -> "192.168.1.1"; a plain IP is returned as is. Fails when
 // what remains is not an IPv4 (v6 = false) or IPv6 (v6 = true) address.

@@ -8,14 +8,18 @@
 
 namespace hostnic {
 
-bool Matches(const std::string& spec, const Link& link) {
-  if (auto mac = Mac::Parse(spec)) return *mac == link.mac;
-  return spec == link.name;
+namespace {
+
+bool MatchesAny(const std::vector<NicSpec>& specs, const Link& link) {
+  return std::any_of(specs.begin(), specs.end(),
+                     [&](const NicSpec& s) { return s.Matches(link); });
 }
 
-bool MatchesAny(const std::vector<std::string>& specs, const Link& link) {
-  return std::any_of(specs.begin(), specs.end(),
-                     [&](const std::string& s) { return Matches(s, link); });
+}  // namespace
+
+std::optional<Link> FindNic(const Inventory& inventory, const NicSpec& spec) {
+  return spec.mac() ? inventory.FindByMac(*spec.mac())
+                    : inventory.FindByName(spec.ToString());
 }
 
 bool Driver::InPool(const NetworkRecord& network, const Link& link) const {

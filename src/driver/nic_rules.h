@@ -1,18 +1,17 @@
-// Naming NICs in options: a spec is a MAC (any case) or an interface name.
+// Finding the NIC a spec names.
 #ifndef HOSTNIC_DRIVER_NIC_RULES_H_
 #define HOSTNIC_DRIVER_NIC_RULES_H_
 
-#include <string>
-#include <vector>
+#include <optional>
 
+#include "hostnic/inventory.h"
 #include "hostnic/link.h"
+#include "hostnic/nic_spec.h"
 
 namespace hostnic {
 
-// Whether `spec` (as in hostnic.nics, hostnic.nic or --allow-nic) names
-// `link`.
-bool Matches(const std::string& spec, const Link& link);
-bool MatchesAny(const std::vector<std::string>& specs, const Link& link);
+// The device of the host that `spec` names, or nullopt.
+std::optional<Link> FindNic(const Inventory& inventory, const NicSpec& spec);
 
 }  // namespace hostnic
 

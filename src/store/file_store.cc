@@ -64,13 +64,19 @@ json EncodeRoutes(const std::vector<Route>& list) {
   return routes;
 }
 
+json EncodeNics(const std::vector<NicSpec>& nics) {
+  json list = json::array();
+  for (const NicSpec& nic : nics) list.push_back(nic.ToString());
+  return list;
+}
+
 json Encode(const NetworkRecord& n) {
   return {{"id", n.id},
           {"subnet", n.subnet},
           {"gateway", n.gateway},
           {"subnet6", n.subnet6},
           {"gateway6", n.gateway6},
-          {"nics", n.nics},
+          {"nics", EncodeNics(n.nics)},
           {"routes", EncodeRoutes(n.routes)},
           {"mtu", n.mtu},
           {"wait_ms", n.wait_ms},
@@ -186,6 +192,20 @@ Status MacField(const json& object, const char* key, Mac* out) {
   return Status::Ok();
 }
 
+Status NicsField(const json& object, const char* key,
+                 std::vector<NicSpec>* out) {
+  std::vector<std::string> texts;
+  HOSTNIC_RETURN_IF_ERROR(Field(object, key, &texts));
+  for (const std::string& text : texts) {
+    Result<NicSpec> nic = NicSpec::Parse(text);
+    if (!nic.ok()) {
+      return nic.status().Annotate(std::string("field \"") + key + "\"");
+    }
+    out->push_back(*nic);
+  }
+  return Status::Ok();
+}
+
 Status NicStateField(const json& object, const char* key, NicState* out) {
   Result<const json*> v = Find(object, key);
   if (!v.ok()) return v.status();
@@ -233,7 +253,7 @@ Status Decode(const json& j, NetworkRecord* n) {
   HOSTNIC_RETURN_IF_ERROR(Field(j, "gateway", &n->gateway));
   HOSTNIC_RETURN_IF_ERROR(Field(j, "subnet6", &n->subnet6));
   HOSTNIC_RETURN_IF_ERROR(Field(j, "gateway6", &n->gateway6));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "nics", &n->nics));
+  HOSTNIC_RETURN_IF_ERROR(NicsField(j, "nics", &n->nics));
   HOSTNIC_RETURN_IF_ERROR(RoutesField(j, "routes", &n->routes));
   HOSTNIC_RETURN_IF_ERROR(Field(j, "mtu", &n->mtu));
   HOSTNIC_RETURN_IF_ERROR(Field(j, "wait_ms", &n->wait_ms));

@@ -248,7 +248,7 @@ TEST_F(DriverTest, DefaultRouteAtAnyTimeIsRefusedAtJoin) {
 }
 
 TEST_F(DriverTest, AllowListRestrictsCandidates) {
-  options_.allowed_nics = {"eth3"};
+  options_.allowed_nics = {*NicSpec::Parse("eth3")};
   Restart();
   ASSERT_TRUE(CreateNetwork().ok());
   auto r = CreateEndpoint(kMac2);

@@ -48,7 +48,7 @@ NetworkRecord FullNetwork() {
   n.gateway = "192.168.1.1";
   n.subnet6 = "fd00::/64";
   n.gateway6 = "fd00::1";
-  n.nics = {"eth2", "52:54:0e:e5:00:f7"};
+  n.nics = {*NicSpec::Parse("eth2"), *NicSpec::Parse("52:54:0e:e5:00:f7")};
   n.routes = {{"10.0.0.0/8", "192.168.1.254"}, {"172.16.0.0/12", ""}};
   n.mtu = 9000;
   n.wait_ms = 2500;
