@@ -199,18 +199,31 @@ class Driver {
   Result<std::map<std::string, std::string>> EndpointInfo(
       const std::string& network_id, const std::string& endpoint_id) const;
 
+  // A left endpoint may join again (libnetwork's Sandbox.Refresh leaves and
+  // joins at once); Join then waits a few seconds for its NIC to be back on
+  // the host.
   Result<JoinReply> Join(const std::string& network_id,
                          const std::string& endpoint_id,
                          const std::string& sandbox_key);
-  // OK for an unknown endpoint.
+  // OK for an unknown endpoint. A left endpoint keeps its NIC, so that it
+  // can join again, until DeleteEndpoint. One whose DeleteEndpoint never
+  // comes (lost to a plugin restart: Docker retries it with an empty body)
+  // does not strand the NIC: a CreateEndpoint that asks for the NIC, or
+  // finds no free NIC in its pool, takes it over (without the detach hook:
+  // the NIC stays attached for its new holder); DeleteNetwork releases it;
+  // and Recover releases it at start when the NIC is on the host and the
+  // sandbox is gone. The cost: a CreateEndpoint between a Refresh's Leave
+  // and Join may take the NIC, and that Join fails.
   Status Leave(const std::string& network_id, const std::string& endpoint_id);
 
   // Puts a NIC that (re)appeared on the host back as it was when hostnic owes
   // it that: a NIC released while away (name, MTU, admin state), or a joined
   // endpoint's NIC the kernel returned under another name (name only).
-  // Addresses left on such a NIC are removed. A NIC back from its sandbox
-  // (seen leaving, or its endpoint has left) releases the endpoint (Docker
-  // deletes it right after; the call may have been lost).
+  // Addresses left on such a NIC are removed. A joined endpoint's NIC back
+  // from its sandbox (seen leaving since its last Join, or in its sandbox
+  // at start) releases the endpoint: Docker is tearing the sandbox down and
+  // its Leave and DeleteEndpoint may have been lost. After Leave, the NIC
+  // coming back is expected and changes nothing (see Leave).
   // Called by the inventory listener, on the monitor's thread.
   void OnLinkChanged(const Link& link);
   // Notes that a joined endpoint's NIC left the host (into its sandbox).
@@ -295,6 +308,8 @@ class Driver {
   // Removes a lost lease, and its address from the container's NIC.
   void LoseLease(const Lease& lease, const std::string& sandbox_key,
                  const std::string& why);
+  // Releases a left endpoint (see Leave) whose NIC a new endpoint needs.
+  Status ReclaimLocked(const EndpointRecord& endpoint);
   // Restores the NIC (or records it as owed) and forgets the endpoint. The
   // NIC is released even when the record cannot be removed from the store;
   // that removal is retried by later requests.

@@ -215,7 +215,8 @@ Result<Link> Driver::WantedNicLocked(const NetworkRecord& network,
         "hostnic.nics=" + network.options.at("hostnic.nics") + ")");
   }
   if (const EndpointRecord* holder = table_->HolderOf(link->mac)) {
-    return HeldBy(Describe(*link), *holder);
+    if (!holder->left()) return HeldBy(Describe(*link), *holder);
+    HOSTNIC_RETURN_IF_ERROR(ReclaimLocked(*holder));
   }
   return *link;
 }
@@ -231,9 +232,11 @@ Result<Link> Driver::FreeNicLocked(const NetworkRecord& network) {
     }
   }
   std::vector<std::string> busy, up;
+  std::optional<std::pair<Link, EndpointRecord>> reclaimable;
   for (const Link& link : candidates) {
     if (!RefusalReason(link).empty()) continue;
     if (const EndpointRecord* holder = table_->HolderOf(link.mac)) {
+      if (holder->left() && !reclaimable) reclaimable = {link, *holder};
       busy.push_back(link.name + " by " + Short(holder->id));
       continue;
     }
@@ -244,6 +247,10 @@ Result<Link> Driver::FreeNicLocked(const NetworkRecord& network) {
       continue;
     }
     return link;
+  }
+  if (reclaimable) {
+    HOSTNIC_RETURN_IF_ERROR(ReclaimLocked(reclaimable->second));
+    return reclaimable->first;
   }
   std::string message =
       "no free NIC for network " + Short(network.id) +
@@ -256,6 +263,16 @@ Result<Link> Driver::FreeNicLocked(const NetworkRecord& network) {
   }
   message += "; attach another NIC or stop a container that holds one";
   return Status::Busy(message);
+}
+
+Status Driver::ReclaimLocked(const EndpointRecord& endpoint) {
+  // No detach hook: the NIC stays attached, for its next holder.
+  spdlog::warn(
+      "endpoint {} of network {} left sandbox {} and was never deleted; its "
+      "NIC {} goes to the endpoint that needs it",
+      Short(endpoint.id), Short(endpoint.network_id), endpoint.sandbox_key,
+      endpoint.mac.ToString());
+  return ReleaseLocked(endpoint);
 }
 
 Status Driver::DeleteEndpoint(const std::string& network_id,

@@ -10,12 +10,34 @@
 
 namespace hostnic {
 
+namespace {
+
+// How long Join waits for a left endpoint's NIC to show up on the host.
+constexpr std::chrono::seconds kRejoinWait{5};
+
+}  // namespace
+
 Result<JoinReply> Driver::Join(const std::string& network_id,
                                const std::string& endpoint_id,
                                const std::string& sandbox_key) {
   HOSTNIC_RETURN_IF_ERROR(Validate(network_id, endpoint_id));
   const std::string doing = "joining endpoint " + Short(endpoint_id) +
                             " of network " + Short(network_id);
+  std::optional<Mac> returning;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const EndpointRecord* e = table_->Endpoint(endpoint_id);
+    if (e != nullptr && e->left() && !inventory_->FindByMac(e->mac)) {
+      returning = e->mac;
+    }
+  }
+  if (returning) {
+    // Docker moved the NIC back just before (Sandbox.Refresh); the monitor
+    // may not have seen it yet. Waits without mu_.
+    inventory_->WaitForMac(
+        *returning, std::chrono::steady_clock::now() + kRejoinWait,
+        std::chrono::milliseconds(0), [this] { return shutting_down_.load(); });
+  }
   JoinReply reply;
   bool block_metadata = false;
   {

@@ -71,11 +71,11 @@ Status NicTable::Update(const EndpointRecord& endpoint) {
         "endpoint " + Short(endpoint.id) +
         " is unknown or would change its network or NIC");
   }
-  it->second = endpoint;
-  if (!endpoint.joined) {
+  if (endpoint.joined != it->second.joined) {
     in_sandbox_.erase(endpoint.id);
     metadata_pending_.erase(endpoint.id);
   }
+  it->second = endpoint;
   return Status::Ok();
 }
 
@@ -134,7 +134,7 @@ std::vector<std::string> NicTable::AddRecovered(
 
 void NicTable::MarkInSandbox(const std::string& endpoint_id) {
   const EndpointRecord* e = Endpoint(endpoint_id);
-  if (e != nullptr && e->joined) in_sandbox_.insert(endpoint_id);
+  if (e != nullptr && (e->joined || e->left())) in_sandbox_.insert(endpoint_id);
 }
 
 bool NicTable::TakeInSandbox(const std::string& endpoint_id) {
@@ -205,14 +205,18 @@ std::vector<std::string> NicTable::Violations() const {
                        " is filed under " + mac.ToString());
     }
   }
-  for (const auto* marks : {&in_sandbox_, &metadata_pending_}) {
-    for (const std::string& id : *marks) {
-      const EndpointRecord* e = Endpoint(id);
-      if (e == nullptr || !e->joined) {
-        broken.push_back("endpoint " + Short(id) +
-                         " is marked in its sandbox or awaiting it, but is "
-                         "not joined");
-      }
+  for (const std::string& id : in_sandbox_) {
+    const EndpointRecord* e = Endpoint(id);
+    if (e == nullptr || !(e->joined || e->left())) {
+      broken.push_back("endpoint " + Short(id) +
+                       " is marked in its sandbox but never joined one");
+    }
+  }
+  for (const std::string& id : metadata_pending_) {
+    const EndpointRecord* e = Endpoint(id);
+    if (e == nullptr || !e->joined) {
+      broken.push_back("endpoint " + Short(id) +
+                       " awaits its sandbox but is not joined");
     }
   }
   return broken;

@@ -14,8 +14,9 @@
 //  4. An endpoint added by Hold belongs to a known network; one recovered
 //     from the store may not (AddRecovered reports it), and a network is
 //     only removed once no endpoint belongs to it.
-//  5. "In its sandbox" and "metadata routes pending" mark joined endpoints
-//     only; both are forgotten at Leave and at release.
+//  5. "In its sandbox" marks endpoints that joined (and may have left
+//     since, across a restart); "metadata routes pending" marks joined
+//     endpoints. Both are forgotten at every Join, Leave and release.
 //  6. No pending removal names a live endpoint.
 //
 // Not thread-safe: the Driver guards it with its mutex.
@@ -61,8 +62,8 @@ class NicTable {
   // caller has just written the new record).
   Status Hold(const EndpointRecord& endpoint);
   // Replaces a known endpoint's record; its network and NIC cannot change.
-  // Leaving (joined becomes false) forgets the in-sandbox and
-  // metadata-pending marks.
+  // A Join or Leave (`joined` changes) forgets the in-sandbox and
+  // metadata-pending marks: the NIC starts a new trip.
   Status Update(const EndpointRecord& endpoint);
   // Forgets the endpoint and frees its NIC, unless another recovered record
   // of the NIC takes it over (invariant 2). `owed_restore`: the NIC is away
@@ -77,8 +78,9 @@ class NicTable {
   std::vector<std::string> AddRecovered(const EndpointRecord& endpoint);
 
   // ---- A joined endpoint whose NIC was seen leaving the host (moved into
-  // its sandbox): when the NIC comes back, the sandbox is being torn down.
-  // Ignored unless the endpoint is joined.
+  // its sandbox), or one found away at start: when the NIC comes back, the
+  // sandbox is being torn down. Ignored unless the endpoint is joined or
+  // has left.
   void MarkInSandbox(const std::string& endpoint_id);
   // Whether the mark was set; clears it.
   bool TakeInSandbox(const std::string& endpoint_id);

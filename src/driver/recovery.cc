@@ -86,7 +86,9 @@ std::vector<EndpointRecord> Driver::TakeIn(
       returned.push_back(e);
     }
     // In its sandbox: when it comes back, the sandbox is being torn down.
-    if (e.joined && !inventory_->FindByMac(e.mac)) {
+    // Left before the restart, on its way back: no Join follows a Leave
+    // across a restart, so its return is the sandbox's end too.
+    if ((e.joined || e.left()) && !inventory_->FindByMac(e.mac)) {
       table_->MarkInSandbox(e.id);
     }
     if (!e.joined && !inventory_->FindByMac(e.mac)) {
@@ -209,11 +211,11 @@ void Driver::OnLinkChanged(const Link& link) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     const EndpointRecord* held = table_->HolderOf(link.mac);
-    if (held != nullptr && (table_->TakeInSandbox(held->id) || held->left())) {
-      // The NIC is back from its sandbox (seen leaving, or after Leave):
-      // Docker is tearing the sandbox down and DeleteEndpoint follows -- or
-      // was lost: Docker retries a call that hit a restarting plugin with an
-      // empty body. Release now; the calls that follow find nothing to do.
+    if (held != nullptr && table_->TakeInSandbox(held->id)) {
+      // The NIC is back from its sandbox without a Leave: Docker is tearing
+      // the sandbox down and Leave/DeleteEndpoint follow -- or were lost:
+      // Docker retries a call that hit a restarting plugin with an empty
+      // body. Release now; the calls that follow find nothing to do.
       EndpointRecord endpoint = *held;
       Status s = ReleaseLocked(endpoint);
       if (!s.ok()) {

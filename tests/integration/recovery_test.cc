@@ -188,5 +188,45 @@ TEST_F(RecoveryTest, NicBackFromASandboxTornDownWhileDownIsReleasedAtStart) {
   EXPECT_TRUE(CreateEndpoint("other").ok());
 }
 
+// libnetwork's Sandbox.Refresh: Leave, the NIC back on the host under its own
+// name, and Join of the same endpoint at once, before the monitor may have
+// seen the NIC return.
+TEST_F(RecoveryTest, SandboxRefreshJoinsAgainWithTheSameNic) {
+  ASSERT_EQ(Sh(std::string("ip link add hnr2 address ") + kMac +
+               " mtu 1500 type veth peer name hnr2p"),
+            0);
+  ASSERT_TRUE(WaitUntil([&] { return HostName() == "hnr2"; }));
+  CreateNetwork({{"hostnic.mtu", "1400"}});
+  ASSERT_TRUE(CreateEndpoint("ep").ok());
+  ASSERT_TRUE(driver_->Join("net", "ep", "/sb").ok());
+  StartContainer();
+  const std::string to_container =
+      "ip link set hnr2 netns " + std::to_string(sleeper_);
+  const std::string to_host =
+      InContainer("ip link set hnr2 netns " + std::to_string(::getpid()));
+  ASSERT_EQ(Sh(to_container), 0);
+  ASSERT_TRUE(WaitUntil([&] { return HostName().empty(); }));
+
+  ASSERT_TRUE(driver_->Leave("net", "ep").ok());
+  ASSERT_EQ(Sh(to_host), 0);
+  auto again = driver_->Join("net", "ep", "/sb");
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->src_name, "hnr2");
+  ASSERT_TRUE(WaitUntil([&] { return HostName() == "hnr2"; }));
+  ASSERT_EQ(Sh(to_container), 0);  // Docker moves it in again.
+  ASSERT_TRUE(WaitUntil([&] { return HostName().empty(); }));
+  EXPECT_EQ(CreateEndpoint("other").status().code(), Code::kBusy);
+
+  // The container stops: Leave, the NIC back, DeleteEndpoint.
+  ASSERT_TRUE(driver_->Leave("net", "ep").ok());
+  ASSERT_EQ(Sh(to_host), 0);
+  ASSERT_TRUE(driver_->DeleteEndpoint("net", "ep").ok());
+  ASSERT_TRUE(WaitUntil([&] {
+    auto link = inventory_.FindByMac(*Mac::Parse(kMac));
+    return link && link->name == "hnr2" && link->mtu == 1500 && !link->up;
+  })) << ShOutput("ip -o link");
+  EXPECT_TRUE(CreateEndpoint("other").ok());
+}
+
 }  // namespace
 }  // namespace hostnic

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <limits>
 #include <thread>
@@ -706,6 +707,100 @@ TEST_F(DriverTest, AddressOutsideTheSubnetIsRefused) {
   EXPECT_EQ(store_.endpoint_count(), 0u);
   r.address = "192.168.1.254/24";
   EXPECT_TRUE(driver_->CreateEndpoint(r).ok());
+}
+
+// libnetwork's Sandbox.Refresh: Leave, Docker moves the NIC back to the host,
+// then Join of the same endpoint at once.
+TEST_F(DriverTest, SandboxRefreshLeavesAndJoinsAgainWithTheSameNic) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.mtu", "9000"}}).ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  const Link in = *inventory_.FindByName("eth2");
+  inventory_.Remove(in.ifindex);
+  driver_->OnLinkRemoved(in);  // Into the sandbox.
+  for (int trip = 0; trip < 2; ++trip) {
+    ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
+    Link back = MakeLink(40 + trip, "eth2", kMac2);
+    back.mtu = 9000;
+    inventory_.Upsert(back);
+    driver_->OnLinkChanged(back);
+    auto again = driver_->Join(kNet, kEp, "/sb");
+    ASSERT_TRUE(again.ok()) << again.status().message();
+    EXPECT_EQ(again->src_name, "eth2");
+    EXPECT_EQ(inventory_.FindByName("eth2")->mtu, 9000u);
+    inventory_.Remove(back.ifindex);
+    driver_->OnLinkRemoved(back);
+  }
+  // The container stops for good: Leave, the NIC back, DeleteEndpoint.
+  ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
+  Link back = MakeLink(45, "eth2", kMac2);
+  back.mtu = 9000;
+  inventory_.Upsert(back);
+  driver_->OnLinkChanged(back);
+  EXPECT_EQ(store_.endpoint_count(), 1u);  // Kept until DeleteEndpoint.
+  ASSERT_TRUE(driver_->DeleteEndpoint(kNet, kEp).ok());
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+  EXPECT_EQ(inventory_.FindByName("eth2")->mtu, 1500u);
+}
+
+TEST_F(DriverTest, RefreshKeepsTheNicWhenTheMonitorReportsItsReturnLate) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  const Link in = *inventory_.FindByName("eth2");
+  inventory_.Remove(in.ifindex);
+  driver_->OnLinkRemoved(in);
+  ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
+  const Link back = MakeLink(40, "eth2", kMac2);
+  inventory_.Upsert(back);
+  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  driver_->OnLinkChanged(back);  // Delivered after the Join.
+  EXPECT_EQ(store_.endpoint_count(), 1u);
+  auto report = driver_->Report();
+  EXPECT_TRUE(std::any_of(report.begin(), report.end(), [](const NicReport& r) {
+    return r.endpoint_id == kEp && r.joined;
+  }));
+}
+
+TEST_F(DriverTest, JoinAfterLeaveWaitsForTheNicOnItsWayBack) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  const Link in = *inventory_.FindByName("eth2");
+  inventory_.Remove(in.ifindex);
+  driver_->OnLinkRemoved(in);
+  ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
+  std::thread monitor([&] {  // Sees the NIC back a moment later.
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    inventory_.Upsert(MakeLink(40, "eth2", kMac2));
+  });
+  auto again = driver_->Join(kNet, kEp, "/sb");
+  monitor.join();
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->src_name, "eth2");
+}
+
+TEST_F(DriverTest, LeftEndpointWhoseDeleteWasLostGivesItsNicToTheNextOne) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.nics", "eth2"}}).ok());
+  for (const std::string& mac : {std::string(kMac2), std::string()}) {
+    ASSERT_TRUE(CreateEndpoint(mac, "old").ok());
+    ASSERT_TRUE(driver_->Join(kNet, "old", "/sb").ok());
+    ASSERT_TRUE(driver_->Leave(kNet, "old").ok());
+    // DeleteEndpoint("old") was lost. The NIC asked for by MAC, or the only
+    // one of the pool, goes to the next endpoint.
+    auto next = CreateEndpoint(mac, "next");
+    ASSERT_TRUE(next.ok()) << next.status().message();
+    EXPECT_EQ(store_.endpoint_count(), 1u);
+    EXPECT_EQ(driver_->Join(kNet, "old", "/sb").status().code(),
+              Code::kNotFound);
+    EXPECT_TRUE(driver_->DeleteEndpoint(kNet, "old").ok());
+    ASSERT_TRUE(driver_->DeleteEndpoint(kNet, "next").ok());
+  }
+  // An endpoint that has not left keeps its NIC.
+  ASSERT_TRUE(CreateEndpoint(kMac2, "holder").ok());
+  ASSERT_TRUE(driver_->Join(kNet, "holder", "/sb").ok());
+  EXPECT_EQ(CreateEndpoint(kMac2, "late").status().code(), Code::kBusy);
+  EXPECT_EQ(CreateEndpoint("", "late").status().code(), Code::kBusy);
 }
 
 }  // namespace
