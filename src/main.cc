@@ -9,17 +9,20 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "api/cni_service.h"
 #include "api/handlers.h"
 #include "api/metrics.h"
 #include "api/status_json.h"
 #include "api/tcp_metrics_server.h"
 #include "api/unix_http_server.h"
 #include "cli/status_command.h"
+#include "cni/plugin.h"
 #include "dhcp/dhcp_source.h"
 #include "driver/housekeeper.h"
 #include "hooks/address_hook.h"
@@ -181,8 +184,10 @@ int RunDaemon(const Flags& flags) {
 
   hostnic::api::Metrics metrics;
   hostnic::api::Handlers handlers(&driver, &metrics);
+  hostnic::api::CniService cni(&driver);
   hostnic::api::UnixHttpServer server(
-      [&handlers](const std::string& path, const std::string& body) {
+      [&handlers, &cni](const std::string& path, const std::string& body) {
+        if (hostnic::api::CniService::Owns(path)) return cni.Handle(path, body);
         return handlers.Handle(path, body);
       });
   if (hostnic::Status s = Listen(flags, group, &server); !s.ok()) {
@@ -248,6 +253,10 @@ int RunDaemon(const Flags& flags) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A container runtime runs the same executable as its CNI plugin.
+  if (std::getenv("CNI_COMMAND") != nullptr) {
+    return hostnic::cni::RunPluginMain();
+  }
   CLI::App app{
       "hostnic: a Docker network driver that hands a whole host NIC, found "
       "by its MAC, to a container as its eth0."};

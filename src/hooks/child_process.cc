@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <spdlog/spdlog.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -128,9 +129,10 @@ class SpawnSetup {
   }
 
   // Configures the child: its own process group, no blocked or ignored
-  // signals, stdin /dev/null, stdout/stderr to the given pipe ends and no
-  // other descriptor. Returns an errno value, 0 on success.
-  int Configure(int stdout_fd, int stderr_fd) {
+  // signals, stdin `stdin_fd` (or /dev/null when negative), stdout/stderr to
+  // the given pipe ends and no other descriptor. Returns an errno value, 0 on
+  // success.
+  int Configure(int stdin_fd, int stdout_fd, int stderr_fd) {
     sigset_t none;
     sigset_t all;
     sigemptyset(&none);
@@ -141,7 +143,9 @@ class SpawnSetup {
     if (err == 0) err = posix_spawnattr_setpgroup(&attr_, 0);
     if (err == 0) err = posix_spawnattr_setsigmask(&attr_, &none);
     if (err == 0) err = posix_spawnattr_setsigdefault(&attr_, &all);
-    if (err == 0) {
+    if (err == 0 && stdin_fd >= 0) {
+      err = posix_spawn_file_actions_adddup2(&actions_, stdin_fd, STDIN_FILENO);
+    } else if (err == 0) {
       err = posix_spawn_file_actions_addopen(&actions_, STDIN_FILENO,
                                              "/dev/null", O_RDONLY, 0);
     }
@@ -315,8 +319,23 @@ Result<std::string> RunChild(const ChildSpec& spec) {
   argv.push_back(nullptr);
   env.push_back(nullptr);
 
+  // The input is small: a memory file holds it whole, so feeding it can
+  // never block on a child that does not read.
+  UniqueFd input;
+  if (spec.stdin_data) {
+    input.Reset(memfd_create("hostnic-stdin", MFD_CLOEXEC));
+    const std::string& data = *spec.stdin_data;
+    if (input.get() < 0 ||
+        write(input.get(), data.data(), data.size()) !=
+            static_cast<ssize_t>(data.size()) ||
+        lseek(input.get(), 0, SEEK_SET) != 0) {
+      return Status::IoError(what +
+                             ": preparing its input: " + ErrnoText(errno));
+    }
+  }
+
   SpawnSetup setup;
-  int error = setup.Configure(out_w.get(), err_w.get());
+  int error = setup.Configure(input.get(), out_w.get(), err_w.get());
   if (error != 0) {
     return Status::IoError(what +
                            ": preparing to start it: " + ErrnoText(error));
@@ -373,7 +392,9 @@ Result<std::string> RunChild(const ChildSpec& spec) {
     return Status::FailedPrecondition(WithLastLine(
         what + " was killed by " + SignalName(WTERMSIG(*wstatus)), output));
   }
-  if (WEXITSTATUS(*wstatus) != 0) {
+  if (spec.exit_code != nullptr) {
+    *spec.exit_code = WEXITSTATUS(*wstatus);
+  } else if (WEXITSTATUS(*wstatus) != 0) {
     return Status::FailedPrecondition(WithLastLine(
         what + " exited with code " + std::to_string(WEXITSTATUS(*wstatus)),
         output));

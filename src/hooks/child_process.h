@@ -7,7 +7,8 @@
 //   * exactly the environment `env` plus
 //     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin;
 //     nothing of the daemon's environment;
-//   * stdin /dev/null; stdout and stderr on pipes; no other descriptor of
+//   * stdin /dev/null (or `stdin_data`); stdout and stderr on pipes; no other
+//   descriptor of
 //     the daemon;
 //   * no blocked signals and every signal at its default action (the daemon
 //     blocks SIGTERM/SIGINT; a child must not inherit that);
@@ -61,6 +62,12 @@ struct ChildSpec {
   // returned; a child that prints more than N bytes there is killed (as at
   // the timeout) and the run fails.
   std::optional<size_t> stdout_limit;
+  // nullopt: stdin is /dev/null. Otherwise the child reads these bytes.
+  std::optional<std::string> stdin_data;
+  // Null: a non-zero exit is an error. Otherwise the exit code is stored
+  // here and the kept stdout returned (a CNI plugin's error is a document
+  // on stdout).
+  int* exit_code = nullptr;
 };
 
 // Runs `spec` to its end. Returns what was kept of stdout (empty unless

@@ -1,0 +1,70 @@
+// CniService: the daemon's API for the CNI plugin (the same `hostnic`
+// executable run by a container runtime), on the daemon's socket beside the
+// Docker protocol. The daemon stays the single owner of the host's NICs: a
+// CNI network is a driver network, an attachment (network, container ID,
+// ifname) is an endpoint, so every rule of the driver (safety, pools, waits,
+// hooks, addresses, store, recovery, status) applies to pods as to Docker
+// containers. The plugin does the datapath itself (src/netlink/
+// netns_datapath.h).
+//
+// POST bodies and replies are JSON; an error is 200 {"Err": sentence,
+// "Code": CodeName}. Methods:
+//   /Cni.Attach  {"network", "options", "containerId", "ifname", "netns",
+//                 "nic"} -> the attachment (below) plus "address",
+//                 "gateway", "gateway6", "routes": [{"dst", "gw"}] and
+//                 "name" (the NIC's name on the host now). Creates (or, if
+//                 it holds no NIC, re-creates with new options) the network,
+//                 holds a NIC for the endpoint and joins it to "netns"; the
+//                 plugin then moves the NIC there.
+//   /Cni.Get     {"network", "containerId", "ifname"} -> {"network",
+//                 "endpoint", "mac", "original", "netns", "joined"};
+//                 Code "not found" when there is no such attachment.
+//   /Cni.Release {"network", "endpoint"} -> {}: Leave and DeleteEndpoint;
+//                 OK for an unknown one.
+//   /Cni.Stale   {"network", "valid": [{"containerId", "ifname"}]} ->
+//                 {"attachments": [...]}: those of the network not listed.
+//
+// Thread-safe.
+#ifndef HOSTNIC_API_CNI_SERVICE_H_
+#define HOSTNIC_API_CNI_SERVICE_H_
+
+#include <mutex>
+#include <string>
+
+#include "api/handlers.h"
+#include "hostnic/driver.h"
+
+namespace hostnic::api {
+
+class CniService {
+ public:
+  explicit CniService(Driver* driver);
+
+  // Whether `path` is one of this service's methods.
+  static bool Owns(const std::string& path);
+  Handlers::Reply Handle(const std::string& path, const std::string& body);
+
+  // The driver IDs of a CNI network and attachment: readable where the
+  // names allow, else "cni-" and a SHA-256 prefix; always IsValidId.
+  static std::string NetworkId(const std::string& name);
+  static std::string EndpointId(const std::string& network,
+                                const std::string& container_id,
+                                const std::string& ifname);
+
+ private:
+  Result<std::string> Attach(const std::string& body, std::string* ids);
+  Result<std::string> Get(const std::string& body, std::string* ids);
+  Result<std::string> Release(const std::string& body, std::string* ids);
+  Result<std::string> Stale(const std::string& body, std::string* ids);
+  Status EnsureNetwork(const std::string& network_id,
+                       const std::map<std::string, std::string>& options);
+
+  Driver* const driver_;
+  // Serializes creating and re-creating networks, so that two ADDs never
+  // remove each other's network.
+  std::mutex networks_mu_;
+};
+
+}  // namespace hostnic::api
+
+#endif  // HOSTNIC_API_CNI_SERVICE_H_

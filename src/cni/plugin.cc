@@ -1,0 +1,453 @@
+#include "cni/plugin.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+
+#include "cni/daemon_client.h"
+#include "cni/ipam.h"
+#include "cni/request.h"
+#include "cni/result.h"
+#include "common/cidr.h"
+#include "hostnic/mac.h"
+#include "netlink/netns_datapath.h"
+
+extern char** environ;
+
+namespace hostnic::cni {
+
+namespace {
+
+Error Fail(int code, std::string msg, std::string details = "") {
+  return Error{code, std::move(msg), std::move(details)};
+}
+
+// A daemon or datapath failure as the spec's error.
+Error FromStatus(const Status& s, int otherwise, const std::string& msg) {
+  int code = otherwise;
+  switch (s.code()) {
+    case Code::kInvalidArgument:
+      code = kInvalidConfig;
+      break;
+    case Code::kBusy:
+    case Code::kTimeout:
+      code = kTryAgainLater;
+      break;
+    default:
+      break;
+  }
+  return Fail(code, msg, s.message());
+}
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+bool IsV6(const std::string& text) {
+  return text.find(':') != std::string::npos;
+}
+
+// "10.0.1.0/24" for "10.0.1.7/24" ... as the kernel lists routes: a
+// destination is compared by its parsed value, not its spelling.
+bool SameCidr(const std::string& a, const std::string& b) {
+  auto x = ParseCidr(a), y = ParseCidr(b);
+  return x && y && x->family == y->family && x->prefix_len == y->prefix_len &&
+         x->bytes == y->bytes;
+}
+
+bool SameIp(const std::string& a, const std::string& b) {
+  if (a.empty() || b.empty()) return a == b;
+  const char* len = IsV6(a) ? "/128" : "/32";
+  return SameCidr(a + len, b + len);
+}
+
+class Plugin {
+ public:
+  explicit Plugin(Request request)
+      : request_(std::move(request)),
+        client_(request_.conf.socket.empty() ? kDefaultSocket
+                                             : request_.conf.socket) {}
+
+  std::optional<Error> Add(std::string* out);
+  std::optional<Error> Del();
+  std::optional<Error> Check();
+  std::optional<Error> Gc();
+  std::optional<Error> Ready();
+
+ private:
+  // Brings an attachment's NIC home (when its namespace still holds it) and
+  // releases it.
+  std::optional<Error> Remove(const AttachInfo& attachment,
+                              const std::string& netns);
+  std::string Ids() const {
+    return "container " + request_.container_id + " " + request_.ifname +
+           " on network " + request_.conf.name;
+  }
+
+  const Request request_;
+  const DaemonClient client_;
+  NetnsDatapath datapath_;
+};
+
+std::optional<Error> Plugin::Add(std::string* out) {
+  const NetConf& conf = request_.conf;
+  if (!Exists(request_.netns)) {
+    return Fail(kUnknownContainer,
+                "the container's network namespace does not exist",
+                "CNI_NETNS=" + request_.netns);
+  }
+  // Which NIC: the runtime's (runtimeConfig.mac, CNI_ARGS MAC), else the
+  // configuration's, else any of the pool.
+  std::string wanted = conf.runtime_mac;
+  if (wanted.empty()) wanted = request_.args_mac;
+  if (!wanted.empty() && !Mac::Parse(wanted)) {
+    return Fail(kInvalidConfig,
+                "the MAC the runtime asked for is not a MAC address",
+                "'" + wanted + "' (runtimeConfig.mac or CNI_ARGS MAC)");
+  }
+  if (wanted.empty()) wanted = conf.mac.empty() ? conf.device : conf.mac;
+
+  Result<AttachInfo> held = client_.Attach(request_, wanted);
+  if (!held.ok()) {
+    return FromStatus(held.status(), kNicRefused,
+                      "hostnic could not hold a NIC for " + Ids());
+  }
+  const Mac mac = *Mac::Parse(held->mac);
+  auto release = [&] {
+    Status s = client_.Release(*held);
+    if (!s.ok())
+      spdlog::error("releasing NIC {} again: {}", held->mac, s.message());
+  };
+
+  CniResult ipam;
+  SandboxConfig config;
+  config.ifname = request_.ifname;
+  std::string gateway4, gateway6;
+  if (!conf.ipam.empty()) {
+    Result<CniResult> got = RunIpam(request_, Command::kAdd);
+    if (!got.ok()) {
+      release();
+      return Fail(kIpamFailure, "the IPAM plugin " + conf.ipam_type + " failed",
+                  got.status().message());
+    }
+    ipam = *got;
+    for (const IpConfig& ip : ipam.ips) {
+      config.addresses.push_back(ip.address);
+      std::string& gw = IsV6(ip.address) ? gateway6 : gateway4;
+      if (gw.empty()) gw = ip.gateway;
+    }
+    for (const RouteEntry& r : ipam.routes) {
+      // A route without a gateway goes through its family's gateway.
+      const std::string& gw = IsV6(r.dst) ? gateway6 : gateway4;
+      config.routes.push_back({r.dst, r.gw.empty() ? gw : r.gw});
+    }
+  } else if (!held->address.empty()) {
+    config.addresses.push_back(held->address);
+    config.routes = held->routes;
+    const bool has_default = std::any_of(
+        config.routes.begin(), config.routes.end(),
+        [](const Route& r) { return r.destination == "0.0.0.0/0"; });
+    if (!held->gateway.empty() && !has_default) {
+      config.routes.insert(config.routes.begin(), {"0.0.0.0/0", held->gateway});
+    }
+    ipam.ips.push_back({held->address, held->gateway, -1});
+    for (const Route& r : config.routes)
+      ipam.routes.push_back({r.destination, r.next_hop});
+  }
+
+  Result<Link> moved =
+      datapath_.MoveIn(mac, request_.netns, config, held->name);
+  if (!moved.ok()) {
+    if (!conf.ipam.empty()) {
+      Result<CniResult> undo = RunIpam(request_, Command::kDel);
+      if (!undo.ok()) spdlog::error("{}", undo.status().message());
+    }
+    release();
+    return FromStatus(moved.status(), kDatapathFailure,
+                      "hostnic could not set up NIC " + held->name + " (" +
+                          held->mac + ") for " + Ids());
+  }
+
+  CniResult result = conf.prev_result.value_or(CniResult());
+  const int index = static_cast<int>(result.interfaces.size());
+  result.interfaces.push_back(
+      {moved->name, moved->mac.ToString(), moved->mtu, request_.netns});
+  for (IpConfig ip : ipam.ips) {
+    ip.interface = index;
+    result.ips.push_back(ip);
+  }
+  for (const RouteEntry& r : ipam.routes) result.routes.push_back(r);
+  if (!ipam.dns.empty()) {
+    result.dns = ipam.dns;
+  } else if (result.dns.empty()) {
+    result.dns = conf.dns;
+  }
+  *out = EncodeResult(result, conf.cni_version);
+  return std::nullopt;
+}
+
+std::optional<Error> Plugin::Remove(const AttachInfo& attachment,
+                                    const std::string& netns) {
+  const Mac mac = *Mac::Parse(attachment.mac);
+  if (!netns.empty()) {
+    Result<bool> back = datapath_.MoveOut(mac, netns, attachment.original);
+    if (!back.ok()) {
+      return FromStatus(back.status(), kDatapathFailure,
+                        "hostnic could not bring NIC " + attachment.original +
+                            " (" + attachment.mac + ") back from " + netns);
+    }
+  }
+  Status released = client_.Release(attachment);
+  if (!released.ok()) {
+    return FromStatus(released, kNicRefused,
+                      "hostnic could not release NIC " + attachment.original +
+                          " (" + attachment.mac + ")");
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> Plugin::Del() {
+  Result<std::optional<AttachInfo>> found =
+      client_.Get(request_.conf.name, request_.container_id, request_.ifname);
+  if (!found.ok()) {
+    return FromStatus(found.status(), kNicRefused,
+                      "hostnic could not look up " + Ids());
+  }
+  if (*found) {
+    // The runtime's CNI_NETNS, else where the daemon joined it.
+    const std::string netns =
+        !request_.netns.empty() ? request_.netns : (*found)->netns;
+    if (auto error = Remove(**found, netns)) return error;
+  }
+  if (!request_.conf.ipam.empty()) {
+    Result<CniResult> ipam = RunIpam(request_, Command::kDel);
+    if (!ipam.ok()) {
+      return Fail(kIpamFailure,
+                  "the IPAM plugin " + request_.conf.ipam_type + " failed",
+                  ipam.status().message());
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> Plugin::Check() {
+  const NetConf& conf = request_.conf;
+  if (!conf.prev_result) {
+    return Fail(kInvalidConfig, "CHECK needs prevResult",
+                "the runtime sent none");
+  }
+  Result<std::optional<AttachInfo>> found =
+      client_.Get(conf.name, request_.container_id, request_.ifname);
+  if (!found.ok()) {
+    return FromStatus(found.status(), kNicRefused,
+                      "hostnic could not look up " + Ids());
+  }
+  if (!*found) return Fail(kCheckFailed, "hostnic holds no NIC for " + Ids());
+  const AttachInfo& held = **found;
+  if (!held.joined || held.netns != request_.netns) {
+    return Fail(kCheckFailed,
+                "NIC " + held.mac + " of " + Ids() + " is not joined to " +
+                    request_.netns,
+                "the daemon has it joined to '" + held.netns + "'");
+  }
+  Result<SandboxView> view = datapath_.Inspect(request_.netns, request_.ifname);
+  if (!view.ok()) {
+    return Fail(kCheckFailed, request_.ifname + " is not in " + request_.netns,
+                view.status().message());
+  }
+  if (view->link.mac.ToString() != held.mac) {
+    return Fail(
+        kCheckFailed,
+        request_.ifname + " in " + request_.netns + " is not the NIC",
+        "its MAC is " + view->link.mac.ToString() + ", the NIC's " + held.mac);
+  }
+  if (!view->link.up) return Fail(kCheckFailed, request_.ifname + " is down");
+  const CniResult& prev = *conf.prev_result;
+  int index = -1;
+  for (size_t i = 0; i < prev.interfaces.size(); ++i) {
+    const Interface& iface = prev.interfaces[i];
+    if (iface.name == request_.ifname &&
+        (iface.sandbox.empty() || iface.sandbox == request_.netns)) {
+      index = static_cast<int>(i);
+      if (!iface.mac.empty() && Mac::Parse(iface.mac) != view->link.mac) {
+        return Fail(kCheckFailed, "prevResult's MAC of " + request_.ifname +
+                                      " is " + iface.mac + ", the NIC's " +
+                                      held.mac);
+      }
+    }
+  }
+  if (index < 0) {
+    return Fail(kCheckFailed, "prevResult lists no interface " +
+                                  request_.ifname + " in " + request_.netns);
+  }
+  for (const IpConfig& ip : prev.ips) {
+    if (ip.interface != index) continue;
+    const bool present = std::any_of(
+        view->addresses.begin(), view->addresses.end(),
+        [&](const std::string& a) { return SameCidr(a, ip.address); });
+    if (!present) {
+      return Fail(kCheckFailed,
+                  request_.ifname + " lacks its address " + ip.address);
+    }
+  }
+  // Routes carry no interface: check them only when every address of
+  // prevResult is this NIC's (no other plugin's routes among them).
+  const bool only_ours =
+      std::all_of(prev.ips.begin(), prev.ips.end(),
+                  [&](const IpConfig& ip) { return ip.interface == index; });
+  for (const RouteEntry& r : prev.routes) {
+    if (!only_ours) break;
+    const bool present = std::any_of(
+        view->routes.begin(), view->routes.end(), [&](const Route& have) {
+          return SameCidr(have.destination, r.dst) &&
+                 (r.gw.empty() || SameIp(have.next_hop, r.gw));
+        });
+    if (!present) {
+      return Fail(kCheckFailed, request_.ifname + " lacks the route to " +
+                                    r.dst +
+                                    (r.gw.empty() ? "" : " via " + r.gw));
+    }
+  }
+  if (!conf.ipam.empty()) {
+    Result<CniResult> ipam = RunIpam(request_, Command::kCheck);
+    if (!ipam.ok()) {
+      return Fail(kIpamFailure, "the IPAM plugin " + conf.ipam_type + " failed",
+                  ipam.status().message());
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> Plugin::Gc() {
+  const NetConf& conf = request_.conf;
+  Result<std::vector<AttachInfo>> stale =
+      client_.Stale(conf.name, conf.valid_attachments);
+  if (!stale.ok()) {
+    return FromStatus(
+        stale.status(), kNicRefused,
+        "hostnic could not list the attachments of network " + conf.name);
+  }
+  // Release as many as possible; report the rest.
+  std::string failures;
+  for (const AttachInfo& attachment : *stale) {
+    spdlog::info("GC: releasing NIC {} ({}) of endpoint {}",
+                 attachment.original, attachment.mac, attachment.endpoint_id);
+    if (auto error = Remove(attachment, attachment.netns)) {
+      failures +=
+          (failures.empty() ? "" : "; ") + error->msg + ": " + error->details;
+    }
+  }
+  if (!conf.ipam.empty()) {
+    Result<CniResult> ipam = RunIpam(request_, Command::kGc);
+    if (!ipam.ok()) {
+      failures += (failures.empty() ? "" : "; ") + ipam.status().message();
+    }
+  }
+  if (!failures.empty()) {
+    return Fail(kDatapathFailure,
+                "hostnic could not release every stale attachment", failures);
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> Plugin::Ready() {
+  hostnic::Status health = client_.Health();
+  if (!health.ok()) {
+    return Fail(
+        kNotAvailable, "the hostnic daemon cannot hand out NICs",
+        health.message() + "; start it (scripts/run.sh) or check its log");
+  }
+  if (!request_.conf.ipam.empty()) {
+    Result<CniResult> ipam = RunIpam(request_, Command::kStatus);
+    if (!ipam.ok()) {
+      return Fail(
+          kNotAvailable,
+          "the IPAM plugin " + request_.conf.ipam_type + " is not available",
+          ipam.status().message());
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int RunPlugin(const std::map<std::string, std::string>& env,
+              const std::string& stdin_text, std::string* stdout_text) {
+  Request request;
+  std::optional<Error> error = ParseRequest(env, stdin_text, &request);
+  const auto& supported = SupportedVersions();
+  const std::string& asked = request.conf.cni_version;
+  const std::string version =
+      std::find(supported.begin(), supported.end(), asked) != supported.end()
+          ? asked
+          : supported.back();
+  if (!error) {
+    Plugin plugin(request);
+    switch (request.command) {
+      case Command::kVersion:
+        *stdout_text = EncodeVersion(version, supported);
+        return 0;
+      case Command::kAdd:
+        error = plugin.Add(stdout_text);
+        break;
+      case Command::kDel:
+        error = plugin.Del();
+        break;
+      case Command::kCheck:
+        error = plugin.Check();
+        break;
+      case Command::kGc:
+        error = plugin.Gc();
+        break;
+      case Command::kStatus:
+        error = plugin.Ready();
+        break;
+    }
+  }
+  if (!error) return 0;
+  spdlog::error("{}: {}", error->msg, error->details);
+  *stdout_text = EncodeError(error->code, error->msg, error->details, version);
+  return 1;
+}
+
+int RunPluginMain() {
+  // stdout carries the result alone; logs go to stderr.
+  auto logger = std::make_shared<spdlog::logger>(
+      "hostnic-cni", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::warn);
+  spdlog::set_pattern("hostnic: %l: %v");
+
+  std::map<std::string, std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    if (entry.compare(0, 4, "CNI_") != 0) continue;
+    const auto eq = entry.find('=');
+    if (eq != std::string::npos)
+      env[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  std::string input;
+  char buffer[65536];
+  size_t n;
+  while (input.size() <= kMaxStdin &&
+         (n = std::fread(buffer, 1, sizeof(buffer), stdin)) > 0) {
+    input.append(buffer, n);
+  }
+  std::string output;
+  const int code = RunPlugin(env, input, &output);
+  if (!output.empty()) {
+    output += "\n";
+    std::fwrite(output.data(), 1, output.size(), stdout);
+  }
+  std::fflush(stdout);
+  return code;
+}
+
+}  // namespace hostnic::cni

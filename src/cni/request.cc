@@ -1,0 +1,430 @@
+#include "cni/request.h"
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "cni/json_util.h"
+#include "hostnic/mac.h"
+
+namespace hostnic::cni {
+
+namespace {
+
+using nlohmann::json;
+
+const char kKnownKeys[] =
+    "cniVersion, cniVersions, name, type, args, capabilities, runtimeConfig, "
+    "prevResult, ipam, dns, disableCheck, disableGC, "
+    "cni.dev/valid-attachments, "
+    "and hostnic's socket, nics, mac, device, mtu, wait, address, "
+    "dhcpTimeout, blockMetadata";
+
+Error Fail(int code, std::string msg, std::string details = "") {
+  return Error{code, std::move(msg), std::move(details)};
+}
+
+// The spec's rule for network names and container IDs.
+bool IsName(const std::string& s) {
+  if (s.empty() || s.size() > 1024 ||
+      !std::isalnum(static_cast<unsigned char>(s[0]))) {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+           c == '.' || c == '-';
+  });
+}
+
+// A device name the kernel accepts.
+bool IsIfName(const std::string& s) {
+  if (s.empty() || s.size() > 15 || s == "." || s == "..") return false;
+  return std::none_of(s.begin(), s.end(),
+                      [](char c) { return c == '/' || c == ':' || c <= ' '; });
+}
+
+std::vector<std::string> Split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, sep)) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+bool Supported(const std::string& version) {
+  const auto& all = SupportedVersions();
+  return std::find(all.begin(), all.end(), version) != all.end();
+}
+
+std::optional<Error> ParseArgs(const std::string& text, Request* out) {
+  bool ignore_unknown = false;
+  std::vector<std::string> unknown;
+  for (const std::string& pair : Split(text, ';')) {
+    const auto eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return Fail(kInvalidEnvironment, "CNI_ARGS is malformed",
+                  "'" + pair +
+                      "' is not KEY=VALUE; CNI_ARGS is "
+                      "KEY=VALUE pairs separated by ';'");
+    }
+    const std::string key = pair.substr(0, eq), value = pair.substr(eq + 1);
+    if (key == "IgnoreUnknown") {
+      ignore_unknown = value == "1" || value == "true" || value == "True";
+    } else if (key == "MAC") {
+      out->args_mac = value;
+    } else {
+      unknown.push_back(key);
+    }
+  }
+  if (!unknown.empty() && !ignore_unknown) {
+    std::string keys;
+    for (const auto& k : unknown) keys += (keys.empty() ? "" : ", ") + k;
+    return Fail(kUnsupportedField, "CNI_ARGS has keys hostnic does not know",
+                keys +
+                    "; hostnic knows MAC (add IgnoreUnknown=1 to pass "
+                    "others)");
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> ParseEnv(const std::map<std::string, std::string>& env,
+                              Request* out) {
+  auto get = [&env](const char* name) -> const std::string* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : &it->second;
+  };
+  const std::string* command = get("CNI_COMMAND");
+  static const std::map<std::string, Command> kCommands = {
+      {"ADD", Command::kAdd},       {"DEL", Command::kDel},
+      {"CHECK", Command::kCheck},   {"GC", Command::kGc},
+      {"STATUS", Command::kStatus}, {"VERSION", Command::kVersion}};
+  if (command == nullptr || !kCommands.count(*command)) {
+    return Fail(kInvalidEnvironment, "CNI_COMMAND is not a CNI verb",
+                "CNI_COMMAND='" + (command ? *command : std::string()) +
+                    "'; hostnic knows ADD, DEL, CHECK, GC, STATUS and VERSION");
+  }
+  out->command = kCommands.at(*command);
+  if (out->command == Command::kVersion) return std::nullopt;
+
+  const bool attachment = out->command == Command::kAdd ||
+                          out->command == Command::kDel ||
+                          out->command == Command::kCheck;
+  if (attachment) {
+    const std::string* id = get("CNI_CONTAINERID");
+    if (id == nullptr || !IsName(*id)) {
+      return Fail(kInvalidEnvironment,
+                  "CNI_CONTAINERID is missing or malformed",
+                  "it must start with a letter or digit, followed by letters, "
+                  "digits, '_', '.' or '-'");
+    }
+    out->container_id = *id;
+    const std::string* ifname = get("CNI_IFNAME");
+    if (ifname == nullptr || !IsIfName(*ifname)) {
+      return Fail(kInvalidEnvironment, "CNI_IFNAME is missing or malformed",
+                  "it must be a device name of 1 to 15 characters without "
+                  "'/', ':' or blanks");
+    }
+    out->ifname = *ifname;
+    const std::string* netns = get("CNI_NETNS");
+    if (netns != nullptr) out->netns = *netns;
+    if (out->command != Command::kDel && out->netns.empty()) {
+      return Fail(kInvalidEnvironment, "CNI_NETNS is missing",
+                  "ADD and CHECK need the path of the container's network "
+                  "namespace");
+    }
+    if (!out->netns.empty() && out->netns[0] != '/') {
+      return Fail(kInvalidEnvironment, "CNI_NETNS is not an absolute path",
+                  "CNI_NETNS='" + out->netns + "'");
+    }
+    if (const std::string* args = get("CNI_ARGS")) {
+      out->args = *args;
+      if (auto error = ParseArgs(*args, out)) return error;
+    }
+  }
+  if (const std::string* path = get("CNI_PATH")) out->path = Split(*path, ':');
+  return std::nullopt;
+}
+
+// A number of seconds in [min, max] as the daemon's option text.
+std::optional<Error> Seconds(const json& v, const char* key, double min,
+                             double max, std::string* out) {
+  if (!v.is_number() || !std::isfinite(v.get<double>()) ||
+      v.get<double>() < min || v.get<double>() > max) {
+    std::ostringstream range;
+    range << "\"" << key << "\" must be a number of seconds from " << min
+          << " to " << max;
+    return Fail(kInvalidConfig, "bad \"" + std::string(key) + "\"",
+                range.str());
+  }
+  *out = v.dump();
+  return std::nullopt;
+}
+
+std::optional<Error> ParseHostnicKeys(const json& j, NetConf* conf) {
+  auto string_of = [&j](const char* key,
+                        std::string* out) -> std::optional<Error> {
+    Status s = GetString(j, key, key, out);
+    if (!s.ok())
+      return Fail(kInvalidConfig, "bad \"" + std::string(key) + "\"",
+                  s.message());
+    return std::nullopt;
+  };
+  if (auto e = string_of("socket", &conf->socket)) return e;
+  if (!conf->socket.empty() && conf->socket[0] != '/') {
+    return Fail(kInvalidConfig, "bad \"socket\"",
+                "it must be the absolute path of the hostnic daemon's socket");
+  }
+  if (auto e = string_of("mac", &conf->mac)) return e;
+  if (!conf->mac.empty() && !Mac::Parse(conf->mac)) {
+    return Fail(kInvalidConfig, "bad \"mac\"",
+                "'" + conf->mac + "' is not a MAC address");
+  }
+  if (auto e = string_of("device", &conf->device)) return e;
+  if (!conf->device.empty() && !IsIfName(conf->device)) {
+    return Fail(kInvalidConfig, "bad \"device\"",
+                "'" + conf->device + "' is not a device name");
+  }
+  if (!conf->mac.empty() && !conf->device.empty()) {
+    return Fail(kInvalidConfig, "\"mac\" and \"device\" both name a NIC",
+                "give one of them");
+  }
+  if (auto it = j.find("nics"); it != j.end() && !it->is_null()) {
+    if (!it->is_array() || it->empty()) {
+      return Fail(
+          kInvalidConfig, "bad \"nics\"",
+          "it must be a list of NIC names or MACs, e.g. [\"eth2\", \"eth3\"]");
+    }
+    std::string joined;
+    for (const json& nic : *it) {
+      if (!nic.is_string() ||
+          nic.get<std::string>().find(',') != std::string::npos) {
+        return Fail(kInvalidConfig, "bad \"nics\"",
+                    "each entry must be a NIC name or MAC");
+      }
+      conf->nics.push_back(nic.get<std::string>());
+      joined += (joined.empty() ? "" : ",") + nic.get<std::string>();
+    }
+    conf->options["hostnic.nics"] = joined;
+  }
+  if (auto it = j.find("mtu"); it != j.end() && !it->is_null()) {
+    if (!it->is_number_unsigned() || it->get<uint64_t>() < 68 ||
+        it->get<uint64_t>() > 65535) {
+      return Fail(kInvalidConfig, "bad \"mtu\"",
+                  "it must be a number from 68 to 65535");
+    }
+    conf->options["hostnic.mtu"] = it->dump();
+  }
+  if (auto it = j.find("wait"); it != j.end() && !it->is_null()) {
+    if (auto e = Seconds(*it, "wait", 0, 3600, &conf->options["hostnic.wait"]))
+      return e;
+  }
+  if (auto it = j.find("dhcpTimeout"); it != j.end() && !it->is_null()) {
+    if (auto e = Seconds(*it, "dhcpTimeout", 1, 300,
+                         &conf->options["hostnic.dhcp-timeout"])) {
+      return e;
+    }
+  }
+  if (auto it = j.find("blockMetadata"); it != j.end() && !it->is_null()) {
+    if (!it->is_boolean()) {
+      return Fail(kInvalidConfig, "bad \"blockMetadata\"",
+                  "it must be true or false");
+    }
+    conf->options["hostnic.block-metadata"] =
+        it->get<bool>() ? "true" : "false";
+  }
+  std::string address;
+  if (auto e = string_of("address", &address)) return e;
+  if (!address.empty() && address != "dhcp" && address != "hook") {
+    return Fail(kInvalidConfig, "bad \"address\"",
+                "'" + address +
+                    "' is not dhcp (the NIC's own DHCP server) or "
+                    "hook (the daemon's --address-hook); or give an \"ipam\" "
+                    "section instead");
+  }
+  if (auto it = j.find("ipam"); it != j.end() && !it->is_null()) {
+    if (!it->is_object())
+      return Fail(kInvalidConfig, "bad \"ipam\"", "it must be an object");
+    Status s = GetString(*it, "type", "ipam.type", &conf->ipam_type);
+    if (!s.ok() || conf->ipam_type.empty() || !IsName(conf->ipam_type)) {
+      return Fail(kInvalidConfig, "bad \"ipam\"",
+                  "\"ipam.type\" must name an IPAM plugin, e.g. static");
+    }
+    if (!address.empty()) {
+      return Fail(kInvalidConfig,
+                  "\"address\" and \"ipam\" both give addresses",
+                  "give one of them");
+    }
+    conf->ipam = Dump(*it);
+    conf->options["hostnic.address"] = "docker";
+  } else {
+    conf->options["hostnic.address"] = address.empty() ? "dhcp" : address;
+  }
+  if (conf->options.count("hostnic.dhcp-timeout") &&
+      conf->options["hostnic.address"] != "dhcp") {
+    return Fail(kInvalidConfig,
+                "\"dhcpTimeout\" applies only to \"address\": \"dhcp\"");
+  }
+  return std::nullopt;
+}
+
+std::optional<Error> ParseConf(const json& j, Command command, NetConf* conf) {
+  static const std::set<std::string> kKnown = {"cniVersion",
+                                               "cniVersions",
+                                               "name",
+                                               "type",
+                                               "args",
+                                               "capabilities",
+                                               "runtimeConfig",
+                                               "prevResult",
+                                               "ipam",
+                                               "dns",
+                                               "disableCheck",
+                                               "disableGC",
+                                               "cni.dev/valid-attachments",
+                                               "cni.dev/attachments",
+                                               "socket",
+                                               "nics",
+                                               "mac",
+                                               "device",
+                                               "mtu",
+                                               "wait",
+                                               "address",
+                                               "dhcpTimeout",
+                                               "blockMetadata"};
+  for (const auto& [key, value] : j.items()) {
+    if (!kKnown.count(key)) {
+      return Fail(kUnsupportedField,
+                  "unknown field \"" + key + "\" in the network configuration",
+                  std::string("hostnic knows ") + kKnownKeys);
+    }
+  }
+  auto string_of = [&j](const char* key,
+                        std::string* out) -> std::optional<Error> {
+    Status s = GetString(j, key, key, out);
+    if (!s.ok())
+      return Fail(kInvalidConfig, "bad \"" + std::string(key) + "\"",
+                  s.message());
+    return std::nullopt;
+  };
+  if (auto e = string_of("name", &conf->name)) return e;
+  if (!IsName(conf->name)) {
+    return Fail(kInvalidConfig, "bad network \"name\"",
+                "'" + conf->name +
+                    "': it must start with a letter or digit, "
+                    "followed by letters, digits, '_', '.' or '-'");
+  }
+  if (auto e = string_of("type", &conf->type)) return e;
+  if (auto e = ParseHostnicKeys(j, conf)) return e;
+  if (auto it = j.find("dns"); it != j.end() && !it->is_null()) {
+    if (!it->is_object())
+      return Fail(kInvalidConfig, "bad \"dns\"", "it must be an object");
+    conf->dns = Dump(*it);
+  }
+  if (auto it = j.find("runtimeConfig"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) {
+      return Fail(kInvalidConfig, "bad \"runtimeConfig\"",
+                  "it must be an object");
+    }
+    Status s = GetString(*it, "mac", "runtimeConfig.mac", &conf->runtime_mac);
+    if (!s.ok())
+      return Fail(kInvalidConfig, "bad \"runtimeConfig\"", s.message());
+  }
+  if (auto it = j.find("prevResult"); it != j.end() && !it->is_null()) {
+    Result<CniResult> prev = DecodeResult(Dump(*it));
+    if (!prev.ok()) {
+      return Fail(kDecodeFailure, "bad \"prevResult\"",
+                  prev.status().message());
+    }
+    conf->prev_result = *prev;
+  }
+  if (command == Command::kGc) {
+    auto it = j.find("cni.dev/valid-attachments");
+    if (it == j.end() || it->is_null()) it = j.find("cni.dev/attachments");
+    if (it != j.end() && !it->is_null()) {
+      if (!it->is_array()) {
+        return Fail(kInvalidConfig, "bad \"cni.dev/valid-attachments\"",
+                    "it must be a list");
+      }
+      for (const json& item : *it) {
+        Attachment a;
+        if (!item.is_object() ||
+            !GetString(item, "containerID", "", &a.container_id).ok() ||
+            !GetString(item, "ifname", "", &a.ifname).ok() ||
+            a.container_id.empty()) {
+          return Fail(
+              kInvalidConfig, "bad \"cni.dev/valid-attachments\"",
+              "each entry must be {\"containerID\": ..., \"ifname\": ...}");
+        }
+        conf->valid_attachments.push_back(a);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+const std::vector<std::string>& SupportedVersions() {
+  static const std::vector<std::string> kVersions = {"0.3.0", "0.3.1", "0.4.0",
+                                                     "1.0.0", "1.1.0"};
+  return kVersions;
+}
+
+bool OlderThan(const std::string& a, const std::string& b) {
+  const auto& all = SupportedVersions();
+  return std::find(all.begin(), all.end(), a) <
+         std::find(all.begin(), all.end(), b);
+}
+
+std::optional<Error> ParseRequest(const std::map<std::string, std::string>& env,
+                                  std::string_view stdin_text, Request* out) {
+  if (auto error = ParseEnv(env, out)) return error;
+  if (stdin_text.size() > kMaxStdin) {
+    return Fail(kDecodeFailure, "the network configuration is too large",
+                std::to_string(stdin_text.size()) +
+                    " bytes on stdin; at most " + std::to_string(kMaxStdin));
+  }
+  out->stdin_text = std::string(stdin_text);
+  const bool blank =
+      stdin_text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+  if (out->command == Command::kVersion && blank) return std::nullopt;
+  json j = json::parse(stdin_text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    return Fail(kDecodeFailure,
+                "the network configuration on stdin is not a JSON object");
+  }
+  NetConf& conf = out->conf;
+  if (Status s = GetString(j, "cniVersion", "cniVersion", &conf.cni_version);
+      !s.ok()) {
+    return Fail(kDecodeFailure, "bad \"cniVersion\"", s.message());
+  }
+  if (conf.cni_version.empty()) conf.cni_version = "0.1.0";
+  if (out->command == Command::kVersion) return std::nullopt;
+  if (!Supported(conf.cni_version)) {
+    std::string all;
+    for (const auto& v : SupportedVersions())
+      all += (all.empty() ? "" : ", ") + v;
+    return Fail(kIncompatibleVersion,
+                "hostnic does not speak CNI " + conf.cni_version,
+                "supported versions: " + all);
+  }
+  const char* needs = nullptr;
+  if (out->command == Command::kCheck && OlderThan(conf.cni_version, "0.4.0")) {
+    needs = "CHECK needs cniVersion 0.4.0 or later";
+  } else if ((out->command == Command::kGc ||
+              out->command == Command::kStatus) &&
+             OlderThan(conf.cni_version, "1.1.0")) {
+    needs = "GC and STATUS need cniVersion 1.1.0";
+  }
+  if (needs != nullptr) {
+    return Fail(kIncompatibleVersion, needs,
+                "the configuration says " + conf.cni_version);
+  }
+  return ParseConf(j, out->command, &conf);
+}
+
+}  // namespace hostnic::cni

@@ -1,0 +1,482 @@
+#include "netlink/netns_datapath.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <utility>
+
+#include "common/cidr.h"
+#include "common/netns.h"
+#include "netlink/nl_ptr.h"
+#include "netlink/nl_util.h"
+
+namespace hostnic {
+
+namespace {
+
+// Owns a file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  Fd& operator=(Fd&&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+bool IsIfName(const std::string& name) {
+  if (name.empty() || name.size() >= IFNAMSIZ || name == "." || name == "..")
+    return false;
+  for (char c : name) {
+    if (c == '/' || c == ':' || c <= ' ') return false;
+  }
+  return true;
+}
+
+std::string InNetns(const std::string& netns_path) {
+  return " in network namespace " + netns_path;
+}
+
+Result<NlAddrPtr> ToNlAddr(const Cidr& cidr, const std::string& doing) {
+  NlAddrPtr addr(nl_addr_build(cidr.family, cidr.bytes.data(), cidr.size()));
+  if (!addr) return Status::IoError(doing + ": out of memory");
+  nl_addr_set_prefixlen(addr.get(), static_cast<int>(cidr.prefix_len));
+  return addr;
+}
+
+// "10.0.1.23" (no prefix) for an address libnl holds.
+std::string IpText(nl_addr* addr) {
+  char text[INET6_ADDRSTRLEN] = "";
+  if (addr == nullptr) return "";
+  const int family = nl_addr_get_family(addr);
+  if ((family == AF_INET && nl_addr_get_len(addr) == 4) ||
+      (family == AF_INET6 && nl_addr_get_len(addr) == 16)) {
+    inet_ntop(family, nl_addr_get_binary_addr(addr), text, sizeof(text));
+  }
+  return text;
+}
+
+// The device with `mac` in the socket's namespace, or null. A VLAN or
+// macvlan on the NIC may share its MAC; the NIC itself is the one wanted.
+Result<RtnlLinkPtr> FindByMac(nl_sock* sock, const Mac& mac,
+                              const std::string& doing) {
+  nl_cache* cache = nullptr;
+  const int err = rtnl_link_alloc_cache(sock, AF_UNSPEC, &cache);
+  NlCachePtr links(cache);
+  if (err < 0) return NlStatus(err, doing + ": listing devices");
+  for (nl_object* obj = nl_cache_get_first(links.get()); obj != nullptr;
+       obj = nl_cache_get_next(obj)) {
+    auto* link = reinterpret_cast<rtnl_link*>(obj);
+    if (LinkMac(link) != mac) continue;
+    const char* kind = rtnl_link_get_type(link);
+    const std::string k = kind ? kind : "";
+    if (k == "vlan" || k == "macvlan" || k == "macvtap" || k == "ipvlan") {
+      continue;
+    }
+    nl_object_get(obj);
+    return RtnlLinkPtr(link);
+  }
+  return RtnlLinkPtr();
+}
+
+Status Change(nl_sock* sock, rtnl_link* current, const std::string& doing,
+              const std::function<void(rtnl_link*)>& set) {
+  RtnlLinkPtr change(rtnl_link_alloc());
+  if (!change) return Status::IoError(doing + ": out of memory");
+  set(change.get());
+  const int err = rtnl_link_change(sock, current, change.get(), 0);
+  if (err < 0) return NlStatus(err, doing);
+  return Status::Ok();
+}
+
+// Moves `current` to the namespace `ns_fd`, named `name` there.
+Status Move(nl_sock* sock, rtnl_link* current, int ns_fd,
+            const std::string& name, const std::string& doing) {
+  return Change(sock, current, doing, [&](rtnl_link* change) {
+    rtnl_link_set_ns_fd(change, ns_fd);
+    rtnl_link_set_name(change, name.c_str());
+  });
+}
+
+Status FlushAddresses(nl_sock* sock, int ifindex, const std::string& doing) {
+  nl_cache* cache = nullptr;
+  const int err = rtnl_addr_alloc_cache(sock, &cache);
+  NlCachePtr addrs(cache);
+  if (err < 0) return NlStatus(err, doing + ": listing addresses");
+  for (nl_object* obj = nl_cache_get_first(addrs.get()); obj != nullptr;
+       obj = nl_cache_get_next(obj)) {
+    auto* addr = reinterpret_cast<rtnl_addr*>(obj);
+    const int family = rtnl_addr_get_family(addr);
+    if (rtnl_addr_get_ifindex(addr) != ifindex ||
+        (family != AF_INET && family != AF_INET6)) {
+      continue;
+    }
+    const int del = rtnl_addr_delete(sock, addr, 0);
+    if (del < 0 && del != -NLE_NOADDR && del != -NLE_OBJ_NOTFOUND) {
+      return NlStatus(
+          del, doing + ": deleting " + IpText(rtnl_addr_get_local(addr)));
+    }
+  }
+  return Status::Ok();
+}
+
+// Whether the socket's namespace has a device with `mac`.
+Result<bool> Holds(nl_sock* sock, const Mac& mac, const std::string& doing) {
+  Result<RtnlLinkPtr> link = FindByMac(sock, mac, doing);
+  if (!link.ok()) return link.status();
+  return *link != nullptr;
+}
+
+// Moves `link` to the namespace `ns_fd` and names it `name` there. The
+// kernel moves first and renames after; the name it is given is used for
+// the move itself only when the device's current name is taken there. So a
+// failed rename can leave the device moved under its old name: whether it
+// moved is read back, not taken from the error.
+Result<bool> MoveTo(nl_sock* sock, rtnl_link* link, int ns_fd,
+                    const std::string& name, const Mac& mac,
+                    const std::string& doing, Status* error) {
+  *error = Move(sock, link, ns_fd, name, doing);
+  if (error->ok()) return true;
+  Result<bool> here = Holds(sock, mac, doing);
+  if (!here.ok()) return here.status();
+  return !*here;
+}
+
+// Flushes, downs and moves `link` (inside the socket's namespace) to the
+// namespace `host_fd`, named `host_name` there when that is free (else it
+// keeps a name the daemon puts right when it releases the NIC).
+Status SendHome(nl_sock* sock, rtnl_link* link, int host_fd,
+                const std::string& host_name, const Mac& mac,
+                const std::string& doing) {
+  const int ifindex = rtnl_link_get_ifindex(link);
+  HOSTNIC_RETURN_IF_ERROR(FlushAddresses(sock, ifindex, doing));
+  HOSTNIC_RETURN_IF_ERROR(Change(sock, link, doing, [](rtnl_link* change) {
+    rtnl_link_unset_flags(change, IFF_UP);
+  }));
+  Status error;
+  Result<bool> moved =
+      MoveTo(sock, link, host_fd, host_name, mac, doing, &error);
+  if (moved.ok() && !*moved && error.code() == Code::kAlreadyExists) {
+    // Both its name here and `host_name` are taken on the host.
+    moved = MoveTo(sock, link, host_fd, FallbackName(mac), mac, doing, &error);
+  }
+  if (!moved.ok()) return moved.status();
+  return *moved ? Status::Ok() : error;
+}
+
+Status AddAddress(nl_sock* sock, int ifindex, const std::string& text,
+                  const Cidr& cidr, const std::string& doing) {
+  const std::string adding = doing + ": adding " + text;
+  Result<NlAddrPtr> local = ToNlAddr(cidr, adding);
+  if (!local.ok()) return local.status();
+  RtnlAddrPtr addr(rtnl_addr_alloc());
+  if (!addr) return Status::IoError(adding + ": out of memory");
+  rtnl_addr_set_ifindex(addr.get(), ifindex);
+  rtnl_addr_set_family(addr.get(), cidr.family);
+  if (int err = rtnl_addr_set_local(addr.get(), local->get()); err < 0) {
+    return NlStatus(err, adding);
+  }
+  // The address is the NIC's own: usable at once, no duplicate detection.
+  if (cidr.family == AF_INET6) rtnl_addr_set_flags(addr.get(), IFA_F_NODAD);
+  const int err = rtnl_addr_add(sock, addr.get(), 0);
+  if (err < 0 && err != -NLE_EXIST) return NlStatus(err, adding);
+  return Status::Ok();
+}
+
+struct ParsedRoute {
+  Route route;
+  Cidr destination;
+  std::optional<Cidr> next_hop;
+};
+
+Status AddRoute(nl_sock* sock, int ifindex, const ParsedRoute& r,
+                const std::string& doing) {
+  const std::string adding =
+      doing + ": adding the route to " + r.route.destination +
+      (r.route.next_hop.empty() ? "" : " via " + r.route.next_hop);
+  Result<NlAddrPtr> dst = ToNlAddr(r.destination, adding);
+  if (!dst.ok()) return dst.status();
+  RtnlRoutePtr route(rtnl_route_alloc());
+  if (!route) return Status::IoError(adding + ": out of memory");
+  rtnl_route_set_family(route.get(),
+                        static_cast<uint8_t>(r.destination.family));
+  rtnl_route_set_table(route.get(), RT_TABLE_MAIN);
+  rtnl_route_set_protocol(route.get(), RTPROT_BOOT);
+  rtnl_route_set_scope(route.get(),
+                       r.next_hop ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
+  if (int err = rtnl_route_set_dst(route.get(), dst->get()); err < 0) {
+    return NlStatus(err, adding);
+  }
+  rtnl_nexthop* nh = rtnl_route_nh_alloc();
+  if (nh == nullptr) return Status::IoError(adding + ": out of memory");
+  rtnl_route_nh_set_ifindex(nh, ifindex);
+  if (r.next_hop) {
+    Result<NlAddrPtr> gw = ToNlAddr(*r.next_hop, adding);
+    if (!gw.ok()) {
+      rtnl_route_nh_free(nh);
+      return gw.status();
+    }
+    rtnl_route_nh_set_gateway(nh, gw->get());
+  }
+  rtnl_route_add_nexthop(route.get(), nh);  // The route owns it now.
+  const int err = rtnl_route_add(sock, route.get(), NLM_F_EXCL);
+  // The kernel already routes the address's own subnet through the NIC.
+  if (err < 0 && err != -NLE_EXIST) return NlStatus(err, adding);
+  return Status::Ok();
+}
+
+Result<Fd> OpenNetns(const std::string& path, const std::string& doing) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    const int err = errno;
+    const std::string text = doing + ": opening network namespace " + path +
+                             ": " + std::strerror(err);
+    if (err == ENOENT) return Status::NotFound(text);
+    return Status::IoError(text);
+  }
+  return Fd(fd);
+}
+
+}  // namespace
+
+std::string FallbackName(const Mac& mac) {
+  std::string name = "hn";
+  for (char c : mac.ToString()) {
+    if (c != ':') name += c;
+  }
+  return name;
+}
+
+Result<Link> NetnsDatapath::MoveIn(const Mac& mac,
+                                   const std::string& netns_path,
+                                   const SandboxConfig& config,
+                                   const std::string& host_name) {
+  const std::string doing = "moving NIC " + host_name + " (" + mac.ToString() +
+                            ") into network namespace " + netns_path + " as " +
+                            config.ifname;
+  if (!IsIfName(config.ifname) || !IsIfName(host_name)) {
+    return Status::InvalidArgument(
+        doing +
+        ": a device name has 1 to 15 characters, none of them '/', "
+        "':' or blank");
+  }
+  std::vector<Cidr> addresses;
+  for (const std::string& text : config.addresses) {
+    std::optional<Cidr> cidr = ParseCidr(text);
+    if (!cidr) {
+      return Status::InvalidArgument(doing + ": '" + text +
+                                     "' is not an address such as "
+                                     "10.0.1.23/24");
+    }
+    addresses.push_back(*cidr);
+  }
+  std::vector<ParsedRoute> routes;
+  for (const Route& route : config.routes) {
+    ParsedRoute parsed{route, {}, std::nullopt};
+    std::optional<Cidr> dst = ParseCidr(route.destination);
+    if (!dst || !dst->IsNetwork()) {
+      return Status::InvalidArgument(doing + ": route destination '" +
+                                     route.destination +
+                                     "' is not a network such as 10.0.0.0/8");
+    }
+    parsed.destination = *dst;
+    if (!route.next_hop.empty()) {
+      parsed.next_hop =
+          ParseCidr(route.next_hop + (dst->family == AF_INET ? "/32" : "/128"));
+      if (!parsed.next_hop || parsed.next_hop->family != dst->family) {
+        return Status::InvalidArgument(doing + ": next hop '" + route.next_hop +
+                                       "' of " + route.destination +
+                                       " is not an address of its family");
+      }
+    }
+    routes.push_back(parsed);
+  }
+
+  Result<Fd> host_ns = OpenNetns("/proc/thread-self/ns/net", doing);
+  if (!host_ns.ok()) return host_ns.status();
+  Result<Fd> sandbox_ns = OpenNetns(netns_path, doing);
+  if (!sandbox_ns.ok()) return sandbox_ns.status();
+  {
+    Result<NlSockPtr> sock = ConnectRoute(doing);
+    if (!sock.ok()) return sock.status();
+    Result<RtnlLinkPtr> link = FindByMac(sock->get(), mac, doing);
+    if (!link.ok()) return link.status();
+    if (!*link) {
+      return Status::NotFound(doing + ": no device on the host has that MAC");
+    }
+    Status error;
+    Result<bool> moved = MoveTo(sock->get(), link->get(), sandbox_ns->get(),
+                                config.ifname, mac, doing, &error);
+    if (!moved.ok()) return moved.status();
+    if (!*moved && error.code() == Code::kAlreadyExists) {
+      return Status::AlreadyExists(doing + ": a device named " + config.ifname +
+                                   " already exists there");
+    }
+    if (!*moved) return error;
+  }
+  Link result;
+  Status rollback;
+  Status configured = RunInNetns(netns_path, doing, [&]() -> Status {
+    Result<NlSockPtr> sock = ConnectRoute(doing);
+    if (!sock.ok()) return sock.status();
+    Result<RtnlLinkPtr> link = FindByMac(sock->get(), mac, doing);
+    if (!link.ok()) return link.status();
+    if (!*link) {
+      return Status::NotFound(doing + ": the NIC vanished after the move");
+    }
+    auto configure = [&]() -> Status {
+      const int ifindex = rtnl_link_get_ifindex(link->get());
+      const char* name = rtnl_link_get_name(link->get());
+      if (name == nullptr || config.ifname != name) {
+        // The move kept its host name: config.ifname is taken here.
+        Status renamed =
+            Change(sock->get(), link->get(), doing, [&](rtnl_link* change) {
+              rtnl_link_set_name(change, config.ifname.c_str());
+            });
+        if (renamed.code() == Code::kAlreadyExists) {
+          return Status::AlreadyExists(doing + ": a device named " +
+                                       config.ifname + " already exists there");
+        }
+        HOSTNIC_RETURN_IF_ERROR(renamed);
+      }
+      for (size_t i = 0; i < addresses.size(); ++i) {
+        HOSTNIC_RETURN_IF_ERROR(AddAddress(
+            sock->get(), ifindex, config.addresses[i], addresses[i], doing));
+      }
+      HOSTNIC_RETURN_IF_ERROR(Change(
+          sock->get(), link->get(), doing + ": bringing it up",
+          [](rtnl_link* change) { rtnl_link_set_flags(change, IFF_UP); }));
+      for (const ParsedRoute& route : routes) {
+        HOSTNIC_RETURN_IF_ERROR(AddRoute(sock->get(), ifindex, route, doing));
+      }
+      rtnl_link* fresh = nullptr;
+      const int err =
+          rtnl_link_get_kernel(sock->get(), ifindex, nullptr, &fresh);
+      RtnlLinkPtr owned(fresh);
+      if (err < 0) return NlStatus(err, doing + ": reading it back");
+      result = ToLink(owned.get());
+      return Status::Ok();
+    };
+    Status s = configure();
+    if (!s.ok()) {
+      rollback = SendHome(sock->get(), link->get(), host_ns->get(), host_name,
+                          mac, "putting it back on the host");
+    }
+    return s;
+  });
+  if (!configured.ok() && !rollback.ok()) {
+    return Status(configured.code(), configured.message() + "; and then " +
+                                         rollback.message() +
+                                         " (the NIC stays in the namespace)");
+  }
+  if (!configured.ok()) return configured;
+  return result;
+}
+
+Result<bool> NetnsDatapath::MoveOut(const Mac& mac,
+                                    const std::string& netns_path,
+                                    const std::string& host_name) {
+  const std::string doing = "bringing NIC " + mac.ToString() + " back from" +
+                            InNetns(netns_path) + " as " + host_name;
+  if (!IsIfName(host_name)) {
+    return Status::InvalidArgument(doing + ": not a device name");
+  }
+  Result<Fd> host_ns = OpenNetns("/proc/thread-self/ns/net", doing);
+  if (!host_ns.ok()) return host_ns.status();
+  bool moved = false;
+  Status s = RunInNetns(netns_path, doing, [&]() -> Status {
+    Result<NlSockPtr> sock = ConnectRoute(doing);
+    if (!sock.ok()) return sock.status();
+    Result<RtnlLinkPtr> link = FindByMac(sock->get(), mac, doing);
+    if (!link.ok()) return link.status();
+    if (!*link) return Status::Ok();
+    moved = true;
+    return SendHome(sock->get(), link->get(), host_ns->get(), host_name, mac,
+                    doing);
+  });
+  if (s.code() == Code::kNotFound && !moved) return false;
+  if (!s.ok()) return s;
+  return moved;
+}
+
+Result<SandboxView> NetnsDatapath::Inspect(const std::string& netns_path,
+                                           const std::string& ifname) {
+  const std::string doing = "reading " + ifname + InNetns(netns_path);
+  SandboxView view;
+  Status s = RunInNetns(netns_path, doing, [&]() -> Status {
+    Result<NlSockPtr> sock = ConnectRoute(doing);
+    if (!sock.ok()) return sock.status();
+    rtnl_link* found = nullptr;
+    const int err =
+        rtnl_link_get_kernel(sock->get(), 0, ifname.c_str(), &found);
+    RtnlLinkPtr link(found);
+    if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) {
+      return Status::NotFound(doing + ": no such device");
+    }
+    if (err < 0) return NlStatus(err, doing);
+    view.link = ToLink(link.get());
+
+    nl_cache* cache = nullptr;
+    int e = rtnl_addr_alloc_cache(sock->get(), &cache);
+    NlCachePtr addrs(cache);
+    if (e < 0) return NlStatus(e, doing + ": listing addresses");
+    for (nl_object* obj = nl_cache_get_first(addrs.get()); obj != nullptr;
+         obj = nl_cache_get_next(obj)) {
+      auto* addr = reinterpret_cast<rtnl_addr*>(obj);
+      if (rtnl_addr_get_ifindex(addr) != view.link.ifindex) continue;
+      const std::string ip = IpText(rtnl_addr_get_local(addr));
+      if (ip.empty()) continue;
+      view.addresses.push_back(ip + "/" +
+                               std::to_string(rtnl_addr_get_prefixlen(addr)));
+    }
+
+    cache = nullptr;
+    e = rtnl_route_alloc_cache(sock->get(), AF_UNSPEC, 0, &cache);
+    NlCachePtr routes(cache);
+    if (e < 0) return NlStatus(e, doing + ": listing routes");
+    for (nl_object* obj = nl_cache_get_first(routes.get()); obj != nullptr;
+         obj = nl_cache_get_next(obj)) {
+      auto* route = reinterpret_cast<rtnl_route*>(obj);
+      if (rtnl_route_get_table(route) != RT_TABLE_MAIN ||
+          rtnl_route_get_nnexthops(route) != 1) {
+        continue;
+      }
+      rtnl_nexthop* nh = rtnl_route_nexthop_n(route, 0);
+      if (rtnl_route_nh_get_ifindex(nh) != view.link.ifindex) continue;
+      const int family = rtnl_route_get_family(route);
+      nl_addr* dst = rtnl_route_get_dst(route);
+      Route out;
+      if (dst == nullptr || nl_addr_get_prefixlen(dst) == 0) {
+        out.destination = family == AF_INET6 ? "::/0" : "0.0.0.0/0";
+      } else {
+        out.destination =
+            IpText(dst) + "/" + std::to_string(nl_addr_get_prefixlen(dst));
+      }
+      out.next_hop = IpText(rtnl_route_nh_get_gateway(nh));
+      view.routes.push_back(out);
+    }
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return view;
+}
+
+}  // namespace hostnic
