@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# hostnic's CNI plugin beside the reference host-device plugin (Debian's
+# containernetworking-plugins) on the same stand-in NIC, run directly as a
+# runtime runs them (CNI_* environment, configuration on stdin), with the
+# static IPAM plugin for both. Prints what each does on the happy path and
+# on the failure paths of docs/cni.md, then ADD+DEL latency (median of N).
+#
+#     bench/cni_vs_host_device.sh [N]      (as root; default N=20)
+#
+# Runs in a private network namespace of its own (unshare -n); the
+# container namespaces are made with `ip netns add` and removed after.
+set -uo pipefail
+if [ "${HNB_INSIDE:-}" != 1 ]; then
+  exec env HNB_INSIDE=1 unshare -n "$0" "$@"
+fi
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BIN=${HOSTNIC_BIN:-$ROOT/build/hostnic}
+N=${1:-20}
+HD=/usr/lib/cni/host-device
+W=$(mktemp -d /tmp/hostnic-cnib.XXXXXX)
+NS=hncb-$$
+MAC=52:54:0e:cb:00:01
+ip link set lo up
+ip link add hncb1 address $MAC mtu 1400 type veth peer name hncb1p
+"$BIN" --socket "$W/s.sock" --state-dir "$W/state" --log-level warn >"$W/d.log" 2>&1 &
+DP=$!
+trap 'kill $DP 2>/dev/null; wait $DP 2>/dev/null; ip netns del $NS 2>/dev/null; rm -rf "$W"' EXIT
+for _ in $(seq 50); do "$BIN" status --socket "$W/s.sock" >/dev/null 2>&1 && break; sleep 0.1; done
+
+IPAM='"ipam":{"type":"static","addresses":[{"address":"10.9.0.5/24","gateway":"10.9.0.1"}]}'
+conf() {
+  case $1 in
+    hostnic) echo "{\"cniVersion\":\"1.0.0\",\"name\":\"b\",\"type\":\"hostnic\",\"socket\":\"$W/s.sock\",\"device\":\"hncb1\",$IPAM}" ;;
+    host-device) echo "{\"cniVersion\":\"1.0.0\",\"name\":\"b\",\"type\":\"host-device\",\"device\":\"hncb1\",$IPAM}" ;;
+  esac
+}
+plugin_bin() { [ "$1" = hostnic ] && echo "$BIN" || echo "$HD"; }
+# cni PLUGIN VERB NETNS: exit code; stdout in $W/out
+cni() {
+  conf "$1" | env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CNI_COMMAND="$2" CNI_CONTAINERID=c1 \
+    CNI_NETNS="$3" CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni "$(plugin_bin "$1")" >"$W/out" 2>/dev/null
+}
+host_state() {  # how the NIC looks on the host, found by MAC
+  local line
+  line=$(ip -o link | grep -i "$MAC" | head -1)
+  [ -n "$line" ] || { echo "not on the host"; return; }
+  local name addr
+  name=$(echo "$line" | awk -F': ' '{print $2}' | cut -d@ -f1)
+  addr=$(ip -o addr show dev "$name" | awk '{print $4}' | tr '\n' ' ')
+  echo "on host as $name$(echo "$line" | grep -q ',UP' && echo ', up'), mtu $(echo "$line" | sed 's/.* mtu \([0-9]*\).*/\1/')${addr:+, addresses $addr}"
+}
+fresh() {
+  ip netns del $NS 2>/dev/null; ip netns add $NS
+  # Put the NIC back as it started whatever the previous case did.
+  local name
+  name=$(ip -o link | grep -i "$MAC" | awk -F': ' '{print $2}' | cut -d@ -f1 | head -1)
+  if [ -n "$name" ] && [ "$name" != hncb1 ]; then ip link set "$name" down; ip link set "$name" name hncb1; fi
+  ip link set hncb1 down 2>/dev/null; ip link set hncb1 mtu 1400 2>/dev/null; ip addr flush dev hncb1 2>/dev/null
+}
+
+row() { printf '| %s | %s | %s |\n' "$1" "$2" "$3"; }
+declare -A R
+for p in hostnic host-device; do
+  fresh; cni $p ADD /run/netns/$NS; rc=$?
+  inside=$(ip -n $NS -o addr show eth0 2>/dev/null | awk '{print $4}' | head -1)
+  cni $p DEL /run/netns/$NS; rc2=$?
+  R[happy,$p]="ADD rc $rc (eth0 $inside); DEL rc $rc2; $(host_state)"
+
+  fresh; cni $p ADD /run/netns/$NS >/dev/null
+  cni $p DEL ""; rc=$?
+  R[nonetns,$p]="DEL rc $rc; $(host_state)"
+  cni $p DEL /run/netns/$NS >/dev/null
+
+  fresh; cni $p ADD /run/netns/$NS
+  ip -n $NS link set eth0 netns $$ 2>/dev/null; ip netns del $NS
+  cni $p DEL /run/netns/$NS; rc=$?
+  sleep 0.5
+  R[gone,$p]="DEL rc $rc; $(host_state)"
+
+  fresh; ip -n $NS link add eth0 type veth peer name x0
+  cni $p ADD /run/netns/$NS; rc=$?
+  R[taken,$p]="ADD rc $rc; $(host_state)"
+  cni $p DEL /run/netns/$NS >/dev/null
+
+  fresh
+  echo "{\"cniVersion\":\"1.1.0\",\"name\":\"b\",\"type\":\"$p\",$([ $p = hostnic ] && echo "\"socket\":\"$W/s.sock\",")\"cni.dev/valid-attachments\":[]}" |
+    env -i PATH=/usr/bin:/bin CNI_COMMAND=GC CNI_PATH=/usr/lib/cni "$(plugin_bin $p)" >"$W/out" 2>/dev/null
+  R[gc,$p]="rc $? $(tr -d '\n' <"$W/out" | tr -s ' ' | head -c 100)"
+done
+
+echo "| Case | hostnic | host-device |"
+echo "|---|---|---|"
+row "ADD, DEL" "${R[happy,hostnic]}" "${R[happy,host-device]}"
+row "DEL with CNI_NETNS empty" "${R[nonetns,hostnic]}" "${R[nonetns,host-device]}"
+row "DEL after the netns died (NIC back as eth0)" "${R[gone,hostnic]}" "${R[gone,host-device]}"
+row "ADD with CNI_IFNAME taken in the netns" "${R[taken,hostnic]}" "${R[taken,host-device]}"
+row "GC (1.1.0)" "${R[gc,hostnic]}" "${R[gc,host-device]}"
+
+for p in hostnic host-device; do
+  fresh
+  for i in $(seq "$N"); do
+    s=$(date +%s%N); cni $p ADD /run/netns/$NS; cni $p DEL /run/netns/$NS; e=$(date +%s%N)
+    echo $(((e - s) / 1000))
+  done | sort -n | awk -v p=$p '{a[NR]=$1} END {printf "%s ADD+DEL: median %.1f ms (n=%d)\n", p, a[int((NR+1)/2)]/1000, NR}'
+done
