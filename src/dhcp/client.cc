@@ -13,6 +13,10 @@ namespace {
 
 using std::chrono::milliseconds;
 
+// Pauses between the copies of a DHCPRELEASE (see Client::Release).
+constexpr milliseconds kReleasePauses[] = {milliseconds(250),
+                                           milliseconds(750)};
+
 std::chrono::seconds Backoff(int sends_before) {
   const std::chrono::seconds delay =
       kFirstRetransmit * (1 << std::min(sends_before, 4));
@@ -201,7 +205,17 @@ Status Client::Release(Ipv4 ciaddr, Ipv4 server) {
   release.chaddr = mac_;
   release.ciaddr = ciaddr;
   release.server_id = server;
-  return transport_->Send(Encode(release));
+  const std::vector<uint8_t> payload = Encode(release);
+  // No answer tells whether a release arrived, and a NIC just brought up
+  // may drop frames until the far side's bridge port forwards (carrier
+  // events reach it up to a second late): send it again after each pause.
+  // A server that already freed the lease ignores the copies.
+  for (const milliseconds pause : kReleasePauses) {
+    HOSTNIC_RETURN_IF_ERROR(transport_->Send(payload));
+    auto ignored = transport_->Receive(clock_->Now() + pause);
+    if (!ignored.ok()) return ignored.status();
+  }
+  return transport_->Send(payload);
 }
 
 Lease LeaseFromAck(const ServerMessage& ack, const Mac& mac, UnixSeconds now) {

@@ -10,7 +10,8 @@
 //     does too.
 //   Renew (RENEWING/REBINDING, RFC 2131 4.3.2): REQUEST with ciaddr and
 //     neither server identifier nor requested address, until an ACK or NAK.
-//   Release: one DHCPRELEASE; servers answer nothing.
+//   Release: DHCPRELEASE, sent again 250 ms and 1 s after the first (servers
+//     answer nothing, so a lost one would go unnoticed).
 //
 // Every message is retransmitted after 1, 2, 4, 8, 8, ... seconds, always
 // within the exchange's overall timeout (kTimeout when it runs out). A reply

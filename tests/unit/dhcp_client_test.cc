@@ -351,12 +351,18 @@ TEST_F(ClientTest, RenewTimesOutNamingTheAddress) {
 
 TEST_F(ClientTest, ReleaseSendsCiaddrAndServer) {
   Client client = MakeClient();
+  const MonoTime start = clock_.now;
   ASSERT_TRUE(client.Release(kOffered, kServer).ok());
-  ASSERT_EQ(transport_.sent.size(), 1u);
-  const Bytes& release = transport_.sent[0].second;
-  EXPECT_EQ(TypeOf(release), MessageType::kRelease);
-  EXPECT_EQ(Ciaddr(release), kOffered);
-  EXPECT_EQ(Options(release).at(54), IpBytes(kServer));
+  // Three copies, 250 ms and 1 s after the first: no answer would say one
+  // was lost.
+  ASSERT_EQ(transport_.sent.size(), 3u);
+  EXPECT_EQ(transport_.sent[1].first - start, milliseconds(250));
+  EXPECT_EQ(transport_.sent[2].first - start, milliseconds(1000));
+  for (const auto& [at, release] : transport_.sent) {
+    EXPECT_EQ(TypeOf(release), MessageType::kRelease);
+    EXPECT_EQ(Ciaddr(release), kOffered);
+    EXPECT_EQ(Options(release).at(54), IpBytes(kServer));
+  }
 }
 
 ServerMessage Ack() {
