@@ -51,17 +51,6 @@ bool IsIfName(const std::string& name) {
   return true;
 }
 
-std::string InNetns(const std::string& netns_path) {
-  return " in network namespace " + netns_path;
-}
-
-Result<NlAddrPtr> ToNlAddr(const Cidr& cidr, const std::string& doing) {
-  NlAddrPtr addr(nl_addr_build(cidr.family, cidr.bytes.data(), cidr.size()));
-  if (!addr) return Status::IoError(doing + ": out of memory");
-  nl_addr_set_prefixlen(addr.get(), static_cast<int>(cidr.prefix_len));
-  return addr;
-}
-
 // "10.0.1.23" (no prefix) for an address libnl holds.
 std::string IpText(nl_addr* addr) {
   char text[INET6_ADDRSTRLEN] = "";

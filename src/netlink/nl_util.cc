@@ -57,4 +57,15 @@ Link ToLink(rtnl_link* link) {
   return out;
 }
 
+Result<NlAddrPtr> ToNlAddr(const Cidr& cidr, const std::string& doing) {
+  NlAddrPtr addr(nl_addr_build(cidr.family, cidr.bytes.data(), cidr.size()));
+  if (!addr) return Status::IoError(doing + ": out of memory");
+  nl_addr_set_prefixlen(addr.get(), static_cast<int>(cidr.prefix_len));
+  return addr;
+}
+
+std::string InNetns(const std::string& netns_path) {
+  return " in network namespace " + netns_path;
+}
+
 }  // namespace hostnic

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "common/cidr.h"
 #include "hostnic/link.h"
 #include "hostnic/status.h"
 #include "netlink/nl_ptr.h"
@@ -27,6 +28,13 @@ Result<NlSockPtr> ConnectRoute(const std::string& doing);
 Mac LinkMac(rtnl_link* link);
 
 Link ToLink(rtnl_link* link);
+
+// `cidr` as a libnl address with its prefix length (kIoError, prefixed with
+// `doing`, when out of memory).
+Result<NlAddrPtr> ToNlAddr(const Cidr& cidr, const std::string& doing);
+
+// " in network namespace PATH", for messages.
+std::string InNetns(const std::string& netns_path);
 
 }  // namespace hostnic
 

@@ -20,17 +20,6 @@ namespace hostnic {
 
 namespace {
 
-std::string InNetns(const std::string& netns_path) {
-  return " in network namespace " + netns_path;
-}
-
-Result<NlAddrPtr> ToNlAddr(const Cidr& cidr, const std::string& doing) {
-  NlAddrPtr addr(nl_addr_build(cidr.family, cidr.bytes.data(), cidr.size()));
-  if (!addr) return Status::IoError(doing + ": out of memory");
-  nl_addr_set_prefixlen(addr.get(), static_cast<int>(cidr.prefix_len));
-  return addr;
-}
-
 // The type of the main-table route to exactly `dst`, or nullopt when there
 // is none.
 Result<std::optional<uint8_t>> MainRouteType(nl_sock* sock, nl_addr* dst,
