@@ -111,27 +111,7 @@ Status NetlinkLinkControl::FlushAddresses(const Link& link) {
   const std::string doing = "removing the addresses of " + Describe(link);
   Result<Target> target = Open(link, doing);
   if (!target.ok()) return target.status();
-  nl_cache* cache = nullptr;
-  const int err = rtnl_addr_alloc_cache(target->sock.get(), &cache);
-  NlCachePtr addrs(cache);
-  if (err < 0) return NlStatus(err, doing + ": listing addresses");
-  for (nl_object* obj = nl_cache_get_first(addrs.get()); obj != nullptr;
-       obj = nl_cache_get_next(obj)) {
-    auto* addr = reinterpret_cast<rtnl_addr*>(obj);
-    const int family = rtnl_addr_get_family(addr);
-    if (rtnl_addr_get_ifindex(addr) != link.ifindex ||
-        (family != AF_INET && family != AF_INET6)) {
-      continue;
-    }
-    const int del = rtnl_addr_delete(target->sock.get(), addr, 0);
-    // Deleting an IPv4 primary address takes its secondaries with it.
-    if (del < 0 && del != -NLE_NOADDR && del != -NLE_OBJ_NOTFOUND) {
-      char text[64];
-      nl_addr2str(rtnl_addr_get_local(addr), text, sizeof(text));
-      return NlStatus(del, doing + ": deleting " + text);
-    }
-  }
-  return Status::Ok();
+  return FlushIfAddresses(target->sock.get(), link.ifindex, doing);
 }
 
 Result<bool> NetlinkLinkControl::SetIpv6Disabled(const Link& link,

@@ -51,18 +51,6 @@ bool IsIfName(const std::string& name) {
   return true;
 }
 
-// "10.0.1.23" (no prefix) for an address libnl holds.
-std::string IpText(nl_addr* addr) {
-  char text[INET6_ADDRSTRLEN] = "";
-  if (addr == nullptr) return "";
-  const int family = nl_addr_get_family(addr);
-  if ((family == AF_INET && nl_addr_get_len(addr) == 4) ||
-      (family == AF_INET6 && nl_addr_get_len(addr) == 16)) {
-    inet_ntop(family, nl_addr_get_binary_addr(addr), text, sizeof(text));
-  }
-  return text;
-}
-
 // The device with `mac` in the socket's namespace, or null. A VLAN or
 // macvlan on the NIC may share its MAC; the NIC itself is the one wanted.
 Result<RtnlLinkPtr> FindByMac(nl_sock* sock, const Mac& mac,
@@ -105,28 +93,6 @@ Status Move(nl_sock* sock, rtnl_link* current, int ns_fd,
   });
 }
 
-Status FlushAddresses(nl_sock* sock, int ifindex, const std::string& doing) {
-  nl_cache* cache = nullptr;
-  const int err = rtnl_addr_alloc_cache(sock, &cache);
-  NlCachePtr addrs(cache);
-  if (err < 0) return NlStatus(err, doing + ": listing addresses");
-  for (nl_object* obj = nl_cache_get_first(addrs.get()); obj != nullptr;
-       obj = nl_cache_get_next(obj)) {
-    auto* addr = reinterpret_cast<rtnl_addr*>(obj);
-    const int family = rtnl_addr_get_family(addr);
-    if (rtnl_addr_get_ifindex(addr) != ifindex ||
-        (family != AF_INET && family != AF_INET6)) {
-      continue;
-    }
-    const int del = rtnl_addr_delete(sock, addr, 0);
-    if (del < 0 && del != -NLE_NOADDR && del != -NLE_OBJ_NOTFOUND) {
-      return NlStatus(
-          del, doing + ": deleting " + IpText(rtnl_addr_get_local(addr)));
-    }
-  }
-  return Status::Ok();
-}
-
 // Whether the socket's namespace has a device with `mac`.
 Result<bool> Holds(nl_sock* sock, const Mac& mac, const std::string& doing) {
   Result<RtnlLinkPtr> link = FindByMac(sock, mac, doing);
@@ -156,7 +122,7 @@ Status SendHome(nl_sock* sock, rtnl_link* link, int host_fd,
                 const std::string& host_name, const Mac& mac,
                 const std::string& doing) {
   const int ifindex = rtnl_link_get_ifindex(link);
-  HOSTNIC_RETURN_IF_ERROR(FlushAddresses(sock, ifindex, doing));
+  HOSTNIC_RETURN_IF_ERROR(FlushIfAddresses(sock, ifindex, doing));
   HOSTNIC_RETURN_IF_ERROR(Change(sock, link, doing, [](rtnl_link* change) {
     rtnl_link_unset_flags(change, IFF_UP);
   }));

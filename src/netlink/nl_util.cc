@@ -1,8 +1,10 @@
 #include "netlink/nl_util.h"
 
+#include <arpa/inet.h>
 #include <linux/if.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
+#include <netlink/route/addr.h>
 
 #include <array>
 #include <cstdint>
@@ -66,6 +68,40 @@ Result<NlAddrPtr> ToNlAddr(const Cidr& cidr, const std::string& doing) {
 
 std::string InNetns(const std::string& netns_path) {
   return " in network namespace " + netns_path;
+}
+
+std::string IpText(nl_addr* addr) {
+  char text[INET6_ADDRSTRLEN] = "";
+  if (addr == nullptr) return "";
+  const int family = nl_addr_get_family(addr);
+  if ((family == AF_INET && nl_addr_get_len(addr) == 4) ||
+      (family == AF_INET6 && nl_addr_get_len(addr) == 16)) {
+    inet_ntop(family, nl_addr_get_binary_addr(addr), text, sizeof(text));
+  }
+  return text;
+}
+
+Status FlushIfAddresses(nl_sock* sock, int ifindex, const std::string& doing) {
+  nl_cache* cache = nullptr;
+  const int err = rtnl_addr_alloc_cache(sock, &cache);
+  NlCachePtr addrs(cache);
+  if (err < 0) return NlStatus(err, doing + ": listing addresses");
+  for (nl_object* obj = nl_cache_get_first(addrs.get()); obj != nullptr;
+       obj = nl_cache_get_next(obj)) {
+    auto* addr = reinterpret_cast<rtnl_addr*>(obj);
+    const int family = rtnl_addr_get_family(addr);
+    if (rtnl_addr_get_ifindex(addr) != ifindex ||
+        (family != AF_INET && family != AF_INET6)) {
+      continue;
+    }
+    const int del = rtnl_addr_delete(sock, addr, 0);
+    // Deleting an IPv4 primary address takes its secondaries with it.
+    if (del < 0 && del != -NLE_NOADDR && del != -NLE_OBJ_NOTFOUND) {
+      return NlStatus(
+          del, doing + ": deleting " + IpText(rtnl_addr_get_local(addr)));
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace hostnic

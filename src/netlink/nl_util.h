@@ -33,6 +33,14 @@ Link ToLink(rtnl_link* link);
 // `doing`, when out of memory).
 Result<NlAddrPtr> ToNlAddr(const Cidr& cidr, const std::string& doing);
 
+// "10.0.1.23" (no prefix) for an address libnl holds; empty when it is not
+// IPv4 or IPv6.
+std::string IpText(nl_addr* addr);
+
+// Removes every IPv4 and IPv6 address of the device `ifindex` in the
+// socket's namespace; addresses already gone are no error.
+Status FlushIfAddresses(nl_sock* sock, int ifindex, const std::string& doing);
+
 // " in network namespace PATH", for messages.
 std::string InNetns(const std::string& netns_path);
 
