@@ -164,26 +164,29 @@ std::optional<Error> Seconds(const json& v, const char* key, double min,
   return std::nullopt;
 }
 
+// The optional string `key` of the configuration object `j` into `out`.
+std::optional<Error> StringOf(const json& j, const char* key,
+                              std::string* out) {
+  Status s = GetString(j, key, key, out);
+  if (!s.ok()) {
+    return Fail(kInvalidConfig, "bad \"" + std::string(key) + "\"",
+                s.message());
+  }
+  return std::nullopt;
+}
+
 std::optional<Error> ParseHostnicKeys(const json& j, NetConf* conf) {
-  auto string_of = [&j](const char* key,
-                        std::string* out) -> std::optional<Error> {
-    Status s = GetString(j, key, key, out);
-    if (!s.ok())
-      return Fail(kInvalidConfig, "bad \"" + std::string(key) + "\"",
-                  s.message());
-    return std::nullopt;
-  };
-  if (auto e = string_of("socket", &conf->socket)) return e;
+  if (auto e = StringOf(j, "socket", &conf->socket)) return e;
   if (!conf->socket.empty() && conf->socket[0] != '/') {
     return Fail(kInvalidConfig, "bad \"socket\"",
                 "it must be the absolute path of the hostnic daemon's socket");
   }
-  if (auto e = string_of("mac", &conf->mac)) return e;
+  if (auto e = StringOf(j, "mac", &conf->mac)) return e;
   if (!conf->mac.empty() && !Mac::Parse(conf->mac)) {
     return Fail(kInvalidConfig, "bad \"mac\"",
                 "'" + conf->mac + "' is not a MAC address");
   }
-  if (auto e = string_of("device", &conf->device)) return e;
+  if (auto e = StringOf(j, "device", &conf->device)) return e;
   if (!conf->device.empty() && !IsIfName(conf->device)) {
     return Fail(kInvalidConfig, "bad \"device\"",
                 "'" + conf->device + "' is not a device name");
@@ -237,7 +240,7 @@ std::optional<Error> ParseHostnicKeys(const json& j, NetConf* conf) {
         it->get<bool>() ? "true" : "false";
   }
   std::string address;
-  if (auto e = string_of("address", &address)) return e;
+  if (auto e = StringOf(j, "address", &address)) return e;
   if (!address.empty() && address != "dhcp" && address != "hook") {
     return Fail(kInvalidConfig, "bad \"address\"",
                 "'" + address +
@@ -302,22 +305,14 @@ std::optional<Error> ParseConf(const json& j, Command command, NetConf* conf) {
                   std::string("hostnic knows ") + kKnownKeys);
     }
   }
-  auto string_of = [&j](const char* key,
-                        std::string* out) -> std::optional<Error> {
-    Status s = GetString(j, key, key, out);
-    if (!s.ok())
-      return Fail(kInvalidConfig, "bad \"" + std::string(key) + "\"",
-                  s.message());
-    return std::nullopt;
-  };
-  if (auto e = string_of("name", &conf->name)) return e;
+  if (auto e = StringOf(j, "name", &conf->name)) return e;
   if (!IsName(conf->name)) {
     return Fail(kInvalidConfig, "bad network \"name\"",
                 "'" + conf->name +
                     "': it must start with a letter or digit, "
                     "followed by letters, digits, '_', '.' or '-'");
   }
-  if (auto e = string_of("type", &conf->type)) return e;
+  if (auto e = StringOf(j, "type", &conf->type)) return e;
   if (auto e = ParseHostnicKeys(j, conf)) return e;
   if (auto it = j.find("dns"); it != j.end() && !it->is_null()) {
     if (!it->is_object())
