@@ -252,6 +252,14 @@ Result<Link> Driver::FreeNicLocked(const NetworkRecord& network) {
     HOSTNIC_RETURN_IF_ERROR(ReclaimLocked(reclaimable->second));
     return reclaimable->first;
   }
+  // A NIC inside a container is not in the inventory; its holder still
+  // explains why the pool is empty.
+  for (const EndpointRecord& holder : table_->EndpointsOf(network.id)) {
+    if (!inventory_->FindByMac(holder.mac)) {
+      busy.push_back(holder.mac.ToString() + " (in a container) by " +
+                     Short(holder.id));
+    }
+  }
   std::string message =
       "no free NIC for network " + Short(network.id) +
       (network.nics.empty()

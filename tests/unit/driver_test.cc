@@ -106,6 +106,18 @@ TEST_F(DriverTest, WithoutMacPicksFirstFreeEligibleNicAndReportsItsMac) {
   EXPECT_THAT(third.status().message(), HasSubstr("eth2 by ep1"));
 }
 
+TEST_F(DriverTest, NoFreeNicNamesHoldersWhoseNicIsInAContainer) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint("", "ep1").ok());
+  ASSERT_TRUE(CreateEndpoint("", "ep2").ok());
+  inventory_.Remove(3);  // Docker moved eth2 into ep1's container.
+  auto third = CreateEndpoint("", "ep3");
+  ASSERT_FALSE(third.ok());
+  EXPECT_THAT(third.status().message(),
+              HasSubstr(std::string(kMac2) + " (in a container) by ep1"));
+  EXPECT_THAT(third.status().message(), HasSubstr("eth3 by ep2"));
+}
+
 TEST_F(DriverTest, NicUpOnTheHostIsPickedOnlyWhenNamed) {
   Link eth2 = *inventory_.FindByName("eth2");
   eth2.up = true;  // The host uses it.
