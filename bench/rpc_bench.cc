@@ -26,7 +26,7 @@ using Clock = std::chrono::steady_clock;
 
 std::string MacOf(const std::string& prefix, int i) {
   char buf[8];
-  std::snprintf(buf, sizeof(buf), ":%02x:%02x", i / 256, i % 256);
+  std::snprintf(buf, sizeof(buf), ":%02x:%02x", (i >> 8) & 0xff, i & 0xff);
   return prefix + buf;
 }
 
