@@ -18,7 +18,8 @@
 #    or started is reported SKIPPED with the reason,
 # 6. builds the unit and integration tests with clang's ASan+UBSan and TSan
 #    and runs them (scripts/sanitize.sh all),
-# 7. fuzzes the request handlers for a bounded time (tests/fuzz/run.sh),
+# 7. fuzzes the request handlers, the DHCP decoder and the CNI parser for a
+#    bounded time (tests/fuzz/run.sh),
 # then prints a summary. Exits non-zero if anything failed.
 #
 # Environment: HOSTNIC_E2E=0 skips steps 4 and 5; HOSTNIC_PLUGIN_E2E=0 skips
@@ -166,7 +167,7 @@ if (build_hostnic); then
   if [ "${HOSTNIC_FUZZ:-1}" = 0 ]; then
     say "HOSTNIC_FUZZ=0: skipping the fuzzer"
   else
-    say "fuzzing the request handlers for ${HOSTNIC_FUZZ_SECONDS:-60}s (tests/fuzz/run.sh)"
+    say "fuzzing the request handlers, DHCP decoder and CNI parser for ${HOSTNIC_FUZZ_SECONDS:-60}s (tests/fuzz/run.sh)"
     if "$HOSTNIC_ROOT/tests/fuzz/run.sh" "${HOSTNIC_FUZZ_SECONDS:-60}"; then result[fuzz]=PASS
     else result[fuzz]=FAIL; fi
   fi

@@ -6,12 +6,14 @@
 #     tests/fuzz/run.sh [SECONDS]          (default 60)
 #
 #   handlers_fuzz  the remote-driver API, seeded with real Docker requests
-#                  (tests/fuzz/corpus/); two thirds of SECONDS
+#                  (tests/fuzz/corpus/); half of SECONDS
 #   dhcp_fuzz      the DHCP decoder, seeded with dnsmasq's OFFER/ACK/NAK
-#                  (tests/fuzz/dhcp_corpus/); the rest
+#                  (tests/fuzz/dhcp_corpus/); a quarter
+#   cni_fuzz       the CNI plugin's stdin parser, seeded with network
+#                  configurations (tests/fuzz/cni_corpus/); the rest
 #
 # New inputs go to build-fuzz/corpus/TARGET/ (kept between runs; the seeds are
-# only read). Exits non-zero when either target finds a crash, a sanitizer
+# only read). Exits non-zero when any target finds a crash, a sanitizer
 # report, a violated invariant, a leak or a timeout, printing the reproducer
 # and how to replay it. To replay one input:
 #
@@ -48,10 +50,11 @@ if ! cmake -S "$root" -B "$dir" "${generator[@]}" -Wno-dev \
   cat "$dir/configure.log"
   exit 2
 fi
-cmake --build "$dir" --target handlers_fuzz dhcp_fuzz -j "$(nproc)" || exit 2
+cmake --build "$dir" --target handlers_fuzz dhcp_fuzz cni_fuzz -j "$(nproc)" || exit 2
 # At least a second each: -max_total_time=0 would mean no limit.
-handlers_seconds=$((seconds * 2 / 3 > 0 ? seconds * 2 / 3 : 1))
-dhcp_seconds=$((seconds - handlers_seconds > 0 ? seconds - handlers_seconds : 1))
+handlers_seconds=$((seconds / 2 > 0 ? seconds / 2 : 1))
+dhcp_seconds=$((seconds / 4 > 0 ? seconds / 4 : 1))
+cni_seconds=$((seconds - handlers_seconds - dhcp_seconds > 0 ? seconds - handlers_seconds - dhcp_seconds : 1))
 echo "built in $((SECONDS - started)) s; fuzzing for $seconds s"
 
 for s in llvm-symbolizer llvm-symbolizer-14 /usr/lib/llvm-14/bin/llvm-symbolizer; do
@@ -110,4 +113,6 @@ status=0
 fuzz handlers_fuzz "$handlers_seconds" "$here/corpus" -max_len=16384 \
      -dict="$here/handlers.dict" || status=1
 fuzz dhcp_fuzz "$dhcp_seconds" "$here/dhcp_corpus" -max_len=1473 || status=1
+# -max_len: configurations are small; the parser's bound is tested apart.
+fuzz cni_fuzz "$cni_seconds" "$here/cni_corpus" -max_len=4096 || status=1
 exit "$status"

@@ -1,0 +1,121 @@
+// libFuzzer target: the CNI plugin's input parser (cni/request.h), fed what a
+// runtime (or anyone who can run the plugin) writes to its stdin. The first
+// byte picks the verb (A ADD, D DEL, C CHECK, G GC, S STATUS, else VERSION)
+// with a fixed, valid environment; the rest is stdin (seeds in
+// tests/fuzz/cni_corpus/).
+//
+// ParseRequest must never crash or hang. An error must carry a spec code
+// hostnic uses and a message. An accepted request must hold only what the
+// plugin may act on unchecked: a supported cniVersion, a network name of
+// the spec's characters, hostnic.* options the daemon knows, an IPAM type
+// that names a file in a directory (no '/'), a prevResult whose IP
+// interface indexes point into its interfaces and which survives encoding
+// in its version and decoding again unchanged in size. Any violation prints
+// what was wrong and aborts.
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <string>
+
+#include "cni/request.h"
+#include "cni/result.h"
+
+namespace hostnic::cni {
+namespace {
+
+[[noreturn]] void Fail(const std::string& what) {
+  std::fprintf(stderr, "cni_fuzz: invariant violated: %s\n", what.c_str());
+  std::abort();
+}
+
+void Require(bool ok, const std::string& what) {
+  if (!ok) Fail(what);
+}
+
+const char* Verb(uint8_t b) {
+  switch (b) {
+    case 'A':
+      return "ADD";
+    case 'D':
+      return "DEL";
+    case 'C':
+      return "CHECK";
+    case 'G':
+      return "GC";
+    case 'S':
+      return "STATUS";
+    default:
+      return "VERSION";
+  }
+}
+
+void CheckResult(const CniResult& r, const std::string& version) {
+  for (const IpConfig& ip : r.ips) {
+    Require(ip.interface < static_cast<int>(r.interfaces.size()),
+            "an IP's interface index is out of range");
+  }
+  Result<CniResult> again = DecodeResult(EncodeResult(r, version));
+  Require(again.ok(), "an encoded result does not decode");
+  Require(again->ips.size() == r.ips.size() &&
+              again->routes.size() == r.routes.size() &&
+              again->interfaces.size() == r.interfaces.size(),
+          "a result changed in encoding");
+}
+
+void Check(const uint8_t* data, size_t size) {
+  if (size == 0) return;
+  const std::map<std::string, std::string> env = {
+      {"CNI_COMMAND", Verb(data[0])},
+      {"CNI_CONTAINERID", "c"},
+      {"CNI_NETNS", "/run/netns/x"},
+      {"CNI_IFNAME", "eth0"},
+      {"CNI_PATH", "/usr/lib/cni"}};
+  const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
+  Request request;
+  std::optional<Error> error = ParseRequest(env, text, &request);
+  if (error) {
+    static const std::set<int> kCodes = {1, 2, 4, 6, 7};
+    Require(kCodes.count(error->code) > 0,
+            "error code " + std::to_string(error->code));
+    Require(!error->msg.empty(), "an error without a message");
+    // Printing it must not throw, whatever bytes it quotes.
+    EncodeError(error->code, error->msg, error->details, "1.1.0");
+    return;
+  }
+  if (request.command == Command::kVersion) return;
+  const NetConf& conf = request.conf;
+  const auto& versions = SupportedVersions();
+  Require(std::find(versions.begin(), versions.end(), conf.cni_version) !=
+              versions.end(),
+          "unsupported version accepted: " + conf.cni_version);
+  Require(!conf.name.empty(), "empty network name");
+  for (char c : conf.name) {
+    Require(std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+                c == '.' || c == '-',
+            "network name with a bad character");
+  }
+  static const std::set<std::string> kOptions = {
+      "hostnic.nics",         "hostnic.mtu",           "hostnic.wait",
+      "hostnic.dhcp-timeout", "hostnic.block-metadata", "hostnic.address"};
+  for (const auto& [key, value] : conf.options) {
+    Require(kOptions.count(key) > 0, "unknown option " + key);
+  }
+  Require(conf.ipam_type.find('/') == std::string::npos,
+          "IPAM type with a '/'");
+  Require(conf.ipam.empty() == conf.ipam_type.empty(),
+          "IPAM without a type or a type without IPAM");
+  if (conf.prev_result) CheckResult(*conf.prev_result, conf.cni_version);
+}
+
+}  // namespace
+}  // namespace hostnic::cni
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  hostnic::cni::Check(data, size);
+  return 0;
+}
