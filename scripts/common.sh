@@ -11,9 +11,10 @@ HOSTNIC_BUILD_DEPS=(cmake make g++ pkg-config libcpp-httplib-dev nlohmann-json3-
 # What the end-to-end tests need on top: a real Docker engine, a static
 # busybox for the test image, ip(8) for the stand-in NICs, dnsmasq for the
 # cloud's DHCP server, docker-registry for the managed plugin's registry flow,
-# containernetworking-plugins for the CNI tests' IPAM plugins and host-device.
+# containernetworking-plugins for the CNI tests' IPAM plugins and host-device,
+# podman (its CNI backend) for the CNI end-to-end tests.
 HOSTNIC_TEST_DEPS=(docker.io busybox-static iproute2 curl util-linux dnsmasq-base docker-registry
-                   containernetworking-plugins
+                   containernetworking-plugins podman
                    clang-14 libclang-rt-14-dev llvm-14)
 
 say() { printf '[hostnic] %s\n' "$*" >&2; }

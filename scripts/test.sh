@@ -8,6 +8,8 @@
 # 3. runs the unit and integration tests (ctest), then builds the Debian
 #    package and installs, checks and removes it (tests/package/deb_test.sh),
 # 4. runs the end-to-end tests against a real dockerd (tests/e2e/run.sh),
+#    then hostnic as a CNI plugin under podman (tests/e2e/cni_podman_test.sh,
+#    reported SKIPPED when podman is missing),
 # 5. runs the managed-plugin end-to-end tests (tests/e2e/plugin_test.sh:
 #    docker plugin create/enable, plugin restart, upgrade, swarm); they are
 #    reported SKIPPED, with the reason, when no debian:bookworm-slim base image
@@ -22,10 +24,11 @@
 #    bounded time (tests/fuzz/run.sh),
 # then prints a summary. Exits non-zero if anything failed.
 #
-# Environment: HOSTNIC_E2E=0 skips steps 4 and 5; HOSTNIC_PLUGIN_E2E=0 skips
+# Environment: HOSTNIC_E2E=0 skips steps 4, 5 and 5b; HOSTNIC_PLUGIN_E2E=0 skips
 # step 5; HOSTNIC_ENGINES (default "26.1 28.5"; empty skips 5b) and
 # HOSTNIC_ENGINES_FULL=1 (every case and step there, not the core subset);
-# HOSTNIC_E2E_TIMEOUT (seconds, default 900) bounds step 4 and
+# HOSTNIC_E2E_TIMEOUT (seconds, default 900) bounds step 4's Docker suite,
+# HOSTNIC_CNI_TIMEOUT (default 300) its podman suite, and
 # HOSTNIC_PLUGIN_TIMEOUT (default 1500) step 5; HOSTNIC_SANITIZE=0 and
 # HOSTNIC_FUZZ=0 skip steps 6 and 7; HOSTNIC_FUZZ_SECONDS (default 60) bounds
 # the fuzzing; extra arguments are passed to tests/e2e/run.sh
@@ -82,9 +85,9 @@ run_engine() {
 
 started=$SECONDS
 declare -A result
-order=(build ctest package e2e plugin)
-result=([build]=skipped [ctest]=skipped [package]=skipped [e2e]=skipped [plugin]=skipped
-        [sanitize]=skipped [fuzz]=skipped)
+order=(build ctest package e2e cni-podman plugin)
+result=([build]=skipped [ctest]=skipped [package]=skipped [e2e]=skipped [cni-podman]=skipped
+        [plugin]=skipped [sanitize]=skipped [fuzz]=skipped)
 ENGINES=${HOSTNIC_ENGINES-26.1 28.5}
 for engine in $ENGINES; do
   order+=("e2e-$engine" "plugin-$engine")
@@ -137,6 +140,17 @@ if (build_hostnic); then
     elif [ "$rc" -eq 0 ]; then result[e2e]=PASS
     elif [ "$rc" -eq 124 ]; then result[e2e]="FAIL (timed out)"
     else result[e2e]=FAIL; fi
+    say "running hostnic as a CNI plugin under podman (tests/e2e/cni_podman_test.sh)"
+    cni_log=$(mktemp /tmp/hostnic-cni-e2e.XXXXXX.log)
+    timeout -s TERM "${HOSTNIC_CNI_TIMEOUT:-300}" "$HOSTNIC_ROOT/tests/e2e/cni_podman_test.sh" 2>&1 |
+      tee "$cni_log"
+    rc=${PIPESTATUS[0]}
+    skip=$(grep -m1 '^SKIP cni-podman:' "$cni_log")
+    if [ "$rc" -eq 0 ] && [ -n "$skip" ]; then result[cni-podman]="SKIPPED (${skip#SKIP cni-podman: })"
+    elif [ "$rc" -eq 0 ]; then result[cni-podman]="PASS ($(grep -m1 '^cni-e2e: ' "$cni_log" | sed 's/^cni-e2e: //'))"
+    elif [ "$rc" -eq 124 ]; then result[cni-podman]="FAIL (timed out)"
+    else result[cni-podman]=FAIL; fi
+    rm -f "$cni_log"
     if [ "${HOSTNIC_PLUGIN_E2E:-1}" = 0 ]; then
       say "HOSTNIC_PLUGIN_E2E=0: skipping the managed-plugin tests"
     else
@@ -179,7 +193,7 @@ echo
 echo "==== hostnic test summary ($((SECONDS - started))s) ===="
 status=0
 for step in "${order[@]}"; do
-  printf '  %-8s %s\n' "$step" "${result[$step]}"
+  printf '  %-10s %s\n' "$step" "${result[$step]}"
   case "${result[$step]}" in FAIL*) status=1 ;; esac
 done
 [ "$status" -eq 0 ] && echo "  ALL PASSED" || echo "  SOME TESTS FAILED"

@@ -5,11 +5,13 @@
 #     flock /run/lock/hostnic-docker.lock tests/e2e/cni_podman_test.sh
 #
 # Needs build/hostnic, podman, containernetworking-plugins, busybox-static,
-# iproute2 (installed when missing). podman runs with a private
-# containers.conf (CONTAINERS_CONF) and CNI config dir, so the host's podman
-# settings are neither read nor changed. Creates veth NICs hncp1/hncp2, the
-# netns hncp-peer (the cloud's gateway, 192.168.71.1) and a daemon of its
-# own, and removes all of it on exit. One PASS/FAIL/SKIP line per case.
+# iproute2 (installed when missing; without podman it prints
+# "SKIP cni-podman: why" and exits 0). podman runs with a private
+# containers.conf (CONTAINERS_CONF) and CNI config dir (podman_lib.sh), so
+# the host's podman settings are neither read nor changed. Creates veth NICs
+# hncp1/hncp2, the netns hncp-peer (the cloud's gateway, 192.168.71.1) and a
+# daemon of its own, and removes all of it on exit. One PASS/FAIL line per
+# case; scripts/test.sh runs it (row cni-podman, about 30 s).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -27,19 +29,18 @@ fail() { printf '    FAIL: %s\n' "$*" >&2; return 1; }
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 2; }
 [ -x "$BIN" ] || { echo "no $BIN; build first" >&2; exit 2; }
 source "$ROOT/scripts/common.sh"
-ensure_packages podman containernetworking-plugins busybox-static iproute2
-
-export CONTAINERS_CONF=$WORK/containers.conf
-mkdir -p "$WORK/bin" "$WORK/net.d" "$WORK/state"
-cp "$BIN" "$WORK/bin/hostnic"
-cat >"$CONTAINERS_CONF" <<EOF
-[network]
-network_backend = "cni"
-cni_plugin_dirs = ["$WORK/bin", "/usr/lib/cni"]
-network_config_dir = "$WORK/net.d"
-EOF
-PODMAN=(podman --network-config-dir "$WORK/net.d")
-RUN=(run --ulimit nproc=1024:1024 --ulimit nofile=1024:1024 --network "$NET")
+source "$ROOT/tests/e2e/podman_lib.sh"
+# scripts/test.sh installs these with the test dependencies; a machine
+# without them (or without apt) skips, never passes.
+(ensure_packages podman containernetworking-plugins busybox-static iproute2) || true
+if ! command -v podman >/dev/null; then
+  echo "SKIP cni-podman: no podman (apt-get install podman containernetworking-plugins)"
+  rm -rf "$WORK"
+  exit 0
+fi
+podman_setup "$WORK" "$BIN"
+mkdir -p "$WORK/state"
+RUN=("${PODMAN_RUN[@]}" --network "$NET")
 
 # The address hook plays the cloud's metadata service: one address per NIC.
 cat >"$WORK/address-hook" <<'EOF'
@@ -98,13 +99,8 @@ for i in 1 2; do
 done
 start_daemon || exit 1
 
-if ! "${PODMAN[@]}" image exists hostnic-cni-e2e/bb:local; then
-  mkdir -p "$WORK/rootfs/bin"
-  cp /bin/busybox "$WORK/rootfs/bin/"
-  for a in sh ip ping sleep cat; do ln -s busybox "$WORK/rootfs/bin/$a"; done
-  tar -C "$WORK/rootfs" -c . | "${PODMAN[@]}" import - hostnic-cni-e2e/bb:local >/dev/null
-fi
-IMAGE=hostnic-cni-e2e/bb:local
+podman_image "$WORK" || { echo "FAIL setup: podman import of $PODMAN_IMAGE failed"; exit 1; }
+IMAGE=$PODMAN_IMAGE
 
 pod() { "${PODMAN[@]}" "${RUN[@]}" --label hostnic-cni-e2e "$@"; }
 nic_home() {  # NAME MAC: on the host, down, no address
