@@ -12,9 +12,10 @@ HOSTNIC_BUILD_DEPS=(cmake make g++ pkg-config libcpp-httplib-dev nlohmann-json3-
 # busybox for the test image, ip(8) for the stand-in NICs, dnsmasq for the
 # cloud's DHCP server, docker-registry for the managed plugin's registry flow,
 # containernetworking-plugins for the CNI tests' IPAM plugins and host-device,
-# podman (its CNI backend) for the CNI end-to-end tests.
+# podman (its CNI backend) for the CNI end-to-end tests, python3-yaml to
+# check docs/kubernetes.md's manifests.
 HOSTNIC_TEST_DEPS=(docker.io busybox-static iproute2 curl util-linux dnsmasq-base docker-registry
-                   containernetworking-plugins podman
+                   containernetworking-plugins podman python3-yaml
                    clang-14 libclang-rt-14-dev llvm-14)
 
 say() { printf '[hostnic] %s\n' "$*" >&2; }

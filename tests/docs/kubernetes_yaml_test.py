@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Checks the manifests in docs/kubernetes.md without a cluster (none ran them).
+
+    kubernetes_yaml_test.py DOCS/kubernetes.md BUILD/hostnic
+
+Every ```yaml block must parse (PyYAML, Debian's python3-yaml); the
+documents must be the DaemonSet, NetworkAttachmentDefinition and Pod the page
+describes, with the fields the daemon needs (host network, NET_ADMIN, state
+and the CNI bin dir on the host); the attachment's CNI configuration must be
+JSON that hostnic's own parser accepts: run as a runtime runs it (DEL, no
+daemon at that socket here), it may only answer "try again later" (11).
+Exits 77 (skipped) when PyYAML is missing, 1 on the first problem found.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+try:
+    import yaml
+except ImportError:
+    print("SKIP: no PyYAML (apt-get install python3-yaml)")
+    sys.exit(77)
+
+
+def fail(what):
+    print(f"FAIL: {what}")
+    sys.exit(1)
+
+
+def check(ok, what):
+    if not ok:
+        fail(what)
+
+
+def main(doc_path, hostnic):
+    text = open(doc_path, encoding="utf-8").read()
+    blocks = re.findall(r"^```yaml\n(.*?)^```", text, re.S | re.M)
+    check(blocks, f"no ```yaml block in {doc_path}")
+    docs = []
+    for i, block in enumerate(blocks):
+        try:
+            docs += [d for d in yaml.safe_load_all(block) if d is not None]
+        except yaml.YAMLError as e:
+            fail(f"yaml block {i + 1} of {doc_path} does not parse: {e}")
+    by_kind = {d.get("kind"): d for d in docs}
+    for kind in ("DaemonSet", "NetworkAttachmentDefinition", "Pod"):
+        check(kind in by_kind, f"no {kind} among {sorted(map(str, by_kind))}")
+
+    ds = by_kind["DaemonSet"]
+    check(ds.get("apiVersion") == "apps/v1", "DaemonSet apiVersion is not apps/v1")
+    tmpl = ds["spec"]["template"]
+    check(ds["spec"]["selector"]["matchLabels"].items() <= tmpl["metadata"]["labels"].items(),
+          "the DaemonSet's selector does not match its pod template's labels")
+    pod = tmpl["spec"]
+    check(pod.get("hostNetwork") is True, "the daemon's pod is not on the host network")
+    daemon = pod["containers"][0]
+    caps = daemon.get("securityContext", {}).get("capabilities", {}).get("add", [])
+    check("NET_ADMIN" in caps, f"the daemon lacks NET_ADMIN (capabilities.add: {caps})")
+    host_paths = {v["name"]: v["hostPath"]["path"] for v in pod["volumes"] if "hostPath" in v}
+    mounts = {m["name"]: m["mountPath"] for m in daemon["volumeMounts"]}
+    state_dir = daemon["args"][daemon["args"].index("--state-dir") + 1]
+    check(any(mounts.get(n) == state_dir for n in host_paths),
+          f"the daemon's --state-dir {state_dir} is not a host path")
+    installs = [c for c in pod.get("initContainers", [])
+                if any(host_paths.get(m["name"]) == "/opt/cni/bin" for m in c["volumeMounts"])]
+    check(installs, "no init container mounts the host's /opt/cni/bin to install the plugin")
+
+    nad = by_kind["NetworkAttachmentDefinition"]
+    check(nad.get("apiVersion") == "k8s.cni.cncf.io/v1",
+          "NetworkAttachmentDefinition apiVersion is not k8s.cni.cncf.io/v1")
+    try:
+        conflist = json.loads(nad["spec"]["config"])
+    except json.JSONDecodeError as e:
+        fail(f"the attachment's spec.config is not JSON: {e}")
+    check(conflist.get("name") == nad["metadata"]["name"],
+          "the conflist's name differs from the NetworkAttachmentDefinition's")
+    plugins = [p for p in conflist.get("plugins", []) if p.get("type") == "hostnic"]
+    check(plugins, "the conflist has no plugin of type hostnic")
+    socket = plugins[0].get("socket", "")
+    check(any(socket.startswith(mounts[n] + "/") for n in host_paths if n in mounts),
+          f"the plugin's socket {socket} is not on a host path the daemon serves")
+
+    annotations = by_kind["Pod"]["metadata"].get("annotations", {})
+    check(annotations.get("k8s.v1.cni.cncf.io/networks") == nad["metadata"]["name"],
+          "the Pod does not ask for the attachment by name")
+
+    # What the runtime hands the plugin: the entry plus cniVersion and name.
+    conf = dict(plugins[0], cniVersion=conflist["cniVersion"], name=conflist["name"])
+    env = {"CNI_COMMAND": "DEL", "CNI_CONTAINERID": "yaml-test", "CNI_NETNS": "",
+           "CNI_IFNAME": "net1", "CNI_PATH": "/opt/cni/bin"}
+    run = subprocess.run([hostnic], input=json.dumps(conf), env=env, capture_output=True,
+                         text=True, timeout=30)
+    if run.returncode != 0:
+        try:
+            code = json.loads(run.stdout).get("code")
+        except json.JSONDecodeError:
+            code = None
+        check(code == 11, f"hostnic refused the documented configuration: {run.stdout.strip()}")
+    print(f"PASS: {len(docs)} documents in {len(blocks)} yaml blocks; the conflist is accepted "
+          f"by {os.path.basename(hostnic)}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    main(sys.argv[1], sys.argv[2])
