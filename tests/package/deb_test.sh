@@ -4,11 +4,12 @@
 #   sudo tests/package/deb_test.sh [BUILD_DIR]     # default: build/
 #
 # Builds build/hostnic_VERSION_ARCH.deb (cpack, from the built tree), installs
-# it with dpkg, checks its files, `systemd-analyze verify`s its units, serves
-# a request through socket activation (systemd-socket-activate hands hostnic
-# its listening socket as hostnic.socket would; in a private network
-# namespace, so no NIC of the machine is seen), removes the package (the
-# state directory stays) and purges it (the state directory goes).
+# it with dpkg, checks its files (the CNI plugin link answers VERSION too),
+# `systemd-analyze verify`s its units, serves a request through socket
+# activation (systemd-socket-activate hands hostnic its listening socket as
+# hostnic.socket would; in a private network namespace, so no NIC of the
+# machine is seen), removes the package (the state directory stays) and
+# purges it (the state directory goes).
 # Prints PASS/FAIL/SKIP lines; exits 1 if a check failed. When a hostnic
 # package is already installed here it touches nothing and prints SKIP.
 set -uo pipefail
@@ -62,6 +63,17 @@ for f in /usr/bin/hostnic "$UNITS/hostnic.service" "$UNITS/hostnic.socket" /etc/
 done
 [ -z "$missing" ] && pass "dpkg -i installed the daemon, both units, /etc/default/hostnic, the docs" ||
   fail "missing after dpkg -i:$missing"
+# The CNI plugin where podman and containernetworking-plugins look; the
+# runtime runs it with CNI_COMMAND set and the configuration on stdin.
+if [ "$(readlink -f /usr/lib/cni/hostnic)" = /usr/bin/hostnic ]; then
+  pass "the CNI plugin /usr/lib/cni/hostnic links to /usr/bin/hostnic"
+else
+  fail "/usr/lib/cni/hostnic: $(ls -l /usr/lib/cni/hostnic 2>&1), expected a link to /usr/bin/hostnic"
+fi
+out=$(echo '{"cniVersion":"1.1.0"}' | env -i CNI_COMMAND=VERSION /usr/lib/cni/hostnic 2>&1)
+grep -q '"supportedVersions"' <<<"$out" && grep -q '"1.1.0"' <<<"$out" &&
+  pass "CNI_COMMAND=VERSION /usr/lib/cni/hostnic answers: $(tr -d ' \n' <<<"$out" | cut -c1-120)" ||
+  fail "CNI_COMMAND=VERSION /usr/lib/cni/hostnic printed: $(tr '\n' ' ' <<<"$out" | cut -c1-300)"
 [ "$(/usr/bin/hostnic --version)" = "hostnic $version" ] && pass "hostnic --version says $version" ||
   fail "/usr/bin/hostnic --version says '$(/usr/bin/hostnic --version)', expected 'hostnic $version'"
 [ -L /etc/systemd/system/sockets.target.wants/hostnic.socket ] && pass "postinst enabled hostnic.socket" ||
@@ -106,10 +118,11 @@ if [ "$state_before" = absent ]; then
 fi
 dpkg -r hostnic >"$WORK/dpkg.log" 2>&1 || { cat "$WORK/dpkg.log"; fail "dpkg -r hostnic failed"; }
 left=""
-for f in /usr/bin/hostnic "$UNITS/hostnic.service" "$UNITS/hostnic.socket" /usr/share/doc/hostnic; do
-  [ -e "$f" ] && left+=" $f"
+for f in /usr/bin/hostnic /usr/lib/cni/hostnic "$UNITS/hostnic.service" "$UNITS/hostnic.socket" \
+         /usr/share/doc/hostnic; do
+  [ -e "$f" ] || [ -L "$f" ] && left+=" $f"
 done
-[ -z "$left" ] && pass "dpkg -r removed the daemon, units and docs" || fail "left after dpkg -r:$left"
+[ -z "$left" ] && pass "dpkg -r removed the daemon, the CNI link, units and docs" || fail "left after dpkg -r:$left"
 [ -d "$STATE" ] && pass "dpkg -r kept $STATE" || fail "dpkg -r removed $STATE"
 if [ "$state_before" = present ]; then
   skip "purge: $STATE existed before this test (someone's state), so the package is left removed, not purged"
