@@ -2,6 +2,8 @@
 // releasing it.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_rules.h"
@@ -253,13 +255,20 @@ Result<Link> Driver::FreeNicLocked(const NetworkRecord& network) {
     return reclaimable->first;
   }
   // A NIC inside a container is not in the inventory; its holder still
-  // explains why the pool is empty.
-  for (const EndpointRecord& holder : table_->EndpointsOf(network.id)) {
-    if (!inventory_->FindByMac(holder.mac)) {
-      busy.push_back(holder.mac.ToString() + " (in a container) by " +
-                     Short(holder.id));
+  // explains why the pool is empty, whichever network it is of (a Docker
+  // network and a CNI network may share NICs). Sorted: the table is a hash.
+  std::vector<std::string> away;
+  for (const auto& [id, holder] : table_->endpoints()) {
+    Link as_named;
+    as_named.name = holder.original.name;
+    as_named.mac = holder.mac;
+    if (!inventory_->FindByMac(holder.mac) && InPool(network, as_named)) {
+      away.push_back(holder.mac.ToString() + " (in a container) by " +
+                     Short(id));
     }
   }
+  std::sort(away.begin(), away.end());
+  busy.insert(busy.end(), away.begin(), away.end());
   std::string message =
       "no free NIC for network " + Short(network.id) +
       (network.nics.empty()

@@ -18,6 +18,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 const char kNet[] = "4390aa";
 const char kEp[] = "2b34bb";
@@ -116,6 +117,27 @@ TEST_F(DriverTest, NoFreeNicNamesHoldersWhoseNicIsInAContainer) {
   EXPECT_THAT(third.status().message(),
               HasSubstr(std::string(kMac2) + " (in a container) by ep1"));
   EXPECT_THAT(third.status().message(), HasSubstr("eth3 by ep2"));
+}
+
+TEST_F(DriverTest, NoFreeNicNamesHoldersOfOtherNetworksSharingThePool) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.nics", "eth2,eth3"}}).ok());
+  ASSERT_TRUE(CreateNetwork({{"hostnic.nics", "eth2,eth3"}}, "net2").ok());
+  ASSERT_TRUE(CreateNetwork({{"hostnic.nics", "eth3"}}, "net3").ok());
+  ASSERT_TRUE(CreateEndpoint("", "ep1").ok());          // eth2
+  ASSERT_TRUE(CreateEndpoint("", "ep2", "net2").ok());  // eth3
+  inventory_.Remove(3);  // Both NICs are inside containers.
+  inventory_.Remove(4);
+  auto third = CreateEndpoint("", "ep3");
+  ASSERT_FALSE(third.ok());
+  EXPECT_THAT(third.status().message(),
+              HasSubstr(std::string(kMac2) + " (in a container) by ep1"));
+  EXPECT_THAT(third.status().message(),
+              HasSubstr(std::string(kMac3) + " (in a container) by ep2"));
+  // Outside its pool, a held NIC is not this network's business.
+  auto other = CreateEndpoint("", "ep4", "net3");
+  ASSERT_FALSE(other.ok());
+  EXPECT_THAT(other.status().message(), HasSubstr("by ep2"));
+  EXPECT_THAT(other.status().message(), Not(HasSubstr("by ep1")));
 }
 
 TEST_F(DriverTest, NicUpOnTheHostIsPickedOnlyWhenNamed) {
