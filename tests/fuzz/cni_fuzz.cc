@@ -100,8 +100,9 @@ void Check(const uint8_t* data, size_t size) {
             "network name with a bad character");
   }
   static const std::set<std::string> kOptions = {
-      "hostnic.nics",         "hostnic.mtu",           "hostnic.wait",
-      "hostnic.dhcp-timeout", "hostnic.block-metadata", "hostnic.address"};
+      "hostnic.nics",           "hostnic.mtu",
+      "hostnic.wait",           "hostnic.dhcp-timeout",
+      "hostnic.block-metadata", "hostnic.address"};
   for (const auto& [key, value] : conf.options) {
     Require(kOptions.count(key) > 0, "unknown option " + key);
   }
