@@ -8,6 +8,7 @@
 #   ALLOW_NICS  names/MACs, comma or blank separated  -> --allow-nic (each)
 #   WAIT        seconds                               -> --wait
 #   METRICS_ADDRESS  HOST:PORT or :PORT              -> --metrics-address
+#   CALL_TIMEOUT     seconds (docker plugin enable --timeout) -> --call-timeout
 #   SOCKET      socket path (default: the plugin's)   -> --socket
 #   STATE_DIR   state directory (default: the mount)  -> --state-dir
 #
@@ -32,6 +33,9 @@ if [ -n "${WAIT:-}" ]; then
 fi
 if [ -n "${METRICS_ADDRESS:-}" ]; then
   set -- "$@" --metrics-address "$METRICS_ADDRESS"
+fi
+if [ -n "${CALL_TIMEOUT:-}" ]; then
+  set -- "$@" --call-timeout "$CALL_TIMEOUT"
 fi
 # Move the user's arguments (the first $nargs) behind the mapped flags.
 while [ "$nargs" -gt 0 ]; do

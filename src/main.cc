@@ -50,6 +50,7 @@ struct Flags {
   std::string address_hook;
   double hook_timeout_seconds = 60;
   int unjoined_grace_seconds = 60;
+  int call_timeout_seconds = 0;
   std::string metrics_address;
 };
 
@@ -137,6 +138,7 @@ int RunDaemon(const Flags& flags) {
   };
   options.address_hook_timeout = Millis(flags.hook_timeout_seconds);
   options.unjoined_grace = std::chrono::seconds(flags.unjoined_grace_seconds);
+  options.call_timeout = std::chrono::seconds(flags.call_timeout_seconds);
 
   auto hooks =
       hostnic::ProcessHooks::Create({flags.attach_hook, flags.detach_hook,
@@ -302,9 +304,18 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--unjoined-grace", flags.unjoined_grace_seconds,
                  "After a restart, seconds an endpoint created but not yet "
-                 "joined before it waits for Docker's Join; then it counts "
-                 "as abandoned and its NIC is freed")
+                 "joined before it waits for Docker's Join (likewise after "
+                 "an answer past --call-timeout); then it counts as "
+                 "abandoned and its NIC is freed")
       ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  app.add_option("--call-timeout", flags.call_timeout_seconds,
+                 "Seconds Docker waits for an answer: a managed plugin's "
+                 "`docker plugin enable --timeout` (30 by default; the "
+                 "plugin passes CALL_TIMEOUT); 0, a socket plugin: no limit. "
+                 "NIC waits are cut to answer in time; an endpoint answered "
+                 "later is freed unless joined within --unjoined-grace")
+      ->check(CLI::Range(0, 3600))
       ->capture_default_str();
   app.add_option("--metrics-address", flags.metrics_address,
                  "Also serve /metrics and /health over TCP on HOST:PORT "

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,8 @@ namespace hostnic {
 // Wall-clock seconds since the Unix epoch: leases outlive the daemon, so
 // their times must mean the same after a restart.
 using UnixSeconds = int64_t;
+// A time that never comes: no deadline, no work ahead.
+inline constexpr UnixSeconds kNever = std::numeric_limits<UnixSeconds>::max();
 
 struct Lease {
   Mac mac;

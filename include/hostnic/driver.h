@@ -54,6 +54,11 @@ struct DriverOptions {
   // that hit a restarting plugin for about 30 s; an endpoint still not
   // joined after this was abandoned (see Driver::ReleaseAbandoned).
   std::chrono::seconds unjoined_grace{60};
+  // How long the caller waits for CreateEndpoint's answer before it gives
+  // up and forgets the endpoint (--call-timeout): a managed plugin's
+  // `docker plugin enable --timeout`, 30 s by default. Zero: no limit (a
+  // socket plugin). See Driver::CreateEndpoint.
+  std::chrono::seconds call_timeout{0};
   // How long one run of the address hook may take (--hook-timeout).
   std::chrono::milliseconds address_hook_timeout{60000};
 };
@@ -161,7 +166,8 @@ struct DriverCounters {
   std::atomic<uint64_t> lease_renewal_failures{0};  // No answer, errors.
   std::atomic<uint64_t> leases_lost{0};      // NAK, changed address, expiry.
   std::atomic<uint64_t> leases_released{0};  // DHCPRELEASE at network delete.
-  // Endpoints never joined after a restart (see Driver::ReleaseAbandoned).
+  // Endpoints Docker gave up on, released: never joined after a restart or
+  // after an answer past the call timeout (see Driver::ReleaseAbandoned).
   std::atomic<uint64_t> endpoints_abandoned{0};
 };
 
@@ -189,6 +195,16 @@ class Driver {
   // Forgets the network and releases whatever endpoints it still records.
   Status DeleteNetwork(const std::string& network_id);
 
+  // With DriverOptions::call_timeout, waits for an absent NIC (hostnic.wait,
+  // --wait, after an attach hook) are cut so that the answer -- on a DHCP
+  // network, after a DHCP exchange of hostnic.dhcp-timeout -- comes a few
+  // seconds before the caller gives up; a wait so cut fails with kTimeout
+  // saying so. An endpoint answered after the call timeout all the same (a
+  // slow hook or store) is one Docker has rolled back without a
+  // DeleteEndpoint: it is released if not joined within
+  // DriverOptions::unjoined_grace (see ReleaseAbandoned), and a
+  // CreateEndpoint that asks for its NIC, or finds no other free NIC in its
+  // pool, takes the NIC over at once, as from a left endpoint (see Leave).
   Result<CreateEndpointReply> CreateEndpoint(
       const CreateEndpointRequest& request);
   // OK for an unknown endpoint: Docker replays deletes after crashes.
@@ -238,13 +254,15 @@ class Driver {
   // Called by the Housekeeper's thread (and by tests, with a fake clock).
   UnixSeconds KeepLeases();
 
-  // Releases the endpoints Recover found created but not joined that Docker
-  // has still not joined DriverOptions::unjoined_grace after Recover: hostnic
-  // died before answering their CreateEndpoint, so Docker rolled the
-  // endpoint back, and its DeleteEndpoint was lost (Docker retries such a
-  // call with an empty body). Their NICs are put back and freed, and each
-  // is logged and counted. Returns when it next has work to do (a time far
-  // ahead when it has none). Called by the Housekeeper's thread.
+  // Releases the endpoints Docker has given up on: those Recover found
+  // created but not joined, still not joined DriverOptions::unjoined_grace
+  // after Recover (hostnic died before answering their CreateEndpoint, so
+  // Docker rolled the endpoint back, and its DeleteEndpoint was lost: Docker
+  // retries such a call with an empty body), and those CreateEndpoint
+  // answered past DriverOptions::call_timeout, still not joined
+  // unjoined_grace after that answer. Their NICs are put back and freed,
+  // and each is logged and counted. Returns when it next has work to do (a
+  // time far ahead when it has none). Called by the Housekeeper's thread.
   UnixSeconds ReleaseAbandoned();
 
   // Cancels every wait for a NIC (they fail at once) and any new one.
@@ -284,11 +302,26 @@ class Driver {
                               const std::string& doing) const;
   // Runs the detach hook, if any, for a released endpoint; logs failures.
   void RunDetach(const EndpointRecord& endpoint);
+  // Waits up to `wait` for the NIC; `wait` may be `asked` cut to fit the
+  // call timeout (see FitWait), which the kTimeout message then says.
   Status WaitForNic(const Mac& mac, std::chrono::milliseconds wait,
-                    const std::string& doing);
-  // Holds a NIC for the endpoint (choosing, waiting or attaching it).
+                    std::chrono::milliseconds asked, const std::string& doing);
+  // The part of `wait` that leaves `reserve` before `answer_by` (see
+  // CreateEndpoint); zero when none is left.
+  std::chrono::milliseconds FitWait(std::chrono::milliseconds wait,
+                                    UnixSeconds answer_by,
+                                    std::chrono::milliseconds reserve) const;
+  // Holds a NIC for the endpoint (choosing, waiting or attaching it), with
+  // its waits cut to answer by `answer_by`.
   Result<CreateEndpointReply> HoldNic(const CreateEndpointRequest& request,
+                                      UnixSeconds answer_by,
                                       const std::string& doing);
+  // Notes an endpoint answered past the call timeout (see CreateEndpoint).
+  void MarkLate(const std::string& endpoint_id, UnixSeconds started,
+                const std::string& doing);
+  // Whether a new endpoint may take `holder`'s NIC: it left (see Leave) or
+  // was answered past the call timeout (see CreateEndpoint).
+  bool ReclaimableLocked(const EndpointRecord& holder) const;
   // On a network whose addresses are the NIC's own: the held NIC's address
   // from a valid stored lease or its address source, recorded with the
   // endpoint. A failure releases the NIC as it was.
@@ -308,7 +341,8 @@ class Driver {
   // Removes a lost lease, and its address from the container's NIC.
   void LoseLease(const Lease& lease, const std::string& sandbox_key,
                  const std::string& why);
-  // Releases a left endpoint (see Leave) whose NIC a new endpoint needs.
+  // Releases a reclaimable endpoint (see ReclaimableLocked) whose NIC a new
+  // endpoint needs.
   Status ReclaimLocked(const EndpointRecord& endpoint);
   // Restores the NIC (or records it as owed) and forgets the endpoint. The
   // NIC is released even when the record cannot be removed from the store;
@@ -340,15 +374,18 @@ class Driver {
   DriverCounters counters_;
   std::atomic<bool> shutting_down_{false};
 
-  // Guards *table_, leases_, lease_states_, unjoined_at_start_ and
-  // abandon_at_.
+  // Guards *table_, leases_, lease_states_ and unjoined_.
   mutable std::mutex mu_;
   // Networks, endpoints and who holds which NIC (src/driver/nic_table.h).
   const std::unique_ptr<NicTable> table_;
-  // Endpoints Recover found created but not joined, and when those still
-  // not joined count as abandoned.
-  std::unordered_set<std::string> unjoined_at_start_;
-  UnixSeconds abandon_at_ = 0;
+  // Created, not joined, and possibly given up by Docker: found so by
+  // Recover, or answered past the call timeout (`late`). Still not joined at
+  // `abandon_at`, they are released (see ReleaseAbandoned).
+  struct Unjoined {
+    UnixSeconds abandon_at = 0;
+    bool late = false;
+  };
+  std::unordered_map<std::string, Unjoined> unjoined_;
   std::unordered_map<Mac, Lease> leases_;  // As in the store.
   // What the lease keeper made of each NIC's lease (see NicReport), and
   // when it tries again after a renewal got no answer.

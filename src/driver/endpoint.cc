@@ -18,6 +18,14 @@ namespace {
 // (hostnic.wait) nor the daemon (--wait) says.
 constexpr std::chrono::milliseconds kAttachWait{60000};
 
+// Kept free before the caller's deadline for the work after a wait (netlink,
+// the store) and the answer's way back.
+constexpr std::chrono::milliseconds kAnswerMargin{2000};
+
+std::string SecondsText(std::chrono::milliseconds ms) {
+  return std::to_string(ms.count() / 1000.0).substr(0, 5) + " s";
+}
+
 }  // namespace
 
 Result<CreateEndpointReply> Driver::CreateEndpoint(
@@ -25,13 +33,57 @@ Result<CreateEndpointReply> Driver::CreateEndpoint(
   HOSTNIC_RETURN_IF_ERROR(Validate(request.network_id, request.endpoint_id));
   const std::string doing = "creating endpoint " + Short(request.endpoint_id) +
                             " on network " + Short(request.network_id);
-  Result<CreateEndpointReply> reply = HoldNic(request, doing);
+  const UnixSeconds started = clock_->Now();
+  const UnixSeconds answer_by = options_.call_timeout.count() > 0
+                                    ? started + options_.call_timeout.count()
+                                    : kNever;
+  Result<CreateEndpointReply> reply = HoldNic(request, answer_by, doing);
   if (!reply.ok()) return reply;
-  return AssignAddress(request, *reply, doing);
+  reply = AssignAddress(request, *reply, doing);
+  // Seconds granularity: an answer in the deadline's second counts as late;
+  // if Docker did get it, its Join keeps the endpoint.
+  if (reply.ok() && clock_->Now() >= answer_by) {
+    MarkLate(request.endpoint_id, started, doing);
+  }
+  return reply;
+}
+
+void Driver::MarkLate(const std::string& endpoint_id, UnixSeconds started,
+                      const std::string& doing) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const EndpointRecord* endpoint = table_->Endpoint(endpoint_id);
+  if (endpoint == nullptr || endpoint->joined) return;
+  const UnixSeconds now = clock_->Now();
+  unjoined_[endpoint_id] = {now + options_.unjoined_grace.count(), true};
+  spdlog::warn(
+      "{}: answered {} s after the call began, past the caller's {} s "
+      "timeout (--call-timeout): Docker has probably rolled the endpoint "
+      "back; NIC {} goes to the next endpoint that asks for it and is "
+      "released unless Docker joins the endpoint within {} s "
+      "(--unjoined-grace)",
+      doing, now - started, options_.call_timeout.count(),
+      endpoint->mac.ToString(), options_.unjoined_grace.count());
+}
+
+bool Driver::ReclaimableLocked(const EndpointRecord& holder) const {
+  if (holder.left()) return true;
+  auto it = unjoined_.find(holder.id);
+  return it != unjoined_.end() && it->second.late;
+}
+
+std::chrono::milliseconds Driver::FitWait(
+    std::chrono::milliseconds wait, UnixSeconds answer_by,
+    std::chrono::milliseconds reserve) const {
+  if (answer_by == kNever) return wait;
+  const auto left = std::chrono::seconds(answer_by - clock_->Now()) - reserve;
+  return std::clamp<std::chrono::milliseconds>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(left),
+      std::chrono::milliseconds(0), wait);
 }
 
 Result<CreateEndpointReply> Driver::HoldNic(
-    const CreateEndpointRequest& request, const std::string& doing) {
+    const CreateEndpointRequest& request, UnixSeconds answer_by,
+    const std::string& doing) {
   // Which NIC the user asked for, if any: --mac-address or --driver-opt.
   Result<std::optional<NicSpec>> parsed = ParseWantedNic(request);
   if (!parsed.ok()) return parsed.status().Annotate(doing);
@@ -40,6 +92,8 @@ Result<CreateEndpointReply> Driver::HoldNic(
       wanted ? wanted->mac() : std::optional<Mac>();
 
   std::chrono::milliseconds wait = options_.default_wait;
+  // What a wait must leave for the rest of the call.
+  std::chrono::milliseconds reserve = kAnswerMargin;
   {
     std::lock_guard<std::mutex> lock(mu_);
     const NetworkRecord* net = table_->Network(request.network_id);
@@ -49,6 +103,9 @@ Result<CreateEndpointReply> Driver::HoldNic(
                               "; re-create it with docker network create");
     }
     if (net->wait_ms >= 0) wait = std::chrono::milliseconds(net->wait_ms);
+    if (net->address_source == "dhcp") {
+      reserve += std::chrono::milliseconds(net->dhcp_timeout_ms);
+    }
     HOSTNIC_RETURN_IF_ERROR(
         CheckInSubnet(request.address, net->subnet).Annotate(doing));
     HOSTNIC_RETURN_IF_ERROR(
@@ -64,9 +121,12 @@ Result<CreateEndpointReply> Driver::HoldNic(
   if (wanted_mac && !inventory_->FindByMac(*wanted_mac)) {
     if (can_attach) {
       HOSTNIC_RETURN_IF_ERROR(RunAttach(request, wanted_mac, doing).status());
-      HOSTNIC_RETURN_IF_ERROR(WaitForNic(*wanted_mac, attach_wait, doing));
+      HOSTNIC_RETURN_IF_ERROR(
+          WaitForNic(*wanted_mac, FitWait(attach_wait, answer_by, reserve),
+                     attach_wait, doing));
     } else if (wait.count() > 0) {
-      HOSTNIC_RETURN_IF_ERROR(WaitForNic(*wanted_mac, wait, doing));
+      HOSTNIC_RETURN_IF_ERROR(WaitForNic(
+          *wanted_mac, FitWait(wait, answer_by, reserve), wait, doing));
     }
   }
 
@@ -79,7 +139,9 @@ Result<CreateEndpointReply> Driver::HoldNic(
   Result<std::optional<Mac>> attached = RunAttach(request, std::nullopt, doing);
   if (!attached.ok()) return attached.status();
   if (!*attached) return CreateEndpointNow(request, std::nullopt, doing);
-  HOSTNIC_RETURN_IF_ERROR(WaitForNic(**attached, attach_wait, doing));
+  HOSTNIC_RETURN_IF_ERROR(WaitForNic(**attached,
+                                     FitWait(attach_wait, answer_by, reserve),
+                                     attach_wait, doing));
   return CreateEndpointNow(request, NicSpec::OfMac(**attached), doing);
 }
 
@@ -98,6 +160,7 @@ Result<std::optional<Mac>> Driver::RunAttach(
 }
 
 Status Driver::WaitForNic(const Mac& mac, std::chrono::milliseconds wait,
+                          std::chrono::milliseconds asked,
                           const std::string& doing) {
   spdlog::info("{}: waiting up to {} ms for NIC {}", doing, wait.count(),
                mac.ToString());
@@ -110,10 +173,19 @@ Status Driver::WaitForNic(const Mac& mac, std::chrono::milliseconds wait,
   if (shutting_down_) {
     return Status::FailedPrecondition(doing + ": hostnic is shutting down");
   }
-  return Status::Timeout(doing + ": NIC " + mac.ToString() +
-                         " did not appear on the host within " +
-                         std::to_string(wait.count() / 1000.0).substr(0, 5) +
-                         " s (hostnic.wait / --wait)");
+  std::string message = doing + ": NIC " + mac.ToString() +
+                        " did not appear on the host within " +
+                        SecondsText(wait) + " (hostnic.wait / --wait)";
+  if (wait < asked) {
+    message += "; the wait of " + SecondsText(asked) +
+               " was cut so that hostnic answers before Docker gives up on "
+               "the call after " +
+               std::to_string(options_.call_timeout.count()) +
+               " s (--call-timeout; for the managed plugin raise "
+               "`docker plugin enable --timeout` and set CALL_TIMEOUT to "
+               "match)";
+  }
+  return Status::Timeout(message);
 }
 
 Result<CreateEndpointReply> Driver::CreateEndpointNow(
@@ -217,7 +289,7 @@ Result<Link> Driver::WantedNicLocked(const NetworkRecord& network,
         "hostnic.nics=" + network.options.at("hostnic.nics") + ")");
   }
   if (const EndpointRecord* holder = table_->HolderOf(link->mac)) {
-    if (!holder->left()) return HeldBy(Describe(*link), *holder);
+    if (!ReclaimableLocked(*holder)) return HeldBy(Describe(*link), *holder);
     HOSTNIC_RETURN_IF_ERROR(ReclaimLocked(*holder));
   }
   return *link;
@@ -238,7 +310,9 @@ Result<Link> Driver::FreeNicLocked(const NetworkRecord& network) {
   for (const Link& link : candidates) {
     if (!RefusalReason(link).empty()) continue;
     if (const EndpointRecord* holder = table_->HolderOf(link.mac)) {
-      if (holder->left() && !reclaimable) reclaimable = {link, *holder};
+      if (ReclaimableLocked(*holder) && !reclaimable) {
+        reclaimable = {link, *holder};
+      }
       busy.push_back(link.name + " by " + Short(holder->id));
       continue;
     }
@@ -284,11 +358,21 @@ Result<Link> Driver::FreeNicLocked(const NetworkRecord& network) {
 
 Status Driver::ReclaimLocked(const EndpointRecord& endpoint) {
   // No detach hook: the NIC stays attached, for its next holder.
-  spdlog::warn(
-      "endpoint {} of network {} left sandbox {} and was never deleted; its "
-      "NIC {} goes to the endpoint that needs it",
-      Short(endpoint.id), Short(endpoint.network_id), endpoint.sandbox_key,
-      endpoint.mac.ToString());
+  if (endpoint.left()) {
+    spdlog::warn(
+        "endpoint {} of network {} left sandbox {} and was never deleted; "
+        "its NIC {} goes to the endpoint that needs it",
+        Short(endpoint.id), Short(endpoint.network_id), endpoint.sandbox_key,
+        endpoint.mac.ToString());
+  } else {
+    counters_.endpoints_abandoned++;
+    spdlog::warn(
+        "endpoint {} of network {} was answered past the call timeout and "
+        "never joined (Docker rolled it back); its NIC {} goes to the "
+        "endpoint that needs it",
+        Short(endpoint.id), Short(endpoint.network_id),
+        endpoint.mac.ToString());
+  }
   return ReleaseLocked(endpoint);
 }
 
@@ -357,7 +441,7 @@ Status Driver::ReleaseLocked(EndpointRecord endpoint) {
     Status s = store_->RemoveOrphan(endpoint.mac);
     if (!s.ok()) spdlog::warn("{}: {}", doing, s.message());
   }
-  unjoined_at_start_.erase(endpoint.id);
+  unjoined_.erase(endpoint.id);
   if (!removed.ok()) {
     return removed.Annotate(doing +
                             " (the NIC is free; its record stays "

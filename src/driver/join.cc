@@ -71,7 +71,7 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
     endpoint.sandbox_key = sandbox_key;
     HOSTNIC_RETURN_IF_ERROR(store_->PutEndpoint(endpoint).Annotate(doing));
     HOSTNIC_RETURN_IF_ERROR(table_->Update(endpoint).Annotate(doing));
-    unjoined_at_start_.erase(endpoint_id);
+    unjoined_.erase(endpoint_id);
 
     const NetworkRecord& network = *net;
     reply.src_name = link->name;

@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <limits>
 #include <thread>
 
 #include "driver/messages.h"
@@ -12,12 +11,6 @@
 #include "hostnic/driver.h"
 
 namespace hostnic {
-
-namespace {
-
-constexpr UnixSeconds kNever = std::numeric_limits<UnixSeconds>::max();
-
-}  // namespace
 
 Result<std::vector<std::string>> Driver::Recover() {
   Result<Snapshot> snapshot = store_->Load();
@@ -64,7 +57,9 @@ Result<std::vector<std::string>> Driver::Recover() {
   for (const EndpointRecord& e : released) RunDetach(e);
   for (const std::string& p : problems) spdlog::warn("recovery: {}", p);
   std::lock_guard<std::mutex> lock(mu_);
-  abandon_at_ = clock_->Now() + options_.unjoined_grace.count();
+  for (auto& [id, unjoined] : unjoined_) {
+    unjoined.abandon_at = clock_->Now() + options_.unjoined_grace.count();
+  }
   spdlog::info("recovered {} networks, {} endpoints, {} NICs to put back",
                table_->network_count(), table_->endpoints().size(),
                table_->orphan_count());
@@ -81,7 +76,7 @@ std::vector<EndpointRecord> Driver::TakeIn(
     for (std::string& p : table_->AddRecovered(e)) {
       problems.push_back(std::move(p));
     }
-    if (!e.joined && !e.left()) unjoined_at_start_.insert(e.id);
+    if (!e.joined && !e.left()) unjoined_[e.id] = {};
     if ((e.joined || e.left()) && inventory_->FindByMac(e.mac)) {
       returned.push_back(e);
     }
@@ -174,15 +169,21 @@ std::optional<NicState> Driver::OwedLocked(const Link& link) const {
 
 UnixSeconds Driver::ReleaseAbandoned() {
   std::vector<EndpointRecord> released;
+  UnixSeconds next = kNever;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (unjoined_at_start_.empty()) return kNever;
-    if (clock_->Now() < abandon_at_) return abandon_at_;
-    // ReleaseLocked erases from the set: walk a copy.
-    const std::vector<std::string> ids(unjoined_at_start_.begin(),
-                                       unjoined_at_start_.end());
-    unjoined_at_start_.clear();
-    for (const std::string& id : ids) {
+    const UnixSeconds now = clock_->Now();
+    // ReleaseLocked erases from unjoined_: collect first.
+    std::vector<std::pair<std::string, Unjoined>> due;
+    for (const auto& [id, unjoined] : unjoined_) {
+      if (now < unjoined.abandon_at) {
+        next = std::min(next, unjoined.abandon_at);
+      } else {
+        due.emplace_back(id, unjoined);
+      }
+    }
+    for (const auto& [id, unjoined] : due) {
+      unjoined_.erase(id);
       const EndpointRecord* held = table_->Endpoint(id);
       if (held == nullptr) continue;
       EndpointRecord endpoint = *held;
@@ -194,16 +195,20 @@ UnixSeconds Driver::ReleaseAbandoned() {
         continue;
       }
       spdlog::warn(
-          "endpoint {} of network {} was created before hostnic restarted "
-          "and Docker has not joined it within {} s: Docker gave it up when "
-          "its call was cut by the restart; NIC {} released",
+          "endpoint {} of network {} was {} and Docker has not joined it "
+          "within {} s: Docker gave it up when {}; NIC {} released",
           Short(id), Short(endpoint.network_id),
-          options_.unjoined_grace.count(), endpoint.mac.ToString());
+          unjoined.late ? "answered past the call timeout"
+                        : "created before hostnic restarted",
+          options_.unjoined_grace.count(),
+          unjoined.late ? "its call timed out"
+                        : "its call was cut by the restart",
+          endpoint.mac.ToString());
       released.push_back(endpoint);
     }
   }
   for (const EndpointRecord& e : released) RunDetach(e);
-  return kNever;
+  return next;
 }
 
 void Driver::OnLinkChanged(const Link& link) {

@@ -36,6 +36,23 @@ Lease CloudLease(const char* mac, const char* address) {
   return l;
 }
 
+// An address source that takes `seconds` of the clock per exchange.
+class SlowSource : public AddressSource {
+ public:
+  SlowSource(AddressSource* inner, FakeClock* clock, UnixSeconds seconds)
+      : inner_(inner), clock_(clock), seconds_(seconds) {}
+  Result<Lease> Acquire(const Link& link,
+                        std::chrono::milliseconds timeout) override {
+    clock_->Advance(seconds_);
+    return inner_->Acquire(link, timeout);
+  }
+
+ private:
+  AddressSource* const inner_;
+  FakeClock* const clock_;
+  const UnixSeconds seconds_;
+};
+
 class DriverAddressTest : public ::testing::Test {
  protected:
   DriverAddressTest()
@@ -58,12 +75,13 @@ class DriverAddressTest : public ::testing::Test {
 
   void Restart() {
     DriverOptions options;
+    options.call_timeout = call_timeout_;
     options.sandbox_exists = [this](const std::string& path) {
       return path == "/var/run/docker/netns" || !sandbox_.routes(path).empty();
     };
     driver_ = std::make_unique<Driver>(
         options, &inventory_, &links_, &store_, nullptr,
-        AddressPorts{&dhcp_, &renewer_, &hook_, &sandbox_, &clock_});
+        AddressPorts{dhcp_port_, &renewer_, &hook_, &sandbox_, &clock_});
     ASSERT_TRUE(driver_->Recover().ok());
   }
 
@@ -108,6 +126,8 @@ class DriverAddressTest : public ::testing::Test {
   FakeAddressSource hook_;
   FakeRenewer renewer_;
   FakeSandbox sandbox_;
+  AddressSource* dhcp_port_ = &dhcp_;
+  std::chrono::seconds call_timeout_{0};
   std::unique_ptr<Driver> driver_;
 };
 
@@ -373,6 +393,60 @@ TEST_F(DriverAddressTest, StatusShowsEachNicsLease) {
     EXPECT_EQ(row.lease->source, "dhcp");
     EXPECT_EQ(row.lease->network_id, kNet);
   }
+}
+
+// A managed plugin whose DHCP answer came 40 s into a call Docker gives up on
+// after 30 s: Docker fails the run and forgets the endpoint, sending no
+// DeleteEndpoint.
+class LateAnswerTest : public DriverAddressTest {
+ protected:
+  LateAnswerTest() : slow_(&dhcp_, &clock_, 40) {
+    dhcp_port_ = &slow_;
+    call_timeout_ = std::chrono::seconds(30);
+    Restart();
+  }
+  SlowSource slow_;
+};
+
+TEST_F(LateAnswerTest, EndpointNeverJoinedIsReleasedAfterTheGrace) {
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint("late", kMac2).ok());
+  const UnixSeconds deadline = clock_.Now() + 60;  // --unjoined-grace.
+  EXPECT_EQ(driver_->ReleaseAbandoned(), deadline);
+  ASSERT_TRUE(CreateEndpoint("joined", kMac3).ok());
+  // Docker did get this answer after all (its timeout is longer).
+  ASSERT_TRUE(driver_->Join(kNet, "joined", kSandbox).ok());
+
+  clock_.Advance(deadline - clock_.Now());
+  EXPECT_EQ(driver_->ReleaseAbandoned(), kNever);
+  EXPECT_EQ(driver_->counters().endpoints_abandoned, 1u);
+  EXPECT_FALSE(driver_->EndpointInfo(kNet, "late").ok());
+  EXPECT_TRUE(driver_->EndpointInfo(kNet, "joined").ok());
+  EXPECT_EQ(inventory_.FindByName("eth2")->mtu, 1500u);  // Put back.
+  auto again = CreateEndpoint("again", kMac2);           // Free again.
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  EXPECT_EQ(again->address, "192.168.61.11/24");
+}
+
+TEST_F(LateAnswerTest, RetriedRunTakesTheNicOverAtOnce) {
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint("late", kMac2).ok());
+  // The user runs the container again, by MAC or from the pool.
+  auto retried = CreateEndpoint("retried", kMac2);
+  ASSERT_TRUE(retried.ok()) << retried.status().message();
+  EXPECT_EQ(driver_->counters().endpoints_abandoned, 1u);
+  EXPECT_FALSE(driver_->EndpointInfo(kNet, "late").ok());
+  ASSERT_TRUE(driver_->Join(kNet, "retried", kSandbox).ok());
+
+  ASSERT_TRUE(CreateEndpoint("late3", kMac3).ok());
+  auto pooled = CreateEndpoint("pooled");
+  ASSERT_TRUE(pooled.ok()) << pooled.status().message();
+  EXPECT_EQ(pooled->mac, kMac3);
+  EXPECT_EQ(driver_->counters().endpoints_abandoned, 2u);
+  clock_.Advance(60);
+  EXPECT_EQ(driver_->ReleaseAbandoned(), kNever);
+  EXPECT_TRUE(driver_->EndpointInfo(kNet, "retried").ok());
+  EXPECT_THAT(driver_->Violations(), IsEmpty());
 }
 
 }  // namespace

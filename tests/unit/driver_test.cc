@@ -578,6 +578,28 @@ TEST_F(DriverTest, WaitsForALateNicWhenTheNetworkAsks) {
   EXPECT_EQ(joined->src_name, "eth9");
 }
 
+// A managed plugin's call outlives `docker plugin enable --timeout`: the wait
+// is cut so that Docker gets hostnic's error, not its own timeout.
+TEST_F(DriverTest, WaitIsCutToAnswerBeforeTheCallTimeout) {
+  FakeClock clock;
+  options_.call_timeout = std::chrono::seconds(3);  // 2 s kept for the rest.
+  driver_ = std::make_unique<Driver>(
+      options_, &inventory_, &links_, &store_, nullptr,
+      AddressPorts{nullptr, nullptr, nullptr, nullptr, &clock});
+  ASSERT_TRUE(CreateNetwork({{"hostnic.wait", "50"}}).ok());
+  auto r = CreateEndpoint("52:54:0e:e5:00:99");
+  ASSERT_EQ(r.status().code(), Code::kTimeout);
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("NIC 52:54:0e:e5:00:99 did not appear on the host "
+                        "within 1.000 s"));
+  EXPECT_THAT(r.status().message(),
+              HasSubstr("the wait of 50.00 s was cut so that hostnic answers "
+                        "before Docker gives up on the call after 3 s"));
+  EXPECT_THAT(r.status().message(), HasSubstr("CALL_TIMEOUT"));
+  EXPECT_EQ(driver_->ReleaseAbandoned(), kNever);  // Nothing was held.
+  EXPECT_TRUE(CreateEndpoint(kMac2).ok());
+}
+
 TEST_F(DriverTest, ReportShowsHoldersRefusalsAndAbsentNics) {
   ASSERT_TRUE(CreateNetwork().ok());
   ASSERT_TRUE(CreateEndpoint(kMac2).ok());
