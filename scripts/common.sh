@@ -7,7 +7,7 @@ HOSTNIC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # make: cmake only *recommends* it, so a minimal machine may lack it.
 HOSTNIC_BUILD_DEPS=(cmake make g++ pkg-config libcpp-httplib-dev nlohmann-json3-dev
                     libnl-3-dev libnl-route-3-dev libspdlog-dev libcli11-dev
-                    googletest libgtest-dev libgmock-dev libsystemd-dev)
+                    googletest libgtest-dev libgmock-dev libsystemd-dev help2man)
 # What the end-to-end tests need on top: a real Docker engine, a static
 # busybox for the test image, ip(8) for the stand-in NICs, dnsmasq for the
 # cloud's DHCP server, docker-registry for the managed plugin's registry flow,

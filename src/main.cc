@@ -21,6 +21,7 @@
 #include "api/status_json.h"
 #include "api/tcp_metrics_server.h"
 #include "api/unix_http_server.h"
+#include "cli/help_text.h"
 #include "cli/status_command.h"
 #include "cni/plugin.h"
 #include "dhcp/dhcp_source.h"
@@ -260,8 +261,11 @@ int main(int argc, char** argv) {
     return hostnic::cni::RunPluginMain();
   }
   CLI::App app{
-      "hostnic: a Docker network driver that hands a whole host NIC, found "
-      "by its MAC, to a container as its eth0."};
+      "hostnic hands a whole NIC of this host, found by its MAC, to a "
+      "container as its eth0: a Docker network driver (remote driver API on "
+      "a unix socket) and, run by a container runtime, a CNI plugin. The "
+      "daemon is the one owner of the host's NICs for both."};
+  app.footer(hostnic::cli::kHelpFooter);
   app.set_version_flag("--version", std::string("hostnic ") + HOSTNIC_VERSION);
   Flags flags;
   CLI::Option* socket =

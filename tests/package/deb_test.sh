@@ -76,6 +76,23 @@ grep -q '"supportedVersions"' <<<"$out" && grep -q '"1.1.0"' <<<"$out" &&
   fail "CNI_COMMAND=VERSION /usr/lib/cni/hostnic printed: $(tr '\n' ' ' <<<"$out" | cut -c1-300)"
 [ "$(/usr/bin/hostnic --version)" = "hostnic $version" ] && pass "hostnic --version says $version" ||
   fail "/usr/bin/hostnic --version says '$(/usr/bin/hostnic --version)', expected 'hostnic $version'"
+# man hostnic: the page help2man made from --help, with the sections a man
+# page has beyond the options.
+MAN=/usr/share/man/man8/hostnic.8.gz
+if [ -f "$MAN" ]; then
+  page=$(zcat "$MAN" | sed 's/\\-/-/g')
+  lacks=""
+  for s in NAME SYNOPSIS DESCRIPTION OPTIONS ENVIRONMENT FILES EXAMPLES; do
+    grep -qx "\.SH $s" <<<"$page" || lacks+=" section $s"
+  done
+  for o in $(/usr/bin/hostnic --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+    grep -q -- "$o" <<<"$page" || lacks+=" $o"
+  done
+  [ -z "$lacks" ] && pass "man page $MAN: NAME to EXAMPLES and every option of --help" ||
+    fail "man page $MAN lacks:$lacks"
+else
+  fail "no man page $MAN (was help2man installed when the package was built?)"
+fi
 [ -L /etc/systemd/system/sockets.target.wants/hostnic.socket ] && pass "postinst enabled hostnic.socket" ||
   fail "hostnic.socket is not enabled (no /etc/systemd/system/sockets.target.wants/hostnic.socket)"
 grep -qx 'ListenStream=/run/docker/plugins/hostnic.sock' "$UNITS/hostnic.socket" &&
@@ -119,10 +136,10 @@ fi
 dpkg -r hostnic >"$WORK/dpkg.log" 2>&1 || { cat "$WORK/dpkg.log"; fail "dpkg -r hostnic failed"; }
 left=""
 for f in /usr/bin/hostnic /usr/lib/cni/hostnic "$UNITS/hostnic.service" "$UNITS/hostnic.socket" \
-         /usr/share/doc/hostnic; do
+         /usr/share/doc/hostnic /usr/share/man/man8/hostnic.8.gz; do
   [ -e "$f" ] || [ -L "$f" ] && left+=" $f"
 done
-[ -z "$left" ] && pass "dpkg -r removed the daemon, the CNI link, units and docs" || fail "left after dpkg -r:$left"
+[ -z "$left" ] && pass "dpkg -r removed the daemon, the CNI link, units, docs and man page" || fail "left after dpkg -r:$left"
 [ -d "$STATE" ] && pass "dpkg -r kept $STATE" || fail "dpkg -r removed $STATE"
 if [ "$state_before" = present ]; then
   skip "purge: $STATE existed before this test (someone's state), so the package is left removed, not purged"
