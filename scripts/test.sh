@@ -193,7 +193,7 @@ echo
 echo "==== hostnic test summary ($((SECONDS - started))s) ===="
 status=0
 for step in "${order[@]}"; do
-  printf '  %-10s %s\n' "$step" "${result[$step]}"
+  printf '  %-11s %s\n' "$step" "${result[$step]}"
   case "${result[$step]}" in FAIL*) status=1 ;; esac
 done
 [ "$status" -eq 0 ] && echo "  ALL PASSED" || echo "  SOME TESTS FAILED"

@@ -20,7 +20,7 @@ WORK=$(mktemp -d /tmp/hostnic-cni-e2e.XXXXXX)
 NET=hncp-net
 MAC1=52:54:0e:c9:00:01
 MAC2=52:54:0e:c9:00:02
-PASSED=() FAILED=() SKIPPED=()
+PASSED=() FAILED=()
 DAEMON_PID=
 
 say() { printf '[cni-e2e] %s\n' "$*" >&2; }
