@@ -4,7 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <poll.h>
-#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -23,8 +22,7 @@
 #include "api/handlers.h"
 #include "api/unix_http_client.h"
 #include "api/unix_http_server.h"
-#include "fakes/fake_link_control.h"
-#include "fakes/memory_store.h"
+#include "fakes/driver_fixture.h"
 
 namespace hostnic::api {
 namespace {
@@ -72,17 +70,9 @@ bool SendAll(int fd, const std::string& data) {
          static_cast<ssize_t>(data.size());
 }
 
-class UnixServerTest : public ::testing::Test {
+class UnixServerTest : public DriverFixture {
  protected:
-  UnixServerTest()
-      : links_(&inventory_),
-        driver_(DriverOptions{}, &inventory_, &links_, &store_),
-        handlers_(&driver_),
-        log_level_(spdlog::get_level()) {
-    // Failures are expected here; their warnings would only be noise.
-    spdlog::set_level(spdlog::level::err);
-  }
-  ~UnixServerTest() override { spdlog::set_level(log_level_); }
+  UnixServerTest() : handlers_(StartDriver()) {}
 
   void SetUp() override {
     char pattern[] = "/tmp/hostnic-unix-XXXXXX";
@@ -94,6 +84,7 @@ class UnixServerTest : public ::testing::Test {
     for (auto& server : servers_) server->Stop();
     for (auto& t : threads_) t.join();
     fs::remove_all(root_);
+    DriverFixture::TearDown();
   }
 
   // A server answering POSTs through the real Handlers.
@@ -122,12 +113,9 @@ class UnixServerTest : public ::testing::Test {
     return st.st_mode;
   }
 
-  Inventory inventory_;
-  FakeLinkControl links_;
-  MemoryStore store_;
-  Driver driver_;
+  // Failures are expected here; their warnings would only be noise.
+  ScopedLogLevel quiet_{spdlog::level::err};
   Handlers handlers_;
-  spdlog::level::level_enum log_level_;
   std::string root_;
   std::string path_;
   std::vector<std::unique_ptr<UnixHttpServer>> servers_;

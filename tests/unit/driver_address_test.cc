@@ -4,11 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "fakes/driver_fixture.h"
 #include "fakes/fake_address.h"
-#include "fakes/fake_link_control.h"
-#include "fakes/links.h"
-#include "fakes/memory_store.h"
-#include "hostnic/driver.h"
 
 namespace hostnic {
 namespace {
@@ -53,13 +50,10 @@ class SlowSource : public AddressSource {
   const UnixSeconds seconds_;
 };
 
-class DriverAddressTest : public ::testing::Test {
+class DriverAddressTest : public DriverFixture {
  protected:
   DriverAddressTest()
-      : links_(&inventory_),
-        dhcp_("dhcp", &clock_),
-        hook_("hook", &clock_),
-        renewer_(&clock_) {
+      : dhcp_("dhcp", &clock_), hook_("hook", &clock_), renewer_(&clock_) {
     Link eth0 = MakeLink(2, "eth0", "52:54:00:00:00:01");
     eth0.kind = "";
     inventory_.Reset(
@@ -70,20 +64,14 @@ class DriverAddressTest : public ::testing::Test {
     hooked.lease_seconds = hooked.t1_seconds = hooked.t2_seconds = 0;
     hooked.server.clear();
     hook_.Set(hooked);
-    Restart();
-  }
-
-  void Restart() {
-    DriverOptions options;
-    options.call_timeout = call_timeout_;
-    options.sandbox_exists = [this](const std::string& path) {
+    options_.sandbox_exists = [this](const std::string& path) {
       return path == "/var/run/docker/netns" || !sandbox_.routes(path).empty();
     };
-    driver_ = std::make_unique<Driver>(
-        options, &inventory_, &links_, &store_, nullptr,
-        AddressPorts{dhcp_port_, &renewer_, &hook_, &sandbox_, &clock_});
-    ASSERT_TRUE(driver_->Recover().ok());
+    ports_ = AddressPorts{&dhcp_, &renewer_, &hook_, &sandbox_, &clock_};
+    Restart();
   }
+  // The driver uses the fakes below: it goes first.
+  ~DriverAddressTest() override { driver_.reset(); }
 
   // --ipam-driver null, as Docker sends it.
   Status CreateNullNetwork(std::map<std::string, std::string> options = {}) {
@@ -119,16 +107,10 @@ class DriverAddressTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  Inventory inventory_;
-  FakeLinkControl links_;
-  MemoryStore store_;
   FakeAddressSource dhcp_;
   FakeAddressSource hook_;
   FakeRenewer renewer_;
   FakeSandbox sandbox_;
-  AddressSource* dhcp_port_ = &dhcp_;
-  std::chrono::seconds call_timeout_{0};
-  std::unique_ptr<Driver> driver_;
 };
 
 TEST_F(DriverAddressTest, NullIpamNetworkGivesEachContainerItsNicsOwnAddress) {
@@ -189,9 +171,9 @@ TEST_F(DriverAddressTest, AddressSourceMustFitTheIpamDriver) {
 }
 
 TEST_F(DriverAddressTest, HookNetworkNeedsTheDaemonsAddressHook) {
-  driver_ = std::make_unique<Driver>(
-      DriverOptions(), &inventory_, &links_, &store_, nullptr,
-      AddressPorts{&dhcp_, &renewer_, nullptr, &sandbox_, &clock_});
+  options_ = DriverOptions();
+  ports_.hook = nullptr;
+  StartDriver();
   Status s = CreateNullNetwork({{"hostnic.address", "hook"}});
   EXPECT_EQ(s.code(), Code::kFailedPrecondition);
   EXPECT_THAT(s.message(), HasSubstr("--address-hook"));
@@ -401,8 +383,8 @@ TEST_F(DriverAddressTest, StatusShowsEachNicsLease) {
 class LateAnswerTest : public DriverAddressTest {
  protected:
   LateAnswerTest() : slow_(&dhcp_, &clock_, 40) {
-    dhcp_port_ = &slow_;
-    call_timeout_ = std::chrono::seconds(30);
+    ports_.dhcp = &slow_;
+    options_.call_timeout = std::chrono::seconds(30);
     Restart();
   }
   SlowSource slow_;

@@ -5,11 +5,8 @@
 
 #include <thread>
 
+#include "fakes/driver_fixture.h"
 #include "fakes/fake_hooks.h"
-#include "fakes/fake_link_control.h"
-#include "fakes/links.h"
-#include "fakes/memory_store.h"
-#include "hostnic/driver.h"
 
 namespace hostnic {
 namespace {
@@ -20,35 +17,22 @@ using ::testing::HasSubstr;
 const char kNet[] = "net1";
 const char kLate[] = "52:54:0e:e5:01:01";
 
-class DriverHooksTest : public ::testing::Test {
+class DriverHooksTest : public DriverFixture {
  protected:
   void SetUp() override {
     inventory_.Reset({MakeLink(3, "eth2", "52:54:0e:e5:00:f7")}, {});
   }
   void Start(Hooks* hooks, std::map<std::string, std::string> options = {}) {
-    driver_ = std::make_unique<Driver>(options_, &inventory_, &links_, &store_,
-                                       hooks);
-    CreateNetworkRequest r;
-    r.network_id = kNet;
-    r.ipv4 = {{"192.168.1.0/24", "192.168.1.1/24", ""}};
-    r.options = std::move(options);
-    ASSERT_TRUE(driver_->CreateNetwork(r).ok());
+    hooks_ = hooks;
+    StartDriver();
+    ASSERT_TRUE(
+        driver_->CreateNetwork(NetworkRequest(kNet, std::move(options))).ok());
   }
   Result<CreateEndpointReply> Create(const std::string& ep,
                                      const std::string& mac) {
-    CreateEndpointRequest r;
-    r.network_id = kNet;
-    r.endpoint_id = ep;
-    r.address = "192.168.1.9/24";
-    r.mac = mac;
-    return driver_->CreateEndpoint(r);
+    return driver_->CreateEndpoint(
+        EndpointRequest(kNet, ep, mac, "192.168.1.9/24"));
   }
-
-  DriverOptions options_;
-  Inventory inventory_;
-  FakeLinkControl links_{&inventory_};
-  MemoryStore store_;
-  std::unique_ptr<Driver> driver_;
 };
 
 TEST_F(DriverHooksTest, AbsentNicWithoutWaitFailsAtOnceNamingTheMac) {

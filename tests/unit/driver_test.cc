@@ -1,4 +1,4 @@
-#include "hostnic/driver.h"
+#include "unit/driver_test.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -9,69 +9,13 @@
 #include <thread>
 
 #include "fakes/fake_address.h"
-#include "fakes/fake_link_control.h"
-#include "fakes/links.h"
-#include "fakes/memory_store.h"
 
-namespace hostnic {
+namespace hostnic::driver_test {
 namespace {
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-
-const char kNet[] = "4390aa";
-const char kEp[] = "2b34bb";
-const char kMac2[] = "52:54:0e:e5:00:f7";
-const char kMac3[] = "52:54:0e:e5:00:f8";
-
-class DriverTest : public ::testing::Test {
- protected:
-  DriverTest() : links_(&inventory_) {
-    Link lo = MakeLink(1, "lo", "00:00:00:00:00:00");
-    lo.loopback = true;
-    lo.kind = "";
-    Link eth0 = MakeLink(2, "eth0", "52:54:00:00:00:01");
-    eth0.kind = "";
-    inventory_.Reset(
-        {lo, eth0, MakeLink(3, "eth2", kMac2), MakeLink(4, "eth3", kMac3)},
-        {2});
-    driver_ = std::make_unique<Driver>(options_, &inventory_, &links_, &store_);
-  }
-
-  void TearDown() override { EXPECT_THAT(driver_->Violations(), IsEmpty()); }
-
-  void Restart() {
-    driver_ = std::make_unique<Driver>(options_, &inventory_, &links_, &store_);
-    ASSERT_TRUE(driver_->Recover().ok());
-  }
-
-  Status CreateNetwork(std::map<std::string, std::string> options = {},
-                       const std::string& id = kNet) {
-    CreateNetworkRequest r;
-    r.network_id = id;
-    r.ipv4 = {{"192.168.1.0/24", "192.168.1.1/24", ""}};
-    r.options = std::move(options);
-    return driver_->CreateNetwork(r);
-  }
-
-  Result<CreateEndpointReply> CreateEndpoint(const std::string& mac,
-                                             const std::string& ep = kEp,
-                                             const std::string& net = kNet) {
-    CreateEndpointRequest r;
-    r.network_id = net;
-    r.endpoint_id = ep;
-    r.address = "192.168.1.5/24";
-    r.mac = mac;
-    return driver_->CreateEndpoint(r);
-  }
-
-  DriverOptions options_;
-  Inventory inventory_;
-  FakeLinkControl links_;
-  MemoryStore store_;
-  std::unique_ptr<Driver> driver_;
-};
 
 TEST_F(DriverTest, JourneyHandsTheNicByMacAndGetsItBack) {
   ASSERT_TRUE(CreateNetwork().ok());
@@ -478,7 +422,7 @@ TEST_F(DriverTest, RecoverReportsProblemsAndMissingNics) {
   ASSERT_TRUE(CreateEndpoint(kMac2).ok());
   inventory_.Remove(3);  // Detached while hostnic was down.
   store_.AddProblem("endpoints/x.json: not JSON; kept as x.json.corrupt");
-  driver_ = std::make_unique<Driver>(options_, &inventory_, &links_, &store_);
+  StartDriver();
   auto problems = driver_->Recover();
   ASSERT_TRUE(problems.ok());
   ASSERT_EQ(problems->size(), 2u);
@@ -494,10 +438,8 @@ TEST_F(DriverTest, EndpointNeverJoinedAfterARestartIsReleasedAfterTheGrace) {
   ASSERT_TRUE(CreateEndpoint(kMac3, "late").ok());
   FakeClock clock;
   options_.unjoined_grace = std::chrono::seconds(60);
-  driver_ = std::make_unique<Driver>(
-      options_, &inventory_, &links_, &store_, nullptr,
-      AddressPorts{nullptr, nullptr, nullptr, nullptr, &clock});
-  ASSERT_TRUE(driver_->Recover().ok());
+  ports_.clock = &clock;
+  Restart();
   const UnixSeconds deadline = clock.Now() + 60;
   EXPECT_EQ(driver_->ReleaseAbandoned(), deadline);
   // Docker's Join, retried across the restart, keeps its endpoint.
@@ -583,9 +525,8 @@ TEST_F(DriverTest, WaitsForALateNicWhenTheNetworkAsks) {
 TEST_F(DriverTest, WaitIsCutToAnswerBeforeTheCallTimeout) {
   FakeClock clock;
   options_.call_timeout = std::chrono::seconds(3);  // 2 s kept for the rest.
-  driver_ = std::make_unique<Driver>(
-      options_, &inventory_, &links_, &store_, nullptr,
-      AddressPorts{nullptr, nullptr, nullptr, nullptr, &clock});
+  ports_.clock = &clock;
+  StartDriver();
   ASSERT_TRUE(CreateNetwork({{"hostnic.wait", "50"}}).ok());
   auto r = CreateEndpoint("52:54:0e:e5:00:99");
   ASSERT_EQ(r.status().code(), Code::kTimeout);
@@ -860,4 +801,4 @@ TEST_F(DriverTest, LeftEndpointWhoseDeleteWasLostGivesItsNicToTheNextOne) {
 }
 
 }  // namespace
-}  // namespace hostnic
+}  // namespace hostnic::driver_test

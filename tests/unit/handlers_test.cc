@@ -2,13 +2,10 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <spdlog/spdlog.h>
 
 #include <nlohmann/json.hpp>
 
-#include "fakes/fake_link_control.h"
-#include "fakes/links.h"
-#include "fakes/memory_store.h"
+#include "fakes/driver_fixture.h"
 
 namespace hostnic::api {
 namespace {
@@ -26,19 +23,12 @@ std::string Ids(const std::string& extra = "") {
          kEp + "\"" + extra + "}";
 }
 
-class HandlersTest : public ::testing::Test {
+class HandlersTest : public DriverFixture {
  protected:
-  HandlersTest()
-      : links_(&inventory_),
-        driver_(DriverOptions{}, &inventory_, &links_, &store_),
-        handlers_(&driver_),
-        log_level_(spdlog::get_level()) {
-    // Failures are expected here; their warnings would only be noise.
-    spdlog::set_level(spdlog::level::err);
+  HandlersTest() : handlers_(StartDriver()) {
     inventory_.Reset({MakeLink(3, "eth2", kMac2), MakeLink(4, "eth3", kMac3)},
                      {});
   }
-  ~HandlersTest() override { spdlog::set_level(log_level_); }
 
   // Posts `body` to `path`, expects 200 and returns the parsed reply.
   json Call(const std::string& path, const std::string& body) {
@@ -61,12 +51,9 @@ class HandlersTest : public ::testing::Test {
               json::object());
   }
 
-  Inventory inventory_;
-  FakeLinkControl links_;
-  MemoryStore store_;
-  Driver driver_;
+  // Failures are expected here; their warnings would only be noise.
+  ScopedLogLevel quiet_{spdlog::level::err};
   Handlers handlers_;
-  spdlog::level::level_enum log_level_;
 };
 
 TEST_F(HandlersTest, DockerJourney) {

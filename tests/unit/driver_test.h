@@ -1,0 +1,48 @@
+// DriverTest: the driver's unit tests' host -- lo, eth0 (which carries the
+// default route), and two free NICs eth2 (kMac2) and eth3 (kMac3) -- with a
+// network kNet on 192.168.1.0/24 a call away.
+#ifndef HOSTNIC_TESTS_UNIT_DRIVER_TEST_H_
+#define HOSTNIC_TESTS_UNIT_DRIVER_TEST_H_
+
+#include <map>
+#include <string>
+
+#include "fakes/driver_fixture.h"
+
+namespace hostnic::driver_test {
+
+inline constexpr char kNet[] = "4390aa";
+inline constexpr char kEp[] = "2b34bb";
+inline constexpr char kMac2[] = "52:54:0e:e5:00:f7";
+inline constexpr char kMac3[] = "52:54:0e:e5:00:f8";
+
+class DriverTest : public DriverFixture {
+ protected:
+  DriverTest() {
+    Link lo = MakeLink(1, "lo", "00:00:00:00:00:00");
+    lo.loopback = true;
+    lo.kind = "";
+    Link eth0 = MakeLink(2, "eth0", "52:54:00:00:00:01");
+    eth0.kind = "";
+    inventory_.Reset(
+        {lo, eth0, MakeLink(3, "eth2", kMac2), MakeLink(4, "eth3", kMac3)},
+        {2});
+    StartDriver();
+  }
+
+  Status CreateNetwork(std::map<std::string, std::string> options = {},
+                       const std::string& id = kNet) {
+    return driver_->CreateNetwork(NetworkRequest(id, std::move(options)));
+  }
+
+  Result<CreateEndpointReply> CreateEndpoint(const std::string& mac,
+                                             const std::string& ep = kEp,
+                                             const std::string& net = kNet) {
+    return driver_->CreateEndpoint(
+        EndpointRequest(net, ep, mac, "192.168.1.5/24"));
+  }
+};
+
+}  // namespace hostnic::driver_test
+
+#endif  // HOSTNIC_TESTS_UNIT_DRIVER_TEST_H_
