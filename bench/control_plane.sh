@@ -17,8 +17,14 @@
 # are fsynced, the others only written and renamed; see
 # src/store/file_store.h); compare the rows of one run, not across machines.
 #
+# Per size and state kind it also records the daemon's threads right after
+# the cycles and after IDLE_SECONDS without a call (request workers end after
+# 30 s idle), and its anonymous memory (RssAnon: heap and stacks, not shared
+# libraries) then.
+#
 # Environment: BUILD_DIR (build), CYCLES (1000 endpoint cycles per size and
-# state kind), RESULTS_DIR (bench/results: control_plane.tsv is written there).
+# state kind), IDLE_SECONDS (31), RESULTS_DIR (bench/results:
+# control_plane.tsv is written there).
 set -euo pipefail
 case ${1:-} in
 -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -33,6 +39,7 @@ BENCH=$BUILD_DIR/rpc_bench
 SIZES=("${@:-8 128 1024}")
 read -r -a SIZES <<<"${SIZES[*]}"
 CYCLES=${CYCLES:-1000}
+IDLE_SECONDS=${IDLE_SECONDS:-31}
 RESULTS_DIR=${RESULTS_DIR:-bench/results}
 mkdir -p "$RESULTS_DIR"
 TSV=$RESULTS_DIR/control_plane.tsv
@@ -81,22 +88,27 @@ run_size() {
     sleep 0.005
   done
   t1=$(date +%s%N)
-  local out rss
+  local out rss threads idle_threads anon
   out=$("$BENCH" "$sock" "$PREFIX" "$n" "$CYCLES" "$mode")
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
+  threads=$(awk '/^Threads/ {print $2}' "/proc/$PID/status")
+  # Request workers end after 30 s without a call: what an idle daemon keeps.
+  sleep "$IDLE_SECONDS"
+  idle_threads=$(awk '/^Threads/ {print $2}' "/proc/$PID/status")
+  anon=$(awk '/RssAnon/ {print $2}' "/proc/$PID/status")
   kill "$PID"; wait "$PID" || true; PID=
   [[ -z $own ]] || ip netns del "$NS"
   echo "$out" | awk -v n="$n" -v kind="$kind" -v rss="$rss" \
-    -v start=$(((t1 - t0) / 1000000)) \
-    'NR > 1 {printf "%s\t%s\t%s\t%.1f\t%.1f\t%d\t%d\n", n, kind, $1, $3, $4, rss, start}' |
-    tee -a "$TSV" | awk -F'\t' '{printf "%-6s %-6s %-16s %8s %8s %8s %8s\n", $1, $2, $3, $4, $5, $6, $7}'
+    -v start=$(((t1 - t0) / 1000000)) -v threads="$threads" -v idle="$idle_threads" -v anon="$anon" \
+    'NR > 1 {printf "%s\t%s\t%s\t%.1f\t%.1f\t%d\t%d\t%d\t%d\t%d\n", n, kind, $1, $3, $4, rss, start, threads, idle, anon}' |
+    tee -a "$TSV" | awk -F'\t' '{printf "%-6s %-6s %-16s %8s %8s %8s %8s %7s %7s %8s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10}'
 }
 
 {
   printf '# %s, %s vCPU, kernel %s; CYCLES=%s\n' "$(date -u '+%F %H:%MZ')" "$(nproc)" "$(uname -r)" "$CYCLES"
-  printf 'nics\tstate\tmethod\tp50_us\tp99_us\trss_kb\tstart_ms\n'
+  printf 'nics\tstate\tmethod\tp50_us\tp99_us\trss_kb\tstart_ms\tthreads\tidle_threads\tanon_kb\n'
 } >"$TSV"
-printf '%-6s %-6s %-16s %8s %8s %8s %8s\n' nics state method p50_us p99_us rss_kb start_ms
+printf '%-6s %-6s %-16s %8s %8s %8s %8s %7s %7s %8s\n' nics state method p50_us p99_us rss_kb start_ms threads idle anon_kb
 for n in "${SIZES[@]}"; do
   run_size "$n" tmpfs
   run_size "$n" disk
