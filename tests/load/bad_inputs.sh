@@ -351,7 +351,7 @@ room; beyond 64 MiB of partial requests in all, the connection holding the
 most is. An answer the client does not read within 5 s ends its connection.
 
 Measured by \`hostnic_load --slow-only --slow-clients N\`
-(tests/load/load_test.cc; the full load test runs the same phase with
+(tests/load/load_slow_clients.cc; the full load test runs the same phase with
 300 + 300 clients) on a shared 2-core VM: Plugin.Activate called 20 times,
 one after the other, while the clients hang on. "Before" is the previous
 server (httplib's accept loop, 64 worker threads each reading its
