@@ -5,7 +5,6 @@
 // test makes (`ip netns add`, names unique to this process). Addresses come
 // from the daemon's address hook (a script the test writes) or, where
 // Debian's containernetworking-plugins is installed, the static IPAM plugin.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -18,6 +17,7 @@
 #include <string>
 
 #include "api/unix_http_client.h"
+#include "integration/daemon_process.h"
 #include "integration/netns_env.h"
 #include "integration/text_util.h"
 
@@ -88,26 +88,13 @@ class CniContractTest : public ::testing::Test {
   }
 
   void Start(const std::string& hook) {
-    const std::string binary = HOSTNIC_BINARY, socket = Socket(),
-                      state = (root_ / "state").string(),
-                      log = (root_ / "hostnic.log").string();
-    pid_ = ::fork();
+    const std::string log = (root_ / "hostnic.log").string();
+    pid_ = itest::SpawnDaemon(
+        {"--socket", Socket(), "--state-dir", (root_ / "state").string(),
+         "--address-hook", hook, "--log-level", "debug"},
+        log);
     ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      if (fd < 0 || ::dup2(fd, 1) < 0 || ::dup2(fd, 2) < 0) ::_exit(126);
-      ::execl(binary.c_str(), binary.c_str(), "--socket", socket.c_str(),
-              "--state-dir", state.c_str(), "--address-hook", hook.c_str(),
-              "--log-level", "debug", nullptr);
-      ::_exit(127);
-    }
-    ASSERT_TRUE(WaitUntil(
-        [&] {
-          auto reply = api::UnixHttpClient(socket).Get("/health");
-          return reply.ok() && reply->status == 200;
-        },
-        std::chrono::seconds(30)))
-        << ReadFile(log);
+    ASSERT_TRUE(itest::WaitForDaemon(Socket(), "/health")) << ReadFile(log);
   }
 
   std::string Socket() const { return (root_ / "hostnic.sock").string(); }

@@ -4,7 +4,6 @@
 // the kill did, complain about nothing, and take the rest of the cycle.
 // Endpoint records are written without fsync (src/store/file_store.h), so
 // this is what they must survive. Runs in the test's private netns.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -18,6 +17,7 @@
 #include <vector>
 
 #include "api/unix_http_client.h"
+#include "integration/daemon_process.h"
 #include "integration/netns_env.h"
 
 namespace hostnic {
@@ -25,7 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using itest::Sh;
-using itest::WaitUntil;
 
 const char kMac[] = "02:00:5e:10:00:09";
 const char kNet[] = "crashnet";
@@ -60,24 +59,11 @@ class CrashTest : public ::testing::Test {
   // Starts the daemon and waits until it serves (after its recovery).
   void Start() {
     fs::remove(Socket());
-    const std::string binary = HOSTNIC_BINARY, socket = Socket(),
-                      state = State(), log = Log();
-    pid_ = ::fork();
+    pid_ = itest::SpawnDaemon(
+        {"--socket", Socket(), "--state-dir", State(), "--log-level", "warn"},
+        Log());
     ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-      if (fd < 0 || ::dup2(fd, 1) < 0 || ::dup2(fd, 2) < 0) ::_exit(126);
-      ::execl(binary.c_str(), binary.c_str(), "--socket", socket.c_str(),
-              "--state-dir", state.c_str(), "--log-level", "warn", nullptr);
-      ::_exit(127);
-    }
-    ASSERT_TRUE(WaitUntil(
-        [&] {
-          auto reply = api::UnixHttpClient(Socket()).Get("/status");
-          return reply.ok() && reply->status == 200;
-        },
-        std::chrono::seconds(30)))
-        << ReadLog();
+    ASSERT_TRUE(itest::WaitForDaemon(Socket(), "/status")) << ReadLog();
   }
   void Kill() {
     if (pid_ <= 0) return;
