@@ -1,0 +1,44 @@
+// WorkerPool: the threads that run UnixHttpServer's handlers. Up to `max`
+// threads, started when jobs wait and none is idle, each ending after 30 s
+// without a job; so an idle daemon keeps no worker.
+#ifndef HOSTNIC_API_WORKER_POOL_H_
+#define HOSTNIC_API_WORKER_POOL_H_
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <list>
+#include <mutex>
+#include <thread>
+
+namespace hostnic::api {
+
+class WorkerPool {
+ public:
+  explicit WorkerPool(size_t max);
+  // Runs the queued jobs, then joins every thread.
+  ~WorkerPool();
+
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
+
+  // Runs `job` on a worker, in the order submitted; never blocks on a job.
+  void Submit(std::function<void()> job);
+
+ private:
+  void Work(std::list<std::thread>::iterator self);
+
+  const size_t max_;
+  std::mutex mu_;  // Guards everything below.
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::list<std::thread> threads_;   // running
+  std::list<std::thread> finished_;  // returned; to be joined
+  size_t idle_ = 0;                  // threads waiting for a job
+  bool stopping_ = false;
+};
+
+}  // namespace hostnic::api
+
+#endif  // HOSTNIC_API_WORKER_POOL_H_
