@@ -13,22 +13,16 @@
 
 #include <chrono>
 #include <cstdint>
-#include <limits>
 #include <string>
 #include <vector>
 
+#include "hostnic/clock.h"
 #include "hostnic/link.h"
 #include "hostnic/mac.h"
 #include "hostnic/records.h"
 #include "hostnic/status.h"
 
 namespace hostnic {
-
-// Wall-clock seconds since the Unix epoch: leases outlive the daemon, so
-// their times must mean the same after a restart.
-using UnixSeconds = int64_t;
-// A time that never comes: no deadline, no work ahead.
-inline constexpr UnixSeconds kNever = std::numeric_limits<UnixSeconds>::max();
 
 struct Lease {
   Mac mac;
@@ -113,16 +107,6 @@ class SandboxControl {
   virtual Status RemoveAddress(const std::string& netns_path, const Mac& mac,
                                const std::string& cidr) = 0;
 };
-
-// The time, behind a seam so that lease timers are tested without sleeping.
-class Clock {
- public:
-  virtual ~Clock() = default;
-  virtual UnixSeconds Now() const = 0;
-};
-
-// The system's wall clock.
-Clock* SystemClock();
 
 }  // namespace hostnic
 

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -17,6 +18,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "hostnic/clock.h"
 #include "hostnic/link.h"
 #include "hostnic/mac.h"
 
@@ -25,6 +27,9 @@ namespace hostnic {
 class Inventory {
  public:
   using Listener = std::function<void(const Link&)>;
+
+  // `clock` times waits and settling; it must outlive the inventory.
+  explicit Inventory(Clock* clock = SystemClock());
 
   // Replaces everything: used after the initial dump and after a resync.
   void Reset(const std::vector<Link>& links,
@@ -48,12 +53,19 @@ class Inventory {
   bool Ready() const;
 
   // Waits until a device with `mac` is present and its name has not changed
-  // for `settle`, or until `deadline`, or until `cancelled` returns true
-  // (checked on every change). Returns the device or nullopt.
+  // for `settle`, or for `timeout`, or until `cancelled` returns true
+  // (asked at the start, on every change and on WakeWaiters; without the
+  // lock, so it may consult the inventory). Returns the device or nullopt.
   std::optional<Link> WaitForMac(
-      const Mac& mac, std::chrono::steady_clock::time_point deadline,
+      const Mac& mac, std::chrono::milliseconds timeout,
       std::chrono::milliseconds settle,
       const std::function<bool()>& cancelled = nullptr) const;
+  // Waits until no device has any of `macs`, or for `timeout`. Returns
+  // whether none has.
+  bool WaitUntilGone(const std::vector<Mac>& macs,
+                     std::chrono::milliseconds timeout) const;
+  // Wakes every WaitForMac, so that it asks its `cancelled` again.
+  void WakeWaiters();
 
   // Called (outside the lock, on the writer's thread) after a device appears
   // or changes. One listener; set it before the monitor starts.
@@ -67,15 +79,20 @@ class Inventory {
   void IndexLocked(const Link& link);
   void UnindexLocked(const Link& link);
 
+  Clock* const clock_;
   mutable std::mutex mu_;  // Guards every member below.
+  // Devices changed, or WakeWaiters was called.
   mutable std::condition_variable changed_;
+  // Bumped by every change and by WakeWaiters, so that a waiter asking its
+  // `cancelled` without the lock misses neither.
+  uint64_t version_ = 0;
   bool ready_ = false;
   std::unordered_map<int, Link> by_index_;
   std::unordered_map<Mac, std::vector<int>> by_mac_;  // MAC -> ifindexes.
   std::unordered_map<std::string, int> by_name_;
   std::unordered_set<int> default_route_links_;
   // Last time each ifindex was added or renamed, for WaitForMac's settle.
-  std::unordered_map<int, std::chrono::steady_clock::time_point> changed_at_;
+  std::unordered_map<int, MonoTime> changed_at_;
   Listener listener_;
   Listener removal_listener_;
 };

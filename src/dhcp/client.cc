@@ -46,7 +46,7 @@ struct Client::Exchange {
   int ignored = 0;
 };
 
-Client::Client(Transport* transport, const MonotonicClock* clock,
+Client::Client(Transport* transport, const Clock* clock,
                std::function<uint32_t()> next_xid, const Mac& mac,
                std::string nic)
     : transport_(transport),
@@ -59,7 +59,7 @@ Result<std::optional<ServerMessage>> Client::SendUntilAnswer(
     ClientMessage message, Exchange& exchange, MonoTime deadline,
     int max_sends) {
   for (int sends = 0; max_sends == 0 || sends < max_sends; ++sends) {
-    const MonoTime now = clock_->Now();
+    const MonoTime now = clock_->Monotonic();
     if (now >= deadline) return std::optional<ServerMessage>();
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::seconds>(now - exchange.start);
@@ -119,7 +119,7 @@ std::string Client::TimeoutError(const Exchange& exchange, milliseconds timeout,
 Result<ServerMessage> Client::Acquire(milliseconds timeout,
                                       std::optional<MonoTime> start) {
   Exchange exchange;
-  exchange.start = start.value_or(clock_->Now());
+  exchange.start = start.value_or(clock_->Monotonic());
   const MonoTime deadline = exchange.start + timeout;
   int naks = 0;
   while (true) {
@@ -152,7 +152,7 @@ Result<ServerMessage> Client::Acquire(milliseconds timeout,
         SendUntilAnswer(request, exchange, deadline, kMaxRequestSends);
     if (!answer.ok()) return answer.status();
     if (!answer->has_value()) {
-      if (clock_->Now() >= deadline) {
+      if (clock_->Monotonic() >= deadline) {
         return Status::Timeout(TimeoutError(exchange, timeout, ""));
       }
       spdlog::debug(
@@ -180,7 +180,7 @@ Result<ServerMessage> Client::Acquire(milliseconds timeout,
 Result<ServerMessage> Client::Renew(Ipv4 ciaddr, milliseconds timeout,
                                     std::optional<MonoTime> start) {
   Exchange exchange;
-  exchange.start = start.value_or(clock_->Now());
+  exchange.start = start.value_or(clock_->Monotonic());
   exchange.xid = next_xid_();
   exchange.wanted = {MessageType::kAck, MessageType::kNak};
   ClientMessage request;
@@ -212,7 +212,7 @@ Status Client::Release(Ipv4 ciaddr, Ipv4 server) {
   // A server that already freed the lease ignores the copies.
   for (const milliseconds pause : kReleasePauses) {
     HOSTNIC_RETURN_IF_ERROR(transport_->Send(payload));
-    auto ignored = transport_->Receive(clock_->Now() + pause);
+    auto ignored = transport_->Receive(clock_->Monotonic() + pause);
     if (!ignored.ok()) return ignored.status();
   }
   return transport_->Send(payload);

@@ -47,7 +47,7 @@ class Client {
   // `transport` and `clock` must outlive the client; `next_xid` gives a
   // fresh transaction ID per exchange. `nic` names the NIC in errors and
   // logs, e.g. "eth1 (52:54:00:12:34:56)".
-  Client(Transport* transport, const MonotonicClock* clock,
+  Client(Transport* transport, const Clock* clock,
          std::function<uint32_t()> next_xid, const Mac& mac, std::string nic);
 
   // Both exchanges end by `start` + `timeout`, `start` being when the
@@ -81,7 +81,7 @@ class Client {
                            const std::string& asking) const;
 
   Transport* transport_;
-  const MonotonicClock* clock_;
+  const Clock* clock_;
   std::function<uint32_t()> next_xid_;
   Mac mac_;
   std::string nic_;

@@ -76,7 +76,7 @@ Status DhcpSource::WhileUp(
 }
 
 Result<Lease> DhcpSource::Acquire(const Link& link, milliseconds timeout) {
-  const MonoTime start = SteadyClock()->Now();
+  const MonoTime start = SystemClock()->Monotonic();
   std::optional<ServerMessage> ack;
   const Status status =
       WhileUp(link, 0, kBroadcast, [&](PacketTransport& transport) {
@@ -86,7 +86,7 @@ Result<Lease> DhcpSource::Acquire(const Link& link, milliseconds timeout) {
                                             " within " + DurationText(timeout) +
                                             ": " + carrier.message());
         }
-        Client client(&transport, SteadyClock(), RandomXid, link.mac,
+        Client client(&transport, SystemClock(), RandomXid, link.mac,
                       Nic(link));
         Result<ServerMessage> answer = client.Acquire(timeout, start);
         if (!answer.ok()) return answer.status();
@@ -95,11 +95,11 @@ Result<Lease> DhcpSource::Acquire(const Link& link, milliseconds timeout) {
       });
   if (!status.ok()) return status;
   const Lease lease = LeaseFromAck(*ack, link.mac, clock_->Now());
-  spdlog::info(
-      "DHCP: NIC {} got {} from {} for {} s in {} ms", Nic(link), lease.address,
-      lease.server, lease.lease_seconds,
-      std::chrono::duration_cast<milliseconds>(SteadyClock()->Now() - start)
-          .count());
+  spdlog::info("DHCP: NIC {} got {} from {} for {} s in {} ms", Nic(link),
+               lease.address, lease.server, lease.lease_seconds,
+               std::chrono::duration_cast<milliseconds>(
+                   SystemClock()->Monotonic() - start)
+                   .count());
   return lease;
 }
 
@@ -107,7 +107,7 @@ Result<LeaseRenewer::Renewal> DhcpSource::Renew(const std::string& netns_path,
                                                 const Lease& lease,
                                                 bool rebinding,
                                                 milliseconds timeout) {
-  const MonoTime start = SteadyClock()->Now();
+  const MonoTime start = SystemClock()->Monotonic();
   const std::optional<Ipv4> address = CidrAddress(lease.address);
   const std::optional<Ipv4> server = ParseIpv4(lease.server);
   if (!address || (!rebinding && !server)) {
@@ -118,7 +118,7 @@ Result<LeaseRenewer::Renewal> DhcpSource::Renew(const std::string& netns_path,
   Result<std::unique_ptr<UdpTransport>> transport = UdpTransport::Open(
       netns_path, lease.mac, *address, rebinding ? kBroadcast : *server);
   if (!transport.ok()) return transport.status();
-  Client client(transport->get(), SteadyClock(), RandomXid, lease.mac,
+  Client client(transport->get(), SystemClock(), RandomXid, lease.mac,
                 (*transport)->nic());
   Result<ServerMessage> answer = client.Renew(*address, timeout, start);
   if (!answer.ok()) return answer.status();
@@ -143,10 +143,10 @@ Status DhcpSource::Release(const Link& link, const Lease& lease) {
         "cannot release the lease of NIC " + Nic(link) + ": address \"" +
         lease.address + "\" or server \"" + lease.server + "\" is not IPv4");
   }
-  const MonoTime deadline = SteadyClock()->Now() + kReleaseTime;
+  const MonoTime deadline = SystemClock()->Monotonic() + kReleaseTime;
   return WhileUp(link, *address, *server, [&](PacketTransport& transport) {
     HOSTNIC_RETURN_IF_ERROR(transport.WaitForCarrier(deadline));
-    Client client(&transport, SteadyClock(), RandomXid, link.mac, Nic(link));
+    Client client(&transport, SystemClock(), RandomXid, link.mac, Nic(link));
     return client.Release(*address, *server);
   });
 }

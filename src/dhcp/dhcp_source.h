@@ -49,6 +49,7 @@ class PacketTransport;
 class DhcpSource : public AddressSource, public LeaseRenewer {
  public:
   // `links` and `clock` (the lease's wall-clock times) must outlive it.
+  // Exchanges are timed by SystemClock: their sockets wait in real time.
   DhcpSource(LinkControl* links, Clock* clock);
 
   [[nodiscard]] Result<Lease> Acquire(

@@ -1,6 +1,6 @@
 // Transport: how the DHCP client (client.h) moves DHCP payloads, so that the
-// exchange is tested without sockets; MonotonicClock: the time it measures
-// retransmissions and timeouts by, so that it is tested without sleeping.
+// exchange is tested without sockets (and, with a fake hostnic/clock.h,
+// without sleeping).
 //
 // Two transports implement it over sockets: PacketTransport (a NIC on the
 // host, down and without an address) and UdpTransport (a NIC inside a
@@ -13,20 +13,10 @@
 #include <optional>
 #include <vector>
 
+#include "hostnic/clock.h"
 #include "hostnic/status.h"
 
 namespace hostnic::dhcp {
-
-using MonoTime = std::chrono::steady_clock::time_point;
-
-class MonotonicClock {
- public:
-  virtual ~MonotonicClock() = default;
-  virtual MonoTime Now() const = 0;
-};
-
-// std::chrono::steady_clock.
-const MonotonicClock* SteadyClock();
 
 // One exchange's conduit to the server(s). Not thread-safe: one client uses
 // it from one thread at a time.
@@ -35,7 +25,7 @@ class Transport {
   virtual ~Transport() = default;
   // Sends one DHCP payload (the UDP payload) towards the server port.
   [[nodiscard]] virtual Status Send(const std::vector<uint8_t>& payload) = 0;
-  // Waits until `deadline` (of SteadyClock, or the fake time of a test) for
+  // Waits until `deadline` (of SystemClock, or the fake time of a test) for
   // one UDP payload sent to the client port. Returns nullopt when the
   // deadline passes first. Payloads come undecoded; the transport only
   // checks its own framing (IP and UDP headers).

@@ -9,20 +9,6 @@
 
 namespace hostnic::dhcp {
 
-namespace {
-
-class Steady : public MonotonicClock {
- public:
-  MonoTime Now() const override { return std::chrono::steady_clock::now(); }
-};
-
-}  // namespace
-
-const MonotonicClock* SteadyClock() {
-  static const Steady clock;
-  return &clock;
-}
-
 UniqueFd::~UniqueFd() {
   if (fd_ >= 0) ::close(fd_);
 }

@@ -33,7 +33,7 @@ class UniqueFd {
 // otherwise. `doing` names what was being done, with the NIC and its MAC.
 Status ErrnoStatus(const std::string& doing, int err);
 
-// Waits until `fd` is readable or `deadline` (of SteadyClock) passes.
+// Waits until `fd` is readable or `deadline` (of SystemClock) passes.
 // Returns whether it is readable; EINTR is retried.
 [[nodiscard]] Result<bool> WaitReadable(int fd, MonoTime deadline,
                                         const std::string& doing);

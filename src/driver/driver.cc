@@ -123,7 +123,10 @@ Status Driver::Validate(const std::string& network_id,
   return CheckId("endpoint", endpoint_id);
 }
 
-void Driver::Shutdown() { shutting_down_ = true; }
+void Driver::Shutdown() {
+  shutting_down_ = true;
+  inventory_->WakeWaiters();
+}
 
 Result<std::map<std::string, std::string>> Driver::EndpointInfo(
     const std::string& network_id, const std::string& endpoint_id) const {

@@ -165,9 +165,8 @@ Status Driver::WaitForNic(const Mac& mac, std::chrono::milliseconds wait,
   spdlog::info("{}: waiting up to {} ms for NIC {}", doing, wait.count(),
                mac.ToString());
   counters_.waits++;
-  auto link = inventory_->WaitForMac(
-      mac, std::chrono::steady_clock::now() + wait, options_.settle,
-      [this] { return shutting_down_.load(); });
+  auto link = inventory_->WaitForMac(mac, wait, options_.settle,
+                                     [this] { return shutting_down_.load(); });
   if (link) return Status::Ok();
   counters_.wait_timeouts++;
   if (shutting_down_) {

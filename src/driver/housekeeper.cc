@@ -33,8 +33,11 @@ void Housekeeper::Run() {
         std::min(driver_->KeepLeases(), driver_->ReleaseAbandoned());
     const UnixSeconds sleep =
         std::clamp<UnixSeconds>(next - clock_->Now(), 1, kMaxSleepSeconds);
+    const MonoTime wake_at = clock_->Monotonic() + std::chrono::seconds(sleep);
     lock.lock();
-    wake_.wait_for(lock, std::chrono::seconds(sleep), [this] { return stop_; });
+    while (!stop_ && clock_->Monotonic() < wake_at) {
+      clock_->WaitUntil(&wake_, &lock, wake_at);
+    }
   }
 }
 

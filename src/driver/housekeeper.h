@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-#include "hostnic/address.h"
+#include "hostnic/clock.h"
 #include "hostnic/driver.h"
 
 namespace hostnic {
@@ -30,8 +30,8 @@ class Housekeeper {
 
   Driver* const driver_;
   Clock* const clock_;
-  std::mutex mu_;  // Guards stop_.
-  std::condition_variable wake_;
+  std::mutex mu_;                 // Guards stop_.
+  std::condition_variable wake_;  // stop_ was set.
   bool stop_ = false;
   std::thread thread_;  // Last: starts once the members above exist.
 };

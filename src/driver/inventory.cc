@@ -7,11 +7,6 @@ namespace hostnic {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-// Bounds how long a cancellation can go unnoticed when nothing changes.
-constexpr std::chrono::milliseconds kCancelPoll{100};
-
 bool Enslaved(const Link& link) { return link.master != 0 || link.slave; }
 
 // Several devices can share a MAC (a bond and its slaves, a bridge and its
@@ -32,6 +27,8 @@ const Link* Preferred(const std::vector<int>& ifindexes,
 
 }  // namespace
 
+Inventory::Inventory(Clock* clock) : clock_(clock) {}
+
 void Inventory::Reset(const std::vector<Link>& links,
                       const std::unordered_set<int>& default_route_links) {
   std::vector<Link> changed;
@@ -39,10 +36,9 @@ void Inventory::Reset(const std::vector<Link>& links,
   {
     std::lock_guard<std::mutex> lock(mu_);
     const bool first = !ready_;
-    const auto now = Clock::now();
+    const MonoTime now = clock_->Monotonic();
     std::unordered_map<int, Link> old = std::move(by_index_);
-    std::unordered_map<int, Clock::time_point> old_changed_at =
-        std::move(changed_at_);
+    std::unordered_map<int, MonoTime> old_changed_at = std::move(changed_at_);
     by_index_.clear();
     by_mac_.clear();
     by_name_.clear();
@@ -68,6 +64,7 @@ void Inventory::Reset(const std::vector<Link>& links,
     }
     default_route_links_ = default_route_links;
     ready_ = true;
+    ++version_;
     listener = listener_;
   }
   changed_.notify_all();
@@ -84,14 +81,15 @@ void Inventory::Upsert(const Link& link) {
     if (it != by_index_.end()) {
       if (it->second == link) return;  // Netlink repeats itself often.
       if (it->second.name != link.name)
-        changed_at_[link.ifindex] = Clock::now();
+        changed_at_[link.ifindex] = clock_->Monotonic();
       UnindexLocked(it->second);
       it->second = link;
     } else {
       by_index_[link.ifindex] = link;
-      changed_at_[link.ifindex] = Clock::now();
+      changed_at_[link.ifindex] = clock_->Monotonic();
     }
     IndexLocked(link);
+    ++version_;
     listener = listener_;
   }
   changed_.notify_all();
@@ -110,6 +108,7 @@ void Inventory::Remove(int ifindex) {
     by_index_.erase(it);
     changed_at_.erase(ifindex);
     default_route_links_.erase(ifindex);
+    ++version_;
     listener = removal_listener_;
   }
   changed_.notify_all();
@@ -166,30 +165,51 @@ bool Inventory::Ready() const {
 }
 
 std::optional<Link> Inventory::WaitForMac(
-    const Mac& mac, std::chrono::steady_clock::time_point deadline,
+    const Mac& mac, std::chrono::milliseconds timeout,
     std::chrono::milliseconds settle,
     const std::function<bool()>& cancelled) const {
   std::unique_lock<std::mutex> lock(mu_);
+  const MonoTime deadline = clock_->Monotonic() + timeout;
   while (true) {
     if (cancelled) {
-      // Called without the lock: the callback may consult the inventory.
+      const uint64_t version = version_;
       lock.unlock();
       const bool stop = cancelled();
       lock.lock();
       if (stop) return std::nullopt;
+      if (version_ != version) continue;  // Ask again: it may have changed.
     }
-    const auto now = Clock::now();
-    auto wake = deadline;
+    const MonoTime now = clock_->Monotonic();
+    MonoTime wake = deadline;
     if (auto it = by_mac_.find(mac); it != by_mac_.end()) {
       const Link* found = Preferred(it->second, by_index_);
-      const auto settled_at = changed_at_.at(found->ifindex) + settle;
+      const MonoTime settled_at = changed_at_.at(found->ifindex) + settle;
       if (now >= settled_at) return *found;
       wake = std::min(wake, settled_at);
     }
     if (now >= deadline) return std::nullopt;
-    if (cancelled) wake = std::min(wake, now + kCancelPoll);
-    changed_.wait_until(lock, wake);
+    clock_->WaitUntil(&changed_, &lock, wake);
   }
+}
+
+bool Inventory::WaitUntilGone(const std::vector<Mac>& macs,
+                              std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  const MonoTime deadline = clock_->Monotonic() + timeout;
+  while (std::any_of(macs.begin(), macs.end(),
+                     [this](const Mac& mac) { return by_mac_.count(mac); })) {
+    if (clock_->Monotonic() >= deadline) return false;
+    clock_->WaitUntil(&changed_, &lock, deadline);
+  }
+  return true;
+}
+
+void Inventory::WakeWaiters() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++version_;
+  }
+  changed_.notify_all();
 }
 
 void Inventory::SetListener(Listener listener) {

@@ -34,9 +34,9 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
   if (returning) {
     // Docker moved the NIC back just before (Sandbox.Refresh); the monitor
     // may not have seen it yet. Waits without mu_.
-    inventory_->WaitForMac(
-        *returning, std::chrono::steady_clock::now() + kRejoinWait,
-        std::chrono::milliseconds(0), [this] { return shutting_down_.load(); });
+    inventory_->WaitForMac(*returning, kRejoinWait,
+                           std::chrono::milliseconds(0),
+                           [this] { return shutting_down_.load(); });
   }
   JoinReply reply;
   bool block_metadata = false;

@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <thread>
 
 #include "driver/messages.h"
 #include "driver/nic_table.h"
@@ -23,15 +22,12 @@ Result<std::vector<std::string>> Driver::Recover() {
   // hostnic was down -- whose Leave/DeleteEndpoint Docker may have retried
   // with an empty body. Give Docker the grace to move it; what is still here
   // then came back.
-  const auto deadline =
-      std::chrono::steady_clock::now() + options_.sandbox_grace;
+  std::vector<Mac> returned_macs;
+  for (const EndpointRecord& e : returned) returned_macs.push_back(e.mac);
+  inventory_->WaitUntilGone(returned_macs, options_.sandbox_grace);
   auto on_host = [&](const EndpointRecord& e) {
     return inventory_->FindByMac(e.mac).has_value();
   };
-  while (std::any_of(returned.begin(), returned.end(), on_host) &&
-         std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
   std::vector<EndpointRecord> released;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -1,7 +1,10 @@
 // DriverFixture: the Driver over fakes -- an Inventory, a FakeLinkControl
-// acting on it and a MemoryStore -- as the driver, handler and server tests
-// build it. A test (or a fixture derived from it) fills the inventory, sets
-// options_, hooks_ and ports_, then calls StartDriver() or Restart().
+// acting on it, a MemoryStore and a FakeClock that both the driver and the
+// inventory run on -- as the driver, handler and server tests build it.
+// Waits for NICs, graces and lease timers take no real time: a test acts
+// once the driver waits (FakeClock::AwaitWaiters) or moves the clock. A test
+// (or a fixture derived from it) fills the inventory, sets options_, hooks_ and
+// ports_, then calls StartDriver() or Restart().
 #ifndef HOSTNIC_TESTS_FAKES_DRIVER_FIXTURE_H_
 #define HOSTNIC_TESTS_FAKES_DRIVER_FIXTURE_H_
 
@@ -13,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "fakes/fake_clock.h"
 #include "fakes/fake_link_control.h"
 #include "fakes/links.h"
 #include "fakes/memory_store.h"
@@ -85,8 +89,10 @@ class DriverFixture : public ::testing::Test {
 
   DriverOptions options_;
   Hooks* hooks_ = nullptr;  // Must outlive driver_ when set.
-  AddressPorts ports_;      // Each port must outlive driver_ when set.
-  Inventory inventory_;
+  FakeClock clock_;
+  // Each port must outlive driver_ when set.
+  AddressPorts ports_{nullptr, nullptr, nullptr, nullptr, &clock_};
+  Inventory inventory_{&clock_};
   FakeLinkControl links_{&inventory_};
   MemoryStore store_;
   std::unique_ptr<Driver> driver_;

@@ -1,6 +1,7 @@
 // Fakes of the address ports (hostnic/address.h): an address source that
 // answers from a table, a renewer that answers what the test queues, a
-// sandbox that records calls, and a clock the test moves.
+// sandbox that records calls (and, from fake_clock.h, a clock the test
+// moves).
 #ifndef HOSTNIC_TESTS_FAKES_FAKE_ADDRESS_H_
 #define HOSTNIC_TESTS_FAKES_FAKE_ADDRESS_H_
 
@@ -10,25 +11,10 @@
 #include <string>
 #include <vector>
 
+#include "fakes/fake_clock.h"
 #include "hostnic/address.h"
 
 namespace hostnic {
-
-class FakeClock : public Clock {
- public:
-  UnixSeconds Now() const override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return now_;
-  }
-  void Advance(UnixSeconds seconds) {
-    std::lock_guard<std::mutex> lock(mu_);
-    now_ += seconds;
-  }
-
- private:
-  mutable std::mutex mu_;  // Guards now_.
-  UnixSeconds now_ = 1700000000;
-};
 
 // Hands out the lease set for a MAC, stamped with the clock; fails with
 // kTimeout for MACs without one.

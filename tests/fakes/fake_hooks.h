@@ -1,15 +1,16 @@
-// FakeHooks: attach "plugs" a NIC into an Inventory (optionally after a
-// delay, from another thread, like a cloud would) and records every call.
+// FakeHooks: attach "plugs" a NIC into an Inventory (at once, or from another
+// thread once the driver waits for it, as a cloud would) and records every
+// call.
 #ifndef HOSTNIC_TESTS_FAKES_FAKE_HOOKS_H_
 #define HOSTNIC_TESTS_FAKES_FAKE_HOOKS_H_
 
-#include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "fakes/fake_clock.h"
 #include "hostnic/hooks.h"
 #include "hostnic/inventory.h"
 
@@ -17,7 +18,15 @@ namespace hostnic {
 
 class FakeHooks : public Hooks {
  public:
-  explicit FakeHooks(Inventory* inventory) : inventory_(inventory) {}
+  enum class Plug {
+    kAtOnce,
+    // Once something waits on the clock: the driver, for the NIC.
+    kOnceWaitedFor,
+  };
+
+  // `clock`, the inventory's, is needed for Plug::kOnceWaitedFor.
+  explicit FakeHooks(Inventory* inventory, FakeClock* clock = nullptr)
+      : inventory_(inventory), clock_(clock) {}
   ~FakeHooks() override {
     for (auto& t : plugs_) t.join();
   }
@@ -25,13 +34,13 @@ class FakeHooks : public Hooks {
   bool HasAttach() const override { return true; }
   bool HasDetach() const override { return true; }
 
-  // What the next attach does: plug `link` after `delay` and print its MAC
-  // (when `print_mac`), or fail with `failure`.
-  void OnAttach(std::optional<Link> link, std::chrono::milliseconds delay,
+  // What the next attach does: plug `link` and print its MAC (when
+  // `print_mac`), or fail with `failure`.
+  void OnAttach(std::optional<Link> link, Plug plug = Plug::kAtOnce,
                 bool print_mac = true, Status failure = Status::Ok()) {
     std::lock_guard<std::mutex> lock(mu_);
     link_ = std::move(link);
-    delay_ = delay;
+    plug_ = plug;
     print_mac_ = print_mac;
     failure_ = std::move(failure);
   }
@@ -45,11 +54,11 @@ class FakeHooks : public Hooks {
     if (!failure_.ok()) return failure_;
     if (!link_) return std::optional<Mac>();
     const Link link = *link_;
-    if (delay_.count() == 0) {
+    if (plug_ == Plug::kAtOnce) {
       inventory_->Upsert(link);
     } else {
-      plugs_.emplace_back([this, link, delay = delay_] {
-        std::this_thread::sleep_for(delay);
+      plugs_.emplace_back([this, link] {
+        clock_->AwaitWaiters(1);
         inventory_->Upsert(link);
       });
     }
@@ -73,10 +82,11 @@ class FakeHooks : public Hooks {
   }
 
  private:
-  Inventory* inventory_;
+  Inventory* const inventory_;
+  FakeClock* const clock_;
   mutable std::mutex mu_;  // Guards everything below.
   std::optional<Link> link_;
-  std::chrono::milliseconds delay_{0};
+  Plug plug_ = Plug::kAtOnce;
   bool print_mac_ = true;
   Status failure_;
   Status detach_status_;

@@ -356,14 +356,13 @@ class World {
         Link link = MakeLink(next_ifindex_++, "", kNicMacs[n]);
         link.name = "eth" + std::to_string(link.ifindex);
         if (inventory_.FindByMac(mac)) link.ifindex = 0;  // Already there.
-        hooks_.OnAttach(
-            link.ifindex != 0 ? std::optional<Link>(link) : std::nullopt,
-            std::chrono::milliseconds(0));
+        hooks_.OnAttach(link.ifindex != 0 ? std::optional<Link>(link)
+                                          : std::nullopt);
       } else {
-        hooks_.OnAttach(std::nullopt, std::chrono::milliseconds(0));
+        hooks_.OnAttach(std::nullopt);
       }
     } else if (verb == "hookfail") {
-      hooks_.OnAttach(std::nullopt, std::chrono::milliseconds(0), true,
+      hooks_.OnAttach(std::nullopt, FakeHooks::Plug::kAtOnce, true,
                       Status::IoError("cloud API said no"));
       hooks_.FailDetach(Status::IoError("cloud API said no"));
     } else if (verb == "disk" && words.size() > 1) {

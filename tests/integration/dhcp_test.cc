@@ -35,10 +35,17 @@ constexpr char kMac[] = "52:54:0e:e6:10:01";
 constexpr char kAddress[] = "192.168.61.11";
 constexpr char kServer[] = "192.168.61.1";
 
-// Wall-clock seconds that move 10 s per reading, to see "acquired" advance.
+// Wall-clock seconds that move 10 s per reading, to see "acquired" advance;
+// the system's monotonic time.
 class StepClock : public Clock {
  public:
   UnixSeconds Now() const override { return now_ += 10; }
+  MonoTime Monotonic() const override { return SystemClock()->Monotonic(); }
+  void WaitUntil(std::condition_variable* cv,
+                 std::unique_lock<std::mutex>* lock,
+                 MonoTime deadline) override {
+    SystemClock()->WaitUntil(cv, lock, deadline);
+  }
 
  private:
   mutable std::atomic<UnixSeconds> now_{1'700'000'000};

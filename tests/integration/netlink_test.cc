@@ -63,9 +63,7 @@ class NetlinkTest : public ::testing::Test {
   void StartMonitor() { ASSERT_TRUE(monitor_.Start(&inventory_).ok()); }
 
   std::optional<Link> WaitForMac(const std::string& mac) {
-    return inventory_.WaitForMac(M(mac),
-                                 std::chrono::steady_clock::now() + seconds(10),
-                                 milliseconds(0));
+    return inventory_.WaitForMac(M(mac), seconds(10), milliseconds(0));
   }
 
   Inventory inventory_;

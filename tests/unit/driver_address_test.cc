@@ -40,7 +40,7 @@ class SlowSource : public AddressSource {
       : inner_(inner), clock_(clock), seconds_(seconds) {}
   Result<Lease> Acquire(const Link& link,
                         std::chrono::milliseconds timeout) override {
-    clock_->Advance(seconds_);
+    clock_->Advance(std::chrono::seconds(seconds_));
     return inner_->Acquire(link, timeout);
   }
 
@@ -106,7 +106,6 @@ class DriverAddressTest : public DriverFixture {
     return "no such NIC";
   }
 
-  FakeClock clock_;
   FakeAddressSource dhcp_;
   FakeAddressSource hook_;
   FakeRenewer renewer_;
@@ -208,7 +207,7 @@ TEST_F(DriverAddressTest, ValidLeaseIsReusedUntilT1WithoutAskingAgain) {
   EXPECT_EQ(dhcp_.calls(), 1);
   ASSERT_TRUE(driver_->DeleteEndpoint(kNet, "ep2").ok());
 
-  clock_.Advance(61);  // Past T1: ask the server.
+  clock_.Advance(std::chrono::seconds(61));  // Past T1: ask the server.
   ASSERT_TRUE(CreateEndpoint("ep3").ok());
   EXPECT_EQ(dhcp_.calls(), 2);
 }
@@ -230,7 +229,7 @@ TEST_F(DriverAddressTest, HookIsAskedEveryTimeAndItsLeaseNeverRenews) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->address, "10.0.1.23/24");
   EXPECT_EQ(hook_.calls(), 2);
-  clock_.Advance(100000);
+  clock_.Advance(std::chrono::seconds(100000));
   driver_->KeepLeases();
   EXPECT_THAT(renewer_.renewals(), IsEmpty());
 }
@@ -241,7 +240,7 @@ TEST_F(DriverAddressTest, RenewsFromTheSandboxAtT1AndRebindsAfterT2) {
   EXPECT_EQ(driver_->KeepLeases(), clock_.Now() + 60);  // Next: T1.
   EXPECT_THAT(renewer_.renewals(), IsEmpty());
 
-  clock_.Advance(60);
+  clock_.Advance(std::chrono::seconds(60));
   renewer_.Queue(Status::Timeout("no answer from 192.168.61.1"));
   driver_->KeepLeases();
   ASSERT_EQ(renewer_.renewals().size(), 1u);
@@ -250,7 +249,7 @@ TEST_F(DriverAddressTest, RenewsFromTheSandboxAtT1AndRebindsAfterT2) {
   EXPECT_THAT(LeaseState(kMac2), HasSubstr("renewing (last try: no answer"));
   EXPECT_EQ(driver_->counters().lease_renewal_failures, 1u);
 
-  clock_.Advance(46);  // Past T2 (105 s): broadcast.
+  clock_.Advance(std::chrono::seconds(46));  // Past T2 (105 s): broadcast.
   driver_->KeepLeases();
   ASSERT_EQ(renewer_.renewals().size(), 2u);
   EXPECT_TRUE(renewer_.renewals()[1].rebinding);
@@ -261,7 +260,7 @@ TEST_F(DriverAddressTest, RenewsFromTheSandboxAtT1AndRebindsAfterT2) {
 TEST_F(DriverAddressTest, NakRemovesTheAddressFromTheContainerAndSaysSo) {
   ASSERT_TRUE(CreateNullNetwork().ok());
   Run("ep1");
-  clock_.Advance(60);
+  clock_.Advance(std::chrono::seconds(60));
   LeaseRenewer::Renewal nak;
   nak.answer = LeaseRenewer::Answer::kNak;
   renewer_.Queue(nak);
@@ -273,7 +272,7 @@ TEST_F(DriverAddressTest, NakRemovesTheAddressFromTheContainerAndSaysSo) {
   EXPECT_EQ(driver_->counters().leases_lost, 1u);
   EXPECT_EQ(store_.lease_count(), 0u);
   // Never renewed again.
-  clock_.Advance(60);
+  clock_.Advance(std::chrono::seconds(60));
   driver_->KeepLeases();
   EXPECT_EQ(renewer_.renewals().size(), 1u);
 }
@@ -281,7 +280,7 @@ TEST_F(DriverAddressTest, NakRemovesTheAddressFromTheContainerAndSaysSo) {
 TEST_F(DriverAddressTest, AnotherAddressOnRenewalIsALostLease) {
   ASSERT_TRUE(CreateNullNetwork().ok());
   Run("ep1");
-  clock_.Advance(60);
+  clock_.Advance(std::chrono::seconds(60));
   LeaseRenewer::Renewal moved;
   moved.lease = CloudLease(kMac2, "192.168.61.77/24");
   renewer_.Queue(moved);
@@ -293,7 +292,7 @@ TEST_F(DriverAddressTest, AnotherAddressOnRenewalIsALostLease) {
 TEST_F(DriverAddressTest, LeaseThatExpiresUnrenewedIsLost) {
   ASSERT_TRUE(CreateNullNetwork().ok());
   Run("ep1");
-  clock_.Advance(121);
+  clock_.Advance(std::chrono::seconds(121));
   driver_->KeepLeases();
   EXPECT_THAT(renewer_.renewals(), IsEmpty());
   EXPECT_THAT(LeaseState(kMac2), HasSubstr("lost: it expired"));
@@ -305,7 +304,7 @@ TEST_F(DriverAddressTest, LeasesSurviveARestartAndRenewalGoesOn) {
   Run("ep1");
   inventory_.Remove(3);  // Docker moved eth2 into the container.
   Restart();
-  clock_.Advance(60);
+  clock_.Advance(std::chrono::seconds(60));
   driver_->KeepLeases();
   ASSERT_EQ(renewer_.renewals().size(), 1u);
   EXPECT_EQ(renewer_.renewals()[0].address, "192.168.61.11/24");
@@ -346,7 +345,7 @@ TEST_F(DriverAddressTest, FreeNicsLeaseExpiresInStatusAndIsAskedAnew) {
   Run("ep1");
   ASSERT_TRUE(driver_->Leave(kNet, "ep1").ok());
   ASSERT_TRUE(driver_->DeleteEndpoint(kNet, "ep1").ok());
-  clock_.Advance(200);
+  clock_.Advance(std::chrono::seconds(200));
   driver_->KeepLeases();
   EXPECT_THAT(renewer_.renewals(), IsEmpty());  // No container: no renewal.
   EXPECT_EQ(LeaseState(kMac2), "expired");
@@ -399,7 +398,7 @@ TEST_F(LateAnswerTest, EndpointNeverJoinedIsReleasedAfterTheGrace) {
   // Docker did get this answer after all (its timeout is longer).
   ASSERT_TRUE(driver_->Join(kNet, "joined", kSandbox).ok());
 
-  clock_.Advance(deadline - clock_.Now());
+  clock_.Advance(std::chrono::seconds(deadline - clock_.Now()));
   EXPECT_EQ(driver_->ReleaseAbandoned(), kNever);
   EXPECT_EQ(driver_->counters().endpoints_abandoned, 1u);
   EXPECT_FALSE(driver_->EndpointInfo(kNet, "late").ok());
@@ -425,7 +424,7 @@ TEST_F(LateAnswerTest, RetriedRunTakesTheNicOverAtOnce) {
   ASSERT_TRUE(pooled.ok()) << pooled.status().message();
   EXPECT_EQ(pooled->mac, kMac3);
   EXPECT_EQ(driver_->counters().endpoints_abandoned, 2u);
-  clock_.Advance(60);
+  clock_.Advance(std::chrono::seconds(60));
   EXPECT_EQ(driver_->ReleaseAbandoned(), kNever);
   EXPECT_TRUE(driver_->EndpointInfo(kNet, "retried").ok());
   EXPECT_THAT(driver_->Violations(), IsEmpty());

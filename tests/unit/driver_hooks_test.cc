@@ -1,5 +1,6 @@
 // Driver rules around NICs that are not there yet: hot-plug waits, attach
-// and detach hooks, cancellation.
+// and detach hooks, cancellation. Waits run on the fixture's fake clock: a
+// test acts once the driver waits (FakeClock::AwaitWaiters), never sleeps.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -16,12 +17,12 @@ using ::testing::HasSubstr;
 
 const char kNet[] = "net1";
 const char kLate[] = "52:54:0e:e5:01:01";
+const char kEth2[] = "52:54:0e:e5:00:f7";
+const char kEth3[] = "52:54:0e:e5:00:f8";
 
 class DriverHooksTest : public DriverFixture {
  protected:
-  void SetUp() override {
-    inventory_.Reset({MakeLink(3, "eth2", "52:54:0e:e5:00:f7")}, {});
-  }
+  void SetUp() override { inventory_.Reset({MakeLink(3, "eth2", kEth2)}, {}); }
   void Start(Hooks* hooks, std::map<std::string, std::string> options = {}) {
     hooks_ = hooks;
     StartDriver();
@@ -33,6 +34,21 @@ class DriverHooksTest : public DriverFixture {
     return driver_->CreateEndpoint(
         EndpointRequest(kNet, ep, mac, "192.168.1.9/24"));
   }
+  // Create(ep, mac) on a thread of its own; Finish() joins it.
+  void StartCreate(const std::string& ep, const std::string& mac) {
+    creator_ = std::thread([this, ep, mac] { created_ = Create(ep, mac); });
+  }
+  Result<CreateEndpointReply> Finish() {
+    creator_.join();
+    return created_;
+  }
+  void TearDown() override {
+    if (creator_.joinable()) creator_.join();
+    DriverFixture::TearDown();
+  }
+
+  std::thread creator_;
+  Result<CreateEndpointReply> created_ = Status::Internal("not run");
 };
 
 TEST_F(DriverHooksTest, AbsentNicWithoutWaitFailsAtOnceNamingTheMac) {
@@ -44,7 +60,10 @@ TEST_F(DriverHooksTest, AbsentNicWithoutWaitFailsAtOnceNamingTheMac) {
 
 TEST_F(DriverHooksTest, WaitTimesOutNamingTheMacAndTheWait) {
   Start(nullptr, {{"hostnic.wait", "0.2"}});
-  auto r = Create("ep", kLate);
+  StartCreate("ep", kLate);
+  clock_.AwaitWaiters(1);
+  clock_.Advance(std::chrono::milliseconds(200));
+  auto r = Finish();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Code::kTimeout);
   EXPECT_THAT(r.status().message(),
@@ -56,39 +75,38 @@ TEST_F(DriverHooksTest, WaitTimesOutNamingTheMacAndTheWait) {
 TEST_F(DriverHooksTest, DaemonDefaultWaitAppliesWhenNetworkIsSilent) {
   options_.default_wait = std::chrono::seconds(5);
   Start(nullptr);
-  std::thread plug([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    inventory_.Upsert(MakeLink(9, "eth9", kLate));
-  });
-  auto r = Create("ep", kLate);
-  plug.join();
+  StartCreate("ep", kLate);
+  clock_.AwaitWaiters(1);
+  inventory_.Upsert(MakeLink(9, "eth9", kLate));
+  auto r = Finish();
   EXPECT_TRUE(r.ok()) << r.status().message();
 }
 
 TEST_F(DriverHooksTest, WaitDoesNotBlockOtherRequests) {
   Start(nullptr, {{"hostnic.wait", "10"}});
-  std::thread waiter([&] { (void)Create("waiting", kLate); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  StartCreate("waiting", kLate);
+  clock_.AwaitWaiters(1);
   // Meanwhile another container gets its NIC.
-  EXPECT_TRUE(Create("other", "52:54:0e:e5:00:f7").ok());
+  EXPECT_TRUE(Create("other", kEth2).ok());
   driver_->Shutdown();  // Cancels the wait.
-  waiter.join();
+  EXPECT_FALSE(Finish().ok());
 }
 
 TEST_F(DriverHooksTest, ShutdownCancelsWaits) {
   Start(nullptr, {{"hostnic.wait", "60"}});
-  Result<CreateEndpointReply> r = Status::Internal("not run");
-  std::thread waiter([&] { r = Create("ep", kLate); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  driver_->Shutdown();
-  waiter.join();
+  StartCreate("ep", kLate);
+  clock_.AwaitWaiters(1);
+  const MonoTime before = clock_.Monotonic();
+  driver_->Shutdown();  // Wakes the wait: the clock never moves.
+  auto r = Finish();
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(), HasSubstr("shutting down"));
+  EXPECT_EQ(clock_.Monotonic(), before);
 }
 
 TEST_F(DriverHooksTest, AttachHookBringsTheRequestedMac) {
-  FakeHooks hooks(&inventory_);
-  hooks.OnAttach(MakeLink(9, "eth9", kLate), std::chrono::milliseconds(50));
+  FakeHooks hooks(&inventory_, &clock_);
+  hooks.OnAttach(MakeLink(9, "eth9", kLate), FakeHooks::Plug::kOnceWaitedFor);
   Start(&hooks);
   auto r = Create("ep", kLate);
   ASSERT_TRUE(r.ok()) << r.status().message();
@@ -99,13 +117,13 @@ TEST_F(DriverHooksTest, AttachHookBringsTheRequestedMac) {
 }
 
 TEST_F(DriverHooksTest, AttachHookRunsWhenThePoolIsExhausted) {
-  FakeHooks hooks(&inventory_);
+  FakeHooks hooks(&inventory_, &clock_);
   Start(&hooks);
   auto first = Create("ep1", "");
   ASSERT_TRUE(first.ok());
   EXPECT_TRUE(hooks.calls().empty());  // A free NIC was there.
 
-  hooks.OnAttach(MakeLink(9, "eth9", kLate), std::chrono::milliseconds(50));
+  hooks.OnAttach(MakeLink(9, "eth9", kLate), FakeHooks::Plug::kOnceWaitedFor);
   auto second = Create("ep2", "");
   ASSERT_TRUE(second.ok()) << second.status().message();
   EXPECT_EQ(second->mac, kLate);
@@ -115,7 +133,7 @@ TEST_F(DriverHooksTest, AttachHookRunsWhenThePoolIsExhausted) {
 TEST_F(DriverHooksTest, FailingAttachHookFailsTheRequestWithItsWords) {
   FakeHooks hooks(&inventory_);
   hooks.OnAttach(
-      std::nullopt, std::chrono::milliseconds(0), true,
+      std::nullopt, FakeHooks::Plug::kAtOnce, true,
       Status::FailedPrecondition("exited with code 3: quota of NICs exceeded"));
   Start(&hooks);
   auto r = Create("ep", kLate);
@@ -129,19 +147,40 @@ TEST_F(DriverHooksTest, FailingAttachHookFailsTheRequestWithItsWords) {
 TEST_F(DriverHooksTest, DetachHookRunsOnReleaseAndItsFailureIsNotFatal) {
   FakeHooks hooks(&inventory_);
   Start(&hooks);
-  ASSERT_TRUE(Create("ep", "52:54:0e:e5:00:f7").ok());
+  ASSERT_TRUE(Create("ep", kEth2).ok());
   hooks.FailDetach(Status::IoError("exited with code 1: API unreachable"));
   EXPECT_TRUE(driver_->DeleteEndpoint(kNet, "ep").ok());
   EXPECT_THAT(hooks.calls(), ElementsAre("detach 52:54:0e:e5:00:f7 eth2"));
-  EXPECT_TRUE(Create("again", "52:54:0e:e5:00:f7").ok());
+  EXPECT_TRUE(Create("again", kEth2).ok());
 }
 
 TEST_F(DriverHooksTest, DeleteNetworkDetachesItsEndpointsNics) {
   FakeHooks hooks(&inventory_);
   Start(&hooks);
-  ASSERT_TRUE(Create("ep", "52:54:0e:e5:00:f7").ok());
+  ASSERT_TRUE(Create("ep", kEth2).ok());
   EXPECT_TRUE(driver_->DeleteNetwork(kNet).ok());
   EXPECT_THAT(hooks.calls(), ElementsAre("detach 52:54:0e:e5:00:f7 eth2"));
+}
+
+// At start, a joined endpoint's NIC still on the host has the sandbox grace
+// to move into its sandbox before it counts as back from a torn-down one.
+TEST_F(DriverHooksTest, RecoverGivesJoinedNicsTheSandboxGraceToLeave) {
+  options_.sandbox_grace = std::chrono::seconds(3);
+  inventory_.Upsert(MakeLink(4, "eth3", kEth3));
+  Start(nullptr);
+  ASSERT_TRUE(Create("moving", kEth2).ok());
+  ASSERT_TRUE(driver_->Join(kNet, "moving", "/sb1").ok());
+  ASSERT_TRUE(Create("back", kEth3).ok());
+  ASSERT_TRUE(driver_->Join(kNet, "back", "/sb2").ok());
+
+  StartDriver();  // hostnic restarts.
+  std::thread recover([&] { EXPECT_TRUE(driver_->Recover().ok()); });
+  clock_.AwaitWaiters(1);
+  inventory_.Remove(3);  // Docker moves eth2 into its sandbox.
+  clock_.Advance(std::chrono::seconds(3));
+  recover.join();
+  EXPECT_TRUE(driver_->EndpointInfo(kNet, "moving").ok());
+  EXPECT_FALSE(driver_->EndpointInfo(kNet, "back").ok());  // Released.
 }
 
 }  // namespace

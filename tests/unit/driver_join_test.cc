@@ -158,12 +158,11 @@ TEST_F(DriverTest, JoinAfterLeaveWaitsForTheNicOnItsWayBack) {
   inventory_.Remove(in.ifindex);
   driver_->OnLinkRemoved(in);
   ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
-  std::thread monitor([&] {  // Sees the NIC back a moment later.
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    inventory_.Upsert(MakeLink(40, "eth2", kMac2));
-  });
-  auto again = driver_->Join(kNet, kEp, "/sb");
-  monitor.join();
+  Result<JoinReply> again = Status::Internal("not run");
+  std::thread join([&] { again = driver_->Join(kNet, kEp, "/sb"); });
+  clock_.AwaitWaiters(1);
+  inventory_.Upsert(MakeLink(40, "eth2", kMac2));  // The monitor sees it back.
+  join.join();
   ASSERT_TRUE(again.ok()) << again.status().message();
   EXPECT_EQ(again->src_name, "eth2");
 }

@@ -6,7 +6,6 @@
 #include <limits>
 #include <string>
 
-#include "fakes/fake_address.h"
 #include "unit/driver_test.h"
 
 namespace hostnic::driver_test {
@@ -103,11 +102,9 @@ TEST_F(DriverTest, EndpointNeverJoinedAfterARestartIsReleasedAfterTheGrace) {
   ASSERT_TRUE(CreateNetwork({{"hostnic.mtu", "9000"}}).ok());
   ASSERT_TRUE(CreateEndpoint(kMac2, "cut").ok());
   ASSERT_TRUE(CreateEndpoint(kMac3, "late").ok());
-  FakeClock clock;
   options_.unjoined_grace = std::chrono::seconds(60);
-  ports_.clock = &clock;
   Restart();
-  const UnixSeconds deadline = clock.Now() + 60;
+  const UnixSeconds deadline = clock_.Now() + 60;
   EXPECT_EQ(driver_->ReleaseAbandoned(), deadline);
   // Docker's Join, retried across the restart, keeps its endpoint.
   ASSERT_TRUE(driver_->Join(kNet, "late", "/sb").ok());
@@ -116,7 +113,7 @@ TEST_F(DriverTest, EndpointNeverJoinedAfterARestartIsReleasedAfterTheGrace) {
   ASSERT_TRUE(CreateEndpoint("", "after").ok());
   EXPECT_EQ(CreateEndpoint(kMac2, "new").status().code(), Code::kBusy);
 
-  clock.Advance(60);
+  clock_.Advance(std::chrono::seconds(60));
   EXPECT_EQ(driver_->ReleaseAbandoned(),
             std::numeric_limits<UnixSeconds>::max());
   EXPECT_EQ(driver_->counters().endpoints_abandoned, 1u);

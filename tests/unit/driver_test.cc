@@ -12,8 +12,6 @@
 #include <utility>
 #include <vector>
 
-#include "fakes/fake_address.h"
-
 namespace hostnic::driver_test {
 namespace {
 
@@ -269,12 +267,11 @@ TEST_F(DriverTest, ReplayedCreateEndpointIsIdempotent) {
 
 TEST_F(DriverTest, WaitsForALateNicWhenTheNetworkAsks) {
   ASSERT_TRUE(CreateNetwork({{"hostnic.wait", "5"}}).ok());
-  std::thread plug([&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    inventory_.Upsert(MakeLink(40, "eth9", "52:54:0e:e5:00:99"));
-  });
-  auto r = CreateEndpoint("52:54:0e:e5:00:99");
-  plug.join();
+  Result<CreateEndpointReply> r = Status::Internal("not run");
+  std::thread create([&] { r = CreateEndpoint("52:54:0e:e5:00:99"); });
+  clock_.AwaitWaiters(1);
+  inventory_.Upsert(MakeLink(40, "eth9", "52:54:0e:e5:00:99"));
+  create.join();
   ASSERT_TRUE(r.ok()) << r.status().message();
   auto joined = driver_->Join(kNet, kEp, "/sb");
   ASSERT_TRUE(joined.ok());
@@ -284,12 +281,14 @@ TEST_F(DriverTest, WaitsForALateNicWhenTheNetworkAsks) {
 // A managed plugin's call outlives `docker plugin enable --timeout`: the wait
 // is cut so that Docker gets hostnic's error, not its own timeout.
 TEST_F(DriverTest, WaitIsCutToAnswerBeforeTheCallTimeout) {
-  FakeClock clock;
   options_.call_timeout = std::chrono::seconds(3);  // 2 s kept for the rest.
-  ports_.clock = &clock;
   StartDriver();
   ASSERT_TRUE(CreateNetwork({{"hostnic.wait", "50"}}).ok());
-  auto r = CreateEndpoint("52:54:0e:e5:00:99");
+  Result<CreateEndpointReply> r = Status::Internal("not run");
+  std::thread create([&] { r = CreateEndpoint("52:54:0e:e5:00:99"); });
+  clock_.AwaitWaiters(1);
+  clock_.Advance(std::chrono::seconds(1));
+  create.join();
   ASSERT_EQ(r.status().code(), Code::kTimeout);
   EXPECT_THAT(r.status().message(),
               HasSubstr("NIC 52:54:0e:e5:00:99 did not appear on the host "

@@ -5,16 +5,18 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "fakes/fake_clock.h"
+
 namespace hostnic {
 namespace {
 
 using std::chrono::milliseconds;
-using Clock = std::chrono::steady_clock;
 
 Mac M(const char* text) { return *Mac::Parse(text); }
 
@@ -224,151 +226,181 @@ TEST(InventoryTest, ListenerHearsWhatAResyncFoundNewOrChanged) {
   EXPECT_EQ(heard, (std::vector<std::string>{"eth2", "wan"}));
 }
 
-TEST(InventoryWaitTest, ReturnsAtOnceWhenPresentAndSettled) {
-  Inventory inventory;
-  inventory.Reset({MakeLink(2, "eth0", kMacA)}, {});
-  auto link = inventory.WaitForMac(M(kMacA), Clock::now(), milliseconds(0));
+// Waits on a fake clock: time moves only when a test advances it, and a
+// test acts once the waiter waits (FakeClock::AwaitWaiters).
+class InventoryWaitTest : public ::testing::Test {
+ protected:
+  void SetUp() override { inventory_.Reset({}, {}); }
+  void TearDown() override {
+    if (waiter_.joinable()) waiter_.join();
+  }
+  // WaitForMac(kMacA, ...) on a thread of its own; Finish() joins it.
+  void StartWait(milliseconds timeout, milliseconds settle,
+                 std::function<bool()> cancelled = nullptr) {
+    waiter_ = std::thread([this, timeout, settle, cancelled] {
+      found_ = inventory_.WaitForMac(M(kMacA), timeout, settle, cancelled);
+      returned_at_ = clock_.Monotonic();
+    });
+  }
+  std::optional<Link> Finish() {
+    waiter_.join();
+    return found_;
+  }
+
+  FakeClock clock_;
+  const MonoTime start_ = clock_.Monotonic();
+  Inventory inventory_{&clock_};
+  std::thread waiter_;
+  std::optional<Link> found_;
+  MonoTime returned_at_;
+};
+
+TEST_F(InventoryWaitTest, ReturnsAtOnceWhenPresentAndSettled) {
+  inventory_.Upsert(MakeLink(2, "eth0", kMacA));
+  auto link = inventory_.WaitForMac(M(kMacA), milliseconds(0), milliseconds(0));
   ASSERT_TRUE(link);
   EXPECT_EQ(link->name, "eth0");
 }
 
-TEST(InventoryWaitTest, AppearsLaterFromAnotherThread) {
-  Inventory inventory;
-  inventory.Reset({}, {});
-  std::thread writer([&] {
-    std::this_thread::sleep_for(milliseconds(50));
-    inventory.Upsert(MakeLink(7, "eth7", kMacA));
-  });
-  auto link = inventory.WaitForMac(
-      M(kMacA), Clock::now() + std::chrono::seconds(10), milliseconds(0));
-  writer.join();
+TEST_F(InventoryWaitTest, AppearsLaterFromAnotherThread) {
+  StartWait(std::chrono::seconds(10), milliseconds(0));
+  clock_.AwaitWaiters(1);
+  inventory_.Upsert(MakeLink(7, "eth7", kMacA));
+  auto link = Finish();
   ASSERT_TRUE(link);
   EXPECT_EQ(link->ifindex, 7);
+  EXPECT_EQ(returned_at_, start_);  // Woken by the change, not by time.
 }
 
-TEST(InventoryWaitTest, WaitsForTheNameToSettleAfterARename) {
-  Inventory inventory;
-  inventory.Reset({}, {});
-  const milliseconds settle(300);
-  std::atomic<bool> renamed{false};
-  std::thread writer([&] {
-    inventory.Upsert(MakeLink(7, "eth7", kMacA));
-    std::this_thread::sleep_for(milliseconds(100));
-    inventory.Upsert(MakeLink(7, "enp7s0", kMacA));  // udev renames it.
-    renamed = true;
-  });
-  const auto start = Clock::now();
-  auto link =
-      inventory.WaitForMac(M(kMacA), start + std::chrono::seconds(10), settle);
-  const auto returned = Clock::now();
-  writer.join();
+TEST_F(InventoryWaitTest, WaitsForTheNameToSettle) {
+  inventory_.Upsert(MakeLink(7, "eth7", kMacA));
+  StartWait(std::chrono::seconds(10), milliseconds(300));
+  clock_.AwaitWaiters(1);
+  clock_.Advance(milliseconds(300));
+  auto link = Finish();
   ASSERT_TRUE(link);
-  EXPECT_TRUE(renamed);
-  EXPECT_EQ(link->name, "enp7s0");
-  // The rename happened >= 100 ms in and restarted the settle time.
-  EXPECT_GE(returned - start, milliseconds(100) + settle);
+  EXPECT_EQ(returned_at_ - start_, milliseconds(300));
 }
 
-TEST(InventoryWaitTest, OtherChangesDoNotRestartTheSettleTime) {
-  Inventory inventory;
-  inventory.Reset({}, {});
-  inventory.Upsert(MakeLink(7, "eth7", kMacA));
+TEST_F(InventoryWaitTest, ARenameRestartsTheSettleTime) {
+  const milliseconds settle(300);
+  inventory_.Upsert(MakeLink(7, "eth7", kMacA));
+  clock_.Advance(milliseconds(100));
+  inventory_.Upsert(MakeLink(7, "enp7s0", kMacA));  // udev renames it.
+  clock_.Advance(milliseconds(299));
+  EXPECT_FALSE(inventory_.WaitForMac(M(kMacA), milliseconds(0), settle));
+  clock_.Advance(milliseconds(1));
+  auto link = inventory_.WaitForMac(M(kMacA), milliseconds(0), settle);
+  ASSERT_TRUE(link);
+  EXPECT_EQ(link->name, "enp7s0");
+}
+
+TEST_F(InventoryWaitTest, OtherChangesDoNotRestartTheSettleTime) {
+  inventory_.Upsert(MakeLink(7, "eth7", kMacA));
+  clock_.Advance(milliseconds(200));
   Link up = MakeLink(7, "eth7", kMacA);
   up.up = true;
-  inventory.Upsert(up);
-  const auto start = Clock::now();
-  auto link = inventory.WaitForMac(M(kMacA), start + std::chrono::seconds(10),
-                                   milliseconds(200));
+  inventory_.Upsert(up);
+  auto link =
+      inventory_.WaitForMac(M(kMacA), milliseconds(0), milliseconds(200));
   ASSERT_TRUE(link);
   EXPECT_TRUE(link->up);
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
 }
 
-TEST(InventoryWaitTest, TimesOut) {
-  Inventory inventory;
-  inventory.Reset({}, {});
-  const auto start = Clock::now();
-  auto link = inventory.WaitForMac(M(kMacA), start + milliseconds(150),
-                                   milliseconds(0));
-  EXPECT_FALSE(link);
-  EXPECT_GE(Clock::now() - start, milliseconds(150));
+TEST_F(InventoryWaitTest, TimesOut) {
+  StartWait(milliseconds(150), milliseconds(0));
+  clock_.AwaitWaiters(1);
+  clock_.Advance(milliseconds(149));
+  clock_.Advance(milliseconds(1));
+  EXPECT_FALSE(Finish());
+  EXPECT_EQ(returned_at_ - start_, milliseconds(150));
 }
 
-TEST(InventoryWaitTest, TimesOutWhenTheNameNeverSettles) {
-  Inventory inventory;
-  inventory.Reset({}, {});
-  inventory.Upsert(MakeLink(7, "eth7", kMacA));
-  auto link = inventory.WaitForMac(M(kMacA), Clock::now() + milliseconds(100),
-                                   std::chrono::seconds(60));
-  EXPECT_FALSE(link);
+TEST_F(InventoryWaitTest, TimesOutWhenTheNameNeverSettles) {
+  inventory_.Upsert(MakeLink(7, "eth7", kMacA));
+  StartWait(milliseconds(100), std::chrono::seconds(60));
+  clock_.AwaitWaiters(1);
+  clock_.Advance(milliseconds(100));
+  EXPECT_FALSE(Finish());
 }
 
-TEST(InventoryWaitTest, CancelledWhileNothingChanges) {
-  Inventory inventory;
-  inventory.Reset({}, {});
+TEST_F(InventoryWaitTest, CancelledWhileNothingChangesOnWakeWaiters) {
   std::atomic<bool> cancel{false};
-  std::thread canceller([&] {
-    std::this_thread::sleep_for(milliseconds(50));
-    cancel = true;
-  });
-  const auto start = Clock::now();
-  auto link =
-      inventory.WaitForMac(M(kMacA), start + std::chrono::seconds(30),
-                           milliseconds(0), [&] { return cancel.load(); });
-  canceller.join();
-  EXPECT_FALSE(link);
-  // Polled at least every 100 ms; allow for a slow machine.
-  EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
+  StartWait(std::chrono::seconds(30), milliseconds(0),
+            [&] { return cancel.load(); });
+  clock_.AwaitWaiters(1);
+  cancel = true;
+  inventory_.WakeWaiters();
+  EXPECT_FALSE(Finish());
+  EXPECT_EQ(returned_at_, start_);
 }
 
-TEST(InventoryWaitTest, CancelledIsCheckedOnEveryChange) {
-  Inventory inventory;
-  inventory.Reset({}, {});
+TEST_F(InventoryWaitTest, CancelledIsCheckedOnEveryChange) {
   std::atomic<bool> cancel{false};
-  std::thread writer([&] {
-    for (int i = 0; i < 5 && !cancel; ++i) {
-      std::this_thread::sleep_for(milliseconds(5));
-      inventory.Upsert(MakeLink(10 + i, "x" + std::to_string(i), kMacB));
-    }
+  StartWait(std::chrono::seconds(30), milliseconds(0), [&] {
+    // The callback may use the inventory.
+    if (inventory_.FindByName("x2")) cancel = true;
+    return cancel.load();
   });
-  auto link = inventory.WaitForMac(
-      M(kMacA), Clock::now() + std::chrono::seconds(30), milliseconds(0), [&] {
-        // The callback may use the inventory.
-        if (inventory.FindByName("x2")) cancel = true;
-        return cancel.load();
-      });
-  writer.join();
-  EXPECT_FALSE(link);
+  clock_.AwaitWaiters(1);
+  for (int i = 0; i < 3; ++i) {
+    inventory_.Upsert(MakeLink(10 + i, "x" + std::to_string(i), kMacB));
+  }
+  EXPECT_FALSE(Finish());
   EXPECT_TRUE(cancel);
 }
 
-TEST(InventoryWaitTest, AlreadyCancelled) {
-  Inventory inventory;
-  inventory.Reset({MakeLink(2, "eth0", kMacA)}, {});
-  auto link =
-      inventory.WaitForMac(M(kMacA), Clock::now() + std::chrono::seconds(30),
-                           milliseconds(0), [] { return true; });
+TEST_F(InventoryWaitTest, AlreadyCancelled) {
+  inventory_.Upsert(MakeLink(2, "eth0", kMacA));
+  auto link = inventory_.WaitForMac(M(kMacA), std::chrono::seconds(30),
+                                    milliseconds(0), [] { return true; });
   EXPECT_FALSE(link);
 }
 
-TEST(InventoryWaitTest, ManyWaitersWakeUp) {
-  Inventory inventory;
-  inventory.Reset({}, {});
+TEST_F(InventoryWaitTest, ManyWaitersWakeUp) {
   std::vector<std::thread> waiters;
   std::atomic<int> found{0};
   for (int i = 0; i < 4; ++i) {
     waiters.emplace_back([&] {
-      if (inventory.WaitForMac(M(kMacA),
-                               Clock::now() + std::chrono::seconds(10),
-                               milliseconds(0))) {
+      if (inventory_.WaitForMac(M(kMacA), std::chrono::seconds(10),
+                                milliseconds(0))) {
         ++found;
       }
     });
   }
-  std::this_thread::sleep_for(milliseconds(20));
-  inventory.Upsert(MakeLink(2, "eth0", kMacA));
+  clock_.AwaitWaiters(4);
+  inventory_.Upsert(MakeLink(2, "eth0", kMacA));
   for (auto& t : waiters) t.join();
   EXPECT_EQ(found, 4);
+}
+
+TEST_F(InventoryWaitTest, UntilGoneReturnsWhenTheLastOneLeaves) {
+  inventory_.Upsert(MakeLink(2, "eth0", kMacA));
+  inventory_.Upsert(MakeLink(3, "eth1", kMacB));
+  bool gone = false;
+  std::thread waiter([&] {
+    gone =
+        inventory_.WaitUntilGone({M(kMacA), M(kMacB)}, std::chrono::seconds(3));
+  });
+  clock_.AwaitWaiters(1);
+  inventory_.Remove(2);
+  inventory_.Remove(3);
+  waiter.join();
+  EXPECT_TRUE(gone);
+}
+
+TEST_F(InventoryWaitTest, UntilGoneTimesOut) {
+  inventory_.Upsert(MakeLink(2, "eth0", kMacA));
+  bool gone = true;
+  std::thread waiter([&] {
+    gone =
+        inventory_.WaitUntilGone({M(kMacA), M(kMacB)}, std::chrono::seconds(3));
+  });
+  clock_.AwaitWaiters(1);
+  clock_.Advance(std::chrono::seconds(3));
+  waiter.join();
+  EXPECT_FALSE(gone);
+  EXPECT_TRUE(inventory_.WaitUntilGone({M(kMacB)}, milliseconds(0)));
 }
 
 }  // namespace
