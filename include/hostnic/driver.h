@@ -172,6 +172,7 @@ struct DriverCounters {
 };
 
 class NicTable;
+class SerialQueue;
 
 class Driver {
  public:
@@ -240,11 +241,18 @@ class Driver {
   // at start) releases the endpoint: Docker is tearing the sandbox down and
   // its Leave and DeleteEndpoint may have been lost. After Leave, the NIC
   // coming back is expected and changes nothing (see Leave).
-  // Called by the inventory listener, on the monitor's thread.
+  // Called by the inventory listener, on the monitor's thread: only queues
+  // the event for the driver's event thread, which handles events in the
+  // order they came and hands the detach hooks they need to a thread of
+  // their own, so that neither the monitor nor later events wait for a
+  // hook. After Shutdown, handled on the caller's thread.
   void OnLinkChanged(const Link& link);
   // Notes that a joined endpoint's NIC left the host (into its sandbox).
-  // Called by the inventory's removal listener.
+  // Called by the inventory's removal listener; queued as OnLinkChanged.
   void OnLinkRemoved(const Link& link);
+  // Returns once every link event queued before the call is handled; the
+  // detach hooks they started may still be running.
+  void DrainLinkEvents();
 
   // Renews the DHCP leases of joined endpoints that are due (from T1,
   // unicast; from T2, broadcast), each from inside its container's network
@@ -265,7 +273,10 @@ class Driver {
   // time far ahead when it has none). Called by the Housekeeper's thread.
   UnixSeconds ReleaseAbandoned();
 
-  // Cancels every wait for a NIC (they fail at once) and any new one.
+  // Cancels every wait for a NIC (they fail at once) and any new one, then
+  // handles the link events already queued, runs the detach hooks they
+  // started, and ends the threads that do so. Idempotent; the destructor
+  // calls it.
   void Shutdown();
 
   const DriverCounters& counters() const { return counters_; }
@@ -302,6 +313,10 @@ class Driver {
                               const std::string& doing) const;
   // Runs the detach hook, if any, for a released endpoint; logs failures.
   void RunDetach(const EndpointRecord& endpoint);
+  // What OnLinkChanged and OnLinkRemoved queue: the event's handling, on
+  // the event thread.
+  void HandleLinkChanged(const Link& link);
+  void HandleLinkRemoved(const Link& link);
   // Waits up to `wait` for the NIC; `wait` may be `asked` cut to fit the
   // call timeout (see FitWait), which the kTimeout message then says.
   Status WaitForNic(const Mac& mac, std::chrono::milliseconds wait,
@@ -394,6 +409,13 @@ class Driver {
     UnixSeconds retry_at = 0;
   };
   std::unordered_map<Mac, LeaseState> lease_states_;
+
+  // Last, so that they stop before what their tasks use goes. Link events,
+  // one at a time in the order they came (so per NIC too).
+  const std::unique_ptr<SerialQueue> link_events_;
+  // Detach hooks of NICs released by link events, off the event thread;
+  // null without a detach hook.
+  const std::unique_ptr<SerialQueue> event_hooks_;
 };
 
 }  // namespace hostnic

@@ -7,6 +7,7 @@
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_table.h"
+#include "driver/serial_queue.h"
 
 namespace hostnic {
 
@@ -51,9 +52,13 @@ Driver::Driver(DriverOptions options, Inventory* inventory, LinkControl* links,
       hooks_(hooks),
       addresses_(addresses),
       clock_(addresses.clock != nullptr ? addresses.clock : SystemClock()),
-      table_(std::make_unique<NicTable>()) {}
+      table_(std::make_unique<NicTable>()),
+      link_events_(std::make_unique<SerialQueue>()),
+      event_hooks_(hooks != nullptr && hooks->HasDetach()
+                       ? std::make_unique<SerialQueue>()
+                       : nullptr) {}
 
-Driver::~Driver() = default;
+Driver::~Driver() { Shutdown(); }
 
 Status Driver::CreateNetwork(const CreateNetworkRequest& request) {
   HOSTNIC_RETURN_IF_ERROR(CheckId("network", request.network_id));
@@ -126,6 +131,9 @@ Status Driver::Validate(const std::string& network_id,
 void Driver::Shutdown() {
   shutting_down_ = true;
   inventory_->WakeWaiters();
+  // Events first: handling them may start hooks.
+  link_events_->Stop();
+  if (event_hooks_) event_hooks_->Stop();
 }
 
 Result<std::map<std::string, std::string>> Driver::EndpointInfo(

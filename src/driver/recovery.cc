@@ -7,6 +7,7 @@
 
 #include "driver/messages.h"
 #include "driver/nic_table.h"
+#include "driver/serial_queue.h"
 #include "hostnic/driver.h"
 
 namespace hostnic {
@@ -208,6 +209,20 @@ UnixSeconds Driver::ReleaseAbandoned() {
 }
 
 void Driver::OnLinkChanged(const Link& link) {
+  if (!link_events_->Post([this, link] { HandleLinkChanged(link); })) {
+    HandleLinkChanged(link);
+  }
+}
+
+void Driver::OnLinkRemoved(const Link& link) {
+  if (!link_events_->Post([this, link] { HandleLinkRemoved(link); })) {
+    HandleLinkRemoved(link);
+  }
+}
+
+void Driver::DrainLinkEvents() { link_events_->Drain(); }
+
+void Driver::HandleLinkChanged(const Link& link) {
   std::optional<EndpointRecord> released;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -238,10 +253,14 @@ void Driver::OnLinkChanged(const Link& link) {
                    link.mac.ToString(), link.name, owed->name);
     }
   }
-  if (released) RunDetach(*released);
+  if (!released || !event_hooks_) return;  // Nothing to detach.
+  if (!event_hooks_->Post(
+          [this, endpoint = *released] { RunDetach(endpoint); })) {
+    RunDetach(*released);
+  }
 }
 
-void Driver::OnLinkRemoved(const Link& link) {
+void Driver::HandleLinkRemoved(const Link& link) {
   std::string sandbox_key;
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -87,6 +87,17 @@ class DriverFixture : public ::testing::Test {
     ASSERT_TRUE(driver_->Recover().ok());
   }
 
+  // What the monitor's listeners do, then waits for the driver's event
+  // thread to have handled it.
+  void LinkChanged(const Link& link) {
+    driver_->OnLinkChanged(link);
+    driver_->DrainLinkEvents();
+  }
+  void LinkRemoved(const Link& link) {
+    driver_->OnLinkRemoved(link);
+    driver_->DrainLinkEvents();
+  }
+
   DriverOptions options_;
   Hooks* hooks_ = nullptr;  // Must outlive driver_ when set.
   FakeClock clock_;

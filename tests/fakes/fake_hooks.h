@@ -1,9 +1,10 @@
 // FakeHooks: attach "plugs" a NIC into an Inventory (at once, or from another
-// thread once the driver waits for it, as a cloud would) and records every
-// call.
+// thread once the driver waits for it, as a cloud would), detach can be held
+// until the test lets it go, and every call is recorded.
 #ifndef HOSTNIC_TESTS_FAKES_FAKE_HOOKS_H_
 #define HOSTNIC_TESTS_FAKES_FAKE_HOOKS_H_
 
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -66,15 +67,34 @@ class FakeHooks : public Hooks {
   }
 
   Status Detach(const HookRequest& request) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     calls_.push_back("detach " + request.mac->ToString() + " " +
                      request.nic_name);
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return !hold_detach_; });
     return detach_status_;
   }
 
   void FailDetach(Status s) {
     std::lock_guard<std::mutex> lock(mu_);
     detach_status_ = std::move(s);
+  }
+  // Detach calls wait (once recorded) until ReleaseDetach.
+  void HoldDetach() {
+    std::lock_guard<std::mutex> lock(mu_);
+    hold_detach_ = true;
+  }
+  void ReleaseDetach() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      hold_detach_ = false;
+    }
+    changed_.notify_all();
+  }
+  // Blocks until `count` calls are recorded.
+  void AwaitCalls(size_t count) const {
+    std::unique_lock<std::mutex> lock(mu_);
+    changed_.wait(lock, [&] { return calls_.size() >= count; });
   }
   std::vector<std::string> calls() const {
     std::lock_guard<std::mutex> lock(mu_);
@@ -85,11 +105,14 @@ class FakeHooks : public Hooks {
   Inventory* const inventory_;
   FakeClock* const clock_;
   mutable std::mutex mu_;  // Guards everything below.
+  // calls_ grew, or hold_detach_ was cleared.
+  mutable std::condition_variable changed_;
   std::optional<Link> link_;
   Plug plug_ = Plug::kAtOnce;
   bool print_mac_ = true;
   Status failure_;
   Status detach_status_;
+  bool hold_detach_ = false;
   std::vector<std::string> calls_;
   std::vector<std::thread> plugs_;
 };

@@ -336,7 +336,7 @@ TEST_F(DriverAddressTest, BlockMetadataWaitsForASandboxMadeAfterJoin) {
   sandbox_.MakeSandbox(kSandbox);
   const Link eth2 = *inventory_.FindByName("eth2");
   inventory_.Remove(eth2.ifindex);
-  driver_->OnLinkRemoved(eth2);  // Docker moved it in.
+  LinkRemoved(eth2);  // Docker moved it in.
   EXPECT_EQ(sandbox_.routes(kSandbox).size(), 2u);
 }
 

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "fakes/driver_fixture.h"
 #include "fakes/fake_hooks.h"
@@ -181,6 +183,40 @@ TEST_F(DriverHooksTest, RecoverGivesJoinedNicsTheSandboxGraceToLeave) {
   recover.join();
   EXPECT_TRUE(driver_->EndpointInfo(kNet, "moving").ok());
   EXPECT_FALSE(driver_->EndpointInfo(kNet, "back").ok());  // Released.
+}
+
+// The detach hook of a NIC back from its sandbox runs off the event thread:
+// while it hangs, the next NIC's return is still handled.
+TEST_F(DriverHooksTest, AHangingDetachHookDoesNotDelayLinkEvents) {
+  inventory_.Upsert(MakeLink(4, "eth3", kEth3));
+  FakeHooks hooks(&inventory_);
+  Start(&hooks);
+  const std::vector<std::pair<std::string, std::string>> nics = {{"a", "eth2"},
+                                                                 {"b", "eth3"}};
+  std::vector<Link> back;
+  for (const auto& [ep, name] : nics) {
+    const Link in = *inventory_.FindByName(name);
+    ASSERT_TRUE(Create(ep, in.mac.ToString()).ok());
+    ASSERT_TRUE(driver_->Join(kNet, ep, "/sb-" + ep).ok());
+    inventory_.Remove(in.ifindex);  // Docker moves it into the sandbox.
+    driver_->OnLinkRemoved(in);
+    back.push_back(MakeLink(in.ifindex + 20, name, in.mac.ToString().c_str()));
+  }
+  hooks.HoldDetach();
+  // Both sandboxes are torn down; a's detach hook hangs.
+  inventory_.Upsert(back[0]);
+  driver_->OnLinkChanged(back[0]);
+  hooks.AwaitCalls(1);
+  inventory_.Upsert(back[1]);
+  driver_->OnLinkChanged(back[1]);
+  driver_->DrainLinkEvents();
+  EXPECT_FALSE(driver_->EndpointInfo(kNet, "b").ok());  // Released.
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+  EXPECT_THAT(hooks.calls(), ElementsAre("detach 52:54:0e:e5:00:f7 eth2"));
+  hooks.ReleaseDetach();
+  driver_->Shutdown();  // Runs the hooks still queued.
+  EXPECT_THAT(hooks.calls(), ElementsAre("detach 52:54:0e:e5:00:f7 eth2",
+                                         "detach 52:54:0e:e5:00:f8 eth3"));
 }
 
 }  // namespace

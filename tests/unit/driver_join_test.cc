@@ -34,7 +34,7 @@ TEST_F(DriverTest, JoinedNicReturnedByTheKernelGetsItsNameBack) {
   Link back = MakeLink(32, "dev7", kMac2);
   back.mtu = 9000;
   inventory_.Upsert(back);
-  driver_->OnLinkChanged(back);
+  LinkChanged(back);
   EXPECT_THAT(links_.calls(),
               ::testing::ElementsAre("52:54:0e:e5:00:f7 flush",
                                      "52:54:0e:e5:00:f7 name eth2"));
@@ -49,16 +49,16 @@ TEST_F(DriverTest, NicBackFromItsSandboxReleasesTheEndpointEvenIfCallsAreLost) {
   ASSERT_TRUE(CreateEndpoint(kMac2).ok());
   ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
   // Changes while the NIC is still on the host do not count.
-  driver_->OnLinkChanged(*inventory_.FindByName("eth2"));
+  LinkChanged(*inventory_.FindByName("eth2"));
   EXPECT_EQ(store_.endpoint_count(), 1u);
   // Docker moves it into the sandbox, and later back.
   const Link in = *inventory_.FindByName("eth2");
   inventory_.Remove(in.ifindex);
-  driver_->OnLinkRemoved(in);
+  LinkRemoved(in);
   Link back = MakeLink(34, "eth2", kMac2);
   back.mtu = 9000;
   inventory_.Upsert(back);
-  driver_->OnLinkChanged(back);
+  LinkChanged(back);
   // Docker's Leave and DeleteEndpoint never arrive (lost to a plugin
   // restart): the NIC is free anyway, with its MTU back.
   EXPECT_EQ(store_.endpoint_count(), 0u);
@@ -74,10 +74,10 @@ TEST_F(DriverTest, NicsHostnicDoesNotOweAreLeftAlone) {
   ASSERT_TRUE(CreateEndpoint(kMac2).ok());  // Held but not joined.
   Link renamed = MakeLink(3, "wan0", kMac2);
   inventory_.Upsert(renamed);
-  driver_->OnLinkChanged(renamed);
+  LinkChanged(renamed);
   Link stranger = MakeLink(50, "dev9", "02:00:00:00:00:50");
   inventory_.Upsert(stranger);
-  driver_->OnLinkChanged(stranger);
+  LinkChanged(stranger);
   EXPECT_TRUE(links_.calls().empty());
 }
 
@@ -105,26 +105,26 @@ TEST_F(DriverTest, SandboxRefreshLeavesAndJoinsAgainWithTheSameNic) {
   ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
   const Link in = *inventory_.FindByName("eth2");
   inventory_.Remove(in.ifindex);
-  driver_->OnLinkRemoved(in);  // Into the sandbox.
+  LinkRemoved(in);  // Into the sandbox.
   for (int trip = 0; trip < 2; ++trip) {
     ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
     Link back = MakeLink(40 + trip, "eth2", kMac2);
     back.mtu = 9000;
     inventory_.Upsert(back);
-    driver_->OnLinkChanged(back);
+    LinkChanged(back);
     auto again = driver_->Join(kNet, kEp, "/sb");
     ASSERT_TRUE(again.ok()) << again.status().message();
     EXPECT_EQ(again->src_name, "eth2");
     EXPECT_EQ(inventory_.FindByName("eth2")->mtu, 9000u);
     inventory_.Remove(back.ifindex);
-    driver_->OnLinkRemoved(back);
+    LinkRemoved(back);
   }
   // The container stops for good: Leave, the NIC back, DeleteEndpoint.
   ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
   Link back = MakeLink(45, "eth2", kMac2);
   back.mtu = 9000;
   inventory_.Upsert(back);
-  driver_->OnLinkChanged(back);
+  LinkChanged(back);
   EXPECT_EQ(store_.endpoint_count(), 1u);  // Kept until DeleteEndpoint.
   ASSERT_TRUE(driver_->DeleteEndpoint(kNet, kEp).ok());
   EXPECT_EQ(store_.endpoint_count(), 0u);
@@ -137,12 +137,12 @@ TEST_F(DriverTest, RefreshKeepsTheNicWhenTheMonitorReportsItsReturnLate) {
   ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
   const Link in = *inventory_.FindByName("eth2");
   inventory_.Remove(in.ifindex);
-  driver_->OnLinkRemoved(in);
+  LinkRemoved(in);
   ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
   const Link back = MakeLink(40, "eth2", kMac2);
   inventory_.Upsert(back);
   ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
-  driver_->OnLinkChanged(back);  // Delivered after the Join.
+  LinkChanged(back);  // Delivered after the Join.
   EXPECT_EQ(store_.endpoint_count(), 1u);
   auto report = driver_->Report();
   EXPECT_TRUE(std::any_of(report.begin(), report.end(), [](const NicReport& r) {
@@ -156,7 +156,7 @@ TEST_F(DriverTest, JoinAfterLeaveWaitsForTheNicOnItsWayBack) {
   ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
   const Link in = *inventory_.FindByName("eth2");
   inventory_.Remove(in.ifindex);
-  driver_->OnLinkRemoved(in);
+  LinkRemoved(in);
   ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
   Result<JoinReply> again = Status::Internal("not run");
   std::thread join([&] { again = driver_->Join(kNet, kEp, "/sb"); });

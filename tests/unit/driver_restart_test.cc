@@ -139,7 +139,7 @@ TEST_F(DriverTest, NicReleasedWhileAwayIsPutBackWhenItReturns) {
   back.up = true;
   inventory_.Upsert(back);
   links_.ClearCalls();
-  driver_->OnLinkChanged(back);
+  LinkChanged(back);
   auto restored = inventory_.FindByMac(*Mac::Parse(kMac2));
   EXPECT_EQ(links_.calls().front(), "52:54:0e:e5:00:f7 flush");
   EXPECT_EQ(restored->name, "eth2");
@@ -181,7 +181,7 @@ TEST_F(DriverTest, NicInItsSandboxAtStartReleasesTheEndpointWhenItReturns) {
   EXPECT_EQ(store_.endpoint_count(), 1u);
   Link back = MakeLink(35, "eth2", kMac2);
   inventory_.Upsert(back);
-  driver_->OnLinkChanged(back);  // Docker tears the sandbox down.
+  LinkChanged(back);  // Docker tears the sandbox down.
   EXPECT_EQ(store_.endpoint_count(), 0u);
 }
 
