@@ -20,6 +20,7 @@
 
 #include "hostnic/address.h"
 #include "hostnic/hooks.h"
+#include "hostnic/ids.h"
 #include "hostnic/inventory.h"
 #include "hostnic/link.h"
 #include "hostnic/nic_spec.h"
@@ -28,10 +29,6 @@
 #include "hostnic/store.h"
 
 namespace hostnic {
-
-// Docker IDs are 64 hex digits; hostnic accepts 1-128 characters of
-// [A-Za-z0-9_-] so an ID can never name a path outside the state directory.
-bool IsValidId(const std::string& id);
 
 struct DriverOptions {
   // Operator allow list (--allow-nic). Empty allows any NIC that passes the

@@ -32,7 +32,7 @@ struct Snapshot {
 class Store {
  public:
   virtual ~Store() = default;
-  // IDs must already be validated (see IsValidId in hostnic/driver.h).
+  // IDs must already be validated (see IsValidId in hostnic/ids.h).
   virtual Status PutNetwork(const NetworkRecord& network) = 0;
   virtual Status RemoveNetwork(const std::string& id) = 0;
   virtual Status PutEndpoint(const EndpointRecord& endpoint) = 0;

@@ -2,22 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_table.h"
 #include "driver/serial_queue.h"
 
 namespace hostnic {
-
-bool IsValidId(const std::string& id) {
-  if (id.empty() || id.size() > 128) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-           (c >= '0' && c <= '9') || c == '_' || c == '-';
-  });
-}
 
 NicReport::State NicReport::state() const {
   if (!endpoint_id.empty()) {

@@ -17,7 +17,7 @@
 #include <utility>
 #include <vector>
 
-#include "hostnic/driver.h"
+#include "hostnic/ids.h"
 
 namespace hostnic {
 
