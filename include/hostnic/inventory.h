@@ -2,8 +2,9 @@
 // events instead of being rescanned per request, so every lookup is O(1)
 // whether the host has 4 NICs or 1,000.
 //
-// Writers: the netlink monitor (Reset once, then Upsert/Remove and
-// SetDefaultRouteLinks on every event). Readers: the driver, from any thread.
+// Writers: the netlink monitor, through LinkEvents (Reset once, then
+// Upsert/Remove and SetDefaultRouteLinks on every event). Readers: the
+// driver, from any thread.
 #ifndef HOSTNIC_INVENTORY_H_
 #define HOSTNIC_INVENTORY_H_
 
@@ -24,7 +25,7 @@
 
 namespace hostnic {
 
-class Inventory {
+class Inventory : public LinkEvents {
  public:
   using Listener = std::function<void(const Link&)>;
 
@@ -33,13 +34,13 @@ class Inventory {
 
   // Replaces everything: used after the initial dump and after a resync.
   void Reset(const std::vector<Link>& links,
-             const std::unordered_set<int>& default_route_links);
+             const std::unordered_set<int>& default_route_links) override;
   // Adds or updates the device with `link.ifindex`.
-  void Upsert(const Link& link);
+  void Upsert(const Link& link) override;
   // Forgets the device (deleted or moved to another namespace).
-  void Remove(int ifindex);
+  void Remove(int ifindex) override;
   // The ifindexes that carry a default route of the main routing table.
-  void SetDefaultRouteLinks(const std::unordered_set<int>& ifindexes);
+  void SetDefaultRouteLinks(const std::unordered_set<int>& ifindexes) override;
 
   // Returns the device with `mac`. When several devices share it (a bond and
   // its slaves, say) the one that is not enslaved wins; nullopt if none.

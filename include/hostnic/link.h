@@ -1,13 +1,18 @@
-// Link: what hostnic knows about one network device of the host namespace,
-// and LinkControl: the few changes the driver makes to such a device.
+// Link: what hostnic knows about one network device of the host namespace;
+// LinkEvents: how the netlink layer reports the host's devices; and
+// LinkControl: the few changes the driver makes to such a device.
 //
 // The netlink layer produces Links (from a dump and then from link/route
-// events) and implements LinkControl; the driver consumes both and never sees
-// libnl. Tests substitute fakes.
+// events), reports them to a LinkEvents and implements LinkControl; the
+// driver's Inventory is the LinkEvents the daemon wires in. The driver never
+// sees libnl and the netlink layer never sees the driver. Tests substitute
+// fakes.
 #ifndef HOSTNIC_LINK_H_
 #define HOSTNIC_LINK_H_
 
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 #include "hostnic/mac.h"
 #include "hostnic/status.h"
@@ -30,6 +35,26 @@ struct Link {
            kind == o.kind && mtu == o.mtu && up == o.up &&
            loopback == o.loopback && master == o.master && slave == o.slave;
   }
+};
+
+// The devices and default routes of the host namespace, as the netlink
+// layer learns them: one Reset after a full dump, then one call per change.
+// Called on the reporter's single thread, never concurrently.
+class LinkEvents {
+ public:
+  virtual ~LinkEvents() = default;
+  // Everything there is: after the initial dump and after a resync.
+  // `default_route_links` are the ifindexes that carry a default route of
+  // the main routing table.
+  virtual void Reset(const std::vector<Link>& links,
+                     const std::unordered_set<int>& default_route_links) = 0;
+  // The device with `link.ifindex` appeared or changed.
+  virtual void Upsert(const Link& link) = 0;
+  // The device is gone (deleted or moved to another namespace).
+  virtual void Remove(int ifindex) = 0;
+  // The default-route ifindexes changed (as in Reset).
+  virtual void SetDefaultRouteLinks(
+      const std::unordered_set<int>& ifindexes) = 0;
 };
 
 // Changes to one host device. Each call names the device by `link.mac` and

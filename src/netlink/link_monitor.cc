@@ -73,7 +73,7 @@ LinkMonitor::LinkMonitor(int receive_buffer_bytes)
 
 LinkMonitor::~LinkMonitor() { Stop(); }
 
-Status LinkMonitor::Start(Inventory* inventory) {
+Status LinkMonitor::Start(LinkEvents* target) {
   if (thread_.joinable()) {
     return Status::FailedPrecondition("the link monitor is already running");
   }
@@ -105,7 +105,7 @@ Status LinkMonitor::Start(Inventory* inventory) {
     return Status::IoError(doing + ": eventfd: " + std::strerror(errno));
   }
 
-  inventory_ = inventory;
+  target_ = target;
   events_ = std::move(events).value();
   requests_ = std::move(requests).value();
   wake_fd_ = wake_fd;
@@ -205,7 +205,7 @@ void LinkMonitor::HandleMessage(nlmsghdr* hdr) {
       const int ifindex = ifi->ifi_index;
       const bool had_default = default_route_links_.count(ifindex) > 0;
       if (hdr->nlmsg_type == RTM_DELLINK) {
-        inventory_->Remove(ifindex);
+        target_->Remove(ifindex);
       } else {
         NlObjectPtr obj = ParseObject(hdr);
         if (!obj) {
@@ -213,7 +213,7 @@ void LinkMonitor::HandleMessage(nlmsghdr* hdr) {
                        ifindex);
           return;
         }
-        inventory_->Upsert(ToLink(reinterpret_cast<rtnl_link*>(obj.get())));
+        target_->Upsert(ToLink(reinterpret_cast<rtnl_link*>(obj.get())));
       }
       // Taking a device down or deleting it flushes its IPv4 routes without
       // any route event.
@@ -294,7 +294,7 @@ Status LinkMonitor::Resync() {
   if (err < 0) return NlStatus(err, "dumping network devices");
   HOSTNIC_RETURN_IF_ERROR(DumpDefaultRoutes());
   default_route_links_ = DefaultRouteLinks();
-  inventory_->Reset(links, default_route_links_);
+  target_->Reset(links, default_route_links_);
   links = {};
   // The dump allocated and freed about 3 KiB per link; glibc keeps freed
   // heap unless asked, which at 1,024 NICs was 3 MB an idle daemon held.
@@ -337,7 +337,7 @@ void LinkMonitor::PublishDefaultRoutes() {
   std::unordered_set<int> links = DefaultRouteLinks();
   if (links == default_route_links_) return;
   default_route_links_ = links;
-  inventory_->SetDefaultRouteLinks(links);
+  target_->SetDefaultRouteLinks(links);
 }
 
 std::unordered_set<int> LinkMonitor::DefaultRouteLinks() const {

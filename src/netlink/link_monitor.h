@@ -1,5 +1,6 @@
-// LinkMonitor: keeps an Inventory equal to the devices and default routes of
-// the caller's network namespace. Start dumps links and routes once; one
+// LinkMonitor: reports the devices and default routes of the caller's
+// network namespace to a LinkEvents (the daemon's Inventory), keeping it
+// equal to them. Start dumps links and routes once; one
 // background thread then applies link and route events as they come. There
 // is no periodic rescan; a full resync happens only after the kernel reports
 // that events were lost (ENOBUFS).
@@ -11,7 +12,7 @@
 #include <thread>
 #include <unordered_set>
 
-#include "hostnic/inventory.h"
+#include "hostnic/link.h"
 #include "hostnic/status.h"
 #include "netlink/nl_ptr.h"
 
@@ -28,11 +29,12 @@ class LinkMonitor {
   LinkMonitor(const LinkMonitor&) = delete;
   LinkMonitor& operator=(const LinkMonitor&) = delete;
 
-  // Fills `inventory` (Inventory::Reset) from a dump, then starts following
-  // events. `inventory` must outlive the monitor. Fails with kIoError when
-  // netlink does, and with kFailedPrecondition when already started.
+  // Fills `target` (LinkEvents::Reset) from a dump, then reports every
+  // change to it from the event thread. `target` must outlive the monitor.
+  // Fails with kIoError when netlink does, and with kFailedPrecondition when
+  // already started.
   // Start and Stop must not be called concurrently with each other.
-  Status Start(Inventory* inventory);
+  Status Start(LinkEvents* target);
   // Wakes and joins the event thread. Idempotent; a stopped monitor may be
   // started again.
   void Stop();
@@ -46,18 +48,18 @@ class LinkMonitor {
   bool DrainEvents();
   void HandleMessage(struct nlmsghdr* hdr);
   void HandleRoute(struct nlmsghdr* hdr);
-  // Dumps links and routes and replaces the inventory's contents.
+  // Dumps links and routes and resets the reported state (LinkEvents::Reset).
   Status Resync();
   // Dumps routes only, for the IPv4 route flushes the kernel does silently.
   Status RefreshRoutes();
   Status DumpDefaultRoutes();
-  // Recomputes the default-route ifindexes and tells the inventory if they
+  // Recomputes the default-route ifindexes and reports them if they
   // changed.
   void PublishDefaultRoutes();
   std::unordered_set<int> DefaultRouteLinks() const;
 
   const int receive_buffer_bytes_;
-  Inventory* inventory_ = nullptr;
+  LinkEvents* target_ = nullptr;
   // Everything below is used by Start before the thread exists and then only
   // by the thread, so it needs no lock.
   NlSockPtr events_;           // Subscribed to link, route and address groups.
