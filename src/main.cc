@@ -204,7 +204,10 @@ int RunDaemon(const Flags& flags) {
   auto status_page = [&driver, &managers] {
     return Reply{
         200,
-        hostnic::api::StatusToJson(driver.Report(), HOSTNIC_VERSION, &managers),
+        hostnic::api::StatusToJson(driver.Report(), HOSTNIC_VERSION,
+                                   [&managers](const hostnic::Link& link) {
+                                     return managers.ManagerOf(link);
+                                   }),
         "application/json"};
   };
   auto metrics_page = [&driver, &metrics] {

@@ -19,13 +19,12 @@ int StateOrder(const std::string& name) {
 
 std::string StatusToJson(const std::vector<NicReport>& rows,
                          const std::string& version,
-                         const NetworkManagers* managers) {
+                         const ManagerOf& manager_of) {
   nlohmann::json nics = nlohmann::json::array();
   for (const NicReport& row : rows) {
-    const std::string manager =
-        managers != nullptr && row.present && row.refused.empty()
-            ? managers->ManagerOf(row.link)
-            : "";
+    const std::string manager = manager_of && row.present && row.refused.empty()
+                                    ? manager_of(row.link)
+                                    : "";
     nlohmann::json lease = nullptr;
     if (row.lease || !row.lease_state.empty()) {
       lease = {{"state", row.lease_state}};
