@@ -1,40 +1,24 @@
-// hostnic: the daemon (default) and its `status` client. Wiring only: every
-// rule lives in a layer of its own.
-#include <grp.h>
+// hostnic: the daemon (default), its `status` client and the CNI plugin.
+// The command line, logging and signals only: src/daemon/daemon.h wires the
+// daemon, and every rule lives in a layer of its own.
 #include <signal.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
-#include <systemd/sd-daemon.h>
 
 #include <CLI/CLI.hpp>
-#include <cstdio>
+#include <chrono>
 #include <cstdlib>
-#include <memory>
+#include <cstring>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include "api/cni_service.h"
-#include "api/handlers.h"
-#include "api/metrics.h"
-#include "api/status_json.h"
-#include "api/tcp_metrics_server.h"
-#include "api/unix_http_server.h"
 #include "cli/help_text.h"
 #include "cli/status_command.h"
 #include "cni/plugin.h"
-#include "dhcp/dhcp_source.h"
-#include "driver/housekeeper.h"
-#include "hooks/address_hook.h"
-#include "hooks/process_hooks.h"
-#include "host/network_managers.h"
+#include "daemon/daemon.h"
 #include "hostnic/driver.h"
-#include "hostnic/inventory.h"
-#include "netlink/link_control.h"
-#include "netlink/link_monitor.h"
-#include "netlink/sandbox_control.h"
-#include "store/file_store.h"
 
 namespace {
 
@@ -70,63 +54,13 @@ sigset_t BlockShutdownSignals() {
   return set;
 }
 
-// Serves the socket systemd passed (socket activation: hostnic.socket), else
-// binds --socket itself.
-hostnic::Status Listen(const Flags& flags, std::optional<gid_t> group,
-                       hostnic::api::UnixHttpServer* server) {
-  const int passed = sd_listen_fds(/*unset_environment=*/1);
-  if (passed < 0) {
-    return hostnic::Status::FailedPrecondition(
-        std::string("reading the sockets systemd passed (LISTEN_FDS): ") +
-        strerror(-passed));
-  }
-  if (passed == 0) {
-    return server->Bind(flags.socket, group ? 0660 : 0600, group);
-  }
-  if (passed > 1) {
-    for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + passed;
-         ++fd) {
-      ::close(fd);
-    }
-    return hostnic::Status::FailedPrecondition(
-        "systemd passed " + std::to_string(passed) +
-        " sockets; hostnic serves one (one ListenStream= in hostnic.socket)");
-  }
-  HOSTNIC_RETURN_IF_ERROR(server->Adopt(SD_LISTEN_FDS_START));
-  if (flags.socket_given && server->path() != flags.socket) {
-    return hostnic::Status::FailedPrecondition(
-        "--socket " + flags.socket + " but systemd passed the socket " +
-        server->path() + "; drop --socket or change ListenStream= to match");
-  }
-  if (group) {
-    spdlog::warn(
-        "--socket-group is ignored for the socket systemd passed; set "
-        "SocketGroup= and SocketMode= in hostnic.socket instead");
-  }
-  return hostnic::Status::Ok();
-}
-
-int RunDaemon(const Flags& flags) {
-  const sigset_t signals = BlockShutdownSignals();
-
-  auto store = hostnic::FileStore::Open(flags.state_dir);
-  if (!store.ok()) {
-    spdlog::critical("{}", store.status().message());
-    return 1;
-  }
-
-  std::optional<gid_t> group;
-  if (!flags.socket_group.empty()) {
-    const struct group* g = getgrnam(flags.socket_group.c_str());
-    if (g == nullptr) {
-      spdlog::critical("--socket-group: no group named '{}' on this host",
-                       flags.socket_group);
-      return 1;
-    }
-    group = g->gr_gid;
-  }
-
-  hostnic::DriverOptions options;
+hostnic::DaemonOptions ToDaemonOptions(const Flags& flags) {
+  hostnic::DaemonOptions daemon;
+  daemon.socket = flags.socket;
+  daemon.socket_given = flags.socket_given;
+  daemon.socket_group = flags.socket_group;
+  daemon.state_dir = flags.state_dir;
+  hostnic::DriverOptions& options = daemon.driver;
   for (const std::string& nic : flags.allow_nics) {
     options.allowed_nics.push_back(*hostnic::NicSpec::Parse(nic));  // Checked.
   }
@@ -140,118 +74,34 @@ int RunDaemon(const Flags& flags) {
   options.address_hook_timeout = Millis(flags.hook_timeout_seconds);
   options.unjoined_grace = std::chrono::seconds(flags.unjoined_grace_seconds);
   options.call_timeout = std::chrono::seconds(flags.call_timeout_seconds);
+  daemon.attach_hook = flags.attach_hook;
+  daemon.detach_hook = flags.detach_hook;
+  daemon.address_hook = flags.address_hook;
+  daemon.hook_timeout = Millis(flags.hook_timeout_seconds);
+  daemon.metrics_address = flags.metrics_address;
+  return daemon;
+}
 
-  auto hooks =
-      hostnic::ProcessHooks::Create({flags.attach_hook, flags.detach_hook,
-                                     Millis(flags.hook_timeout_seconds)});
-  if (!hooks.ok()) {
-    spdlog::critical("{}", hooks.status().message());
-    return 1;
-  }
-
-  std::unique_ptr<hostnic::AddressHook> address_hook;
-  if (!flags.address_hook.empty()) {
-    auto created = hostnic::AddressHook::Create(flags.address_hook);
-    if (!created.ok()) {
-      spdlog::critical("{}", created.status().message());
-      return 1;
-    }
-    address_hook = std::move(*created);
-  }
-
-  hostnic::Inventory inventory;
-  hostnic::NetlinkLinkControl links;
-  hostnic::dhcp::DhcpSource dhcp(&links, hostnic::SystemClock());
-  hostnic::NetlinkSandboxControl sandboxes;
-  hostnic::Driver driver(
-      options, &inventory, &links, store->get(), hooks->get(),
-      {&dhcp, &dhcp, address_hook.get(), &sandboxes, hostnic::SystemClock()});
-  inventory.SetListener(
-      [&driver](const hostnic::Link& link) { driver.OnLinkChanged(link); });
-  inventory.SetRemovalListener(
-      [&driver](const hostnic::Link& link) { driver.OnLinkRemoved(link); });
-
-  hostnic::LinkMonitor monitor;
-  if (hostnic::Status s = monitor.Start(&inventory); !s.ok()) {
+int RunDaemon(const Flags& flags) {
+  const sigset_t signals = BlockShutdownSignals();
+  hostnic::Daemon daemon(ToDaemonOptions(flags));
+  if (hostnic::Status s = daemon.Start(); !s.ok()) {
     spdlog::critical("{}", s.message());
     return 1;
   }
-  auto recovered = driver.Recover();
-  if (!recovered.ok()) {
-    spdlog::critical("{}", recovered.status().message());
-    monitor.Stop();
-    return 1;
-  }
-  auto housekeeper =
-      std::make_unique<hostnic::Housekeeper>(&driver, hostnic::SystemClock());
-
-  hostnic::api::Metrics metrics;
-  hostnic::api::Handlers handlers(&driver, &metrics);
-  hostnic::api::CniService cni(&driver);
-  hostnic::api::UnixHttpServer server(
-      [&handlers, &cni](const std::string& path, const std::string& body) {
-        if (hostnic::api::CniService::Owns(path)) return cni.Handle(path, body);
-        return handlers.Handle(path, body);
-      });
-  if (hostnic::Status s = Listen(flags, group, &server); !s.ok()) {
-    spdlog::critical("{}", s.message());
-    monitor.Stop();
-    return 1;
-  }
-
-  using Reply = hostnic::api::Handlers::Reply;
-  const hostnic::NetworkManagers managers;
-  auto status_page = [&driver, &managers] {
-    return Reply{
-        200,
-        hostnic::api::StatusToJson(driver.Report(), HOSTNIC_VERSION,
-                                   [&managers](const hostnic::Link& link) {
-                                     return managers.ManagerOf(link);
-                                   }),
-        "application/json"};
-  };
-  auto metrics_page = [&driver, &metrics] {
-    return Reply{200, metrics.Render(driver.Report(), driver.counters()),
-                 "text/plain; version=0.0.4"};
-  };
-  auto health_page = [&inventory] {
-    const bool healthy = inventory.Ready();
-    return Reply{
-        healthy ? 200 : 503,
-        healthy ? R"({"status":"ok"})"
-                : R"({"status":"starting","reason":"no NIC inventory yet"})",
-        "application/json"};
-  };
-  server.Get("/status", status_page);
-  server.Get("/metrics", metrics_page);
-  server.Get("/health", health_page);
-  hostnic::api::TcpMetricsServer tcp_metrics;
-  if (!flags.metrics_address.empty()) {
-    if (hostnic::Status s =
-            tcp_metrics.Start(flags.metrics_address, metrics_page, health_page);
-        !s.ok()) {
-      spdlog::critical("{}", s.message());
-      monitor.Stop();
-      return 1;
-    }
-  }
-
-  std::thread signal_waiter([&server, &driver, signals] {
+  std::thread signal_waiter([&daemon, signals] {
     int signal = 0;
     sigwait(&signals, &signal);
     spdlog::info("received {}, shutting down", strsignal(signal));
-    driver.Shutdown();
-    server.Stop();
+    daemon.Shutdown();
   });
   spdlog::info("hostnic {} serving {} (state in {})", HOSTNIC_VERSION,
-               server.path(), flags.state_dir);
-  server.Run();
+               daemon.socket_path(), flags.state_dir);
+  daemon.Run();
   // Run also returns when the listening socket fails; wake the waiter then.
   pthread_kill(signal_waiter.native_handle(), SIGTERM);
   signal_waiter.join();
-  housekeeper.reset();
-  tcp_metrics.Stop();
-  monitor.Stop();
+  daemon.Stop();
   spdlog::info("hostnic stopped");
   return 0;
 }

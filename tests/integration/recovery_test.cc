@@ -1,17 +1,15 @@
-// The driver over the real netlink layer and file store, in a private
-// network namespace: NICs that arrive late, NICs the kernel hands back under
-// another name, and restarts.
+// The daemon (src/daemon/daemon.h, without its socket) over the real netlink
+// layer and file store, in a private network namespace: NICs that arrive
+// late, NICs the kernel hands back under another name, and restarts.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <thread>
 
+#include "daemon/daemon.h"
 #include "hostnic/driver.h"
 #include "integration/netns_env.h"
-#include "netlink/link_control.h"
-#include "netlink/link_monitor.h"
-#include "store/file_store.h"
 
 namespace hostnic {
 namespace {
@@ -38,23 +36,20 @@ class RecoveryTest : public ::testing::Test {
     std::filesystem::remove_all(state_dir_);
   }
 
-  // What the daemon does at start, minus the socket.
+  // The daemon, minus the socket.
   void Start() {
-    auto store = FileStore::Open(state_dir_.string());
-    ASSERT_TRUE(store.ok()) << store.status().message();
-    store_ = std::move(*store);
-    DriverOptions options;
-    options.settle = std::chrono::milliseconds(100);
-    driver_ =
-        std::make_unique<Driver>(options, &inventory_, &links_, store_.get());
-    inventory_.SetListener(
-        [this](const Link& l) { driver_->OnLinkChanged(l); });
-    ASSERT_TRUE(monitor_.Start(&inventory_).ok());
-    ASSERT_TRUE(driver_->Recover().ok());
+    DaemonOptions options;
+    options.state_dir = state_dir_.string();
+    options.driver.settle = std::chrono::milliseconds(100);
+    daemon_ = std::make_unique<Daemon>(std::move(options));
+    Status started = daemon_->Start();
+    ASSERT_TRUE(started.ok()) << started.message();
+    driver_ = &daemon_->driver();
   }
+  // As after kill -9: nothing but the state directory survives.
   void Stop() {
-    monitor_.Stop();
-    driver_.reset();
+    driver_ = nullptr;
+    daemon_.reset();
   }
 
   void CreateNetwork(std::map<std::string, std::string> options = {}) {
@@ -85,16 +80,13 @@ class RecoveryTest : public ::testing::Test {
     return "nsenter -t " + std::to_string(sleeper_) + " -n " + command;
   }
   std::string HostName() {
-    auto link = inventory_.FindByMac(*Mac::Parse(kMac));
+    auto link = daemon_->inventory().FindByMac(*Mac::Parse(kMac));
     return link ? link->name : "";
   }
 
   std::filesystem::path state_dir_;
-  Inventory inventory_;
-  NetlinkLinkControl links_;
-  LinkMonitor monitor_;
-  std::unique_ptr<FileStore> store_;
-  std::unique_ptr<Driver> driver_;
+  std::unique_ptr<Daemon> daemon_;
+  Driver* driver_ = nullptr;  // daemon_'s.
   int sleeper_ = 0;
 };
 
@@ -138,7 +130,7 @@ TEST_F(RecoveryTest, NicReleasedInAContainerComesBackAsDevNAndIsPutBack) {
       Sh(InContainer("ip link set dev7 netns " + std::to_string(::getpid()))),
       0);
   ASSERT_TRUE(WaitUntil([&] {
-    auto link = inventory_.FindByMac(*Mac::Parse(kMac));
+    auto link = daemon_->inventory().FindByMac(*Mac::Parse(kMac));
     return link && link->name == "hnr2" && link->mtu == 1500 && !link->up;
   })) << ShOutput("ip -o link");
   EXPECT_EQ(ShOutput("ip -o -4 addr show dev hnr2"), "");
@@ -157,7 +149,6 @@ TEST_F(RecoveryTest, RestartKeepsNetworksAndHeldNicsOnDisk) {
   ASSERT_EQ(Sh("ip link set hnr2 netns " + std::to_string(sleeper_)), 0);
 
   Stop();  // As after kill -9: nothing but the state directory survives.
-  inventory_.Reset({}, {});
   Start();
   auto second = CreateEndpoint("other");
   ASSERT_FALSE(second.ok());
@@ -183,7 +174,6 @@ TEST_F(RecoveryTest, NicBackFromASandboxTornDownWhileDownIsReleasedAtStart) {
   ASSERT_TRUE(CreateEndpoint("ep").ok());
   ASSERT_TRUE(driver_->Join("net", "ep", "/sb").ok());
   Stop();  // Down while Docker tears the sandbox down; its calls are lost.
-  inventory_.Reset({}, {});
   Start();
   EXPECT_TRUE(CreateEndpoint("other").ok());
 }
@@ -222,7 +212,7 @@ TEST_F(RecoveryTest, SandboxRefreshJoinsAgainWithTheSameNic) {
   ASSERT_EQ(Sh(to_host), 0);
   ASSERT_TRUE(driver_->DeleteEndpoint("net", "ep").ok());
   ASSERT_TRUE(WaitUntil([&] {
-    auto link = inventory_.FindByMac(*Mac::Parse(kMac));
+    auto link = daemon_->inventory().FindByMac(*Mac::Parse(kMac));
     return link && link->name == "hnr2" && link->mtu == 1500 && !link->up;
   })) << ShOutput("ip -o link");
   EXPECT_TRUE(CreateEndpoint("other").ok());
