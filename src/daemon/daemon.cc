@@ -126,7 +126,6 @@ Status Daemon::Start() {
 // Serves the socket systemd passed (socket activation: hostnic.socket), else
 // binds options_.socket itself.
 Status Daemon::Listen() {
-  const std::optional<gid_t>& group = socket_group_;
   const int passed = sd_listen_fds(/*unset_environment=*/1);
   if (passed < 0) {
     return Status::FailedPrecondition(
@@ -134,7 +133,8 @@ Status Daemon::Listen() {
         strerror(-passed));
   }
   if (passed == 0) {
-    return server_->Bind(options_.socket, group ? 0660 : 0600, group);
+    return server_->Bind(options_.socket, socket_group_ ? 0660 : 0600,
+                         socket_group_);
   }
   if (passed > 1) {
     for (int fd = SD_LISTEN_FDS_START; fd < SD_LISTEN_FDS_START + passed;
@@ -151,7 +151,7 @@ Status Daemon::Listen() {
         "--socket " + options_.socket + " but systemd passed the socket " +
         server_->path() + "; drop --socket or change ListenStream= to match");
   }
-  if (group) {
+  if (socket_group_) {
     spdlog::warn(
         "--socket-group is ignored for the socket systemd passed; set "
         "SocketGroup= and SocketMode= in hostnic.socket instead");
