@@ -22,7 +22,9 @@ Result<std::vector<std::string>> Driver::Recover() {
   // sandbox that is still being made, or back from one torn down while
   // hostnic was down -- whose Leave/DeleteEndpoint Docker may have retried
   // with an empty body. Give Docker the grace to move it; what is still here
-  // then came back.
+  // then came back. A left endpoint's NIC on the host is back for good, even
+  // while its sandbox still exists: Docker is deleting that sandbox and its
+  // DeleteEndpoint, cut by the restart, is retried with an empty body.
   std::vector<Mac> returned_macs;
   for (const EndpointRecord& e : returned) returned_macs.push_back(e.mac);
   inventory_->WaitUntilGone(returned_macs, options_.sandbox_grace);
@@ -35,7 +37,7 @@ Result<std::vector<std::string>> Driver::Recover() {
     for (const EndpointRecord& e : returned) {
       const EndpointRecord* now = table_->Endpoint(e.id);
       if (!on_host(e) || now == nullptr || !(now->joined || now->left()) ||
-          (options_.sandbox_exists &&
+          (now->joined && options_.sandbox_exists &&
            options_.sandbox_exists(now->sandbox_key))) {
         continue;
       }

@@ -197,5 +197,20 @@ TEST_F(DriverTest, EndpointWhoseSandboxStillExistsIsKeptAtStart) {
   EXPECT_EQ(CreateEndpoint(kMac2, "next").status().code(), Code::kBusy);
 }
 
+TEST_F(DriverTest, EndpointThatLeftIsReleasedAtStartWhileItsSandboxIsDeleted) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(driver_->Join(kNet, kEp, "/var/run/docker/netns/going").ok());
+  ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
+  options_.sandbox_exists = [](const std::string& key) {
+    return key == "/var/run/docker/netns/going";
+  };
+  // Killed between Leave and DeleteEndpoint: Docker retries DeleteEndpoint
+  // with an empty body while it deletes the sandbox.
+  Restart();
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+  EXPECT_TRUE(CreateEndpoint(kMac2, "next").ok());
+}
+
 }  // namespace
 }  // namespace hostnic::driver_test
