@@ -52,9 +52,7 @@ TEST_F(DriverTest, NicBackFromItsSandboxReleasesTheEndpointEvenIfCallsAreLost) {
   LinkChanged(*inventory_.FindByName("eth2"));
   EXPECT_EQ(store_.endpoint_count(), 1u);
   // Docker moves it into the sandbox, and later back.
-  const Link in = *inventory_.FindByName("eth2");
-  inventory_.Remove(in.ifindex);
-  LinkRemoved(in);
+  MoveIntoSandbox("eth2");
   Link back = MakeLink(34, "eth2", kMac2);
   back.mtu = 9000;
   inventory_.Upsert(back);
@@ -103,9 +101,7 @@ TEST_F(DriverTest, SandboxRefreshLeavesAndJoinsAgainWithTheSameNic) {
   ASSERT_TRUE(CreateNetwork({{"hostnic.mtu", "9000"}}).ok());
   ASSERT_TRUE(CreateEndpoint(kMac2).ok());
   ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
-  const Link in = *inventory_.FindByName("eth2");
-  inventory_.Remove(in.ifindex);
-  LinkRemoved(in);  // Into the sandbox.
+  MoveIntoSandbox("eth2");
   for (int trip = 0; trip < 2; ++trip) {
     ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
     Link back = MakeLink(40 + trip, "eth2", kMac2);
@@ -135,9 +131,7 @@ TEST_F(DriverTest, RefreshKeepsTheNicWhenTheMonitorReportsItsReturnLate) {
   ASSERT_TRUE(CreateNetwork().ok());
   ASSERT_TRUE(CreateEndpoint(kMac2).ok());
   ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
-  const Link in = *inventory_.FindByName("eth2");
-  inventory_.Remove(in.ifindex);
-  LinkRemoved(in);
+  MoveIntoSandbox("eth2");
   ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
   const Link back = MakeLink(40, "eth2", kMac2);
   inventory_.Upsert(back);
@@ -154,9 +148,7 @@ TEST_F(DriverTest, JoinAfterLeaveWaitsForTheNicOnItsWayBack) {
   ASSERT_TRUE(CreateNetwork().ok());
   ASSERT_TRUE(CreateEndpoint(kMac2).ok());
   ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
-  const Link in = *inventory_.FindByName("eth2");
-  inventory_.Remove(in.ifindex);
-  LinkRemoved(in);
+  MoveIntoSandbox("eth2");
   ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
   Result<JoinReply> again = Status::Internal("not run");
   std::thread join([&] { again = driver_->Join(kNet, kEp, "/sb"); });

@@ -41,6 +41,13 @@ class DriverTest : public DriverFixture {
     return driver_->CreateEndpoint(
         EndpointRequest(net, ep, mac, "192.168.1.5/24"));
   }
+
+  // Docker moves the NIC named `name` into a sandbox: it leaves the host.
+  void MoveIntoSandbox(const std::string& name) {
+    const Link in = *inventory_.FindByName(name);
+    inventory_.Remove(in.ifindex);
+    LinkRemoved(in);
+  }
 };
 
 }  // namespace hostnic::driver_test
