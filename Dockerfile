@@ -1,7 +1,14 @@
-# hostnic image: build stage (compiler, -dev packages, unit tests) and a slim
-# runtime stage with only the shared libraries the daemon links against.
+# hostnic image: a slim runtime stage with only the shared libraries the
+# daemon links against, a build stage (compiler, -dev packages, unit tests),
+# and the image: the runtime stage plus the binary the build stage made.
 #
 #   docker build -t hostnic:0.1.0 .
+#
+# The runtime stage comes first so that `docker build --target runtime` (the
+# classic builder builds every stage up to the target) skips the compiler:
+# `scripts/plugin.sh --binary FILE` uses it to wrap a hostnic built on a
+# Debian bookworm host instead, with this file's last stage (the binary from
+# the build context instead of the build stage).
 #
 # The image is the root filesystem of the managed plugin (scripts/plugin.sh
 # turns it into one, see docs/plugin.md); it also runs as a plain container
@@ -14,6 +21,18 @@
 # FROM debian:bookworm-slim: on a machine without a registry,
 # `scripts/plugin.sh base` makes that image with debootstrap + docker import.
 ARG BASE_IMAGE=debian:bookworm-slim
+
+FROM ${BASE_IMAGE} AS runtime
+ENV DEBIAN_FRONTEND=noninteractive
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      libcpp-httplib0.11 libnl-3-200 libnl-route-3-200 libspdlog1.10 libfmt9 \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb
+COPY plugin-config/entrypoint.sh /usr/local/bin/hostnic-entrypoint
+RUN chmod 0755 /usr/local/bin/hostnic-entrypoint \
+ && mkdir -p /run/docker/plugins /var/lib/hostnic
+ENV LOG_LEVEL=info
+ENTRYPOINT ["/usr/local/bin/hostnic-entrypoint"]
 
 FROM ${BASE_IMAGE} AS build
 ENV DEBIAN_FRONTEND=noninteractive
@@ -36,18 +55,8 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
  && build/unit_tests --gtest_brief=1 \
  && strip build/hostnic
 
-FROM ${BASE_IMAGE}
-ENV DEBIAN_FRONTEND=noninteractive
-RUN apt-get update \
- && apt-get install -y --no-install-recommends \
-      libcpp-httplib0.11 libnl-3-200 libnl-route-3-200 libspdlog1.10 libfmt9 \
- && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb
+FROM runtime
 COPY --from=build /src/build/hostnic /usr/local/bin/hostnic
-COPY plugin-config/entrypoint.sh /usr/local/bin/hostnic-entrypoint
 # Fail the build, not the plugin at enable time, if a shared library is missing.
-RUN chmod 0755 /usr/local/bin/hostnic-entrypoint \
- && if ldd /usr/local/bin/hostnic | grep 'not found'; then exit 1; fi \
- && /usr/local/bin/hostnic --version \
- && mkdir -p /run/docker/plugins /var/lib/hostnic
-ENV LOG_LEVEL=info
-ENTRYPOINT ["/usr/local/bin/hostnic-entrypoint"]
+RUN if ldd /usr/local/bin/hostnic | grep 'not found'; then exit 1; fi \
+ && /usr/local/bin/hostnic --version

@@ -33,6 +33,7 @@ context="$root"
 sets=()
 quiet=0
 no_build=0
+binary=""
 cleanup_dirs=()
 
 usage() {
@@ -63,6 +64,11 @@ Options:
   --context DIR    source tree to build (default: this checkout)
   --no-build       install/upgrade/create/rootfs: use the existing --image
                    instead of building it
+  --binary FILE    build the image around FILE, a hostnic already built on a
+                   Debian bookworm host (e.g. build/hostnic), instead of
+                   compiling it in the Dockerfile's build stage (which also
+                   runs the unit tests): the runtime stage, then FILE
+                   (stripped) with the same library check
   --quiet          send docker build output to a log file instead of stdout
   -h, --help       this help
 
@@ -162,15 +168,10 @@ ensure_base() {
 
 # --- image, rootfs, plugin ---------------------------------------------------
 
-build_image() {
-  if ((no_build)); then
-    "$DOCKER" image inspect "$image" >/dev/null 2>&1 || die "--no-build: there is no image $image"
-    log "using the existing image $image (--no-build)"
-    return 0
-  fi
-  ensure_base
-  log "building image $image from $context"
-  local args=(build --force-rm --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "$image" -f "$context/Dockerfile" "$context")
+# docker_build ARG...: docker build --force-rm ARG..., its output in a log
+# file with --quiet.
+docker_build() {
+  local args=(build --force-rm --build-arg "BASE_IMAGE=$BASE_IMAGE" "$@")
   if ((quiet)); then
     local blog
     blog=$(mktemp /tmp/hostnic-build.XXXXXX.log)
@@ -182,6 +183,43 @@ build_image() {
   else
     "$DOCKER" "${args[@]}" || die "docker build failed"
   fi
+}
+
+# build_around_binary: the Dockerfile's runtime stage, then its last stage
+# with $binary (stripped) from a build context of its own instead of the
+# build stage's.
+build_around_binary() {
+  [[ -x $binary ]] || die "--binary $binary is not an executable file"
+  local dir
+  dir=$(mktemp -d /var/tmp/hostnic-binary.XXXXXX)
+  cleanup_dirs+=("$dir")
+  strip -o "$dir/hostnic" "$binary" || die "strip $binary failed"
+  log "building image $image around $binary (the runtime stage of $context/Dockerfile)"
+  docker_build --target runtime -t "$image" -f "$context/Dockerfile" "$context"
+  {
+    echo "FROM $image"
+    sed -n '/^FROM runtime$/,$p' "$context/Dockerfile" |
+      sed -e 1d -e 's|^COPY --from=build /src/build/hostnic |COPY hostnic |'
+  } >"$dir/Dockerfile"
+  grep -q '^COPY hostnic ' "$dir/Dockerfile" ||
+    die "$context/Dockerfile has no last stage 'FROM runtime' + 'COPY --from=build /src/build/hostnic ...'"
+  docker_build -t "$image" "$dir"
+  rm -rf "$dir"
+}
+
+build_image() {
+  if ((no_build)); then
+    "$DOCKER" image inspect "$image" >/dev/null 2>&1 || die "--no-build: there is no image $image"
+    log "using the existing image $image (--no-build)"
+    return 0
+  fi
+  ensure_base
+  if [[ -n $binary ]]; then
+    build_around_binary
+    return 0
+  fi
+  log "building image $image from $context"
+  docker_build -t "$image" -f "$context/Dockerfile" "$context"
 }
 
 # write_rootfs DIR: the plugin directory docker plugin create wants.
@@ -353,6 +391,7 @@ while [[ $# -gt 0 ]]; do
     --context) context=$(cd "${2:?--context needs a directory}" && pwd); shift 2 ;;
     --quiet) quiet=1; shift ;;
     --no-build) no_build=1; shift ;;
+    --binary) binary=$(realpath "${2:?--binary needs a file}"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     *) log "unknown argument: $1"; usage >&2; exit "$EXIT_USAGE" ;;
   esac

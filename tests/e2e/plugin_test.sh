@@ -9,7 +9,8 @@
 #   publish   scripts/plugin.sh push builds the image (Dockerfile: unit tests
 #             run in the build stage) and pushes it as REGISTRY/hostnic-e2e:1;
 #             its plugin directory (scripts/plugin.sh rootfs) is pushed as :2
-#             (with HNP_PLUGIN_DIR: both from that directory, no build);
+#             (with HNP_PLUGIN_DIR: both from that directory, no build;
+#             with HNP_BINARY: the image wraps that hostnic, no compiling);
 #   install   docker plugin install --grant-all-permissions REGISTRY/...:1
 #             with settings, on a host with no state directory prepared: it
 #             enables, with no host mount and only CAP_NET_ADMIN;
@@ -33,7 +34,9 @@
 # debootstrap/apt), it prints "SKIP: ..." and exits 0 (with --strict: exits 3).
 # Environment: HNP_DOCKER (client, default /usr/bin/docker: another engine's
 # own client), HNP_PLUGIN_DIR (a plugin directory to publish instead of
-# building), HNP_SAVE_PLUGIN_DIR (write the built plugin directory there),
+# building), HNP_BINARY (a hostnic built on this Debian bookworm host, e.g.
+# build/hostnic: scripts/plugin.sh --binary, the image without its build
+# stage), HNP_SAVE_PLUGIN_DIR (write the built plugin directory there),
 # HNP_STEPS (blank-separated step names to run; default all).
 # Everything it creates is removed on exit (trap), unless --keep; the NIC and
 # netns a killed or --keep run left behind are removed at the start.
@@ -72,7 +75,7 @@ for a in "$@"; do
   case $a in
     --strict) strict=1 ;;
     --keep) keep=1 ;;
-    -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,42p' "$0"; exit 0 ;;
     *) echo "unknown argument: $a" >&2; exit 2 ;;
   esac
 done
@@ -419,6 +422,7 @@ step_publish() {
   fi
   local -a nb=()
   [ -n "${HNP_NO_BUILD:-}" ] && dk image inspect "$IMAGE" >/dev/null 2>&1 && nb=(--no-build)
+  [ -n "${HNP_BINARY:-}" ] && [ "${#nb[@]}" = 0 ] && nb=(--binary "$HNP_BINARY")
   local out dir=${HNP_SAVE_PLUGIN_DIR:-$WORK/plugin-dir}
   out=$("$ROOT/scripts/plugin.sh" push --quiet "${nb[@]+"${nb[@]}"}" --name "$REGISTRY/$REPO:1" --image "$IMAGE" 2>&1) ||
     fail "scripts/plugin.sh push --name $REGISTRY/$REPO:1 failed: $(printf '%s' "$out" | tail -n 15)"
