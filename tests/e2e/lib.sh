@@ -242,7 +242,7 @@ teardown_nics() {
 # The cloud's DHCP server: Debian's dnsmasq on the peer bridge, one fixed
 # address per stand-in NIC (dhcp-host), the gateway, classless static routes
 # (option 121, which wins over option 3), MTU 1400, and dnsmasq's shortest
-# lease (2 minutes, so T1 comes after 60 s).
+# lease (2 minutes, so T1 comes after 60 s unless a case sets option 58).
 declare -A NIC_DHCP_IP=(
   [hne2]=192.168.1.21
   [hne3]=192.168.1.22
@@ -252,8 +252,8 @@ DHCP_ROUTE=10.61.0.0/16
 DHCP_ROUTE_VIA=192.168.1.254
 DHCP_MTU=1400
 
-# start_dhcp: starts dnsmasq in $PEER_NS (stopped by stop_dhcp, by its PID,
-# after every case).
+# start_dhcp [DNSMASQ_ARG...]: starts dnsmasq in $PEER_NS (stopped by
+# stop_dhcp, by its PID, after every case), with those arguments added.
 start_dhcp() {
   command -v dnsmasq >/dev/null || fail "no dnsmasq: apt-get install dnsmasq-base"
   local args=(--keep-in-foreground --conf-file=/dev/null --port=0 --no-resolv --no-hosts
@@ -266,6 +266,7 @@ start_dhcp() {
   for nic in "${!NIC_DHCP_IP[@]}"; do
     args+=(--dhcp-host="${NIC_MAC[$nic]},${NIC_DHCP_IP[$nic]}")
   done
+  args+=("$@")
   : >"$HNE_WORK/dnsmasq.leases"
   ip netns exec "$PEER_NS" dnsmasq "${args[@]}" >>"$HNE_WORK/dnsmasq.log" 2>&1 </dev/null &
   echo $! >"$HNE_WORK/dnsmasq.pid.ours"
