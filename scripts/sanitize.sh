@@ -2,7 +2,7 @@
 # Builds unit_tests and integration_tests with clang and sanitizers, and runs
 # them:
 #
-#     scripts/sanitize.sh [asan|tsan|all]      (default: all)
+#     scripts/sanitize.sh [--build-only] [asan|tsan|all]      (default: all)
 #
 #   asan  ASan + UBSan (-fsanitize=address,undefined, -fno-sanitize-recover=all,
 #         halt_on_error) in build-asan/
@@ -10,7 +10,9 @@
 #         scripts/tsan.supp (each entry says why it is external)
 #
 # Lean on purpose (CI budget): only the two test targets (and the hostnic
-# binary the integration tests start), -O1 -g1, Ninja. Integration tests need
+# binary the integration tests start), -O1 -g1, Ninja. --build-only builds
+# and runs nothing (scripts/test.sh builds while the Docker tests run; a later
+# run finds the trees up to date). Integration tests need
 # root (they move themselves into a private network namespace); without root
 # they are skipped by gtest, and this script says so. Prints the build and run
 # time of each. Exits non-zero if a build fails, a test fails or a sanitizer
@@ -22,6 +24,8 @@
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+build_only=0
+if [ "${1:-}" = --build-only ]; then build_only=1; shift; fi
 mode=${1:-all}
 cxx=${CXX:-clang++-14}
 jobs=${HOSTNIC_SAN_JOBS:-$(nproc)}
@@ -32,7 +36,7 @@ case "$mode" in
   asan) kinds=(asan) ;;
   tsan) kinds=(tsan) ;;
   all) kinds=(asan tsan) ;;
-  *) echo "usage: $0 [asan|tsan|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--build-only] [asan|tsan|all]" >&2; exit 2 ;;
 esac
 
 if ! command -v "$cxx" >/dev/null; then
@@ -97,6 +101,10 @@ run_kind() {
     return
   fi
   t1=$(now); cpu; c1=$cpu_now
+  if ((build_only)); then
+    summary[$kind]="BUILT (build $(secs "$t0" "$t1") s wall / $(secs "$c0" "$c1") s CPU)"
+    return
+  fi
   for bin in unit_tests integration_tests; do
     echo "==== $kind: running $bin"
     if [ "$bin" = integration_tests ] && [ "$(id -u)" -ne 0 ]; then

@@ -22,7 +22,15 @@
 #    and runs them (scripts/sanitize.sh all),
 # 7. fuzzes the request handlers, the DHCP decoder and the CNI parser for a
 #    bounded time (tests/fuzz/run.sh),
-# then prints a summary. Exits non-zero if anything failed.
+# then prints a summary: each step's seconds and result. Exits non-zero if
+# anything failed.
+#
+# The clang builds of steps 6 and 7 start right after step 3, in the
+# background at nice 19 while steps 4-5b mostly wait on dockerd (their output
+# goes to build/clang-build.log), and get full priority once those are done;
+# steps 6 and 7 then only run. Step 5 publishes the plugin with
+# build/hostnic in the image (scripts/plugin.sh --binary) instead of
+# compiling hostnic again inside docker build.
 #
 # Environment: HOSTNIC_E2E=0 skips steps 4, 5 and 5b; HOSTNIC_PLUGIN_E2E=0 skips
 # step 5; HOSTNIC_ENGINES (default "26.1 28.5"; empty skips 5b) and
@@ -79,12 +87,48 @@ run_engine() {
       *) result[plugin-$engine]=FAIL ;;
     esac
   fi
+  took[e2e-$engine]=$((SECONDS - t0))
   say "Docker $engine: $((SECONDS - t0))s"
   rm -f "$log"
 }
 
+# clang_builds_start: the builds of steps 6 and 7 that are enabled, in the
+# background in a process group of their own at nice 19; sets clang_pid.
+clang_pid=""
+clang_log=$HOSTNIC_ROOT/build/clang-build.log
+clang_builds_start() {
+  [ "${HOSTNIC_SANITIZE:-1}" = 0 ] && [ "${HOSTNIC_FUZZ:-1}" = 0 ] && return 0
+  say "building for the sanitizers and the fuzzers in the background (log: build/clang-build.log)"
+  clang_t0=$SECONDS
+  # shellcheck disable=SC2016  # expanded by the inner bash
+  setsid nice -n 19 bash -c 'rc=0
+    [ "$2" = 0 ] || "$1"/scripts/sanitize.sh --build-only all || rc=1
+    [ "$3" = 0 ] || "$1"/tests/fuzz/run.sh --build-only || rc=1
+    exit $rc' _ "$HOSTNIC_ROOT" "${HOSTNIC_SANITIZE:-1}" "${HOSTNIC_FUZZ:-1}" \
+    >"$clang_log" 2>&1 </dev/null &
+  clang_pid=$!
+}
+
+# clang_builds_wait: full priority for the background builds, then waits for
+# them; fills result[clang-build].
+clang_builds_wait() {
+  [ -n "$clang_pid" ] || return 0
+  renice -n "$(nice)" -g "$clang_pid" >/dev/null 2>&1
+  if wait "$clang_pid"; then
+    result[clang-build]="PASS (in the background from the e2e step on)"
+  else
+    result[clang-build]="FAIL (build/clang-build.log)"
+    tail -n 30 "$clang_log" >&2
+  fi
+  clang_pid=""
+  took[clang-build]=$((SECONDS - clang_t0))
+  say "sanitizer and fuzzer builds: ${result[clang-build]}, $((SECONDS - clang_t0))s (log: build/clang-build.log)"
+}
+# An interrupted run does not leave the builds behind.
+trap '[ -z "$clang_pid" ] || kill -- -"$clang_pid" 2>/dev/null' EXIT
+
 started=$SECONDS
-declare -A result
+declare -A result took
 order=(build ctest package e2e cni-podman plugin)
 result=([build]=skipped [ctest]=skipped [package]=skipped [e2e]=skipped [cni-podman]=skipped
         [plugin]=skipped [sanitize]=skipped [fuzz]=skipped)
@@ -94,7 +138,8 @@ for engine in $ENGINES; do
   result[e2e-$engine]=skipped
   result[plugin-$engine]=skipped
 done
-order+=(sanitize fuzz)
+order+=(clang-build sanitize fuzz)
+result[clang-build]=skipped
 # The core subset on the other engines (docs/testing.md says why these):
 # 28.5 changed the most around remote drivers, 26.1 sits between.
 declare -A ENGINE_E2E=(
@@ -107,15 +152,20 @@ declare -A ENGINE_PLUGIN=(
 )
 PLUGIN_DIR=$HOSTNIC_ROOT/build/plugin-dir
 
+t0=$SECONDS
 if (build_hostnic); then
   result[build]=PASS
+  took[build]=$((SECONDS - t0))
   say "running unit and integration tests (ctest)"
+  t0=$SECONDS
   if ctest --test-dir "$HOSTNIC_ROOT/build" --output-on-failure --timeout 300; then
     result[ctest]=PASS
   else
     result[ctest]=FAIL
   fi
+  took[ctest]=$((SECONDS - t0))
   say "building, installing and removing the Debian package (tests/package/deb_test.sh)"
+  t0=$SECONDS
   package_log=$(mktemp /tmp/hostnic-package.XXXXXX.log)
   "$HOSTNIC_ROOT/tests/package/deb_test.sh" "$HOSTNIC_ROOT/build" | tee "$package_log"
   rc=${PIPESTATUS[0]}
@@ -126,10 +176,13 @@ if (build_hostnic); then
   elif [ -n "$skip" ]; then result[package]="PASS (skipped: ${skip#SKIP package: })"
   else result[package]=PASS; fi
   rm -f "$package_log"
+  took[package]=$((SECONDS - t0))
+  clang_builds_start
   if [ "${HOSTNIC_E2E:-1}" = 0 ]; then
     say "HOSTNIC_E2E=0: skipping the end-to-end tests"
   else
     say "running end-to-end tests against a real dockerd (tests/e2e/run.sh)"
+    t0=$SECONDS
     e2e_log=$(mktemp /tmp/hostnic-e2e.XXXXXX.log)
     timeout -s TERM "${HOSTNIC_E2E_TIMEOUT:-900}" "$HOSTNIC_ROOT/tests/e2e/run.sh" "$@" |
       tee "$e2e_log"
@@ -140,7 +193,9 @@ if (build_hostnic); then
     elif [ "$rc" -eq 0 ]; then result[e2e]=PASS
     elif [ "$rc" -eq 124 ]; then result[e2e]="FAIL (timed out)"
     else result[e2e]=FAIL; fi
+    took[e2e]=$((SECONDS - t0))
     say "running hostnic as a CNI plugin under podman (tests/e2e/cni_podman_test.sh)"
+    t0=$SECONDS
     cni_log=$(mktemp /tmp/hostnic-cni-e2e.XXXXXX.log)
     timeout -s TERM "${HOSTNIC_CNI_TIMEOUT:-300}" "$HOSTNIC_ROOT/tests/e2e/cni_podman_test.sh" 2>&1 |
       tee "$cni_log"
@@ -151,14 +206,17 @@ if (build_hostnic); then
     elif [ "$rc" -eq 124 ]; then result[cni-podman]="FAIL (timed out)"
     else result[cni-podman]=FAIL; fi
     rm -f "$cni_log"
+    took[cni-podman]=$((SECONDS - t0))
     if [ "${HOSTNIC_PLUGIN_E2E:-1}" = 0 ]; then
       say "HOSTNIC_PLUGIN_E2E=0: skipping the managed-plugin tests"
     else
       say "running managed-plugin end-to-end tests (tests/e2e/plugin_test.sh)"
+      t0=$SECONDS
       plugin_log=$(mktemp /tmp/hostnic-plugin-e2e.XXXXXX.log)
       rm -rf "$PLUGIN_DIR"
       timeout -s TERM "${HOSTNIC_PLUGIN_TIMEOUT:-1500}" \
-        env HNP_SAVE_PLUGIN_DIR="$PLUGIN_DIR" "$HOSTNIC_ROOT/tests/e2e/plugin_test.sh" 2>&1 | tee "$plugin_log"
+        env HNP_SAVE_PLUGIN_DIR="$PLUGIN_DIR" HNP_BINARY="$HOSTNIC_ROOT/build/hostnic" \
+        "$HOSTNIC_ROOT/tests/e2e/plugin_test.sh" 2>&1 | tee "$plugin_log"
       rc=${PIPESTATUS[0]}
       skip=$(grep -m1 '^SKIP:' "$plugin_log")
       if [ "$rc" -eq 0 ] && [ -n "$skip" ]; then result[plugin]="SKIPPED (${skip#SKIP: })"
@@ -166,34 +224,43 @@ if (build_hostnic); then
       elif [ "$rc" -eq 124 ]; then result[plugin]="FAIL (timed out)"
       else result[plugin]=FAIL; fi
       rm -f "$plugin_log"
+      took[plugin]=$((SECONDS - t0))
     fi
     for engine in $ENGINES; do
       run_engine "$engine"
     done
   fi
+  clang_builds_wait
   if [ "${HOSTNIC_SANITIZE:-1}" = 0 ]; then
     say "HOSTNIC_SANITIZE=0: skipping the sanitizer builds"
   else
-    say "building and running the tests under ASan+UBSan and TSan (scripts/sanitize.sh all)"
+    say "running the tests under ASan+UBSan and TSan (scripts/sanitize.sh all)"
+    t0=$SECONDS
     if "$HOSTNIC_ROOT/scripts/sanitize.sh" all; then result[sanitize]=PASS
     else result[sanitize]=FAIL; fi
+    took[sanitize]=$((SECONDS - t0))
   fi
   if [ "${HOSTNIC_FUZZ:-1}" = 0 ]; then
     say "HOSTNIC_FUZZ=0: skipping the fuzzer"
   else
     say "fuzzing the request handlers, DHCP decoder and CNI parser for ${HOSTNIC_FUZZ_SECONDS:-60}s (tests/fuzz/run.sh)"
+    t0=$SECONDS
     if "$HOSTNIC_ROOT/tests/fuzz/run.sh" "${HOSTNIC_FUZZ_SECONDS:-60}"; then result[fuzz]=PASS
     else result[fuzz]=FAIL; fi
+    took[fuzz]=$((SECONDS - t0))
   fi
 else
   result[build]=FAIL
+  took[build]=$((SECONDS - t0))
 fi
 
 echo
 echo "==== hostnic test summary ($((SECONDS - started))s) ===="
 status=0
 for step in "${order[@]}"; do
-  printf '  %-11s %s\n' "$step" "${result[$step]}"
+  # Seconds of wall time; an engine's row counts both of its suites.
+  secs=${took[$step]:+${took[$step]}s}
+  printf '  %-11s %6s  %s\n' "$step" "$secs" "${result[$step]}"
   case "${result[$step]}" in FAIL*) status=1 ;; esac
 done
 [ "$status" -eq 0 ] && echo "  ALL PASSED" || echo "  SOME TESTS FAILED"

@@ -4,6 +4,7 @@
 # seed corpus:
 #
 #     tests/fuzz/run.sh [SECONDS]          (default 60)
+#     tests/fuzz/run.sh --build-only       (build, fuzz nothing)
 #
 #   handlers_fuzz  the remote-driver API, seeded with real Docker requests
 #                  (tests/fuzz/corpus/); half of SECONDS
@@ -25,13 +26,15 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
+build_only=0
+if [ "${1:-}" = --build-only ]; then build_only=1; shift; fi
 seconds=${1:-60}
 cxx=${CXX:-clang++-14}
 dir=$root/build-fuzz
 jobs=${HOSTNIC_FUZZ_JOBS:-1}
 
 case "$seconds" in
-  '' | *[!0-9]*) echo "usage: $0 [SECONDS]" >&2; exit 2 ;;
+  '' | *[!0-9]*) echo "usage: $0 [SECONDS] | --build-only" >&2; exit 2 ;;
 esac
 if ! command -v "$cxx" >/dev/null; then
   echo "$cxx not found; apt-get install clang-14 libclang-rt-14-dev llvm-14" >&2
@@ -51,6 +54,10 @@ if ! cmake -S "$root" -B "$dir" "${generator[@]}" -Wno-dev \
   exit 2
 fi
 cmake --build "$dir" --target handlers_fuzz dhcp_fuzz cni_fuzz -j "$(nproc)" || exit 2
+if ((build_only)); then
+  echo "built in $((SECONDS - started)) s (--build-only: no fuzzing)"
+  exit 0
+fi
 # At least a second each: -max_total_time=0 would mean no limit.
 handlers_seconds=$((seconds / 2 > 0 ? seconds / 2 : 1))
 dhcp_seconds=$((seconds / 4 > 0 ? seconds / 4 : 1))
