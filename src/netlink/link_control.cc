@@ -25,19 +25,12 @@ std::string Describe(const Link& link) {
   return link.name + " (" + link.mac.ToString() + ")";
 }
 
-// A socket and the device at `link.ifindex` as the kernel has it now, after
-// checking that it is still the NIC the caller means.
-struct Target {
-  NlSockPtr sock;
-  RtnlLinkPtr current;
-};
-
-Result<Target> Open(const Link& link, const std::string& doing) {
-  Result<NlSockPtr> sock = ConnectRoute(doing);
-  if (!sock.ok()) return sock.status();
+// The device at `link.ifindex` as the kernel has it now, after checking that
+// it is still the NIC the caller means.
+Result<RtnlLinkPtr> ReadChecked(nl_sock* sock, const Link& link,
+                                const std::string& doing) {
   rtnl_link* current = nullptr;
-  const int err =
-      rtnl_link_get_kernel(sock->get(), link.ifindex, nullptr, &current);
+  const int err = rtnl_link_get_kernel(sock, link.ifindex, nullptr, &current);
   RtnlLinkPtr owned(current);
   if (err == -NLE_OBJ_NOTFOUND || err == -NLE_NODEV) {
     return Status::NotFound(doing + ": no device has ifindex " +
@@ -51,34 +44,71 @@ Result<Target> Open(const Link& link, const std::string& doing) {
         doing + ": ifindex " + std::to_string(link.ifindex) + " is now " +
         (name ? name : "?") + " with MAC " + mac.ToString());
   }
-  return Target{std::move(sock).value(), std::move(owned)};
+  return owned;
 }
 
-Status Change(const Link& link, const std::string& doing,
+// Applies `set` to the device at `link.ifindex` once it is checked to be
+// `link`.
+Status Change(nl_sock* sock, const Link& link, const std::string& doing,
               const std::function<void(rtnl_link*)>& set) {
-  Result<Target> target = Open(link, doing);
-  if (!target.ok()) return target.status();
+  Result<RtnlLinkPtr> current = ReadChecked(sock, link, doing);
+  if (!current.ok()) return current.status();
   RtnlLinkPtr change(rtnl_link_alloc());
   if (!change) return Status::IoError(doing + ": out of memory");
   set(change.get());
-  const int err = rtnl_link_change(target->sock.get(), target->current.get(),
-                                   change.get(), 0);
+  const int err = rtnl_link_change(sock, current->get(), change.get(), 0);
   if (err < 0) return NlStatus(err, doing);
   return Status::Ok();
 }
 
+Code CodeOf(const Status& status) { return status.code(); }
+
+template <typename T>
+Code CodeOf(const Result<T>& result) {
+  return result.status().code();
+}
+
 }  // namespace
 
+template <typename R, typename Call>
+R NetlinkLinkControl::WithSocket(const std::string& doing, const Call& call) {
+  NlSockPtr sock;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty()) {
+      sock = std::move(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  if (!sock) {
+    Result<NlSockPtr> opened = ConnectRoute(doing);
+    if (!opened.ok()) return opened.status();
+    sock = std::move(opened).value();
+  }
+  R result = call(sock.get());
+  if (CodeOf(result) != Code::kIoError) {
+    std::lock_guard<std::mutex> lock(mu_);
+    idle_.push_back(std::move(sock));
+  }
+  return result;
+}
+
 Result<Link> NetlinkLinkControl::Refresh(const Link& link) {
-  Result<Target> target = Open(link, "reading " + Describe(link));
-  if (!target.ok()) return target.status();
-  return ToLink(target->current.get());
+  const std::string doing = "reading " + Describe(link);
+  return WithSocket<Result<Link>>(doing, [&](nl_sock* sock) -> Result<Link> {
+    Result<RtnlLinkPtr> current = ReadChecked(sock, link, doing);
+    if (!current.ok()) return current.status();
+    return ToLink(current->get());
+  });
 }
 
 Status NetlinkLinkControl::SetMtu(const Link& link, unsigned mtu) {
-  return Change(link,
-                "setting MTU " + std::to_string(mtu) + " on " + Describe(link),
-                [mtu](rtnl_link* change) { rtnl_link_set_mtu(change, mtu); });
+  const std::string doing =
+      "setting MTU " + std::to_string(mtu) + " on " + Describe(link);
+  return WithSocket<Status>(doing, [&](nl_sock* sock) {
+    return Change(sock, link, doing,
+                  [mtu](rtnl_link* change) { rtnl_link_set_mtu(change, mtu); });
+  });
 }
 
 Status NetlinkLinkControl::SetName(const Link& link, const std::string& name) {
@@ -89,29 +119,34 @@ Status NetlinkLinkControl::SetName(const Link& link, const std::string& name) {
                                    std::to_string(IFNAMSIZ - 1) +
                                    " characters");
   }
-  return Change(link, doing, [&name](rtnl_link* change) {
-    rtnl_link_set_name(change, name.c_str());
+  return WithSocket<Status>(doing, [&](nl_sock* sock) {
+    return Change(sock, link, doing, [&name](rtnl_link* change) {
+      rtnl_link_set_name(change, name.c_str());
+    });
   });
 }
 
 Status NetlinkLinkControl::SetUp(const Link& link, bool up) {
-  return Change(
-      link,
-      std::string(up ? "bringing up " : "bringing down ") + Describe(link),
-      [up](rtnl_link* change) {
-        if (up) {
-          rtnl_link_set_flags(change, IFF_UP);
-        } else {
-          rtnl_link_unset_flags(change, IFF_UP);
-        }
-      });
+  const std::string doing =
+      std::string(up ? "bringing up " : "bringing down ") + Describe(link);
+  return WithSocket<Status>(doing, [&](nl_sock* sock) {
+    return Change(sock, link, doing, [up](rtnl_link* change) {
+      if (up) {
+        rtnl_link_set_flags(change, IFF_UP);
+      } else {
+        rtnl_link_unset_flags(change, IFF_UP);
+      }
+    });
+  });
 }
 
 Status NetlinkLinkControl::FlushAddresses(const Link& link) {
   const std::string doing = "removing the addresses of " + Describe(link);
-  Result<Target> target = Open(link, doing);
-  if (!target.ok()) return target.status();
-  return FlushIfAddresses(target->sock.get(), link.ifindex, doing);
+  return WithSocket<Status>(doing, [&](nl_sock* sock) -> Status {
+    Result<RtnlLinkPtr> current = ReadChecked(sock, link, doing);
+    if (!current.ok()) return current.status();
+    return FlushIfAddresses(sock, link.ifindex, doing);
+  });
 }
 
 Result<bool> NetlinkLinkControl::SetIpv6Disabled(const Link& link,
@@ -120,11 +155,15 @@ Result<bool> NetlinkLinkControl::SetIpv6Disabled(const Link& link,
       std::string(disabled ? "turning off" : "turning on") + " IPv6 on " +
       Describe(link);
   // The sysctl is reached by name: make sure the name is this NIC's now.
-  Result<Target> target = Open(link, doing);
-  if (!target.ok()) return target.status();
-  const char* name = rtnl_link_get_name(target->current.get());
-  const std::string path = std::string("/proc/sys/net/ipv6/conf/") +
-                           (name ? name : "") + "/disable_ipv6";
+  Result<std::string> name = WithSocket<Result<std::string>>(
+      doing, [&](nl_sock* sock) -> Result<std::string> {
+        Result<RtnlLinkPtr> current = ReadChecked(sock, link, doing);
+        if (!current.ok()) return current.status();
+        const char* kernel_name = rtnl_link_get_name(current->get());
+        return std::string(kernel_name ? kernel_name : "");
+      });
+  if (!name.ok()) return name.status();
+  const std::string path = "/proc/sys/net/ipv6/conf/" + *name + "/disable_ipv6";
   std::ifstream in(path);
   std::string before;
   if (!(in >> before)) {
@@ -149,21 +188,24 @@ Result<bool> NetlinkLinkControl::SetIpv6Disabled(const Link& link,
 
 Result<bool> NetlinkLinkControl::SetIpv6AddressGeneration(
     const Link& link, bool on, const std::string& doing) {
-  Result<Target> target = Open(link, doing);
-  if (!target.ok()) return target.status();
-  uint8_t mode = IN6_ADDR_GEN_MODE_EUI64;
-  int err = rtnl_link_inet6_get_addr_gen_mode(target->current.get(), &mode);
-  if (err < 0 && err != -NLE_NOATTR) {
-    return NlStatus(err, doing + ": reading its IPv6 address generation mode");
-  }
-  const bool was_off = mode == IN6_ADDR_GEN_MODE_NONE;
-  if (was_off != on) return was_off;
-  const Status changed = Change(link, doing, [on](rtnl_link* change) {
-    rtnl_link_inet6_set_addr_gen_mode(
-        change, on ? IN6_ADDR_GEN_MODE_EUI64 : IN6_ADDR_GEN_MODE_NONE);
+  return WithSocket<Result<bool>>(doing, [&](nl_sock* sock) -> Result<bool> {
+    Result<RtnlLinkPtr> current = ReadChecked(sock, link, doing);
+    if (!current.ok()) return current.status();
+    uint8_t mode = IN6_ADDR_GEN_MODE_EUI64;
+    int err = rtnl_link_inet6_get_addr_gen_mode(current->get(), &mode);
+    if (err < 0 && err != -NLE_NOATTR) {
+      return NlStatus(err,
+                      doing + ": reading its IPv6 address generation mode");
+    }
+    const bool was_off = mode == IN6_ADDR_GEN_MODE_NONE;
+    if (was_off != on) return was_off;
+    const Status changed = Change(sock, link, doing, [on](rtnl_link* change) {
+      rtnl_link_inet6_set_addr_gen_mode(
+          change, on ? IN6_ADDR_GEN_MODE_EUI64 : IN6_ADDR_GEN_MODE_NONE);
+    });
+    if (!changed.ok()) return changed;
+    return was_off;
   });
-  if (!changed.ok()) return changed;
-  return was_off;
 }
 
 }  // namespace hostnic

@@ -1,19 +1,28 @@
-// NetlinkLinkControl: hostnic::LinkControl over rtnetlink, in the caller's
-// network namespace.
+// NetlinkLinkControl: hostnic::LinkControl over rtnetlink, in the network
+// namespace of the threads that call it.
 #ifndef HOSTNIC_NETLINK_LINK_CONTROL_H_
 #define HOSTNIC_NETLINK_LINK_CONTROL_H_
 
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "hostnic/link.h"
 #include "hostnic/status.h"
+#include "netlink/nl_ptr.h"
 
 namespace hostnic {
 
-// Each call opens its own netlink socket, so calls from any number of
-// threads share nothing and need no lock. Before changing anything a call
-// reads the device at `link.ifindex` from the kernel and fails with kNotFound
-// unless it still has `link.mac`.
+// Calls may come from any number of threads at once. Each borrows a
+// connected NETLINK_ROUTE socket from a free list (opening one only when none
+// is idle) and gives it back when done, so a steady stream of calls costs no
+// socket set-up; the list never holds more sockets than calls ever ran at
+// once. A socket reaches the namespace it was opened in: every call must come
+// from a thread in one and the same network namespace (the daemon's own).
+// After a call that failed with kIoError its socket is closed rather than
+// given back, as replies may be left unread on it. Before changing anything a
+// call reads the device at `link.ifindex` from the kernel and fails with
+// kNotFound unless it still has `link.mac`.
 class NetlinkLinkControl : public LinkControl {
  public:
   Result<Link> Refresh(const Link& link) override;
@@ -31,8 +40,16 @@ class NetlinkLinkControl : public LinkControl {
   Result<bool> SetIpv6Disabled(const Link& link, bool disabled) override;
 
  private:
+  // Runs `call` with a borrowed socket: an idle one, else a new one.
+  template <typename R, typename Call>
+  R WithSocket(const std::string& doing, const Call& call);
+
   Result<bool> SetIpv6AddressGeneration(const Link& link, bool on,
                                         const std::string& doing);
+
+  std::mutex mu_;  // Guards idle_.
+  // Connected sockets no call is using.
+  std::vector<NlSockPtr> idle_;
 };
 
 }  // namespace hostnic

@@ -2,12 +2,15 @@
 // network namespace (see netns_env.h) where veth pairs stand in for NICs.
 #include <gtest/gtest.h>
 #include <net/if.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "hostnic/inventory.h"
@@ -370,6 +373,11 @@ class NetlinkLinkControlTest : public NetlinkTest {
   std::string Show(const std::string& name) {
     return ShOutput("ip -o link show dev " + name);
   }
+  // How many file descriptors the test process has open.
+  static size_t OpenFds() {
+    const std::filesystem::directory_iterator fds("/proc/self/fd");
+    return static_cast<size_t>(std::distance(begin(fds), end(fds)));
+  }
   NetlinkLinkControl control_;
 };
 
@@ -476,6 +484,88 @@ TEST_F(NetlinkLinkControlTest, AGoneIfindexIsNotFound) {
   Status status = control_.SetMtu(gone, 1300);
   EXPECT_EQ(status.code(), Code::kNotFound) << status.message();
   EXPECT_NE(status.message().find(kMacA), std::string::npos);
+}
+
+// Sockets are reused from call to call: a later call still sees the device
+// as it is now.
+TEST_F(NetlinkLinkControlTest, LaterCallsSeeRenamesMacChangesAndMoves) {
+  AddVeth("hna0", kMacA, "hna1", kMacB);
+  const Link link = KernelLink("hna0", kMacA);
+  ASSERT_TRUE(control_.Refresh(link).ok());
+
+  ASSERT_EQ(Sh("ip link set hna0 name hnren0"), 0);
+  created_.push_back("hnren0");
+  Result<Link> renamed = control_.Refresh(link);
+  ASSERT_TRUE(renamed.ok()) << renamed.status().message();
+  EXPECT_EQ(renamed->name, "hnren0");
+
+  ASSERT_EQ(Sh("ip link set hnren0 address " + std::string(kMacC)), 0);
+  Status status = control_.SetUp(link, true);
+  EXPECT_EQ(status.code(), Code::kNotFound) << status.message();
+  EXPECT_NE(status.message().find(kMacC), std::string::npos)
+      << status.message();
+  EXPECT_EQ(Show("hnren0").find(",UP"), std::string::npos);
+
+  const std::string other = "hnlc-" + std::to_string(::getpid());
+  ASSERT_EQ(
+      Sh("ip netns add " + other + " && ip link set hnren0 netns " + other), 0);
+  Link as_changed = link;
+  as_changed.mac = M(kMacC);
+  Result<Link> moved = control_.Refresh(as_changed);
+  Sh("ip netns del " + other);
+  ASSERT_FALSE(moved.ok());
+  EXPECT_EQ(moved.status().code(), Code::kNotFound);
+  EXPECT_NE(moved.status().message().find("no device has ifindex"),
+            std::string::npos)
+      << moved.status().message();
+}
+
+// Calls that fail -- the device is not the one named, the kernel refuses, the
+// request is invalid -- leave no socket open behind them.
+TEST_F(NetlinkLinkControlTest, FailedCallsLeaveNoSocketBehind) {
+  AddVeth("hna0", kMacA, "hna1", kMacB);
+  const Link link = KernelLink("hna0", kMacA);
+  const Link stale = KernelLink("hna0", kMacC);
+  ASSERT_TRUE(control_.Refresh(link).ok());
+  const size_t open = OpenFds();
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(control_.Refresh(stale).status().code(), Code::kNotFound);
+    EXPECT_EQ(control_.SetMtu(link, 70000).code(), Code::kIoError);
+    EXPECT_EQ(control_.SetName(link, "").code(), Code::kInvalidArgument);
+    EXPECT_EQ(control_.SetName(link, "hna1").code(), Code::kAlreadyExists);
+    EXPECT_TRUE(control_.SetMtu(link, 1300 + i).ok());
+  }
+  EXPECT_EQ(OpenFds(), open);
+  EXPECT_NE(Show("hna0").find(" mtu 1319 "), std::string::npos) << Show("hna0");
+}
+
+TEST_F(NetlinkLinkControlTest, CallsFromManyThreadsAtOnce) {
+  AddVeth("hna0", kMacA, "hna1", kMacB);
+  const Link a = KernelLink("hna0", kMacA);
+  const Link b = KernelLink("hna1", kMacB);
+  const Link stale = KernelLink("hna0", kMacC);
+  const size_t open = OpenFds();
+  constexpr int kThreads = 6;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 100; ++i) {
+        const Link& mine = t % 2 ? a : b;
+        Result<Link> fresh = control_.Refresh(mine);
+        if (!fresh.ok() || fresh->name != mine.name) wrong++;
+        if (control_.Refresh(stale).status().code() != Code::kNotFound) {
+          wrong++;
+        }
+        if (!control_.SetMtu(mine, 1400 + t % 2).ok()) wrong++;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(wrong, 0);
+  EXPECT_LE(OpenFds(), open + kThreads);
+  EXPECT_NE(Show("hna0").find(" mtu 1401 "), std::string::npos) << Show("hna0");
+  EXPECT_NE(Show("hna1").find(" mtu 1400 "), std::string::npos) << Show("hna1");
 }
 
 }  // namespace
