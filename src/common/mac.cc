@@ -1,7 +1,5 @@
 #include "hostnic/mac.h"
 
-#include <cstdio>
-
 namespace hostnic {
 
 namespace {
@@ -29,11 +27,15 @@ std::optional<Mac> Mac::Parse(std::string_view text) {
   return Mac(bytes);
 }
 
+// Every message and record names NICs by MAC: no printf machinery per call.
 std::string Mac::ToString() const {
-  char buf[18];
-  std::snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", bytes_[0],
-                bytes_[1], bytes_[2], bytes_[3], bytes_[4], bytes_[5]);
-  return buf;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text(17, ':');
+  for (size_t i = 0; i < bytes_.size(); ++i) {
+    text[i * 3] = kHex[bytes_[i] >> 4];
+    text[i * 3 + 1] = kHex[bytes_[i] & 0xf];
+  }
+  return text;
 }
 
 bool Mac::IsZero() const { return bytes_ == std::array<uint8_t, 6>{}; }
