@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
@@ -170,6 +171,10 @@ struct DriverCounters {
 
 class NicTable;
 class SerialQueue;
+class WorkerPool;
+
+// Called once with CreateEndpoint's answer.
+using CreateEndpointDone = std::function<void(Result<CreateEndpointReply>)>;
 
 class Driver {
  public:
@@ -203,6 +208,16 @@ class Driver {
   // DriverOptions::unjoined_grace (see ReleaseAbandoned), and a
   // CreateEndpoint that asks for its NIC, or finds no other free NIC in its
   // pool, takes the NIC over at once, as from a left endpoint (see Leave).
+  //
+  // The NIC asked for, or the one an attach hook named, may have to be
+  // waited for: `done` is then called once it appears or the wait ends, on
+  // one of the driver's resume threads (at most 64, started as needed),
+  // while no thread waits; else on the calling thread, before this returns.
+  // Attach hooks, and the DHCP exchange of a network whose addresses come
+  // from DHCP, run on the thread that reaches them.
+  void CreateEndpoint(const CreateEndpointRequest& request,
+                      CreateEndpointDone done);
+  // CreateEndpoint, blocking the caller until `done` would be called.
   Result<CreateEndpointReply> CreateEndpoint(
       const CreateEndpointRequest& request);
   // OK for an unknown endpoint: Docker replays deletes after crashes.
@@ -314,9 +329,16 @@ class Driver {
   // the event thread.
   void HandleLinkChanged(const Link& link);
   void HandleLinkRemoved(const Link& link);
-  // Waits up to `wait` for the NIC; `wait` may be `asked` cut to fit the
-  // call timeout (see FitWait), which the kTimeout message then says.
-  Status WaitForNic(const Mac& mac, std::chrono::milliseconds wait,
+  // One CreateEndpoint under way (see endpoint.cc).
+  struct Creation;
+  // Calls `then` on a resume thread once the NIC is on the host, or answers
+  // `creation` with WaitFailed after `wait` (or at Shutdown).
+  void AwaitNic(const std::shared_ptr<Creation>& creation, const Mac& mac,
+                std::chrono::milliseconds wait, std::chrono::milliseconds asked,
+                std::function<void()> then);
+  // Why a wait of `wait` for `mac` failed; `wait` may be `asked` cut to fit
+  // the call timeout (see FitWait), which the kTimeout message then says.
+  Status WaitFailed(const Mac& mac, std::chrono::milliseconds wait,
                     std::chrono::milliseconds asked, const std::string& doing);
   // The part of `wait` that leaves `reserve` before `answer_by` (see
   // CreateEndpoint); zero when none is left.
@@ -324,10 +346,12 @@ class Driver {
                                     UnixSeconds answer_by,
                                     std::chrono::milliseconds reserve) const;
   // Holds a NIC for the endpoint (choosing, waiting or attaching it), with
-  // its waits cut to answer by `answer_by`.
-  Result<CreateEndpointReply> HoldNic(const CreateEndpointRequest& request,
-                                      UnixSeconds answer_by,
-                                      const std::string& doing);
+  // its waits cut to answer by `creation->answer_by`, then Finishes.
+  void HoldNic(const std::shared_ptr<Creation>& creation);
+  // Gives the held NIC its address (AssignAddress), notes a late answer
+  // (MarkLate), and answers `creation`.
+  void Finish(const std::shared_ptr<Creation>& creation,
+              Result<CreateEndpointReply> reply);
   // Notes an endpoint answered past the call timeout (see CreateEndpoint).
   void MarkLate(const std::string& endpoint_id, UnixSeconds started,
                 const std::string& doing);
@@ -407,7 +431,14 @@ class Driver {
   };
   std::unordered_map<Mac, LeaseState> lease_states_;
 
-  // Last, so that they stop before what their tasks use goes. Link events,
+  std::mutex waits_mu_;                 // Guards waits_.
+  std::condition_variable waits_done_;  // waits_ went down.
+  size_t waits_ = 0;  // AwaitNic calls not yet answered (Shutdown waits).
+
+  // Last, so that they stop before what their tasks use goes. CreateEndpoints
+  // resumed after a NIC wait.
+  const std::unique_ptr<WorkerPool> resumes_;
+  // Link events,
   // one at a time in the order they came (so per NIC too).
   const std::unique_ptr<SerialQueue> link_events_;
   // Detach hooks of NICs released by link events, off the event thread;

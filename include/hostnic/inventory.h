@@ -12,9 +12,11 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -31,6 +33,8 @@ class Inventory : public LinkEvents {
 
   // `clock` times waits and settling; it must outlive the inventory.
   explicit Inventory(Clock* clock = SystemClock());
+  // Answers the watches left (nullopt) and ends the watch thread.
+  ~Inventory() override;
 
   // Replaces everything: used after the initial dump and after a resync.
   void Reset(const std::vector<Link>& links,
@@ -53,19 +57,34 @@ class Inventory : public LinkEvents {
   // Whether Reset has been called at least once.
   bool Ready() const;
 
-  // Waits until a device with `mac` is present and its name has not changed
-  // for `settle`, or for `timeout`, or until `cancelled` returns true
-  // (asked at the start, on every change and on WakeWaiters; without the
-  // lock, so it may consult the inventory). Returns the device or nullopt.
-  std::optional<Link> WaitForMac(
-      const Mac& mac, std::chrono::milliseconds timeout,
-      std::chrono::milliseconds settle,
-      const std::function<bool()>& cancelled = nullptr) const;
+  // Called once with the device found by WatchMac, or with nullopt.
+  using WatchDone = std::function<void(std::optional<Link>)>;
+
+  // Calls `done` once: with the device once one with `mac` is present and
+  // its name has not changed for `settle`; with nullopt after `timeout`, or
+  // once `cancelled` returns true (asked on every change and on WakeWaiters,
+  // with the inventory's lock held: it must not call the inventory). `done`
+  // runs on the caller's thread, before WatchMac returns, when that is
+  // decided at once; else later, without the lock, on the inventory's one
+  // watch thread (started by the first watch that has to wait, ended by the
+  // destructor, which gives every watch left nullopt). So any number of
+  // watches needs no thread of its own; `done` must be quick, as it delays
+  // the others.
+  void WatchMac(const Mac& mac, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds settle,
+                std::function<bool()> cancelled, WatchDone done);
+  // WatchMac, blocking the caller until its answer, which it returns.
+  std::optional<Link> WaitForMac(const Mac& mac,
+                                 std::chrono::milliseconds timeout,
+                                 std::chrono::milliseconds settle,
+                                 std::function<bool()> cancelled = nullptr);
+  // Watches not yet answered.
+  size_t watching() const;
   // Waits until no device has any of `macs`, or for `timeout`. Returns
   // whether none has.
   bool WaitUntilGone(const std::vector<Mac>& macs,
                      std::chrono::milliseconds timeout) const;
-  // Wakes every WaitForMac, so that it asks its `cancelled` again.
+  // Has every watch ask its `cancelled` again.
   void WakeWaiters();
 
   // Called (outside the lock, on the writer's thread) after a device appears
@@ -77,22 +96,36 @@ class Inventory : public LinkEvents {
   void SetRemovalListener(Listener listener);
 
  private:
+  struct Watch {
+    Mac mac;
+    MonoTime deadline;
+    std::chrono::milliseconds settle;
+    std::function<bool()> cancelled;
+    WatchDone done;
+  };
+  // Whether `watch` is answered at `now`: true with the device in `found`
+  // or nullopt; false (and `*wake` lowered to when to look again) if not.
+  bool AnsweredLocked(const Watch& watch, MonoTime now,
+                      std::optional<Link>* found, MonoTime* wake) const;
+  // The watch thread: answers watches as devices change and time passes.
+  void WatchLoop();
   void IndexLocked(const Link& link);
   void UnindexLocked(const Link& link);
 
   Clock* const clock_;
   mutable std::mutex mu_;  // Guards every member below.
-  // Devices changed, or WakeWaiters was called.
+  // Devices changed, a watch was added, WakeWaiters was called, or the
+  // inventory is being destroyed.
   mutable std::condition_variable changed_;
-  // Bumped by every change and by WakeWaiters, so that a waiter asking its
-  // `cancelled` without the lock misses neither.
-  uint64_t version_ = 0;
+  std::list<Watch> watches_;  // Not yet answered.
+  std::thread watch_thread_;  // Started by the first watch that waits.
+  bool stopping_ = false;     // The destructor runs.
   bool ready_ = false;
   std::unordered_map<int, Link> by_index_;
   std::unordered_map<Mac, std::vector<int>> by_mac_;  // MAC -> ifindexes.
   std::unordered_map<std::string, int> by_name_;
   std::unordered_set<int> default_route_links_;
-  // Last time each ifindex was added or renamed, for WaitForMac's settle.
+  // Last time each ifindex was added or renamed, for WatchMac's settle.
   std::unordered_map<int, MonoTime> changed_at_;
   Listener listener_;
   Listener removal_listener_;

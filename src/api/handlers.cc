@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <exception>
+#include <future>
 #include <unordered_map>
 
 #include "api/wire.h"
@@ -21,6 +22,8 @@ std::string EndpointIds(const std::string& network_id,
   return "network " + network_id + " endpoint " + endpoint_id;
 }
 
+constexpr char kCreateEndpoint[] = "/NetworkDriver.CreateEndpoint";
+
 }  // namespace
 
 Handlers::Handlers(Driver* driver, Metrics* metrics)
@@ -35,7 +38,6 @@ Handlers::Method Handlers::Find(const std::string& path) {
           {"/NetworkDriver.DeleteNetwork", &Handlers::DeleteNetwork},
           {"/NetworkDriver.AllocateNetwork", &Handlers::NetworkNoop},
           {"/NetworkDriver.FreeNetwork", &Handlers::NetworkNoop},
-          {"/NetworkDriver.CreateEndpoint", &Handlers::CreateEndpoint},
           {"/NetworkDriver.EndpointOperInfo", &Handlers::EndpointOperInfo},
           {"/NetworkDriver.DeleteEndpoint", &Handlers::DeleteEndpoint},
           {"/NetworkDriver.Join", &Handlers::Join},
@@ -53,15 +55,30 @@ Handlers::Method Handlers::Find(const std::string& path) {
 
 Handlers::Reply Handlers::Handle(const std::string& path,
                                  const std::string& body) {
-  const auto start = std::chrono::steady_clock::now();
-  Reply reply = Dispatch(path, body);
-  if (metrics_ != nullptr && reply.http_status == 200) {
-    const std::chrono::duration<double> took =
-        std::chrono::steady_clock::now() - start;
-    metrics_->Observe(path.substr(1), took.count(),
-                      reply.body.find("\"Err\"") == std::string::npos);
+  std::promise<Reply> answer;
+  std::future<Reply> answered = answer.get_future();
+  Handle(path, body,
+         [&answer](Reply reply) { answer.set_value(std::move(reply)); });
+  return answered.get();
+}
+
+void Handlers::Handle(const std::string& path, const std::string& body,
+                      Respond respond) {
+  Respond observed = [this, path, start = std::chrono::steady_clock::now(),
+                      respond = std::move(respond)](Reply reply) {
+    if (metrics_ != nullptr && reply.http_status == 200) {
+      const std::chrono::duration<double> took =
+          std::chrono::steady_clock::now() - start;
+      metrics_->Observe(path.substr(1), took.count(),
+                        reply.body.find("\"Err\"") == std::string::npos);
+    }
+    respond(std::move(reply));
+  };
+  if (path == kCreateEndpoint) {
+    CreateEndpoint(body, std::move(observed));
+    return;
   }
-  return reply;
+  observed(Dispatch(path, body));
 }
 
 Handlers::Reply Handlers::Dispatch(const std::string& path,
@@ -72,21 +89,54 @@ Handlers::Reply Handlers::Dispatch(const std::string& path,
     return Reply{404, EncodeError("hostnic has no method " + path)};
   }
   std::string ids;
-  std::string error;
   // The driver and the libraries below may throw (bad_alloc at least); an
   // exception must not take the daemon down with it.
   try {
-    Result<std::string> reply = (this->*method)(body, &ids);
-    if (reply.ok()) {
-      spdlog::debug("{} {}", path, ids);
-      return Reply{200, std::move(reply).value()};
-    }
-    error = reply.status().message();
+    return Answer(path, ids, (this->*method)(body, &ids));
   } catch (const std::exception& e) {
-    error = std::string("internal error: ") + e.what();
+    return Answer(path, ids, Thrown(e));
   }
-  spdlog::warn("{} {}failed: {}", path, ids.empty() ? "" : ids + " ", error);
-  return Reply{200, EncodeError(error)};
+}
+
+Handlers::Reply Handlers::Answer(const std::string& path,
+                                 const std::string& ids,
+                                 Result<std::string> reply) {
+  if (reply.ok()) {
+    spdlog::debug("{} {}", path, ids);
+    return Reply{200, std::move(reply).value()};
+  }
+  spdlog::warn("{} {}failed: {}", path, ids.empty() ? "" : ids + " ",
+               reply.status().message());
+  return Reply{200, EncodeError(reply.status().message())};
+}
+
+Status Handlers::Thrown(const std::exception& e) {
+  return Status::Internal(std::string("internal error: ") + e.what());
+}
+
+void Handlers::CreateEndpoint(const std::string& body, Respond respond) {
+  std::string ids;
+  // Set once the driver has the request: from then on it answers.
+  bool handed = false;
+  try {
+    Result<CreateEndpointRequest> request = DecodeCreateEndpoint(body);
+    if (!request.ok())
+      return respond(Answer(kCreateEndpoint, ids, request.status()));
+    ids = EndpointIds(request->network_id, request->endpoint_id);
+    handed = true;
+    driver_->CreateEndpoint(
+        *request, [this, ids, respond](Result<CreateEndpointReply> reply) {
+          Result<std::string> encoded =
+              reply.ok() ? Result<std::string>(EncodeCreateEndpoint(*reply))
+                         : Result<std::string>(reply.status());
+          respond(Answer(kCreateEndpoint, ids, std::move(encoded)));
+        });
+  } catch (const std::exception& e) {
+    if (!handed)
+      respond(Answer(kCreateEndpoint, ids, Thrown(e)));
+    else
+      spdlog::error("{} {}: {}", kCreateEndpoint, ids, Thrown(e).message());
+  }
 }
 
 Result<std::string> Handlers::Activate(const std::string&, std::string*) {
@@ -121,16 +171,6 @@ Result<std::string> Handlers::NetworkNoop(const std::string& body,
   if (!network_id.ok()) return network_id.status();
   *ids = NetworkIds(*network_id);
   return EncodeOk();
-}
-
-Result<std::string> Handlers::CreateEndpoint(const std::string& body,
-                                             std::string* ids) {
-  Result<CreateEndpointRequest> request = DecodeCreateEndpoint(body);
-  if (!request.ok()) return request.status();
-  *ids = EndpointIds(request->network_id, request->endpoint_id);
-  Result<CreateEndpointReply> reply = driver_->CreateEndpoint(*request);
-  if (!reply.ok()) return reply.status();
-  return EncodeCreateEndpoint(*reply);
 }
 
 Result<std::string> Handlers::EndpointOperInfo(const std::string& body,

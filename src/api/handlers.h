@@ -7,6 +7,8 @@
 #ifndef HOSTNIC_API_HANDLERS_H_
 #define HOSTNIC_API_HANDLERS_H_
 
+#include <exception>
+#include <functional>
 #include <string>
 
 #include "api/metrics.h"
@@ -27,13 +29,28 @@ class Handlers {
   // answered protocol request is recorded in `metrics`.
   explicit Handlers(Driver* driver, Metrics* metrics = nullptr);
 
-  // Answers `path` ("/NetworkDriver.Join", ...): 200 with a JSON body (never
-  // empty) for every method of the protocol, 404 with {"Err": ...} for
-  // anything else. Never throws.
+  // Called once with a request's answer.
+  using Respond = std::function<void(Reply)>;
+
+  // Answers `path` ("/NetworkDriver.Join", ...) through `respond`: 200 with
+  // a JSON body (never empty) for every method of the protocol, 404 with
+  // {"Err": ...} for anything else. `respond` is called on the calling
+  // thread before Handle returns, except for a CreateEndpoint that waits for
+  // its NIC: then later, from a driver thread, while no thread waits (see
+  // Driver::CreateEndpoint). Never throws.
+  void Handle(const std::string& path, const std::string& body,
+              Respond respond);
+  // Handle, blocking the caller until the answer, which it returns.
   Reply Handle(const std::string& path, const std::string& body);
 
  private:
+  // Answers every method but CreateEndpoint.
   Reply Dispatch(const std::string& path, const std::string& body);
+  // The reply for a method's result; failures are logged here, once.
+  static Reply Answer(const std::string& path, const std::string& ids,
+                      Result<std::string> reply);
+  static Status Thrown(const std::exception& e);
+  void CreateEndpoint(const std::string& body, Respond respond);
   // Returns the reply body; sets `ids` ("network N endpoint E") for the log
   // as soon as the request names them.
   using Method = Result<std::string> (Handlers::*)(const std::string& body,
@@ -46,7 +63,6 @@ class Handlers {
   // AllocateNetwork and FreeNetwork: only used for swarm-scoped networks,
   // which a local-scope driver never gets; acknowledged without effect.
   Result<std::string> NetworkNoop(const std::string& body, std::string* ids);
-  Result<std::string> CreateEndpoint(const std::string& body, std::string* ids);
   Result<std::string> EndpointOperInfo(const std::string& body,
                                        std::string* ids);
   Result<std::string> DeleteEndpoint(const std::string& body, std::string* ids);

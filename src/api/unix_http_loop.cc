@@ -277,21 +277,41 @@ void UnixHttpServer::Loop::Dispatch(int fd, Conn& conn, size_t end) {
   ++working_;
   const bool close =
       ++conn.answered >= server_.listener_->keep_alive_max_count();
-  pool_.Submit([this, fd, close, continued = conn.continued,
-                request = std::move(request)] {
-    BufferStream stream(request, fd, continued);
-    bool closed = false;
-    const bool answered = server_.listener_->Answer(stream, close, closed);
-    // A request whose body was not read to its end leaves the connection
-    // where nothing can follow.
-    Finished finished{fd, stream.TakeOutput(),
-                      !answered || close || closed || !stream.AllRead()};
-    {
-      std::lock_guard<std::mutex> lock(finished_mu_);
-      finished_.push_back(std::move(finished));
-    }
-    Wake();
-  });
+  pool_.Submit(
+      [this, fd, close, continued = conn.continued,
+       request = std::make_shared<const std::string>(std::move(request))] {
+        Process(fd, close, continued, request, nullptr);
+      });
+}
+
+UnixHttpServer::Loop::Call*& UnixHttpServer::Loop::Current() {
+  thread_local Call* current = nullptr;
+  return current;
+}
+
+void UnixHttpServer::Loop::Process(
+    int fd, bool close, bool continued,
+    const std::shared_ptr<const std::string>& request, const Reply* ready) {
+  Call call;
+  call.ready = ready;
+  call.resume = [this, fd, close, continued, request](Reply reply) {
+    Process(fd, close, continued, request, &reply);
+  };
+  BufferStream stream(*request, fd, continued);
+  bool closed = false;
+  Current() = &call;
+  const bool answered = server_.listener_->Answer(stream, close, closed);
+  Current() = nullptr;
+  if (call.deferred) return;  // `resume` comes back here
+  // A request whose body was not read to its end leaves the connection
+  // where nothing can follow.
+  Finished finished{fd, stream.TakeOutput(),
+                    !answered || close || closed || !stream.AllRead()};
+  {
+    std::lock_guard<std::mutex> lock(finished_mu_);
+    finished_.push_back(std::move(finished));
+  }
+  Wake();
 }
 
 void UnixHttpServer::Loop::TakeFinished() {

@@ -8,13 +8,14 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "api/unix_http_server.h"
-#include "api/worker_pool.h"
+#include "common/worker_pool.h"
 
 namespace hostnic::api {
 
@@ -34,6 +35,19 @@ class UnixHttpServer::Listener : public httplib::Server {
 // Run's event loop: every connection, non-blocking, on one thread.
 class UnixHttpServer::Loop {
  public:
+  // What the thread answering a request tells the POST route (Current).
+  struct Call {
+    // The answer of a deferred request, to send as it is.
+    const Reply* ready = nullptr;
+    // Answers the request later, from any thread, once the POST route
+    // deferred it.
+    Respond resume;
+    // Set by the POST route when the handler answers later.
+    bool deferred = false;
+  };
+  // The Call of the request the calling thread answers; null elsewhere.
+  static Call*& Current();
+
   Loop(UnixHttpServer* server, int listen_fd);
   ~Loop();
 
@@ -69,6 +83,12 @@ class UnixHttpServer::Loop {
   void OnReadable(int fd, Conn& conn);
   void Advance(int fd, Conn& conn);
   void Dispatch(int fd, Conn& conn, size_t end);
+  // Runs the request through the router, on a worker or (with `ready`, a
+  // deferred request's answer) on the thread that answers it, and hands the
+  // answer to Run's thread, unless the handler defers it.
+  void Process(int fd, bool close, bool continued,
+               const std::shared_ptr<const std::string>& request,
+               const Reply* ready);
   void TakeFinished();
   void Answer(int fd, Conn& conn, std::string answer, bool close);
   void Write(int fd, Conn& conn);

@@ -104,6 +104,11 @@ UnixHttpServer::UnixHttpServer(PostHandler post, Options options)
   listener_->Post(".*", [post = std::move(post)](
                             const httplib::Request& req, httplib::Response& res,
                             const httplib::ContentReader& read) {
+    Loop::Call& call = *Loop::Current();
+    if (call.ready != nullptr) {  // a deferred request, answered
+      Send(*call.ready, res);
+      return;
+    }
     if (req.is_multipart_form_data()) {  // never Docker's; read() needs more
       res.status = 415;
       return;
@@ -119,7 +124,31 @@ UnixHttpServer::UnixHttpServer(PostHandler post, Options options)
       if (too_big || res.status < 400) res.status = too_big ? 413 : 400;
       return;
     }
-    Send(post(req.path, body), res);
+    // Whichever comes second, the handler's return or its answer, decides
+    // where the answer goes: into `res` now, or through `call.resume`.
+    struct Answer {
+      std::mutex mu;  // Guards both.
+      bool returned = false;
+      std::optional<Reply> early;
+    };
+    auto answer = std::make_shared<Answer>();
+    post(req.path, body, [answer, resume = call.resume](Reply reply) {
+      {
+        std::lock_guard<std::mutex> lock(answer->mu);
+        if (!answer->returned) {
+          answer->early = std::move(reply);
+          return;
+        }
+      }
+      resume(std::move(reply));
+    });
+    std::lock_guard<std::mutex> lock(answer->mu);
+    answer->returned = true;
+    if (answer->early) {
+      Send(*answer->early, res);
+    } else {
+      call.deferred = true;
+    }
   });
   listener_->Get(".*",
                  [this](const httplib::Request& req, httplib::Response& res) {

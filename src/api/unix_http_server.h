@@ -12,7 +12,10 @@
 // routes it with cpp-httplib over that buffer and returns the answer to
 // Run's thread, which writes it out, again without blocking. So a worker
 // is busy only while a handler runs, and Docker's calls are answered while
-// any number of clients send nothing or half a request.
+// any number of clients send nothing or half a request. A handler that
+// answers later (a CreateEndpoint waiting for its NIC) frees its worker at
+// once; its answer goes through the router again on the thread that gives
+// it.
 //
 // Bounds (defaults of UnixHttpServerOptions; see there):
 //   - a request must arrive completely within 5 s of the connection being
@@ -68,13 +71,17 @@ struct UnixHttpServerOptions {
 class UnixHttpServer {
  public:
   using Reply = Handlers::Reply;
+  using Respond = Handlers::Respond;
   using Options = UnixHttpServerOptions;
-  // Answers every POST, given the request path and body.
-  using PostHandler =
-      std::function<Reply(const std::string& path, const std::string& body)>;
+  // Answers every POST, given the request path and body, by calling
+  // `respond` once: before returning, or later from any thread. A request
+  // answered later holds no worker meanwhile; its connection waits for the
+  // answer, as Stop does.
+  using PostHandler = std::function<void(
+      const std::string& path, const std::string& body, Respond respond)>;
 
-  // Usually `[&](auto& path, auto& body) { return handlers.Handle(path,
-  // body); }`.
+  // Usually `[&](auto& path, auto& body, auto respond) {
+  // handlers.Handle(path, body, std::move(respond)); }`.
   explicit UnixHttpServer(PostHandler post, Options options = {});
   // Stops.
   ~UnixHttpServer();

@@ -106,9 +106,13 @@ Status Daemon::Start() {
   };
   if (!options_.socket.empty()) {
     server_ = std::make_unique<api::UnixHttpServer>(
-        [this](const std::string& path, const std::string& body) {
-          if (api::CniService::Owns(path)) return cni_->Handle(path, body);
-          return handlers_->Handle(path, body);
+        [this](const std::string& path, const std::string& body,
+               api::Handlers::Respond respond) {
+          if (api::CniService::Owns(path)) {
+            respond(cni_->Handle(path, body));
+          } else {
+            handlers_->Handle(path, body, std::move(respond));
+          }
         });
     HOSTNIC_RETURN_IF_ERROR(Listen());
     server_->Get("/status", status_page);

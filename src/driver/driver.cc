@@ -2,12 +2,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/worker_pool.h"
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_table.h"
 #include "driver/serial_queue.h"
 
 namespace hostnic {
+
+namespace {
+// CreateEndpoints resumed after a NIC wait at once, as many as the plugin
+// socket's request workers.
+constexpr size_t kResumeThreads = 64;
+}  // namespace
 
 NicReport::State NicReport::state() const {
   if (!endpoint_id.empty()) {
@@ -43,6 +50,7 @@ Driver::Driver(DriverOptions options, Inventory* inventory, LinkControl* links,
       addresses_(addresses),
       clock_(addresses.clock != nullptr ? addresses.clock : SystemClock()),
       table_(std::make_unique<NicTable>()),
+      resumes_(std::make_unique<WorkerPool>(kResumeThreads)),
       link_events_(std::make_unique<SerialQueue>()),
       event_hooks_(hooks != nullptr && hooks->HasDetach()
                        ? std::make_unique<SerialQueue>()
@@ -121,6 +129,10 @@ Status Driver::Validate(const std::string& network_id,
 void Driver::Shutdown() {
   shutting_down_ = true;
   inventory_->WakeWaiters();
+  {
+    std::unique_lock<std::mutex> lock(waits_mu_);
+    waits_done_.wait(lock, [this] { return waits_ == 0; });
+  }
   // Events first: handling them may start hooks.
   link_events_->Stop();
   if (event_hooks_) event_hooks_->Stop();

@@ -3,7 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
+#include <memory>
 
+#include "common/worker_pool.h"
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_rules.h"
@@ -28,24 +31,55 @@ std::string SecondsText(std::chrono::milliseconds ms) {
 
 }  // namespace
 
+// One CreateEndpoint under way, carried through a wait for its NIC.
+struct Driver::Creation {
+  CreateEndpointRequest request;
+  std::string doing;
+  UnixSeconds started = 0;
+  UnixSeconds answer_by = kNever;
+  CreateEndpointDone done;
+};
+
 Result<CreateEndpointReply> Driver::CreateEndpoint(
     const CreateEndpointRequest& request) {
-  HOSTNIC_RETURN_IF_ERROR(Validate(request.network_id, request.endpoint_id));
-  const std::string doing = "creating endpoint " + Short(request.endpoint_id) +
-                            " on network " + Short(request.network_id);
-  const UnixSeconds started = clock_->Now();
-  const UnixSeconds answer_by = options_.call_timeout.count() > 0
-                                    ? started + options_.call_timeout.count()
-                                    : kNever;
-  Result<CreateEndpointReply> reply = HoldNic(request, answer_by, doing);
-  if (!reply.ok()) return reply;
-  reply = AssignAddress(request, *reply, doing);
+  std::promise<Result<CreateEndpointReply>> answer;
+  std::future<Result<CreateEndpointReply>> answered = answer.get_future();
+  CreateEndpoint(request, [&answer](Result<CreateEndpointReply> reply) {
+    answer.set_value(std::move(reply));
+  });
+  return answered.get();
+}
+
+void Driver::CreateEndpoint(const CreateEndpointRequest& request,
+                            CreateEndpointDone done) {
+  if (Status valid = Validate(request.network_id, request.endpoint_id);
+      !valid.ok()) {
+    done(std::move(valid));
+    return;
+  }
+  auto creation = std::make_shared<Creation>();
+  creation->request = request;
+  creation->doing = "creating endpoint " + Short(request.endpoint_id) +
+                    " on network " + Short(request.network_id);
+  creation->started = clock_->Now();
+  if (options_.call_timeout.count() > 0) {
+    creation->answer_by = creation->started + options_.call_timeout.count();
+  }
+  creation->done = std::move(done);
+  HoldNic(creation);
+}
+
+void Driver::Finish(const std::shared_ptr<Creation>& creation,
+                    Result<CreateEndpointReply> reply) {
+  if (reply.ok()) {
+    reply = AssignAddress(creation->request, *reply, creation->doing);
+  }
   // Seconds granularity: an answer in the deadline's second counts as late;
   // if Docker did get it, its Join keeps the endpoint.
-  if (reply.ok() && clock_->Now() >= answer_by) {
-    MarkLate(request.endpoint_id, started, doing);
+  if (reply.ok() && clock_->Now() >= creation->answer_by) {
+    MarkLate(creation->request.endpoint_id, creation->started, creation->doing);
   }
-  return reply;
+  creation->done(std::move(reply));
 }
 
 void Driver::MarkLate(const std::string& endpoint_id, UnixSeconds started,
@@ -81,12 +115,12 @@ std::chrono::milliseconds Driver::FitWait(
       std::chrono::milliseconds(0), wait);
 }
 
-Result<CreateEndpointReply> Driver::HoldNic(
-    const CreateEndpointRequest& request, UnixSeconds answer_by,
-    const std::string& doing) {
+void Driver::HoldNic(const std::shared_ptr<Creation>& creation) {
+  const CreateEndpointRequest& request = creation->request;
+  const std::string& doing = creation->doing;
   // Which NIC the user asked for, if any: --mac-address or --driver-opt.
   Result<std::optional<NicSpec>> parsed = ParseWantedNic(request);
-  if (!parsed.ok()) return parsed.status().Annotate(doing);
+  if (!parsed.ok()) return Finish(creation, parsed.status().Annotate(doing));
   const std::optional<NicSpec> wanted = *parsed;
   const std::optional<Mac> wanted_mac =
       wanted ? wanted->mac() : std::optional<Mac>();
@@ -94,55 +128,68 @@ Result<CreateEndpointReply> Driver::HoldNic(
   std::chrono::milliseconds wait = options_.default_wait;
   // What a wait must leave for the rest of the call.
   std::chrono::milliseconds reserve = kAnswerMargin;
+  Status valid = Status::Ok();
   {
     std::lock_guard<std::mutex> lock(mu_);
     const NetworkRecord* net = table_->Network(request.network_id);
     if (net == nullptr) {
-      return Status::NotFound(doing + ": hostnic does not know network " +
-                              Short(request.network_id) +
-                              "; re-create it with docker network create");
+      valid = Status::NotFound(doing + ": hostnic does not know network " +
+                               Short(request.network_id) +
+                               "; re-create it with docker network create");
+    } else {
+      if (net->wait_ms >= 0) wait = std::chrono::milliseconds(net->wait_ms);
+      if (net->address_source == "dhcp") {
+        reserve += std::chrono::milliseconds(net->dhcp_timeout_ms);
+      }
+      valid = CheckInSubnet(request.address, net->subnet).Annotate(doing);
+      if (valid.ok()) {
+        valid = CheckInSubnet(request.address6, net->subnet6).Annotate(doing);
+      }
     }
-    if (net->wait_ms >= 0) wait = std::chrono::milliseconds(net->wait_ms);
-    if (net->address_source == "dhcp") {
-      reserve += std::chrono::milliseconds(net->dhcp_timeout_ms);
-    }
-    HOSTNIC_RETURN_IF_ERROR(
-        CheckInSubnet(request.address, net->subnet).Annotate(doing));
-    HOSTNIC_RETURN_IF_ERROR(
-        CheckInSubnet(request.address6, net->subnet6).Annotate(doing));
   }
+  if (!valid.ok()) return Finish(creation, std::move(valid));
   const bool can_attach = hooks_ != nullptr && hooks_->HasAttach();
   // A cloud NIC shows up seconds after its attach call returns.
   const std::chrono::milliseconds attach_wait =
       wait.count() > 0 ? wait : kAttachWait;
+  const UnixSeconds answer_by = creation->answer_by;
 
   // The NIC asked for is absent: have it attached, or wait for it to be
-  // hot-plugged -- without holding mu_, so other requests go on.
+  // hot-plugged -- without holding mu_ or a thread, so other requests go on.
   if (wanted_mac && !inventory_->FindByMac(*wanted_mac)) {
     if (can_attach) {
-      HOSTNIC_RETURN_IF_ERROR(RunAttach(request, wanted_mac, doing).status());
-      HOSTNIC_RETURN_IF_ERROR(
-          WaitForNic(*wanted_mac, FitWait(attach_wait, answer_by, reserve),
-                     attach_wait, doing));
-    } else if (wait.count() > 0) {
-      HOSTNIC_RETURN_IF_ERROR(WaitForNic(
-          *wanted_mac, FitWait(wait, answer_by, reserve), wait, doing));
+      Status attached = RunAttach(request, wanted_mac, doing).status();
+      if (!attached.ok()) return Finish(creation, std::move(attached));
+      wait = attach_wait;
+    }
+    if (wait.count() > 0) {
+      return AwaitNic(creation, *wanted_mac, FitWait(wait, answer_by, reserve),
+                      wait, [this, creation, wanted] {
+                        Finish(creation,
+                               CreateEndpointNow(creation->request, wanted,
+                                                 creation->doing));
+                      });
     }
   }
 
   Result<CreateEndpointReply> reply = CreateEndpointNow(request, wanted, doing);
   if (reply.ok() || wanted || !can_attach ||
       reply.status().code() != Code::kBusy) {
-    return reply;
+    return Finish(creation, std::move(reply));
   }
   // No free NIC in the pool: ask the attach hook for one.
   Result<std::optional<Mac>> attached = RunAttach(request, std::nullopt, doing);
-  if (!attached.ok()) return attached.status();
-  if (!*attached) return CreateEndpointNow(request, std::nullopt, doing);
-  HOSTNIC_RETURN_IF_ERROR(WaitForNic(**attached,
-                                     FitWait(attach_wait, answer_by, reserve),
-                                     attach_wait, doing));
-  return CreateEndpointNow(request, NicSpec::OfMac(**attached), doing);
+  if (!attached.ok()) return Finish(creation, attached.status());
+  if (!*attached) {
+    return Finish(creation, CreateEndpointNow(request, std::nullopt, doing));
+  }
+  const Mac mac = **attached;
+  AwaitNic(creation, mac, FitWait(attach_wait, answer_by, reserve), attach_wait,
+           [this, creation, mac] {
+             Finish(creation,
+                    CreateEndpointNow(creation->request, NicSpec::OfMac(mac),
+                                      creation->doing));
+           });
 }
 
 Result<std::optional<Mac>> Driver::RunAttach(
@@ -159,15 +206,42 @@ Result<std::optional<Mac>> Driver::RunAttach(
   return attached;
 }
 
-Status Driver::WaitForNic(const Mac& mac, std::chrono::milliseconds wait,
+void Driver::AwaitNic(const std::shared_ptr<Creation>& creation, const Mac& mac,
+                      std::chrono::milliseconds wait,
+                      std::chrono::milliseconds asked,
+                      std::function<void()> then) {
+  spdlog::info("{}: waiting up to {} ms for NIC {}", creation->doing,
+               wait.count(), mac.ToString());
+  counters_.waits++;
+  {
+    std::lock_guard<std::mutex> lock(waits_mu_);
+    ++waits_;
+  }
+  // The answer comes on the inventory's watch thread, which must not do a
+  // claim's netlink, store and DHCP work: that goes to a resume thread.
+  inventory_->WatchMac(
+      mac, wait, options_.settle, [this] { return shutting_down_.load(); },
+      [this, creation, mac, wait, asked,
+       then = std::move(then)](std::optional<Link> link) mutable {
+        resumes_->Submit([this, creation, mac, wait, asked,
+                          found = link.has_value(), then = std::move(then)] {
+          if (found) {
+            then();
+          } else {
+            Finish(creation, WaitFailed(mac, wait, asked, creation->doing));
+          }
+          {
+            std::lock_guard<std::mutex> lock(waits_mu_);
+            --waits_;
+          }
+          waits_done_.notify_all();
+        });
+      });
+}
+
+Status Driver::WaitFailed(const Mac& mac, std::chrono::milliseconds wait,
                           std::chrono::milliseconds asked,
                           const std::string& doing) {
-  spdlog::info("{}: waiting up to {} ms for NIC {}", doing, wait.count(),
-               mac.ToString());
-  counters_.waits++;
-  auto link = inventory_->WaitForMac(mac, wait, options_.settle,
-                                     [this] { return shutting_down_.load(); });
-  if (link) return Status::Ok();
   counters_.wait_timeouts++;
   if (shutting_down_) {
     return Status::FailedPrecondition(doing + ": hostnic is shutting down");

@@ -1,6 +1,7 @@
 #include "hostnic/inventory.h"
 
 #include <algorithm>
+#include <future>
 #include <utility>
 
 namespace hostnic {
@@ -28,6 +29,15 @@ const Link* Preferred(const std::vector<int>& ifindexes,
 }  // namespace
 
 Inventory::Inventory(Clock* clock) : clock_(clock) {}
+
+Inventory::~Inventory() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (watch_thread_.joinable()) watch_thread_.join();
+}
 
 void Inventory::Reset(const std::vector<Link>& links,
                       const std::unordered_set<int>& default_route_links) {
@@ -64,7 +74,6 @@ void Inventory::Reset(const std::vector<Link>& links,
     }
     default_route_links_ = default_route_links;
     ready_ = true;
-    ++version_;
     listener = listener_;
   }
   changed_.notify_all();
@@ -89,7 +98,6 @@ void Inventory::Upsert(const Link& link) {
       changed_at_[link.ifindex] = clock_->Monotonic();
     }
     IndexLocked(link);
-    ++version_;
     listener = listener_;
   }
   changed_.notify_all();
@@ -108,7 +116,6 @@ void Inventory::Remove(int ifindex) {
     by_index_.erase(it);
     changed_at_.erase(ifindex);
     default_route_links_.erase(ifindex);
-    ++version_;
     listener = removal_listener_;
   }
   changed_.notify_all();
@@ -164,32 +171,95 @@ bool Inventory::Ready() const {
   return ready_;
 }
 
-std::optional<Link> Inventory::WaitForMac(
-    const Mac& mac, std::chrono::milliseconds timeout,
-    std::chrono::milliseconds settle,
-    const std::function<bool()>& cancelled) const {
+void Inventory::WatchMac(const Mac& mac, std::chrono::milliseconds timeout,
+                         std::chrono::milliseconds settle,
+                         std::function<bool()> cancelled, WatchDone done) {
   std::unique_lock<std::mutex> lock(mu_);
-  const MonoTime deadline = clock_->Monotonic() + timeout;
-  while (true) {
-    if (cancelled) {
-      const uint64_t version = version_;
-      lock.unlock();
-      const bool stop = cancelled();
-      lock.lock();
-      if (stop) return std::nullopt;
-      if (version_ != version) continue;  // Ask again: it may have changed.
+  const MonoTime now = clock_->Monotonic();
+  Watch watch{mac, now + timeout, settle, std::move(cancelled),
+              std::move(done)};
+  std::optional<Link> found;
+  MonoTime wake = MonoTime::max();
+  if (AnsweredLocked(watch, now, &found, &wake)) {
+    lock.unlock();
+    watch.done(std::move(found));
+    return;
+  }
+  watches_.push_back(std::move(watch));
+  if (!watch_thread_.joinable()) {
+    watch_thread_ = std::thread([this] { WatchLoop(); });
+  }
+  lock.unlock();
+  changed_.notify_all();
+}
+
+std::optional<Link> Inventory::WaitForMac(const Mac& mac,
+                                          std::chrono::milliseconds timeout,
+                                          std::chrono::milliseconds settle,
+                                          std::function<bool()> cancelled) {
+  std::promise<std::optional<Link>> answer;
+  std::future<std::optional<Link>> answered = answer.get_future();
+  WatchMac(mac, timeout, settle, std::move(cancelled),
+           [&answer](std::optional<Link> link) {
+             answer.set_value(std::move(link));
+           });
+  return answered.get();
+}
+
+size_t Inventory::watching() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return watches_.size();
+}
+
+bool Inventory::AnsweredLocked(const Watch& watch, MonoTime now,
+                               std::optional<Link>* found,
+                               MonoTime* wake) const {
+  if (watch.cancelled && watch.cancelled()) return true;
+  if (auto it = by_mac_.find(watch.mac); it != by_mac_.end()) {
+    const Link* link = Preferred(it->second, by_index_);
+    const MonoTime settled_at = changed_at_.at(link->ifindex) + watch.settle;
+    if (now >= settled_at) {
+      *found = *link;
+      return true;
+    }
+    *wake = std::min(*wake, settled_at);
+  }
+  if (now >= watch.deadline) return true;
+  *wake = std::min(*wake, watch.deadline);
+  return false;
+}
+
+void Inventory::WatchLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    if (watches_.empty()) {
+      changed_.wait(lock);
+      continue;
     }
     const MonoTime now = clock_->Monotonic();
-    MonoTime wake = deadline;
-    if (auto it = by_mac_.find(mac); it != by_mac_.end()) {
-      const Link* found = Preferred(it->second, by_index_);
-      const MonoTime settled_at = changed_at_.at(found->ifindex) + settle;
-      if (now >= settled_at) return *found;
-      wake = std::min(wake, settled_at);
+    MonoTime wake = MonoTime::max();
+    std::vector<std::pair<WatchDone, std::optional<Link>>> answers;
+    for (auto it = watches_.begin(); it != watches_.end();) {
+      std::optional<Link> found;
+      if (!AnsweredLocked(*it, now, &found, &wake)) {
+        ++it;
+        continue;
+      }
+      answers.emplace_back(std::move(it->done), std::move(found));
+      it = watches_.erase(it);
     }
-    if (now >= deadline) return std::nullopt;
-    clock_->WaitUntil(&changed_, &lock, wake);
+    if (answers.empty()) {
+      clock_->WaitUntil(&changed_, &lock, wake);
+      continue;
+    }
+    lock.unlock();
+    for (auto& [done, found] : answers) done(std::move(found));
+    lock.lock();
   }
+  std::list<Watch> left;
+  left.swap(watches_);
+  lock.unlock();
+  for (Watch& watch : left) watch.done(std::nullopt);
 }
 
 bool Inventory::WaitUntilGone(const std::vector<Mac>& macs,
@@ -205,10 +275,9 @@ bool Inventory::WaitUntilGone(const std::vector<Mac>& macs,
 }
 
 void Inventory::WakeWaiters() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++version_;
-  }
+  // Taken so that the watch thread is not between asking a `cancelled` and
+  // waiting: it asks again after this.
+  { std::lock_guard<std::mutex> lock(mu_); }
   changed_.notify_all();
 }
 

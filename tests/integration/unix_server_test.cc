@@ -12,11 +12,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -260,10 +262,67 @@ TEST_F(UnixServerTest, StopLeavesASuccessorsSocketAlone) {
   EXPECT_TRUE(fs::exists(path_));
 }
 
+// A handler that answers later frees its worker at once: with one worker,
+// a call answered later does not stop the next call from being answered.
+TEST_F(UnixServerTest, AnAnswerGivenLaterHoldsNoWorker) {
+  std::mutex mu;
+  std::vector<UnixHttpServer::Respond> later;
+  UnixHttpServer::Options options;
+  options.max_workers = 1;
+  UnixHttpServer server(
+      [&](const std::string& path, const std::string&,
+          UnixHttpServer::Respond respond) {
+        if (path == "/later") {
+          std::lock_guard<std::mutex> lock(mu);
+          later.push_back(std::move(respond));
+          return;
+        }
+        respond(UnixHttpServer::Reply{200, R"({"now":true})"});
+      },
+      options);
+  ASSERT_TRUE(server.Bind(path_).ok());
+  std::thread run([&] { server.Run(); });
+  std::vector<std::thread> clients;
+  std::vector<Result<UnixHttpClient::Response>> answers(
+      3, Status::Internal("not answered"));
+  for (int i = 0; i < 3; ++i) {
+    clients.emplace_back(
+        [&, i] { answers[i] = UnixHttpClient(path_).Post("/later", "{}"); });
+  }
+  for (bool all = false; !all; std::this_thread::yield()) {
+    std::lock_guard<std::mutex> lock(mu);
+    all = later.size() == 3;
+  }
+  Result<UnixHttpClient::Response> now =
+      UnixHttpClient(path_).Post("/now", "{}");
+  ASSERT_TRUE(now.ok()) << now.status().message();
+  EXPECT_EQ(now->body, R"({"now":true})");
+  for (int i = 0; i < 3; ++i) {
+    // From a thread of the handler's, as the driver does.
+    std::thread([&, i] {
+      later[i](
+          UnixHttpServer::Reply{200, "{\"later\":" + std::to_string(i) + "}"});
+    }).join();
+  }
+  for (auto& c : clients) c.join();
+  std::vector<std::string> bodies;
+  for (auto& a : answers) {
+    ASSERT_TRUE(a.ok()) << a.status().message();
+    EXPECT_EQ(a->status, 200);
+    bodies.push_back(a->body);
+  }
+  std::sort(bodies.begin(), bodies.end());
+  EXPECT_EQ(bodies, (std::vector<std::string>{
+                        R"({"later":0})", R"({"later":1})", R"({"later":2})"}));
+  server.Stop();
+  run.join();
+}
+
 TEST_F(UnixServerTest, ClientTimesOutOnASlowServer) {
-  UnixHttpServer server([](const std::string&, const std::string&) {
+  UnixHttpServer server([](const std::string&, const std::string&,
+                           UnixHttpServer::Respond respond) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    return UnixHttpServer::Reply{200, "{}"};
+    respond(UnixHttpServer::Reply{200, "{}"});
   });
   ASSERT_TRUE(server.Bind(path_).ok());
   std::thread run([&] { server.Run(); });

@@ -85,8 +85,9 @@ class UnixServerTest : public DriverFixture {
   // A server answering POSTs through the real Handlers.
   UnixHttpServer* NewServer(UnixHttpServer::Options options = {}) {
     servers_.push_back(std::make_unique<UnixHttpServer>(
-        [this](const std::string& path, const std::string& body) {
-          return handlers_.Handle(path, body);
+        [this](const std::string& path, const std::string& body,
+               UnixHttpServer::Respond respond) {
+          handlers_.Handle(path, body, std::move(respond));
         },
         options));
     return servers_.back().get();

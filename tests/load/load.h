@@ -1,7 +1,8 @@
 // The pieces of hostnic_load (tests/load/load_test.cc says what it does):
 // the world it builds and believes in, the daemon it runs, its calls, and
 // its phases -- the racing cycles (load_cycles.cc), the invariant checks
-// (load_invariants.cc) and the slow clients (load_slow_clients.cc). One
+// (load_invariants.cc), the slow clients (load_slow_clients.cc) and the
+// waiting clients (load_waits.cc). One
 // process, one run: the world is global.
 #ifndef HOSTNIC_TESTS_LOAD_LOAD_H_
 #define HOSTNIC_TESTS_LOAD_LOAD_H_
@@ -29,9 +30,10 @@ struct Options {
   int seconds = 35;
   unsigned seed = 0;
   bool keep = false;
-  bool mtu_network = true;  // --no-mtu: no network with hostnic.mtu
-  int slow_clients = 300;   // --slow-clients: idle and half-body clients each
-  bool slow_only = false;   // --slow-only: that phase alone, no load
+  bool mtu_network = true;    // --no-mtu: no network with hostnic.mtu
+  int slow_clients = 300;     // --slow-clients: idle and half-body clients each
+  bool slow_only = false;     // --slow-only: that phase alone, no load
+  int waiting_clients = 200;  // --waiting-clients: CreateEndpoints that wait
 };
 
 struct Nic {
@@ -122,6 +124,10 @@ void Check(const std::string& when, bool final_check);
 // many send half a body: all must be answered before those are cut, and
 // those must be cut.
 void SlowClients();
+// opt.waiting_clients CreateEndpoints that wait (hostnic.wait) for NICs that
+// never come, at once: Docker's next call is answered while all of them
+// wait, and each ends with the wait's timeout.
+void WaitingClients();
 
 }  // namespace hostnic_load
 

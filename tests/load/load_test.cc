@@ -2,7 +2,7 @@
 //
 //   hostnic_load --hostnic build/hostnic [--nics 64] [--threads 16]
 //                [--cycles 1000] [--seconds 35] [--seed N] [--keep] [--no-mtu]
-//                [--slow-clients 300] [--slow-only]
+//                [--slow-clients 300] [--slow-only] [--waiting-clients 200]
 //
 // It moves itself into a private network namespace (unshare(CLONE_NEWNET)),
 // so nothing it does is visible on the host, creates NICS veth pairs there
@@ -36,7 +36,10 @@
 // while Plugin.Activate is called 20 times: every call must be answered
 // before those clients are cut (the daemon's request timeout, 5 s), and
 // every one of them must be cut within 20 s; the latencies and the time of
-// the cut are printed.
+// the cut are printed. Then WAITING_CLIENTS CreateEndpoints wait at once
+// (hostnic.wait=3) for NICs that never come: Docker's next call must be
+// answered while all of them wait, and each must end with the wait's
+// timeout; the daemon's threads meanwhile are printed.
 // Any error answer other than "held by another endpoint" or "no free NIC"
 // is a failure. Exits 0 when everything holds, 1 otherwise, 77 (skip) when
 // not root.
@@ -68,7 +71,7 @@ void Usage(const char* argv0) {
   std::fprintf(stderr,
                "usage: %s --hostnic PATH [--nics N] [--threads N] "
                "[--cycles N] [--seconds N] [--seed N] [--keep] [--no-mtu] "
-               "[--slow-clients N] [--slow-only]\n",
+               "[--slow-clients N] [--slow-only] [--waiting-clients N]\n",
                argv0);
 }
 
@@ -104,13 +107,16 @@ int Main(int argc, char** argv) {
       opt.slow_clients = std::stoi(next());
     else if (a == "--slow-only")
       opt.slow_only = true;
+    else if (a == "--waiting-clients")
+      opt.waiting_clients = std::stoi(next());
     else {
       Usage(argv[0]);
       return 2;
     }
   }
   if (opt.hostnic.empty() || opt.nics < 8 || opt.nics > 1000 ||
-      opt.threads < 1 || opt.slow_clients < 0 || opt.slow_clients > 2000) {
+      opt.threads < 1 || opt.slow_clients < 0 || opt.slow_clients > 2000 ||
+      opt.waiting_clients < 0 || opt.waiting_clients > 1000) {
     Usage(argv[0]);
     return 2;
   }
@@ -153,6 +159,7 @@ int Main(int argc, char** argv) {
   };
   bool setup_ok = MakeNics() && StartDaemon() && MakeNetworks();
   if (setup_ok && opt.slow_clients > 0) SlowClients();
+  if (setup_ok && opt.waiting_clients > 0) WaitingClients();
   if (setup_ok && !opt.slow_only) {
     // The load, with one kill -9 at a random point of it.
     std::mt19937 rng(opt.seed);

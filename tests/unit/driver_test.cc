@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
 #include <map>
 #include <string>
 #include <thread>
@@ -276,6 +277,46 @@ TEST_F(DriverTest, WaitsForALateNicWhenTheNetworkAsks) {
   auto joined = driver_->Join(kNet, kEp, "/sb");
   ASSERT_TRUE(joined.ok());
   EXPECT_EQ(joined->src_name, "eth9");
+}
+
+// Waits for absent NICs hold no thread: the calls return at once, and each
+// is answered when its NIC appears or its wait ends.
+TEST_F(DriverTest, WaitsHoldNoThreadOfTheirOwn) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.wait", "5"}}).ok());
+  std::promise<Result<CreateEndpointReply>> late, never;
+  auto answer = [](std::promise<Result<CreateEndpointReply>>* to) {
+    return [to](Result<CreateEndpointReply> r) { to->set_value(std::move(r)); };
+  };
+  driver_->CreateEndpoint(
+      EndpointRequest(kNet, "ep-late", "52:54:0e:e5:00:98", "192.168.1.5/24"),
+      answer(&late));
+  driver_->CreateEndpoint(
+      EndpointRequest(kNet, "ep-never", "52:54:0e:e5:00:99", "192.168.1.6/24"),
+      answer(&never));
+  EXPECT_EQ(inventory_.watching(), 2u);  // both returned, neither answered
+
+  inventory_.Upsert(MakeLink(40, "eth9", "52:54:0e:e5:00:98"));
+  Result<CreateEndpointReply> got = late.get_future().get();
+  ASSERT_TRUE(got.ok()) << got.status().message();
+  clock_.Advance(std::chrono::seconds(5));
+  got = never.get_future().get();
+  EXPECT_EQ(got.status().code(), Code::kTimeout);
+  EXPECT_THAT(got.status().message(),
+              HasSubstr("NIC 52:54:0e:e5:00:99 did not appear"));
+  EXPECT_EQ(driver_->counters().waits, 2u);
+}
+
+// Shutdown answers the calls still waiting for their NIC at once.
+TEST_F(DriverTest, ShutdownAnswersTheWaits) {
+  ASSERT_TRUE(CreateNetwork({{"hostnic.wait", "5"}}).ok());
+  std::promise<Result<CreateEndpointReply>> waiting;
+  driver_->CreateEndpoint(
+      EndpointRequest(kNet, kEp, "52:54:0e:e5:00:99", "192.168.1.5/24"),
+      [&](Result<CreateEndpointReply> r) { waiting.set_value(std::move(r)); });
+  driver_->Shutdown();
+  Result<CreateEndpointReply> got = waiting.get_future().get();
+  EXPECT_EQ(got.status().code(), Code::kFailedPrecondition);
+  EXPECT_THAT(got.status().message(), HasSubstr("shutting down"));
 }
 
 // A managed plugin's call outlives `docker plugin enable --timeout`: the wait

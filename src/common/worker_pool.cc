@@ -1,11 +1,11 @@
-#include "api/worker_pool.h"
+#include "common/worker_pool.h"
 
 #include <algorithm>
 #include <chrono>
 #include <iterator>
 #include <utility>
 
-namespace hostnic::api {
+namespace hostnic {
 
 namespace {
 constexpr auto kWorkerIdle = std::chrono::seconds(30);
@@ -65,4 +65,4 @@ void WorkerPool::Work(std::list<std::thread>::iterator self) {
   }
 }
 
-}  // namespace hostnic::api
+}  // namespace hostnic

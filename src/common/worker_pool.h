@@ -1,8 +1,9 @@
-// WorkerPool: the threads that run UnixHttpServer's handlers. Up to `max`
+// WorkerPool: threads for jobs that may block (UnixHttpServer's handlers,
+// the driver's CreateEndpoints resumed after a NIC wait). Up to `max`
 // threads, started when jobs wait and none is idle, each ending after 30 s
 // without a job; so an idle daemon keeps no worker.
-#ifndef HOSTNIC_API_WORKER_POOL_H_
-#define HOSTNIC_API_WORKER_POOL_H_
+#ifndef HOSTNIC_COMMON_WORKER_POOL_H_
+#define HOSTNIC_COMMON_WORKER_POOL_H_
 
 #include <condition_variable>
 #include <cstddef>
@@ -12,7 +13,7 @@
 #include <mutex>
 #include <thread>
 
-namespace hostnic::api {
+namespace hostnic {
 
 class WorkerPool {
  public:
@@ -39,6 +40,6 @@ class WorkerPool {
   bool stopping_ = false;
 };
 
-}  // namespace hostnic::api
+}  // namespace hostnic
 
-#endif  // HOSTNIC_API_WORKER_POOL_H_
+#endif  // HOSTNIC_COMMON_WORKER_POOL_H_
