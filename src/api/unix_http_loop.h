@@ -76,6 +76,7 @@ class UnixHttpServer::Loop {
     int fd;
     std::string answer;
     bool close;
+    size_t sent;  // bytes of `answer` the worker already sent
   };
 
   void Accept();
@@ -90,7 +91,9 @@ class UnixHttpServer::Loop {
                const std::shared_ptr<const std::string>& request,
                const Reply* ready);
   void TakeFinished();
-  void Answer(int fd, Conn& conn, std::string answer, bool close);
+  // Sends `answer` from byte `sent` on.
+  void Answer(int fd, Conn& conn, std::string answer, bool close,
+              size_t sent = 0);
   void Write(int fd, Conn& conn);
   void Expire();
   void Close(int fd);

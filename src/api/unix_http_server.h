@@ -9,8 +9,9 @@
 // arrives until one whole request is there (headers, then the body by
 // Content-Length or by chunks; a request with neither has no body). Only
 // then is the request handed to a worker, which parses and
-// routes it with cpp-httplib over that buffer and returns the answer to
-// Run's thread, which writes it out, again without blocking. So a worker
+// routes it with cpp-httplib over that buffer, sends what the socket takes
+// at once (without blocking), and returns the answer to Run's thread, which
+// writes the rest out, again without blocking. So a worker
 // is busy only while a handler runs, and Docker's calls are answered while
 // any number of clients send nothing or half a request. A handler that
 // answers later (a CreateEndpoint waiting for its NIC) frees its worker at
