@@ -2,9 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <exception>
 #include <future>
+#include <memory>
 #include <unordered_map>
 
 #include "api/wire.h"
@@ -115,27 +117,32 @@ Status Handlers::Thrown(const std::exception& e) {
 }
 
 void Handlers::CreateEndpoint(const std::string& body, Respond respond) {
+  // Exactly one answer, even when something throws after the driver took
+  // the request.
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  auto answer = [answered, respond = std::move(respond)](
+                    const std::string& ids, Result<std::string> reply) {
+    if (!answered->exchange(true)) {
+      respond(Answer(kCreateEndpoint, ids, std::move(reply)));
+    }
+  };
   std::string ids;
-  // Set once the driver has the request: from then on it answers.
-  bool handed = false;
   try {
     Result<CreateEndpointRequest> request = DecodeCreateEndpoint(body);
-    if (!request.ok())
-      return respond(Answer(kCreateEndpoint, ids, request.status()));
+    if (!request.ok()) return answer(ids, request.status());
     ids = EndpointIds(request->network_id, request->endpoint_id);
-    handed = true;
-    driver_->CreateEndpoint(
-        *request, [this, ids, respond](Result<CreateEndpointReply> reply) {
-          Result<std::string> encoded =
-              reply.ok() ? Result<std::string>(EncodeCreateEndpoint(*reply))
-                         : Result<std::string>(reply.status());
-          respond(Answer(kCreateEndpoint, ids, std::move(encoded)));
-        });
+    driver_->CreateEndpoint(*request,
+                            [answer, ids](Result<CreateEndpointReply> reply) {
+                              try {
+                                if (!reply.ok())
+                                  return answer(ids, reply.status());
+                                answer(ids, EncodeCreateEndpoint(*reply));
+                              } catch (const std::exception& e) {
+                                answer(ids, Thrown(e));
+                              }
+                            });
   } catch (const std::exception& e) {
-    if (!handed)
-      respond(Answer(kCreateEndpoint, ids, Thrown(e)));
-    else
-      spdlog::error("{} {}: {}", kCreateEndpoint, ids, Thrown(e).message());
+    answer(ids, Thrown(e));
   }
 }
 
