@@ -93,20 +93,25 @@ run_engine() {
 }
 
 # clang_builds_start: the builds of steps 6 and 7 that are enabled, in the
-# background in a process group of their own at nice 19; sets clang_pid.
+# background at nice 19 in a process group of their own (set -m), but in
+# this session: with the kernel's autogroup scheduling, nice only weighs
+# against the processes of the same session (setsid would make the builds a
+# group of equal weight to the Docker steps); sets clang_pid.
 clang_pid=""
 clang_log=$HOSTNIC_ROOT/build/clang-build.log
 clang_builds_start() {
   [ "${HOSTNIC_SANITIZE:-1}" = 0 ] && [ "${HOSTNIC_FUZZ:-1}" = 0 ] && return 0
   say "building for the sanitizers and the fuzzers in the background (log: build/clang-build.log)"
   clang_t0=$SECONDS
+  set -m
   # shellcheck disable=SC2016  # expanded by the inner bash
-  setsid nice -n 19 bash -c 'rc=0
+  nice -n 19 bash -c 'rc=0
     [ "$2" = 0 ] || "$1"/scripts/sanitize.sh --build-only all || rc=1
     [ "$3" = 0 ] || "$1"/tests/fuzz/run.sh --build-only || rc=1
     exit $rc' _ "$HOSTNIC_ROOT" "${HOSTNIC_SANITIZE:-1}" "${HOSTNIC_FUZZ:-1}" \
     >"$clang_log" 2>&1 </dev/null &
   clang_pid=$!
+  set +m
 }
 
 # clang_builds_wait: full priority for the background builds, then waits for
