@@ -184,6 +184,9 @@ void UnixHttpServer::Loop::Accept() {
     }
     Conn& conn = conns_[fd];
     conn.deadline = Clock::now() + options_.request_timeout;
+    // A client usually sends its request with the connection: read it now
+    // rather than after another poll().
+    OnReadable(fd, conn);
   }
 }
 

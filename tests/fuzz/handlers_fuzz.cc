@@ -193,8 +193,8 @@ class World {
   void NewDriver() {
     handlers_.reset();
     // This world has no sandboxes to tear down: every sandbox stays up, so a
-    // restart keeps what the store has (the release of endpoints whose
-    // sandbox is gone is covered by the unit tests).
+    // restart keeps the joined endpoints the store has (the release of
+    // endpoints whose sandbox is gone is covered by the unit tests).
     DriverOptions options;
     options.sandbox_exists = [](const std::string&) { return true; };
     driver_ = std::make_unique<Driver>(options, &inventory_, &links_, &store_,
@@ -372,11 +372,14 @@ class World {
       links_.FailNext(Status::IoError("netlink: Operation not permitted"));
     } else if (verb == "restart") {
       // The new driver must know exactly what is on disk: the old one's
-      // endpoints plus records that lingered (see Step).
+      // endpoints plus records that lingered (see Step), less the left
+      // endpoints whose NIC is back on the host, which it releases (Docker
+      // retries their DeleteEndpoint with an empty body).
       Result<Snapshot> snapshot = store_.Load();
       if (!snapshot.ok()) Fail(line, "store Load failed");
       EndpointView stored;
       for (const EndpointRecord& e : snapshot->endpoints) {
+        if (e.left() && inventory_.FindByMac(e.mac)) continue;
         stored[e.id] = std::make_tuple(e.network_id, e.mac, e.joined);
       }
       NewDriver();
