@@ -62,7 +62,8 @@ fi
 
 # ----------------------------------------------------------- control plane
 if [ -f "$RES/control_plane.tsv" ]; then
-  grep -v '^#' "$RES/control_plane.tsv" >"$TMP/cp.tsv"
+  # The sizes' rows; control_plane.sh's DHCP runs repeat the 8-NIC tmpfs ones.
+  grep -v '^#' "$RES/control_plane.tsv" | awk -F'\t' '!seen[$1 FS $2 FS $3]++' >"$TMP/cp.tsv"
   for kind in tmpfs disk; do
     for m in CreateEndpoint Join Leave DeleteEndpoint; do
       awk -F'\t' -v k="$kind" -v m="$m" '$2 == k && $3 == m {print $1 "\t" $4 "\t" $5}' \
