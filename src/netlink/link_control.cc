@@ -29,6 +29,10 @@ std::string Describe(const Link& link) {
 // it is still the NIC the caller means.
 Result<RtnlLinkPtr> ReadChecked(nl_sock* sock, const Link& link,
                                 const std::string& doing) {
+  // libnl asserts (and so aborts the daemon) on an ifindex of 0.
+  if (link.ifindex <= 0) {
+    return Status::NotFound(doing + ": " + Describe(link) + " has no ifindex");
+  }
   rtnl_link* current = nullptr;
   const int err = rtnl_link_get_kernel(sock, link.ifindex, nullptr, &current);
   RtnlLinkPtr owned(current);

@@ -486,6 +486,15 @@ TEST_F(NetlinkLinkControlTest, AGoneIfindexIsNotFound) {
   EXPECT_NE(status.message().find(kMacA), std::string::npos);
 }
 
+TEST_F(NetlinkLinkControlTest, ALinkWithoutIfindexIsNotFound) {
+  Link unknown;
+  unknown.name = "hna0";
+  unknown.mac = *Mac::Parse(kMacA);
+  Result<Link> read = control_.Refresh(unknown);
+  EXPECT_EQ(read.status().code(), Code::kNotFound) << read.status().message();
+  EXPECT_NE(read.status().message().find("has no ifindex"), std::string::npos);
+}
+
 // Sockets are reused from call to call: a later call still sees the device
 // as it is now.
 TEST_F(NetlinkLinkControlTest, LaterCallsSeeRenamesMacChangesAndMoves) {
