@@ -5,11 +5,11 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
-#include <future>
 #include <memory>
 #include <unordered_map>
 
 #include "api/wire.h"
+#include "common/await.h"
 
 namespace hostnic::api {
 
@@ -57,11 +57,8 @@ Handlers::Method Handlers::Find(const std::string& path) {
 
 Handlers::Reply Handlers::Handle(const std::string& path,
                                  const std::string& body) {
-  std::promise<Reply> answer;
-  std::future<Reply> answered = answer.get_future();
-  Handle(path, body,
-         [&answer](Reply reply) { answer.set_value(std::move(reply)); });
-  return answered.get();
+  return Await<Reply>(
+      [&](Respond respond) { Handle(path, body, std::move(respond)); });
 }
 
 void Handlers::Handle(const std::string& path, const std::string& body,

@@ -3,9 +3,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <future>
 #include <memory>
 
+#include "common/await.h"
 #include "common/worker_pool.h"
 #include "driver/messages.h"
 #include "driver/network_config.h"
@@ -42,12 +42,9 @@ struct Driver::Creation {
 
 Result<CreateEndpointReply> Driver::CreateEndpoint(
     const CreateEndpointRequest& request) {
-  std::promise<Result<CreateEndpointReply>> answer;
-  std::future<Result<CreateEndpointReply>> answered = answer.get_future();
-  CreateEndpoint(request, [&answer](Result<CreateEndpointReply> reply) {
-    answer.set_value(std::move(reply));
+  return Await<Result<CreateEndpointReply>>([&](CreateEndpointDone done) {
+    CreateEndpoint(request, std::move(done));
   });
-  return answered.get();
 }
 
 void Driver::CreateEndpoint(const CreateEndpointRequest& request,

@@ -1,8 +1,9 @@
 #include "hostnic/inventory.h"
 
 #include <algorithm>
-#include <future>
 #include <utility>
+
+#include "common/await.h"
 
 namespace hostnic {
 
@@ -197,13 +198,9 @@ std::optional<Link> Inventory::WaitForMac(const Mac& mac,
                                           std::chrono::milliseconds timeout,
                                           std::chrono::milliseconds settle,
                                           std::function<bool()> cancelled) {
-  std::promise<std::optional<Link>> answer;
-  std::future<std::optional<Link>> answered = answer.get_future();
-  WatchMac(mac, timeout, settle, std::move(cancelled),
-           [&answer](std::optional<Link> link) {
-             answer.set_value(std::move(link));
-           });
-  return answered.get();
+  return Await<std::optional<Link>>([&](WatchDone done) {
+    WatchMac(mac, timeout, settle, std::move(cancelled), std::move(done));
+  });
 }
 
 size_t Inventory::watching() const {
