@@ -3,9 +3,15 @@
 # containernetworking-plugins) on the same stand-in NIC, run directly as a
 # runtime runs them (CNI_* environment, configuration on stdin), with the
 # static IPAM plugin for both. Prints what each does on the happy path and
-# on the failure paths of docs/cni.md, then ADD+DEL latency (median of N).
+# on the failure paths of docs/cni.md, then ADD+DEL latency (median of N,
+# the two plugins taking turns so that both see the same machine load) and
+# VERSION alone (process start).
 #
 #     bench/cni_vs_host_device.sh [N]      (as root; default N=20)
+#
+# HOSTNIC_BIN is the daemon (default build/hostnic), HOSTNIC_CNI_BIN the
+# plugin executable (default build/hostnic-cni, installed as
+# lib/cni/hostnic).
 #
 # Runs in a private network namespace of its own (unshare -n); the
 # container namespaces are made with `ip netns add` and removed after.
@@ -15,6 +21,7 @@ if [ "${HNB_INSIDE:-}" != 1 ]; then
 fi
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${HOSTNIC_BIN:-$ROOT/build/hostnic}
+PLUGIN=${HOSTNIC_CNI_BIN:-$ROOT/build/hostnic-cni}
 N=${1:-20}
 HD=/usr/lib/cni/host-device
 W=$(mktemp -d /tmp/hostnic-cnib.XXXXXX)
@@ -34,7 +41,7 @@ conf() {
     host-device) echo "{\"cniVersion\":\"1.0.0\",\"name\":\"b\",\"type\":\"host-device\",\"device\":\"hncb1\",$IPAM}" ;;
   esac
 }
-plugin_bin() { [ "$1" = hostnic ] && echo "$BIN" || echo "$HD"; }
+plugin_bin() { [ "$1" = hostnic ] && echo "$PLUGIN" || echo "$HD"; }
 # cni PLUGIN VERB NETNS: exit code; stdout in $W/out
 cni() {
   conf "$1" | env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin CNI_COMMAND="$2" CNI_CONTAINERID=c1 \
@@ -96,10 +103,30 @@ row "DEL after the netns died (NIC back as eth0)" "${R[gone,hostnic]}" "${R[gone
 row "ADD with CNI_IFNAME taken in the netns" "${R[taken,hostnic]}" "${R[taken,host-device]}"
 row "GC (1.1.0)" "${R[gc,hostnic]}" "${R[gc,host-device]}"
 
-for p in hostnic host-device; do
-  fresh
-  for i in $(seq "$N"); do
-    s=$(date +%s%N); cni $p ADD /run/netns/$NS; cni $p DEL /run/netns/$NS; e=$(date +%s%N)
-    echo $(((e - s) / 1000))
-  done | sort -n | awk -v p=$p '{a[NR]=$1} END {printf "%s ADD+DEL: median %.1f ms (n=%d)\n", p, a[int((NR+1)/2)]/1000, NR}'
+# us PLUGIN: one ADD+DEL in microseconds.
+us() {
+  local s e
+  s=$(date +%s%N); cni "$1" ADD /run/netns/$NS; cni "$1" DEL /run/netns/$NS; e=$(date +%s%N)
+  echo $(((e - s) / 1000))
+}
+# version_us PLUGIN: one VERSION in microseconds.
+version_us() {
+  local s e
+  s=$(date +%s%N)
+  echo '{"cniVersion":"1.0.0"}' | env -i CNI_COMMAND=VERSION "$(plugin_bin "$1")" >/dev/null
+  e=$(date +%s%N)
+  echo $(((e - s) / 1000))
+}
+median() { sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'; }
+fresh
+: >"$W/hostnic.us"; : >"$W/host-device.us"; : >"$W/hostnic.v"; : >"$W/host-device.v"
+for i in $(seq "$N"); do
+  for p in hostnic host-device; do
+    us $p >>"$W/$p.us"
+    version_us $p >>"$W/$p.v"
+  done
 done
+mh=$(median <"$W/hostnic.us") md=$(median <"$W/host-device.us")
+echo "hostnic ADD+DEL: median $mh ms (n=$N); VERSION: median $(median <"$W/hostnic.v") ms"
+echo "host-device ADD+DEL: median $md ms (n=$N); VERSION: median $(median <"$W/host-device.v") ms"
+awk -v a="$mh" -v b="$md" 'BEGIN {printf "hostnic / host-device ADD+DEL: %.2f\n", a / b}'

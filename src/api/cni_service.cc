@@ -4,19 +4,14 @@
 #include <spdlog/spdlog.h>
 
 #include <exception>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+
+#include "api/cni_wire.h"
 
 namespace hostnic::api {
 
 namespace {
-
-using nlohmann::json;
-
-std::string Dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
 
 std::string Sha256Hex(const std::string& data, size_t digits) {
   unsigned char md[EVP_MAX_MD_SIZE];
@@ -31,70 +26,36 @@ std::string Sha256Hex(const std::string& data, size_t digits) {
   return out.substr(0, digits);
 }
 
-Result<json> ParseBody(const std::string& body) {
-  json j = json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) {
-    return Status::InvalidArgument("request body is not a JSON object");
-  }
-  return j;
-}
-
-Status ReadString(const json& j, const char* key, bool required,
-                  std::string* out) {
-  auto it = j.find(key);
-  if (it != j.end() && !it->is_null()) {
-    if (!it->is_string()) {
-      return Status::InvalidArgument(std::string("field \"") + key +
-                                     "\" must be a string");
+// The attachment of an endpoint the driver holds, or nullopt.
+std::optional<cni_wire::Attachment> Describe(const Driver& driver,
+                                             const std::string& network_id,
+                                             const std::string& endpoint_id) {
+  auto info = driver.EndpointInfo(network_id, endpoint_id);
+  if (!info.ok()) return std::nullopt;
+  cni_wire::Attachment out;
+  out.network_id = network_id;
+  out.endpoint_id = endpoint_id;
+  out.mac = info->at("hostnic.mac");
+  out.original = info->at("hostnic.nic");
+  for (const NicReport& row : driver.Report()) {
+    if (row.endpoint_id == endpoint_id) {
+      out.netns = row.sandbox_key;
+      out.joined = row.joined;
     }
-    *out = it->get<std::string>();
   }
-  if (required && out->empty()) {
-    return Status::InvalidArgument(std::string("field \"") + key +
-                                   "\" is missing");
-  }
-  return Status::Ok();
+  return out;
 }
 
-struct AttachmentRef {
-  std::string network;  // CNI network name.
-  std::string container_id;
-  std::string ifname;
+// The driver IDs of an attachment.
+struct Ids {
   std::string network_id;
   std::string endpoint_id;
 };
 
-Result<AttachmentRef> ReadRef(const json& j) {
-  AttachmentRef ref;
-  HOSTNIC_RETURN_IF_ERROR(ReadString(j, "network", true, &ref.network));
-  HOSTNIC_RETURN_IF_ERROR(
-      ReadString(j, "containerId", true, &ref.container_id));
-  HOSTNIC_RETURN_IF_ERROR(ReadString(j, "ifname", true, &ref.ifname));
-  ref.network_id = CniService::NetworkId(ref.network);
-  ref.endpoint_id =
-      CniService::EndpointId(ref.network, ref.container_id, ref.ifname);
-  return ref;
-}
-
-// The attachment document of an endpoint the driver holds, or nullopt.
-std::optional<json> Describe(const Driver& driver,
-                             const std::string& network_id,
-                             const std::string& endpoint_id) {
-  auto info = driver.EndpointInfo(network_id, endpoint_id);
-  if (!info.ok()) return std::nullopt;
-  json j = {{"network", network_id},
-            {"endpoint", endpoint_id},
-            {"mac", info->at("hostnic.mac")},
-            {"original", info->at("hostnic.nic")},
-            {"netns", ""},
-            {"joined", false}};
-  for (const NicReport& row : driver.Report()) {
-    if (row.endpoint_id == endpoint_id) {
-      j["netns"] = row.sandbox_key;
-      j["joined"] = row.joined;
-    }
-  }
-  return j;
+Ids IdsOf(const cni_wire::AttachmentKey& key) {
+  return {CniService::NetworkId(key.network, key.identity),
+          CniService::EndpointId(key.network, key.identity, key.container_id,
+                                 key.ifname)};
 }
 
 }  // namespace
@@ -105,13 +66,21 @@ bool CniService::Owns(const std::string& path) {
   return path.compare(0, 5, "/Cni.") == 0;
 }
 
-std::string CniService::NetworkId(const std::string& name) {
+std::string CniService::NetworkId(const std::string& name,
+                                  const std::string& identity) {
+  if (!identity.empty()) {
+    std::string key = name;
+    key += '\0';
+    key += identity;
+    return "cni-" + Sha256Hex(key, 32);
+  }
   const std::string readable = "cni-" + name;
   if (IsValidId(readable)) return readable;
   return "cni-" + Sha256Hex(name, 32);
 }
 
 std::string CniService::EndpointId(const std::string& network,
+                                   const std::string& identity,
                                    const std::string& container_id,
                                    const std::string& ifname) {
   std::string key = network;
@@ -119,6 +88,10 @@ std::string CniService::EndpointId(const std::string& network,
   key += container_id;
   key += '\0';
   key += ifname;
+  if (!identity.empty()) {
+    key += '\0';
+    key += identity;
+  }
   return "cni" + Sha256Hex(key, 40);
 }
 
@@ -132,7 +105,9 @@ Handlers::Reply CniService::Handle(const std::string& path,
   if (path == "/Cni.Release") method = &CniService::Release;
   if (path == "/Cni.Stale") method = &CniService::Stale;
   if (method == nullptr) {
-    return {404, Dump({{"Err", "hostnic has no method " + path}}),
+    return {404,
+            cni_wire::EncodeError(
+                Status::NotFound("hostnic has no method " + path)),
             "application/json"};
   }
   std::string ids;
@@ -154,9 +129,7 @@ Handlers::Reply CniService::Handle(const std::string& path,
     spdlog::warn("{} {}failed: {}", path, ids.empty() ? "" : ids + " ",
                  error.message());
   }
-  return {200,
-          Dump({{"Err", error.message()}, {"Code", CodeName(error.code())}}),
-          "application/json"};
+  return {200, cni_wire::EncodeError(error), "application/json"};
 }
 
 Status CniService::EnsureNetwork(
@@ -198,116 +171,79 @@ Status CniService::EnsureNetwork(
 
 Result<std::string> CniService::Attach(const std::string& body,
                                        std::string* ids) {
-  Result<json> j = ParseBody(body);
-  if (!j.ok()) return j.status();
-  Result<AttachmentRef> ref = ReadRef(*j);
-  if (!ref.ok()) return ref.status();
-  *ids = "network " + ref->network_id + " endpoint " + ref->endpoint_id;
-  std::string netns, nic;
-  HOSTNIC_RETURN_IF_ERROR(ReadString(*j, "netns", true, &netns));
-  HOSTNIC_RETURN_IF_ERROR(ReadString(*j, "nic", false, &nic));
-  std::map<std::string, std::string> options;
-  if (auto it = j->find("options"); it != j->end() && !it->is_null()) {
-    if (!it->is_object()) {
-      return Status::InvalidArgument("field \"options\" must be an object");
-    }
-    for (const auto& [key, value] : it->items()) {
-      if (!value.is_string()) {
-        return Status::InvalidArgument("option \"" + key +
-                                       "\" must be a string");
-      }
-      options[key] = value.get<std::string>();
-    }
-  }
-  HOSTNIC_RETURN_IF_ERROR(EnsureNetwork(ref->network_id, options)
-                              .Annotate("CNI network " + ref->network));
+  Result<cni_wire::AttachRequest> in = cni_wire::DecodeAttachRequest(body);
+  if (!in.ok()) return in.status();
+  const Ids ref = IdsOf(in->key);
+  *ids = "network " + ref.network_id + " endpoint " + ref.endpoint_id;
+  HOSTNIC_RETURN_IF_ERROR(EnsureNetwork(ref.network_id, in->options)
+                              .Annotate("CNI network " + in->key.network));
 
   CreateEndpointRequest request;
-  request.network_id = ref->network_id;
-  request.endpoint_id = ref->endpoint_id;
-  if (Mac::Parse(nic)) {
-    request.mac = nic;
-  } else if (!nic.empty()) {
-    request.options["hostnic.nic"] = nic;
+  request.network_id = ref.network_id;
+  request.endpoint_id = ref.endpoint_id;
+  if (Mac::Parse(in->nic)) {
+    request.mac = in->nic;
+  } else if (!in->nic.empty()) {
+    request.options["hostnic.nic"] = in->nic;
   }
   Result<CreateEndpointReply> created = driver_->CreateEndpoint(request);
   if (!created.ok()) return created.status();
   Result<JoinReply> joined =
-      driver_->Join(ref->network_id, ref->endpoint_id, netns);
+      driver_->Join(ref.network_id, ref.endpoint_id, in->netns);
   if (!joined.ok()) {
-    Status undo = driver_->DeleteEndpoint(ref->network_id, ref->endpoint_id);
+    Status undo = driver_->DeleteEndpoint(ref.network_id, ref.endpoint_id);
     if (!undo.ok()) spdlog::error("{}", undo.message());
     return joined.status();
   }
-  std::optional<json> out =
-      Describe(*driver_, ref->network_id, ref->endpoint_id);
+  std::optional<cni_wire::Attachment> out =
+      Describe(*driver_, ref.network_id, ref.endpoint_id);
   if (!out) return Status::Internal("the new endpoint vanished");
-  (*out)["name"] = joined->src_name;
-  (*out)["address"] = created->address;
-  (*out)["gateway"] = joined->gateway;
-  (*out)["gateway6"] = joined->gateway6;
-  json routes = json::array();
-  for (const Route& route : joined->static_routes) {
-    routes.push_back({{"dst", route.destination}, {"gw", route.next_hop}});
-  }
-  (*out)["routes"] = routes;
-  return Dump(*out);
+  out->name = joined->src_name;
+  out->address = created->address;
+  out->gateway = joined->gateway;
+  out->gateway6 = joined->gateway6;
+  out->routes = joined->static_routes;
+  return cni_wire::Encode(*out);
 }
 
 Result<std::string> CniService::Get(const std::string& body, std::string* ids) {
-  Result<json> j = ParseBody(body);
-  if (!j.ok()) return j.status();
-  Result<AttachmentRef> ref = ReadRef(*j);
-  if (!ref.ok()) return ref.status();
-  *ids = "network " + ref->network_id + " endpoint " + ref->endpoint_id;
-  std::optional<json> out =
-      Describe(*driver_, ref->network_id, ref->endpoint_id);
-  if (!out || (*out)["network"] != ref->network_id) {
+  Result<cni_wire::AttachmentKey> key = cni_wire::DecodeAttachmentKey(body);
+  if (!key.ok()) return key.status();
+  const Ids ref = IdsOf(*key);
+  *ids = "network " + ref.network_id + " endpoint " + ref.endpoint_id;
+  std::optional<cni_wire::Attachment> out =
+      Describe(*driver_, ref.network_id, ref.endpoint_id);
+  if (!out || out->network_id != ref.network_id) {
     return Status::NotFound("hostnic holds no NIC for container " +
-                            ref->container_id + " " + ref->ifname +
-                            " on network " + ref->network);
+                            key->container_id + " " + key->ifname +
+                            " on network " + key->network);
   }
-  return Dump(*out);
+  return cni_wire::Encode(*out);
 }
 
 Result<std::string> CniService::Release(const std::string& body,
                                         std::string* ids) {
-  Result<json> j = ParseBody(body);
-  if (!j.ok()) return j.status();
-  std::string network_id, endpoint_id;
-  HOSTNIC_RETURN_IF_ERROR(ReadString(*j, "network", true, &network_id));
-  HOSTNIC_RETURN_IF_ERROR(ReadString(*j, "endpoint", true, &endpoint_id));
-  *ids = "network " + network_id + " endpoint " + endpoint_id;
-  HOSTNIC_RETURN_IF_ERROR(driver_->Leave(network_id, endpoint_id));
-  HOSTNIC_RETURN_IF_ERROR(driver_->DeleteEndpoint(network_id, endpoint_id));
+  Result<cni_wire::ReleaseRequest> in = cni_wire::DecodeReleaseRequest(body);
+  if (!in.ok()) return in.status();
+  *ids = "network " + in->network_id + " endpoint " + in->endpoint_id;
+  HOSTNIC_RETURN_IF_ERROR(driver_->Leave(in->network_id, in->endpoint_id));
+  HOSTNIC_RETURN_IF_ERROR(
+      driver_->DeleteEndpoint(in->network_id, in->endpoint_id));
   return std::string("{}");
 }
 
 Result<std::string> CniService::Stale(const std::string& body,
                                       std::string* ids) {
-  Result<json> j = ParseBody(body);
-  if (!j.ok()) return j.status();
-  std::string network;
-  HOSTNIC_RETURN_IF_ERROR(ReadString(*j, "network", true, &network));
-  const std::string network_id = NetworkId(network);
+  Result<cni_wire::StaleRequest> in = cni_wire::DecodeStaleRequest(body);
+  if (!in.ok()) return in.status();
+  const std::string network_id = NetworkId(in->network, in->identity);
   *ids = "network " + network_id;
   std::set<std::string> valid;
-  if (auto it = j->find("valid"); it != j->end() && !it->is_null()) {
-    if (!it->is_array()) {
-      return Status::InvalidArgument("field \"valid\" must be a list");
-    }
-    for (const json& item : *it) {
-      if (!item.is_object()) {
-        return Status::InvalidArgument("each of \"valid\" must be an object");
-      }
-      std::string container_id, ifname;
-      HOSTNIC_RETURN_IF_ERROR(
-          ReadString(item, "containerId", true, &container_id));
-      HOSTNIC_RETURN_IF_ERROR(ReadString(item, "ifname", false, &ifname));
-      valid.insert(EndpointId(network, container_id, ifname));
-    }
+  for (const cni_wire::AttachmentKey& a : in->valid) {
+    valid.insert(
+        EndpointId(in->network, in->identity, a.container_id, a.ifname));
   }
-  json stale = json::array();
+  std::vector<cni_wire::Attachment> stale;
   for (const NicReport& row : driver_->Report()) {
     if (row.network_id != network_id || valid.count(row.endpoint_id)) {
       continue;
@@ -316,7 +252,7 @@ Result<std::string> CniService::Stale(const std::string& body,
       stale.push_back(*out);
     }
   }
-  return Dump({{"attachments", stale}});
+  return cni_wire::EncodeStaleReply(stale);
 }
 
 }  // namespace hostnic::api

@@ -7,8 +7,10 @@
 // containers. The plugin does the datapath itself (src/netlink/
 // netns_datapath.h).
 //
-// POST bodies and replies are JSON; an error is 200 {"Err": sentence,
-// "Code": CodeName}. Methods:
+// POST bodies and replies are JSON, encoded and decoded by api/cni_wire.h
+// alone; an error is 200 {"Err": sentence, "Code": CodeName} (404 for a
+// method it does not have). Every attachment may carry "identity" beside
+// "network" (same-named networks of two runtimes). Methods:
 //   /Cni.Attach  {"network", "options", "containerId", "ifname", "netns",
 //                 "nic"} -> the attachment (below) plus "address",
 //                 "gateway", "gateway6", "routes": [{"dst", "gw"}] and
@@ -45,9 +47,13 @@ class CniService {
   Handlers::Reply Handle(const std::string& path, const std::string& body);
 
   // The driver IDs of a CNI network and attachment: readable where the
-  // names allow, else "cni-" and a SHA-256 prefix; always IsValidId.
-  static std::string NetworkId(const std::string& name);
+  // names allow and no `identity` is given, else "cni-" and a SHA-256
+  // prefix; always IsValidId. A network's `identity` (see
+  // api/cni_wire.h) makes same-named networks of two runtimes two networks.
+  static std::string NetworkId(const std::string& name,
+                               const std::string& identity = "");
   static std::string EndpointId(const std::string& network,
+                                const std::string& identity,
                                 const std::string& container_id,
                                 const std::string& ifname);
 

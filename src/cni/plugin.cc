@@ -86,6 +86,9 @@ class Plugin {
   // releases it.
   std::optional<Error> Remove(const AttachInfo& attachment,
                               const std::string& netns);
+  api::cni_wire::AttachmentKey Key() const {
+    return {request_.conf.name, "", request_.container_id, request_.ifname};
+  }
   std::string Ids() const {
     return "container " + request_.container_id + " " + request_.ifname +
            " on network " + request_.conf.name;
@@ -114,14 +117,19 @@ std::optional<Error> Plugin::Add(std::string* out) {
   }
   if (wanted.empty()) wanted = conf.mac.empty() ? conf.device : conf.mac;
 
-  Result<AttachInfo> held = client_.Attach(request_, wanted);
+  api::cni_wire::AttachRequest attach;
+  attach.key = Key();
+  attach.netns = request_.netns;
+  attach.nic = wanted;
+  attach.options = conf.options;
+  Result<AttachInfo> held = client_.Attach(attach);
   if (!held.ok()) {
     return FromStatus(held.status(), kNicRefused,
                       "hostnic could not hold a NIC for " + Ids());
   }
   const Mac mac = *Mac::Parse(held->mac);
   auto release = [&] {
-    Status s = client_.Release(*held);
+    Status s = client_.Release(held->network_id, held->endpoint_id);
     if (!s.ok())
       spdlog::error("releasing NIC {} again: {}", held->mac, s.message());
   };
@@ -204,7 +212,8 @@ std::optional<Error> Plugin::Remove(const AttachInfo& attachment,
                             " (" + attachment.mac + ") back from " + netns);
     }
   }
-  Status released = client_.Release(attachment);
+  Status released =
+      client_.Release(attachment.network_id, attachment.endpoint_id);
   if (!released.ok()) {
     return FromStatus(released, kNicRefused,
                       "hostnic could not release NIC " + attachment.original +
@@ -214,8 +223,7 @@ std::optional<Error> Plugin::Remove(const AttachInfo& attachment,
 }
 
 std::optional<Error> Plugin::Del() {
-  Result<std::optional<AttachInfo>> found =
-      client_.Get(request_.conf.name, request_.container_id, request_.ifname);
+  Result<std::optional<AttachInfo>> found = client_.Get(Key());
   if (!found.ok()) {
     return FromStatus(found.status(), kNicRefused,
                       "hostnic could not look up " + Ids());
@@ -243,8 +251,7 @@ std::optional<Error> Plugin::Check() {
     return Fail(kInvalidConfig, "CHECK needs prevResult",
                 "the runtime sent none");
   }
-  Result<std::optional<AttachInfo>> found =
-      client_.Get(conf.name, request_.container_id, request_.ifname);
+  Result<std::optional<AttachInfo>> found = client_.Get(Key());
   if (!found.ok()) {
     return FromStatus(found.status(), kNicRefused,
                       "hostnic could not look up " + Ids());
@@ -327,8 +334,12 @@ std::optional<Error> Plugin::Check() {
 
 std::optional<Error> Plugin::Gc() {
   const NetConf& conf = request_.conf;
-  Result<std::vector<AttachInfo>> stale =
-      client_.Stale(conf.name, conf.valid_attachments);
+  api::cni_wire::StaleRequest ask;
+  ask.network = conf.name;
+  for (const Attachment& a : conf.valid_attachments) {
+    ask.valid.push_back({conf.name, "", a.container_id, a.ifname});
+  }
+  Result<std::vector<AttachInfo>> stale = client_.Stale(ask);
   if (!stale.ok()) {
     return FromStatus(
         stale.status(), kNicRefused,

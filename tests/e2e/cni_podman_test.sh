@@ -16,6 +16,7 @@ set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BIN=${HOSTNIC_BIN:-$ROOT/build/hostnic}
+PLUGIN=${HOSTNIC_CNI_BIN:-$ROOT/build/hostnic-cni}
 WORK=$(mktemp -d /tmp/hostnic-cni-e2e.XXXXXX)
 NET=hncp-net
 MAC1=52:54:0e:c9:00:01
@@ -27,7 +28,7 @@ say() { printf '[cni-e2e] %s\n' "$*" >&2; }
 fail() { printf '    FAIL: %s\n' "$*" >&2; return 1; }
 
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 2; }
-[ -x "$BIN" ] || { echo "no $BIN; build first" >&2; exit 2; }
+[ -x "$BIN" ] && [ -x "$PLUGIN" ] || { echo "no $BIN or $PLUGIN; build first" >&2; exit 2; }
 source "$ROOT/scripts/common.sh"
 source "$ROOT/tests/e2e/podman_lib.sh"
 # scripts/test.sh installs these with the test dependencies; a machine
@@ -38,7 +39,7 @@ if ! command -v podman >/dev/null; then
   rm -rf "$WORK"
   exit 0
 fi
-podman_setup "$WORK" "$BIN"
+podman_setup "$WORK" "$PLUGIN"
 mkdir -p "$WORK/state"
 RUN=("${PODMAN_RUN[@]}" --network "$NET")
 

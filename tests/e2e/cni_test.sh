@@ -30,7 +30,7 @@ test_docker_and_podman() {
   command -v podman >/dev/null || skip "no podman (apt-get install podman containernetworking-plugins)"
   [ -x /usr/lib/cni/static ] || skip "no /usr/lib/cni/static (apt-get install containernetworking-plugins)"
   local dir=$HNE_WORK/podman out d_mac p_mac pool="${NIC_MAC[hne3]} ${NIC_MAC[hne4]}"
-  podman_setup "$dir" "$HOSTNIC_BIN"
+  podman_setup "$dir" "$HOSTNIC_CNI_BIN"
   trap pod_cleanup EXIT
   pod_cleanup
   podman_image "$dir" || fail "podman import of $PODMAN_IMAGE failed"

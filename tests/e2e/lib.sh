@@ -24,6 +24,8 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$E2E_DIR/../.." && pwd)
 DOCKER=${HNE_DOCKER:-/usr/bin/docker}  # Debian's 20.10 client by default, never /usr/local/bin
 HOSTNIC_BIN=${HOSTNIC_BIN:-$REPO_ROOT/build/hostnic}
+# The CNI plugin executable runtimes run (installed as lib/cni/hostnic).
+HOSTNIC_CNI_BIN=${HOSTNIC_CNI_BIN:-$REPO_ROOT/build/hostnic-cni}
 DRIVER=${HNE_DRIVER:-hostnic-e2e}
 SOCKET=/run/docker/plugins/$DRIVER.sock
 IMAGE=hostnic-test/busybox

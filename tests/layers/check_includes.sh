@@ -39,7 +39,7 @@ src/hooks src/dhcp src/host src/common :: ^"hostnic/(driver|inventory)\.h" :: - 
 src/hooks src/dhcp src/host src/common :: ^"(driver|store|api|cli|cni|daemon)/ :: - :: a layer below the driver and the front ends
 src/dhcp :: ^<(nlohmann|netlink)/ :: - :: dhcp/ is an address source of its own: no JSON, no libnl (raw sockets)
 src/cni :: ^"driver/|^"hostnic/(driver|inventory)\.h" :: - :: the CNI plugin runs in the container runtime: the driver lives in the daemon, reached through cni/daemon_client.h
-src/cni :: ^"(api|daemon|store)/ :: ^"api/unix_http_client\.h"$ :: the CNI plugin talks to the daemon only through its client (api/unix_http_client.h), never its server side
+src/cni :: ^"(api|daemon|store)/ :: ^"api/(unix_http_client|cni_wire)\.h"$ :: the CNI plugin talks to the daemon only through its client (api/unix_http_client.h) and the protocol codec (api/cni_wire.h), never its server side
 include/hostnic :: ^"(api|cli|cni|common|daemon|dhcp|driver|hooks|host|netlink|store)/ :: - :: public contracts include only each other and the standard library
 include/hostnic :: ^<(nlohmann|netlink)/|httplib :: - :: public contracts carry no JSON, HTTP or libnl
 '

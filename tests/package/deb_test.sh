@@ -63,12 +63,19 @@ for f in /usr/bin/hostnic "$UNITS/hostnic.service" "$UNITS/hostnic.socket" /etc/
 done
 [ -z "$missing" ] && pass "dpkg -i installed the daemon, both units, /etc/default/hostnic, the docs" ||
   fail "missing after dpkg -i:$missing"
-# The CNI plugin where podman and containernetworking-plugins look; the
+# The CNI plugin where podman and containernetworking-plugins look: the
+# thin plugin executable of its own (no HTTP server, no TLS library); the
 # runtime runs it with CNI_COMMAND set and the configuration on stdin.
-if [ "$(readlink -f /usr/lib/cni/hostnic)" = /usr/bin/hostnic ]; then
-  pass "the CNI plugin /usr/lib/cni/hostnic links to /usr/bin/hostnic"
+if [ -f /usr/lib/cni/hostnic ] && [ ! -L /usr/lib/cni/hostnic ] && [ -x /usr/lib/cni/hostnic ]; then
+  pass "the CNI plugin /usr/lib/cni/hostnic is an executable of its own"
 else
-  fail "/usr/lib/cni/hostnic: $(ls -l /usr/lib/cni/hostnic 2>&1), expected a link to /usr/bin/hostnic"
+  fail "/usr/lib/cni/hostnic: $(ls -l /usr/lib/cni/hostnic 2>&1), expected the hostnic-cni executable"
+fi
+libs=$(ldd /usr/lib/cni/hostnic 2>&1)
+if grep -qE 'libcrypto|libssl|libsystemd' <<<"$libs"; then
+  fail "/usr/lib/cni/hostnic links what only the daemon needs: $(grep -oE 'lib(crypto|ssl|systemd)[^ ]*' <<<"$libs" | tr '\n' ' ')"
+else
+  pass "/usr/lib/cni/hostnic links $(grep -c '=>' <<<"$libs") shared libraries, none of libcrypto, libssl, libsystemd"
 fi
 out=$(echo '{"cniVersion":"1.1.0"}' | env -i CNI_COMMAND=VERSION /usr/lib/cni/hostnic 2>&1)
 grep -q '"supportedVersions"' <<<"$out" && grep -q '"1.1.0"' <<<"$out" &&

@@ -156,13 +156,22 @@ TEST(CniIdsTest, AreValidDriverIdsAndDistinct) {
   const std::string dotted = CniService::NetworkId("a.b");
   EXPECT_TRUE(IsValidId(dotted)) << dotted;
   EXPECT_NE(dotted, CniService::NetworkId("a_b"));
-  const std::string e1 = CniService::EndpointId("n", "c1", "eth0");
+  const std::string e1 = CniService::EndpointId("n", "", "c1", "eth0");
   EXPECT_TRUE(IsValidId(e1));
-  EXPECT_NE(e1, CniService::EndpointId("n", "c1", "eth1"));
-  EXPECT_NE(e1, CniService::EndpointId("m", "c1", "eth0"));
+  EXPECT_NE(e1, CniService::EndpointId("n", "", "c1", "eth1"));
+  EXPECT_NE(e1, CniService::EndpointId("m", "", "c1", "eth0"));
   // The separator keeps "ab"+"c" apart from "a"+"bc".
-  EXPECT_NE(CniService::EndpointId("n", "ab", "c"),
-            CniService::EndpointId("n", "a", "bc"));
+  EXPECT_NE(CniService::EndpointId("n", "", "ab", "c"),
+            CniService::EndpointId("n", "", "a", "bc"));
+  // Same-named networks of two runtimes (two identities) are two networks,
+  // with two endpoints for the same container.
+  const std::string a = CniService::NetworkId("pods", "runtime-a");
+  const std::string b = CniService::NetworkId("pods", "runtime-b");
+  EXPECT_TRUE(IsValidId(a)) << a;
+  EXPECT_NE(a, b);
+  EXPECT_NE(a, CniService::NetworkId("pods"));
+  EXPECT_NE(CniService::EndpointId("pods", "runtime-a", "c1", "eth0"),
+            CniService::EndpointId("pods", "runtime-b", "c1", "eth0"));
 }
 
 }  // namespace
