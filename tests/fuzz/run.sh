@@ -11,7 +11,10 @@
 #   dhcp_fuzz      the DHCP decoder, seeded with dnsmasq's OFFER/ACK/NAK
 #                  (tests/fuzz/dhcp_corpus/); a quarter
 #   cni_fuzz       the CNI plugin's stdin parser, seeded with network
-#                  configurations (tests/fuzz/cni_corpus/); the rest
+#                  configurations (tests/fuzz/cni_corpus/); half the rest
+#   netavark_fuzz  the netavark plugin's stdin decoders and network rules,
+#                  seeded with what netavark and podman send
+#                  (tests/fuzz/netavark_corpus/); the other half
 #
 # New inputs go to build-fuzz/corpus/TARGET/ (kept between runs; the seeds are
 # only read). Exits non-zero when any target finds a crash, a sanitizer
@@ -53,7 +56,7 @@ if ! cmake -S "$root" -B "$dir" "${generator[@]}" -Wno-dev \
   cat "$dir/configure.log"
   exit 2
 fi
-cmake --build "$dir" --target handlers_fuzz dhcp_fuzz cni_fuzz -j "$(nproc)" || exit 2
+cmake --build "$dir" --target handlers_fuzz dhcp_fuzz cni_fuzz netavark_fuzz -j "$(nproc)" || exit 2
 if ((build_only)); then
   echo "built in $((SECONDS - started)) s (--build-only: no fuzzing)"
   exit 0
@@ -61,7 +64,9 @@ fi
 # At least a second each: -max_total_time=0 would mean no limit.
 handlers_seconds=$((seconds / 2 > 0 ? seconds / 2 : 1))
 dhcp_seconds=$((seconds / 4 > 0 ? seconds / 4 : 1))
-cni_seconds=$((seconds - handlers_seconds - dhcp_seconds > 0 ? seconds - handlers_seconds - dhcp_seconds : 1))
+rest=$((seconds - handlers_seconds - dhcp_seconds))
+cni_seconds=$((rest / 2 > 0 ? rest / 2 : 1))
+netavark_seconds=$((rest - cni_seconds > 0 ? rest - cni_seconds : 1))
 echo "built in $((SECONDS - started)) s; fuzzing for $seconds s"
 
 for s in llvm-symbolizer llvm-symbolizer-14 /usr/lib/llvm-14/bin/llvm-symbolizer; do
@@ -122,4 +127,5 @@ fuzz handlers_fuzz "$handlers_seconds" "$here/corpus" -max_len=16384 \
 fuzz dhcp_fuzz "$dhcp_seconds" "$here/dhcp_corpus" -max_len=1473 || status=1
 # -max_len: configurations are small; the parser's bound is tested apart.
 fuzz cni_fuzz "$cni_seconds" "$here/cni_corpus" -max_len=4096 || status=1
+fuzz netavark_fuzz "$netavark_seconds" "$here/netavark_corpus" -max_len=4096 || status=1
 exit "$status"

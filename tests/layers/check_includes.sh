@@ -42,6 +42,8 @@ src/cni :: ^"driver/|^"hostnic/(driver|inventory)\.h" :: - :: the CNI plugin run
 src/cni :: ^"(api|daemon|store)/ :: ^"api/(unix_http_client|cni_wire)\.h"$ :: the CNI plugin talks to the daemon only through its client (api/unix_http_client.h) and the protocol codec (api/cni_wire.h), never its server side
 include/hostnic :: ^"(api|cli|cni|common|daemon|dhcp|driver|hooks|host|netlink|store)/ :: - :: public contracts include only each other and the standard library
 include/hostnic :: ^<(nlohmann|netlink)/|httplib :: - :: public contracts carry no JSON, HTTP or libnl
+src/netavark :: ^"driver/|^"hostnic/(driver|inventory)\.h" :: - :: the netavark plugin runs under podman and netavark: the driver lives in the daemon, reached through cni/daemon_client.h
+src/netavark :: ^"(api|daemon|store|dhcp|hooks|host)/ :: ^"api/cni_wire\.h"$ :: the netavark plugin reaches the daemon only as the CNI plugin does (cni/daemon_client.h and the protocol codec api/cni_wire.h)
 '
 
 trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
@@ -84,13 +86,14 @@ self_test() {
   local tmp out status=0 want
   tmp=$(mktemp -d /tmp/hostnic-layers.XXXXXX)
   trap 'rm -rf "$tmp"' RETURN
-  mkdir -p "$tmp"/src/{driver,api,store,netlink,cni} "$tmp/include/hostnic"
+  mkdir -p "$tmp"/src/{driver,api,store,netlink,cni,netavark} "$tmp/include/hostnic"
   printf '#include <nlohmann/json.hpp>\n#include "hostnic/link.h"\n' >"$tmp/src/driver/a.cc"
   printf '#include <netlink/netlink.h>\n' >"$tmp/src/api/b.cc"
   printf '#include "hostnic/driver.h"\n#include "hostnic/ids.h"\n' >"$tmp/src/store/c.cc"
   printf '#include "hostnic/inventory.h"\n' >"$tmp/src/netlink/d.h"
   printf '#include "api/unix_http_client.h"\n#include "api/handlers.h"\n' >"$tmp/src/cni/e.cc"
   printf '#include "driver/nic_table.h"\n' >"$tmp/include/hostnic/f.h"
+  printf '#include "cni/daemon_client.h"\n#include "driver/network_config.h"\n' >"$tmp/src/netavark/g.cc"
   if out=$(check "$tmp"); then
     echo "self-test: the planted violations were not reported" >&2
     return 1
@@ -101,10 +104,11 @@ self_test() {
               'src/store/c.cc:1: includes "hostnic/driver.h"' \
               'src/netlink/d.h:1: includes "hostnic/inventory.h"' \
               'src/cni/e.cc:2: includes "api/handlers.h"' \
-              'include/hostnic/f.h:1: includes "driver/nic_table.h"'; do
+              'include/hostnic/f.h:1: includes "driver/nic_table.h"' \
+              'src/netavark/g.cc:2: includes "driver/network_config.h"'; do
     grep -qF "$want" <<<"$out" || { echo "self-test: not reported: $want" >&2; status=1; }
   done
-  for want in 'a.cc:2:' 'c.cc:2:' 'e.cc:1:'; do
+  for want in 'a.cc:2:' 'c.cc:2:' 'e.cc:1:' 'g.cc:1:'; do
     ! grep -qF "$want" <<<"$out" || { echo "self-test: allowed include reported: $want" >&2; status=1; }
   done
   [ "$status" -eq 0 ] && echo "self-test: every planted violation reported, nothing else"

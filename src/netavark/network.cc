@@ -1,0 +1,258 @@
+#include "netavark/network.h"
+
+#include <arpa/inet.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "common/cidr.h"
+#include "hostnic/mac.h"
+#include "hostnic/nic_spec.h"
+
+namespace hostnic::netavark {
+
+namespace {
+
+const char kKnownOptions[] =
+    "nics, mac, device, mtu, wait, address, dhcp-timeout, block-metadata, "
+    "socket";
+
+Status Bad(const std::string& key, const std::string& value,
+           const std::string& why) {
+  return Status::InvalidArgument("option " + key + "=" + value + ": " + why);
+}
+
+// A number in [min, max], as the daemon's option text.
+Status Number(const std::string& key, const std::string& value, double min,
+              double max, const char* unit, std::string* out) {
+  char* end = nullptr;
+  errno = 0;
+  const double n = std::strtod(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || errno != 0 || !std::isfinite(n) ||
+      n < min || n > max) {
+    std::ostringstream why;
+    why << "not " << unit << " from " << min << " to " << max;
+    return Bad(key, value, why.str());
+  }
+  *out = value;
+  return Status::Ok();
+}
+
+// The addresses of `ip` in `subnet` ("IP/LEN") when it lies inside.
+bool Inside(const std::string& ip, const std::string& subnet,
+            std::string* with_len) {
+  const std::optional<Cidr> net = ParseCidr(subnet);
+  if (!net) return false;
+  const std::string cidr = ip + "/" + std::to_string(net->prefix_len);
+  const std::optional<Cidr> a = ParseCidr(cidr);
+  if (!a || a->family != net->family) return false;
+  for (unsigned bit = 0; bit < net->prefix_len; ++bit) {
+    const uint8_t mask = 0x80 >> (bit % 8);
+    if ((a->bytes[bit / 8] & mask) != (net->bytes[bit / 8] & mask)) {
+      return false;
+    }
+  }
+  *with_len = cidr;
+  return true;
+}
+
+bool IsV6(const std::string& text) {
+  return text.find(':') != std::string::npos;
+}
+
+}  // namespace
+
+Result<Settings> ReadSettings(const Network& network) {
+  Settings s;
+  std::string address;
+  std::map<std::string, std::string>& d = s.daemon_options;
+  for (const auto& [key, value] : network.options) {
+    if (key == "nics") {
+      std::stringstream in(value);
+      std::string item, list;
+      while (std::getline(in, item, ',')) {
+        if (item.empty()) continue;
+        if (!NicSpec::Parse(item).ok()) {
+          return Bad(key, value, "'" + item + "' is not a NIC name or MAC");
+        }
+        list += (list.empty() ? "" : ",") + item;
+      }
+      if (list.empty()) {
+        return Bad(key, value, "names no NIC; e.g. nics=eth2,eth3");
+      }
+      d["hostnic.nics"] = list;
+    } else if (key == "mac") {
+      if (!Mac::Parse(value)) return Bad(key, value, "not a MAC address");
+      s.nic = value;
+    } else if (key == "device") {
+      if (!IsIfName(value)) return Bad(key, value, "not a device name");
+      s.nic = value;
+    } else if (key == "mtu") {
+      HOSTNIC_RETURN_IF_ERROR(
+          Number(key, value, 68, 65535, "an MTU", &d["hostnic.mtu"]));
+      if (value.find_first_not_of("0123456789") != std::string::npos) {
+        return Bad(key, value, "not a whole number");
+      }
+    } else if (key == "wait") {
+      HOSTNIC_RETURN_IF_ERROR(Number(key, value, 0, 3600, "a number of seconds",
+                                     &d["hostnic.wait"]));
+    } else if (key == "dhcp-timeout") {
+      HOSTNIC_RETURN_IF_ERROR(Number(key, value, 1, 300, "a number of seconds",
+                                     &d["hostnic.dhcp-timeout"]));
+    } else if (key == "block-metadata") {
+      if (value != "true" && value != "false") {
+        return Bad(key, value, "not true or false");
+      }
+      d["hostnic.block-metadata"] = value;
+    } else if (key == "address") {
+      if (value != "dhcp" && value != "hook" && value != "static") {
+        return Bad(key, value,
+                   "not dhcp (the NIC's own DHCP server), hook (the daemon's "
+                   "--address-hook) or static (podman's --subnet and --ip)");
+      }
+      address = value;
+    } else if (key == "socket") {
+      if (value.empty() || value[0] != '/') {
+        return Bad(key, value,
+                   "not the absolute path of the hostnic daemon's socket");
+      }
+      s.socket = value;
+    } else {
+      return Status::InvalidArgument("unknown option '" + key +
+                                     "'; hostnic knows " + kKnownOptions);
+    }
+  }
+  if (network.options.count("mac") && network.options.count("device")) {
+    return Status::InvalidArgument(
+        "options mac and device both name a NIC; give one of them");
+  }
+  if (address.empty()) address = network.subnets.empty() ? "dhcp" : "static";
+  const std::string ipam = network.ipam_options.count("driver")
+                               ? network.ipam_options.at("driver")
+                               : "";
+  if (address == "static") {
+    s.address = AddressSource::kStatic;
+    if (network.subnets.empty()) {
+      return Status::InvalidArgument(
+          "address=static needs a subnet: podman network create --subnet "
+          "(and --gateway), then podman run --ip");
+    }
+    if (!ipam.empty() && ipam != "host-local") {
+      return Status::InvalidArgument(
+          "address=static takes its addresses from podman's host-local IPAM, "
+          "not --ipam-driver " +
+          ipam);
+    }
+    d["hostnic.address"] = "docker";
+  } else {
+    s.address = address == "dhcp" ? AddressSource::kDhcp : AddressSource::kHook;
+    if (!network.subnets.empty()) {
+      return Status::InvalidArgument(
+          "address=" + address +
+          " gives each container its NIC's own address, which a --subnet "
+          "would override; create the network without --subnet, or with "
+          "-o address=static");
+    }
+    const std::string wanted = address == "dhcp" ? "dhcp" : "none";
+    if (!ipam.empty() && ipam != wanted) {
+      return Status::InvalidArgument("address=" + address +
+                                     " needs --ipam-driver " + wanted +
+                                     " (or none given), not " + ipam);
+    }
+    d["hostnic.address"] = address;
+  }
+  if (d.count("hostnic.dhcp-timeout") && s.address != AddressSource::kDhcp) {
+    return Status::InvalidArgument(
+        "option dhcp-timeout applies only to address=dhcp");
+  }
+  return s;
+}
+
+Result<Network> Create(Network network) {
+  Result<Settings> settings = ReadSettings(network);
+  if (!settings.ok()) return settings.status();
+  if (!DaemonNetworkId(network).ok()) {
+    return DaemonNetworkId(network).status();
+  }
+  switch (settings->address) {
+    case AddressSource::kDhcp:
+      network.ipam_options["driver"] = "dhcp";
+      break;
+    case AddressSource::kHook:
+      network.ipam_options["driver"] = "none";
+      break;
+    case AddressSource::kStatic:
+      network.ipam_options["driver"] = "host-local";
+      for (const Subnet& s : network.subnets) {
+        if (!ParseCidr(s.subnet)->IsNetwork()) {
+          return Status::InvalidArgument(
+              "subnet " + s.subnet +
+              " has host bits set; give its network address");
+        }
+        std::string unused;
+        if (!s.gateway.empty() && !Inside(s.gateway, s.subnet, &unused)) {
+          return Status::InvalidArgument("gateway " + s.gateway +
+                                         " is outside subnet " + s.subnet);
+        }
+      }
+      break;
+  }
+  return network;
+}
+
+Result<StaticPlan> PlanStatic(const Attachment& attachment) {
+  const Network& network = attachment.network;
+  if (attachment.static_ips.empty()) {
+    return Status::InvalidArgument(
+        "network " + network.name +
+        " takes addresses from podman (address=static) but podman sent none");
+  }
+  StaticPlan plan;
+  bool default4 = false, default6 = false;
+  for (const std::string& ip : attachment.static_ips) {
+    bool found = false;
+    for (const Subnet& s : network.subnets) {
+      std::string cidr;
+      if (!Inside(ip, s.subnet, &cidr)) continue;
+      found = true;
+      plan.addresses.push_back({cidr, s.gateway});
+      bool& has_default = IsV6(ip) ? default6 : default4;
+      if (!network.internal && !s.gateway.empty() && !has_default) {
+        plan.routes.push_back({IsV6(ip) ? "::/0" : "0.0.0.0/0", s.gateway});
+        has_default = true;
+      }
+      break;
+    }
+    if (!found) {
+      std::string subnets;
+      for (const Subnet& s : network.subnets) {
+        subnets += (subnets.empty() ? "" : ", ") + s.subnet;
+      }
+      return Status::InvalidArgument("address " + ip +
+                                     " is in none of the subnets of network " +
+                                     network.name + " (" + subnets + ")");
+    }
+  }
+  for (const Route& r : network.routes) plan.routes.push_back(r);
+  return plan;
+}
+
+Result<std::string> DaemonNetworkId(const Network& network) {
+  const std::string& id = network.id;
+  bool ok = !id.empty() && id.size() <= 64;
+  for (char c : id) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                (c >= '0' && c <= '9') || c == '_' || c == '-');
+  }
+  if (!ok) {
+    return Status::InvalidArgument(
+        "network " + network.name +
+        ": its id is not 1 to 64 letters, digits, '_' or '-' as podman "
+        "writes them");
+  }
+  return "podman-" + id;
+}
+
+}  // namespace hostnic::netavark

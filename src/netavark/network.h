@@ -1,0 +1,75 @@
+// What a podman network of driver hostnic means: its options (`podman
+// network create -d hostnic -o KEY=VALUE`), where its containers' addresses
+// come from, and the daemon network that serves it.
+//
+// Options (each optional):
+//   nics=eth2,52:54:0e:e5:00:f8  the pool (names or MACs); default: every
+//                                eligible NIC that is down on the host
+//   mac=MAC / device=NAME        always this one NIC
+//   mtu=N                        68..65535, while a container holds the NIC
+//   wait=SECONDS                 0..3600, for a NIC not (yet) on the host
+//   address=dhcp|hook|static     the NIC's own DHCP server (default without
+//                                --subnet), the daemon's --address-hook, or
+//                                podman's IPAM (--subnet, --ip; the default
+//                                with a subnet)
+//   dhcp-timeout=SECONDS         1..300, one DHCP exchange (address=dhcp)
+//   block-metadata=true|false    unreachable routes to the cloud's instance
+//                                metadata service in the container
+//   socket=PATH                  the daemon's socket
+// Any other key is refused, naming the known ones.
+#ifndef HOSTNIC_NETAVARK_NETWORK_H_
+#define HOSTNIC_NETAVARK_NETWORK_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "hostnic/records.h"
+#include "hostnic/status.h"
+#include "netavark/codec.h"
+
+namespace hostnic::netavark {
+
+enum class AddressSource { kDhcp, kHook, kStatic };
+
+struct Settings {
+  AddressSource address = AddressSource::kDhcp;
+  // The daemon's network options ("hostnic.nics", "hostnic.mtu", ...).
+  std::map<std::string, std::string> daemon_options;
+  std::string nic;     // mac= or device=: the one NIC; empty: the pool.
+  std::string socket;  // Empty: the daemon's default socket.
+};
+
+// The settings of `network`; kInvalidArgument naming the option and value
+// for anything hostnic cannot serve (also an IPAM driver that contradicts
+// the address source).
+Result<Settings> ReadSettings(const Network& network);
+
+// create: `network` checked and filled for podman. ipam_options.driver
+// becomes what podman must do: "dhcp" (address=dhcp; podman allocates
+// nothing), "none" (address=hook), "host-local" (address=static: podman
+// allocates each container an address of the subnets and passes it as
+// static_ips). Name, ID and driver are left alone.
+Result<Network> Create(Network network);
+
+// What setup configures in the container besides the NIC's own address.
+struct StaticPlan {
+  std::vector<InterfaceAddress> addresses;  // "IP/LEN" and the gateway.
+  std::vector<Route> routes;                // Default routes, then routes.
+};
+
+// address=static: each of the attachment's static IPs in its subnet, a
+// default route through each family's gateway (none on an --internal
+// network) and the network's routes. kInvalidArgument when an IP lies in
+// none of the subnets or there is none.
+Result<StaticPlan> PlanStatic(const Attachment& attachment);
+
+// The daemon network ID of a podman network: "podman-" and its ID (podman's
+// are 64 hex digits), so it can never be a Docker network (64 hex digits)
+// or a CNI one ("cni-..."). kInvalidArgument for an ID that is not 1 to 64
+// characters of [A-Za-z0-9_-].
+Result<std::string> DaemonNetworkId(const Network& network);
+
+}  // namespace hostnic::netavark
+
+#endif  // HOSTNIC_NETAVARK_NETWORK_H_
