@@ -128,6 +128,11 @@ Result<Network> ReadNetwork(const json& j, const std::string& where) {
   Network n;
   HOSTNIC_RETURN_IF_ERROR(ReadRequired(j, "name", p + "name", &n.name));
   HOSTNIC_RETURN_IF_ERROR(ReadRequired(j, "id", p + "id", &n.id));
+  if (!IsNetworkId(n.id)) {
+    return Status::InvalidArgument(
+        "\"" + p + "id\" " + Quote(n.id) +
+        " is not 1 to 64 letters, digits, '_' or '-' as podman writes IDs");
+  }
   HOSTNIC_RETURN_IF_ERROR(ReadRequired(j, "driver", p + "driver", &n.driver));
   HOSTNIC_RETURN_IF_ERROR(ReadString(
       j, "network_interface", p + "network_interface", &n.network_interface));
@@ -196,6 +201,14 @@ Result<json> ParseObject(std::string_view text, const char* what) {
 }
 
 }  // namespace
+
+bool IsNetworkId(const std::string& id) {
+  return !id.empty() && id.size() <= 64 &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                  (c >= '0' && c <= '9') || c == '_' || c == '-';
+         });
+}
 
 bool IsIfName(const std::string& s) {
   if (s.empty() || s.size() > 15 || s == "." || s == "..") return false;

@@ -86,7 +86,7 @@ struct StatusBlock {
   std::vector<InterfaceAddress> addresses;
 };
 
-// create's stdin. Needs name, id and driver.
+// create's stdin. Needs name, id (IsNetworkId) and driver.
 Result<Network> DecodeNetwork(std::string_view text);
 // setup's and teardown's stdin. Needs container_id, network (as above) and
 // network_options.interface_name (a device name).
@@ -98,6 +98,12 @@ std::string EncodeNetwork(const Network& network);
 std::string EncodeStatus(const StatusBlock& status);
 std::string EncodeInfo(const std::string& version);
 std::string EncodeError(const std::string& message);
+
+// A podman network ID as the daemon takes it: 1 to 64 of [A-Za-z0-9_-]
+// (podman writes 64 hex digits). The daemon names the network "podman-" and
+// the ID, so it is never a Docker network (64 hex digits) nor a CNI one
+// ("cni-...").
+bool IsNetworkId(const std::string& id);
 
 // A device name the kernel accepts (1-15 bytes, no '/', ':' or blanks).
 bool IsIfName(const std::string& name);

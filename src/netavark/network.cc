@@ -173,9 +173,6 @@ Result<Settings> ReadSettings(const Network& network) {
 Result<Network> Create(Network network) {
   Result<Settings> settings = ReadSettings(network);
   if (!settings.ok()) return settings.status();
-  if (!DaemonNetworkId(network).ok()) {
-    return DaemonNetworkId(network).status();
-  }
   switch (settings->address) {
     case AddressSource::kDhcp:
       network.ipam_options["driver"] = "dhcp";
@@ -237,22 +234,6 @@ Result<StaticPlan> PlanStatic(const Attachment& attachment) {
   }
   for (const Route& r : network.routes) plan.routes.push_back(r);
   return plan;
-}
-
-Result<std::string> DaemonNetworkId(const Network& network) {
-  const std::string& id = network.id;
-  bool ok = !id.empty() && id.size() <= 64;
-  for (char c : id) {
-    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                (c >= '0' && c <= '9') || c == '_' || c == '-');
-  }
-  if (!ok) {
-    return Status::InvalidArgument(
-        "network " + network.name +
-        ": its id is not 1 to 64 letters, digits, '_' or '-' as podman "
-        "writes them");
-  }
-  return "podman-" + id;
 }
 
 }  // namespace hostnic::netavark

@@ -64,12 +64,6 @@ struct StaticPlan {
 // none of the subnets or there is none.
 Result<StaticPlan> PlanStatic(const Attachment& attachment);
 
-// The daemon network ID of a podman network: "podman-" and its ID (podman's
-// are 64 hex digits), so it can never be a Docker network (64 hex digits)
-// or a CNI one ("cni-..."). kInvalidArgument for an ID that is not 1 to 64
-// characters of [A-Za-z0-9_-].
-Result<std::string> DaemonNetworkId(const Network& network);
-
 }  // namespace hostnic::netavark
 
 #endif  // HOSTNIC_NETAVARK_NETWORK_H_

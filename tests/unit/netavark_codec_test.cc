@@ -242,17 +242,16 @@ TEST(NetavarkCodecTest, CreateRefusesASubnetWithHostBitsOrAGatewayOutside) {
               HasSubstr("gateway 192.168.62.1 is outside subnet"));
 }
 
-TEST(NetavarkCodecTest, DaemonNetworkIdCannotBeDockersOrCnis) {
-  Network n;
-  n.name = "cloud";
-  n.id = std::string(64, 'a');
-  Result<std::string> id = DaemonNetworkId(n);
-  ASSERT_TRUE(id.ok());
-  EXPECT_EQ(*id, "podman-" + std::string(64, 'a'));
+TEST(NetavarkCodecTest, NetworkIdsAreWhatTheDaemonCanName) {
+  EXPECT_TRUE(IsNetworkId(std::string(64, 'a')));
   for (const std::string bad : {"", "../x", std::string(65, 'a'), "a b"}) {
-    n.id = bad;
-    EXPECT_FALSE(DaemonNetworkId(n).ok()) << bad;
+    EXPECT_FALSE(IsNetworkId(bad)) << bad;
   }
+  Result<Attachment> a = DecodeAttachment(
+      EditedSetup([](json& j) { j["network"]["id"] = "../../etc"; }));
+  ASSERT_FALSE(a.ok());
+  EXPECT_THAT(a.status().message(),
+              HasSubstr("\"network.id\" '../../etc' is not 1 to 64"));
 }
 
 TEST(NetavarkCodecTest, Encoders) {
