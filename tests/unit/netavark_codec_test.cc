@@ -143,7 +143,8 @@ TEST(NetavarkCodecTest, BadAttachmentsSayWhichFieldAndValue) {
 }
 
 TEST(NetavarkCodecTest, StdinThatIsNoObjectOrTooLargeIsRefused) {
-  for (const std::string text : {"", "[]", "{", "\"x\"", "null"}) {
+  for (const std::string text :
+       std::vector<std::string>{"", "[]", "{", "\"x\"", "null"}) {
     Result<Attachment> a = DecodeAttachment(text);
     ASSERT_FALSE(a.ok()) << text;
     EXPECT_THAT(a.status().message(), HasSubstr("is not a JSON object"));
@@ -244,7 +245,8 @@ TEST(NetavarkCodecTest, CreateRefusesASubnetWithHostBitsOrAGatewayOutside) {
 
 TEST(NetavarkCodecTest, NetworkIdsAreWhatTheDaemonCanName) {
   EXPECT_TRUE(IsNetworkId(std::string(64, 'a')));
-  for (const std::string bad : {"", "../x", std::string(65, 'a'), "a b"}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "../x", std::string(65, 'a'), "a b"}) {
     EXPECT_FALSE(IsNetworkId(bad)) << bad;
   }
   Result<Attachment> a = DecodeAttachment(
