@@ -9,7 +9,10 @@
 #    package and installs, checks and removes it (tests/package/deb_test.sh),
 # 4. runs the end-to-end tests against a real dockerd (tests/e2e/run.sh),
 #    then hostnic as a CNI plugin under podman (tests/e2e/cni_podman_test.sh,
-#    reported SKIPPED when podman is missing),
+#    reported SKIPPED when podman is missing), then pods made the way
+#    kubelet makes them, through containerd's CRI plugin
+#    (tests/e2e/cri_test.sh; SKIPPED, with the reason, when containerd
+#    cannot run here),
 # 5. runs the managed-plugin end-to-end tests (tests/e2e/plugin_test.sh:
 #    docker plugin create/enable, plugin restart, upgrade, swarm); they are
 #    reported SKIPPED, with the reason, when no debian:bookworm-slim base image
@@ -36,7 +39,8 @@
 # step 5; HOSTNIC_ENGINES (default "26.1 28.5"; empty skips 5b) and
 # HOSTNIC_ENGINES_FULL=1 (every case and step there, not the core subset);
 # HOSTNIC_E2E_TIMEOUT (seconds, default 900) bounds step 4's Docker suite,
-# HOSTNIC_CNI_TIMEOUT (default 300) its podman suite, and
+# HOSTNIC_CNI_TIMEOUT (default 300) its podman suite, HOSTNIC_CRI_TIMEOUT
+# (default 300) its containerd suite, and
 # HOSTNIC_PLUGIN_TIMEOUT (default 1500) step 5; HOSTNIC_SANITIZE=0 and
 # HOSTNIC_FUZZ=0 skip steps 6 and 7; HOSTNIC_FUZZ_SECONDS (default 60) bounds
 # the fuzzing; extra arguments are passed to tests/e2e/run.sh
@@ -134,9 +138,9 @@ trap '[ -z "$clang_pid" ] || kill -- -"$clang_pid" 2>/dev/null' EXIT
 
 started=$SECONDS
 declare -A result took
-order=(build ctest package e2e cni-podman plugin)
+order=(build ctest package e2e cni-podman cri plugin)
 result=([build]=skipped [ctest]=skipped [package]=skipped [e2e]=skipped [cni-podman]=skipped
-        [plugin]=skipped [sanitize]=skipped [fuzz]=skipped)
+        [cri]=skipped [plugin]=skipped [sanitize]=skipped [fuzz]=skipped)
 ENGINES=${HOSTNIC_ENGINES-26.1 28.5}
 for engine in $ENGINES; do
   order+=("e2e-$engine" "plugin-$engine")
@@ -212,6 +216,21 @@ if (build_hostnic); then
     else result[cni-podman]=FAIL; fi
     rm -f "$cni_log"
     took[cni-podman]=$((SECONDS - t0))
+    say "running pods through containerd's CRI plugin, as kubelet does (tests/e2e/cri_test.sh)"
+    t0=$SECONDS
+    cri_log=$(mktemp /tmp/hostnic-cri-e2e.XXXXXX.log)
+    timeout -s TERM "${HOSTNIC_CRI_TIMEOUT:-300}" "$HOSTNIC_ROOT/tests/e2e/cri_test.sh" 2>&1 |
+      tee "$cri_log"
+    rc=${PIPESTATUS[0]}
+    skip=$(grep -m1 '^SKIP cri:' "$cri_log")
+    skipped=$(grep -m1 '^skipped: ' "$cri_log")
+    if [ "$rc" -eq 77 ] && [ -n "$skip" ]; then result[cri]="SKIPPED (${skip#SKIP cri: })"
+    elif [ "$rc" -eq 0 ]; then
+      result[cri]="PASS ($(grep -m1 '^cri: ' "$cri_log" | sed 's/^cri: //')${skipped:+; $skipped})"
+    elif [ "$rc" -eq 124 ]; then result[cri]="FAIL (timed out)"
+    else result[cri]=FAIL; fi
+    rm -f "$cri_log"
+    took[cri]=$((SECONDS - t0))
     if [ "${HOSTNIC_PLUGIN_E2E:-1}" = 0 ]; then
       say "HOSTNIC_PLUGIN_E2E=0: skipping the managed-plugin tests"
     else

@@ -3,35 +3,6 @@
 # the peer netns, see start_dhcp in lib.sh); block-metadata.
 # Sourced by run.sh; see lib.sh.
 
-# cloud_net NAME [options...]: a labelled null-IPAM hostnic network.
-cloud_net() {
-  local name=$1; shift
-  dk_ok network create -d "$DRIVER" --label "$LABEL" --ipam-driver null "$@" "$name" >/dev/null
-}
-
-# expect_own_address OUT NIC WHAT: `ip addr; ip route` output of a container
-# on NIC shows the NIC's DHCP address, gateway, option-121 route and MTU, and
-# no second NIC (no docker_gwbridge).
-expect_own_address() {
-  local out=$1 nic=$2 what=$3
-  expect_iface "$out" eth0 "${NIC_MAC[$nic]}" "${NIC_DHCP_IP[$nic]}/24" "$what"
-  expect_contains "$(iface_block "$out" eth0)" "mtu $DHCP_MTU" "$what's eth0 MTU from option 26"
-  expect_contains "$out" "default via $GATEWAY dev eth0" "$what's default route"
-  expect_contains "$out" "$DHCP_ROUTE via $DHCP_ROUTE_VIA dev eth0" "$what's option-121 route"
-  [ -z "$(iface_block "$out" eth1)" ] || fail "$what has an eth1 (docker_gwbridge): $(one_line "$out")"
-}
-
-# expect_nic_clean NIC: back on the host, down, MTU 1500, no address at all.
-expect_nic_clean() {
-  local nic=$1 out
-  expect_nic_back "$nic"
-  out=$(ip addr show dev "$nic")
-  [ "$(nic_mtu "$nic")" = 1500 ] || fail "$nic came back with MTU $(nic_mtu "$nic")"
-  grep -q 'inet' <<<"$out" && fail "$nic has an address on the host: $(one_line "$out")"
-  grep -q 'state UP\|,UP' <<<"$out" && fail "$nic is up on the host: $(one_line "$out")"
-  return 0
-}
-
 test_dhcp_pool_pick() {
   local out
   start_dhcp

@@ -14,14 +14,6 @@ pod_cleanup() {
 # eth0_mac RUNTIME... NAME: the MAC of eth0 in a container or pod.
 eth0_mac() { timeout "$DOCKER_TIMEOUT" "$@" cat /sys/class/net/eth0/address 2>&1; }
 
-# nic_of MAC: the stand-in NIC with that MAC.
-nic_of() {
-  local n
-  for n in "${!NIC_MAC[@]}"; do
-    if [ "${NIC_MAC[$n]}" = "$1" ]; then echo "$n"; fi
-  done
-}
-
 # A Docker network and a CNI network with the same pool (hne3, hne4): each
 # NIC goes to one holder at a time, whichever front end asks; a full pool
 # is refused on both sides with the daemon's reason, and a NIC released on

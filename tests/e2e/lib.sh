@@ -164,6 +164,14 @@ nic_on_host() {
   ip -o link show dev "$1" 2>/dev/null | grep -qi "link/ether ${NIC_MAC[$1]}"
 }
 
+# nic_of MAC: the stand-in NIC with that MAC.
+nic_of() {
+  local n
+  for n in "${!NIC_MAC[@]}"; do
+    if [ "${NIC_MAC[$n]}" = "$1" ]; then echo "$n"; fi
+  done
+}
+
 nic_mtu() { cat "/sys/class/net/$1/mtu" 2>/dev/null; }
 
 # wait_until SECONDS DESCRIPTION COMMAND...: bounded polling.
@@ -284,6 +292,36 @@ stop_dhcp() {
   kill -TERM "$pid" 2>/dev/null || return 0
   for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
+}
+
+# The NIC's own address (address_test.sh, cri_test.sh).
+# cloud_net NAME [options...]: a labelled null-IPAM hostnic network.
+cloud_net() {
+  local name=$1; shift
+  dk_ok network create -d "$DRIVER" --label "$LABEL" --ipam-driver null "$@" "$name" >/dev/null
+}
+
+# expect_own_address OUT NIC WHAT: `ip addr; ip route` output of a container
+# on NIC shows the NIC's DHCP address, gateway, option-121 route and MTU, and
+# no second NIC (no docker_gwbridge).
+expect_own_address() {
+  local out=$1 nic=$2 what=$3
+  expect_iface "$out" eth0 "${NIC_MAC[$nic]}" "${NIC_DHCP_IP[$nic]}/24" "$what"
+  expect_contains "$(iface_block "$out" eth0)" "mtu $DHCP_MTU" "$what's eth0 MTU from option 26"
+  expect_contains "$out" "default via $GATEWAY dev eth0" "$what's default route"
+  expect_contains "$out" "$DHCP_ROUTE via $DHCP_ROUTE_VIA dev eth0" "$what's option-121 route"
+  [ -z "$(iface_block "$out" eth1)" ] || fail "$what has an eth1 (docker_gwbridge): $(one_line "$out")"
+}
+
+# expect_nic_clean NIC: back on the host, down, MTU 1500, no address at all.
+expect_nic_clean() {
+  local nic=$1 out
+  expect_nic_back "$nic"
+  out=$(ip addr show dev "$nic")
+  [ "$(nic_mtu "$nic")" = 1500 ] || fail "$nic came back with MTU $(nic_mtu "$nic")"
+  grep -q 'inet' <<<"$out" && fail "$nic has an address on the host: $(one_line "$out")"
+  grep -q 'state UP\|,UP' <<<"$out" && fail "$nic is up on the host: $(one_line "$out")"
+  return 0
 }
 
 # ------------------------------------------------------------------ dockerd
@@ -423,6 +461,23 @@ case_cleanup() {
 # ------------------------------------------------------------ case runner
 CASES=()
 register_case() { CASES+=("$1:$2"); }
+
+# select_cases [WORD...]: sets `selected` to the registered cases whose
+# names contain one of the words (every case without words); fails, listing
+# the cases, when none matches.
+select_cases() {
+  local c w
+  selected=()
+  for c in "${CASES[@]}"; do
+    if [ "$#" -eq 0 ]; then selected+=("$c"); continue; fi
+    for w in "$@"; do
+      case "${c%%:*}" in *"$w"*) selected+=("$c"); break ;; esac
+    done
+  done
+  [ "${#selected[@]}" -gt 0 ] && return 0
+  echo "no case matches '$*'; cases: $(printf '%s ' "${CASES[@]%%:*}")" >&2
+  return 1
+}
 
 PASSED=()
 SKIPPED=()

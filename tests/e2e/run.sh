@@ -17,18 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # are standalone suites with their own runner; they are not sourced.)
 for f in journey options errors restart lifecycle faults address engine cni; do source "$E2E_DIR/${f}_test.sh"; done
 
-selected=()
-for c in "${CASES[@]}"; do
-  name=${c%%:*}
-  if [ "$#" -eq 0 ]; then selected+=("$c"); continue; fi
-  for w in "$@"; do
-    case "$name" in *"$w"*) selected+=("$c"); break ;; esac
-  done
-done
-if [ "${#selected[@]}" -eq 0 ]; then
-  echo "no case matches '$*'; cases: $(printf '%s ' "${CASES[@]%%:*}")" >&2
-  exit 2
-fi
+select_cases "$@" || exit 2
 
 trap e2e_teardown EXIT
 trap 'exit 130' INT
