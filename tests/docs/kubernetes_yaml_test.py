@@ -2,6 +2,8 @@
 """Checks the manifests in docs/kubernetes.md without a cluster (none ran them).
 
     kubernetes_yaml_test.py DOCS/kubernetes.md BUILD/hostnic
+    kubernetes_yaml_test.py --conflist DOCS/kubernetes.md SOCKET
+
 
 Every ```yaml block must parse (PyYAML, Debian's python3-yaml); the
 documents must be the DaemonSet, NetworkAttachmentDefinition and Pod the page
@@ -10,6 +12,10 @@ and the CNI bin dir on the host); the attachment's CNI configuration must be
 JSON that hostnic's own parser accepts: run as a runtime runs it (DEL, no
 daemon at that socket here), it may only answer "try again later" (11).
 Exits 77 (skipped) when PyYAML is missing, 1 on the first problem found.
+
+With --conflist it prints the attachment's CNI configuration (one JSON line)
+with the hostnic entry's socket set to SOCKET: tests/e2e/cri_test.sh runs
+the page's configuration through containerd as it stands.
 """
 import json
 import os
@@ -34,7 +40,8 @@ def check(ok, what):
         fail(what)
 
 
-def main(doc_path, hostnic):
+def load(doc_path):
+    """The page's ```yaml blocks and the documents in them."""
     text = open(doc_path, encoding="utf-8").read()
     blocks = re.findall(r"^```yaml\n(.*?)^```", text, re.S | re.M)
     check(blocks, f"no ```yaml block in {doc_path}")
@@ -44,6 +51,22 @@ def main(doc_path, hostnic):
             docs += [d for d in yaml.safe_load_all(block) if d is not None]
         except yaml.YAMLError as e:
             fail(f"yaml block {i + 1} of {doc_path} does not parse: {e}")
+    return blocks, docs
+
+
+def print_conflist(doc_path, socket):
+    _, docs = load(doc_path)
+    nads = [d for d in docs if d.get("kind") == "NetworkAttachmentDefinition"]
+    check(nads, f"no NetworkAttachmentDefinition in {doc_path}")
+    conflist = json.loads(nads[0]["spec"]["config"])
+    for plugin in conflist.get("plugins", []):
+        if plugin.get("type") == "hostnic":
+            plugin["socket"] = socket
+    print(json.dumps(conflist))
+
+
+def main(doc_path, hostnic):
+    blocks, docs = load(doc_path)
     by_kind = {d.get("kind"): d for d in docs}
     for kind in ("DaemonSet", "NetworkAttachmentDefinition", "Pod"):
         check(kind in by_kind, f"no {kind} among {sorted(map(str, by_kind))}")
@@ -103,7 +126,10 @@ def main(doc_path, hostnic):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    if len(sys.argv) == 4 and sys.argv[1] == "--conflist":
+        print_conflist(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 3:
+        main(sys.argv[1], sys.argv[2])
+    else:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
-    main(sys.argv[1], sys.argv[2])

@@ -41,6 +41,7 @@ import grpc  # Debian's python3-grpcio
 
 ARITY = {"run": 3, "status": 1, "stop": 1, "rm": 1, "ls": 0, "version": 0,
          "cycle": 3}
+IDEMPOTENT = ("status", "stop", "rm", "ls", "version")
 
 
 def sandbox_config(api, name, namespace, uid):
@@ -155,7 +156,17 @@ class Client:
         if len(words) - 1 != ARITY[words[0]]:
             return 2, [], [f"{words[0]} takes {ARITY[words[0]]} arguments"]
         try:
-            return 0, getattr(self, words[0])(*words[1:]), []
+            try:
+                return 0, getattr(self, words[0])(*words[1:]), []
+            except grpc.RpcError as e:
+                # A connection containerd's restart broke fails one call
+                # before the channel reconnects; calls CRI defines as
+                # idempotent are tried again, as kubelet's next sync would.
+                if (e.code() != grpc.StatusCode.UNAVAILABLE
+                        or words[0] not in IDEMPOTENT):
+                    raise
+                time.sleep(0.2)
+                return 0, getattr(self, words[0])(*words[1:]), []
         except grpc.RpcError as e:
             return 1, [], [f"cri_client: {' '.join(words)}: "
                            f"{e.code().name}: {e.details()}"]
