@@ -308,7 +308,8 @@ register_case docker-and-pods-share-a-pool test_docker_and_pods_share_a_pool
 # ------------------------------------------------------------------ world
 # cri_world: containerd of the suite's own, with hostnic as its CNI plugin.
 # The bin dir's `hostnic` is a wrapper that records each call's CNI_COMMAND
-# and CNI_ARGS (to show what containerd passed) and execs the plugin.
+# and CNI_ARGS (to show what containerd passed) and execs the plugin
+# (HOSTNIC_CNI_BIN when lib.sh names one, else the daemon's executable).
 cri_world() {
   cri_stubs || return 1
   cri_pause_tar "$DOCKER" || return 1
@@ -318,7 +319,7 @@ cri_world() {
   cat >"$CRI/bin/hostnic" <<EOF
 #!/bin/sh
 printf '%s %s\n' "\$CNI_COMMAND" "\$CNI_ARGS" >>"$CRI/cni-calls.log"
-exec "$HOSTNIC_BIN" "\$@"
+exec "${HOSTNIC_CNI_BIN:-$HOSTNIC_BIN}" "\$@"
 EOF
   chmod +x "$CRI/bin/hostnic"
   # The NetworkAttachmentDefinition's configuration of docs/kubernetes.md
