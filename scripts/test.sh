@@ -12,7 +12,9 @@
 #    reported SKIPPED when podman is missing), then pods made the way
 #    kubelet makes them, through containerd's CRI plugin
 #    (tests/e2e/cri_test.sh; SKIPPED, with the reason, when containerd
-#    cannot run here),
+#    cannot run here), then hostnic as podman 5's netavark plugin under
+#    Debian trixie's netavark (tests/e2e/netavark_test.sh; SKIPPED, with
+#    the reason, when Debian's mirror cannot be reached),
 # 5. runs the managed-plugin end-to-end tests (tests/e2e/plugin_test.sh:
 #    docker plugin create/enable, plugin restart, upgrade, swarm); they are
 #    reported SKIPPED, with the reason, when no debian:bookworm-slim base image
@@ -23,7 +25,8 @@
 #    or started is reported SKIPPED with the reason,
 # 6. builds the unit and integration tests with clang's ASan+UBSan and TSan
 #    and runs them (scripts/sanitize.sh all),
-# 7. fuzzes the request handlers, the DHCP decoder and the CNI parser for a
+# 7. fuzzes the request handlers, the DHCP decoder, the CNI parser and the
+#    netavark decoders for a
 #    bounded time (tests/fuzz/run.sh),
 # then prints a summary: each step's seconds and result. Exits non-zero if
 # anything failed.
@@ -40,7 +43,8 @@
 # HOSTNIC_ENGINES_FULL=1 (every case and step there, not the core subset);
 # HOSTNIC_E2E_TIMEOUT (seconds, default 900) bounds step 4's Docker suite,
 # HOSTNIC_CNI_TIMEOUT (default 300) its podman suite, HOSTNIC_CRI_TIMEOUT
-# (default 300) its containerd suite, and
+# (default 300) its containerd suite, HOSTNIC_NETAVARK_TIMEOUT (default 300)
+# its netavark suite, and
 # HOSTNIC_PLUGIN_TIMEOUT (default 1500) step 5; HOSTNIC_SANITIZE=0 and
 # HOSTNIC_FUZZ=0 skip steps 6 and 7; HOSTNIC_FUZZ_SECONDS (default 60) bounds
 # the fuzzing; extra arguments are passed to tests/e2e/run.sh
@@ -138,9 +142,9 @@ trap '[ -z "$clang_pid" ] || kill -- -"$clang_pid" 2>/dev/null' EXIT
 
 started=$SECONDS
 declare -A result took
-order=(build ctest package e2e cni-podman cri plugin)
+order=(build ctest package e2e cni-podman cri netavark plugin)
 result=([build]=skipped [ctest]=skipped [package]=skipped [e2e]=skipped [cni-podman]=skipped
-        [cri]=skipped [plugin]=skipped [sanitize]=skipped [fuzz]=skipped)
+        [cri]=skipped [netavark]=skipped [plugin]=skipped [sanitize]=skipped [fuzz]=skipped)
 ENGINES=${HOSTNIC_ENGINES-26.1 28.5}
 for engine in $ENGINES; do
   order+=("e2e-$engine" "plugin-$engine")
@@ -231,6 +235,20 @@ if (build_hostnic); then
     else result[cri]=FAIL; fi
     rm -f "$cri_log"
     took[cri]=$((SECONDS - t0))
+    say "running hostnic as podman 5's netavark plugin (tests/e2e/netavark_test.sh)"
+    t0=$SECONDS
+    netavark_log=$(mktemp /tmp/hostnic-netavark-e2e.XXXXXX.log)
+    timeout -s TERM "${HOSTNIC_NETAVARK_TIMEOUT:-300}" "$HOSTNIC_ROOT/tests/e2e/netavark_test.sh" 2>&1 |
+      tee "$netavark_log"
+    rc=${PIPESTATUS[0]}
+    skip=$(grep -m1 '^SKIP netavark:' "$netavark_log")
+    if [ "$rc" -eq 77 ] && [ -n "$skip" ]; then result[netavark]="SKIPPED (${skip#SKIP netavark: })"
+    elif [ "$rc" -eq 0 ]; then
+      result[netavark]="PASS ($(grep -m1 '^netavark: ' "$netavark_log" | sed 's/^netavark: //'))"
+    elif [ "$rc" -eq 124 ]; then result[netavark]="FAIL (timed out)"
+    else result[netavark]=FAIL; fi
+    rm -f "$netavark_log"
+    took[netavark]=$((SECONDS - t0))
     if [ "${HOSTNIC_PLUGIN_E2E:-1}" = 0 ]; then
       say "HOSTNIC_PLUGIN_E2E=0: skipping the managed-plugin tests"
     else

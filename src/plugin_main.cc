@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "cni/plugin.h"
+#include "netavark/plugin.h"
 
 namespace {
 
@@ -24,6 +25,9 @@ const Mode kModes[] = {
     {"CNI (CNI_COMMAND set)",
      [](int, char**) { return std::getenv("CNI_COMMAND") != nullptr; },
      [](int, char**) { return hostnic::cni::RunPluginMain(); }},
+    {"netavark (create, setup NETNS, teardown NETNS or info as the first "
+     "argument: podman 5, docs/podman.md)",
+     hostnic::netavark::IsNetavarkCommand, hostnic::netavark::RunNetavarkMain},
 };
 
 }  // namespace

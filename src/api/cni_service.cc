@@ -53,6 +53,11 @@ struct Ids {
 };
 
 Ids IdsOf(const cni_wire::AttachmentKey& key) {
+  if (key.runtime == cni_wire::kRuntimeNetavark) {
+    return {CniService::PodmanNetworkId(key.network),
+            CniService::PodmanEndpointId(key.network, key.container_id,
+                                         key.ifname)};
+  }
   return {CniService::NetworkId(key.network, key.identity),
           CniService::EndpointId(key.network, key.identity, key.container_id,
                                  key.ifname)};
@@ -93,6 +98,21 @@ std::string CniService::EndpointId(const std::string& network,
     key += identity;
   }
   return "cni" + Sha256Hex(key, 40);
+}
+
+std::string CniService::PodmanNetworkId(const std::string& network) {
+  return "podman-" + network;
+}
+
+std::string CniService::PodmanEndpointId(const std::string& network,
+                                         const std::string& container_id,
+                                         const std::string& ifname) {
+  std::string key = PodmanNetworkId(network);
+  key += '\0';
+  key += container_id;
+  key += '\0';
+  key += ifname;
+  return "podman" + Sha256Hex(key, 40);
 }
 
 Handlers::Reply CniService::Handle(const std::string& path,

@@ -52,6 +52,14 @@ class CniService {
   // api/cni_wire.h) makes same-named networks of two runtimes two networks.
   static std::string NetworkId(const std::string& name,
                                const std::string& identity = "");
+  // The same for podman 5's networks (cni_wire::kRuntimeNetavark):
+  // "podman-" and podman's network ID, never a Docker network's 64 hex
+  // digits or a CNI one's "cni-..."; endpoints "podman" and a SHA-256
+  // prefix. `network` must be 1 to 64 of [A-Za-z0-9_-].
+  static std::string PodmanNetworkId(const std::string& network);
+  static std::string PodmanEndpointId(const std::string& network,
+                                      const std::string& container_id,
+                                      const std::string& ifname);
   static std::string EndpointId(const std::string& network,
                                 const std::string& identity,
                                 const std::string& container_id,

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hostnic/ids.h"
+
 namespace hostnic::api::cni_wire {
 
 namespace {
@@ -42,12 +44,24 @@ json KeyJson(const AttachmentKey& key) {
             {"containerId", key.container_id},
             {"ifname", key.ifname}};
   if (!key.identity.empty()) j["identity"] = key.identity;
+  if (!key.runtime.empty()) j["runtime"] = key.runtime;
   return j;
 }
 
 Status ReadKey(const json& j, AttachmentKey* key) {
   HOSTNIC_RETURN_IF_ERROR(ReadString(j, "network", true, &key->network));
   HOSTNIC_RETURN_IF_ERROR(ReadString(j, "identity", false, &key->identity));
+  HOSTNIC_RETURN_IF_ERROR(ReadString(j, "runtime", false, &key->runtime));
+  if (!key->runtime.empty() && key->runtime != kRuntimeNetavark) {
+    return Status::InvalidArgument("field \"runtime\" is '" + key->runtime +
+                                   "', not empty (CNI) or netavark");
+  }
+  if (key->runtime == kRuntimeNetavark &&
+      (key->network.size() > 64 || !IsValidId(key->network))) {
+    return Status::InvalidArgument(
+        "field \"network\" is not a podman network ID (1 to 64 of "
+        "[A-Za-z0-9_-])");
+  }
   HOSTNIC_RETURN_IF_ERROR(
       ReadString(j, "containerId", true, &key->container_id));
   return ReadString(j, "ifname", true, &key->ifname);
@@ -58,11 +72,16 @@ json AttachmentJson(const Attachment& a) {
   for (const Route& r : a.routes) {
     routes.push_back({{"dst", r.destination}, {"gw", r.next_hop}});
   }
-  return {{"network", a.network_id}, {"endpoint", a.endpoint_id},
-          {"mac", a.mac},            {"original", a.original},
-          {"netns", a.netns},        {"joined", a.joined},
-          {"name", a.name},          {"address", a.address},
-          {"gateway", a.gateway},    {"gateway6", a.gateway6},
+  return {{"network", a.network_id},
+          {"endpoint", a.endpoint_id},
+          {"mac", a.mac},
+          {"original", a.original},
+          {"netns", a.netns},
+          {"joined", a.joined},
+          {"name", a.name},
+          {"address", a.address},
+          {"gateway", a.gateway},
+          {"gateway6", a.gateway6},
           {"routes", routes}};
 }
 
@@ -184,8 +203,7 @@ Result<ReleaseRequest> DecodeReleaseRequest(const std::string& body) {
   Result<json> j = ParseObject(body);
   if (!j.ok()) return j.status();
   ReleaseRequest request;
-  HOSTNIC_RETURN_IF_ERROR(
-      ReadString(*j, "network", true, &request.network_id));
+  HOSTNIC_RETURN_IF_ERROR(ReadString(*j, "network", true, &request.network_id));
   HOSTNIC_RETURN_IF_ERROR(
       ReadString(*j, "endpoint", true, &request.endpoint_id));
   return request;
@@ -196,8 +214,7 @@ Result<StaleRequest> DecodeStaleRequest(const std::string& body) {
   if (!j.ok()) return j.status();
   StaleRequest request;
   HOSTNIC_RETURN_IF_ERROR(ReadString(*j, "network", true, &request.network));
-  HOSTNIC_RETURN_IF_ERROR(
-      ReadString(*j, "identity", false, &request.identity));
+  HOSTNIC_RETURN_IF_ERROR(ReadString(*j, "identity", false, &request.identity));
   if (auto it = j->find("valid"); it != j->end() && !it->is_null()) {
     if (!it->is_array()) {
       return Status::InvalidArgument("field \"valid\" must be a list");

@@ -27,7 +27,14 @@ struct AttachmentKey {
   std::string identity;
   std::string container_id;
   std::string ifname;
+  // The runtime protocol: empty for CNI; kRuntimeNetavark for podman 5's
+  // netavark, whose `network` is podman's network ID (1 to 64 of
+  // [A-Za-z0-9_-]) and whose networks are never CNI or Docker ones (see
+  // CniService::PodmanNetworkId).
+  std::string runtime;
 };
+
+constexpr char kRuntimeNetavark[] = "netavark";
 
 // /Cni.Attach's body.
 struct AttachRequest {

@@ -12,6 +12,7 @@
 
 #include "cni/daemon_client.h"
 #include "cni/ipam.h"
+#include "cni/own_address.h"
 #include "cni/request.h"
 #include "cni/result.h"
 #include "common/cidr.h"
@@ -87,7 +88,7 @@ class Plugin {
   std::optional<Error> Remove(const AttachInfo& attachment,
                               const std::string& netns);
   api::cni_wire::AttachmentKey Key() const {
-    return {request_.conf.name, "", request_.container_id, request_.ifname};
+    return {request_.conf.name, "", request_.container_id, request_.ifname, ""};
   }
   std::string Ids() const {
     return "container " + request_.container_id + " " + request_.ifname +
@@ -157,14 +158,7 @@ std::optional<Error> Plugin::Add(std::string* out) {
       config.routes.push_back({r.dst, r.gw.empty() ? gw : r.gw});
     }
   } else if (!held->address.empty()) {
-    config.addresses.push_back(held->address);
-    config.routes = held->routes;
-    const bool has_default = std::any_of(
-        config.routes.begin(), config.routes.end(),
-        [](const Route& r) { return r.destination == "0.0.0.0/0"; });
-    if (!held->gateway.empty() && !has_default) {
-      config.routes.insert(config.routes.begin(), {"0.0.0.0/0", held->gateway});
-    }
+    AddOwnAddress(*held, &config);
     ipam.ips.push_back({held->address, held->gateway, -1});
     for (const Route& r : config.routes)
       ipam.routes.push_back({r.destination, r.next_hop});
@@ -337,7 +331,7 @@ std::optional<Error> Plugin::Gc() {
   api::cni_wire::StaleRequest ask;
   ask.network = conf.name;
   for (const Attachment& a : conf.valid_attachments) {
-    ask.valid.push_back({conf.name, "", a.container_id, a.ifname});
+    ask.valid.push_back({conf.name, "", a.container_id, a.ifname, ""});
   }
   Result<std::vector<AttachInfo>> stale = client_.Stale(ask);
   if (!stale.ok()) {

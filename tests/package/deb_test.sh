@@ -81,6 +81,18 @@ out=$(echo '{"cniVersion":"1.1.0"}' | env -i CNI_COMMAND=VERSION /usr/lib/cni/ho
 grep -q '"supportedVersions"' <<<"$out" && grep -q '"1.1.0"' <<<"$out" &&
   pass "CNI_COMMAND=VERSION /usr/lib/cni/hostnic answers: $(tr -d ' \n' <<<"$out" | cut -c1-120)" ||
   fail "CNI_COMMAND=VERSION /usr/lib/cni/hostnic printed: $(tr '\n' ' ' <<<"$out" | cut -c1-300)"
+# The netavark plugin where podman 5 looks (docs/podman.md): a link to the
+# same executable, which speaks netavark's protocol when its first argument
+# is a verb of it.
+if [ "$(readlink -f /usr/libexec/netavark/hostnic)" = /usr/lib/cni/hostnic ]; then
+  pass "the netavark plugin /usr/libexec/netavark/hostnic links to /usr/lib/cni/hostnic"
+else
+  fail "/usr/libexec/netavark/hostnic: $(ls -l /usr/libexec/netavark/hostnic 2>&1), expected a link to /usr/lib/cni/hostnic"
+fi
+out=$(env -i /usr/libexec/netavark/hostnic info 2>&1)
+grep -q '"api_version":"1.0.0"' <<<"$out" &&
+  pass "/usr/libexec/netavark/hostnic info answers: $(cut -c1-120 <<<"$out")" ||
+  fail "/usr/libexec/netavark/hostnic info printed: $(tr '\n' ' ' <<<"$out" | cut -c1-300)"
 [ "$(/usr/bin/hostnic --version)" = "hostnic $version" ] && pass "hostnic --version says $version" ||
   fail "/usr/bin/hostnic --version says '$(/usr/bin/hostnic --version)', expected 'hostnic $version'"
 # man hostnic: the page help2man made from --help, with the sections a man
@@ -142,11 +154,12 @@ if [ "$state_before" = absent ]; then
 fi
 dpkg -r hostnic >"$WORK/dpkg.log" 2>&1 || { cat "$WORK/dpkg.log"; fail "dpkg -r hostnic failed"; }
 left=""
-for f in /usr/bin/hostnic /usr/lib/cni/hostnic "$UNITS/hostnic.service" "$UNITS/hostnic.socket" \
+for f in /usr/bin/hostnic /usr/lib/cni/hostnic /usr/libexec/netavark/hostnic \
+         "$UNITS/hostnic.service" "$UNITS/hostnic.socket" \
          /usr/share/doc/hostnic /usr/share/man/man8/hostnic.8.gz; do
   [ -e "$f" ] || [ -L "$f" ] && left+=" $f"
 done
-[ -z "$left" ] && pass "dpkg -r removed the daemon, the CNI link, units, docs and man page" || fail "left after dpkg -r:$left"
+[ -z "$left" ] && pass "dpkg -r removed the daemon, the CNI plugin, the netavark link, units, docs and man page" || fail "left after dpkg -r:$left"
 [ -d "$STATE" ] && pass "dpkg -r kept $STATE" || fail "dpkg -r removed $STATE"
 if [ "$state_before" = present ]; then
   skip "purge: $STATE existed before this test (someone's state), so the package is left removed, not purged"

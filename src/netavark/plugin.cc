@@ -1,0 +1,232 @@
+#include "netavark/plugin.h"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstring>
+#include <optional>
+
+#include "cni/daemon_client.h"
+#include "cni/own_address.h"
+#include "hostnic/mac.h"
+#include "netavark/codec.h"
+#include "netavark/network.h"
+#include "netlink/netns_datapath.h"
+
+namespace hostnic::netavark {
+
+namespace {
+
+bool Exists(const std::string &path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+// An attachment as the daemon's CNI API names it: a podman network by its
+// ID, which the daemon keeps apart from CNI and Docker networks.
+api::cni_wire::AttachmentKey KeyOf(const Attachment &a) {
+  api::cni_wire::AttachmentKey key;
+  key.runtime = api::cni_wire::kRuntimeNetavark;
+  key.network = a.network.id;
+  key.container_id = a.container_id;
+  key.ifname = a.interface_name;
+  return key;
+}
+
+std::string Ids(const Attachment &a) {
+  return "container " +
+         (a.container_name.empty() ? a.container_id.substr(0, 12)
+                                   : a.container_name) +
+         " " + a.interface_name + " on network " + a.network.name;
+}
+
+class Plugin {
+ public:
+  Plugin(Attachment attachment, Settings settings, std::string netns)
+      : a_(std::move(attachment)),
+        settings_(std::move(settings)),
+        netns_(std::move(netns)),
+        client_(settings_.socket.empty() ? cni::kDefaultSocket
+                                         : settings_.socket) {}
+
+  Result<std::string> Setup();
+  Status Teardown();
+
+ private:
+  const Attachment a_;
+  const Settings settings_;
+  const std::string netns_;
+  const cni::DaemonClient client_;
+  NetnsDatapath datapath_;
+};
+
+Result<std::string> Plugin::Setup() {
+  if (!Exists(netns_)) {
+    return Status::NotFound("the container's network namespace " + netns_ +
+                            " does not exist");
+  }
+  const bool fixed = settings_.address == AddressSource::kStatic;
+  if (!fixed && !a_.static_ips.empty()) {
+    return Status::InvalidArgument(
+        "network " + a_.network.name +
+        " gives each container its NIC's own address; --ip needs a network "
+        "created with --subnet");
+  }
+  StaticPlan plan;
+  if (fixed) {
+    Result<StaticPlan> planned = PlanStatic(a_);
+    if (!planned.ok()) return planned.status();
+    plan = *planned;
+  }
+  api::cni_wire::AttachRequest ask;
+  ask.key = KeyOf(a_);
+  ask.netns = netns_;
+  // podman's --mac-address names the NIC, as Docker's does.
+  ask.nic = a_.static_mac.empty() ? settings_.nic : a_.static_mac;
+  ask.options = settings_.daemon_options;
+  Result<cni::AttachInfo> held = client_.Attach(ask);
+  if (!held.ok()) {
+    return held.status().Annotate("hostnic could not hold a NIC for " +
+                                  Ids(a_));
+  }
+  auto release = [&] {
+    Status s = client_.Release(held->network_id, held->endpoint_id);
+    if (!s.ok()) {
+      spdlog::error("releasing NIC {} again: {}", held->mac, s.message());
+    }
+  };
+
+  SandboxConfig config;
+  config.ifname = a_.interface_name;
+  StatusBlock status;
+  status.interface_name = a_.interface_name;
+  if (fixed) {
+    for (const InterfaceAddress &address : plan.addresses) {
+      config.addresses.push_back(address.ipnet);
+    }
+    config.routes = plan.routes;
+    status.addresses = plan.addresses;
+  } else if (!held->address.empty()) {
+    cni::AddOwnAddress(*held, &config);
+    status.addresses.push_back({held->address, held->gateway});
+  }
+  Result<Link> moved =
+      datapath_.MoveIn(*Mac::Parse(held->mac), netns_, config, held->name);
+  if (!moved.ok()) {
+    release();
+    return moved.status().Annotate("hostnic could not set up NIC " +
+                                   held->name + " (" + held->mac + ") for " +
+                                   Ids(a_) + "; it is back on the host");
+  }
+  status.mac = moved->mac.ToString();
+  return EncodeStatus(status);
+}
+
+Status Plugin::Teardown() {
+  Result<std::optional<cni::AttachInfo>> found = client_.Get(KeyOf(a_));
+  if (!found.ok()) {
+    return found.status().Annotate("hostnic could not look up " + Ids(a_));
+  }
+  if (!*found) return Status::Ok();
+  const cni::AttachInfo &held = **found;
+  Result<bool> back =
+      datapath_.MoveOut(*Mac::Parse(held.mac), netns_, held.original);
+  if (!back.ok()) {
+    return back.status().Annotate("hostnic could not bring NIC " +
+                                  held.original + " (" + held.mac +
+                                  ") back from " + netns_);
+  }
+  return client_.Release(held.network_id, held.endpoint_id)
+      .Annotate("hostnic could not release NIC " + held.original + " (" +
+                held.mac + ")");
+}
+
+Result<std::string> Run(const std::vector<std::string> &args,
+                        const std::string &stdin_text) {
+  const std::string verb = args.empty() ? "" : args[0];
+  if (verb == "info") return EncodeInfo(HOSTNIC_VERSION);
+  if (verb == "create") {
+    Result<Network> network = DecodeNetwork(stdin_text);
+    if (!network.ok()) return network.status();
+    Result<Network> created = Create(std::move(network).value());
+    if (!created.ok()) return created.status();
+    return EncodeNetwork(*created);
+  }
+  if (verb != "setup" && verb != "teardown") {
+    return Status::InvalidArgument("'" + verb +
+                                   "' is not a netavark plugin command; "
+                                   "hostnic knows create, setup, teardown "
+                                   "and info");
+  }
+  if (args.size() != 2 || args[1].empty() || args[1][0] != '/') {
+    return Status::InvalidArgument(
+        verb +
+        " needs one argument, the absolute path of the container's "
+        "network namespace");
+  }
+  Result<Attachment> attachment = DecodeAttachment(stdin_text);
+  if (!attachment.ok()) return attachment.status();
+  Result<Settings> settings = ReadSettings(attachment->network);
+  if (!settings.ok()) {
+    return settings.status().Annotate("network " + attachment->network.name);
+  }
+  Plugin plugin(std::move(attachment).value(), std::move(settings).value(),
+                args[1]);
+  if (verb == "setup") return plugin.Setup();
+  Status done = plugin.Teardown();
+  if (!done.ok()) return done;
+  return std::string();
+}
+
+}  // namespace
+
+bool IsNetavarkCommand(int argc, char **argv) {
+  if (argc < 2) return false;
+  for (const char *verb : {"create", "setup", "teardown", "info"}) {
+    if (std::strcmp(argv[1], verb) == 0) return true;
+  }
+  return false;
+}
+
+int RunNetavark(const std::vector<std::string> &args,
+                const std::string &stdin_text, std::string *stdout_text) {
+  Result<std::string> out = Run(args, stdin_text);
+  if (out.ok()) {
+    *stdout_text = *out;
+    return 0;
+  }
+  spdlog::error("{}", out.status().message());
+  *stdout_text = EncodeError(out.status().message());
+  return 1;
+}
+
+int RunNetavarkMain(int argc, char **argv) {
+  auto logger = std::make_shared<spdlog::logger>(
+      "hostnic-netavark", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::warn);
+  spdlog::set_pattern("hostnic: %l: %v");
+
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string input;
+  if (args[0] != "info") {
+    char buffer[65536];
+    size_t n;
+    while (input.size() <= kMaxInput &&
+           (n = std::fread(buffer, 1, sizeof(buffer), stdin)) > 0) {
+      input.append(buffer, n);
+    }
+  }
+  std::string output;
+  const int code = RunNetavark(args, input, &output);
+  if (!output.empty()) {
+    output += "\n";
+    std::fwrite(output.data(), 1, output.size(), stdout);
+  }
+  std::fflush(stdout);
+  return code;
+}
+
+}  // namespace hostnic::netavark
