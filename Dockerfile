@@ -26,7 +26,7 @@ FROM ${BASE_IMAGE} AS runtime
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      libcpp-httplib0.11 libnl-3-200 libnl-route-3-200 libspdlog1.10 libfmt9 \
+      libcpp-httplib0.11 libnl-3-200 libnl-route-3-200 libspdlog1.10 libfmt9 libbpf1 \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/apt/archives/*.deb
 COPY plugin-config/entrypoint.sh /usr/local/bin/hostnic-entrypoint
 RUN chmod 0755 /usr/local/bin/hostnic-entrypoint \
@@ -41,9 +41,11 @@ RUN apt-get update \
       cmake make g++ pkg-config \
       libcpp-httplib-dev nlohmann-json3-dev libnl-3-dev libnl-route-3-dev \
       libspdlog-dev libcli11-dev googletest libgtest-dev libgmock-dev libsystemd-dev \
+      clang libbpf-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY CMakeLists.txt ./
+COPY cmake/ cmake/
 COPY include/ include/
 COPY src/ src/
 COPY tests/ tests/

@@ -5,9 +5,11 @@ HOSTNIC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # What it takes to build build/hostnic and its unit/integration tests.
 # make: cmake only *recommends* it, so a minimal machine may lack it.
+# clang and libbpf-dev: the metadata guard's XDP program (src/guard/).
 HOSTNIC_BUILD_DEPS=(cmake make g++ pkg-config libcpp-httplib-dev nlohmann-json3-dev
                     libnl-3-dev libnl-route-3-dev libspdlog-dev libcli11-dev
-                    googletest libgtest-dev libgmock-dev libsystemd-dev help2man)
+                    googletest libgtest-dev libgmock-dev libsystemd-dev help2man
+                    clang libbpf-dev)
 # What the end-to-end tests need on top: a real Docker engine, a static
 # busybox for the test image, ip(8) for the stand-in NICs, dnsmasq for the
 # cloud's DHCP server, docker-registry for the managed plugin's registry flow,

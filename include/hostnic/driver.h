@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "hostnic/address.h"
+#include "hostnic/guard.h"
 #include "hostnic/hooks.h"
 #include "hostnic/ids.h"
 #include "hostnic/inventory.h"
@@ -70,6 +71,8 @@ struct AddressPorts {
   AddressSource* hook = nullptr;    // --address-hook.
   SandboxControl* sandbox = nullptr;
   Clock* clock = nullptr;  // Null: the system clock.
+  // Guards the NICs of hostnic.block-metadata networks (hostnic/guard.h).
+  MetadataGuard* guard = nullptr;
 };
 
 struct IpamData {
@@ -139,6 +142,9 @@ struct NicReport {
   std::string endpoint_id;  // Holder, when held.
   bool joined = false;
   std::string sandbox_key;
+  // The metadata guard this daemon put on the NIC (hostnic.block-metadata),
+  // or nullopt.
+  std::optional<GuardInfo> guard;
   // The NIC's lease, if hostnic keeps one, and what became of it:
   // "bound", "expired" (a free NIC's lease, not renewed), "renewing",
   // "rebinding", or "lost: <why>" (a NAK, another address, expiry) -- a
@@ -366,10 +372,22 @@ class Driver {
       const std::string& doing);
   // The lease `endpoint` uses, or null.
   const Lease* LeaseOfLocked(const EndpointRecord& endpoint) const;
-  // Adds the unreachable metadata routes in a sandbox when the endpoint's
-  // network asks for them; kNotFound when the sandbox does not exist yet.
+  // Adds unreachable routes to `addresses` (see OutsideOwnSubnets) in a
+  // sandbox; kNotFound when the sandbox does not exist yet.
   Status BlockMetadata(const std::string& sandbox_key,
+                       const std::vector<std::string>& addresses,
                        const std::string& doing);
+  // On a hostnic.block-metadata network: puts the metadata guard on the
+  // held NIC, on the host, before the NIC can move into a container. A
+  // failure releases the NIC as it was: no container runs on a guarded
+  // network without its guard.
+  Result<CreateEndpointReply> GuardNic(const CreateEndpointRequest& request,
+                                       CreateEndpointReply reply,
+                                       const std::string& doing);
+  // At start: puts the guard back on every held NIC of a guarded network,
+  // on the host or in its container (replacing the one a previous daemon
+  // left there). Adds a sentence to `problems` for each it cannot guard.
+  void GuardRecovered(std::vector<std::string>* problems);
   // Sends DHCPRELEASE for, and forgets, the leases `network_id` obtained
   // whose NIC is free on the host.
   void ReleaseLeasesLocked(const std::string& network_id);

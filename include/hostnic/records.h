@@ -43,9 +43,14 @@ struct NetworkRecord {
   std::string address_source = "docker";
   // "hostnic.dhcp-timeout": how long one DHCP exchange may take.
   long long dhcp_timeout_ms = 10000;
-  // "hostnic.block-metadata": containers get unreachable routes to the
-  // cloud's instance metadata service.
+  // "hostnic.block-metadata": each NIC is guarded against the cloud's
+  // instance metadata service (hostnic/guard.h) before it moves into its
+  // container, and containers also get unreachable routes to it.
   bool block_metadata = false;
+  // "hostnic.metadata-addresses": the guarded addresses (plain IPv4 and
+  // IPv6); empty means the defaults (see GuardedAddresses in
+  // src/driver/network_config.h).
+  std::vector<std::string> metadata_addresses;
   // Every hostnic.* option as the user gave it, for status output.
   std::map<std::string, std::string> options;
 
@@ -55,7 +60,8 @@ struct NetworkRecord {
            routes == o.routes && mtu == o.mtu && wait_ms == o.wait_ms &&
            address_source == o.address_source &&
            dhcp_timeout_ms == o.dhcp_timeout_ms &&
-           block_metadata == o.block_metadata && options == o.options;
+           block_metadata == o.block_metadata &&
+           metadata_addresses == o.metadata_addresses && options == o.options;
   }
 };
 

@@ -72,6 +72,16 @@ std::string Metrics::Render(const std::vector<NicReport>& nics,
   for (const auto& [state, n] : states) {
     out << "hostnic_nics{state=\"" << state << "\"} " << n << "\n";
   }
+  // The metadata guard (hostnic.block-metadata), per NIC it is on.
+  out << "# HELP hostnic_guard_dropped_frames_total Frames from a guarded "
+         "(metadata) address the NIC's guard dropped.\n"
+         "# TYPE hostnic_guard_dropped_frames_total counter\n";
+  for (const NicReport& nic : nics) {
+    if (!nic.guard) continue;
+    out << "hostnic_guard_dropped_frames_total{nic=\"" << nic.link.name
+        << "\",mac=\"" << nic.link.mac.ToString() << "\",mode=\""
+        << nic.guard->mode << "\"} " << nic.guard->dropped << "\n";
+  }
   const std::pair<const char*, uint64_t> totals[] = {
       {"hook_runs_total", counters.hook_runs},
       {"hook_failures_total", counters.hook_failures},

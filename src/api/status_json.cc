@@ -40,6 +40,10 @@ std::string StatusToJson(const std::vector<NicReport>& rows,
                     {"expires", l.Expires() ? nlohmann::json(l.expiry())
                                             : nlohmann::json(nullptr)}});
     }
+    nlohmann::json guard = nullptr;
+    if (row.guard) {
+      guard = {{"mode", row.guard->mode}, {"dropped", row.guard->dropped}};
+    }
     nics.push_back({{"name", row.link.name},
                     {"mac", row.link.mac.ToString()},
                     {"ifindex", row.link.ifindex},
@@ -52,7 +56,8 @@ std::string StatusToJson(const std::vector<NicReport>& rows,
                     {"network", row.network_id},
                     {"endpoint", row.endpoint_id},
                     {"sandbox", row.sandbox_key},
-                    {"lease", lease}});
+                    {"lease", lease},
+                    {"guard", guard}});
   }
   std::sort(
       nics.begin(), nics.end(),
@@ -95,6 +100,15 @@ Result<std::string> StatusJsonToTable(const std::string& json) {
       if (state != "bound" && !state.empty()) {
         note = "lease " + state + (note.empty() ? "" : "; " + note);
       }
+    }
+    if (nic.contains("guard") && nic["guard"].is_object()) {
+      const nlohmann::json& guard = nic["guard"];
+      const std::string dropped =
+          guard.contains("dropped") && guard["dropped"].is_number_unsigned()
+              ? std::to_string(guard["dropped"].get<uint64_t>())
+              : "?";
+      note = "guarded (" + text_of(guard, "mode") + ", " + dropped +
+             " frames dropped)" + (note.empty() ? "" : "; " + note);
     }
     table.push_back({text("name"), text("mac"), text("state"), address,
                      text("network").substr(0, 12),

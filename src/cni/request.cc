@@ -20,7 +20,7 @@ const char kKnownKeys[] =
     "prevResult, ipam, dns, disableCheck, disableGC, "
     "cni.dev/valid-attachments, "
     "and hostnic's socket, nics, mac, device, mtu, wait, address, "
-    "dhcpTimeout, blockMetadata";
+    "dhcpTimeout, blockMetadata, metadataAddresses";
 
 Error Fail(int code, std::string msg, std::string details = "") {
   return Error{code, std::move(msg), std::move(details)};
@@ -239,6 +239,24 @@ std::optional<Error> ParseHostnicKeys(const json& j, NetConf* conf) {
     conf->options["hostnic.block-metadata"] =
         it->get<bool>() ? "true" : "false";
   }
+  if (auto it = j.find("metadataAddresses"); it != j.end() && !it->is_null()) {
+    // The daemon checks each address (hostnic.metadata-addresses).
+    std::string list;
+    bool strings = it->is_array() && !it->empty();
+    for (const json& a : strings ? *it : json::array()) {
+      if (!a.is_string() ||
+          a.get<std::string>().find(',') != std::string::npos) {
+        strings = false;
+        break;
+      }
+      list += (list.empty() ? "" : ",") + a.get<std::string>();
+    }
+    if (!strings) {
+      return Fail(kInvalidConfig, "bad \"metadataAddresses\"",
+                  "it must be a non-empty array of IP addresses (strings)");
+    }
+    conf->options["hostnic.metadata-addresses"] = list;
+  }
   std::string address;
   if (auto e = StringOf(j, "address", &address)) return e;
   if (!address.empty() && address != "dhcp" && address != "hook") {
@@ -297,7 +315,8 @@ std::optional<Error> ParseConf(const json& j, Command command, NetConf* conf) {
                                                "wait",
                                                "address",
                                                "dhcpTimeout",
-                                               "blockMetadata"};
+                                               "blockMetadata",
+                                               "metadataAddresses"};
   for (const auto& [key, value] : j.items()) {
     if (!kKnown.count(key)) {
       return Fail(kUnsupportedField,

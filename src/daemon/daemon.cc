@@ -17,6 +17,7 @@
 #include "api/unix_http_server.h"
 #include "dhcp/dhcp_source.h"
 #include "driver/housekeeper.h"
+#include "guard/xdp_guard.h"
 #include "hooks/address_hook.h"
 #include "hooks/process_hooks.h"
 #include "host/network_managers.h"
@@ -60,10 +61,11 @@ Status Daemon::Start() {
   links_ = std::make_unique<NetlinkLinkControl>();
   dhcp_ = std::make_unique<dhcp::DhcpSource>(links_.get(), SystemClock());
   sandboxes_ = std::make_unique<NetlinkSandboxControl>();
+  guard_ = std::make_unique<XdpGuard>();
   driver_ = std::make_unique<Driver>(
       options_.driver, &inventory_, links_.get(), store_.get(), hooks_.get(),
       AddressPorts{dhcp_.get(), dhcp_.get(), address_hook_.get(),
-                   sandboxes_.get(), SystemClock()});
+                   sandboxes_.get(), SystemClock(), guard_.get()});
   Driver* driver = driver_.get();
   inventory_.SetListener(
       [driver](const Link& link) { driver->OnLinkChanged(link); });

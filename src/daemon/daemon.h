@@ -1,10 +1,11 @@
 // Daemon: hostnic's daemon put together. It owns and wires every part: the
 // state directory (store), the NIC inventory and the netlink monitor that
-// keeps it, link and sandbox control, the attach/detach hooks, the address
-// sources (DHCP, --address-hook), the driver and its housekeeper, and the
-// front ends -- libnetwork's remote-driver protocol, the CNI service,
-// /status, /metrics and /health on the plugin socket (bound, or passed by
-// systemd socket activation), and optionally /metrics and /health over TCP.
+// keeps it, link and sandbox control, the metadata guard, the attach/detach
+// hooks, the address sources (DHCP, --address-hook), the driver and its
+// housekeeper, and the front ends -- libnetwork's remote-driver protocol, the
+// CNI service, /status, /metrics and /health on the plugin socket (bound, or
+// passed by systemd socket activation), and optionally /metrics and /health
+// over TCP.
 //
 // main.cc turns the command line into DaemonOptions and runs one; the
 // integration tests run one without a socket and call its driver.
@@ -32,6 +33,7 @@ class NetlinkLinkControl;
 class NetlinkSandboxControl;
 class NetworkManagers;
 class ProcessHooks;
+class XdpGuard;
 namespace dhcp {
 class DhcpSource;
 }
@@ -116,6 +118,7 @@ class Daemon {
   std::unique_ptr<NetlinkLinkControl> links_;
   std::unique_ptr<dhcp::DhcpSource> dhcp_;
   std::unique_ptr<NetlinkSandboxControl> sandboxes_;
+  std::unique_ptr<XdpGuard> guard_;
   std::unique_ptr<Driver> driver_;
   std::unique_ptr<LinkMonitor> monitor_;
   std::unique_ptr<Housekeeper> housekeeper_;

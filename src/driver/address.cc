@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "driver/messages.h"
+#include "driver/network_config.h"
 #include "driver/nic_table.h"
 #include "hostnic/driver.h"
 
@@ -13,10 +14,6 @@ namespace hostnic {
 
 namespace {
 
-// The cloud's instance metadata service (AWS, Alibaba, GCP, QingCloud's
-// compatible one), over IPv4 and AWS's IPv6 endpoint.
-const std::vector<std::string> kMetadataDestinations = {"169.254.169.254/32",
-                                                        "fd00:ec2::254/128"};
 // A renewal that got no answer is retried after half the time left until
 // T2 (then expiry), as RFC 2131 4.4.5 suggests, but not sooner than this.
 constexpr UnixSeconds kMinRetrySeconds = 10;
@@ -156,9 +153,14 @@ Result<CreateEndpointReply> Driver::AssignAddress(
 }
 
 Status Driver::BlockMetadata(const std::string& sandbox_key,
+                             const std::vector<std::string>& addresses,
                              const std::string& doing) {
-  Status s = addresses_.sandbox->AddUnreachableRoutes(sandbox_key,
-                                                      kMetadataDestinations);
+  std::vector<std::string> destinations;
+  for (const std::string& a : addresses) {
+    destinations.push_back(a + (LooksLikeIpv6(a) ? "/128" : "/32"));
+  }
+  Status s =
+      addresses_.sandbox->AddUnreachableRoutes(sandbox_key, destinations);
   if (s.ok()) {
     spdlog::info("{}: metadata service unreachable in sandbox {}", doing,
                  sandbox_key);

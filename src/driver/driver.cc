@@ -75,6 +75,9 @@ Status Driver::CreateNetwork(const CreateNetworkRequest& request) {
     missing =
         "hostnic.block-metadata=true, but this daemon cannot change "
         "sandboxes";
+  } else if (network->block_metadata && addresses_.guard == nullptr) {
+    missing =
+        "hostnic.block-metadata=true, but this daemon has no metadata guard";
   }
   if (!missing.empty()) {
     return Status::FailedPrecondition(
@@ -173,6 +176,8 @@ std::vector<NicReport> Driver::Report() const {
       seen[link.mac] = true;
     }
     ReportLeaseLocked(&row);
+    if (addresses_.guard != nullptr)
+      row.guard = addresses_.guard->Info(link.mac);
     rows.push_back(row);
   }
   for (const auto& [id, e] : table_->endpoints()) {
@@ -187,6 +192,7 @@ std::vector<NicReport> Driver::Report() const {
     row.joined = e.joined;
     row.sandbox_key = e.sandbox_key;
     ReportLeaseLocked(&row);
+    if (addresses_.guard != nullptr) row.guard = addresses_.guard->Info(e.mac);
     rows.push_back(row);
   }
   return rows;

@@ -71,6 +71,9 @@ void Driver::Finish(const std::shared_ptr<Creation>& creation,
   if (reply.ok()) {
     reply = AssignAddress(creation->request, *reply, creation->doing);
   }
+  if (reply.ok()) {
+    reply = GuardNic(creation->request, *reply, creation->doing);
+  }
   // Seconds granularity: an answer in the deadline's second counts as late;
   // if Docker did get it, its Join keeps the endpoint.
   if (reply.ok() && clock_->Now() >= creation->answer_by) {
@@ -496,6 +499,11 @@ Status Driver::ReleaseLocked(EndpointRecord endpoint) {
     HOSTNIC_RETURN_IF_ERROR(
         RestoreLocked(*link, endpoint.original, /*came_back=*/false));
   } else {
+    if (addresses_.guard != nullptr) {
+      // Forgets it; the NIC is detached from the guard when it shows.
+      Status s = addresses_.guard->Detach(endpoint.mac);
+      if (!s.ok()) spdlog::warn("{}: {}", doing, s.message());
+    }
     // Still on its way back from the container: put it back when it shows.
     OrphanRecord orphan{endpoint.mac, endpoint.original, endpoint.id};
     HOSTNIC_RETURN_IF_ERROR(store_->PutOrphan(orphan).Annotate(doing));

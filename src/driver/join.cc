@@ -40,6 +40,7 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
   }
   JoinReply reply;
   bool block_metadata = false;
+  std::vector<std::string> guarded;
   {
     std::lock_guard<std::mutex> lock(mu_);
     const EndpointRecord* known = table_->Endpoint(endpoint_id);
@@ -90,11 +91,15 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
       }
     }
     block_metadata = network.block_metadata;
+    const Lease* lease = LeaseOfLocked(endpoint);
+    guarded = OutsideOwnSubnets(
+        GuardedAddresses(network),
+        {endpoint.address, endpoint.address6, lease ? lease->address : ""});
     spdlog::info("endpoint {} joins sandbox {} with NIC {}", Short(endpoint_id),
                  sandbox_key, Describe(*link));
   }
   if (block_metadata) {
-    Status s = BlockMetadata(sandbox_key, doing);
+    Status s = BlockMetadata(sandbox_key, guarded, doing);
     const std::string dir = sandbox_key.substr(0, sandbox_key.rfind('/'));
     if (s.code() == Code::kNotFound && options_.sandbox_exists &&
         options_.sandbox_exists(dir)) {

@@ -14,7 +14,8 @@ namespace hostnic {
 
 const char kKnownNetworkOptions[] =
     "hostnic.nics, hostnic.routes, hostnic.mtu, hostnic.wait, "
-    "hostnic.address, hostnic.dhcp-timeout, hostnic.block-metadata";
+    "hostnic.address, hostnic.dhcp-timeout, hostnic.block-metadata, "
+    "hostnic.metadata-addresses";
 
 namespace {
 
@@ -26,6 +27,7 @@ constexpr char kOptWait[] = "hostnic.wait";
 constexpr char kOptAddress[] = "hostnic.address";
 constexpr char kOptDhcpTimeout[] = "hostnic.dhcp-timeout";
 constexpr char kOptBlockMetadata[] = "hostnic.block-metadata";
+constexpr char kOptMetadataAddresses[] = "hostnic.metadata-addresses";
 // What Docker's null IPAM driver (--ipam-driver null) sends as the address
 // space of its IPv4 pool 0.0.0.0/0.
 constexpr char kNullAddressSpace[] = "null";
@@ -176,6 +178,35 @@ Status ParseBlockMetadata(const std::string& value, NetworkRecord* network) {
   return Status::Ok();
 }
 
+Status ParseMetadataAddresses(const std::string& value,
+                              NetworkRecord* network) {
+  std::vector<std::string> addresses = SplitList(value);
+  if (addresses.empty()) {
+    return Status::InvalidArgument(
+        std::string(kOptMetadataAddresses) +
+        ": give one or more IPv4 or IPv6 addresses, comma-separated");
+  }
+  size_t v4 = 0, v6 = 0;
+  for (const std::string& a : addresses) {
+    if (IsIp(a, false)) {
+      ++v4;
+    } else if (IsIp(a, true)) {
+      ++v6;
+    } else {
+      return Status::InvalidArgument(
+          std::string(kOptMetadataAddresses) + ": '" + a +
+          "' is not a plain IPv4 or IPv6 address (no prefix length)");
+    }
+  }
+  if (v4 > kMaxGuardedAddresses || v6 > kMaxGuardedAddresses) {
+    return Status::InvalidArgument(
+        std::string(kOptMetadataAddresses) + ": at most " +
+        std::to_string(kMaxGuardedAddresses) + " addresses of each family");
+  }
+  network->metadata_addresses = std::move(addresses);
+  return Status::Ok();
+}
+
 // Checks that the address source fits the IPAM driver: Docker's IPAM hands
 // out addresses of its own subnet, which a cloud NIC cannot use, so the
 // NIC's own address needs Docker's null IPAM.
@@ -244,6 +275,21 @@ Status CheckInSubnet(const std::string& address, const std::string& subnet) {
                                  " is outside the network's subnet " + subnet);
 }
 
+std::vector<std::string> OutsideOwnSubnets(
+    const std::vector<std::string>& guarded,
+    const std::vector<std::string>& own) {
+  std::vector<std::string> outside;
+  for (const std::string& a : guarded) {
+    const std::string host = a + (LooksLikeIpv6(a) ? "/128" : "/32");
+    bool inside = false;
+    for (const std::string& subnet : own) {
+      inside = inside || (!subnet.empty() && CheckInSubnet(host, subnet).ok());
+    }
+    if (!inside) outside.push_back(a);
+  }
+  return outside;
+}
+
 bool LooksLikeIpv6(const std::string& text) {
   return text.find(':') != std::string::npos;
 }
@@ -308,7 +354,8 @@ Result<NetworkRecord> ParseNetwork(const CreateNetworkRequest& request) {
       {kOptWait, ParseWait},
       {kOptAddress, ParseAddress},
       {kOptDhcpTimeout, ParseDhcpTimeout},
-      {kOptBlockMetadata, ParseBlockMetadata}};
+      {kOptBlockMetadata, ParseBlockMetadata},
+      {kOptMetadataAddresses, ParseMetadataAddresses}};
   for (const auto& [key, value] : request.options) {
     if (StartsWith(key, "com.docker.")) continue;
     Parser parse = nullptr;
@@ -323,8 +370,22 @@ Result<NetworkRecord> ParseNetwork(const CreateNetworkRequest& request) {
     HOSTNIC_RETURN_IF_ERROR(parse(value, &network));
     network.options[key] = value;
   }
+  if (!network.metadata_addresses.empty() && !network.block_metadata) {
+    return Status::InvalidArgument(std::string(kOptMetadataAddresses) +
+                                   " needs " + kOptBlockMetadata +
+                                   "=true: without it nothing is guarded");
+  }
   HOSTNIC_RETURN_IF_ERROR(CheckAddressSource(null_ipam, &network));
   return network;
+}
+
+const std::vector<std::string>& GuardedAddresses(const NetworkRecord& network) {
+  // AWS (IPv4 and its IPv6 endpoint; GCE, Azure, OpenStack and QingCloud
+  // serve theirs on the same IPv4 address) and Alibaba Cloud.
+  static const std::vector<std::string> kDefaults = {
+      "169.254.169.254", "fd00:ec2::254", "100.100.100.200"};
+  return network.metadata_addresses.empty() ? kDefaults
+                                            : network.metadata_addresses;
 }
 
 }  // namespace hostnic

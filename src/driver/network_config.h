@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "hostnic/driver.h"
 #include "hostnic/records.h"
@@ -37,6 +38,25 @@ Result<std::string> PlainIp(const std::string& ip_or_cidr, bool v6);
 // either is empty; kInvalidArgument naming both otherwise (a cloud drops
 // packets from addresses outside the NIC's subnet).
 Status CheckInSubnet(const std::string& address, const std::string& subnet);
+
+// How many addresses of each family hostnic.metadata-addresses may list (the
+// guard's map size, src/guard/guard.bpf.c).
+constexpr size_t kMaxGuardedAddresses = 64;
+
+// The addresses `network`'s metadata guard drops answers from: its
+// hostnic.metadata-addresses, or the clouds' metadata services (AWS's IPv4
+// and IPv6 endpoints, shared by GCE, Azure, OpenStack and QingCloud on IPv4,
+// and Alibaba Cloud's).
+const std::vector<std::string>& GuardedAddresses(const NetworkRecord& network);
+
+// The addresses of `guarded` outside every subnet of `own` (the NIC's own
+// addresses, CIDRs; empty ones are skipped): those that get unreachable
+// routes in the container. Docker refuses to give a NIC an address while its
+// subnet holds another route, and the routes may go in first; the metadata
+// guard covers the rest.
+std::vector<std::string> OutsideOwnSubnets(
+    const std::vector<std::string>& guarded,
+    const std::vector<std::string>& own);
 
 // Whether `text` is an IPv6 address or CIDR (contains ':').
 bool LooksLikeIpv6(const std::string& text);

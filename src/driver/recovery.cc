@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "driver/messages.h"
+#include "driver/network_config.h"
 #include "driver/nic_table.h"
 #include "driver/serial_queue.h"
 #include "hostnic/driver.h"
@@ -54,6 +55,7 @@ Result<std::vector<std::string>> Driver::Recover() {
     }
   }
   for (const EndpointRecord& e : released) RunDetach(e);
+  GuardRecovered(&problems);
   for (const std::string& p : problems) spdlog::warn("recovery: {}", p);
   std::lock_guard<std::mutex> lock(mu_);
   for (auto& [id, unjoined] : unjoined_) {
@@ -144,6 +146,13 @@ Status Driver::RestoreLocked(const Link& link, const NicState& original,
   if (current.up != original.up) {
     HOSTNIC_RETURN_IF_ERROR(
         links_->SetUp(current, original.up).Annotate(doing));
+  }
+  if (addresses_.guard != nullptr) {
+    // Back from its container: the host does not keep the guard. One that
+    // stays (logged) only keeps the host's own use of this NIC from the
+    // metadata service; it must not keep the NIC from being released.
+    Status s = addresses_.guard->Detach(link.mac);
+    if (!s.ok()) spdlog::warn("{}: {}", doing, s.message());
   }
   if (table_->RemoveOrphan(link.mac)) {
     Status s = store_->RemoveOrphan(link.mac);
@@ -264,6 +273,7 @@ void Driver::HandleLinkChanged(const Link& link) {
 
 void Driver::HandleLinkRemoved(const Link& link) {
   std::string sandbox_key;
+  std::vector<std::string> guarded;
   {
     std::lock_guard<std::mutex> lock(mu_);
     const EndpointRecord* held = table_->HolderOf(link.mac);
@@ -272,10 +282,17 @@ void Driver::HandleLinkRemoved(const Link& link) {
     if (held == nullptr || !held->joined) return;
     table_->MarkInSandbox(held->id);
     if (table_->TakeMetadataPending(held->id)) sandbox_key = held->sandbox_key;
+    if (const NetworkRecord* net = table_->Network(held->network_id)) {
+      const Lease* lease = LeaseOfLocked(*held);
+      guarded = OutsideOwnSubnets(
+          GuardedAddresses(*net),
+          {held->address, held->address6, lease ? lease->address : ""});
+    }
   }
   if (sandbox_key.empty()) return;
-  Status s = BlockMetadata(
-      sandbox_key, "NIC " + link.mac.ToString() + " moved into its sandbox");
+  Status s =
+      BlockMetadata(sandbox_key, guarded,
+                    "NIC " + link.mac.ToString() + " moved into its sandbox");
   if (!s.ok()) {
     spdlog::error(
         "hostnic.block-metadata: the container on NIC {} can reach "

@@ -83,6 +83,7 @@ json Encode(const NetworkRecord& n) {
           {"address_source", n.address_source},
           {"dhcp_timeout_ms", n.dhcp_timeout_ms},
           {"block_metadata", n.block_metadata},
+          {"metadata_addresses", n.metadata_addresses},
           {"options", n.options}};
 }
 
@@ -263,6 +264,8 @@ Status Decode(const json& j, NetworkRecord* n) {
       OptionalField(j, "dhcp_timeout_ms", &n->dhcp_timeout_ms));
   HOSTNIC_RETURN_IF_ERROR(
       OptionalField(j, "block_metadata", &n->block_metadata));
+  HOSTNIC_RETURN_IF_ERROR(
+      OptionalField(j, "metadata_addresses", &n->metadata_addresses));
   return Field(j, "options", &n->options);
 }
 

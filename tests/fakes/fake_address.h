@@ -8,11 +8,13 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "fakes/fake_clock.h"
 #include "hostnic/address.h"
+#include "hostnic/guard.h"
 
 namespace hostnic {
 
@@ -149,6 +151,55 @@ class FakeSandbox : public SandboxControl {
   mutable std::mutex mu_;  // Guards everything below.
   std::map<std::string, std::vector<std::string>> sandboxes_;
   std::vector<std::string> removed_;
+};
+
+// Records which NICs are guarded, where and against what; Attach fails with
+// `fail` when it is set.
+class FakeGuard : public MetadataGuard {
+ public:
+  struct Guarded {
+    std::string netns;  // Empty: the host.
+    std::vector<std::string> addresses;
+  };
+  void Fail(Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fail_ = std::move(status);
+  }
+  std::optional<Guarded> guarded(const Mac& mac) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = guarded_.find(mac);
+    if (it == guarded_.end()) return std::nullopt;
+    return it->second;
+  }
+  int attaches() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return attaches_;
+  }
+
+  Status Attach(const std::string& netns_path, const Mac& mac,
+                const std::vector<std::string>& addresses) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!fail_.ok()) return fail_;
+    ++attaches_;
+    guarded_[mac] = {netns_path, addresses};
+    return Status::Ok();
+  }
+  Status Detach(const Mac& mac) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    guarded_.erase(mac);
+    return Status::Ok();
+  }
+  std::optional<GuardInfo> Info(const Mac& mac) const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!guarded_.count(mac)) return std::nullopt;
+    return GuardInfo{"native", 7};
+  }
+
+ private:
+  mutable std::mutex mu_;  // Guards everything below.
+  Status fail_;
+  std::map<Mac, Guarded> guarded_;
+  int attaches_ = 0;
 };
 
 }  // namespace hostnic

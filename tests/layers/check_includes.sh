@@ -26,6 +26,9 @@ src/driver :: httplib :: - :: driver/ is the domain core: HTTP belongs to the fr
 src/driver :: ^<netlink/ :: - :: driver/ never sees libnl: it changes devices through hostnic/link.h (LinkControl)
 src/driver :: ^"netlink/ :: - :: driver/ is above netlink/ and reaches it only through include/hostnic contracts (LinkControl, LinkEvents, SandboxControl); daemon/ wires them
 src/driver :: ^"(store|hooks|dhcp|host)/ :: - :: driver/ reaches the layers below only through include/hostnic contracts (Store, Hooks, AddressSource); daemon/ wires the implementations
+src/driver :: ^"guard/|^<bpf/ :: - :: driver/ reaches the metadata guard only through hostnic/guard.h (MetadataGuard); libbpf belongs to guard/
+src/guard :: ^"hostnic/(driver|inventory)\.h" :: - :: guard/ is below the driver: it implements hostnic/guard.h
+src/guard :: ^"(driver|store|api|cli|cni|daemon|hooks|dhcp|host|netlink)/ :: - :: guard/ is a bottom layer: only common/ and include/hostnic
 src/driver :: ^"(api|cli|cni|daemon)/ :: - :: driver/ is below the front ends and the daemon that wires them
 src/api src/cli :: ^<netlink/ :: - :: api/ is a front end: libnl belongs to netlink/ alone
 src/api src/cli :: ^"netlink/ :: - :: api/ is a front end: it reaches devices only through the driver
@@ -40,7 +43,7 @@ src/hooks src/dhcp src/host src/common :: ^"(driver|store|api|cli|cni|daemon)/ :
 src/dhcp :: ^<(nlohmann|netlink)/ :: - :: dhcp/ is an address source of its own: no JSON, no libnl (raw sockets)
 src/cni :: ^"driver/|^"hostnic/(driver|inventory)\.h" :: - :: the CNI plugin runs in the container runtime: the driver lives in the daemon, reached through cni/daemon_client.h
 src/cni :: ^"(api|daemon|store)/ :: ^"api/(unix_http_client|cni_wire)\.h"$ :: the CNI plugin talks to the daemon only through its client (api/unix_http_client.h) and the protocol codec (api/cni_wire.h), never its server side
-include/hostnic :: ^"(api|cli|cni|common|daemon|dhcp|driver|hooks|host|netlink|store)/ :: - :: public contracts include only each other and the standard library
+include/hostnic :: ^"(api|cli|cni|common|daemon|dhcp|driver|guard|hooks|host|netlink|store)/ :: - :: public contracts include only each other and the standard library
 include/hostnic :: ^<(nlohmann|netlink)/|httplib :: - :: public contracts carry no JSON, HTTP or libnl
 src/netavark :: ^"driver/|^"hostnic/(driver|inventory)\.h" :: - :: the netavark plugin runs under podman and netavark: the driver lives in the daemon, reached through cni/daemon_client.h
 src/netavark :: ^"(api|daemon|store|dhcp|hooks|host)/ :: ^"api/cni_wire\.h"$ :: the netavark plugin reaches the daemon only as the CNI plugin does (cni/daemon_client.h and the protocol codec api/cni_wire.h)

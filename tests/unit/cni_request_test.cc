@@ -34,6 +34,7 @@ TEST(CniRequestTest, ReadsEnvironmentAndHostnicOptions) {
       Parse(R"({"cniVersion":"1.1.0","name":"pods","type":"hostnic",
       "nics":["eth2","52:54:0e:e5:00:f8"],"mtu":1400,"wait":2.5,
       "dhcpTimeout":5,"blockMetadata":true,
+      "metadataAddresses":["169.254.169.254","fd00:ec2::254"],
       "runtimeConfig":{"mac":"52:54:0e:e5:00:f8"}})",
             &r, [] {
               auto env = AddEnv();
@@ -48,13 +49,15 @@ TEST(CniRequestTest, ReadsEnvironmentAndHostnicOptions) {
   EXPECT_EQ(r.path, (std::vector<std::string>{"/opt/cni/bin", "/usr/lib/cni"}));
   EXPECT_EQ(r.args_mac, "52:54:0e:e5:00:f7");
   EXPECT_EQ(r.conf.runtime_mac, "52:54:0e:e5:00:f8");
-  EXPECT_EQ(r.conf.options, (std::map<std::string, std::string>{
-                                {"hostnic.nics", "eth2,52:54:0e:e5:00:f8"},
-                                {"hostnic.mtu", "1400"},
-                                {"hostnic.wait", "2.5"},
-                                {"hostnic.dhcp-timeout", "5"},
-                                {"hostnic.block-metadata", "true"},
-                                {"hostnic.address", "dhcp"}}));
+  EXPECT_EQ(r.conf.options,
+            (std::map<std::string, std::string>{
+                {"hostnic.nics", "eth2,52:54:0e:e5:00:f8"},
+                {"hostnic.mtu", "1400"},
+                {"hostnic.wait", "2.5"},
+                {"hostnic.dhcp-timeout", "5"},
+                {"hostnic.block-metadata", "true"},
+                {"hostnic.metadata-addresses", "169.254.169.254,fd00:ec2::254"},
+                {"hostnic.address", "dhcp"}}));
 }
 
 TEST(CniRequestTest, IpamMeansTheDaemonGivesNoAddress) {

@@ -28,6 +28,7 @@ std::vector<NicReport> SampleReport() {
   away.lease->address = "192.168.61.11/24";
   away.lease->source = "dhcp";
   away.lease_state = "bound";
+  away.guard = GuardInfo{"native", 12};
   held.lease_state = "lost: DHCP server 192.168.61.1 refused to renew it (NAK)";
   NicReport refused;
   refused.link.name = "eth0";
@@ -45,7 +46,8 @@ TEST(StatusJson, TableListsEachNicWithItsStateHolderAndReason) {
       "NIC   MAC                STATE         ADDRESS           NETWORK       "
       "ENDPOINT      NOTE\n"
       "eth4  52:54:0e:e5:00:f7  in-container  192.168.61.11/24  4390aabbccdd  "
-      "2b34aabbccdd  /var/run/docker/netns/061211930da6\n"
+      "2b34aabbccdd  guarded (native, 12 frames dropped); "
+      "/var/run/docker/netns/061211930da6\n"
       "eth2  52:54:0e:e5:00:f7  held                            4390aabbccdd  "
       "2b34aabbccdd  lease lost: DHCP server 192.168.61.1 refused to renew it "
       "(NAK)\n"
@@ -109,6 +111,9 @@ TEST(Metrics, CountsErrorsHistogramsAndNicStates) {
   EXPECT_THAT(text, HasSubstr("hostnic_nics{state=\"away\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("hostnic_nics{state=\"refused\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("hostnic_hook_runs_total 2\n"));
+  EXPECT_THAT(text, HasSubstr("hostnic_guard_dropped_frames_total{nic=\"eth4\","
+                              "mac=\"52:54:0e:e5:00:f7\",mode=\"native\"} "
+                              "12\n"));
 }
 
 }  // namespace
