@@ -38,6 +38,10 @@ class GuardTest : public ::testing::Test {
  protected:
   void SetUp() override {
     HOSTNIC_REQUIRE_PRIVATE_NETNS();
+    if (Sh("busybox true 2>/dev/null") != 0) {
+      GTEST_SKIP()
+          << "no busybox (apt-get install busybox-static) to ping with";
+    }
     static std::atomic<int> counter{0};
     const std::string id =
         std::to_string(getpid()) + "-" + std::to_string(counter++);
@@ -78,11 +82,15 @@ class GuardTest : public ::testing::Test {
               0);
   }
 
-  // Whether `address` answers a ping from the container.
+  // Whether `address` answers a ping from the container (busybox's ping:
+  // busybox-static is a test dependency; Debian's iputils may be absent).
   bool Answers(const std::string& address) {
-    const std::string out = ShOutput("ip netns exec " + container_ +
-                                     " ping -c 1 -W 1 " + address + " 2>&1");
-    return out.find(" 1 received") != std::string::npos;
+    const bool v6 = address.find(':') != std::string::npos;
+    const std::string out =
+        ShOutput("ip netns exec " + container_ + " busybox " +
+                 (v6 ? "ping6" : "ping") + " -c 2 -W 1 " + address + " 2>&1");
+    return out.find(" 0 packets received") == std::string::npos &&
+           out.find(" packets received") != std::string::npos;
   }
 
   std::string Path(const std::string& netns) const {

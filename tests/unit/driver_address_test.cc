@@ -485,6 +485,7 @@ TEST_F(DriverGuardTest, GuardsTheAddressesTheNetworkNames) {
       CreateNullNetwork({{"hostnic.block-metadata", "true"},
                          {"hostnic.metadata-addresses", "10.9.9.9, fd00:9::9"}})
           .ok());
+  sandbox_.MakeSandbox(kSandbox);
   Run("ep1");
   ASSERT_TRUE(Guarded(kMac2).has_value());
   EXPECT_THAT(Guarded(kMac2)->addresses, ElementsAre("10.9.9.9", "fd00:9::9"));
