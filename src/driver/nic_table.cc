@@ -165,6 +165,10 @@ Status NicTable::PutOrphan(const OrphanRecord& orphan) {
 
 bool NicTable::RemoveOrphan(const Mac& mac) { return orphans_.erase(mac) > 0; }
 
+void NicTable::RemovalFailed(const std::string& endpoint_id) {
+  if (!endpoints_.count(endpoint_id)) pending_removals_.insert(endpoint_id);
+}
+
 void NicTable::RemovalDone(const std::string& endpoint_id) {
   pending_removals_.erase(endpoint_id);
 }

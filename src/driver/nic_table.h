@@ -103,6 +103,9 @@ class NicTable {
   const std::unordered_set<std::string>& pending_removals() const {
     return pending_removals_;
   }
+  // A record of an endpoint the table does not hold (a stale one found at
+  // start) that the store failed to remove.
+  void RemovalFailed(const std::string& endpoint_id);
   void RemovalDone(const std::string& endpoint_id);
 
   // Every broken invariant, one sentence each; empty when the table is sound.

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "driver/messages.h"
 #include "driver/network_config.h"
@@ -73,7 +74,27 @@ std::vector<EndpointRecord> Driver::TakeIn(
   std::vector<EndpointRecord> returned;
   std::lock_guard<std::mutex> lock(mu_);
   for (const NetworkRecord& n : snapshot.networks) table_->PutNetwork(n);
+  // A NIC is joined by one endpoint at a time, so a left endpoint whose NIC
+  // a joined one records is older: a record whose removal failed. Kept, it
+  // could take the NIC from the container that has it now.
+  std::unordered_map<Mac, std::string> joined_by;
   for (const EndpointRecord& e : snapshot.endpoints) {
+    if (e.joined) joined_by.emplace(e.mac, e.id);
+  }
+  for (const EndpointRecord& e : snapshot.endpoints) {
+    if (auto holder = joined_by.find(e.mac);
+        e.left() && holder != joined_by.end()) {
+      problems.push_back("endpoint " + Short(e.id) + " left NIC " +
+                         e.mac.ToString() + ", which endpoint " +
+                         Short(holder->second) +
+                         " has joined since; dropping its stale record");
+      Status s = store_->RemoveEndpoint(e.id);
+      if (!s.ok()) {
+        problems.push_back(s.message());
+        table_->RemovalFailed(e.id);
+      }
+      continue;
+    }
     for (std::string& p : table_->AddRecovered(e)) {
       problems.push_back(std::move(p));
     }

@@ -373,13 +373,24 @@ class World {
     } else if (verb == "restart") {
       // The new driver must know exactly what is on disk: the old one's
       // endpoints plus records that lingered (see Step), less the left
-      // endpoints whose NIC is back on the host, which it releases (Docker
-      // retries their DeleteEndpoint with an empty body).
+      // endpoints it releases: those whose NIC is back on the host (Docker
+      // retries their DeleteEndpoint with an empty body) and those whose NIC
+      // a joined endpoint records (a stale record). While the disk fails,
+      // their records stay, and the next restart releases them again: the
+      // driver is right to, so they may linger past this restart.
       Result<Snapshot> snapshot = store_.Load();
       if (!snapshot.ok()) Fail(line, "store Load failed");
-      EndpointView stored;
+      std::set<Mac> joined;
       for (const EndpointRecord& e : snapshot->endpoints) {
-        if (e.left() && inventory_.FindByMac(e.mac)) continue;
+        if (e.joined) joined.insert(e.mac);
+      }
+      EndpointView stored;
+      std::set<std::string> released;
+      for (const EndpointRecord& e : snapshot->endpoints) {
+        if (e.left() && (inventory_.FindByMac(e.mac) || joined.count(e.mac))) {
+          released.insert(e.id);
+          continue;
+        }
         stored[e.id] = std::make_tuple(e.network_id, e.mac, e.joined);
       }
       NewDriver();
@@ -393,6 +404,7 @@ class World {
              "store: " + Describe(stored) + "\n  after: " + Describe(after));
       }
       may_linger_.clear();
+      if (disk_failing_) may_linger_ = std::move(released);
     }
   }
 

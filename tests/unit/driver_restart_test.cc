@@ -5,6 +5,7 @@
 
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "unit/driver_test.h"
 
@@ -12,6 +13,15 @@ namespace hostnic::driver_test {
 namespace {
 
 using ::testing::HasSubstr;
+
+// The endpoints that hold a NIC, as `hostnic status` lists them.
+std::vector<std::string> Holders(const Driver& driver) {
+  std::vector<std::string> ids;
+  for (const NicReport& row : driver.Report()) {
+    if (!row.endpoint_id.empty()) ids.push_back(row.endpoint_id);
+  }
+  return ids;
+}
 
 TEST_F(DriverTest, StoreFailureLeavesNothingHalfDone) {
   ASSERT_TRUE(CreateNetwork({{"hostnic.mtu", "1400"}}).ok());
@@ -168,6 +178,73 @@ TEST_F(DriverTest, EndpointThatLeftIsReleasedAtStartIfDeleteWasLost) {
   ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
   ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
   Restart();  // DeleteEndpoint hit the restart and never came.
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+  EXPECT_TRUE(CreateEndpoint(kMac2, "next").ok());
+}
+
+// The handler fuzzer's script of issue 20, with and without the disk
+// failing: a left endpoint released at start leaves no record behind that
+// a later start could release again, and a record the disk kept never takes
+// the NIC from the container that has it now.
+TEST_F(DriverTest, EndpointThatLeftIsReleasedOnceAcrossTwoRestarts) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
+  Restart();
+  Restart();
+  EXPECT_EQ(store_.endpoint_count(), 0u);
+  EXPECT_THAT(Holders(*driver_), ::testing::IsEmpty());
+  EXPECT_TRUE(CreateEndpoint(kMac2, "next").ok());
+}
+
+TEST_F(DriverTest, RecordKeptByAFailingDiskNeverTakesTheNicFromItsNextHolder) {
+  ScopedLogLevel quiet(spdlog::level::off);
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
+  store_.SetFailing(true);
+  Restart();  // Released, but the record cannot go.
+  Restart();  // Released again: still nothing in memory.
+  EXPECT_EQ(store_.endpoint_count(), 1u);
+  EXPECT_THAT(Holders(*driver_), ::testing::IsEmpty());
+  store_.SetFailing(false);
+  // The next container takes the NIC; the stale record goes first.
+  ASSERT_TRUE(CreateEndpoint(kMac2, "next").ok());
+  ASSERT_TRUE(driver_->Join(kNet, "next", "/sb2").ok());
+  EXPECT_EQ(store_.endpoint_count(), 1u);
+  inventory_.Remove(3);  // Moved into the new container.
+  Restart();
+  Restart();
+  EXPECT_THAT(Holders(*driver_), ::testing::ElementsAre("next"));
+  EXPECT_EQ(CreateEndpoint(kMac2, "third").status().code(), Code::kBusy);
+}
+
+TEST_F(DriverTest, StaleRecordOfALeftEndpointIsDroppedForTheJoinedHolder) {
+  ScopedLogLevel quiet(spdlog::level::off);
+  ASSERT_TRUE(CreateNetwork().ok());
+  // What a store whose removals fail but whose writes succeed leaves: the
+  // old container's record beside the new one's, for one NIC.
+  EndpointRecord ghost;
+  ghost.id = "ghost";
+  ghost.network_id = kNet;
+  ghost.mac = *Mac::Parse(kMac2);
+  ghost.original = {"eth2", 1500, false};
+  ghost.sandbox_key = "/old";  // Left.
+  EndpointRecord holder = ghost;
+  holder.id = "holder";
+  holder.sandbox_key = "/new";
+  holder.joined = true;
+  ASSERT_TRUE(store_.PutEndpoint(holder).ok());
+  ASSERT_TRUE(store_.PutEndpoint(ghost).ok());
+  inventory_.Remove(3);  // In the new container.
+  Restart();
+  EXPECT_THAT(Holders(*driver_), ::testing::ElementsAre("holder"));
+  EXPECT_EQ(store_.endpoint_count(), 1u);
+  Link back = MakeLink(36, "eth2", kMac2);
+  inventory_.Upsert(back);
+  LinkChanged(back);  // The new container ends.
   EXPECT_EQ(store_.endpoint_count(), 0u);
   EXPECT_TRUE(CreateEndpoint(kMac2, "next").ok());
 }
