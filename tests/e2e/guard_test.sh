@@ -62,7 +62,7 @@ attack_all() {
 }
 
 test_block_metadata_attack() {
-  local out addr way
+  local out addr way old
   start_dhcp
   trap stop_metadata_service EXIT
   start_metadata_service
@@ -96,6 +96,19 @@ test_block_metadata_attack() {
   out=$("$HOSTNIC_BIN" status --socket "$SOCKET" 2>&1 || true)
   expect_contains "$out" "52:54:0e:e5:00:f7 .*guarded \((native|generic), [1-9][0-9]* frames dropped\)" \
     "hostnic status shows hne2's guard"
+  # kill -9: the program stays on the NIC; the restarted daemon puts a new
+  # one on it inside the running container (counting again from zero).
+  old=$(daemon_pid)
+  kill -KILL "$old"
+  wait_until 10 "hostnic (pid $old) is gone after kill -9" eval "! kill -0 $old 2>/dev/null"
+  out=$(dk exec hne-guarded-run /attack raw eth0 169.254.169.254 "$(gateway_mac)" "$METADATA_PORT" 2>&1 || true)
+  expect_contains "$out" "^NO ANSWER" "the raw attack while hostnic is down"
+  start_daemon || fail "hostnic did not come back after kill -9"
+  out=$(dk exec hne-guarded-run /attack raw eth0 169.254.169.254 "$(gateway_mac)" "$METADATA_PORT" 2>&1 || true)
+  expect_contains "$out" "^NO ANSWER" "the raw attack after hostnic restarted"
+  out=$("$HOSTNIC_BIN" status --socket "$SOCKET" 2>&1 || true)
+  expect_contains "$out" "52:54:0e:e5:00:f7 .*guarded \((native|generic), [1-9][0-9]* frames dropped\)" \
+    "hostnic status shows hne2's guard again after the restart"
   dk_ok rm -f hne-guarded-run >/dev/null
   expect_nic_clean hne2
   out=$(ip link show dev hne2)
