@@ -220,6 +220,25 @@ TEST_F(CniContractTest, AddCheckDelMovesTheNicInAndBack) {
   EXPECT_FALSE(Has(Status(), "cni-contract"));
 }
 
+// The metadata guard on the CNI path: on the NIC before the plugin moves it
+// into the pod, off when DEL brings it home (docs/security.md).
+TEST_F(CniContractTest, BlockMetadataGuardsTheNicInThePod) {
+  const std::string conf =
+      Conf("1.1.0",
+           "\"nics\":[\"hnc1\"],\"blockMetadata\":true,"
+           "\"metadataAddresses\":[\"169.254.169.254\",\"fd00:ec2::254\"],");
+  Outcome add = Cni(Env("ADD", "g1", Netns(ns1_)), conf);
+  ASSERT_EQ(add.rc, 0) << add.out << Log();
+  EXPECT_TRUE(
+      Has(ShOutput("ip -n " + ns1_ + " link show eth0"), "name hostnic_guard"));
+  EXPECT_TRUE(Has(ShOutput("ip -n " + ns1_ + " route show type unreachable"),
+                  "unreachable 169.254.169.254"));
+  EXPECT_TRUE(Has(Status(), "guarded ("));
+  EXPECT_EQ(Cni(Env("DEL", "g1", Netns(ns1_)), conf).rc, 0);
+  ExpectHome("hnc1", kMac1);
+  EXPECT_FALSE(Has(ShOutput("ip link show hnc1"), "xdp"));
+}
+
 TEST_F(CniContractTest, OlderVersionsGetTheirResultFormat) {
   const std::string nic = "\"mac\":\"" + std::string(kMac2) + "\",";
   for (const std::string version : {"0.3.1", "0.4.0", "1.0.0"}) {
