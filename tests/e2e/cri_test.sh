@@ -198,11 +198,12 @@ test_stop_daemon_down() {
   fi
   # Home at once, by the plugin alone: its own name, down, no address.
   expect_nic_clean "$nic" any-mtu
-  pod_rm "$id"
   start_daemon || fail "the daemon did not start again"
   wait_until 10 "the daemon has $nic free again" nic_free "$nic"
   # Reconciled: the NIC's own MTU back too (the pod had DHCP's 1400).
   expect_nic_clean "$nic"
+  # kubelet removes a stopped sandbox later (its garbage collection).
+  pod_rm "$id"
   # Nothing stranded: the pool serves a new pod.
   uid=$(new_uid)
   id=$(pod_run db2 "$uid")
