@@ -73,15 +73,15 @@ bool CniService::Owns(const std::string& path) {
 
 std::string CniService::NetworkId(const std::string& name,
                                   const std::string& identity) {
+  std::string key = name;
+  std::string readable = "cni-" + name;
   if (!identity.empty()) {
-    std::string key = name;
     key += '\0';
     key += identity;
-    return "cni-" + Sha256Hex(key, 32);
+    readable += "-" + Sha256Hex(key, 8);
   }
-  const std::string readable = "cni-" + name;
   if (IsValidId(readable)) return readable;
-  return "cni-" + Sha256Hex(name, 32);
+  return "cni-" + Sha256Hex(key, 32);
 }
 
 std::string CniService::EndpointId(const std::string& network,

@@ -46,10 +46,11 @@ class CniService {
   static bool Owns(const std::string& path);
   Handlers::Reply Handle(const std::string& path, const std::string& body);
 
-  // The driver IDs of a CNI network and attachment: readable where the
-  // names allow and no `identity` is given, else "cni-" and a SHA-256
-  // prefix; always IsValidId. A network's `identity` (see
-  // api/cni_wire.h) makes same-named networks of two runtimes two networks.
+  // The driver IDs of a CNI network and attachment: "cni-NAME", and with an
+  // `identity` (api/cni_wire.h) "cni-NAME-" and 8 hex digits of a SHA-256
+  // of both, so that same-named networks of two runtimes are two networks;
+  // "cni-" and a longer SHA-256 prefix where the name is no valid ID.
+  // Always IsValidId.
   static std::string NetworkId(const std::string& name,
                                const std::string& identity = "");
   // The same for podman 5's networks (cni_wire::kRuntimeNetavark):

@@ -74,8 +74,9 @@ Result<std::optional<AttachInfo>> DaemonClient::Get(
 
 Status DaemonClient::Release(const std::string& network_id,
                              const std::string& endpoint_id) const {
-  return Call("Release", cni_wire::Encode(cni_wire::ReleaseRequest{
-                             network_id, endpoint_id}),
+  return Call("Release",
+              cni_wire::Encode(
+                  cni_wire::ReleaseRequest{network_id, endpoint_id}),
               kCallTimeout)
       .status();
 }

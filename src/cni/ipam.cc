@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cni/json_util.h"
+#include "cni/static_ipam.h"
 #include "hooks/child_process.h"
 
 namespace hostnic::cni {
@@ -121,6 +122,7 @@ Result<std::string> Negotiate(const std::string& plugin, const Request& request,
 
 Result<CniResult> RunIpam(const Request& request, Command command) {
   if (request.conf.ipam.empty()) return CniResult();
+  if (auto applied = RunStaticIpam(request, command)) return *applied;
   Result<std::string> plugin = FindPlugin(request);
   if (!plugin.ok()) return plugin.status();
   const char* verb = Verb(command);

@@ -11,7 +11,8 @@
 
 namespace hostnic::cni {
 
-// Runs the IPAM plugin of `request.conf` for `command`. ADD returns its
+// Runs the IPAM plugin of `request.conf` for `command` (a plain "static"
+// section is applied without running it, cni/static_ipam.h). ADD returns its
 // result (converted from whatever version it speaks); the other verbs an
 // empty one. An IPAM plugin older than the configuration's cniVersion is
 // given the newest version it speaks; one that does not know GC or STATUS

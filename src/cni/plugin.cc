@@ -10,9 +10,11 @@
 #include <cstdlib>
 #include <optional>
 
+#include "cni/attachment_cache.h"
 #include "cni/daemon_client.h"
 #include "cni/ipam.h"
 #include "cni/own_address.h"
+#include "cni/pci_device.h"
 #include "cni/request.h"
 #include "cni/result.h"
 #include "common/cidr.h"
@@ -74,7 +76,8 @@ class Plugin {
   explicit Plugin(Request request)
       : request_(std::move(request)),
         client_(request_.conf.socket.empty() ? kDefaultSocket
-                                             : request_.conf.socket) {}
+                                             : request_.conf.socket),
+        cache_(request_.conf.state_dir) {}
 
   std::optional<Error> Add(std::string* out);
   std::optional<Error> Del();
@@ -87,8 +90,20 @@ class Plugin {
   // releases it.
   std::optional<Error> Remove(const AttachInfo& attachment,
                               const std::string& netns);
+  // DEL while the daemon is down: from the cached copy of the attachment
+  // (or prevResult's MAC), the NIC comes home and IPAM is released; the
+  // release is owed to the daemon.
+  std::optional<Error> DelWithoutDaemon(const Status& why);
+  // Runs the IPAM plugin's DEL; the error to report, if any.
+  std::optional<Error> IpamDel();
+  // Sends the daemon the releases owed by DELs done while it was down.
+  void PayDebts();
+  // The NIC ADD should ask for: runtimeConfig.mac, CNI_ARGS MAC, the PCI
+  // device's, the configuration's "mac" or "device"; empty: any of the pool.
+  Result<std::string> WantedNic() const;
   api::cni_wire::AttachmentKey Key() const {
-    return {request_.conf.name, "", request_.container_id, request_.ifname, ""};
+    return {request_.conf.name, request_.conf.identity, request_.container_id,
+            request_.ifname, ""};
   }
   std::string Ids() const {
     return "container " + request_.container_id + " " + request_.ifname +
@@ -97,8 +112,27 @@ class Plugin {
 
   const Request request_;
   const DaemonClient client_;
+  const AttachmentCache cache_;
   NetnsDatapath datapath_;
 };
+
+Result<std::string> Plugin::WantedNic() const {
+  const NetConf& conf = request_.conf;
+  if (!conf.runtime_mac.empty() || !request_.args_mac.empty()) {
+    const std::string& mac =
+        conf.runtime_mac.empty() ? request_.args_mac : conf.runtime_mac;
+    if (!Mac::Parse(mac)) {
+      return Status::InvalidArgument(
+          "the MAC the runtime asked for, '" + mac +
+          "' (runtimeConfig.mac or CNI_ARGS MAC), is not a MAC address");
+    }
+    return mac;
+  }
+  if (!conf.pci_address.empty()) {
+    return MacOfPciDevice("/sys", conf.pci_address);
+  }
+  return conf.mac.empty() ? conf.device : conf.mac;
+}
 
 std::optional<Error> Plugin::Add(std::string* out) {
   const NetConf& conf = request_.conf;
@@ -107,21 +141,16 @@ std::optional<Error> Plugin::Add(std::string* out) {
                 "the container's network namespace does not exist",
                 "CNI_NETNS=" + request_.netns);
   }
-  // Which NIC: the runtime's (runtimeConfig.mac, CNI_ARGS MAC), else the
-  // configuration's, else any of the pool.
-  std::string wanted = conf.runtime_mac;
-  if (wanted.empty()) wanted = request_.args_mac;
-  if (!wanted.empty() && !Mac::Parse(wanted)) {
-    return Fail(kInvalidConfig,
-                "the MAC the runtime asked for is not a MAC address",
-                "'" + wanted + "' (runtimeConfig.mac or CNI_ARGS MAC)");
+  Result<std::string> wanted = WantedNic();
+  if (!wanted.ok()) {
+    return FromStatus(wanted.status(), kNicRefused,
+                      "hostnic could not tell which NIC " + Ids() + " wants");
   }
-  if (wanted.empty()) wanted = conf.mac.empty() ? conf.device : conf.mac;
-
+  PayDebts();
   api::cni_wire::AttachRequest attach;
   attach.key = Key();
   attach.netns = request_.netns;
-  attach.nic = wanted;
+  attach.nic = *wanted;
   attach.options = conf.options;
   Result<AttachInfo> held = client_.Attach(attach);
   if (!held.ok()) {
@@ -134,19 +163,44 @@ std::optional<Error> Plugin::Add(std::string* out) {
     if (!s.ok())
       spdlog::error("releasing NIC {} again: {}", held->mac, s.message());
   };
+  const bool delegated = !conf.ipam.empty();
 
+  // The daemon's address (DHCP, hook) goes on with the move; an IPAM
+  // plugin's after it, as host-device does, because one like dhcp finds
+  // the interface inside the namespace.
   CniResult ipam;
   SandboxConfig config;
   config.ifname = request_.ifname;
-  std::string gateway4, gateway6;
-  if (!conf.ipam.empty()) {
+  if (!delegated && !held->address.empty()) {
+    AddOwnAddress(*held, &config);
+    ipam.ips.push_back({held->address, held->gateway, -1, ""});
+    for (const Route& r : config.routes)
+      ipam.routes.push_back({r.destination, r.next_hop, ""});
+  }
+  Result<Link> moved =
+      datapath_.MoveIn(mac, request_.netns, config, held->name);
+  if (!moved.ok()) {
+    release();
+    return FromStatus(moved.status(), kDatapathFailure,
+                      "hostnic could not set up NIC " + held->name + " (" +
+                          held->mac + ") for " + Ids());
+  }
+  // After the move: undoes everything, IPAM included.
+  auto undo = [&] {
+    if (auto error = IpamDel()) spdlog::error("{}", error->details);
+    Result<bool> back = datapath_.MoveOut(mac, request_.netns, held->original);
+    if (!back.ok()) spdlog::error("{}", back.status().message());
+    release();
+  };
+  if (delegated) {
     Result<CniResult> got = RunIpam(request_, Command::kAdd);
     if (!got.ok()) {
-      release();
+      undo();
       return Fail(kIpamFailure, "the IPAM plugin " + conf.ipam_type + " failed",
                   got.status().message());
     }
     ipam = *got;
+    std::string gateway4, gateway6;
     for (const IpConfig& ip : ipam.ips) {
       config.addresses.push_back(ip.address);
       std::string& gw = IsV6(ip.address) ? gateway6 : gateway4;
@@ -157,30 +211,29 @@ std::optional<Error> Plugin::Add(std::string* out) {
       const std::string& gw = IsV6(r.dst) ? gateway6 : gateway4;
       config.routes.push_back({r.dst, r.gw.empty() ? gw : r.gw});
     }
-  } else if (!held->address.empty()) {
-    AddOwnAddress(*held, &config);
-    ipam.ips.push_back({held->address, held->gateway, -1});
-    for (const Route& r : config.routes)
-      ipam.routes.push_back({r.destination, r.next_hop});
-  }
-
-  Result<Link> moved =
-      datapath_.MoveIn(mac, request_.netns, config, held->name);
-  if (!moved.ok()) {
-    if (!conf.ipam.empty()) {
-      Result<CniResult> undo = RunIpam(request_, Command::kDel);
-      if (!undo.ok()) spdlog::error("{}", undo.status().message());
+    moved = datapath_.Configure(mac, request_.netns, config);
+    if (!moved.ok()) {
+      undo();
+      return FromStatus(moved.status(), kDatapathFailure,
+                        "hostnic could not configure NIC " + held->name + " (" +
+                            held->mac + ") for " + Ids());
     }
-    release();
-    return FromStatus(moved.status(), kDatapathFailure,
-                      "hostnic could not set up NIC " + held->name + " (" +
-                          held->mac + ") for " + Ids());
+  }
+  if (Status kept = cache_.Put(Key(), *held); !kept.ok()) {
+    spdlog::warn("{}; DEL will need the daemon or prevResult", kept.message());
   }
 
   CniResult result = conf.prev_result.value_or(CniResult());
   const int index = static_cast<int>(result.interfaces.size());
-  result.interfaces.push_back(
-      {moved->name, moved->mac.ToString(), moved->mtu, request_.netns});
+  Interface iface;
+  iface.name = moved->name;
+  iface.mac = moved->mac.ToString();
+  iface.mtu = moved->mtu;
+  iface.sandbox = request_.netns;
+  if (!conf.pci_address.empty()) {
+    iface.extra = "{\"pciID\":\"" + conf.pci_address + "\"}";
+  }
+  result.interfaces.push_back(iface);
   for (IpConfig ip : ipam.ips) {
     ip.interface = index;
     result.ips.push_back(ip);
@@ -216,27 +269,115 @@ std::optional<Error> Plugin::Remove(const AttachInfo& attachment,
   return std::nullopt;
 }
 
+std::optional<Error> Plugin::IpamDel() {
+  if (request_.conf.ipam.empty()) return std::nullopt;
+  Result<CniResult> ipam = RunIpam(request_, Command::kDel);
+  if (ipam.ok()) return std::nullopt;
+  return Fail(kIpamFailure,
+              "the IPAM plugin " + request_.conf.ipam_type + " failed",
+              ipam.status().message());
+}
+
+void Plugin::PayDebts() {
+  const size_t left = cache_.PayDebts([this](const AttachInfo& a) {
+    Status s = client_.Release(a.network_id, a.endpoint_id);
+    if (s.ok()) {
+      spdlog::info(
+          "released NIC {} ({}) of endpoint {}, brought home while "
+          "the daemon was down",
+          a.original, a.mac, a.endpoint_id);
+    }
+    return s;
+  });
+  if (left > 0) {
+    spdlog::warn("{} NIC releases still owed to the daemon on {}", left,
+                 client_.socket_path());
+  }
+}
+
 std::optional<Error> Plugin::Del() {
   Result<std::optional<AttachInfo>> found = client_.Get(Key());
   if (!found.ok()) {
+    if (found.status().code() == Code::kTimeout && !client_.Listening()) {
+      return DelWithoutDaemon(found.status());
+    }
     return FromStatus(found.status(), kNicRefused,
                       "hostnic could not look up " + Ids());
   }
-  if (*found) {
-    // The runtime's CNI_NETNS, else where the daemon joined it.
-    const std::string netns =
-        !request_.netns.empty() ? request_.netns : (*found)->netns;
-    if (auto error = Remove(**found, netns)) return error;
-  }
-  if (!request_.conf.ipam.empty()) {
-    Result<CniResult> ipam = RunIpam(request_, Command::kDel);
-    if (!ipam.ok()) {
-      return Fail(kIpamFailure,
-                  "the IPAM plugin " + request_.conf.ipam_type + " failed",
-                  ipam.status().message());
+  if (!*found) {
+    // Added by a hostnic that named CNI networks by their name alone.
+    api::cni_wire::AttachmentKey legacy = Key();
+    legacy.identity.clear();
+    found = client_.Get(legacy);
+    if (!found.ok()) {
+      return FromStatus(found.status(), kNicRefused,
+                        "hostnic could not look up " + Ids());
     }
   }
-  return std::nullopt;
+  std::optional<AttachInfo> attachment = *found;
+  // The configuration changed since ADD (a new identity): its copy still
+  // names the daemon's endpoint.
+  if (!attachment) attachment = cache_.Get(Key());
+  // IPAM first, while the NIC is still in the namespace: dhcp releases its
+  // lease through it. Its failure is reported, but the NIC comes home.
+  std::optional<Error> ipam_error = IpamDel();
+  if (attachment) {
+    // The runtime's CNI_NETNS, else where the daemon joined it.
+    const std::string netns =
+        !request_.netns.empty() ? request_.netns : attachment->netns;
+    if (auto error = Remove(*attachment, netns)) return error;
+  }
+  cache_.Remove(Key());
+  PayDebts();
+  return ipam_error;
+}
+
+std::optional<Error> Plugin::DelWithoutDaemon(const Status& why) {
+  std::optional<AttachInfo> attachment = cache_.Get(Key());
+  std::optional<Mac> mac;
+  std::string host_name;
+  std::string netns = request_.netns;
+  if (attachment) {
+    mac = Mac::Parse(attachment->mac);
+    host_name = attachment->original;
+    if (netns.empty()) netns = attachment->netns;
+  } else if (request_.conf.prev_result) {
+    for (const Interface& iface : request_.conf.prev_result->interfaces) {
+      if (iface.name == request_.ifname &&
+          (iface.sandbox.empty() || iface.sandbox == netns)) {
+        mac = Mac::Parse(iface.mac);
+      }
+    }
+  }
+  if (!mac) {
+    return Fail(
+        kTryAgainLater,
+        "the hostnic daemon is down and this host has no copy of " + Ids(),
+        why.message() + "; neither the state directory " +
+            request_.conf.state_dir +
+            " nor prevResult names its NIC: retry when the daemon "
+            "is back");
+  }
+  if (host_name.empty()) host_name = FallbackName(*mac);
+  spdlog::warn("{}; bringing NIC {} home as {} without it", why.message(),
+               mac->ToString(), host_name);
+  std::optional<Error> ipam_error = IpamDel();
+  if (!netns.empty()) {
+    Result<bool> back = datapath_.MoveOut(*mac, netns, host_name);
+    if (!back.ok()) {
+      return FromStatus(back.status(), kDatapathFailure,
+                        "hostnic could not bring NIC " + host_name + " (" +
+                            mac->ToString() + ") back from " + netns +
+                            " with the daemon down");
+    }
+  }
+  if (attachment) {
+    if (Status owed = cache_.Owe(Key(), *attachment); !owed.ok()) {
+      spdlog::error("{}; the daemon frees the NIC when it finds it home",
+                    owed.message());
+    }
+  }
+  return ipam_error;
 }
 
 std::optional<Error> Plugin::Check() {
@@ -328,10 +469,21 @@ std::optional<Error> Plugin::Check() {
 
 std::optional<Error> Plugin::Gc() {
   const NetConf& conf = request_.conf;
+  if (!conf.valid_attachments_given) {
+    // Without the list, every attachment would look stale: others' too.
+    spdlog::warn(
+        "GC of network {} without cni.dev/valid-attachments: "
+        "nothing released",
+        conf.name);
+    return std::nullopt;
+  }
+  PayDebts();
   api::cni_wire::StaleRequest ask;
   ask.network = conf.name;
+  ask.identity = conf.identity;
   for (const Attachment& a : conf.valid_attachments) {
-    ask.valid.push_back({conf.name, "", a.container_id, a.ifname, ""});
+    ask.valid.push_back(
+        {conf.name, conf.identity, a.container_id, a.ifname, ""});
   }
   Result<std::vector<AttachInfo>> stale = client_.Stale(ask);
   if (!stale.ok()) {
@@ -369,6 +521,7 @@ std::optional<Error> Plugin::Ready() {
         kNotAvailable, "the hostnic daemon cannot hand out NICs",
         health.message() + "; start it (scripts/run.sh) or check its log");
   }
+  PayDebts();
   if (!request_.conf.ipam.empty()) {
     Result<CniResult> ipam = RunIpam(request_, Command::kStatus);
     if (!ipam.ok()) {

@@ -19,8 +19,40 @@ const char kKnownKeys[] =
     "cniVersion, cniVersions, name, type, args, capabilities, runtimeConfig, "
     "prevResult, ipam, dns, disableCheck, disableGC, "
     "cni.dev/valid-attachments, "
-    "and hostnic's socket, nics, mac, device, mtu, wait, address, "
-    "dhcpTimeout, blockMetadata, metadataAddresses";
+    "and hostnic's socket, stateDir, nics, mac, device, pciBusID, mtu, wait, "
+    "address, dhcpTimeout, blockMetadata, metadataAddresses";
+
+// A value as the error quotes it: its JSON, cut to a readable length.
+std::string Quote(const json& value) {
+  std::string text = Dump(value);
+  if (text.size() > 64) text = text.substr(0, 61) + "...";
+  return text;
+}
+
+// FNV-1a, 64 bits, as 16 hex digits: a configuration's identity (not a
+// security boundary: who writes CNI configurations is root already).
+std::string Fnv1a64Hex(const std::string& text) {
+  uint64_t hash = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  static const char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, hash >>= 4) out[i] = kHex[hash & 15];
+  return out;
+}
+
+// "0000:00:05.0": domain, bus, device, function, as sysfs names them.
+bool IsPciAddress(const std::string& s) {
+  if (s.size() != 12 || s[4] != ':' || s[7] != ':' || s[10] != '.') {
+    return false;
+  }
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11}) {
+    if (!std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
+  }
+  return true;
+}
 
 Error Fail(int code, std::string msg, std::string details = "") {
   return Error{code, std::move(msg), std::move(details)};
@@ -77,14 +109,14 @@ std::optional<Error> ParseArgs(const std::string& text, Request* out) {
     } else if (key == "MAC") {
       out->args_mac = value;
     } else {
-      unknown.push_back(key);
+      unknown.push_back(pair);
     }
   }
   if (!unknown.empty() && !ignore_unknown) {
     std::string keys;
-    for (const auto& k : unknown) keys += (keys.empty() ? "" : ", ") + k;
+    for (const auto& k : unknown) keys += (keys.empty() ? "" : "', '") + k;
     return Fail(kUnsupportedField, "CNI_ARGS has keys hostnic does not know",
-                keys +
+                "'" + keys + "'" +
                     "; hostnic knows MAC (add IgnoreUnknown=1 to pass "
                     "others)");
   }
@@ -177,6 +209,13 @@ std::optional<Error> StringOf(const json& j, const char* key,
 
 std::optional<Error> ParseHostnicKeys(const json& j, NetConf* conf) {
   if (auto e = StringOf(j, "socket", &conf->socket)) return e;
+  if (auto e = StringOf(j, "stateDir", &conf->state_dir)) return e;
+  if (conf->state_dir.empty()) conf->state_dir = kDefaultStateDir;
+  if (conf->state_dir[0] != '/') {
+    return Fail(kInvalidConfig, "bad \"stateDir\"",
+                "'" + conf->state_dir + "': it must be an absolute path");
+  }
+  if (auto e = StringOf(j, "pciBusID", &conf->pci_address)) return e;
   if (!conf->socket.empty() && conf->socket[0] != '/') {
     return Fail(kInvalidConfig, "bad \"socket\"",
                 "it must be the absolute path of the hostnic daemon's socket");
@@ -308,6 +347,8 @@ std::optional<Error> ParseConf(const json& j, Command command, NetConf* conf) {
                                                "cni.dev/valid-attachments",
                                                "cni.dev/attachments",
                                                "socket",
+                                               "stateDir",
+                                               "pciBusID",
                                                "nics",
                                                "mac",
                                                "device",
@@ -317,13 +358,22 @@ std::optional<Error> ParseConf(const json& j, Command command, NetConf* conf) {
                                                "dhcpTimeout",
                                                "blockMetadata",
                                                "metadataAddresses"};
+  // Per call, runtimes add these; the rest is the network as configured.
+  static const std::set<std::string> kPerCall = {
+      "cniVersion",         "cniVersions", "prevResult",
+      "runtimeConfig",      "args",        "cni.dev/valid-attachments",
+      "cni.dev/attachments"};
+  json configured = json::object();
   for (const auto& [key, value] : j.items()) {
     if (!kKnown.count(key)) {
-      return Fail(kUnsupportedField,
-                  "unknown field \"" + key + "\" in the network configuration",
-                  std::string("hostnic knows ") + kKnownKeys);
+      return Fail(
+          kUnsupportedField,
+          "unknown field \"" + key + "\" in the network configuration",
+          "\"" + key + "\": " + Quote(value) + "; hostnic knows " + kKnownKeys);
     }
+    if (!kPerCall.count(key)) configured[key] = value;
   }
+  conf->identity = Fnv1a64Hex(Dump(configured));
   if (auto e = StringOf(j, "name", &conf->name)) return e;
   if (!IsName(conf->name)) {
     return Fail(kInvalidConfig, "bad network \"name\"",
@@ -346,6 +396,17 @@ std::optional<Error> ParseConf(const json& j, Command command, NetConf* conf) {
     Status s = GetString(*it, "mac", "runtimeConfig.mac", &conf->runtime_mac);
     if (!s.ok())
       return Fail(kInvalidConfig, "bad \"runtimeConfig\"", s.message());
+    std::string device_id;
+    s = GetString(*it, "deviceID", "runtimeConfig.deviceID", &device_id);
+    if (!s.ok())
+      return Fail(kInvalidConfig, "bad \"runtimeConfig\"", s.message());
+    if (!device_id.empty()) conf->pci_address = device_id;
+  }
+  if (!conf->pci_address.empty() && !IsPciAddress(conf->pci_address)) {
+    return Fail(kInvalidConfig, "bad PCI address of the NIC",
+                "'" + conf->pci_address +
+                    "' (runtimeConfig.deviceID or \"pciBusID\") is not a PCI "
+                    "address such as 0000:00:05.0");
   }
   if (auto it = j.find("prevResult"); it != j.end() && !it->is_null()) {
     Result<CniResult> prev = DecodeResult(Dump(*it));
@@ -361,8 +422,9 @@ std::optional<Error> ParseConf(const json& j, Command command, NetConf* conf) {
     if (it != j.end() && !it->is_null()) {
       if (!it->is_array()) {
         return Fail(kInvalidConfig, "bad \"cni.dev/valid-attachments\"",
-                    "it must be a list");
+                    "it must be a list, not " + Quote(*it));
       }
+      conf->valid_attachments_given = true;
       for (const json& item : *it) {
         Attachment a;
         if (!item.is_object() ||

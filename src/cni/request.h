@@ -64,11 +64,26 @@ struct NetConf {
   // The "dns" object as JSON text, empty when absent.
   std::string dns;
   std::optional<CniResult> prev_result;
-  // GC's "cni.dev/valid-attachments".
+  // GC's "cni.dev/valid-attachments"; `valid_attachments_given` is false
+  // when the runtime sent no such key (GC then releases nothing).
   std::vector<Attachment> valid_attachments;
+  bool valid_attachments_given = false;
   // runtimeConfig.mac (the "mac" capability).
   std::string runtime_mac;
+  // The NIC by its PCI address: runtimeConfig.deviceID (what Multus and
+  // device plugins hand over), else the configuration's "pciBusID".
+  std::string pci_address;
+  // Where ADD keeps its copy of each attachment, so that DEL works with the
+  // daemon down ("stateDir"; default kDefaultStateDir).
+  std::string state_dir;
+  // Tells this configuration from a same-named one of another runtime: a
+  // hash (16 hex digits) of the configuration without what runtimes add
+  // per call (cniVersion, prevResult, runtimeConfig, args, cni.dev/*).
+  std::string identity;
 };
+
+// Where ADD keeps its copies unless the configuration says "stateDir".
+constexpr char kDefaultStateDir[] = "/var/lib/cni/hostnic";
 
 struct Request {
   Command command = Command::kVersion;

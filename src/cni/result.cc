@@ -10,6 +10,18 @@ namespace {
 
 using nlohmann::json;
 
+// The fields of `item` other than `known`, as JSON text; empty when none.
+std::string Extra(const json& item, std::initializer_list<const char*> known) {
+  json rest = item;
+  for (const char* key : known) rest.erase(key);
+  return rest.empty() ? std::string() : Dump(rest);
+}
+
+// An entry to write: its extra fields, the known ones set after.
+json Start(const std::string& extra) {
+  return extra.empty() ? json::object() : json::parse(extra);
+}
+
 Status ReadInterfaces(const json& list, CniResult* out) {
   if (!list.is_array())
     return Status::InvalidArgument("\"interfaces\" must be a list");
@@ -32,6 +44,7 @@ Status ReadInterfaces(const json& list, CniResult* out) {
       }
       iface.mtu = it->get<unsigned>();
     }
+    iface.extra = Extra(item, {"name", "mac", "sandbox", "mtu"});
     out->interfaces.push_back(iface);
   }
   return Status::Ok();
@@ -58,6 +71,7 @@ Status ReadIps(const json& list, CniResult* out) {
       }
       ip.interface = it->get<int>();
     }
+    ip.extra = Extra(item, {"address", "gateway", "interface", "version"});
     out->ips.push_back(ip);
   }
   return Status::Ok();
@@ -75,6 +89,7 @@ Status ReadRoutes(const json& list, CniResult* out) {
     if (route.dst.empty())
       return Status::InvalidArgument("\"routes[].dst\" is missing");
     HOSTNIC_RETURN_IF_ERROR(GetString(item, "gw", "routes[].gw", &route.gw));
+    route.extra = Extra(item, {"dst", "gw"});
     out->routes.push_back(route);
   }
   return Status::Ok();
@@ -114,7 +129,8 @@ std::string EncodeResult(const CniResult& result, const std::string& version) {
   if (!result.interfaces.empty()) {
     json list = json::array();
     for (const Interface& iface : result.interfaces) {
-      json item = {{"name", iface.name}};
+      json item = Start(iface.extra);
+      item["name"] = iface.name;
       if (!iface.mac.empty()) item["mac"] = iface.mac;
       if (iface.mtu != 0 && version == "1.1.0") item["mtu"] = iface.mtu;
       if (!iface.sandbox.empty()) item["sandbox"] = iface.sandbox;
@@ -125,7 +141,8 @@ std::string EncodeResult(const CniResult& result, const std::string& version) {
   if (!result.ips.empty()) {
     json list = json::array();
     for (const IpConfig& ip : result.ips) {
-      json item = {{"address", ip.address}};
+      json item = Start(ip.extra);
+      item["address"] = ip.address;
       if (Pre100(version)) {
         item["version"] = ip.address.find(':') == std::string::npos ? "4" : "6";
       }
@@ -138,7 +155,8 @@ std::string EncodeResult(const CniResult& result, const std::string& version) {
   if (!result.routes.empty()) {
     json list = json::array();
     for (const RouteEntry& route : result.routes) {
-      json item = {{"dst", route.dst}};
+      json item = Start(route.extra);
+      item["dst"] = route.dst;
       if (!route.gw.empty()) item["gw"] = route.gw;
       list.push_back(item);
     }

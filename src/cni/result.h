@@ -10,22 +10,29 @@
 
 namespace hostnic::cni {
 
+// Each entry keeps the fields hostnic does not use (a route's mtu, advmss,
+// priority, table, scope; an interface's socketPath, pciID; any newer
+// ones) as `extra`, a JSON object's text or empty, and writes them back: a
+// prevResult passes through whole.
 struct Interface {
   std::string name;
   std::string mac;
   unsigned mtu = 0;     // 0: not reported (1.1.0 only).
   std::string sandbox;  // Netns path; empty for host-side interfaces.
+  std::string extra;
 };
 
 struct IpConfig {
   std::string address;  // CIDR.
   std::string gateway;  // Plain IP or empty.
   int interface = -1;   // Index into interfaces, -1 when absent.
+  std::string extra;
 };
 
 struct RouteEntry {
   std::string dst;  // CIDR.
   std::string gw;   // Plain IP or empty.
+  std::string extra;
 };
 
 struct CniResult {

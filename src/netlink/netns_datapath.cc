@@ -210,6 +210,83 @@ Result<Fd> OpenNetns(const std::string& path, const std::string& doing) {
   return Fd(fd);
 }
 
+// A SandboxConfig's addresses and routes, parsed (nothing changed yet).
+struct ParsedConfig {
+  std::vector<Cidr> addresses;
+  std::vector<ParsedRoute> routes;
+};
+
+Result<ParsedConfig> ParseConfig(const SandboxConfig& config,
+                                 const std::string& doing) {
+  ParsedConfig out;
+  for (const std::string& text : config.addresses) {
+    std::optional<Cidr> cidr = ParseCidr(text);
+    if (!cidr) {
+      return Status::InvalidArgument(doing + ": '" + text +
+                                     "' is not an address such as "
+                                     "10.0.1.23/24");
+    }
+    out.addresses.push_back(*cidr);
+  }
+  for (const Route& route : config.routes) {
+    ParsedRoute parsed{route, {}, std::nullopt};
+    std::optional<Cidr> dst = ParseCidr(route.destination);
+    if (!dst || !dst->IsNetwork()) {
+      return Status::InvalidArgument(doing + ": route destination '" +
+                                     route.destination +
+                                     "' is not a network such as 10.0.0.0/8");
+    }
+    parsed.destination = *dst;
+    if (!route.next_hop.empty()) {
+      parsed.next_hop =
+          ParseCidr(route.next_hop + (dst->family == AF_INET ? "/32" : "/128"));
+      if (!parsed.next_hop || parsed.next_hop->family != dst->family) {
+        return Status::InvalidArgument(doing + ": next hop '" + route.next_hop +
+                                       "' of " + route.destination +
+                                       " is not an address of its family");
+      }
+    }
+    out.routes.push_back(parsed);
+  }
+  return out;
+}
+
+// Inside the NIC's namespace: names `link` config.ifname (when the move
+// kept its host name), adds the addresses, brings it up, adds the routes;
+// `*result` is the NIC as it is then.
+Status ConfigureHere(nl_sock* sock, rtnl_link* link,
+                     const SandboxConfig& config, const ParsedConfig& parsed,
+                     const std::string& doing, Link* result) {
+  const int ifindex = rtnl_link_get_ifindex(link);
+  const char* name = rtnl_link_get_name(link);
+  if (name == nullptr || config.ifname != name) {
+    Status renamed = Change(sock, link, doing, [&](rtnl_link* change) {
+      rtnl_link_set_name(change, config.ifname.c_str());
+    });
+    if (renamed.code() == Code::kAlreadyExists) {
+      return Status::AlreadyExists(doing + ": a device named " + config.ifname +
+                                   " already exists there");
+    }
+    HOSTNIC_RETURN_IF_ERROR(renamed);
+  }
+  for (size_t i = 0; i < parsed.addresses.size(); ++i) {
+    HOSTNIC_RETURN_IF_ERROR(AddAddress(sock, ifindex, config.addresses[i],
+                                       parsed.addresses[i], doing));
+  }
+  HOSTNIC_RETURN_IF_ERROR(
+      Change(sock, link, doing + ": bringing it up",
+             [](rtnl_link* change) { rtnl_link_set_flags(change, IFF_UP); }));
+  for (const ParsedRoute& route : parsed.routes) {
+    HOSTNIC_RETURN_IF_ERROR(AddRoute(sock, ifindex, route, doing));
+  }
+  rtnl_link* fresh = nullptr;
+  const int err = rtnl_link_get_kernel(sock, ifindex, nullptr, &fresh);
+  RtnlLinkPtr owned(fresh);
+  if (err < 0) return NlStatus(err, doing + ": reading it back");
+  *result = ToLink(owned.get());
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string FallbackName(const Mac& mac) {
@@ -233,37 +310,8 @@ Result<Link> NetnsDatapath::MoveIn(const Mac& mac,
         ": a device name has 1 to 15 characters, none of them '/', "
         "':' or blank");
   }
-  std::vector<Cidr> addresses;
-  for (const std::string& text : config.addresses) {
-    std::optional<Cidr> cidr = ParseCidr(text);
-    if (!cidr) {
-      return Status::InvalidArgument(doing + ": '" + text +
-                                     "' is not an address such as "
-                                     "10.0.1.23/24");
-    }
-    addresses.push_back(*cidr);
-  }
-  std::vector<ParsedRoute> routes;
-  for (const Route& route : config.routes) {
-    ParsedRoute parsed{route, {}, std::nullopt};
-    std::optional<Cidr> dst = ParseCidr(route.destination);
-    if (!dst || !dst->IsNetwork()) {
-      return Status::InvalidArgument(doing + ": route destination '" +
-                                     route.destination +
-                                     "' is not a network such as 10.0.0.0/8");
-    }
-    parsed.destination = *dst;
-    if (!route.next_hop.empty()) {
-      parsed.next_hop =
-          ParseCidr(route.next_hop + (dst->family == AF_INET ? "/32" : "/128"));
-      if (!parsed.next_hop || parsed.next_hop->family != dst->family) {
-        return Status::InvalidArgument(doing + ": next hop '" + route.next_hop +
-                                       "' of " + route.destination +
-                                       " is not an address of its family");
-      }
-    }
-    routes.push_back(parsed);
-  }
+  Result<ParsedConfig> parsed = ParseConfig(config, doing);
+  if (!parsed.ok()) return parsed.status();
 
   Result<Fd> host_ns = OpenNetns("/proc/thread-self/ns/net", doing);
   if (!host_ns.ok()) return host_ns.status();
@@ -297,40 +345,8 @@ Result<Link> NetnsDatapath::MoveIn(const Mac& mac,
     if (!*link) {
       return Status::NotFound(doing + ": the NIC vanished after the move");
     }
-    auto configure = [&]() -> Status {
-      const int ifindex = rtnl_link_get_ifindex(link->get());
-      const char* name = rtnl_link_get_name(link->get());
-      if (name == nullptr || config.ifname != name) {
-        // The move kept its host name: config.ifname is taken here.
-        Status renamed =
-            Change(sock->get(), link->get(), doing, [&](rtnl_link* change) {
-              rtnl_link_set_name(change, config.ifname.c_str());
-            });
-        if (renamed.code() == Code::kAlreadyExists) {
-          return Status::AlreadyExists(doing + ": a device named " +
-                                       config.ifname + " already exists there");
-        }
-        HOSTNIC_RETURN_IF_ERROR(renamed);
-      }
-      for (size_t i = 0; i < addresses.size(); ++i) {
-        HOSTNIC_RETURN_IF_ERROR(AddAddress(
-            sock->get(), ifindex, config.addresses[i], addresses[i], doing));
-      }
-      HOSTNIC_RETURN_IF_ERROR(Change(
-          sock->get(), link->get(), doing + ": bringing it up",
-          [](rtnl_link* change) { rtnl_link_set_flags(change, IFF_UP); }));
-      for (const ParsedRoute& route : routes) {
-        HOSTNIC_RETURN_IF_ERROR(AddRoute(sock->get(), ifindex, route, doing));
-      }
-      rtnl_link* fresh = nullptr;
-      const int err =
-          rtnl_link_get_kernel(sock->get(), ifindex, nullptr, &fresh);
-      RtnlLinkPtr owned(fresh);
-      if (err < 0) return NlStatus(err, doing + ": reading it back");
-      result = ToLink(owned.get());
-      return Status::Ok();
-    };
-    Status s = configure();
+    Status s = ConfigureHere(sock->get(), link->get(), config, *parsed, doing,
+                             &result);
     if (!s.ok()) {
       rollback = SendHome(sock->get(), link->get(), host_ns->get(), host_name,
                           mac, "putting it back on the host");
@@ -343,6 +359,30 @@ Result<Link> NetnsDatapath::MoveIn(const Mac& mac,
                                          " (the NIC stays in the namespace)");
   }
   if (!configured.ok()) return configured;
+  return result;
+}
+
+Result<Link> NetnsDatapath::Configure(const Mac& mac,
+                                      const std::string& netns_path,
+                                      const SandboxConfig& config) {
+  const std::string doing = "configuring NIC " + mac.ToString() + " as " +
+                            config.ifname + InNetns(netns_path);
+  if (!IsIfName(config.ifname)) {
+    return Status::InvalidArgument(doing + ": not a device name");
+  }
+  Result<ParsedConfig> parsed = ParseConfig(config, doing);
+  if (!parsed.ok()) return parsed.status();
+  Link result;
+  Status s = RunInNetns(netns_path, doing, [&]() -> Status {
+    Result<NlSockPtr> sock = ConnectRoute(doing);
+    if (!sock.ok()) return sock.status();
+    Result<RtnlLinkPtr> link = FindByMac(sock->get(), mac, doing);
+    if (!link.ok()) return link.status();
+    if (!*link) return Status::NotFound(doing + ": the NIC is not there");
+    return ConfigureHere(sock->get(), link->get(), config, *parsed, doing,
+                         &result);
+  });
+  if (!s.ok()) return s;
   return result;
 }
 

@@ -10,7 +10,10 @@
 // the spec's characters, hostnic.* options the daemon knows, an IPAM type
 // that names a file in a directory (no '/'), a prevResult whose IP
 // interface indexes point into its interfaces and which survives encoding
-// in its version and decoding again unchanged in size. Any violation prints
+// in its version and decoding again unchanged in size, an absolute
+// stateDir, a PCI address of the sysfs form or none, a 16-hex-digit
+// identity. The in-process static IPAM (cni/static_ipam.h) reads the
+// accepted ipam section too and must not crash either. Any violation prints
 // what was wrong and aborts.
 #include <algorithm>
 #include <cctype>
@@ -24,6 +27,7 @@
 
 #include "cni/request.h"
 #include "cni/result.h"
+#include "cni/static_ipam.h"
 
 namespace hostnic::cni {
 namespace {
@@ -111,6 +115,19 @@ void Check(const uint8_t* data, size_t size) {
   Require(conf.ipam.empty() == conf.ipam_type.empty(),
           "IPAM without a type or a type without IPAM");
   if (conf.prev_result) CheckResult(*conf.prev_result, conf.cni_version);
+  Require(!conf.state_dir.empty() && conf.state_dir[0] == '/',
+          "a relative stateDir: " + conf.state_dir);
+  Require(conf.pci_address.empty() ||
+              (conf.pci_address.size() == 12 && conf.pci_address[4] == ':' &&
+               conf.pci_address[7] == ':' && conf.pci_address[10] == '.'),
+          "a PCI address not of the sysfs form: " + conf.pci_address);
+  Require(conf.identity.size() == 16 &&
+              std::all_of(conf.identity.begin(), conf.identity.end(),
+                          [](char c) { return std::isxdigit(c) != 0; }),
+          "an identity that is not 16 hex digits: " + conf.identity);
+  if (auto applied = RunStaticIpam(request, Command::kAdd)) {
+    if (applied->ok()) CheckResult(**applied, conf.cni_version);
+  }
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// The CNI contract: the hostnic executable (HOSTNIC_BINARY) run as a
+// The CNI contract: the plugin executable (HOSTNIC_CNI_BINARY) run as a
 // container runtime runs a CNI plugin -- CNI_* environment, the network
 // configuration on stdin, the result or error on stdout, the exit code --
 // against a daemon of its own, with veth NICs and container namespaces the
@@ -98,6 +98,8 @@ class CniContractTest : public ::testing::Test {
   }
 
   std::string Socket() const { return (root_ / "hostnic.sock").string(); }
+  // The plugin's stateDir.
+  std::string StateDir() const { return (root_ / "cni-state").string(); }
   std::string Netns(const std::string& name) const {
     return "/run/netns/" + name;
   }
@@ -108,7 +110,8 @@ class CniContractTest : public ::testing::Test {
                    const std::string& extra = "") const {
     return "{\"cniVersion\":\"" + version +
            "\",\"name\":\"contract\",\"type\":\"hostnic\"," + extra +
-           "\"socket\":\"" + Socket() + "\",\"address\":\"hook\"}";
+           "\"socket\":\"" + Socket() + "\",\"stateDir\":\"" + StateDir() +
+           "\",\"address\":\"hook\"}";
   }
 
   // Runs the plugin as a runtime does: exactly `env` (plus PATH), `conf` on
@@ -120,7 +123,7 @@ class CniContractTest : public ::testing::Test {
     std::ofstream(in) << conf;
     std::string command = "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin";
     for (const auto& [k, v] : env) command += " '" + k + "=" + v + "'";
-    command += std::string(" ") + HOSTNIC_BINARY + " <" + in + " >" + out +
+    command += " " + wrap_ + HOSTNIC_CNI_BINARY + " <" + in + " >" + out +
                " 2>>" + (root_ / "plugin.stderr").string();
     Outcome run;
     run.rc = Sh(command);
@@ -159,6 +162,8 @@ class CniContractTest : public ::testing::Test {
   }
 
   fs::path root_;
+  // Put before the plugin's path in Cni()'s command, e.g. a mount namespace.
+  std::string wrap_;
   std::string ns1_, ns2_;
   pid_t pid_ = -1;
 };
@@ -323,30 +328,46 @@ TEST_F(CniContractTest, FailureHalfWayPutsTheNicBack) {
   EXPECT_FALSE(Has(Status(), "cni-contract"));
 }
 
-TEST_F(CniContractTest, StaticIpamIsDelegated) {
+// A plain static section is applied by the plugin itself; the same section
+// under another type name (a link to static) runs the real plugin, which
+// speaks up to 1.0.0: hostnic talks 1.0.0 to it for a 1.1.0 config. Both
+// give the same pod.
+TEST_F(CniContractTest, StaticIpamAppliedOrDelegated) {
   if (access(kStatic, X_OK) != 0) GTEST_SKIP() << kStatic << " missing";
-  // static speaks up to 1.0.0: hostnic talks 1.0.0 to it for a 1.1.0 config.
-  const std::string conf =
-      "{\"cniVersion\":\"1.1.0\",\"name\":\"contract\",\"type\":\"hostnic\","
-      "\"socket\":\"" +
-      Socket() + "\",\"mac\":\"" + kMac2 +
-      "\",\"ipam\":{\"type\":\"static\",\"addresses\":[{\"address\":"
-      "\"10.9.0.5/24\",\"gateway\":\"10.9.0.1\"}],\"routes\":[{\"dst\":"
-      "\"0.0.0.0/0\"}]},\"dns\":{\"nameservers\":[\"10.9.0.53\"]}}";
-  Outcome add = Cni(Env("ADD", "c2", Netns(ns2_)), conf);
-  ASSERT_EQ(add.rc, 0) << add.out << Log();
-  EXPECT_EQ(add.doc["ips"][0]["address"], "10.9.0.5/24");
-  EXPECT_TRUE(Has(ShOutput("ip -n " + ns2_ + " route"),
-                  "default via 10.9.0.1 dev eth0"));
-  json check = json::parse(conf);
-  check["prevResult"] = add.doc;
-  Outcome checked = Cni(Env("CHECK", "c2", Netns(ns2_)), check.dump());
-  EXPECT_EQ(checked.rc, 0) << checked.out;
-  EXPECT_EQ(
-      Cni({{"CNI_COMMAND", "STATUS"}, {"CNI_PATH", "/usr/lib/cni"}}, conf).rc,
-      0);
-  EXPECT_EQ(Cni(Env("DEL", "c2", Netns(ns2_)), conf).rc, 0);
-  ExpectHome("hnc2", kMac2);
+  fs::create_directories(root_ / "bin");
+  fs::create_symlink(kStatic, root_ / "bin/static-exec");
+  for (const std::string type : {"static", "static-exec"}) {
+    SCOPED_TRACE(type);
+    const std::string conf =
+        "{\"cniVersion\":\"1.1.0\",\"name\":\"contract\",\"type\":\"hostnic\","
+        "\"socket\":\"" +
+        Socket() + "\",\"mac\":\"" + kMac2 + "\",\"stateDir\":\"" + StateDir() +
+        "\",\"ipam\":{\"type\":\"" + type +
+        "\",\"addresses\":[{\"address\":"
+        "\"10.9.0.5/24\",\"gateway\":\"10.9.0.1\"}],\"routes\":[{\"dst\":"
+        "\"0.0.0.0/0\"}]},\"dns\":{\"nameservers\":[\"10.9.0.53\"]}}";
+    auto env = [&](const std::string& verb) {
+      auto e = Env(verb, "c2", Netns(ns2_));
+      e["CNI_PATH"] = (root_ / "bin").string() + ":/usr/lib/cni";
+      return e;
+    };
+    Outcome add = Cni(env("ADD"), conf);
+    ASSERT_EQ(add.rc, 0) << add.out << Log();
+    EXPECT_EQ(add.doc["ips"][0]["address"], "10.9.0.5/24");
+    EXPECT_TRUE(Has(ShOutput("ip -n " + ns2_ + " route"),
+                    "default via 10.9.0.1 dev eth0"));
+    json check = json::parse(conf);
+    check["prevResult"] = add.doc;
+    Outcome checked = Cni(env("CHECK"), check.dump());
+    EXPECT_EQ(checked.rc, 0) << checked.out;
+    EXPECT_EQ(
+        Cni({{"CNI_COMMAND", "STATUS"}, {"CNI_PATH", env("DEL")["CNI_PATH"]}},
+            conf)
+            .rc,
+        0);
+    EXPECT_EQ(Cni(env("DEL"), conf).rc, 0);
+    ExpectHome("hnc2", kMac2);
+  }
 }
 
 TEST_F(CniContractTest, GcReleasesWhatIsNotValid) {
@@ -428,6 +449,229 @@ TEST_F(CniContractTest, DaemonDownIsTryAgainLater) {
   Outcome up = Cni({{"CNI_COMMAND", "STATUS"}}, Conf());
   EXPECT_EQ(up.rc, 0) << up.out;
   EXPECT_EQ(up.out, "");
+}
+
+// The daemon down at DEL (a node's hostnic restarting while kubelet stops a
+// pod): the plugin brings the NIC home from its own copy of the ADD, runs
+// IPAM DEL, and succeeds; the daemon, back, finds the NIC free once a
+// plugin run pays the release it is owed.
+TEST_F(CniContractTest, DelWithTheDaemonDownBringsTheNicHome) {
+  const std::string host_local = "/usr/lib/cni/host-local";
+  if (access(host_local.c_str(), X_OK) != 0) {
+    GTEST_SKIP() << host_local << " missing";
+  }
+  const std::string leases = (root_ / "leases").string();
+  json conf = json::parse(Conf("1.0.0", "\"device\":\"hnc1\","));
+  conf.erase("address");
+  conf["ipam"] = {{"type", "host-local"},
+                  {"dataDir", leases},
+                  {"ranges", {{{{"subnet", "10.9.8.0/24"}}}}}};
+  Outcome add = Cni(Env("ADD", "c1", Netns(ns1_)), conf.dump());
+  ASSERT_EQ(add.rc, 0) << add.out << Log();
+  const std::string ip = add.doc["ips"][0]["address"];
+  const std::string lease = leases + "/contract/" + ip.substr(0, ip.find('/'));
+  ASSERT_TRUE(fs::exists(lease)) << lease;
+
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  Outcome del = Cni(Env("DEL", "c1", Netns(ns1_)), conf.dump());
+  EXPECT_EQ(del.rc, 0) << del.out
+                       << ReadFile((root_ / "plugin.stderr").string());
+  ExpectHome("hnc1", kMac1);
+  EXPECT_FALSE(fs::exists(lease)) << "host-local's DEL did not run";
+  EXPECT_EQ(ShOutput("ip -n " + ns1_ + " -o link show eth0 2>/dev/null"), "");
+
+  // Back: the endpoint is still recorded (its namespace lives on) until a
+  // plugin run pays what DEL owes; then the NIC is free.
+  Start((root_ / "address-hook").string());
+  EXPECT_EQ(Cni({{"CNI_COMMAND", "STATUS"}}, Conf()).rc, 0);
+  EXPECT_TRUE(WaitUntil([&] { return !Has(Status(), "cni-contract"); }))
+      << Status();
+  // And the NIC is the next pod's.
+  Outcome again = Cni(Env("ADD", "c2", Netns(ns2_)), conf.dump());
+  EXPECT_EQ(again.rc, 0) << again.out << Log();
+  EXPECT_EQ(Cni(Env("DEL", "c2", Netns(ns2_)), conf.dump()).rc, 0);
+}
+
+// Without a copy of the ADD (another host's plugin, a wiped state
+// directory), prevResult's MAC is enough to bring the NIC home.
+TEST_F(CniContractTest, DelWithTheDaemonDownUsesPrevResult) {
+  const std::string conf = Conf("1.1.0", "\"device\":\"hnc1\",");
+  Outcome add = Cni(Env("ADD", "c1", Netns(ns1_)), conf);
+  ASSERT_EQ(add.rc, 0) << add.out << Log();
+  fs::remove_all(root_ / "cni-state");
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  // Neither copy nor prevResult: try again later.
+  Outcome blind = Cni(Env("DEL", "c1", Netns(ns1_)), conf);
+  EXPECT_EQ(blind.doc["code"], 11) << blind.out;
+  json with_prev = json::parse(conf);
+  with_prev["prevResult"] = add.doc;
+  Outcome del = Cni(Env("DEL", "c1", Netns(ns1_)), with_prev.dump());
+  EXPECT_EQ(del.rc, 0) << del.out;
+  // Its host name is unknown without the copy: the fallback name.
+  const std::string fallback = "hn02005ec00001";
+  ExpectHome(fallback, kMac1);
+  // A namespace that died with a real NIC: the daemon, back, releases it and
+  // gives it its own name back.
+  ASSERT_EQ(Sh("ip netns del " + ns1_), 0);
+  Start((root_ / "address-hook").string());
+  EXPECT_TRUE(WaitUntil([&] { return !Has(Status(), "cni-contract"); }))
+      << Status() << Log();
+}
+
+// IPAM after the move, as host-device does it: the CNI dhcp plugin's daemon
+// finds the interface inside the namespace and asks dnsmasq there.
+TEST_F(CniContractTest, DhcpIpamRunsInsideTheNamespace) {
+  const std::string dhcp = "/usr/lib/cni/dhcp";
+  if (access(dhcp.c_str(), X_OK) != 0) GTEST_SKIP() << dhcp << " missing";
+  if (Sh("command -v dnsmasq >/dev/null") != 0) GTEST_SKIP() << "no dnsmasq";
+  const std::string peer = ns2_;  // The DHCP server's side of hnc1.
+  const std::string pidfile = (root_ / "dnsmasq.pid").string();
+  const std::string dm_leases = (root_ / "dnsmasq.leases").string();
+  ASSERT_EQ(Sh("ip link set hnc1p netns " + peer + " && ip -n " + peer +
+               " addr add 10.79.0.1/24 dev hnc1p && ip -n " + peer +
+               " link set hnc1p up"),
+            0);
+  ASSERT_EQ(Sh("ip netns exec " + peer +
+               " dnsmasq --interface=hnc1p --bind-interfaces --port=0 "
+               "--no-resolv --no-hosts --pid-file=" +
+               pidfile + " --dhcp-leasefile=" + dm_leases +
+               " --dhcp-range=10.79.0.100,10.79.0.200,255.255.255.0,2m "
+               "--dhcp-host=" +
+               kMac1 + ",10.79.0.11 --dhcp-option=option:router,10.79.0.1"),
+            0);
+  const std::string socket = (root_ / "dhcp.sock").string();
+  const pid_t daemon = itest::SpawnProcess(
+      {dhcp, "daemon", "-socketpath", socket}, (root_ / "dhcp.log").string());
+  ASSERT_GT(daemon, 0);
+  ASSERT_TRUE(WaitUntil([&] { return fs::exists(socket); }));
+  json conf = json::parse(Conf("1.0.0", "\"device\":\"hnc1\","));
+  conf.erase("address");
+  conf["ipam"] = {{"type", "dhcp"}, {"daemonSocketPath", socket}};
+  Outcome add = Cni(Env("ADD", "c1", Netns(ns1_)), conf.dump());
+  EXPECT_EQ(add.rc, 0) << add.out << Log()
+                       << ReadFile((root_ / "dhcp.log").string());
+  EXPECT_EQ(add.doc["ips"][0]["address"], "10.79.0.11/24") << add.out;
+  EXPECT_TRUE(
+      Has(ShOutput("ip -n " + ns1_ + " -o addr show eth0"), "10.79.0.11/24"));
+  EXPECT_TRUE(Has(ReadFile(dm_leases), "10.79.0.11"));
+  // DEL releases the lease through the NIC, so before it leaves.
+  Outcome del = Cni(Env("DEL", "c1", Netns(ns1_)), conf.dump());
+  EXPECT_EQ(del.rc, 0) << del.out;
+  ExpectHome("hnc1", kMac1);
+  EXPECT_TRUE(WaitUntil([&] {
+    return !Has(ReadFile(dm_leases), "10.79.0.11");
+  })) << "dnsmasq still leases 10.79.0.11: "
+      << ReadFile(dm_leases);
+  ::kill(daemon, SIGTERM);
+  ::waitpid(daemon, nullptr, 0);
+  Sh("kill $(cat " + pidfile + ") 2>/dev/null");
+}
+
+// An IPAM ADD that fails is followed by its DEL (what it reserved before
+// failing is given back), and the NIC comes home.
+TEST_F(CniContractTest, FailedIpamAddIsUndone) {
+  const std::string host_local = "/usr/lib/cni/host-local";
+  if (access(host_local.c_str(), X_OK) != 0) {
+    GTEST_SKIP() << host_local << " missing";
+  }
+  const std::string leases = (root_ / "leases").string();
+  json conf = json::parse(Conf("1.0.0", "\"device\":\"hnc1\","));
+  conf.erase("address");
+  // host-local reserves an address, then fails on the route it cannot
+  // parse? No: it validates first. A range whose gateway is its only
+  // address leaves nothing to hand out.
+  conf["ipam"] = {{"type", "host-local"},
+                  {"dataDir", leases},
+                  {"ranges",
+                   {{{{"subnet", "10.9.7.0/30"},
+                      {"gateway", "10.9.7.1"},
+                      {"rangeStart", "10.9.7.1"},
+                      {"rangeEnd", "10.9.7.1"}}}}}};
+  Outcome add = Cni(Env("ADD", "c1", Netns(ns1_)), conf.dump());
+  EXPECT_EQ(add.rc, 1);
+  EXPECT_EQ(add.doc["code"], 103) << add.out;
+  ExpectHome("hnc1", kMac1);
+  EXPECT_FALSE(Has(Status(), "cni-contract"));
+  EXPECT_TRUE(Has(ReadFile((root_ / "plugin.stderr").string()), "host-local"));
+}
+
+// GC without cni.dev/valid-attachments would take every attachment for
+// stale; it releases nothing.
+TEST_F(CniContractTest, GcWithoutValidAttachmentsReleasesNothing) {
+  const std::string conf = Conf("1.1.0", "\"nics\":[\"hnc1\"],");
+  ASSERT_EQ(Cni(Env("ADD", "keep", Netns(ns1_)), conf).rc, 0) << Log();
+  Outcome run =
+      Cni({{"CNI_COMMAND", "GC"}, {"CNI_PATH", "/usr/lib/cni"}}, conf);
+  EXPECT_EQ(run.rc, 0) << run.out;
+  EXPECT_TRUE(Has(ShOutput("ip -n " + ns1_ + " -o link show eth0"), kMac1));
+  EXPECT_TRUE(Has(Status(), Netns(ns1_)));
+  EXPECT_EQ(Cni(Env("DEL", "keep", Netns(ns1_)), conf).rc, 0);
+}
+
+// Two runtimes on one host, each with a network named "contract" (their
+// configurations differ): GC of one never touches the other's pods.
+TEST_F(CniContractTest, SameNamedNetworksOfTwoRuntimesAreSeparate) {
+  const std::string a = Conf("1.1.0", "\"nics\":[\"hnc1\",\"hnc2\"],");
+  const std::string b = Conf("1.1.0", "\"nics\":[\"hnc2\",\"hnc1\"],");
+  ASSERT_EQ(Cni(Env("ADD", "pod-a", Netns(ns1_)), a).rc, 0) << Log();
+  ASSERT_EQ(Cni(Env("ADD", "pod-b", Netns(ns2_)), b).rc, 0) << Log();
+  // Runtime A collects its garbage: only pod-a is valid to it.
+  json gc = json::parse(a);
+  gc["cni.dev/valid-attachments"] = {
+      {{"containerID", "pod-a"}, {"ifname", "eth0"}}};
+  Outcome run =
+      Cni({{"CNI_COMMAND", "GC"}, {"CNI_PATH", "/usr/lib/cni"}}, gc.dump());
+  EXPECT_EQ(run.rc, 0) << run.out;
+  EXPECT_TRUE(Has(ShOutput("ip -n " + ns2_ + " -o link show eth0"), kMac2))
+      << "runtime A's GC took runtime B's NIC";
+  EXPECT_TRUE(Has(ShOutput("ip -n " + ns1_ + " -o link show eth0"), kMac1));
+  // Runtime B's GC with nothing valid takes its own pod's NIC only.
+  json gc_b = json::parse(b);
+  gc_b["cni.dev/valid-attachments"] = json::array();
+  run = Cni({{"CNI_COMMAND", "GC"}, {"CNI_PATH", "/usr/lib/cni"}}, gc_b.dump());
+  EXPECT_EQ(run.rc, 0) << run.out;
+  ExpectHome("hnc2", kMac2);
+  EXPECT_TRUE(Has(ShOutput("ip -n " + ns1_ + " -o link show eth0"), kMac1));
+  EXPECT_EQ(Cni(Env("DEL", "pod-a", Netns(ns1_)), a).rc, 0);
+}
+
+// runtimeConfig.deviceID names the NIC by its PCI address, found through
+// sysfs. A veth has no PCI device, so the plugin runs in a mount namespace
+// of its own where a fake /sys/bus/pci/devices gives hnc2 the PCI address
+// 0000:00:05.0 (the plugin's real code path; the unit test PciDeviceTest
+// covers the odd trees). An absent device and a value that is no PCI
+// address are refused, naming them, and nothing is held.
+TEST_F(CniContractTest, DeviceIdSelectsTheNicByPciAddress) {
+  const fs::path fake = root_ / "pci";
+  fs::create_directories(fake / "0000:00:05.0/net/hnc2");
+  std::ofstream((fake / "0000:00:05.0/net/hnc2/address").string())
+      << kMac2 << "\n";
+  wrap_ = "unshare -m --propagation private sh -c 'mount --bind " +
+          fake.string() + " /sys/bus/pci/devices && exec \"$0\"' ";
+  json conf = json::parse(Conf("1.1.0", "\"nics\":[\"hnc1\",\"hnc2\"],"));
+  conf["runtimeConfig"] = {{"deviceID", "0000:00:05.0"}};
+  Outcome add = Cni(Env("ADD", "c1", Netns(ns1_)), conf.dump());
+  ASSERT_EQ(add.rc, 0) << add.out << Log();
+  EXPECT_EQ(add.doc["interfaces"][0]["mac"], kMac2);
+  EXPECT_EQ(add.doc["interfaces"][0]["pciID"], "0000:00:05.0");
+  EXPECT_TRUE(Has(ShOutput("ip -n " + ns1_ + " -o link show eth0"), kMac2));
+  EXPECT_EQ(Cni(Env("DEL", "c1", Netns(ns1_)), conf.dump()).rc, 0);
+  ExpectHome("hnc2", kMac2);
+
+  conf["runtimeConfig"] = {{"deviceID", "0000:00:06.0"}};
+  add = Cni(Env("ADD", "c1", Netns(ns1_)), conf.dump());
+  EXPECT_EQ(add.rc, 1);
+  EXPECT_EQ(add.doc["code"], 100) << add.out;
+  EXPECT_TRUE(Has(add.doc["details"], "0000:00:06.0")) << add.out;
+  EXPECT_FALSE(Has(Status(), Netns(ns1_)));
+  conf["runtimeConfig"] = {{"deviceID", "hnc1"}};
+  add = Cni(Env("ADD", "c1", Netns(ns1_)), conf.dump());
+  EXPECT_EQ(add.doc["code"], 7) << add.out;
+  EXPECT_TRUE(Has(add.doc["details"], "'hnc1'")) << add.out;
 }
 
 }  // namespace

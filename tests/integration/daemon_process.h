@@ -16,11 +16,10 @@
 
 namespace hostnic::itest {
 
-// Starts HOSTNIC_BINARY with `args`, its stdout and stderr appended to
-// `log`; the child's pid, or -1 when fork() failed.
-inline pid_t SpawnDaemon(std::vector<std::string> args,
-                         const std::string& log) {
-  args.insert(args.begin(), HOSTNIC_BINARY);
+// Starts `args` (args[0] the executable's path), its stdout and stderr
+// appended to `log`; the child's pid, or -1 when fork() failed.
+inline pid_t SpawnProcess(std::vector<std::string> args,
+                          const std::string& log) {
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -32,6 +31,13 @@ inline pid_t SpawnDaemon(std::vector<std::string> args,
     ::_exit(127);
   }
   return pid;
+}
+
+// Starts HOSTNIC_BINARY with `args`, as SpawnProcess.
+inline pid_t SpawnDaemon(std::vector<std::string> args,
+                         const std::string& log) {
+  args.insert(args.begin(), HOSTNIC_BINARY);
+  return SpawnProcess(std::move(args), log);
 }
 
 // True once the daemon on `socket` answers GET `path` with 200, within 30 s.
