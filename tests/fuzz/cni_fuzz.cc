@@ -103,10 +103,13 @@ void Check(const uint8_t* data, size_t size) {
                 c == '.' || c == '-',
             "network name with a bad character");
   }
-  static const std::set<std::string> kOptions = {
-      "hostnic.nics",           "hostnic.mtu",
-      "hostnic.wait",           "hostnic.dhcp-timeout",
-      "hostnic.block-metadata", "hostnic.address"};
+  static const std::set<std::string> kOptions = {"hostnic.nics",
+                                                 "hostnic.mtu",
+                                                 "hostnic.wait",
+                                                 "hostnic.dhcp-timeout",
+                                                 "hostnic.block-metadata",
+                                                 "hostnic.address",
+                                                 "hostnic.metadata-addresses"};
   for (const auto& [key, value] : conf.options) {
     Require(kOptions.count(key) > 0, "unknown option " + key);
   }
