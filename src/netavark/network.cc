@@ -17,7 +17,7 @@ namespace {
 
 const char kKnownOptions[] =
     "nics, mac, device, mtu, wait, address, dhcp-timeout, block-metadata, "
-    "socket";
+    "socket, state-dir";
 
 Status Bad(const std::string& key, const std::string& value,
            const std::string& why) {
@@ -119,6 +119,11 @@ Result<Settings> ReadSettings(const Network& network) {
                    "not the absolute path of the hostnic daemon's socket");
       }
       s.socket = value;
+    } else if (key == "state-dir") {
+      if (value.empty() || value[0] != '/') {
+        return Bad(key, value, "not an absolute path");
+      }
+      s.state_dir = value;
     } else {
       return Status::InvalidArgument("unknown option '" + key +
                                      "'; hostnic knows " + kKnownOptions);

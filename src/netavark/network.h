@@ -16,6 +16,8 @@
 //   block-metadata=true|false    unreachable routes to the cloud's instance
 //                                metadata service in the container
 //   socket=PATH                  the daemon's socket
+//   state-dir=PATH               where setup keeps its copies of
+//                                attachments (teardown without the daemon)
 // Any other key is refused, naming the known ones.
 #ifndef HOSTNIC_NETAVARK_NETWORK_H_
 #define HOSTNIC_NETAVARK_NETWORK_H_
@@ -38,6 +40,9 @@ struct Settings {
   std::map<std::string, std::string> daemon_options;
   std::string nic;     // mac= or device=: the one NIC; empty: the pool.
   std::string socket;  // Empty: the daemon's default socket.
+  // Where setup keeps its copy of each attachment, for a teardown while the
+  // daemon is down. Empty: the plugin's default.
+  std::string state_dir;
 };
 
 // The settings of `network`; kInvalidArgument naming the option and value

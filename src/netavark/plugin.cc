@@ -8,6 +8,7 @@
 #include <cstring>
 #include <optional>
 
+#include "cni/attachment_cache.h"
 #include "cni/daemon_client.h"
 #include "cni/own_address.h"
 #include "hostnic/mac.h"
@@ -19,14 +20,18 @@ namespace hostnic::netavark {
 
 namespace {
 
-bool Exists(const std::string &path) {
+// Where setup keeps its copies of attachments unless the network says
+// state-dir: apart from the CNI plugin's (/var/lib/cni/hostnic).
+constexpr char kDefaultStateDir[] = "/var/lib/hostnic/netavark";
+
+bool Exists(const std::string& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;
 }
 
 // An attachment as the daemon's CNI API names it: a podman network by its
 // ID, which the daemon keeps apart from CNI and Docker networks.
-api::cni_wire::AttachmentKey KeyOf(const Attachment &a) {
+api::cni_wire::AttachmentKey KeyOf(const Attachment& a) {
   api::cni_wire::AttachmentKey key;
   key.runtime = api::cni_wire::kRuntimeNetavark;
   key.network = a.network.id;
@@ -35,7 +40,7 @@ api::cni_wire::AttachmentKey KeyOf(const Attachment &a) {
   return key;
 }
 
-std::string Ids(const Attachment &a) {
+std::string Ids(const Attachment& a) {
   return "container " +
          (a.container_name.empty() ? a.container_id.substr(0, 12)
                                    : a.container_name) +
@@ -49,18 +54,38 @@ class Plugin {
         settings_(std::move(settings)),
         netns_(std::move(netns)),
         client_(settings_.socket.empty() ? cni::kDefaultSocket
-                                         : settings_.socket) {}
+                                         : settings_.socket),
+        cache_(settings_.state_dir.empty() ? kDefaultStateDir
+                                           : settings_.state_dir) {}
 
   Result<std::string> Setup();
   Status Teardown();
 
  private:
+  // Teardown while the daemon is down: the NIC named by this host's copy
+  // of the attachment (else podman's --mac-address) comes home under its
+  // own name; the release is owed to the daemon (AttachmentCache::Owe).
+  Status TeardownWithoutDaemon(const Status& why);
+  // Pays the releases owed since a teardown without the daemon.
+  void PayDebts();
+
   const Attachment a_;
   const Settings settings_;
   const std::string netns_;
   const cni::DaemonClient client_;
+  const cni::AttachmentCache cache_;
   NetnsDatapath datapath_;
 };
+
+void Plugin::PayDebts() {
+  const size_t left = cache_.PayDebts([this](const cni::AttachInfo& a) {
+    return client_.Release(a.network_id, a.endpoint_id);
+  });
+  if (left > 0) {
+    spdlog::warn("{} NIC releases still owed to the daemon on {}", left,
+                 client_.socket_path());
+  }
+}
 
 Result<std::string> Plugin::Setup() {
   if (!Exists(netns_)) {
@@ -86,6 +111,7 @@ Result<std::string> Plugin::Setup() {
   // podman's --mac-address names the NIC, as Docker's does.
   ask.nic = a_.static_mac.empty() ? settings_.nic : a_.static_mac;
   ask.options = settings_.daemon_options;
+  PayDebts();
   Result<cni::AttachInfo> held = client_.Attach(ask);
   if (!held.ok()) {
     return held.status().Annotate("hostnic could not hold a NIC for " +
@@ -103,7 +129,7 @@ Result<std::string> Plugin::Setup() {
   StatusBlock status;
   status.interface_name = a_.interface_name;
   if (fixed) {
-    for (const InterfaceAddress &address : plan.addresses) {
+    for (const InterfaceAddress& address : plan.addresses) {
       config.addresses.push_back(address.ipnet);
     }
     config.routes = plan.routes;
@@ -121,30 +147,73 @@ Result<std::string> Plugin::Setup() {
                                    Ids(a_) + "; it is back on the host");
   }
   status.mac = moved->mac.ToString();
+  if (Status kept = cache_.Put(KeyOf(a_), *held); !kept.ok()) {
+    spdlog::warn("{}; a teardown while the daemon is down cannot find NIC {}",
+                 kept.message(), held->mac);
+  }
   return EncodeStatus(status);
 }
 
 Status Plugin::Teardown() {
-  Result<std::optional<cni::AttachInfo>> found = client_.Get(KeyOf(a_));
+  const api::cni_wire::AttachmentKey key = KeyOf(a_);
+  Result<std::optional<cni::AttachInfo>> found = client_.Get(key);
   if (!found.ok()) {
+    if (found.status().code() == Code::kTimeout && !client_.Listening()) {
+      return TeardownWithoutDaemon(found.status());
+    }
     return found.status().Annotate("hostnic could not look up " + Ids(a_));
   }
-  if (!*found) return Status::Ok();
-  const cni::AttachInfo &held = **found;
-  Result<bool> back =
-      datapath_.MoveOut(*Mac::Parse(held.mac), netns_, held.original);
-  if (!back.ok()) {
-    return back.status().Annotate("hostnic could not bring NIC " +
-                                  held.original + " (" + held.mac +
-                                  ") back from " + netns_);
+  if (*found) {
+    const cni::AttachInfo& held = **found;
+    Result<bool> back =
+        datapath_.MoveOut(*Mac::Parse(held.mac), netns_, held.original);
+    if (!back.ok()) {
+      return back.status().Annotate("hostnic could not bring NIC " +
+                                    held.original + " (" + held.mac +
+                                    ") back from " + netns_);
+    }
+    HOSTNIC_RETURN_IF_ERROR(client_.Release(held.network_id, held.endpoint_id)
+                                .Annotate("hostnic could not release NIC " +
+                                          held.original + " (" + held.mac +
+                                          ")"));
   }
-  return client_.Release(held.network_id, held.endpoint_id)
-      .Annotate("hostnic could not release NIC " + held.original + " (" +
-                held.mac + ")");
+  cache_.Remove(key);
+  PayDebts();
+  return Status::Ok();
 }
 
-Result<std::string> Run(const std::vector<std::string> &args,
-                        const std::string &stdin_text) {
+Status Plugin::TeardownWithoutDaemon(const Status& why) {
+  const api::cni_wire::AttachmentKey key = KeyOf(a_);
+  const std::optional<cni::AttachInfo> copy = cache_.Get(key);
+  std::optional<Mac> mac =
+      copy ? Mac::Parse(copy->mac) : Mac::Parse(a_.static_mac);
+  if (!mac) {
+    return Status::Timeout(
+        why.message() + "; this host has no copy of " + Ids(a_) + " (in " +
+        (settings_.state_dir.empty() ? kDefaultStateDir : settings_.state_dir) +
+        ") and podman named no MAC: retry when the daemon is back");
+  }
+  const std::string host_name =
+      copy && !copy->original.empty() ? copy->original : FallbackName(*mac);
+  spdlog::warn("{}; bringing NIC {} home as {} without it", why.message(),
+               mac->ToString(), host_name);
+  Result<bool> back = datapath_.MoveOut(*mac, netns_, host_name);
+  if (!back.ok()) {
+    return back.status().Annotate("hostnic could not bring NIC " + host_name +
+                                  " (" + mac->ToString() + ") back from " +
+                                  netns_ + " with the daemon down");
+  }
+  if (copy) {
+    if (Status owed = cache_.Owe(key, *copy); !owed.ok()) {
+      spdlog::error("{}; the daemon frees the NIC when it finds it home",
+                    owed.message());
+    }
+  }
+  return Status::Ok();
+}
+
+Result<std::string> Run(const std::vector<std::string>& args,
+                        const std::string& stdin_text) {
   const std::string verb = args.empty() ? "" : args[0];
   if (verb == "info") return EncodeInfo(HOSTNIC_VERSION);
   if (verb == "create") {
@@ -182,16 +251,16 @@ Result<std::string> Run(const std::vector<std::string> &args,
 
 }  // namespace
 
-bool IsNetavarkCommand(int argc, char **argv) {
+bool IsNetavarkCommand(int argc, char** argv) {
   if (argc < 2) return false;
-  for (const char *verb : {"create", "setup", "teardown", "info"}) {
+  for (const char* verb : {"create", "setup", "teardown", "info"}) {
     if (std::strcmp(argv[1], verb) == 0) return true;
   }
   return false;
 }
 
-int RunNetavark(const std::vector<std::string> &args,
-                const std::string &stdin_text, std::string *stdout_text) {
+int RunNetavark(const std::vector<std::string>& args,
+                const std::string& stdin_text, std::string* stdout_text) {
   Result<std::string> out = Run(args, stdin_text);
   if (out.ok()) {
     *stdout_text = *out;
@@ -202,7 +271,7 @@ int RunNetavark(const std::vector<std::string> &args,
   return 1;
 }
 
-int RunNetavarkMain(int argc, char **argv) {
+int RunNetavarkMain(int argc, char** argv) {
   auto logger = std::make_shared<spdlog::logger>(
       "hostnic-netavark", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   spdlog::set_default_logger(logger);

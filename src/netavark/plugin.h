@@ -17,7 +17,12 @@
 //             NIC back on the host and releases it.
 //   teardown  the NIC comes back to the host under its own name (found by
 //             MAC; nothing to move when NETNS is gone) and is released.
-//             Idempotent.
+//             Idempotent. With the daemon down, the NIC named by setup's
+//             copy of the attachment (cni/attachment_cache.h, one file per
+//             attachment under the network's state-dir) or by podman's
+//             --mac-address comes home all the same, and the release is
+//             owed to the daemon: the next setup or teardown that reaches
+//             it pays it.
 //   info      the plugin's version and API version.
 #ifndef HOSTNIC_NETAVARK_PLUGIN_H_
 #define HOSTNIC_NETAVARK_PLUGIN_H_

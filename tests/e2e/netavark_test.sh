@@ -139,7 +139,7 @@ nic_home() {  # NAME MAC: on the host, down, no address, not held
     { fail "the daemon does not list $1 as free: $("$BIN" status --socket "$SOCK")"; return 1; }
 }
 
-DHCP_NET=$(network cloud "{\"nics\":\"hnnv1,hnnv2\",\"mtu\":\"1400\",\"socket\":\"$SOCK\"}")
+DHCP_NET=$(network cloud "{\"nics\":\"hnnv1,hnnv2\",\"mtu\":\"1400\",\"socket\":\"$SOCK\",\"state-dir\":\"$WORK/copies\"}")
 
 case_info_and_create() {
   local out
@@ -218,6 +218,32 @@ case_teardown_after_netns_died() {
   fail "NIC 1 made again is not free: $("$BIN" status --socket "$SOCK")"
 }
 
+# With the daemon down, teardown brings the NIC home from this host's copy
+# of the attachment; the release owed is paid by the next plugin run once
+# the daemon is back.
+case_teardown_with_the_daemon_down() {
+  ip netns add hnnv-c7
+  local conf out
+  conf=$(attach web7 "$DHCP_NET" "\"static_mac\":\"$MAC1\"")
+  out=$(nv setup /var/run/netns/hnnv-c7 <<<"$conf" 2>&1) || { fail "setup: $out"; return 1; }
+  stop_daemon
+  out=$(nv teardown /var/run/netns/hnnv-c7 <<<"$conf" 2>&1) || { fail "teardown without the daemon: $out"; return 1; }
+  local link
+  link=$(ip -o link show hnnv1 2>&1) || { fail "hnnv1 is not home: $link"; return 1; }
+  case "$link" in *"$MAC1"*) ;; *) fail "hnnv1: $link"; return 1 ;; esac
+  case "$link" in *",UP"*) fail "hnnv1 is up on the host"; return 1 ;; esac
+  [ -z "$(ip -o addr show dev hnnv1)" ] || { fail "hnnv1 kept an address"; return 1; }
+  ip -n hnnv-c7 link show eth0 >/dev/null 2>&1 && { fail "eth0 is still in the container"; return 1; }
+  start_daemon || return 1
+  # The next plugin run pays the release: another container's setup.
+  ip netns add hnnv-c8
+  conf=$(attach web8 "$DHCP_NET" "\"static_mac\":\"$MAC2\"")
+  out=$(nv setup /var/run/netns/hnnv-c8 <<<"$conf" 2>&1) || { fail "setup after: $out"; return 1; }
+  nic_home hnnv1 "$MAC1" || return 1
+  nv teardown /var/run/netns/hnnv-c8 <<<"$conf" >/dev/null 2>&1 || { fail "teardown after"; return 1; }
+  nic_home hnnv2 "$MAC2"
+}
+
 case_bad_input() {
   local out
   out=$(printf 'not json' | "$PLUGIN" setup /var/run/netns/x) && { fail "garbage accepted"; return 1; }
@@ -285,13 +311,13 @@ fresh_world() {
   stop_daemon
   local ns
   for ns in $(ip netns list | awk '/^hnnv-c/{print $1}'); do ip netns del "$ns"; done
-  rm -rf "$WORK/state" "$WORK/nv" && mkdir -p "$WORK/state" "$WORK/nv"
+  rm -rf "$WORK/state" "$WORK/nv" "$WORK/copies" && mkdir -p "$WORK/state" "$WORK/nv"
   make_nic 1 && make_nic 2
   start_daemon
 }
 
 for c in info_and_create setup_dhcp_and_teardown setup_static_ip teardown_after_netns_died \
-         bad_input one_owner_for_pods_docker_and_podman; do
+         teardown_with_the_daemon_down bad_input one_owner_for_pods_docker_and_podman; do
   t=$SECONDS
   fresh_world || exit 1
   if "case_$c"; then

@@ -143,7 +143,7 @@ TEST(NetavarkCodecTest, BadAttachmentsSayWhichFieldAndValue) {
 }
 
 TEST(NetavarkCodecTest, StdinThatIsNoObjectOrTooLargeIsRefused) {
-  for (const std::string text :
+  for (const std::string& text :
        std::vector<std::string>{"", "[]", "{", "\"x\"", "null"}) {
     Result<Attachment> a = DecodeAttachment(text);
     ASSERT_FALSE(a.ok()) << text;
