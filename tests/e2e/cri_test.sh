@@ -188,14 +188,8 @@ test_stop_daemon_down() {
   nic=$(expect_pod_on_own_nic "$id" db "$uid")
   stop_daemon TERM
   [ "$(pod_mac "$id")" = "${NIC_MAC[$nic]}" ] || fail "the pod lost $nic when the daemon stopped"
-  if ! out=$(crictl "$CRI" stop "$id" 2>&1); then
-    # This build's DEL needs the daemon: kubelet retries until it is back.
-    start_daemon || fail "the daemon did not start again"
-    pod_stop "$id"
-    expect_nic_clean "$nic"
-    pod_rm "$id"
-    skip "StopPodSandbox failed while the daemon was down ($(one_line "${out##*failed (delete): }")): DEL without the daemon (issue 18) is not in this build; with the daemon back, StopPodSandbox brought $nic home"
-  fi
+  out=$(crictl "$CRI" stop "$id" 2>&1) ||
+    fail "StopPodSandbox with the daemon down: $(one_line "$out")"
   # Home at once, by the plugin alone: its own name, down, no address.
   expect_nic_clean "$nic" any-mtu
   start_daemon || fail "the daemon did not start again"
