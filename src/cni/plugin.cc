@@ -1,12 +1,10 @@
 #include "cni/plugin.h"
 
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <optional>
 
@@ -15,6 +13,7 @@
 #include "cni/ipam.h"
 #include "cni/own_address.h"
 #include "cni/pci_device.h"
+#include "cni/plugin_io.h"
 #include "cni/request.h"
 #include "cni/result.h"
 #include "common/cidr.h"
@@ -576,12 +575,7 @@ int RunPlugin(const std::map<std::string, std::string>& env,
 }
 
 int RunPluginMain() {
-  // stdout carries the result alone; logs go to stderr.
-  auto logger = std::make_shared<spdlog::logger>(
-      "hostnic-cni", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::warn);
-  spdlog::set_pattern("hostnic: %l: %v");
+  LogToStderr("hostnic-cni");
 
   std::map<std::string, std::string> env;
   for (char** e = environ; *e != nullptr; ++e) {
@@ -591,20 +585,9 @@ int RunPluginMain() {
     if (eq != std::string::npos)
       env[entry.substr(0, eq)] = entry.substr(eq + 1);
   }
-  std::string input;
-  char buffer[65536];
-  size_t n;
-  while (input.size() <= kMaxStdin &&
-         (n = std::fread(buffer, 1, sizeof(buffer), stdin)) > 0) {
-    input.append(buffer, n);
-  }
   std::string output;
-  const int code = RunPlugin(env, input, &output);
-  if (!output.empty()) {
-    output += "\n";
-    std::fwrite(output.data(), 1, output.size(), stdout);
-  }
-  std::fflush(stdout);
+  const int code = RunPlugin(env, ReadStdin(kMaxStdin), &output);
+  PrintAnswer(output);
   return code;
 }
 

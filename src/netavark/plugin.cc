@@ -1,16 +1,15 @@
 #include "netavark/plugin.h"
 
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
-#include <cstdio>
 #include <cstring>
 #include <optional>
 
 #include "cni/attachment_cache.h"
 #include "cni/daemon_client.h"
 #include "cni/own_address.h"
+#include "cni/plugin_io.h"
 #include "hostnic/mac.h"
 #include "netavark/codec.h"
 #include "netavark/network.h"
@@ -272,29 +271,13 @@ int RunNetavark(const std::vector<std::string>& args,
 }
 
 int RunNetavarkMain(int argc, char** argv) {
-  auto logger = std::make_shared<spdlog::logger>(
-      "hostnic-netavark", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::warn);
-  spdlog::set_pattern("hostnic: %l: %v");
-
+  cni::LogToStderr("hostnic-netavark");
   std::vector<std::string> args(argv + 1, argv + argc);
-  std::string input;
-  if (args[0] != "info") {
-    char buffer[65536];
-    size_t n;
-    while (input.size() <= kMaxInput &&
-           (n = std::fread(buffer, 1, sizeof(buffer), stdin)) > 0) {
-      input.append(buffer, n);
-    }
-  }
   std::string output;
-  const int code = RunNetavark(args, input, &output);
-  if (!output.empty()) {
-    output += "\n";
-    std::fwrite(output.data(), 1, output.size(), stdout);
-  }
-  std::fflush(stdout);
+  const int code = RunNetavark(
+      args, args[0] == "info" ? std::string() : cni::ReadStdin(kMaxInput),
+      &output);
+  cni::PrintAnswer(output);
   return code;
 }
 
