@@ -175,6 +175,7 @@ struct DriverCounters {
   std::atomic<uint64_t> endpoints_abandoned{0};
 };
 
+class LeaseBook;
 class NicTable;
 class SerialQueue;
 class WorkerPool;
@@ -302,8 +303,9 @@ class Driver {
   // Every device of the host plus held NICs that are away, for status.
   std::vector<NicReport> Report() const;
 
-  // Every broken invariant of who holds which NIC (src/driver/nic_table.h),
-  // one sentence each; empty when sound. For tests and the fuzzer.
+  // Every broken invariant of who holds which NIC (src/driver/nic_table.h)
+  // and of the leases (src/driver/lease_book.h), one sentence each; empty
+  // when sound. For tests and the fuzzer.
   std::vector<std::string> Violations() const;
 
   // Why `link` may never be handed to a container, or empty if it may.
@@ -370,8 +372,6 @@ class Driver {
   Result<CreateEndpointReply> AssignAddress(
       const CreateEndpointRequest& request, CreateEndpointReply reply,
       const std::string& doing);
-  // The lease `endpoint` uses, or null.
-  const Lease* LeaseOfLocked(const EndpointRecord& endpoint) const;
   // Adds unreachable routes to `addresses` (see OutsideOwnSubnets) in a
   // sandbox; kNotFound when the sandbox does not exist yet.
   Status BlockMetadata(const std::string& sandbox_key,
@@ -391,7 +391,6 @@ class Driver {
   // Sends DHCPRELEASE for, and forgets, the leases `network_id` obtained
   // whose NIC is free on the host.
   void ReleaseLeasesLocked(const std::string& network_id);
-  void ReportLeaseLocked(NicReport* row) const;
   // Removes a lost lease, and its address from the container's NIC.
   void LoseLease(const Lease& lease, const std::string& sandbox_key,
                  const std::string& why);
@@ -428,7 +427,7 @@ class Driver {
   DriverCounters counters_;
   std::atomic<bool> shutting_down_{false};
 
-  // Guards *table_, leases_, lease_states_ and unjoined_.
+  // Guards *table_, *book_ and unjoined_.
   mutable std::mutex mu_;
   // Networks, endpoints and who holds which NIC (src/driver/nic_table.h).
   const std::unique_ptr<NicTable> table_;
@@ -440,14 +439,9 @@ class Driver {
     bool late = false;
   };
   std::unordered_map<std::string, Unjoined> unjoined_;
-  std::unordered_map<Mac, Lease> leases_;  // As in the store.
-  // What the lease keeper made of each NIC's lease (see NicReport), and
-  // when it tries again after a renewal got no answer.
-  struct LeaseState {
-    std::string state;
-    UnixSeconds retry_at = 0;
-  };
-  std::unordered_map<Mac, LeaseState> lease_states_;
+  // The NICs' leases, as in the store, and what became of them
+  // (src/driver/lease_book.h).
+  const std::unique_ptr<LeaseBook> book_;
 
   std::mutex waits_mu_;                 // Guards waits_.
   std::condition_variable waits_done_;  // waits_ went down.

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "driver/lease_book.h"
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_table.h"
@@ -14,9 +15,6 @@ namespace hostnic {
 
 namespace {
 
-// A renewal that got no answer is retried after half the time left until
-// T2 (then expiry), as RFC 2131 4.4.5 suggests, but not sooner than this.
-constexpr UnixSeconds kMinRetrySeconds = 10;
 // How long KeepLeases may sleep when no lease is due.
 constexpr UnixSeconds kIdleSeconds = 60;
 
@@ -28,16 +26,6 @@ std::string LeaseText(const Lease& lease) {
 }
 
 }  // namespace
-
-const Lease* Driver::LeaseOfLocked(const EndpointRecord& endpoint) const {
-  auto it = leases_.find(endpoint.mac);
-  if (it == leases_.end() || endpoint.address.empty() ||
-      it->second.network_id != endpoint.network_id ||
-      it->second.address != endpoint.address) {
-    return nullptr;
-  }
-  return &it->second;
-}
 
 Result<CreateEndpointReply> Driver::AssignAddress(
     const CreateEndpointRequest& request, CreateEndpointReply reply,
@@ -68,13 +56,7 @@ Result<CreateEndpointReply> Driver::AssignAddress(
       timeout = std::chrono::milliseconds(network.dhcp_timeout_ms);
       // A DHCP lease is reused until T1; an address hook is asked each time
       // (it is the cloud's current word, and cheap).
-      auto it = leases_.find(endpoint.mac);
-      if (it != leases_.end() && it->second.network_id == network.id &&
-          it->second.source == "dhcp" &&
-          (!it->second.Expires() ||
-           clock_->Now() < it->second.acquired + it->second.t1_seconds)) {
-        stored = it->second;
-      }
+      stored = book_->Reusable(endpoint.mac, network.id, clock_->Now());
     } else {
       source = addresses_.hook;
       timeout = options_.address_hook_timeout;
@@ -116,11 +98,11 @@ Result<CreateEndpointReply> Driver::AssignAddress(
     if (status.ok()) {
       lease->mac = link.mac;
       lease->network_id = request.network_id;
-      if (!stored) status = store_->PutLease(*lease);
+      status = LeaseBook::Check(*lease);
+      if (status.ok() && !stored) status = store_->PutLease(*lease);
+      if (status.ok()) status = book_->Put(*lease);
     }
     if (status.ok()) {
-      leases_[link.mac] = *lease;
-      lease_states_.erase(link.mac);
       const unsigned mtu = net->mtu;  // hostnic.mtu wins.
       if (mtu == 0 && lease->mtu != 0) {
         Result<Link> fresh = links_->Refresh(link);
@@ -173,10 +155,7 @@ void Driver::LoseLease(const Lease& lease, const std::string& sandbox_key,
   counters_.leases_lost++;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = leases_.find(lease.mac);
-    if (it == leases_.end() || !(it->second == lease)) return;
-    leases_.erase(it);
-    lease_states_[lease.mac] = {"lost: " + why, 0};
+    if (!book_->Lose(lease, why)) return;
     Status s = store_->RemoveLease(lease.mac);
     if (!s.ok()) spdlog::warn("{}", s.message());
   }
@@ -194,42 +173,17 @@ void Driver::LoseLease(const Lease& lease, const std::string& sandbox_key,
 }
 
 UnixSeconds Driver::KeepLeases() {
-  struct Due {
-    Lease lease;
-    std::string sandbox_key;
-    bool rebinding = false;
-    std::chrono::milliseconds timeout{0};
-  };
   const UnixSeconds now = clock_->Now();
   UnixSeconds next = now + kIdleSeconds;
-  std::vector<Due> due;
+  std::vector<LeaseBook::Due> due;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (addresses_.renewer == nullptr) return next;
-    for (const auto& [mac, lease] : leases_) {
-      const EndpointRecord* held = table_->HolderOf(mac);
-      if (!lease.Expires() || held == nullptr) continue;
-      const EndpointRecord& e = *held;
-      if (!e.joined || e.sandbox_key.empty() || LeaseOfLocked(e) != &lease) {
-        continue;
-      }
-      const UnixSeconds at = std::max(lease.acquired + lease.t1_seconds,
-                                      lease_states_[mac].retry_at);
-      if (now < at) {
-        next = std::min(next, at);
-        continue;
-      }
-      const NetworkRecord* net = table_->Network(e.network_id);
-      due.push_back(
-          {lease, e.sandbox_key, now >= lease.acquired + lease.t2_seconds,
-           std::chrono::milliseconds(net == nullptr
-                                         ? NetworkRecord().dhcp_timeout_ms
-                                         : net->dhcp_timeout_ms)});
-    }
+    due = book_->DueAt(now, *table_, &next);
   }
-  for (const Due& d : due) {
+  for (const LeaseBook::Due& d : due) {
     const Lease& lease = d.lease;
-    if (now >= lease.expiry()) {
+    if (d.expired) {
       LoseLease(lease, d.sandbox_key,
                 "it expired without a renewal (server " + lease.server +
                     " did not answer)");
@@ -249,31 +203,30 @@ UnixSeconds Driver::KeepLeases() {
       continue;
     }
     std::lock_guard<std::mutex> lock(mu_);
-    auto it = leases_.find(lease.mac);
-    if (it == leases_.end() || !(it->second == lease)) continue;
-    LeaseState& state = lease_states_[lease.mac];
     if (!renewal.ok()) {
+      std::optional<UnixSeconds> retry =
+          book_->NoAnswer(lease, d.rebinding, now, renewal.status().message());
+      if (!retry) continue;  // Lost or replaced meanwhile.
       counters_.lease_renewal_failures++;
-      const UnixSeconds limit =
-          d.rebinding ? lease.expiry() : lease.acquired + lease.t2_seconds;
-      state.retry_at = std::min(
-          lease.expiry(), now + std::max(kMinRetrySeconds, (limit - now) / 2));
-      state.state = std::string(d.rebinding ? "rebinding" : "renewing") +
-                    " (last try: " + renewal.status().message() + ")";
       spdlog::warn("{} lease of NIC {} ({}): {}; next try in {} s",
                    d.rebinding ? "rebinding" : "renewing", lease.mac.ToString(),
-                   LeaseText(lease), renewal.status().message(),
-                   state.retry_at - now);
-      next = std::min(next, state.retry_at);
+                   LeaseText(lease), renewal.status().message(), *retry - now);
+      next = std::min(next, *retry);
       continue;
     }
+    const Lease* current = book_->Find(lease.mac);
+    if (current == nullptr || !(*current == lease)) continue;
     Lease renewed = renewal->lease;
     renewed.mac = lease.mac;
     renewed.network_id = lease.network_id;
+    if (Status kept = book_->Put(renewed); !kept.ok()) {
+      counters_.lease_renewal_failures++;
+      spdlog::warn("renewing the lease of NIC {}: ignoring the answer: {}",
+                   lease.mac.ToString(), kept.message());
+      continue;
+    }
     Status saved = store_->PutLease(renewed);
     if (!saved.ok()) spdlog::warn("{}", saved.message());
-    it->second = renewed;
-    state = {"bound", 0};
     counters_.lease_renewals++;
     spdlog::info("renewed the lease of NIC {}: {} for {} s",
                  lease.mac.ToString(), LeaseText(renewed),
@@ -286,12 +239,7 @@ UnixSeconds Driver::KeepLeases() {
 }
 
 void Driver::ReleaseLeasesLocked(const std::string& network_id) {
-  for (auto it = leases_.begin(); it != leases_.end();) {
-    const Lease& lease = it->second;
-    if (lease.network_id != network_id || table_->HolderOf(lease.mac)) {
-      ++it;
-      continue;
-    }
+  for (const Lease& lease : book_->Unheld(network_id, *table_)) {
     std::optional<Link> link = inventory_->FindByMac(lease.mac);
     if (lease.source == "dhcp" && addresses_.renewer != nullptr && link) {
       Status s = addresses_.renewer->Release(*link, lease);
@@ -306,22 +254,7 @@ void Driver::ReleaseLeasesLocked(const std::string& network_id) {
     }
     Status removed = store_->RemoveLease(lease.mac);
     if (!removed.ok()) spdlog::warn("{}", removed.message());
-    lease_states_.erase(lease.mac);
-    it = leases_.erase(it);
-  }
-}
-
-void Driver::ReportLeaseLocked(NicReport* row) const {
-  if (auto it = leases_.find(row->link.mac); it != leases_.end()) {
-    row->lease = it->second;
-    // A free NIC's lease is not renewed; the next container asks again.
-    row->lease_state =
-        it->second.Expires() && clock_->Now() >= it->second.expiry() ? "expired"
-                                                                     : "bound";
-  }
-  if (auto it = lease_states_.find(row->link.mac);
-      it != lease_states_.end() && !it->second.state.empty()) {
-    row->lease_state = it->second.state;
+    book_->Forget(lease.mac);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/worker_pool.h"
+#include "driver/lease_book.h"
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_table.h"
@@ -50,6 +51,7 @@ Driver::Driver(DriverOptions options, Inventory* inventory, LinkControl* links,
       addresses_(addresses),
       clock_(addresses.clock != nullptr ? addresses.clock : SystemClock()),
       table_(std::make_unique<NicTable>()),
+      book_(std::make_unique<LeaseBook>()),
       resumes_(std::make_unique<WorkerPool>(kResumeThreads)),
       link_events_(std::make_unique<SerialQueue>()),
       event_hooks_(hooks != nullptr && hooks->HasDetach()
@@ -156,7 +158,9 @@ Result<std::map<std::string, std::string>> Driver::EndpointInfo(
 
 std::vector<std::string> Driver::Violations() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return table_->Violations();
+  std::vector<std::string> broken = table_->Violations();
+  for (std::string& b : book_->Violations()) broken.push_back(std::move(b));
+  return broken;
 }
 
 std::vector<NicReport> Driver::Report() const {
@@ -175,7 +179,7 @@ std::vector<NicReport> Driver::Report() const {
       row.sandbox_key = e.sandbox_key;
       seen[link.mac] = true;
     }
-    ReportLeaseLocked(&row);
+    book_->Report(&row, clock_->Now());
     if (addresses_.guard != nullptr)
       row.guard = addresses_.guard->Info(link.mac);
     rows.push_back(row);
@@ -191,7 +195,7 @@ std::vector<NicReport> Driver::Report() const {
     row.endpoint_id = e.id;
     row.joined = e.joined;
     row.sandbox_key = e.sandbox_key;
-    ReportLeaseLocked(&row);
+    book_->Report(&row, clock_->Now());
     if (addresses_.guard != nullptr) row.guard = addresses_.guard->Info(e.mac);
     rows.push_back(row);
   }

@@ -3,6 +3,7 @@
 // routes (the NIC's own, from its lease, where it has one).
 #include <spdlog/spdlog.h>
 
+#include "driver/lease_book.h"
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_table.h"
@@ -76,7 +77,7 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
 
     const NetworkRecord& network = *net;
     reply.src_name = link->name;
-    if (const Lease* lease = LeaseOfLocked(endpoint)) {
+    if (const Lease* lease = book_->LeaseOf(endpoint)) {
       reply.gateway = lease->gateway;
       reply.static_routes = lease->routes;
     } else if (!endpoint.address.empty()) {
@@ -91,7 +92,7 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
       }
     }
     block_metadata = network.block_metadata;
-    const Lease* lease = LeaseOfLocked(endpoint);
+    const Lease* lease = book_->LeaseOf(endpoint);
     guarded = OutsideOwnSubnets(
         GuardedAddresses(network),
         {endpoint.address, endpoint.address6, lease ? lease->address : ""});

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "driver/lease_book.h"
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_table.h"
@@ -123,7 +124,12 @@ std::vector<EndpointRecord> Driver::TakeIn(
       if (!s.ok()) problems.push_back(s.message());
     }
   }
-  for (const Lease& l : snapshot.leases) leases_[l.mac] = l;
+  for (const Lease& l : snapshot.leases) {
+    Status s = book_->Put(l);
+    if (!s.ok()) {
+      problems.push_back("ignoring a stored lease: " + s.message());
+    }
+  }
   // NICs that came back while hostnic was down.
   for (const Link& link : inventory_->All()) {
     if (auto owed = OwedLocked(link)) {
@@ -304,7 +310,7 @@ void Driver::HandleLinkRemoved(const Link& link) {
     table_->MarkInSandbox(held->id);
     if (table_->TakeMetadataPending(held->id)) sandbox_key = held->sandbox_key;
     if (const NetworkRecord* net = table_->Network(held->network_id)) {
-      const Lease* lease = LeaseOfLocked(*held);
+      const Lease* lease = book_->LeaseOf(*held);
       guarded = OutsideOwnSubnets(
           GuardedAddresses(*net),
           {held->address, held->address6, lease ? lease->address : ""});
