@@ -87,10 +87,11 @@ Result<std::optional<ServerMessage>> Client::SendUntilAnswer(
                            reply->type) == exchange.wanted.end()) {
         why = std::string("a ") + MessageTypeName(reply->type) +
               " is not expected now";
-      } else if (exchange.server != 0 && reply->server_id != 0 &&
-                 reply->server_id != exchange.server) {
+      } else if (exchange.server != 0 && reply->server_id != exchange.server) {
         why = "it comes from server " + Ipv4ToString(reply->server_id) +
               ", not " + Ipv4ToString(exchange.server);
+      } else if (reply->type == MessageType::kAck && !reply->lease_time) {
+        why = "an ACK without a lease time (option 51)";
       } else {
         return std::optional<ServerMessage>(std::move(reply).value());
       }
@@ -177,12 +178,14 @@ Result<ServerMessage> Client::Acquire(milliseconds timeout,
   }
 }
 
-Result<ServerMessage> Client::Renew(Ipv4 ciaddr, milliseconds timeout,
+Result<ServerMessage> Client::Renew(Ipv4 ciaddr, Ipv4 server,
+                                    milliseconds timeout,
                                     std::optional<MonoTime> start) {
   Exchange exchange;
   exchange.start = start.value_or(clock_->Monotonic());
   exchange.xid = next_xid_();
   exchange.wanted = {MessageType::kAck, MessageType::kNak};
+  exchange.server = server;
   ClientMessage request;
   request.type = MessageType::kRequest;
   request.xid = exchange.xid;
@@ -267,6 +270,18 @@ Lease LeaseFromAck(const ServerMessage& ack, const Mac& mac, UnixSeconds now) {
                          : seconds / 2;
   if (lease.t1_seconds >= lease.t2_seconds) {
     lease.t1_seconds = lease.t2_seconds / 2;
+  }
+  return lease;
+}
+
+Lease RenewedLease(const ServerMessage& ack, const Lease& had,
+                   UnixSeconds now) {
+  Lease lease = LeaseFromAck(ack, had.mac, now);
+  lease.network_id = had.network_id;
+  const size_t slash = had.address.find('/');
+  if (!ack.subnet_mask && slash != std::string::npos &&
+      ParseIpv4(had.address.substr(0, slash)) == ack.yiaddr) {
+    lease.address = Ipv4ToString(ack.yiaddr) + had.address.substr(slash);
   }
   return lease;
 }

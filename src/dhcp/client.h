@@ -15,8 +15,10 @@
 //
 // Every message is retransmitted after 1, 2, 4, 8, 8, ... seconds, always
 // within the exchange's overall timeout (kTimeout when it runs out). A reply
-// with another xid or chaddr, of an unexpected type, from another server
-// than the one chosen, or that does not decode is ignored; each is logged at
+// with another xid or chaddr, of an unexpected type, without the server
+// identifier of the server chosen (while requesting an offer or renewing),
+// an ACK without a lease time (option 51, which RFC 2131 makes mandatory),
+// or a reply that does not decode is ignored; each is logged at
 // debug level (at most kMaxLoggedIgnores lines per exchange) and counted in
 // the timeout error.
 #ifndef HOSTNIC_DHCP_CLIENT_H_
@@ -60,9 +62,11 @@ class Client {
       std::chrono::milliseconds timeout,
       std::optional<MonoTime> start = std::nullopt);
 
-  // Asks to extend the lease of `ciaddr`; returns the ACK or the NAK.
+  // Asks to extend the lease of `ciaddr`; returns the ACK or the NAK. A
+  // non-zero `server` (RENEWING: the lease's server) is the only one whose
+  // answer counts; 0 (REBINDING) takes any server's.
   [[nodiscard]] Result<ServerMessage> Renew(
-      Ipv4 ciaddr, std::chrono::milliseconds timeout,
+      Ipv4 ciaddr, Ipv4 server, std::chrono::milliseconds timeout,
       std::optional<MonoTime> start = std::nullopt);
 
   [[nodiscard]] Status Release(Ipv4 ciaddr, Ipv4 server);
@@ -102,6 +106,11 @@ class Client {
 //    infinite lease).
 // source is "dhcp"; network_id is left empty.
 Lease LeaseFromAck(const ServerMessage& ack, const Mac& mac, UnixSeconds now);
+
+// LeaseFromAck for an ACK that renews `had`: network_id is had's, and an ACK
+// for had's address without a subnet mask (option 1) keeps had's prefix
+// instead of reading it as /32 (which would no longer be had's address).
+Lease RenewedLease(const ServerMessage& ack, const Lease& had, UnixSeconds now);
 
 // "10 s", "1500 ms": a duration as errors state it.
 std::string DurationText(std::chrono::milliseconds duration);

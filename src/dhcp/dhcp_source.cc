@@ -120,7 +120,8 @@ Result<LeaseRenewer::Renewal> DhcpSource::Renew(const std::string& netns_path,
   if (!transport.ok()) return transport.status();
   Client client(transport->get(), SystemClock(), RandomXid, lease.mac,
                 (*transport)->nic());
-  Result<ServerMessage> answer = client.Renew(*address, timeout, start);
+  Result<ServerMessage> answer =
+      client.Renew(*address, rebinding ? 0 : *server, timeout, start);
   if (!answer.ok()) return answer.status();
   Renewal renewal;
   if (answer->type == MessageType::kNak) {
@@ -130,8 +131,7 @@ Result<LeaseRenewer::Renewal> DhcpSource::Renew(const std::string& netns_path,
                  lease.address, (*transport)->nic(), answer->message);
     return renewal;
   }
-  renewal.lease = LeaseFromAck(*answer, lease.mac, clock_->Now());
-  renewal.lease.network_id = lease.network_id;
+  renewal.lease = RenewedLease(*answer, lease, clock_->Now());
   return renewal;
 }
 

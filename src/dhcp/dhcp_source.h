@@ -18,9 +18,10 @@
 //
 // Renew(netns_path, lease, rebinding, timeout): a REQUEST with ciaddr from
 // the NIC inside that namespace (udp_transport.h): unicast to lease.server,
-// or broadcast when `rebinding`. An ACK gives the renewed lease (network_id
-// kept, acquired = now; the address may differ), a NAK gives kNak with the
-// old lease.
+// or broadcast when `rebinding`; while renewing only lease.server's answer
+// counts. An ACK gives the renewed lease (network_id kept, acquired = now;
+// the address may differ; without a subnet mask the prefix is kept), a NAK
+// gives kNak with the old lease.
 //
 // Release(link, lease): the NIC is brought up briefly (IPv6 off) to send one
 // DHCPRELEASE from the lease's address to its server (in a broadcast frame:

@@ -304,7 +304,7 @@ TEST_F(ClientTest, RepeatedNaksGiveUp) {
 TEST_F(ClientTest, RenewRequestsWithCiaddrOnly) {
   transport_.server = GoodServer;
   Client client = MakeClient();
-  Result<ServerMessage> ack = client.Renew(kOffered, seconds(5));
+  Result<ServerMessage> ack = client.Renew(kOffered, kServer, seconds(5));
   ASSERT_TRUE(ack.ok()) << ack.status().message();
   EXPECT_EQ(ack->type, MessageType::kAck);
   ASSERT_EQ(transport_.sent.size(), 1u);
@@ -322,7 +322,7 @@ TEST_F(ClientTest, RenewReturnsANakOrAChangedAddress) {
         {milliseconds(1), Reply(MessageType::kNak, Xid(sent), 0)}};
   };
   Client client = MakeClient();
-  Result<ServerMessage> nak = client.Renew(kOffered, seconds(5));
+  Result<ServerMessage> nak = client.Renew(kOffered, kServer, seconds(5));
   ASSERT_TRUE(nak.ok()) << nak.status().message();
   EXPECT_EQ(nak->type, MessageType::kNak);
 
@@ -330,14 +330,80 @@ TEST_F(ClientTest, RenewReturnsANakOrAChangedAddress) {
     return std::vector<FakeTransport::Reply>{
         {milliseconds(1), Reply(MessageType::kAck, Xid(sent), kOffered + 1)}};
   };
-  Result<ServerMessage> ack = client.Renew(kOffered, seconds(5));
+  Result<ServerMessage> ack = client.Renew(kOffered, kServer, seconds(5));
   ASSERT_TRUE(ack.ok()) << ack.status().message();
   EXPECT_EQ(LeaseFromAck(*ack, kMac, 0).address, "192.168.61.12/24");
 }
 
+TEST_F(ClientTest, RenewingHearsOnlyTheLeasesServer) {
+  // Another host on the link (a container with CAP_NET_RAW sees the xid)
+  // answers first: its NAK and its ACK are ignored while renewing.
+  transport_.server = [](const Bytes& sent) {
+    return std::vector<FakeTransport::Reply>{
+        {milliseconds(1),
+         Reply(MessageType::kNak, Xid(sent), 0, kMac, kServer + 9)},
+        {milliseconds(2),
+         Reply(MessageType::kAck, Xid(sent), kOffered, kMac, kServer + 9)},
+        {milliseconds(3), Reply(MessageType::kAck, Xid(sent), kOffered)}};
+  };
+  Client client = MakeClient();
+  Result<ServerMessage> ack = client.Renew(kOffered, kServer, seconds(5));
+  ASSERT_TRUE(ack.ok()) << ack.status().message();
+  EXPECT_EQ(ack->type, MessageType::kAck);
+  EXPECT_EQ(ack->server_id, kServer);
+  // The control: rebinding (no server named) takes the first answer.
+  Result<ServerMessage> any = client.Renew(kOffered, 0, seconds(5));
+  ASSERT_TRUE(any.ok()) << any.status().message();
+  EXPECT_EQ(any->type, MessageType::kNak);
+  EXPECT_EQ(any->server_id, kServer + 9);
+}
+
+TEST_F(ClientTest, AckWithoutLeaseTimeIsRefused) {
+  transport_.server = [](const Bytes& sent) {
+    Bytes ack = Reply(MessageType::kAck, Xid(sent), kOffered);
+    // Drop option 51 (code, length and 4 bytes of value).
+    for (size_t at = 240; at + 1 < ack.size();) {
+      if (ack[at] == 51) {
+        ack.erase(ack.begin() + at, ack.begin() + at + 6);
+        break;
+      }
+      at += ack[at] == 0 ? 1 : 2 + ack[at + 1];
+    }
+    return std::vector<FakeTransport::Reply>{{milliseconds(1), ack}};
+  };
+  Client client = MakeClient();
+  Result<ServerMessage> ack = client.Renew(kOffered, kServer, seconds(3));
+  ASSERT_EQ(ack.status().code(), Code::kTimeout);
+  EXPECT_NE(ack.status().message().find("ignored 2 replies"), std::string::npos)
+      << ack.status().message();
+}
+
+TEST_F(ClientTest, RenewedLeaseWithoutSubnetMaskKeepsItsPrefix) {
+  ServerMessage ack;
+  ack.type = MessageType::kAck;
+  ack.yiaddr = kOffered;
+  ack.server_id = kServer;
+  ack.lease_time = 120;
+  Lease had;
+  had.mac = kMac;
+  had.network_id = "net1";
+  had.address = "192.168.61.11/24";
+  Lease renewed = RenewedLease(ack, had, 5);
+  EXPECT_EQ(renewed.address, "192.168.61.11/24");
+  EXPECT_EQ(renewed.network_id, "net1");
+  EXPECT_EQ(renewed.acquired, 5);
+  // Another address without a mask is read as LeaseFromAck reads it.
+  ack.yiaddr = kOffered + 1;
+  EXPECT_EQ(RenewedLease(ack, had, 5).address, "192.168.61.12/32");
+  // A mask given wins.
+  ack.yiaddr = kOffered;
+  ack.subnet_mask = 0xffff0000;
+  EXPECT_EQ(RenewedLease(ack, had, 5).address, "192.168.61.11/16");
+}
+
 TEST_F(ClientTest, RenewTimesOutNamingTheAddress) {
   Client client = MakeClient();
-  Result<ServerMessage> ack = client.Renew(kOffered, seconds(3));
+  Result<ServerMessage> ack = client.Renew(kOffered, kServer, seconds(3));
   ASSERT_EQ(ack.status().code(), Code::kTimeout);
   EXPECT_EQ(ack.status().message(),
             std::string("no DHCP answer for NIC ") + kNic +
