@@ -113,6 +113,10 @@ Status AttachmentCache::Owe(const cni_wire::AttachmentKey& key,
   return Status::Ok();
 }
 
+bool AttachmentCache::Owes(const cni_wire::AttachmentKey& key) const {
+  return ::access((PathOf(key) + kDebtSuffix).c_str(), F_OK) == 0;
+}
+
 std::vector<std::pair<std::string, cni_wire::Attachment>>
 AttachmentCache::Debts() const {
   std::vector<std::pair<std::string, cni_wire::Attachment>> out;

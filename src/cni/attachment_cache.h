@@ -36,6 +36,8 @@ class AttachmentCache {
   // Turns `key`'s copy, `attachment`, into a release owed to the daemon.
   Status Owe(const api::cni_wire::AttachmentKey& key,
              const api::cni_wire::Attachment& attachment) const;
+  // Whether a DEL done without the daemon owes `key`'s release.
+  bool Owes(const api::cni_wire::AttachmentKey& key) const;
   // Calls `release` for every release owed and forgets those it returns
   // OK for; returns the number still owed.
   template <typename Release>

@@ -348,6 +348,13 @@ std::optional<Error> Plugin::DelWithoutDaemon(const Status& why) {
       }
     }
   }
+  if (!mac && cache_.Owes(Key())) {
+    // A DEL before this one brought the NIC home (a runtime repeats DEL,
+    // containerd at RemovePodSandbox): DEL of what is gone succeeds.
+    spdlog::info("{}; {} was released already, by a DEL without it",
+                 why.message(), Ids());
+    return IpamDel();
+  }
   if (!mac) {
     return Fail(
         kTryAgainLater,

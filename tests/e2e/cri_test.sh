@@ -177,8 +177,8 @@ test_pod_lifecycle() {
 }
 register_case pod-lifecycle test_pod_lifecycle
 
-# StopPodSandbox while the hostnic daemon is down: the plugin brings the
-# NIC home itself, and the daemon, when back, has it free.
+# StopPodSandbox and RemovePodSandbox while the hostnic daemon is down: the
+# plugin brings the NIC home itself, and the daemon, when back, has it free.
 test_stop_daemon_down() {
   trap pod_cleanup EXIT
   start_dhcp
@@ -192,12 +192,13 @@ test_stop_daemon_down() {
     fail "StopPodSandbox with the daemon down: $(one_line "$out")"
   # Home at once, by the plugin alone: its own name, down, no address.
   expect_nic_clean "$nic" any-mtu
+  # RemovePodSandbox, still with the daemon down: containerd sends DEL again,
+  # without prevResult; DEL of what is gone succeeds.
+  pod_rm "$id"
   start_daemon || fail "the daemon did not start again"
   wait_until 10 "the daemon has $nic free again" nic_free "$nic"
   # Reconciled: the NIC's own MTU back too (the pod had DHCP's 1400).
   expect_nic_clean "$nic"
-  # kubelet removes a stopped sandbox later (its garbage collection).
-  pod_rm "$id"
   # Nothing stranded: the pool serves a new pod.
   uid=$(new_uid)
   id=$(pod_run db2 "$uid")

@@ -481,6 +481,12 @@ TEST_F(CniContractTest, DelWithTheDaemonDownBringsTheNicHome) {
   ExpectHome("hnc1", kMac1);
   EXPECT_FALSE(fs::exists(lease)) << "host-local's DEL did not run";
   EXPECT_EQ(ShOutput("ip -n " + ns1_ + " -o link show eth0 2>/dev/null"), "");
+  // containerd repeats DEL at RemovePodSandbox, without prevResult.
+  json bare = conf;
+  bare.erase("prevResult");
+  Outcome repeated = Cni(Env("DEL", "c1", Netns(ns1_)), bare.dump());
+  EXPECT_EQ(repeated.rc, 0) << repeated.out;
+  ExpectHome("hnc1", kMac1);
 
   // Back: the endpoint is still recorded (its namespace lives on) until a
   // plugin run pays what DEL owes; then the NIC is free.
