@@ -18,9 +18,15 @@
 # time of each. Exits non-zero if a build fails, a test fails or a sanitizer
 # reports anything.
 #
+# Each binary's whole output goes to BUILD/BINARY.log; when one fails, the
+# output of each failed test (the one a sanitizer stopped is named by its
+# [ RUN ] line) is printed again before the summary, which ends with one
+# "FAILED: KIND BINARY: TESTS" line per failed binary.
+#
 # Environment: CXX (default clang++-14), HOSTNIC_SAN_JOBS (default nproc),
 # HOSTNIC_SAN_FILTER (a --gtest_filter for both binaries), HOSTNIC_SAN_TIMEOUT
-# (seconds per test binary, default 600: a hang fails instead of blocking CI).
+# (seconds per test binary, default 600: a hang fails instead of blocking CI),
+# HOSTNIC_SAN_REPORT (a file to write the failed tests' output to).
 set -uo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -66,7 +72,6 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", b - a }'; }
 # machine wall time says little, CPU time is what a CI runner pays.
 # (`times` must run in this shell, not in a $(...) subshell.)
 times_file=$(mktemp)
-trap 'rm -f "$times_file"' EXIT
 cpu() {
   times >"$times_file"
   cpu_now=$(tail -n 1 "$times_file" | awk '{ t = 0; for (i = 1; i <= NF; i++) {
@@ -75,6 +80,42 @@ cpu() {
 
 declare -A summary
 status=0
+failed_lines=""
+failures_file=$(mktemp)
+trap 'rm -f "$times_file" "$failures_file"' EXIT
+
+# failed_tests LOG: the gtest tests that failed in LOG, blank-separated: each
+# [  FAILED  ] one, and the one a sanitizer or a timeout stopped (its
+# [ RUN ] line has no [ OK ] or [ FAILED ] after it).
+failed_tests() {
+  awk '/^\[ RUN      \] / { open = $4 }
+       /^\[       OK \] / { open = "" }
+       /^\[  FAILED  \] [^ ]+\.[^ ]+( |$)/ { if (!seen[$4]++) out = out " " $4; open = "" }
+       END { if (open != "" && !seen[open]) out = out " " open; print substr(out, 2) }' "$1"
+}
+
+# failure_report KIND BIN LOG: what a failure looks like in LOG, bounded:
+# each failed test's own output (from its sanitizer report on, when it has
+# one), or the report printed after the last test (a leak found at exit).
+failure_report() {
+  local kind=$1 bin=$2 log=$3 t tests
+  tests=$(failed_tests "$log")
+  echo "---- $kind $bin: ${tests:-no test failed} (whole output: $log)"
+  for t in $tests; do
+    awk -v t="$t" 'index($0, "[ RUN      ] " t) == 1 && $4 == t { on = 1 }
+                   on { print }
+                   on && index($0, "[  FAILED  ] " t) == 1 { exit }' "$log" >"$log.excerpt"
+    if grep -qE "$san_report" "$log.excerpt"; then
+      grep -m1 -B 20 -A 100 -E "$san_report" "$log.excerpt"
+    else
+      tail -n 80 "$log.excerpt"
+    fi
+    rm -f "$log.excerpt"
+  done
+  [ -n "$tests" ] || grep -m1 -A 100 -E "$san_report" "$log" || tail -n 40 "$log"
+}
+# The first line of a sanitizer's report.
+san_report='^(==[0-9]+==ERROR: |WARNING: ThreadSanitizer: |.*: runtime error: )'
 
 run_kind() {
   local kind=$1 sanitize dir t0 t1 t2 c0 c1 c2 rc=0 bin
@@ -105,18 +146,26 @@ run_kind() {
     summary[$kind]="BUILT (build $(secs "$t0" "$t1") s wall / $(secs "$c0" "$c1") s CPU)"
     return
   fi
+  local failed=()
   for bin in unit_tests integration_tests; do
-    echo "==== $kind: running $bin"
+    echo "==== $kind: running $bin (output: $dir/$bin.log)"
     if [ "$bin" = integration_tests ] && [ "$(id -u)" -ne 0 ]; then
       echo "(not root: integration tests will be skipped)"
     fi
     # Each binary in one process: its own sanitizer report ends it non-zero.
-    timeout -k 10 "$timeout_s" "$dir/$bin" --gtest_filter="$filter" --gtest_brief=1
-    case $? in
-      0) ;;
-      124) echo "$kind: $bin timed out after $timeout_s s"; rc=1 ;;
-      *) rc=1 ;;
-    esac
+    # The whole output goes to the log (a sanitizer stops the binary in the
+    # middle of a test: its [ RUN ] line names it); failures are shown below.
+    timeout -k 10 "$timeout_s" "$dir/$bin" --gtest_filter="$filter" >"$dir/$bin.log" 2>&1
+    local bin_rc=$?
+    tail -n 3 "$dir/$bin.log"
+    [ "$bin_rc" -eq 0 ] && continue
+    rc=1
+    local names
+    names=$(failed_tests "$dir/$bin.log")
+    [ "$bin_rc" -eq 124 ] && names="timed out after $timeout_s s${names:+ in $names}"
+    failed+=("$kind $bin: ${names:-exit $bin_rc}")
+    failed_lines+="FAILED: $kind $bin: ${names:-exit $bin_rc}"$'\n'
+    failure_report "$kind" "$bin" "$dir/$bin.log" >>"$failures_file"
   done
   t2=$(now); cpu; c2=$cpu_now
   local times="build $(secs "$t0" "$t1") s wall / $(secs "$c0" "$c1") s CPU,"
@@ -124,14 +173,24 @@ run_kind() {
   if [ "$rc" -eq 0 ]; then
     summary[$kind]="PASS ($times)"
   else
-    summary[$kind]="FAIL ($times)"
+    local what
+    what=$(printf '%s; ' "${failed[@]}")
+    summary[$kind]="FAIL (${what%; }; $times)"
     status=1
   fi
 }
 
 for kind in "${kinds[@]}"; do run_kind "$kind"; done
 
+if [ -s "$failures_file" ]; then
+  echo
+  echo "==== sanitizer failures (each failed test's own output)"
+  cat "$failures_file"
+  [ -z "${HOSTNIC_SAN_REPORT:-}" ] || cp "$failures_file" "$HOSTNIC_SAN_REPORT"
+fi
 echo
 echo "==== sanitizer summary"
 for kind in "${kinds[@]}"; do printf '  %-5s %s\n' "$kind" "${summary[$kind]}"; done
+# One line per failed binary, for scripts/test.sh's summary.
+printf '%s' "$failed_lines"
 exit "$status"

@@ -57,6 +57,52 @@ set -e
 ensure_packages "${HOSTNIC_BUILD_DEPS[@]}" "${HOSTNIC_TEST_DEPS[@]}"
 set +e
 
+# failures LOG ROW: what failed, from the lines a suite prints for it:
+# "FAIL name..." (a case or step; "FAIL ROW: reason" names the reason),
+# "FAILED: what" (sanitize.sh, tests/fuzz/run.sh), and ctest's list after
+# "The following tests FAILED:"; comma-separated.
+failures() {
+  { sed -n "s/^FAIL $2: \(.\{1,80\}\).*/\1/p" "$1"
+    sed -n 's/^FAIL \([^ :]*\).*/\1/p; s/^FAILED: //p' "$1" | grep -vx -e "$2" -e ''
+    sed -n '/^The following tests FAILED:/,$ s/^[[:space:]]*[0-9]* - \([^ ]*\) (.*/\1/p' "$1"
+  } | awk '!seen[$0]++' | paste -sd, - | sed 's/,/, /g'
+}
+
+# verdict ROW RC LOG [COUNT]: a suite's row from its exit status and output,
+# by the one convention every suite follows: exit 77 with "SKIP ROW: why"
+# is SKIPPED (why); 0 is PASS, with the suite's own count line ("COUNT: ...")
+# and what it skipped; 124 is a timeout; anything else FAIL, naming what
+# failed (its "FAIL name..." lines).
+verdict() {
+  local row=$1 rc=$2 log=$3 count=${4:-} why counts skipped failed
+  why=$(sed -n "s/^SKIP $row: //p" "$log" | head -n 1)
+  if [ "$rc" -eq 77 ] && [ -n "$why" ]; then echo "SKIPPED ($why)"; return; fi
+  if [ "$rc" -eq 0 ]; then
+    [ -n "$count" ] && counts=$(sed -n "s/^$count: //p" "$log" | head -n 1)
+    skipped=$(grep -m1 '^skipped: ' "$log")
+    [ -z "$skipped" ] && [ -n "$why" ] && skipped="skipped: $why"
+    counts=${counts:+$counts${skipped:+; }}$skipped
+    echo "PASS${counts:+ ($counts)}"
+    return
+  fi
+  failed=$(failures "$log" "$row")
+  if [ "$rc" -eq 124 ]; then echo "FAIL (timed out${failed:+; failed before: $failed})"
+  else echo "FAIL${failed:+ ($failed)}"; fi
+}
+
+# run_suite ROW SECONDS COUNT CMD...: runs a suite bounded by SECONDS, its
+# output shown and kept for verdict; fills result[ROW] and took[ROW].
+run_suite() {
+  local row=$1 limit=$2 count=$3 log rc t0=$SECONDS
+  shift 3
+  log=$(mktemp "/tmp/hostnic-$row.XXXXXX.log")
+  timeout -s TERM "$limit" "$@" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  result[$row]=$(verdict "$row" "$rc" "$log" "$count")
+  took[$row]=$((SECONDS - t0))
+  rm -f "$log"
+}
+
 # run_engine ENGINE: the core subset (or everything) of both suites against
 # that engine, one dockerd start for both; fills result[e2e-E], result[plugin-E].
 run_engine() {
@@ -66,38 +112,35 @@ run_engine() {
   if [ "${HOSTNIC_ENGINES_FULL:-0}" = 1 ]; then e2e_cases=""; plugin_steps=""; fi
   say "Docker $engine: e2e ${e2e_cases:-(all)} and managed plugin ${plugin_steps:-(all)} (tests/e2e/engines.sh)"
   log=$(mktemp /tmp/hostnic-engine.XXXXXX.log)
+  # Each suite's output and status into a log of its own.
   # shellcheck disable=SC2016  # expanded by the inner bash
   timeout -s TERM "${HOSTNIC_ENGINE_TIMEOUT:-900}" "$HOSTNIC_ROOT/tests/e2e/engines.sh" run "$engine" -- \
-    bash -c '"$1"/tests/e2e/run.sh $2; echo "E2E-RC $?"
+    bash -c '"$1"/tests/e2e/run.sh $2 2>&1 | tee "$5.e2e"; echo "${PIPESTATUS[0]}" >"$5.e2e-rc"
              if [ -f "$3/config.json" ]; then
-               HNP_PLUGIN_DIR=$3 HNP_STEPS=$4 "$1"/tests/e2e/plugin_test.sh; echo "PLUGIN-RC $?"
-             else echo "PLUGIN-RC none"; fi' \
-    _ "$HOSTNIC_ROOT" "$e2e_cases" "$PLUGIN_DIR" "$plugin_steps" 2>&1 | tee "$log"
+               HNP_PLUGIN_DIR=$3 HNP_STEPS=$4 "$1"/tests/e2e/plugin_test.sh 2>&1 | tee "$5.plugin"
+               echo "${PIPESTATUS[0]}" >"$5.plugin-rc"
+             fi' \
+    _ "$HOSTNIC_ROOT" "$e2e_cases" "$PLUGIN_DIR" "$plugin_steps" "$log" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
-  local why e2e_rc plugin_rc
-  why=$(grep -m1 '^SKIPPED: ' "$log")
-  e2e_rc=$(sed -n 's/^E2E-RC //p' "$log")
-  plugin_rc=$(sed -n 's/^PLUGIN-RC //p' "$log")
-  if [ "$rc" -eq 3 ] && [ -n "$why" ]; then
-    result[e2e-$engine]="SKIPPED (${why#SKIPPED: })"
-    result[plugin-$engine]="SKIPPED (${why#SKIPPED: })"
+  local why
+  why=$(sed -n "s/^SKIP docker-$engine: //p" "$log" | head -n 1)
+  if [ "$rc" -eq 77 ] && [ -n "$why" ]; then
+    result[e2e-$engine]="SKIPPED ($why)"
+    result[plugin-$engine]="SKIPPED ($why)"
   elif [ "$rc" -eq 124 ]; then
     result[e2e-$engine]="FAIL (timed out)"
     result[plugin-$engine]="FAIL (timed out)"
   else
-    case $e2e_rc in
-      0) result[e2e-$engine]="PASS ($(grep -m1 '^e2e: ' "$log" | sed 's/^e2e: //'))" ;;
-      *) result[e2e-$engine]=FAIL ;;
-    esac
-    case $plugin_rc in
-      0) result[plugin-$engine]=PASS ;;
-      none) result[plugin-$engine]="SKIPPED (no plugin directory: the 20.10 plugin suite did not publish one)" ;;
-      *) result[plugin-$engine]=FAIL ;;
-    esac
+    result[e2e-$engine]=$(verdict e2e "$(cat "$log.e2e-rc" 2>/dev/null || echo 1)" "$log.e2e" e2e)
+    if [ -f "$log.plugin-rc" ]; then
+      result[plugin-$engine]=$(verdict plugin "$(cat "$log.plugin-rc")" "$log.plugin" plugin)
+    else
+      result[plugin-$engine]="SKIPPED (no plugin directory: the 20.10 plugin suite did not publish one)"
+    fi
   fi
   took[e2e-$engine]=$((SECONDS - t0))
   say "Docker $engine: $((SECONDS - t0))s"
-  rm -f "$log"
+  rm -f "$log" "$log".*
 }
 
 # clang_builds_start: the builds of steps 6 and 7 that are enabled, in the
@@ -164,109 +207,37 @@ declare -A ENGINE_PLUGIN=(
   [28.5]="publish install journey restart upgrade-registry"
 )
 PLUGIN_DIR=$HOSTNIC_ROOT/build/plugin-dir
+# The failed tests' own output under the sanitizers, shown again at the end.
+san_report=$HOSTNIC_ROOT/build/sanitize-failures.log
 
 t0=$SECONDS
 if (build_hostnic); then
   result[build]=PASS
   took[build]=$((SECONDS - t0))
   say "running unit and integration tests (ctest)"
-  t0=$SECONDS
-  if ctest --test-dir "$HOSTNIC_ROOT/build" --output-on-failure --timeout 300; then
-    result[ctest]=PASS
-  else
-    result[ctest]=FAIL
-  fi
-  took[ctest]=$((SECONDS - t0))
+  run_suite ctest 3600 "" ctest --test-dir "$HOSTNIC_ROOT/build" --output-on-failure --timeout 300
   say "building, installing and removing the Debian package (tests/package/deb_test.sh)"
-  t0=$SECONDS
-  package_log=$(mktemp /tmp/hostnic-package.XXXXXX.log)
-  "$HOSTNIC_ROOT/tests/package/deb_test.sh" "$HOSTNIC_ROOT/build" | tee "$package_log"
-  rc=${PIPESTATUS[0]}
-  skip=$(grep -m1 '^SKIP package:' "$package_log")
-  if [ "$rc" -ne 0 ]; then result[package]=FAIL
-  elif [ -n "$skip" ] && ! grep -q '^PASS package:' "$package_log"; then
-    result[package]="SKIPPED (${skip#SKIP package: })"
-  elif [ -n "$skip" ]; then result[package]="PASS (skipped: ${skip#SKIP package: })"
-  else result[package]=PASS; fi
-  rm -f "$package_log"
-  took[package]=$((SECONDS - t0))
+  run_suite package 600 package "$HOSTNIC_ROOT/tests/package/deb_test.sh" "$HOSTNIC_ROOT/build"
   clang_builds_start
   if [ "${HOSTNIC_E2E:-1}" = 0 ]; then
     say "HOSTNIC_E2E=0: skipping the end-to-end tests"
   else
     say "running end-to-end tests against a real dockerd (tests/e2e/run.sh)"
-    t0=$SECONDS
-    e2e_log=$(mktemp /tmp/hostnic-e2e.XXXXXX.log)
-    timeout -s TERM "${HOSTNIC_E2E_TIMEOUT:-900}" "$HOSTNIC_ROOT/tests/e2e/run.sh" "$@" |
-      tee "$e2e_log"
-    rc=${PIPESTATUS[0]}
-    skipped=$(grep -m1 '^skipped: ' "$e2e_log")
-    rm -f "$e2e_log"
-    if [ "$rc" -eq 0 ] && [ -n "$skipped" ]; then result[e2e]="PASS (${skipped})"
-    elif [ "$rc" -eq 0 ]; then result[e2e]=PASS
-    elif [ "$rc" -eq 124 ]; then result[e2e]="FAIL (timed out)"
-    else result[e2e]=FAIL; fi
-    took[e2e]=$((SECONDS - t0))
+    run_suite e2e "${HOSTNIC_E2E_TIMEOUT:-900}" e2e "$HOSTNIC_ROOT/tests/e2e/run.sh" "$@"
     say "running hostnic as a CNI plugin under podman (tests/e2e/cni_podman_test.sh)"
-    t0=$SECONDS
-    cni_log=$(mktemp /tmp/hostnic-cni-e2e.XXXXXX.log)
-    timeout -s TERM "${HOSTNIC_CNI_TIMEOUT:-300}" "$HOSTNIC_ROOT/tests/e2e/cni_podman_test.sh" 2>&1 |
-      tee "$cni_log"
-    rc=${PIPESTATUS[0]}
-    skip=$(grep -m1 '^SKIP cni-podman:' "$cni_log")
-    if [ "$rc" -eq 0 ] && [ -n "$skip" ]; then result[cni-podman]="SKIPPED (${skip#SKIP cni-podman: })"
-    elif [ "$rc" -eq 0 ]; then result[cni-podman]="PASS ($(grep -m1 '^cni-e2e: ' "$cni_log" | sed 's/^cni-e2e: //'))"
-    elif [ "$rc" -eq 124 ]; then result[cni-podman]="FAIL (timed out)"
-    else result[cni-podman]=FAIL; fi
-    rm -f "$cni_log"
-    took[cni-podman]=$((SECONDS - t0))
+    run_suite cni-podman "${HOSTNIC_CNI_TIMEOUT:-300}" cni-e2e "$HOSTNIC_ROOT/tests/e2e/cni_podman_test.sh"
     say "running pods through containerd's CRI plugin, as kubelet does (tests/e2e/cri_test.sh)"
-    t0=$SECONDS
-    cri_log=$(mktemp /tmp/hostnic-cri-e2e.XXXXXX.log)
-    timeout -s TERM "${HOSTNIC_CRI_TIMEOUT:-300}" "$HOSTNIC_ROOT/tests/e2e/cri_test.sh" 2>&1 |
-      tee "$cri_log"
-    rc=${PIPESTATUS[0]}
-    skip=$(grep -m1 '^SKIP cri:' "$cri_log")
-    skipped=$(grep -m1 '^skipped: ' "$cri_log")
-    if [ "$rc" -eq 77 ] && [ -n "$skip" ]; then result[cri]="SKIPPED (${skip#SKIP cri: })"
-    elif [ "$rc" -eq 0 ]; then
-      result[cri]="PASS ($(grep -m1 '^cri: ' "$cri_log" | sed 's/^cri: //')${skipped:+; $skipped})"
-    elif [ "$rc" -eq 124 ]; then result[cri]="FAIL (timed out)"
-    else result[cri]=FAIL; fi
-    rm -f "$cri_log"
-    took[cri]=$((SECONDS - t0))
+    run_suite cri "${HOSTNIC_CRI_TIMEOUT:-300}" cri "$HOSTNIC_ROOT/tests/e2e/cri_test.sh"
     say "running hostnic as podman 5's netavark plugin (tests/e2e/netavark_test.sh)"
-    t0=$SECONDS
-    netavark_log=$(mktemp /tmp/hostnic-netavark-e2e.XXXXXX.log)
-    timeout -s TERM "${HOSTNIC_NETAVARK_TIMEOUT:-300}" "$HOSTNIC_ROOT/tests/e2e/netavark_test.sh" 2>&1 |
-      tee "$netavark_log"
-    rc=${PIPESTATUS[0]}
-    skip=$(grep -m1 '^SKIP netavark:' "$netavark_log")
-    if [ "$rc" -eq 77 ] && [ -n "$skip" ]; then result[netavark]="SKIPPED (${skip#SKIP netavark: })"
-    elif [ "$rc" -eq 0 ]; then
-      result[netavark]="PASS ($(grep -m1 '^netavark: ' "$netavark_log" | sed 's/^netavark: //'))"
-    elif [ "$rc" -eq 124 ]; then result[netavark]="FAIL (timed out)"
-    else result[netavark]=FAIL; fi
-    rm -f "$netavark_log"
-    took[netavark]=$((SECONDS - t0))
+    run_suite netavark "${HOSTNIC_NETAVARK_TIMEOUT:-300}" netavark "$HOSTNIC_ROOT/tests/e2e/netavark_test.sh"
     if [ "${HOSTNIC_PLUGIN_E2E:-1}" = 0 ]; then
       say "HOSTNIC_PLUGIN_E2E=0: skipping the managed-plugin tests"
     else
       say "running managed-plugin end-to-end tests (tests/e2e/plugin_test.sh)"
-      t0=$SECONDS
-      plugin_log=$(mktemp /tmp/hostnic-plugin-e2e.XXXXXX.log)
       rm -rf "$PLUGIN_DIR"
-      timeout -s TERM "${HOSTNIC_PLUGIN_TIMEOUT:-1500}" \
+      run_suite plugin "${HOSTNIC_PLUGIN_TIMEOUT:-1500}" plugin \
         env HNP_SAVE_PLUGIN_DIR="$PLUGIN_DIR" HNP_BINARY="$HOSTNIC_ROOT/build/hostnic" \
-        "$HOSTNIC_ROOT/tests/e2e/plugin_test.sh" 2>&1 | tee "$plugin_log"
-      rc=${PIPESTATUS[0]}
-      skip=$(grep -m1 '^SKIP:' "$plugin_log")
-      if [ "$rc" -eq 0 ] && [ -n "$skip" ]; then result[plugin]="SKIPPED (${skip#SKIP: })"
-      elif [ "$rc" -eq 0 ]; then result[plugin]=PASS
-      elif [ "$rc" -eq 124 ]; then result[plugin]="FAIL (timed out)"
-      else result[plugin]=FAIL; fi
-      rm -f "$plugin_log"
-      took[plugin]=$((SECONDS - t0))
+        "$HOSTNIC_ROOT/tests/e2e/plugin_test.sh"
     fi
     for engine in $ENGINES; do
       run_engine "$engine"
@@ -277,19 +248,14 @@ if (build_hostnic); then
     say "HOSTNIC_SANITIZE=0: skipping the sanitizer builds"
   else
     say "running the tests under ASan+UBSan and TSan (scripts/sanitize.sh all)"
-    t0=$SECONDS
-    if "$HOSTNIC_ROOT/scripts/sanitize.sh" all; then result[sanitize]=PASS
-    else result[sanitize]=FAIL; fi
-    took[sanitize]=$((SECONDS - t0))
+    rm -f "$san_report"
+    run_suite sanitize 3600 "" env HOSTNIC_SAN_REPORT="$san_report" "$HOSTNIC_ROOT/scripts/sanitize.sh" all
   fi
   if [ "${HOSTNIC_FUZZ:-1}" = 0 ]; then
     say "HOSTNIC_FUZZ=0: skipping the fuzzer"
   else
     say "fuzzing the request handlers, DHCP decoder and CNI parser for ${HOSTNIC_FUZZ_SECONDS:-60}s (tests/fuzz/run.sh)"
-    t0=$SECONDS
-    if "$HOSTNIC_ROOT/tests/fuzz/run.sh" "${HOSTNIC_FUZZ_SECONDS:-60}"; then result[fuzz]=PASS
-    else result[fuzz]=FAIL; fi
-    took[fuzz]=$((SECONDS - t0))
+    run_suite fuzz 3600 "" "$HOSTNIC_ROOT/tests/fuzz/run.sh" "${HOSTNIC_FUZZ_SECONDS:-60}"
   fi
 else
   result[build]=FAIL
@@ -305,5 +271,13 @@ for step in "${order[@]}"; do
   printf '  %-11s %6s  %s\n' "$step" "$secs" "${result[$step]}"
   case "${result[$step]}" in FAIL*) status=1 ;; esac
 done
-[ "$status" -eq 0 ] && echo "  ALL PASSED" || echo "  SOME TESTS FAILED"
-exit "$status"
+if [ "$status" -eq 0 ]; then echo "  ALL PASSED"; exit 0; fi
+echo "  SOME TESTS FAILED"
+# The sanitizers' findings are far above by now: their failed tests' output
+# once more, last, where a CI log's tail shows it.
+if [[ ${result[sanitize]} == FAIL* ]] && [ -s "$san_report" ]; then
+  echo
+  echo "==== sanitize: the failed tests' output (all of it: $san_report)"
+  head -n 300 "$san_report"
+fi
+exit 1

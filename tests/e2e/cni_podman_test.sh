@@ -6,7 +6,7 @@
 #
 # Needs build/hostnic, podman, containernetworking-plugins, busybox-static,
 # iproute2 (installed when missing; without podman it prints
-# "SKIP cni-podman: why" and exits 0). podman runs with a private
+# "SKIP cni-podman: why" and exits 77). podman runs with a private
 # containers.conf (CONTAINERS_CONF) and CNI config dir (podman_lib.sh), so
 # the host's podman settings are neither read nor changed. Creates veth NICs
 # hncp1/hncp2, the netns hncp-peer (the cloud's gateway, 192.168.71.1) and a
@@ -37,7 +37,7 @@ source "$ROOT/tests/e2e/podman_lib.sh"
 if ! command -v podman >/dev/null; then
   echo "SKIP cni-podman: no podman (apt-get install podman containernetworking-plugins)"
   rm -rf "$WORK"
-  exit 0
+  exit 77
 fi
 podman_setup "$WORK" "$PLUGIN"
 mkdir -p "$WORK/state"

@@ -15,16 +15,16 @@
 # another dockerd answers there), runs CMD with HNE_DOCKER and HNP_DOCKER set
 # to the engine's client, then stops the dockerd by its PID, and exits with
 # CMD's status.
-# Exit status 3 with "SKIPPED: why" on stdout: the engine cannot be fetched
-# or does not start here (no mirror, package gone, glibc too old...).
+# Exit status 77 with "SKIP docker-ENGINE: why" on stdout: the engine cannot
+# be fetched or does not start here (no mirror, package gone, glibc too old...).
 set -uo pipefail
 
-readonly EXIT_UNAVAILABLE=3
+readonly EXIT_UNAVAILABLE=77
 CACHE=${HOSTNIC_ENGINE_CACHE:-/var/cache/hostnic-engines}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 log() { printf '[engines] %s\n' "$*" >&2; }
-unavailable() { echo "SKIPPED: Docker $engine: $*"; exit "$EXIT_UNAVAILABLE"; }
+unavailable() { echo "SKIP docker-$engine: Docker $engine: $*"; exit "$EXIT_UNAVAILABLE"; }
 
 usage() { sed -n '2,21p' "$0" >&2; exit 2; }
 

@@ -114,6 +114,7 @@ fuzz() {
       fi
       echo "---- replay: $dir/$target $f"
     done
+    findings+="FAILED: $target (exit $rc$([ -e "${found[0]}" ] && echo ", reproducers in $artifacts"))"$'\n'
     return 1
   fi
   echo "==== $target: no findings in $((SECONDS - fuzz_started)) s" \
@@ -121,6 +122,7 @@ fuzz() {
 }
 
 status=0
+findings=""
 # -max_len: a script of many requests; one byte over kMaxMessageSize.
 fuzz handlers_fuzz "$handlers_seconds" "$here/corpus" -max_len=16384 \
      -dict="$here/handlers.dict" || status=1
@@ -128,4 +130,6 @@ fuzz dhcp_fuzz "$dhcp_seconds" "$here/dhcp_corpus" -max_len=1473 || status=1
 # -max_len: configurations are small; the parser's bound is tested apart.
 fuzz cni_fuzz "$cni_seconds" "$here/cni_corpus" -max_len=4096 || status=1
 fuzz netavark_fuzz "$netavark_seconds" "$here/netavark_corpus" -max_len=4096 || status=1
+# One line per target with a finding, last (scripts/test.sh's summary).
+printf '%s' "$findings"
 exit "$status"

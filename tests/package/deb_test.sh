@@ -11,7 +11,8 @@
 # machine is seen), removes the package (the state directory stays) and
 # purges it (the state directory goes).
 # Prints PASS/FAIL/SKIP lines; exits 1 if a check failed. When a hostnic
-# package is already installed here it touches nothing and prints SKIP.
+# package is already installed here it touches nothing, prints SKIP and
+# exits 77.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,7 +30,7 @@ installed() { dpkg-query -W -f='${Status}' hostnic 2>/dev/null | grep -q 'ok ins
 [ "$(id -u)" = 0 ] || { echo "FAIL package: must run as root (dpkg -i)"; exit 1; }
 if installed; then
   skip "a hostnic package is already installed on this machine; not replacing it"
-  exit 0
+  exit 77
 fi
 
 WORK=$(mktemp -d /tmp/hostnic-deb.XXXXXX)
