@@ -21,7 +21,9 @@
 # Each binary's whole output goes to BUILD/BINARY.log; when one fails, the
 # output of each failed test (the one a sanitizer stopped is named by its
 # [ RUN ] line) is printed again before the summary, which ends with one
-# "FAILED: KIND BINARY: TESTS" line per failed binary.
+# "FAILED: KIND BINARY: TESTS" line per failed binary. A test that failed
+# without a sanitizer report or a timeout is run once more on its own; if it
+# passes then, the summary names it as flaky and the run does not fail.
 #
 # Environment: CXX (default clang++-14), HOSTNIC_SAN_JOBS (default nproc),
 # HOSTNIC_SAN_FILTER (a --gtest_filter for both binaries), HOSTNIC_SAN_TIMEOUT
@@ -81,6 +83,7 @@ cpu() {
 declare -A summary
 status=0
 failed_lines=""
+flaky_lines=""
 failures_file=$(mktemp)
 trap 'rm -f "$times_file" "$failures_file"' EXIT
 
@@ -146,7 +149,7 @@ run_kind() {
     summary[$kind]="BUILT (build $(secs "$t0" "$t1") s wall / $(secs "$c0" "$c1") s CPU)"
     return
   fi
-  local failed=()
+  local failed=() flaky=()
   for bin in unit_tests integration_tests; do
     echo "==== $kind: running $bin (output: $dir/$bin.log)"
     if [ "$bin" = integration_tests ] && [ "$(id -u)" -ne 0 ]; then
@@ -159,9 +162,22 @@ run_kind() {
     local bin_rc=$?
     tail -n 3 "$dir/$bin.log"
     [ "$bin_rc" -eq 0 ] && continue
-    rc=1
     local names
     names=$(failed_tests "$dir/$bin.log")
+    # A test that failed its own assertion, with no sanitizer report and no
+    # timeout, gets one more run on its own: a pass there is a flaky test
+    # (named in the summary and shown below), not a failed row. A sanitizer
+    # report is never retried.
+    if [ "$bin_rc" -ne 124 ] && [ -n "$names" ] &&
+       ! grep -qE "$san_report" "$dir/$bin.log" &&
+       timeout -k 10 "$timeout_s" "$dir/$bin" --gtest_filter="${names// /:}" \
+         >"$dir/$bin.rerun.log" 2>&1; then
+      flaky+=("$kind $bin: $names")
+      flaky_lines+="$kind $bin: $names; "
+      failure_report "$kind" "$bin (flaky: passed when run again)" "$dir/$bin.log" >>"$failures_file"
+      continue
+    fi
+    rc=1
     [ "$bin_rc" -eq 124 ] && names="timed out after $timeout_s s${names:+ in $names}"
     failed+=("$kind $bin: ${names:-exit $bin_rc}")
     failed_lines+="FAILED: $kind $bin: ${names:-exit $bin_rc}"$'\n'
@@ -172,6 +188,11 @@ run_kind() {
   times+=" run $(secs "$t1" "$t2") s wall / $(secs "$c1" "$c2") s CPU"
   if [ "$rc" -eq 0 ]; then
     summary[$kind]="PASS ($times)"
+    if ((${#flaky[@]})); then
+      local what
+      what=$(printf '%s; ' "${flaky[@]}")
+      summary[$kind]="PASS (flaky, passed when run again: ${what%; }; $times)"
+    fi
   else
     local what
     what=$(printf '%s; ' "${failed[@]}")
@@ -191,6 +212,8 @@ fi
 echo
 echo "==== sanitizer summary"
 for kind in "${kinds[@]}"; do printf '  %-5s %s\n' "$kind" "${summary[$kind]}"; done
-# One line per failed binary, for scripts/test.sh's summary.
+# One line per failed binary, and one naming the flaky tests, for
+# scripts/test.sh's summary.
 printf '%s' "$failed_lines"
+[ -z "$flaky_lines" ] || echo "flaky: flaky tests, passed when run again: ${flaky_lines%; }"
 exit "$status"

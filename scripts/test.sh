@@ -249,7 +249,7 @@ if (build_hostnic); then
   else
     say "running the tests under ASan+UBSan and TSan (scripts/sanitize.sh all)"
     rm -f "$san_report"
-    run_suite sanitize 3600 "" env HOSTNIC_SAN_REPORT="$san_report" "$HOSTNIC_ROOT/scripts/sanitize.sh" all
+    run_suite sanitize 3600 flaky env HOSTNIC_SAN_REPORT="$san_report" "$HOSTNIC_ROOT/scripts/sanitize.sh" all
   fi
   if [ "${HOSTNIC_FUZZ:-1}" = 0 ]; then
     say "HOSTNIC_FUZZ=0: skipping the fuzzer"
