@@ -93,6 +93,13 @@ Result<std::optional<ServerMessage>> Client::SendUntilAnswer(
       } else if (reply->type == MessageType::kAck && !reply->lease_time) {
         why = "an ACK without a lease time (option 51)";
       } else {
+        // Bounded: only replies to this exchange get here, each with at
+        // most one warning per option code.
+        for (const std::string& warning : reply->warnings) {
+          spdlog::warn("DHCP on NIC {}: {} from server {}: {}", nic_,
+                       MessageTypeName(reply->type),
+                       Ipv4ToString(reply->server_id), warning);
+        }
         return std::optional<ServerMessage>(std::move(reply).value());
       }
       // Anyone on the link can send anything: say why, but boundedly.

@@ -20,7 +20,8 @@
 // an ACK without a lease time (option 51, which RFC 2131 makes mandatory),
 // or a reply that does not decode is ignored; each is logged at
 // debug level (at most kMaxLoggedIgnores lines per exchange) and counted in
-// the timeout error.
+// the timeout error. The options an accepted reply had ignored because they
+// did not decode (ServerMessage::warnings) are logged as warnings.
 #ifndef HOSTNIC_DHCP_CLIENT_H_
 #define HOSTNIC_DHCP_CLIENT_H_
 

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <bitset>
 #include <cstdio>
+#include <map>
 
 namespace hostnic::dhcp {
 
@@ -19,6 +19,8 @@ constexpr size_t kFlagsOffset = 10;
 constexpr size_t kCiaddrOffset = 12;
 constexpr size_t kYiaddrOffset = 16;
 constexpr size_t kChaddrOffset = 28;
+constexpr size_t kSnameOffset = 44;
+constexpr size_t kFileOffset = 108;
 constexpr size_t kCookieOffset = 236;
 constexpr size_t kOptionsOffset = 240;
 constexpr uint32_t kMagicCookie = 0x63825363;
@@ -32,6 +34,10 @@ constexpr uint16_t kBroadcastFlag = 0x8000;
 // clients pad to it.
 constexpr size_t kMinSentSize = 300;
 constexpr uint16_t kMinMtu = 68;
+// Option overload (52) values are bits: 1 file, 2 sname, 3 both.
+constexpr uint8_t kOverloadFile = 1;
+constexpr uint8_t kOverloadSname = 2;
+constexpr size_t kMaxServerMessage = 255;
 
 enum Option : uint8_t {
   kPad = 0,
@@ -129,6 +135,12 @@ std::string OptionLabel(uint8_t code) {
 
 std::string At(size_t offset) { return " at offset " + std::to_string(offset); }
 
+// " at byte 7 of the option at offset 249".
+std::string AtByte(size_t byte, size_t option_offset) {
+  return " at byte " + std::to_string(byte) + " of the option" +
+         At(option_offset);
+}
+
 Status WrongLength(uint8_t code, size_t length, const std::string& expected,
                    size_t offset) {
   return Status::InvalidArgument(OptionLabel(code) + " has length " +
@@ -137,7 +149,8 @@ Status WrongLength(uint8_t code, size_t length, const std::string& expected,
 }
 
 // Option 121 (RFC 3442): a run of (width, significant destination octets,
-// next hop). `offset` is where the value starts, for error sentences.
+// next hop). `offset` is where the option starts; errors name the byte of its
+// value (its instances concatenated) where the bad route begins.
 Result<std::vector<Route>> DecodeClasslessRoutes(const uint8_t* value,
                                                  size_t length, size_t offset) {
   std::vector<Route> routes;
@@ -147,14 +160,14 @@ Result<std::vector<Route>> DecodeClasslessRoutes(const uint8_t* value,
     if (width > 32) {
       return Status::InvalidArgument(
           OptionLabel(kClasslessRoutes) + " has a route with prefix length " +
-          std::to_string(width) + ", over 32," + At(offset + at));
+          std::to_string(width) + ", over 32," + AtByte(at, offset));
     }
     const size_t octets = (width + 7u) / 8u;
     if (length - at < 1 + octets + 4) {
       return Status::InvalidArgument(OptionLabel(kClasslessRoutes) +
                                      " has a truncated route (prefix length " +
                                      std::to_string(width) + ")" +
-                                     At(offset + at));
+                                     AtByte(at, offset));
     }
     uint32_t destination = 0;
     for (size_t i = 0; i < octets; ++i) {
@@ -165,7 +178,7 @@ Result<std::vector<Route>> DecodeClasslessRoutes(const uint8_t* value,
       return Status::InvalidArgument(
           OptionLabel(kClasslessRoutes) + " has destination " +
           Ipv4ToString(destination) + " with bits beyond its prefix length " +
-          std::to_string(width) + At(offset + at));
+          std::to_string(width) + AtByte(at, offset));
     }
     const Ipv4 next_hop = Load32(value + at + 1 + octets);
     routes.push_back(
@@ -182,9 +195,9 @@ bool IsServerType(uint8_t type) {
          type == static_cast<uint8_t>(MessageType::kNak);
 }
 
-// Reads one option's value into `out`. `offset` is where the option's code
-// byte is.
-Status DecodeOption(uint8_t code, const uint8_t* value, uint8_t length,
+// Reads one option's value (all its instances concatenated, RFC 3396) into
+// `out`. `offset` is where the option's first code byte is.
+Status DecodeOption(uint8_t code, const uint8_t* value, size_t length,
                     size_t offset, ServerMessage& out) {
   switch (code) {
     case kMessageType: {
@@ -243,18 +256,21 @@ Status DecodeOption(uint8_t code, const uint8_t* value, uint8_t length,
       field = Load32(value);
       return Status::Ok();
     }
-    case kServerId:
+    case kServerId: {
       if (length != 4) return WrongLength(code, length, "4", offset);
-      out.server_id = Load32(value);
-      if (out.server_id == 0) {
+      const Ipv4 server = Load32(value);
+      if (server == 0) {
         return Status::InvalidArgument(OptionLabel(code) + " is 0.0.0.0" +
                                        At(offset));
       }
+      out.server_id = server;
       return Status::Ok();
+    }
     case kMessage:
-      // Logged and shown to users: only printable ASCII survives. The
-      // one-byte length already bounds it to 255 characters.
-      for (size_t i = 0; i < length; ++i) {
+      // Logged and shown to users: only printable ASCII survives, at most
+      // kMaxServerMessage characters of it (split instances may be longer).
+      for (size_t i = 0; i < length && out.message.size() < kMaxServerMessage;
+           ++i) {
         if (value[i] >= 0x20 && value[i] < 0x7f) {
           out.message.push_back(static_cast<char>(value[i]));
         }
@@ -265,17 +281,82 @@ Status DecodeOption(uint8_t code, const uint8_t* value, uint8_t length,
         return WrongLength(code, length, "at least 5", offset);
       }
       Result<std::vector<Route>> routes =
-          DecodeClasslessRoutes(value, length, offset + 2);
+          DecodeClasslessRoutes(value, length, offset);
       if (!routes.ok()) return routes.status();
       out.classless_routes = std::move(routes).value();
       return Status::Ok();
     }
-    case kOverload:
-      return Status::InvalidArgument(OptionLabel(code) + " is not supported" +
-                                     At(offset));
     default:
       return Status::Ok();
   }
+}
+
+// One option as gathered from every instance of it (RFC 3396).
+struct Gathered {
+  std::vector<uint8_t> value;
+  size_t offset = 0;  // Of the first instance's code byte.
+};
+using GatheredOptions = std::map<uint8_t, Gathered>;
+
+// Appends the value of each option in data[begin, end) to `gathered`, in
+// order, up to option 255 (end). A truncated option (no length byte, or a
+// length past the area's end) leaves nothing to read after it: it is
+// ignored with what follows, with a warning.
+void GatherOptions(const uint8_t* data, size_t begin, size_t end,
+                   const char* area, GatheredOptions& gathered,
+                   std::vector<std::string>& warnings) {
+  size_t at = begin;
+  while (at < end) {
+    const uint8_t code = data[at];
+    if (code == kPad) {
+      ++at;
+      continue;
+    }
+    if (code == kEnd) return;
+    if (end - at < 2) {
+      warnings.push_back(OptionLabel(code) + " has no length byte" + At(at) +
+                         "; ignored");
+      return;
+    }
+    const uint8_t length = data[at + 1];
+    if (end - at - 2 < length) {
+      warnings.push_back(OptionLabel(code) + " has length " +
+                         std::to_string(length) + ", which runs past the end " +
+                         "of the " + area + "," + At(at) +
+                         "; ignored it and what follows");
+      return;
+    }
+    Gathered& option = gathered[code];
+    if (option.value.empty()) option.offset = at;
+    option.value.insert(option.value.end(), data + at + 2,
+                        data + at + 2 + length);
+    at += 2 + length;
+  }
+}
+
+// The option overload (52) value: which of file (1) and sname (2) hold
+// options. Read from the options field only (RFC 2131 4.1); a malformed one
+// is ignored with a warning.
+uint8_t Overload(const GatheredOptions& gathered,
+                 std::vector<std::string>& warnings) {
+  const auto found = gathered.find(kOverload);
+  if (found == gathered.end()) return 0;
+  const Gathered& option = found->second;
+  if (option.value.size() != 1) {
+    warnings.push_back(
+        WrongLength(kOverload, option.value.size(), "1", option.offset)
+            .message() +
+        "; ignored");
+    return 0;
+  }
+  const uint8_t value = option.value[0];
+  if (value < 1 || value > 3) {
+    warnings.push_back(OptionLabel(kOverload) + " is " + std::to_string(value) +
+                       ", expected 1, 2 or 3" + At(option.offset) +
+                       "; ignored");
+    return 0;
+  }
+  return value;
 }
 
 }  // namespace
@@ -406,50 +487,48 @@ Result<ServerMessage> Decode(const uint8_t* data, size_t size) {
             mac.begin());
   out.chaddr = Mac(mac);
 
-  std::bitset<256> seen;
-  size_t at = kOptionsOffset;
-  while (at < size) {
-    const uint8_t code = data[at];
-    if (code == kPad) {
-      ++at;
-      continue;
-    }
-    if (code == kEnd) break;
-    if (size - at < 2) {
-      return Status::InvalidArgument(OptionLabel(code) + " has no length byte" +
-                                     At(at));
-    }
-    const uint8_t length = data[at + 1];
-    if (size - at - 2 < length) {
-      return Status::InvalidArgument(
-          OptionLabel(code) + " has length " + std::to_string(length) +
-          ", which runs past the end of the " + std::to_string(size) +
-          "-byte message," + At(at));
-    }
-    if (seen[code]) {
-      return Status::InvalidArgument(OptionLabel(code) + " appears twice" +
-                                     At(at));
-    }
-    seen[code] = true;
-    HOSTNIC_RETURN_IF_ERROR(DecodeOption(code, data + at + 2, length, at, out));
-    at += 2 + length;
+  // Options field, then file, then sname when overloaded (RFC 3396 7);
+  // everything gathered fits in the message, so it is bounded by it.
+  GatheredOptions gathered;
+  GatherOptions(data, kOptionsOffset, size, "message", gathered, out.warnings);
+  const uint8_t overload = Overload(gathered, out.warnings);
+  if (overload & kOverloadFile) {
+    GatherOptions(data, kFileOffset, kCookieOffset, "file field", gathered,
+                  out.warnings);
+  }
+  if (overload & kOverloadSname) {
+    GatherOptions(data, kSnameOffset, kFileOffset, "sname field", gathered,
+                  out.warnings);
   }
 
-  if (!seen[kMessageType]) {
+  // Without a message type there is nothing to act on; any other option
+  // that does not decode is ignored like real clients do, with a warning.
+  const auto type = gathered.find(kMessageType);
+  if (type == gathered.end()) {
     return Status::InvalidArgument(
         "DHCP message has no message type (option 53)");
   }
+  HOSTNIC_RETURN_IF_ERROR(DecodeOption(kMessageType, type->second.value.data(),
+                                       type->second.value.size(),
+                                       type->second.offset, out));
+  for (const auto& [code, option] : gathered) {
+    if (code == kMessageType || code == kOverload) continue;
+    const Status decoded = DecodeOption(
+        code, option.value.data(), option.value.size(), option.offset, out);
+    if (!decoded.ok()) out.warnings.push_back(decoded.message() + "; ignored");
+  }
+
+  const auto missing = [&](const std::string& what) {
+    std::string error =
+        std::string("DHCP ") + MessageTypeName(out.type) + " has no " + what;
+    for (const std::string& warning : out.warnings) error += "; " + warning;
+    return Status::InvalidArgument(error);
+  };
   if (out.type == MessageType::kOffer || out.type == MessageType::kAck) {
     if (out.yiaddr == 0) {
-      return Status::InvalidArgument(
-          std::string("DHCP ") + MessageTypeName(out.type) +
-          " has no address (yiaddr is 0.0.0.0)" + At(kYiaddrOffset));
+      return missing("address (yiaddr is 0.0.0.0)" + At(kYiaddrOffset));
     }
-    if (out.server_id == 0) {
-      return Status::InvalidArgument(std::string("DHCP ") +
-                                     MessageTypeName(out.type) +
-                                     " has no server identifier (option 54)");
-    }
+    if (out.server_id == 0) return missing("server identifier (option 54)");
   }
   return out;
 }

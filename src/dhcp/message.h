@@ -73,20 +73,32 @@ struct ServerMessage {
   // Option 121 decoded: destination CIDR and next hop ("" when 0.0.0.0,
   // i.e. on-link). Absent when the server sent none.
   std::optional<std::vector<Route>> classless_routes;
-  std::string message;  // Option 56 (NAK reason), printable.
+  std::string message;  // Option 56 (NAK reason), printable, <= 255 chars.
+  // One sentence per option that was ignored because it did not decode
+  // (what, where, "; ignored"), for the client to log. Bounded: at most one
+  // per option code plus one per options area.
+  std::vector<std::string> warnings;
 };
 
-// Decodes one DHCP payload (the UDP payload) of a server (op BOOTREPLY).
-// Refuses, with a sentence that says what is wrong and where: a size outside
-// 240..kMaxMessageSize, a wrong op/htype/hlen, no magic cookie, a missing or
-// client-only message type, an option that runs past the end, a duplicated
-// option (other than pad), a length that does not fit the option (e.g. a
-// 3-byte lease time), a non-contiguous subnet mask, an MTU below 68, a
-// classless route with a prefix length over 32 or destination bits beyond
-// its prefix, an OFFER/ACK without yiaddr or server identifier. Option
-// overload (52) is refused (hostnic asks for nothing that needs it).
-// Unknown options are skipped, as are sname and file. Options end at option
-// 255 (end; what follows is ignored) or at the end of the message. A NAK
+// Decodes one DHCP payload (the UDP payload) of a server (op BOOTREPLY),
+// leniently as real clients do:
+//  * options are read from the options field, then -- when option overload
+//    (52, options field only) says so -- from file, then sname; each area
+//    ends at option 255 (end; what follows is ignored) or at its end;
+//  * every instance of an option code is concatenated, in that order, into
+//    one value (RFC 3396), so a long option 121 may come split;
+//  * an option that does not decode is ignored and described in `warnings`:
+//    a length that does not fit it (e.g. a 3-byte lease time), a
+//    non-contiguous subnet mask, an MTU below 68, a server identifier of
+//    0.0.0.0, a classless route with a prefix length over 32, destination
+//    bits beyond its prefix or truncated (the whole option 121 is then
+//    ignored), a malformed overload; so is a truncated option (no length
+//    byte, or a length past its area) with the rest of its area.
+// Refused, with a sentence that says what is wrong and where: a size
+// outside 240..kMaxMessageSize, a wrong op/htype/hlen, no magic cookie, a
+// missing, malformed or client-only message type, an OFFER/ACK without
+// yiaddr or server identifier (the sentence then lists the warnings too).
+// Unknown options are skipped; sname and file are otherwise ignored. A NAK
 // needs neither yiaddr nor a server identifier; its option 56 keeps only
 // printable ASCII.
 Result<ServerMessage> Decode(const uint8_t* data, size_t size);

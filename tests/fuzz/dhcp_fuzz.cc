@@ -1,13 +1,17 @@
 // libFuzzer target: the DHCP decoder, fed what any host on the link may send
 // to port 68 (seeded with OFFER/ACK/NAK payloads captured from dnsmasq in
-// tests/fuzz/dhcp_corpus/).
+// tests/fuzz/dhcp_corpus/, and with the shapes real servers send that a
+// strict parser refused: split options (RFC 3396), option overload into
+// file and sname, one malformed option, a truncated tail).
 //
 // Decode must never crash or hang. When it accepts an input, the result must
 // be one a client can act on unchecked: a server's message type; an OFFER or
 // ACK with an address and a server identifier; a contiguous subnet mask; an
 // MTU of at least 68; classless routes whose destination is "a.b.c.d/N" with
 // N <= 32 and no bits beyond the prefix, and whose next hop is "" or a
-// non-zero dotted quad; a message of at most 255 printable ASCII characters.
+// non-zero dotted quad; a message of at most 255 printable ASCII characters;
+// at most one warning per option code and options area, each ending in
+// "; ignored" (or "; ignored it and what follows").
 // Decode must also answer the same input the same way twice.
 //
 // Every input also drives Encode: its first bytes choose a client message,
@@ -79,6 +83,11 @@ void CheckDecoded(const ServerMessage& m) {
     for (const Route& route : *m.classless_routes) CheckRoute(route);
   }
   Require(m.message.size() <= 255, "message longer than 255 characters");
+  Require(m.warnings.size() <= 256 + 3, "more warnings than option codes");
+  for (const std::string& w : m.warnings) {
+    Require(w.find("; ignored") != std::string::npos,
+            "warning without what was done: " + w);
+  }
   for (char c : m.message) {
     Require(c >= 0x20 && c < 0x7f, "unprintable byte in message");
   }
@@ -95,7 +104,7 @@ void CheckSameResult(const Result<ServerMessage>& a,
   Require(a->type == b->type && a->xid == b->xid && a->yiaddr == b->yiaddr &&
               a->server_id == b->server_id &&
               a->classless_routes == b->classless_routes &&
-              a->message == b->message,
+              a->message == b->message && a->warnings == b->warnings,
           "Decode decoded the same input differently");
 }
 

@@ -7,10 +7,16 @@
 #include <vector>
 
 #include "dhcp/message.h"
+#include "unit/dhcp_replies.h"
 
 namespace hostnic::dhcp {
 namespace {
 
+using replies::DecodeVector;
+using replies::Ip;
+using replies::kClientMac;
+using replies::Offer;
+using replies::Reply;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 
@@ -109,10 +115,6 @@ constexpr uint8_t kDnsmasqNak[] = {
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
     0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
 
-const Mac kClientMac = *Mac::Parse("52:54:0e:77:00:11");
-
-Ipv4 Ip(const char* text) { return *ParseIpv4(text); }
-
 std::vector<uint8_t> Bytes(const uint8_t* data, size_t size) {
   return std::vector<uint8_t>(data, data + size);
 }
@@ -132,34 +134,6 @@ std::optional<std::vector<uint8_t>> FindOption(const std::vector<uint8_t>& m,
     at += 2 + m[at + 1];
   }
   return std::nullopt;
-}
-
-// A BOOTREPLY header (xid 0x01020304, yiaddr 10.77.0.11, chaddr kClientMac,
-// magic cookie) followed by `options` verbatim, so options start at 240.
-std::vector<uint8_t> Reply(std::initializer_list<uint8_t> options) {
-  std::vector<uint8_t> m(240, 0);
-  m[0] = 2;
-  m[1] = 1;
-  m[2] = 6;
-  m[4] = 1, m[5] = 2, m[6] = 3, m[7] = 4;
-  m[16] = 10, m[17] = 77, m[18] = 0, m[19] = 11;
-  const auto& mac = kClientMac.bytes();
-  std::copy(mac.begin(), mac.end(), m.begin() + 28);
-  m[236] = 99, m[237] = 130, m[238] = 83, m[239] = 99;
-  m.insert(m.end(), options);
-  return m;
-}
-
-// Reply() of an OFFER from server 10.77.0.1 (9 option bytes, so the first of
-// `options` is at offset 249).
-std::vector<uint8_t> Offer(std::initializer_list<uint8_t> options) {
-  std::vector<uint8_t> m = Reply({53, 1, 2, 54, 4, 10, 77, 0, 1});
-  m.insert(m.end(), options);
-  return m;
-}
-
-Result<ServerMessage> DecodeVector(const std::vector<uint8_t>& m) {
-  return Decode(m.data(), m.size());
 }
 
 TEST(DhcpIpv4Test, FormatsAndParsesDottedQuads) {
@@ -423,63 +397,20 @@ std::vector<Rejection> Rejections() {
        "DHCP message type 9 is unknown at offset 240"},
       {"MessageTypeLength", Reply({53, 2, 2, 0, 255}),
        "DHCP option 53 (message type) has length 2, expected 1 at offset 240"},
-      {"OptionPastTheEnd", Offer({51, 4, 0, 0}),
-       "DHCP option 51 (lease time) has length 4, which runs past the end of "
-       "the 253-byte message, at offset 249"},
-      {"NoLengthByte", Offer({200}),
-       "DHCP option 200 has no length byte at offset 249"},
-      {"Duplicate", Reply({53, 1, 2, 53, 1, 2, 255}),
-       "DHCP option 53 (message type) appears twice at offset 243"},
-      {"DuplicateUnknown", Offer({200, 0, 200, 0, 255}),
-       "DHCP option 200 appears twice at offset 251"},
-      {"LeaseTimeLength", Offer({51, 3, 0, 0, 120, 255}),
-       "DHCP option 51 (lease time) has length 3, expected 4 at offset 249"},
-      {"RenewalTimeLength", Offer({58, 2, 0, 60, 255}),
-       "DHCP option 58 (renewal time) has length 2, expected 4 at offset 249"},
-      {"RebindingTimeLength", Offer({59, 5, 0, 0, 0, 0, 1, 255}),
-       "DHCP option 59 (rebinding time) has length 5, expected 4 at offset "
-       "249"},
-      {"MaskLength", Offer({1, 3, 255, 255, 0, 255}),
-       "DHCP option 1 (subnet mask) has length 3, expected 4 at offset 249"},
-      {"NonContiguousMask", Offer({1, 4, 255, 0, 255, 0, 255}),
-       "DHCP option 1 (subnet mask) 255.0.255.0 is not contiguous at offset "
-       "249"},
-      {"RouterLength", Offer({3, 6, 10, 77, 0, 1, 0, 0, 255}),
-       "DHCP option 3 (router) has length 6, expected a multiple of 4 at "
-       "offset 249"},
-      {"EmptyRouter", Offer({3, 0, 255}),
-       "DHCP option 3 (router) has length 0, expected a multiple of 4 at "
-       "offset 249"},
-      {"MtuLength", Offer({26, 4, 0, 0, 5, 220, 255}),
-       "DHCP option 26 (interface MTU) has length 4, expected 2 at offset "
-       "249"},
-      {"TinyMtu", Offer({26, 2, 0, 67, 255}),
-       "DHCP option 26 (interface MTU) is 67, below 68 at offset 249"},
-      {"ServerIdLength", Reply({53, 1, 2, 54, 3, 10, 77, 0, 255}),
-       "DHCP option 54 (server identifier) has length 3, expected 4 at "
-       "offset 243"},
-      {"ZeroServerId", Reply({53, 1, 2, 54, 4, 0, 0, 0, 0, 255}),
-       "DHCP option 54 (server identifier) is 0.0.0.0 at offset 243"},
-      {"ShortRoutes", Offer({121, 4, 0, 10, 77, 0, 255}),
-       "DHCP option 121 (classless static routes) has length 4, expected at "
-       "least 5 at offset 249"},
-      {"RoutePrefixOver32",
-       Offer({121, 10, 33, 10, 0, 0, 0, 0, 10, 77, 0, 1, 255}),
-       "DHCP option 121 (classless static routes) has a route with prefix "
-       "length 33, over 32, at offset 251"},
-      {"RouteBitsBeyondPrefix",
-       Offer({121, 11, 0, 10, 77, 0, 1, 7, 11, 10, 77, 0, 1, 255}),
-       "DHCP option 121 (classless static routes) has destination 11.0.0.0 "
-       "with bits beyond its prefix length 7 at offset 256"},
-      {"TruncatedRoute", Offer({121, 7, 24, 192, 168, 5, 10, 77, 0, 255}),
-       "DHCP option 121 (classless static routes) has a truncated route "
-       "(prefix length 24) at offset 251"},
-      {"OptionOverload", Offer({52, 1, 3, 255}),
-       "DHCP option 52 (option overload) is not supported at offset 249"},
+      {"DuplicateMessageType", Reply({53, 1, 2, 53, 1, 2, 255}),
+       "DHCP option 53 (message type) has length 2, expected 1 at offset 240"},
+      {"TruncatedMessageType", Reply({54, 4, 10, 77, 0, 1, 53, 1}),
+       "DHCP message has no message type (option 53)"},
       {"OfferWithoutAddress", Mutated(16, {0, 0, 0, 0}),
        "DHCP OFFER has no address (yiaddr is 0.0.0.0) at offset 16"},
       {"AckWithoutServerId", Reply({53, 1, 5, 51, 4, 0, 0, 0, 120, 255}),
        "DHCP ACK has no server identifier (option 54)"},
+      {"ServerIdLength", Reply({53, 1, 2, 54, 3, 10, 77, 0, 255}),
+       "DHCP OFFER has no server identifier (option 54); DHCP option 54 "
+       "(server identifier) has length 3, expected 4 at offset 243; ignored"},
+      {"ZeroServerId", Reply({53, 1, 2, 54, 4, 0, 0, 0, 0, 255}),
+       "DHCP OFFER has no server identifier (option 54); DHCP option 54 "
+       "(server identifier) is 0.0.0.0 at offset 243; ignored"},
   };
 }
 
