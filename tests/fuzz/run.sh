@@ -9,7 +9,10 @@
 #   handlers_fuzz  the remote-driver API, seeded with real Docker requests
 #                  (tests/fuzz/corpus/); half of SECONDS
 #   dhcp_fuzz      the DHCP decoder, seeded with dnsmasq's OFFER/ACK/NAK
-#                  (tests/fuzz/dhcp_corpus/); a quarter
+#                  and the shapes real servers send (tests/fuzz/dhcp_corpus/);
+#                  half of a quarter
+#   dhcp6_fuzz     the DHCPv6 decoder, seeded with ADVERTISE/REPLY shapes
+#                  (tests/fuzz/dhcp6_corpus/); the other half of that quarter
 #   cni_fuzz       the CNI plugin's stdin parser, seeded with network
 #                  configurations (tests/fuzz/cni_corpus/); half the rest
 #   netavark_fuzz  the netavark plugin's stdin decoders and network rules,
@@ -56,15 +59,17 @@ if ! cmake -S "$root" -B "$dir" "${generator[@]}" -Wno-dev \
   cat "$dir/configure.log"
   exit 2
 fi
-cmake --build "$dir" --target handlers_fuzz dhcp_fuzz cni_fuzz netavark_fuzz -j "$(nproc)" || exit 2
+cmake --build "$dir" --target handlers_fuzz dhcp_fuzz dhcp6_fuzz cni_fuzz netavark_fuzz -j "$(nproc)" || exit 2
 if ((build_only)); then
   echo "built in $((SECONDS - started)) s (--build-only: no fuzzing)"
   exit 0
 fi
 # At least a second each: -max_total_time=0 would mean no limit.
 handlers_seconds=$((seconds / 2 > 0 ? seconds / 2 : 1))
-dhcp_seconds=$((seconds / 4 > 0 ? seconds / 4 : 1))
-rest=$((seconds - handlers_seconds - dhcp_seconds))
+quarter=$((seconds / 4))
+dhcp_seconds=$((quarter / 2 > 0 ? quarter / 2 : 1))
+dhcp6_seconds=$((quarter - quarter / 2 > 0 ? quarter - quarter / 2 : 1))
+rest=$((seconds - handlers_seconds - quarter))
 cni_seconds=$((rest / 2 > 0 ? rest / 2 : 1))
 netavark_seconds=$((rest - cni_seconds > 0 ? rest - cni_seconds : 1))
 echo "built in $((SECONDS - started)) s; fuzzing for $seconds s"
@@ -127,6 +132,7 @@ findings=""
 fuzz handlers_fuzz "$handlers_seconds" "$here/corpus" -max_len=16384 \
      -dict="$here/handlers.dict" || status=1
 fuzz dhcp_fuzz "$dhcp_seconds" "$here/dhcp_corpus" -max_len=1473 || status=1
+fuzz dhcp6_fuzz "$dhcp6_seconds" "$here/dhcp6_corpus" -max_len=1453 || status=1
 # -max_len: configurations are small; the parser's bound is tested apart.
 fuzz cni_fuzz "$cni_seconds" "$here/cni_corpus" -max_len=4096 || status=1
 fuzz netavark_fuzz "$netavark_seconds" "$here/netavark_corpus" -max_len=4096 || status=1

@@ -25,7 +25,7 @@ src/driver :: ^<nlohmann/ :: - :: driver/ is the domain core: JSON belongs to th
 src/driver :: httplib :: - :: driver/ is the domain core: HTTP belongs to the front ends (api/)
 src/driver :: ^<netlink/ :: - :: driver/ never sees libnl: it changes devices through hostnic/link.h (LinkControl)
 src/driver :: ^"netlink/ :: - :: driver/ is above netlink/ and reaches it only through include/hostnic contracts (LinkControl, LinkEvents, SandboxControl); daemon/ wires them
-src/driver :: ^"(store|hooks|dhcp|host)/ :: - :: driver/ reaches the layers below only through include/hostnic contracts (Store, Hooks, AddressSource); daemon/ wires the implementations
+src/driver :: ^"(store|hooks|dhcp6?|host)/ :: - :: driver/ reaches the layers below only through include/hostnic contracts (Store, Hooks, AddressSource); daemon/ wires the implementations
 src/driver :: ^"guard/|^<bpf/ :: - :: driver/ reaches the metadata guard only through hostnic/guard.h (MetadataGuard); libbpf belongs to guard/
 src/guard :: ^"hostnic/(driver|inventory)\.h" :: - :: guard/ is below the driver: it implements hostnic/guard.h
 src/guard :: ^"(driver|store|api|cli|cni|daemon|hooks|dhcp|host|netlink)/ :: - :: guard/ is a bottom layer: only common/ and include/hostnic
@@ -38,9 +38,12 @@ src/store :: ^"hostnic/(driver|inventory)\.h" :: - :: store/ is below the driver
 src/store :: ^"(driver|netlink|api|cli|cni|daemon|hooks|dhcp|host)/ :: - :: store/ is a bottom layer: only common/ and include/hostnic
 src/netlink :: ^"hostnic/(driver|inventory)\.h" :: - :: netlink/ is below the driver: it reports devices to hostnic/link.h LinkEvents, and daemon/ hands it the Inventory
 src/netlink :: ^"(driver|store|api|cli|cni|daemon|hooks|dhcp|host)/ :: - :: netlink/ is below the driver and the front ends
-src/hooks src/dhcp src/host src/common :: ^"hostnic/(driver|inventory)\.h" :: - :: a layer below the driver sees include/hostnic contracts, never the driver
-src/hooks src/dhcp src/host src/common :: ^"(driver|store|api|cli|cni|daemon)/ :: - :: a layer below the driver and the front ends
+src/hooks src/dhcp src/dhcp6 src/host src/common :: ^"hostnic/(driver|inventory)\.h" :: - :: a layer below the driver sees include/hostnic contracts, never the driver
+src/hooks src/dhcp src/dhcp6 src/host src/common :: ^"(driver|store|api|cli|cni|daemon)/ :: - :: a layer below the driver and the front ends
 src/dhcp :: ^<(nlohmann|netlink)/ :: - :: dhcp/ is an address source of its own: no JSON, no libnl (raw sockets)
+src/dhcp :: ^"dhcp6/ :: - :: dhcp/ (IPv4) and dhcp6/ (IPv6) are address sources side by side
+src/dhcp6 :: ^<(nlohmann|netlink)/ :: - :: dhcp6/ is an address source of its own: no JSON, no libnl (raw sockets)
+src/dhcp6 :: ^"dhcp/ :: ^"dhcp/transport\.h"$ :: dhcp6/ shares only the Transport seam (dhcp/transport.h) with dhcp/
 src/cni :: ^"driver/|^"hostnic/(driver|inventory)\.h" :: - :: the CNI plugin runs in the container runtime: the driver lives in the daemon, reached through cni/daemon_client.h
 src/cni :: ^"(api|daemon|store)/ :: ^"api/(unix_http_client|cni_wire)\.h"$ :: the CNI plugin talks to the daemon only through its client (api/unix_http_client.h) and the protocol codec (api/cni_wire.h), never its server side
 include/hostnic :: ^"(api|cli|cni|common|daemon|dhcp|driver|guard|hooks|host|netlink|store)/ :: - :: public contracts include only each other and the standard library

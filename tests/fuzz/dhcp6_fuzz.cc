@@ -1,0 +1,122 @@
+// libFuzzer target: the DHCPv6 decoder, fed what any host on the link may
+// send to port 546 (seeded with ADVERTISE/REPLY shapes in
+// tests/fuzz/dhcp6_corpus/: IA_NA with addresses, rapid commit, status
+// codes, one malformed option, a truncated tail).
+//
+// Decode must never crash or hang. When it accepts an input, the result must
+// be one a client can act on unchecked: an ADVERTISE or REPLY; a server
+// identifier of 1..130 bytes; a client identifier of at most 130; IA
+// addresses that are global unicast with 0 < valid and preferred <= valid;
+// a status message of at most 255 printable ASCII characters; at most one
+// warning per 4 bytes of message, each ending in "; ignored" (or "; ignored
+// it and what follows"). Decode must also answer the same input the same way
+// twice.
+//
+// Every input also drives Encode: its first bytes choose a client message,
+// which Decode must refuse (its type is a client's).
+// Any violation prints what was wrong and aborts.
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "dhcp6/message.h"
+
+namespace hostnic::dhcp6 {
+namespace {
+
+[[noreturn]] void Fail(const std::string& what) {
+  std::fprintf(stderr, "dhcp6_fuzz: invariant violated: %s\n", what.c_str());
+  std::abort();
+}
+
+void Require(bool ok, const std::string& what) {
+  if (!ok) Fail(what);
+}
+
+void CheckText(const std::string& text) {
+  Require(text.size() <= 255, "status message longer than 255 characters");
+  for (char c : text) {
+    Require(c >= 0x20 && c < 0x7f, "unprintable byte in a status message");
+  }
+}
+
+void CheckDecoded(const ServerMessage& m, size_t size) {
+  Require(m.type == MessageType::kAdvertise || m.type == MessageType::kReply,
+          std::string("accepted a ") + MessageTypeName(m.type));
+  Require(
+      !m.server_id.empty() && m.server_id.size() <= kMaxDuidSize,
+      "server identifier of " + std::to_string(m.server_id.size()) + " bytes");
+  Require(m.client_id.size() <= kMaxDuidSize, "client identifier too long");
+  Require(m.xid <= 0xffffff, "transaction ID over 24 bits");
+  CheckText(m.status_message);
+  for (const IaNa& ia : m.ia_nas) {
+    CheckText(ia.status_message);
+    for (const IaAddress& a : ia.addresses) {
+      Require(a.valid > 0 && a.preferred <= a.valid,
+              "IA address with bad lifetimes");
+      Require(a.address[0] != 0xff, "multicast IA address");
+      Require(!(a.address[0] == 0xfe && (a.address[1] & 0xc0) == 0x80),
+              "link-local IA address");
+    }
+  }
+  Require(m.warnings.size() <= size / 4 + 1, "more warnings than options");
+  for (const std::string& w : m.warnings) {
+    Require(w.find("; ignored") != std::string::npos,
+            "warning without what was done: " + w);
+  }
+}
+
+void CheckSameResult(const Result<ServerMessage>& a,
+                     const Result<ServerMessage>& b) {
+  Require(a.ok() == b.ok(), "Decode answered the same input differently");
+  if (!a.ok()) {
+    Require(a.status().message() == b.status().message(),
+            "Decode explained the same refusal differently");
+    return;
+  }
+  Require(a->type == b->type && a->xid == b->xid &&
+              a->server_id == b->server_id && a->client_id == b->client_id &&
+              a->warnings == b->warnings &&
+              a->ia_nas.size() == b->ia_nas.size(),
+          "Decode decoded the same input differently");
+}
+
+void CheckEncode(const uint8_t* data, size_t size) {
+  uint8_t b[24] = {};
+  std::memcpy(b, data, size < sizeof(b) ? size : sizeof(b));
+  constexpr MessageType kClientTypes[] = {
+      MessageType::kSolicit, MessageType::kRequest, MessageType::kRenew,
+      MessageType::kRebind, MessageType::kRelease};
+  ClientMessage m;
+  m.type = kClientTypes[b[0] % 5];
+  m.rapid_commit = (b[1] & 1) != 0;
+  m.xid = uint32_t{b[2]} << 16 | uint32_t{b[3]} << 8 | b[4];
+  m.mac = Mac({b[5], b[6], b[7], b[8], b[9], b[10]});
+  m.server_id.assign(b + 11, b + 11 + (b[1] >> 4));
+  m.elapsed_centiseconds = static_cast<uint16_t>(b[22] << 8 | b[23]);
+  if (b[1] & 2) {
+    Ipv6 address{};
+    std::memcpy(address.data(), b + 6, 16);
+    m.address = address;
+  }
+  const std::vector<uint8_t> out = Encode(m);
+  Require(out.size() >= 4 && out.size() <= kMaxMessageSize,
+          "Encode made " + std::to_string(out.size()) + " bytes");
+  Require(!Decode(out.data(), out.size()).ok(),
+          "Decode accepted a client's message");
+}
+
+}  // namespace
+}  // namespace hostnic::dhcp6
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace hostnic::dhcp6;  // NOLINT: one entry point.
+  const hostnic::Result<ServerMessage> first = Decode(data, size);
+  if (first.ok()) CheckDecoded(*first, size);
+  CheckSameResult(first, Decode(data, size));
+  CheckEncode(data, size);
+  return 0;
+}
