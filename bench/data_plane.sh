@@ -197,7 +197,7 @@ need iperf3 iperf3
 need sockperf sockperf
 need taskset util-linux
 bench_init
-ensure_dockerd
+ensure_dockerd "$DOCKER" "$BENCH_WORK" || die "no Docker engine"
 ensure_image
 dk network inspect docker_gwbridge >/dev/null 2>&1 && BENCH_HAD_GWBRIDGE=1
 remove_bench_objects

@@ -43,7 +43,7 @@ trap 'log "failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
 
 bench_init
 [ -n "${NO_HYPERFINE:-}" ] || need hyperfine hyperfine
-ensure_dockerd
+ensure_dockerd "$DOCKER" "$BENCH_WORK" || die "no Docker engine"
 ensure_image
 dk network inspect docker_gwbridge >/dev/null 2>&1 && BENCH_HAD_GWBRIDGE=1
 remove_bench_objects

@@ -17,6 +17,8 @@
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$BENCH_DIR/.." && pwd)
+# The shell library every script shares: ensure_packages, ensure_dockerd.
+source "$REPO_ROOT/scripts/common.sh"
 BUILD_DIR=${BUILD_DIR:-$REPO_ROOT/build}
 case $BUILD_DIR in /*) ;; *) BUILD_DIR=$REPO_ROOT/$BUILD_DIR ;; esac
 RESULTS_DIR=${RESULTS_DIR:-$BENCH_DIR/results}
@@ -43,12 +45,7 @@ dk() { timeout 120 "$DOCKER" "$@"; }
 
 # need CMD PACKAGE: installs the Debian package if CMD is missing.
 need() {
-  command -v "$1" >/dev/null 2>&1 && return 0
-  log "installing $2 (apt-get)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >/dev/null 2>&1 ||
-    { apt-get update >/dev/null 2>&1 &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >/dev/null 2>&1; } ||
-    die "could not install $2"
+  command -v "$1" >/dev/null 2>&1 || (ensure_packages "$2") || die "could not install $2"
 }
 
 bench_init() {
@@ -67,31 +64,6 @@ bench_init() {
 }
 
 # ------------------------------------------------------------------ dockerd
-ensure_dockerd() {
-  if dk info >/dev/null 2>&1; then log "using the dockerd already answering"; return 0; fi
-  command -v dockerd >/dev/null || need dockerd docker.io
-  log "starting dockerd (log: $BENCH_WORK/dockerd.log)"
-  dockerd >"$BENCH_WORK/dockerd.log" 2>&1 </dev/null 9>&- &
-  echo $! >"$BENCH_WORK/dockerd.pid"
-  local deadline=$((SECONDS + 90))
-  until dk info >/dev/null 2>&1; do
-    kill -0 "$(cat "$BENCH_WORK/dockerd.pid")" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ] ||
-      { tail -n 20 "$BENCH_WORK/dockerd.log" >&2; die "dockerd did not come up"; }
-    sleep 0.5
-  done
-}
-
-stop_dockerd() {
-  [ -f "$BENCH_WORK/dockerd.pid" ] || return 0
-  local pid i
-  pid=$(cat "$BENCH_WORK/dockerd.pid"); rm -f "$BENCH_WORK/dockerd.pid"
-  kill -0 "$pid" 2>/dev/null || return 0
-  log "stopping the dockerd we started (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null
-  for i in $(seq 150); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
-  kill -KILL "$pid" 2>/dev/null
-}
-
 ensure_image() {
   dk image inspect "$IMAGE" >/dev/null 2>&1 && return 0
   local rootfs=$BENCH_WORK/rootfs a
@@ -182,7 +154,7 @@ bench_cleanup() {
   stop_hostnic
   ip link del "$BENCH_NIC" 2>/dev/null
   ip netns del "$PEER_NS" 2>/dev/null
-  stop_dockerd
+  stop_dockerd "$BENCH_WORK"
   rm -rf "$BENCH_WORK"
 }
 

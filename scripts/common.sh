@@ -1,4 +1,6 @@
-# Shared helpers for scripts/run.sh and scripts/test.sh (sourced, not run).
+# shellcheck shell=bash
+# The one shell library: scripts/run.sh and scripts/test.sh, and every test
+# suite and benchmark (tests/e2e/*, tests/package, bench/) source it (not run).
 # Debian bookworm, run as root. Everything here is idempotent.
 
 HOSTNIC_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -73,4 +75,157 @@ build_hostnic() {
   fi
   [ -x "$build/hostnic" ] || die "build finished but build/hostnic is missing; see build/build.log"
   say "built build/hostnic"
+}
+
+# ---------------------------------------------------------------- tests
+# What every test suite shares (tests/e2e/*, tests/package, bench/): the
+# output conventions scripts/test.sh reads, one case runner, one dockerd.
+
+note() { printf '    %s\n' "$*" >&2; }
+one_line() { printf '%s' "$*" | tr '\n' ' ' | cut -c1-800; }
+
+# poll SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds (0) or
+# SECONDS have passed (1).
+poll() {
+  local deadline=$((SECONDS + $1))
+  shift
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+
+# suite_skip ROW REASON: the whole suite cannot run here (a missing runtime,
+# an unreachable mirror): "SKIP ROW: REASON" and exit status 77, which
+# scripts/test.sh reports as the row SKIPPED with the reason.
+suite_skip() {
+  printf 'SKIP %s: %s\n' "$1" "$2"
+  exit 77
+}
+
+# Cases. A case (or step) is a function run_case runs in a subshell with
+# set -eEuo pipefail: `fail MESSAGE` ends it failed, `skip REASON` ends it
+# skipped, and a command that fails unexpectedly fails it naming its line.
+# run_case prints "PASS name (Ns)", "FAIL name: reason" or "SKIP name:
+# reason" on stdout and adds the name to PASSED, FAILED or SKIPPED. A suite
+# may define case_started, case_cleanup (after every case) and case_failed
+# (after a failed one, e.g. to show its daemon's log). CASE_DIR holds the
+# reason files; suites set it to their work directory. A suite whose cases
+# are written to return non-zero instead (no set -e; they restart the
+# suite's own daemon, so they run in its shell) sets CASE_RETURNS=1: its
+# cases run in the suite's shell, and `fail` records and returns 1.
+PASSED=() SKIPPED=() FAILED=()
+CASES=()
+register_case() { CASES+=("$1:$2"); }
+
+# fail MESSAGE: ends the current case as failed with MESSAGE as its reason.
+fail() {
+  [ -z "${CASE_DIR:-}" ] || printf '%s\n' "$*" >>"$CASE_DIR/case.reason"
+  note "FAIL: $*"
+  [ "${CASE_RETURNS:-0}" = 1 ] && return 1
+  exit 1
+}
+
+# skip REASON: ends the current case as skipped (never counted as a pass).
+skip() {
+  [ -z "${CASE_DIR:-}" ] || printf '%s\n' "$*" >>"$CASE_DIR/case.skip"
+  note "SKIP: $*"
+  exit 0
+}
+
+# select_cases [WORD...]: sets `selected` to the registered cases whose
+# names contain one of the words (every case without words); fails, listing
+# the cases, when none matches.
+select_cases() {
+  local c w
+  selected=()
+  for c in "${CASES[@]}"; do
+    if [ "$#" -eq 0 ]; then selected+=("$c"); continue; fi
+    for w in "$@"; do
+      case "${c%%:*}" in *"$w"*) selected+=("$c"); break ;; esac
+    done
+  done
+  [ "${#selected[@]}" -gt 0 ] && return 0
+  echo "no case matches '$*'; cases: $(printf '%s ' "${CASES[@]%%:*}")" >&2
+  return 1
+}
+
+# run_case NAME FUNCTION: runs one case (see above).
+run_case() {
+  local name=$1 fn=$2 rc reason t0=$SECONDS
+  : >"$CASE_DIR/case.reason"
+  rm -f "$CASE_DIR/case.skip"
+  printf '[%s] ---- %s\n' "${SUITE:-test}" "$name" >&2
+  ! declare -F case_started >/dev/null || case_started
+  if [ "${CASE_RETURNS:-0}" = 1 ]; then
+    "$fn"
+  else (
+    set -eEuo pipefail
+    trap 'fail "unexpected failure at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
+    "$fn"
+  ) fi
+  rc=$?
+  reason=$(head -n 1 "$CASE_DIR/case.reason")
+  ! declare -F case_cleanup >/dev/null || case_cleanup
+  if [ "$rc" -eq 0 ] && [ -s "$CASE_DIR/case.skip" ]; then
+    echo "SKIP $name: $(head -n 1 "$CASE_DIR/case.skip")"
+    SKIPPED+=("$name")
+  elif [ "$rc" -eq 0 ]; then
+    echo "PASS $name ($((SECONDS - t0))s)"
+    PASSED+=("$name")
+  else
+    echo "FAIL $name: ${reason:-exit status $rc}"
+    FAILED+=("$name")
+    ! declare -F case_failed >/dev/null || case_failed
+  fi
+}
+
+# case_summary SUITE SINCE: "SUITE: N passed, N skipped, N failed (Ts)" and
+# the names skipped and failed; returns 1 when a case failed.
+case_summary() {
+  echo
+  echo "$1: ${#PASSED[@]} passed, ${#SKIPPED[@]} skipped, ${#FAILED[@]} failed ($((SECONDS - $2))s)"
+  [ "${#SKIPPED[@]}" -eq 0 ] || echo "skipped: ${SKIPPED[*]}"
+  [ "${#FAILED[@]}" -eq 0 ] || { echo "failed: ${FAILED[*]}"; return 1; }
+}
+
+# ensure_dockerd CLIENT WORKDIR: a dockerd answering CLIENT (Debian's docker
+# or another engine's): the one already answering on /var/run/docker.sock,
+# else one started here (log WORKDIR/dockerd.log, its PID in
+# WORKDIR/dockerd.pid for stop_dockerd), given 90 s to answer. Installs
+# docker.io when the client or dockerd is missing. Returns 1, showing the
+# end of dockerd's log, when no engine answers.
+ensure_dockerd() {
+  local client=$1 work=$2
+  if [ ! -x "$client" ] || ! command -v dockerd >/dev/null; then
+    (ensure_packages docker.io) || { say "no Docker engine here (apt-get install docker.io)"; return 1; }
+  fi
+  if timeout 60 "$client" info >/dev/null 2>&1; then
+    say "using the dockerd already answering on /var/run/docker.sock"
+    return 0
+  fi
+  say "starting dockerd (log: $work/dockerd.log)"
+  # 9>&-: a suite's lock (fd 9) stays the suite's, not dockerd's.
+  dockerd >"$work/dockerd.log" 2>&1 </dev/null 9>&- &
+  echo $! >"$work/dockerd.pid"
+  # shellcheck disable=SC2016  # expanded by the inner bash
+  if ! poll 90 bash -c 'kill -0 "$1" 2>/dev/null || exit 0; timeout 10 "$2" info >/dev/null 2>&1' _ \
+         "$!" "$client" || ! timeout 10 "$client" info >/dev/null 2>&1; then
+    say "dockerd did not come up; its log ends with:"
+    tail -n 20 "$work/dockerd.log" >&2
+    return 1
+  fi
+}
+
+# stop_dockerd WORKDIR: stops the dockerd ensure_dockerd started, by its PID.
+stop_dockerd() {
+  local pid
+  pid=$(cat "$1/dockerd.pid" 2>/dev/null) || return 0
+  rm -f "$1/dockerd.pid"
+  kill -0 "$pid" 2>/dev/null || return 0
+  say "stopping the dockerd we started (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null
+  # shellcheck disable=SC2016  # expanded by the inner bash
+  poll 30 bash -c '! kill -0 "$1" 2>/dev/null' _ "$pid" || kill -KILL "$pid" 2>/dev/null
+  return 0
 }

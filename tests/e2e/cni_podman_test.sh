@@ -21,23 +21,21 @@ WORK=$(mktemp -d /tmp/hostnic-cni-e2e.XXXXXX)
 NET=hncp-net
 MAC1=52:54:0e:c9:00:01
 MAC2=52:54:0e:c9:00:02
-PASSED=() FAILED=()
 DAEMON_PID=
-
-say() { printf '[cni-e2e] %s\n' "$*" >&2; }
-fail() { printf '    FAIL: %s\n' "$*" >&2; return 1; }
 
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 2; }
 [ -x "$BIN" ] && [ -x "$PLUGIN" ] || { echo "no $BIN or $PLUGIN; build first" >&2; exit 2; }
 source "$ROOT/scripts/common.sh"
 source "$ROOT/tests/e2e/podman_lib.sh"
+# The cases return non-zero (run_case, scripts/common.sh) and restart the daemon.
+SUITE=cni-e2e CASE_DIR=$WORK CASE_RETURNS=1
+say() { printf '[cni-e2e] %s\n' "$*" >&2; }
 # scripts/test.sh installs these with the test dependencies; a machine
 # without them (or without apt) skips, never passes.
 (ensure_packages podman containernetworking-plugins busybox-static iproute2) || true
 if ! command -v podman >/dev/null; then
-  echo "SKIP cni-podman: no podman (apt-get install podman containernetworking-plugins)"
   rm -rf "$WORK"
-  exit 77
+  suite_skip cni-podman "no podman (apt-get install podman containernetworking-plugins)"
 fi
 podman_setup "$WORK" "$PLUGIN"
 mkdir -p "$WORK/state"
@@ -159,14 +157,9 @@ case_daemon_down_means_try_again() {
   nic_home hncp1 "$MAC1"
 }
 
+t0=$SECONDS
 for c in run_gets_the_nic parallel_pods_share_the_pool \
          daemon_killed_between_add_and_del daemon_down_means_try_again; do
-  t=$SECONDS
-  if "case_$c"; then
-    echo "PASS $c ($((SECONDS - t))s)"; PASSED+=("$c")
-  else
-    echo "FAIL $c ($((SECONDS - t))s)"; FAILED+=("$c")
-  fi
+  run_case "$c" "case_$c"
 done
-echo "cni-e2e: ${#PASSED[@]} passed, ${#FAILED[@]} failed"
-[ "${#FAILED[@]}" -eq 0 ]
+case_summary cni-e2e "$t0"

@@ -29,16 +29,13 @@
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$E2E_DIR/cri/lib.sh"
-source "$REPO_ROOT/scripts/common.sh"
+SUITE=cri
 
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 2; }
 # scripts/test.sh installs these with the test dependencies.
 (ensure_packages containerd runc python3-grpcio python3-grpc-tools util-linux) || true
 why=$(cri_missing)
-if [ -n "$why" ]; then
-  echo "SKIP cri: containerd cannot run here: $why"
-  exit 77
-fi
+[ -z "$why" ] || suite_skip cri "containerd cannot run here: $why"
 
 POD_NS=hne-cri
 CNI_NET=  # the name in docs/kubernetes.md's NetworkAttachmentDefinition
@@ -362,7 +359,4 @@ for c in "${selected[@]}"; do
   run_case "${c%%:*}" "${c#*:}"
 done
 
-echo
-echo "cri: ${#PASSED[@]} passed, ${#SKIPPED[@]} skipped, ${#FAILED[@]} failed ($((SECONDS - t0))s)"
-[ "${#SKIPPED[@]}" -eq 0 ] || echo "skipped: ${SKIPPED[*]}"
-[ "${#FAILED[@]}" -eq 0 ] || { echo "failed: ${FAILED[*]}"; exit 1; }
+case_summary cri "$t0"

@@ -276,10 +276,10 @@ test_dockerd_restart() {
   out=$(hnf_check_homes 4 "before the dockerd restart")
   [ "$out" = "4 0" ] || fail "expected all 4 NICs in containers, got (in, home) = $out"
   note "restarting the dockerd this run started (pid $(cat "$HNE_WORK/dockerd.pid"))"
-  stop_dockerd
+  stop_dockerd "$HNE_WORK"
   # dockerd stopped the containers: their NICs are home.
   hnf_wait_all_home 4 "with dockerd stopped"
-  ensure_dockerd || fail "dockerd did not come back"
+  ensure_dockerd "$DOCKER" "$HNE_WORK" || fail "dockerd did not come back"
   for ((i = 0; i < 4; i++)); do
     wait_until 60 "hna$i runs again after the dockerd restart" container_running "hna$i"
   done

@@ -15,13 +15,16 @@
 # Every container and network a case creates carries the label
 # hostnic-e2e=1, so cleanup can never touch anything else.
 #
-# Cases are bash functions registered with `register_case NAME FUNCTION`;
-# each runs in a subshell with `set -e`; `fail MESSAGE` ends it, `skip REASON`
-# ends it as skipped (printed and counted apart, never as a pass).
+# Cases are bash functions registered with `register_case NAME FUNCTION` and
+# run by run_case, as every suite's (scripts/common.sh): each in a subshell
+# with `set -e`; `fail MESSAGE` ends it, `skip REASON` ends it as skipped
+# (printed and counted apart, never as a pass).
 
 # ---------------------------------------------------------------- settings
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$E2E_DIR/../.." && pwd)
+source "$REPO_ROOT/scripts/common.sh"
+SUITE=e2e
 DOCKER=${HNE_DOCKER:-/usr/bin/docker}  # Debian's 20.10 client by default, never /usr/local/bin
 HOSTNIC_BIN=${HOSTNIC_BIN:-$REPO_ROOT/build/hostnic}
 # The CNI plugin executable runtimes run (installed as lib/cni/hostnic).
@@ -56,22 +59,7 @@ DAEMON_EXTRA_ARGS=()
 ABSENT_MAC=52:54:0e:e5:00:99
 
 # ------------------------------------------------------------------ output
-note() { printf '    %s\n' "$*" >&2; }
 info() { printf '[e2e] %s\n' "$*" >&2; }
-
-# fail MESSAGE: ends the current case with MESSAGE as its FAIL reason.
-fail() {
-  printf '%s\n' "$*" >>"$HNE_WORK/case.reason"
-  note "FAIL: $*"
-  exit 1
-}
-
-# skip REASON: ends the current case as skipped.
-skip() {
-  printf '%s\n' "$*" >>"$HNE_WORK/case.skip"
-  note "SKIP: $*"
-  exit 0
-}
 
 # ------------------------------------------------------------------ docker
 # dk ARGS...: /usr/bin/docker, bounded in time.
@@ -96,8 +84,6 @@ dk_err() {
   fi
   printf '%s\n' "$out"
 }
-
-one_line() { printf '%s' "$*" | tr '\n' ' ' | cut -c1-600; }
 
 # net_create NAME [docker network create flags...]: a labelled test network
 # on $SUBNET with gateway $GATEWAY (the user journey's command).
@@ -174,14 +160,11 @@ nic_of() {
 
 nic_mtu() { cat "/sys/class/net/$1/mtu" 2>/dev/null; }
 
-# wait_until SECONDS DESCRIPTION COMMAND...: bounded polling.
+# wait_until SECONDS DESCRIPTION COMMAND...: bounded polling; fails the case.
 wait_until() {
-  local limit=$1 what=$2 deadline; shift 2
-  deadline=$((SECONDS + limit))
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "gave up after ${limit}s waiting until $what"
-    sleep 0.2
-  done
+  local limit=$1 what=$2
+  shift 2
+  poll "$limit" "$@" || fail "gave up after ${limit}s waiting until $what"
 }
 
 # expect_nic_back NAME: waits until NAME is on the host again, under its own
@@ -327,39 +310,6 @@ expect_nic_clean() {
 }
 
 # ------------------------------------------------------------------ dockerd
-ensure_dockerd() {
-  if dk info >/dev/null 2>&1; then
-    info "using the dockerd already answering on /var/run/docker.sock"
-    return 0
-  fi
-  command -v dockerd >/dev/null || { info "no dockerd: install docker.io (scripts/test.sh does)"; return 1; }
-  [ -x "$DOCKER" ] || { info "no $DOCKER: install docker.io"; return 1; }
-  info "starting dockerd (log: $HNE_WORK/dockerd.log)"
-  dockerd >"$HNE_WORK/dockerd.log" 2>&1 </dev/null &
-  echo $! >"$HNE_WORK/dockerd.pid"
-  local deadline=$((SECONDS + 90))
-  until dk info >/dev/null 2>&1; do
-    if ! kill -0 "$(cat "$HNE_WORK/dockerd.pid")" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
-      info "dockerd did not come up; its log ends with:"
-      tail -n 20 "$HNE_WORK/dockerd.log" >&2
-      return 1
-    fi
-    sleep 0.5
-  done
-}
-
-stop_dockerd() {
-  [ -f "$HNE_WORK/dockerd.pid" ] || return 0
-  local pid i
-  pid=$(cat "$HNE_WORK/dockerd.pid")
-  rm -f "$HNE_WORK/dockerd.pid"
-  kill -0 "$pid" 2>/dev/null || return 0
-  info "stopping the dockerd we started (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 150); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.2; done
-  kill -KILL "$pid" 2>/dev/null || true
-}
-
 ensure_image() {
   if dk image inspect "$IMAGE" >/dev/null 2>&1; then return 0; fi
   local bb rootfs a
@@ -461,57 +411,11 @@ case_cleanup() {
 }
 
 # ------------------------------------------------------------ case runner
-CASES=()
-register_case() { CASES+=("$1:$2"); }
-
-# select_cases [WORD...]: sets `selected` to the registered cases whose
-# names contain one of the words (every case without words); fails, listing
-# the cases, when none matches.
-select_cases() {
-  local c w
-  selected=()
-  for c in "${CASES[@]}"; do
-    if [ "$#" -eq 0 ]; then selected+=("$c"); continue; fi
-    for w in "$@"; do
-      case "${c%%:*}" in *"$w"*) selected+=("$c"); break ;; esac
-    done
-  done
-  [ "${#selected[@]}" -gt 0 ] && return 0
-  echo "no case matches '$*'; cases: $(printf '%s ' "${CASES[@]%%:*}")" >&2
-  return 1
-}
-
-PASSED=()
-SKIPPED=()
-FAILED=()
-
-# run_case NAME FUNCTION
-run_case() {
-  local name=$1 fn=$2 start rc reason t0=$SECONDS
-  start=$(daemon_log_lines)
-  : >"$HNE_WORK/case.reason"
-  rm -f "$HNE_WORK/case.skip"
-  info "---- $name"
-  (
-    set -eEuo pipefail
-    trap 'fail "unexpected failure at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
-    "$fn"
-  )
-  rc=$?
-  reason=$(head -n 1 "$HNE_WORK/case.reason")
-  case_cleanup
-  if [ "$rc" -eq 0 ] && [ -s "$HNE_WORK/case.skip" ]; then
-    echo "SKIP $name: $(head -n 1 "$HNE_WORK/case.skip")"
-    SKIPPED+=("$name")
-  elif [ "$rc" -eq 0 ]; then
-    echo "PASS $name ($((SECONDS - t0))s)"
-    PASSED+=("$name")
-  else
-    echo "FAIL $name: ${reason:-exit status $rc}"
-    FAILED+=("$name")
-    note "hostnic log during this case (last 40 lines):"
-    tail -n +"$((start + 1))" "$HNE_WORK/hostnic.log" | tail -n 40 | sed 's/^/      | /' >&2
-  fi
+# run_case's hooks (scripts/common.sh): the daemon's log of a failed case.
+case_started() { CASE_LOG_START=$(daemon_log_lines); }
+case_failed() {
+  note "hostnic log during this case (last 40 lines):"
+  tail -n +"$((CASE_LOG_START + 1))" "$HNE_WORK/hostnic.log" | tail -n 40 | sed 's/^/      | /' >&2
 }
 
 # ------------------------------------------------------------ setup/teardown
@@ -524,9 +428,10 @@ e2e_setup() {
   done
   HNE_WORK=$(mktemp -d /tmp/hostnic-e2e.XXXXXX)
   export HNE_WORK
+  CASE_DIR=$HNE_WORK
   mkdir -p "$HNE_WORK/state"
   : >"$HNE_WORK/hostnic.log"
-  ensure_dockerd || return 1
+  ensure_dockerd "$DOCKER" "$HNE_WORK" || return 1
   ensure_image || return 1
   if ip -o link | grep -qi "link/ether $ABSENT_MAC"; then
     info "a device on this machine has $ABSENT_MAC, which the tests assume is absent"; return 1
@@ -559,7 +464,7 @@ e2e_teardown() {
   # Our socket only: the daemon should have removed it.
   [ -S "$SOCKET" ] && rm -f "$SOCKET"
   teardown_nics
-  stop_dockerd
+  stop_dockerd "$HNE_WORK"
   if [ "${#FAILED[@]}" -gt 0 ] || [ "${HNE_KEEP:-0}" = 1 ]; then
     local keep=/tmp/hostnic-e2e-logs
     mkdir -p "$keep"

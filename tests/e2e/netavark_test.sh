@@ -15,7 +15,8 @@
 # 77. Creates veth NICs hnnv1/hnnv2 (far ends in the netns hnnv-peer on a
 # bridge with the gateway 192.168.72.1 and dnsmasq, the cloud's DHCP server),
 # container namespaces hnnv-c*, and a daemon of its own; removes all of it
-# on exit. One PASS/FAIL line per case, then "netavark: N passed, N failed".
+# on exit. One PASS/FAIL line per case, then "netavark: N passed, N skipped,
+# N failed (Ts)".
 # A veth dies with its namespace where a real NIC comes home as eth0: the
 # case teardown_after_netns_died shows what the daemon then does, not the
 # NIC's return.
@@ -30,22 +31,20 @@ PEER=hnnv-peer
 GW=192.168.72.1
 MAC1=52:54:0e:c8:00:01 IP1=192.168.72.11
 MAC2=52:54:0e:c8:00:02 IP2=192.168.72.12
-PASSED=() FAILED=()
 DAEMON_PID= DNSMASQ_PID=
-
-say() { printf '[netavark-e2e] %s\n' "$*" >&2; }
-fail() { printf '    FAIL: %s\n' "$*" >&2; return 1; }
 
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 2; }
 for f in "$BIN" "$PLUGIN_BIN"; do [ -x "$f" ] || { echo "no $f; build first" >&2; exit 2; }; done
 source "$ROOT/scripts/common.sh"
 source "$ROOT/tests/e2e/netavark_lib.sh"
+# The cases return non-zero (run_case, scripts/common.sh) and restart the daemon.
+SUITE=netavark CASE_DIR=$WORK CASE_RETURNS=1
+say() { printf '[netavark-e2e] %s\n' "$*" >&2; }
 (ensure_packages iproute2 dnsmasq-base jq busybox-static) || true
 t_fetch=$SECONDS
 if ! why=$(netavark_fetch "$ROOT/build/netavark-cache"); then
-  echo "SKIP netavark: $why"
   rm -rf "$WORK"
-  exit 77
+  suite_skip netavark "$why"
 fi
 netavark_fetch "$ROOT/build/netavark-cache" >/dev/null
 say "$NETAVARK_VERSION ready in $((SECONDS - t_fetch))s (cached in build/netavark-cache)"
@@ -316,15 +315,10 @@ fresh_world() {
   start_daemon
 }
 
+t0=$SECONDS
 for c in info_and_create setup_dhcp_and_teardown setup_static_ip teardown_after_netns_died \
          teardown_with_the_daemon_down bad_input one_owner_for_pods_docker_and_podman; do
-  t=$SECONDS
   fresh_world || exit 1
-  if "case_$c"; then
-    echo "PASS $c ($((SECONDS - t))s)"; PASSED+=("$c")
-  else
-    echo "FAIL $c ($((SECONDS - t))s)"; FAILED+=("$c")
-  fi
+  run_case "$c" "case_$c"
 done
-echo "netavark: ${#PASSED[@]} passed, ${#FAILED[@]} failed"
-[ "${#FAILED[@]}" -eq 0 ]
+case_summary netavark "$t0"

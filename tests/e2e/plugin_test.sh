@@ -79,309 +79,12 @@ for a in "$@"; do
 done
 
 WORK=$(mktemp -d /tmp/hostnic-plugin-e2e.XXXXXX)
-started_dockerd=""
 started_swarm=0
 made_bb_image=0
-results=()
-failed=0
 
-info() { printf '[plugin-e2e] %s\n' "$*" >&2; }
-note() { printf '    %s\n' "$*" >&2; }
-one_line() { printf '%s' "$*" | tr '\n' ' ' | cut -c1-800; }
-dk() { timeout "$TIMEOUT" "$DOCKER" "$@"; }
-
-# fail MESSAGE: ends the current step (a subshell) as failed.
-fail() {
-  note "FAIL: $*"
-  printf '%s\n' "$*" >>"$WORK/step.reason"
-  exit 1
-}
-dk_ok() {
-  local out
-  out=$(dk "$@" 2>&1) || fail "docker $* failed: $(one_line "$out")"
-  printf '%s\n' "$out"
-}
-# wait_until SECONDS COMMAND...: polls COMMAND every 0.5 s.
-wait_until() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.5
-  done
-}
-
-# ------------------------------------------------------------ environment
-skip() {
-  printf 'SKIP plugin: %s\n' "$*"
-  exit 77
-}
-
-ensure_dockerd() {
-  if [ ! -x "$DOCKER" ]; then
-    info "installing docker.io (no $DOCKER)"
-    apt-get install -y docker.io >/dev/null 2>&1 ||
-      { apt-get update >/dev/null 2>&1 && apt-get install -y docker.io >/dev/null 2>&1; } ||
-      { info "cannot install docker.io"; return 1; }
-  fi
-  if "$DOCKER" info >/dev/null 2>&1; then
-    info "using the dockerd already answering on /var/run/docker.sock"
-    return 0
-  fi
-  info "starting dockerd (log: $WORK/dockerd.log)"
-  dockerd >"$WORK/dockerd.log" 2>&1 </dev/null &
-  started_dockerd=$!
-  wait_until 60 "$DOCKER" info >/dev/null 2>&1 || {
-    info "dockerd did not come up:"; tail -n 20 "$WORK/dockerd.log" >&2; return 1; }
-}
-
-# The log that carries the plugin's stdout/stderr (dockerd's own).
-dockerd_log() {
-  if [ -n "$started_dockerd" ]; then
-    echo "$WORK/dockerd.log"
-    return
-  fi
-  local pid
-  pid=$(cat /var/run/docker.pid 2>/dev/null) || return 0
-  readlink "/proc/$pid/fd/2" 2>/dev/null
-}
-
-ensure_bb_image() {
-  dk image inspect "$BB_IMAGE" >/dev/null 2>&1 && return 0
-  local bb
-  bb=$(command -v busybox || true)
-  if [ -z "$bb" ]; then
-    apt-get install -y busybox-static >/dev/null 2>&1 || return 1
-    bb=$(command -v busybox) || return 1
-  fi
-  local r=$WORK/bbroot a
-  mkdir -p "$r/bin"
-  cp "$bb" "$r/bin/busybox"
-  for a in sh ip ping sleep cat nc wget ls; do ln -sf busybox "$r/bin/$a"; done
-  # ENV PATH: Docker 28 runs `docker exec C CMD` only through the image's PATH.
-  tar -C "$r" -c . | dk import -c 'ENV PATH=/bin' - "$BB_IMAGE" >/dev/null || return 1
-  made_bb_image=1
-}
-
-setup_nic() {
-  ip netns add "$PEER_NS" || return 1
-  ip link add "$NIC" type veth peer name "$PEER_IF" || return 1
-  ip link set "$NIC" address "$NIC_MAC" &&
-    ip link set "$PEER_IF" netns "$PEER_NS" &&
-    ip -n "$PEER_NS" addr add "$GATEWAY/24" dev "$PEER_IF" &&
-    ip -n "$PEER_NS" link set "$PEER_IF" up &&
-    ip -n "$PEER_NS" link set lo up
-}
-
-# The stand-in NIC and netns of an earlier run that was killed before its
-# cleanup (or kept with --keep): these names belong to this script.
-remove_leftovers() {
-  ip link show "$NIC" >/dev/null 2>&1 || ip netns pids "$PEER_NS" >/dev/null 2>&1 || return 0
-  info "removing $NIC and netns $PEER_NS left by an earlier run"
-  ip link del "$NIC" 2>/dev/null
-  ip netns del "$PEER_NS" 2>/dev/null
-}
-
-nic_on_host() { ip -o link show dev "$NIC" 2>/dev/null | grep -qi "link/ether $NIC_MAC"; }
-
-plugin_id() { dk plugin inspect -f '{{.Id}}' "$PLUGIN" 2>/dev/null; }
-
-# The PID of the plugin's process: containerd runs it as task <plugin id> in
-# namespace plugins.moby (ctr), with runc state as a fallback.
-plugin_pid() {
-  local id sock pid=""
-  id=$(plugin_id) || return 1
-  for sock in /run/containerd/containerd.sock /var/run/docker/containerd/containerd.sock; do
-    [ -S "$sock" ] || continue
-    pid=$(ctr -a "$sock" -n plugins.moby task ls 2>/dev/null |
-          awk -v id="$id" '$1 == id && $3 == "RUNNING" { print $2 }')
-    [ -n "$pid" ] && break
-  done
-  if [ -z "$pid" ] && command -v runc >/dev/null; then
-    local r
-    for r in /run/docker/runtime-runc/plugins.moby /run/containerd/runc/plugins.moby; do
-      pid=$(runc --root "$r" state "$id" 2>/dev/null | sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
-      [ -n "$pid" ] && [ "$pid" != 0 ] && break
-      pid=""
-    done
-  fi
-  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && echo "$pid"
-}
-
-old_pid=""
-plugin_restarted() { local p; p=$(plugin_pid) && [ "$p" != "$old_pid" ]; }
-
-plugin_logs() {
-  local id log
-  id=$(plugin_id) || return 0
-  log=$(dockerd_log)
-  if [ -z "$log" ] || [ ! -r "$log" ]; then
-    note "(dockerd's log is not readable)"
-    return 0
-  fi
-  note "plugin output in $log (last 25 lines with plugin=$id):"
-  grep -F "plugin=$id" "$log" | tail -n 25 | sed 's/^/      /' >&2
-}
-
-# start_dhcp: dnsmasq in $PEER_NS answers $NIC_MAC with $DHCP_IP; its PID
-# goes to $WORK/dnsmasq.ourpid (stop_dhcp, cleanup).
-start_dhcp() {
-  command -v dnsmasq >/dev/null || apt-get install -y dnsmasq-base >/dev/null 2>&1 ||
-    { echo "no dnsmasq (apt-get install dnsmasq-base)" >"$WORK/dnsmasq.log"; return 1; }
-  ip netns exec "$PEER_NS" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 \
-    --no-resolv --no-hosts --interface="$PEER_IF" --bind-interfaces --dhcp-authoritative \
-    --pid-file="$WORK/dnsmasq.pid" --dhcp-leasefile="$WORK/dnsmasq.leases" \
-    --dhcp-range=192.168.77.100,192.168.77.200,255.255.255.0,2m \
-    --dhcp-host="$NIC_MAC,$DHCP_IP" --dhcp-option=option:router,"$GATEWAY" \
-    --log-dhcp --log-facility=- >"$WORK/dnsmasq.log" 2>&1 </dev/null &
-  echo $! >"$WORK/dnsmasq.ourpid"
-  wait_until 10 grep -q "DHCP, IP range" "$WORK/dnsmasq.log"
-}
-
-stop_dhcp() {
-  local pid
-  pid=$(cat "$WORK/dnsmasq.ourpid" 2>/dev/null) || return 0
-  rm -f "$WORK/dnsmasq.ourpid"
-  kill "$pid" 2>/dev/null || return 0
-  wait_until 5 sh -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null
-  return 0
-}
-
-# ensure_swarm: a single-node swarm we can create services in; one we start
-# is left again at cleanup.
-ensure_swarm() {
-  local state
-  state=$(dk info -f '{{.Swarm.LocalNodeState}}')
-  if [ "$state" = inactive ]; then
-    dk network inspect docker_gwbridge >/dev/null 2>&1 || echo 1 >"$WORK/made_gwbridge"
-    dk_ok swarm init --advertise-addr 127.0.0.1 >/dev/null
-    started_swarm=1
-    echo 1 >"$WORK/started_swarm"
-  elif [ "$(dk info -f '{{.Swarm.ControlAvailable}}')" != true ]; then
-    fail "this node is in a swarm ($state) but not a manager; cannot create services"
-  fi
-}
-
-# task_container SERVICE: waits up to 90 s for the service's task to run and
-# prints its container ID; fails at once with swarm's error if it is rejected.
-task_container() {
-  local svc=$1 deadline=$((SECONDS + 90)) cid state
-  while :; do
-    cid=$(dk ps -q --filter "label=com.docker.swarm.service.name=$svc" | head -n 1)
-    if [ -n "$cid" ]; then echo "$cid"; return 0; fi
-    state=$(dk service ps --no-trunc --format '{{.CurrentState}}: {{.Error}}' "$svc" 2>&1 | head -n 1)
-    case $state in Rejected*|Failed*) fail "the task of $svc did not start: $state" ;; esac
-    [ "$SECONDS" -lt "$deadline" ] || fail "the task of $svc did not start within 90 s: $state"
-    sleep 1
-  done
-}
-
-# start_registry: Debian's docker-registry on a free port of 127.0.0.1 (Docker
-# talks plain HTTP to 127.0.0.0/8 registries), storage under $WORK; sets
-# REGISTRY and PLUGIN. Its PID goes to $WORK/registry.pid (stop_registry).
-start_registry() {
-  command -v docker-registry >/dev/null || apt-get install -y docker-registry >/dev/null 2>&1 ||
-    { info "no docker-registry (apt-get install docker-registry)"; return 1; }
-  local port
-  for port in $(shuf -i 20000-29999 -n 20); do
-    ss -Htln "sport = :$port" | grep -q . || break
-  done
-  cat >"$WORK/registry.yml" <<EOF
-version: 0.1
-log: {level: warn}
-storage: {filesystem: {rootdirectory: $WORK/registry}}
-http: {addr: 127.0.0.1:$port}
-EOF
-  docker-registry serve "$WORK/registry.yml" >"$WORK/registry.log" 2>&1 </dev/null &
-  echo $! >"$WORK/registry.pid"
-  if ! wait_until 20 curl -sf -o /dev/null "http://127.0.0.1:$port/v2/"; then
-    info "docker-registry did not answer on 127.0.0.1:$port:"; tail -n 5 "$WORK/registry.log" >&2
-    return 1
-  fi
-  REGISTRY=127.0.0.1:$port
-  PLUGIN=$REGISTRY/$REPO:1
-}
-
-stop_registry() {
-  local pid
-  pid=$(cat "$WORK/registry.pid" 2>/dev/null) || return 0
-  rm -f "$WORK/registry.pid"
-  kill "$pid" 2>/dev/null || return 0
-  wait_until 10 sh -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null
-  return 0
-}
-
-# state_dir: the host directory Docker made for the plugin's propagated mount.
-state_dir() {
-  local id
-  id=$(plugin_id) || return 1
-  echo "$(dk info -f '{{.DockerRootDir}}')/plugins/$id/propagated-mount"
-}
-
-cleanup() {
-  local rc=$?
-  set +e
-  if ((keep)); then
-    info "--keep: leaving $PLUGIN, networks, $NIC and netns $PEER_NS in place ($WORK)"
-    return $rc
-  fi
-  info "cleaning up"
-  dk service rm "$SVC" "$DSVC" >/dev/null 2>&1
-  local -a ids
-  mapfile -t ids < <(dk ps -aq --filter "label=$LABEL" 2>/dev/null
-                     dk ps -aq --filter "label=com.docker.swarm.service.name=$SVC" 2>/dev/null
-                     dk ps -aq --filter "label=com.docker.swarm.service.name=$DSVC" 2>/dev/null)
-  ((${#ids[@]})) && dk rm -f "${ids[@]}" >/dev/null 2>&1
-  local n
-  for n in "$SNET" "$DNET" "$NET" "$CFG" "$DCFG"; do
-    dk network inspect "$n" >/dev/null 2>&1 || continue
-    wait_until 30 dk network rm "$n" >/dev/null 2>&1 || note "could not remove network $n"
-  done
-  if [ -n "$PLUGIN" ] && dk plugin inspect "$PLUGIN" >/dev/null 2>&1; then
-    dk plugin disable -f "$PLUGIN" >/dev/null 2>&1
-    dk plugin rm -f "$PLUGIN" >/dev/null 2>&1 || note "could not remove plugin $PLUGIN"
-  fi
-  if ((started_swarm)); then
-    dk swarm leave --force >/dev/null 2>&1 || note "could not leave the swarm we started"
-    # swarm init made docker_gwbridge; it outlives `swarm leave`.
-    if [ -f "$WORK/made_gwbridge" ]; then
-      wait_until 15 dk network rm docker_gwbridge >/dev/null 2>&1 ||
-        note "could not remove docker_gwbridge"
-    fi
-  fi
-  if [ -n "$PLUGIN" ]; then
-    local v
-    for v in 1 2; do dk plugin rm -f "$REGISTRY/$REPO:$v" >/dev/null 2>&1; done
-  fi
-  ((made_bb_image)) && dk rmi "$BB_IMAGE" >/dev/null 2>&1
-  stop_dhcp
-  stop_registry
-  ip link del "$NIC" 2>/dev/null
-  ip netns del "$PEER_NS" 2>/dev/null
-  if [ -n "$started_dockerd" ]; then
-    info "stopping the dockerd we started (pid $started_dockerd)"
-    kill "$started_dockerd" 2>/dev/null
-    wait_until 30 sh -c "! kill -0 $started_dockerd 2>/dev/null" ||
-      kill -9 "$started_dockerd" 2>/dev/null
-  fi
-  rm -rf "$WORK"
-  return $rc
-}
-
-# run_step NAME FUNCTION: runs FUNCTION in a subshell with set -e.
-run_step() {
-  local name=$1 fn=$2 t0=$SECONDS
-  info "--- $name"
-  rm -f "$WORK/step.reason"
-  if ( set -e; "$fn" ); then
-    results+=("PASS $name ($((SECONDS - t0)) s)")
-  else
-    failed=1
-    results+=("FAIL $name: $(head -n 1 "$WORK/step.reason" 2>/dev/null)")
-    plugin_logs
-    # A failed step may leave its NIC holder behind; the next step needs the NIC.
-    dk rm -f hnp-held >/dev/null 2>&1
-  fi
-}
+SUITE=plugin CASE_DIR=$WORK
+source "$ROOT/scripts/common.sh"
+source "$HERE/plugin_lib.sh"
 
 # ------------------------------------------------------------------ steps
 # journey_once NETWORK [docker run flags...]: one container on NETWORK with
@@ -396,7 +99,7 @@ journey_once() {
   grep -q "inet $IP/24" <<<"$out" || fail "eth0 inside has not $IP/24: $(one_line "$out")"
   grep -q "default via $GATEWAY" <<<"$out" || fail "no default route via $GATEWAY inside: $(one_line "$out")"
   grep -q PING-OK <<<"$out" || fail "the gateway $GATEWAY did not answer through eth0: $(one_line "$out")"
-  wait_until 15 nic_on_host || fail "$NIC ($NIC_MAC) is not back on the host after the container exited"
+  poll 15 nic_on_host || fail "$NIC ($NIC_MAC) is not back on the host after the container exited"
 }
 
 # push_dir V DIR: REGISTRY/REPO:V made from the plugin directory DIR.
@@ -497,7 +200,7 @@ step_upgrade_registry() {
   [ "$(ls "$(state_dir)"/networks/)" = "$records" ] || fail "the network records changed across the upgrade"
   expect_holds hnp-held
   dk_ok rm -f hnp-held >/dev/null
-  wait_until 15 nic_on_host || fail "$NIC is not back on the host after removing hnp-held"
+  poll 15 nic_on_host || fail "$NIC is not back on the host after removing hnp-held"
   journey_once "$NET"
 }
 
@@ -509,7 +212,7 @@ step_restart() {
   note "kill -9 $pid"
   kill -9 "$pid"
   old_pid=$pid
-  wait_until 60 plugin_restarted ||
+  poll 60 plugin_restarted ||
     fail "Docker did not restart the plugin within 60 s after kill -9"
   newpid=$(plugin_pid)
   note "restarted as pid $newpid"
@@ -518,7 +221,7 @@ step_restart() {
   grep -qi "link/ether $NIC_MAC" <<<"$inside" || fail "hnp-held lost its NIC across the plugin restart"
   # Leave/DeleteEndpoint reach the restarted plugin, which still knows them.
   dk_ok rm -f hnp-held >/dev/null
-  wait_until 15 nic_on_host || fail "$NIC is not back on the host after removing hnp-held"
+  poll 15 nic_on_host || fail "$NIC is not back on the host after removing hnp-held"
   # State intact: a new container on the same network, not re-created.
   journey_once "$NET"
 }
@@ -556,8 +259,8 @@ step_swarm() {
   grep -q PING-OK <<<"$out" || fail "the task cannot reach the gateway $GATEWAY: $(one_line "$out")"
   nic_on_host && fail "$NIC is still on the host while the task holds it"
   dk_ok service rm "$SVC" >/dev/null
-  wait_until 60 nic_on_host || fail "$NIC did not come back to the host after service rm"
-  wait_until 60 dk network rm "$SNET" >/dev/null 2>&1 || fail "cannot remove the swarm network $SNET"
+  poll 60 nic_on_host || fail "$NIC did not come back to the host after service rm"
+  poll 60 dk network rm "$SNET" >/dev/null 2>&1 || fail "cannot remove the swarm network $SNET"
   dk_ok network rm "$CFG" >/dev/null
 }
 
@@ -584,8 +287,8 @@ step_swarm_dhcp() {
   grep -q PING-OK <<<"$out" || fail "the task cannot reach the gateway $GATEWAY: $(one_line "$out")"
   grep -qi "$NIC_MAC" "$WORK/dnsmasq.leases" || fail "dnsmasq holds no lease for $NIC_MAC"
   dk_ok service rm "$DSVC" >/dev/null
-  wait_until 60 nic_on_host || fail "$NIC did not come back to the host after service rm"
-  wait_until 60 dk network rm "$DNET" >/dev/null 2>&1 || fail "cannot remove the swarm network $DNET"
+  poll 60 nic_on_host || fail "$NIC did not come back to the host after service rm"
+  poll 60 dk network rm "$DNET" >/dev/null 2>&1 || fail "cannot remove the swarm network $DNET"
   dk_ok network rm "$DCFG" >/dev/null
   stop_dhcp
 }
@@ -595,29 +298,30 @@ main() {
   [ "$(id -u)" = 0 ] || { echo "plugin_test.sh must run as root" >&2; exit 1; }
   # One run at a time: runs share the NIC, netns and plugin names.
   exec 9>/run/lock/hostnic-plugin-e2e.lock
-  flock -w 1800 9 || { echo "FAIL: another plugin_test.sh holds /run/lock/hostnic-plugin-e2e.lock" >&2; exit 1; }
+  flock -w 1800 9 || { echo "FAIL setup: another plugin_test.sh holds /run/lock/hostnic-plugin-e2e.lock"; exit 1; }
   trap cleanup EXIT
   trap 'exit 130' INT TERM
-  ensure_dockerd || { echo "FAIL: no Docker engine" >&2; exit 1; }
+  local t0=$SECONDS
+  ensure_dockerd "$DOCKER" "$WORK" || { echo "FAIL setup: no Docker engine"; exit 1; }
 
   # The base image decides between running and skipping.
   local rc=0 out
   if [ -z "${HNP_PLUGIN_DIR:-}" ]; then
     out=$("$ROOT/scripts/plugin.sh" base 2>&1) || rc=$?
     if [ "$rc" = 3 ]; then
-      skip "the ${BASE_IMAGE:-debian:bookworm-slim} base image cannot be made here ($(one_line "$out"))"
+      suite_skip plugin "the ${BASE_IMAGE:-debian:bookworm-slim} base image cannot be made here ($(one_line "$out"))"
     elif [ "$rc" != 0 ]; then
-      echo "FAIL: scripts/plugin.sh base: $out" >&2
+      echo "FAIL setup: scripts/plugin.sh base: $(one_line "$out")"
       exit 1
     fi
   elif [ ! -f "$HNP_PLUGIN_DIR/config.json" ]; then
-    echo "FAIL: HNP_PLUGIN_DIR=$HNP_PLUGIN_DIR is no plugin directory (no config.json)" >&2
+    echo "FAIL setup: HNP_PLUGIN_DIR=$HNP_PLUGIN_DIR is no plugin directory (no config.json)"
     exit 1
   fi
-  ensure_bb_image || { echo "FAIL: cannot make the busybox test image" >&2; exit 1; }
-  start_registry || { echo "FAIL: cannot start a local registry (docker-registry)" >&2; exit 1; }
+  ensure_bb_image || { echo "FAIL setup: cannot make the busybox test image"; exit 1; }
+  start_registry || { echo "FAIL setup: cannot start a local registry (docker-registry)"; exit 1; }
   remove_leftovers
-  setup_nic || { echo "FAIL: cannot create the stand-in NIC $NIC / netns $PEER_NS" >&2; exit 1; }
+  setup_nic || { echo "FAIL setup: cannot create the stand-in NIC $NIC / netns $PEER_NS"; exit 1; }
 
   # scripts/plugin.sh upgrade rebuilds from the image: not with HNP_PLUGIN_DIR.
   local steps=${HNP_STEPS:-publish install journey restart upgrade-registry upgrade swarm swarm-dhcp}
@@ -625,25 +329,22 @@ main() {
   local s
   for s in $steps; do
     case $s in
-      publish) run_step publish step_publish ;;
-      install) run_step install step_install ;;
-      journey) run_step journey step_journey ;;
-      restart) run_step "restart (kill -9)" step_restart ;;
-      upgrade-registry) run_step "upgrade (docker plugin upgrade)" step_upgrade_registry ;;
-      upgrade) run_step "upgrade (scripts/plugin.sh)" step_upgrade ;;
-      swarm) run_step swarm step_swarm ;;
-      swarm-dhcp) run_step swarm-dhcp step_swarm_dhcp ;;
-      *) echo "FAIL: unknown step '$s' in HNP_STEPS" >&2; exit 2 ;;
+      publish) run_case publish step_publish ;;
+      install) run_case install step_install ;;
+      journey) run_case journey step_journey ;;
+      restart) run_case "restart (kill -9)" step_restart ;;
+      upgrade-registry) run_case "upgrade-registry (docker plugin upgrade)" step_upgrade_registry ;;
+      upgrade) run_case "upgrade (scripts/plugin.sh)" step_upgrade ;;
+      swarm) run_case swarm step_swarm ;;
+      swarm-dhcp) run_case swarm-dhcp step_swarm_dhcp ;;
+      *) echo "unknown step '$s' in HNP_STEPS" >&2; exit 2 ;;
     esac
     # Later steps need the plugin that publish and install make.
-    if [ "$failed" = 1 ] && { [ "$s" = publish ] || [ "$s" = install ]; }; then break; fi
+    if [ "${#FAILED[@]}" -gt 0 ] && { [ "$s" = publish ] || [ "$s" = install ]; }; then break; fi
   done
   [ -f "$WORK/started_swarm" ] && started_swarm=1
 
-  printf '\n'
-  printf '%s\n' "${results[@]}"
-  echo "plugin: $(grep -c '^PASS' < <(printf '%s\n' "${results[@]}")) passed, $(grep -c '^FAIL' < <(printf '%s\n' "${results[@]}")) failed"
-  return "$failed"
+  case_summary plugin "$t0"
 }
 
 main

@@ -35,7 +35,4 @@ for c in "${selected[@]}"; do
   run_case "${c%%:*}" "${c#*:}"
 done
 
-echo
-echo "e2e: ${#PASSED[@]} passed, ${#SKIPPED[@]} skipped, ${#FAILED[@]} failed ($((SECONDS - t0))s)"
-[ "${#SKIPPED[@]}" -eq 0 ] || echo "skipped: ${SKIPPED[*]}"
-[ "${#FAILED[@]}" -eq 0 ] || { echo "failed: ${FAILED[*]}"; exit 1; }
+case_summary e2e "$t0"
