@@ -229,3 +229,34 @@ stop_dockerd() {
   poll 30 bash -c '! kill -0 "$1" 2>/dev/null' _ "$pid" || kill -KILL "$pid" 2>/dev/null
   return 0
 }
+
+# stop_pidfile FILE SECONDS: stops the process whose PID FILE holds (one this
+# suite started), SIGTERM, then SIGKILL after SECONDS; removes FILE.
+stop_pidfile() {
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 0
+  rm -f "$1"
+  kill "$pid" 2>/dev/null || return 0
+  # shellcheck disable=SC2016  # expanded by the inner bash
+  poll "$2" bash -c '! kill -0 "$1" 2>/dev/null' _ "$pid" || kill -9 "$pid" 2>/dev/null
+  return 0
+}
+
+# hostnic_start BIN SOCKET LOG [FLAG...]: a daemon of the suite's own on
+# SOCKET, its output appended to LOG; sets HOSTNIC_PID and waits up to 10 s
+# for `hostnic status` to answer (1 if it does not).
+hostnic_start() {
+  local bin=$1 sock=$2 log=$3
+  shift 3
+  "$bin" --socket "$sock" "$@" >>"$log" 2>&1 &
+  HOSTNIC_PID=$!
+  poll 10 "$bin" status --socket "$sock" >/dev/null 2>&1
+}
+
+# hostnic_stop [SIGNAL]: stops the daemon hostnic_start started and waits.
+hostnic_stop() {
+  [ -n "${HOSTNIC_PID:-}" ] || return 0
+  kill "-${1:-TERM}" "$HOSTNIC_PID" 2>/dev/null
+  wait "$HOSTNIC_PID" 2>/dev/null
+  HOSTNIC_PID=
+}

@@ -21,7 +21,6 @@ WORK=$(mktemp -d /tmp/hostnic-cni-e2e.XXXXXX)
 NET=hncp-net
 MAC1=52:54:0e:c9:00:01
 MAC2=52:54:0e:c9:00:02
-DAEMON_PID=
 
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 2; }
 [ -x "$BIN" ] && [ -x "$PLUGIN" ] || { echo "no $BIN or $PLUGIN; build first" >&2; exit 2; }
@@ -59,23 +58,16 @@ cat >"$WORK/net.d/$NET.conflist" <<EOF
 EOF
 
 start_daemon() {
-  "$BIN" --socket "$WORK/hostnic.sock" --state-dir "$WORK/state" \
-    --address-hook "$WORK/address-hook" --log-level debug \
-    >>"$WORK/hostnic.log" 2>&1 &
-  DAEMON_PID=$!
-  local i
-  for i in $(seq 100); do
-    "$BIN" status --socket "$WORK/hostnic.sock" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  fail "the daemon did not start: $(tail -5 "$WORK/hostnic.log")"
+  hostnic_start "$BIN" "$WORK/hostnic.sock" "$WORK/hostnic.log" --state-dir "$WORK/state" \
+    --address-hook "$WORK/address-hook" --log-level debug ||
+    fail "the daemon did not start: $(tail -5 "$WORK/hostnic.log")"
 }
 
 cleanup() {
   local ids
   ids=$("${PODMAN[@]}" ps -aq --filter label=hostnic-cni-e2e 2>/dev/null)
   [ -n "$ids" ] && "${PODMAN[@]}" rm -f -t 0 $ids >/dev/null 2>&1
-  if [ -n "$DAEMON_PID" ]; then kill "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; fi
+  hostnic_stop
   ip link del hncp1 2>/dev/null; ip link del hncp2 2>/dev/null
   ip netns del hncp-peer 2>/dev/null
   if [ "${#FAILED[@]}" -gt 0 ]; then
@@ -136,7 +128,7 @@ case_parallel_pods_share_the_pool() {
 
 case_daemon_killed_between_add_and_del() {
   pod -d --name hncp-k "$IMAGE" sleep 300 >/dev/null || { fail "pod"; return 1; }
-  kill -9 "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+  hostnic_stop KILL
   start_daemon || return 1
   "${PODMAN[@]}" exec hncp-k ip addr show eth0 | grep -q 192.168.71.11/24 ||
     { fail "the pod lost its NIC when the daemon restarted"; return 1; }
@@ -148,7 +140,7 @@ case_daemon_killed_between_add_and_del() {
 }
 
 case_daemon_down_means_try_again() {
-  kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null
+  hostnic_stop
   local out rc=0
   out=$(pod --rm "$IMAGE" true 2>&1) && rc=1
   start_daemon || return 1

@@ -31,7 +31,7 @@ PEER=hnnv-peer
 GW=192.168.72.1
 MAC1=52:54:0e:c8:00:01 IP1=192.168.72.11
 MAC2=52:54:0e:c8:00:02 IP2=192.168.72.12
-DAEMON_PID= DNSMASQ_PID=
+DNSMASQ_PID=
 
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 2; }
 for f in "$BIN" "$PLUGIN_BIN"; do [ -x "$f" ] || { echo "no $f; build first" >&2; exit 2; }; done
@@ -55,20 +55,11 @@ PLUGIN=$WORK/plugins/hostnic
 nv() { NETAVARK_FW=none "${NETAVARK[@]}" --config "$WORK/nv" --plugin-directory "$WORK/plugins" "$@"; }
 
 start_daemon() {
-  "$BIN" --socket "$SOCK" --state-dir "$WORK/state" --allow-nic "$MAC1" --allow-nic "$MAC2" \
-    --log-level debug >>"$WORK/hostnic.log" 2>&1 &
-  DAEMON_PID=$!
-  local i
-  for i in $(seq 100); do
-    "$BIN" status --socket "$SOCK" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  fail "the daemon did not start: $(tail -5 "$WORK/hostnic.log")"
+  hostnic_start "$BIN" "$SOCK" "$WORK/hostnic.log" --state-dir "$WORK/state" \
+    --allow-nic "$MAC1" --allow-nic "$MAC2" --log-level debug ||
+    fail "the daemon did not start: $(tail -5 "$WORK/hostnic.log")"
 }
-stop_daemon() {
-  [ -n "$DAEMON_PID" ] || return 0
-  kill "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; DAEMON_PID=
-}
+stop_daemon() { hostnic_stop; }
 
 make_nic() {  # N: (re)creates hnnvN with MAC N, its far end on the gateway bridge
   local mac

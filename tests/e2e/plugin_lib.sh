@@ -116,14 +116,7 @@ start_dhcp() {
   poll 10 grep -q "DHCP, IP range" "$WORK/dnsmasq.log"
 }
 
-stop_dhcp() {
-  local pid
-  pid=$(cat "$WORK/dnsmasq.ourpid" 2>/dev/null) || return 0
-  rm -f "$WORK/dnsmasq.ourpid"
-  kill "$pid" 2>/dev/null || return 0
-  poll 5 sh -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null
-  return 0
-}
+stop_dhcp() { stop_pidfile "$WORK/dnsmasq.ourpid" 5; }
 
 # ensure_swarm: a single-node swarm we can create services in; one we start
 # is left again at cleanup.
@@ -180,14 +173,7 @@ EOF
   PLUGIN=$REGISTRY/$REPO:1
 }
 
-stop_registry() {
-  local pid
-  pid=$(cat "$WORK/registry.pid" 2>/dev/null) || return 0
-  rm -f "$WORK/registry.pid"
-  kill "$pid" 2>/dev/null || return 0
-  poll 10 sh -c "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null
-  return 0
-}
+stop_registry() { stop_pidfile "$WORK/registry.pid" 10; }
 
 # state_dir: the host directory Docker made for the plugin's propagated mount.
 state_dir() {
