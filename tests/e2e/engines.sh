@@ -19,12 +19,12 @@
 # be fetched or does not start here (no mirror, package gone, glibc too old...).
 set -uo pipefail
 
-readonly EXIT_UNAVAILABLE=77
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/common.sh"
 CACHE=${HOSTNIC_ENGINE_CACHE:-/var/cache/hostnic-engines}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 
 log() { printf '[engines] %s\n' "$*" >&2; }
-unavailable() { echo "SKIP docker-$engine: Docker $engine: $*"; exit "$EXIT_UNAVAILABLE"; }
+unavailable() { suite_skip "docker-$engine" "Docker $engine: $*"; }
 
 usage() { sed -n '2,21p' "$0" >&2; exit 2; }
 

@@ -29,8 +29,8 @@ installed() { dpkg-query -W -f='${Status}' hostnic 2>/dev/null | grep -q 'ok ins
 
 [ "$(id -u)" = 0 ] || { echo "FAIL package: must run as root (dpkg -i)"; exit 1; }
 if installed; then
-  skip "a hostnic package is already installed on this machine; not replacing it"
-  exit 77
+  source "$ROOT/scripts/common.sh"
+  suite_skip package "a hostnic package is already installed on this machine; not replacing it"
 fi
 
 WORK=$(mktemp -d /tmp/hostnic-deb.XXXXXX)
