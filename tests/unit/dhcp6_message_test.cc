@@ -8,70 +8,23 @@
 #include <vector>
 
 #include "dhcp6/message.h"
+#include "unit/dhcp6_replies.h"
 
 namespace hostnic::dhcp6 {
 namespace {
 
+using replies6::Be32;
+using replies6::Bytes;
+using replies6::Cat;
+using replies6::DecodeVector;
+using replies6::FromServer;
+using replies6::Ia;
+using replies6::IaAddr;
+using replies6::Ip;
+using replies6::kMac;
+using replies6::kServerDuid;
+using replies6::Option;
 using ::testing::ElementsAre;
-
-const Mac kMac = *Mac::Parse("52:54:0e:66:00:11");
-const std::vector<uint8_t> kServerDuid = {
-    0, 1, 0, 1, 0x2c, 0x1e, 0xa3, 0x01, 0x52, 0x54, 0x0e, 0x66, 0x00, 0x01};
-
-Ipv6 Ip(const char* text) { return *ParseIpv6(text); }
-
-// Appends option `code` with `value`.
-void Put(std::vector<uint8_t>& m, uint16_t code,
-         const std::vector<uint8_t>& value) {
-  m.push_back(static_cast<uint8_t>(code >> 8));
-  m.push_back(static_cast<uint8_t>(code));
-  m.push_back(static_cast<uint8_t>(value.size() >> 8));
-  m.push_back(static_cast<uint8_t>(value.size()));
-  m.insert(m.end(), value.begin(), value.end());
-}
-std::vector<uint8_t> Bytes(const Ipv6& ip) {
-  return std::vector<uint8_t>(ip.begin(), ip.end());
-}
-std::vector<uint8_t> Be32(uint32_t v) {
-  return {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16),
-          static_cast<uint8_t>(v >> 8), static_cast<uint8_t>(v)};
-}
-std::vector<uint8_t> Cat(std::initializer_list<std::vector<uint8_t>> parts) {
-  std::vector<uint8_t> out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
-std::vector<uint8_t> IaAddr(const char* address, uint32_t preferred,
-                            uint32_t valid,
-                            const std::vector<uint8_t>& inner = {}) {
-  const Ipv6 ip = Ip(address);
-  return Cat({std::vector<uint8_t>(ip.begin(), ip.end()), Be32(preferred),
-              Be32(valid), inner});
-}
-// An IA_NA value: IAID of kMac, T1 1000, T2 1600, then `options` (encoded).
-std::vector<uint8_t> Ia(const std::vector<uint8_t>& options) {
-  return Cat({Be32(IaidFromMac(kMac)), Be32(1000), Be32(1600), options});
-}
-std::vector<uint8_t> Option(uint16_t code, const std::vector<uint8_t>& v) {
-  std::vector<uint8_t> m;
-  Put(m, code, v);
-  return m;
-}
-
-// A server message of `type`, xid 0x123456, client id of kMac, server id
-// kServerDuid, then `rest` (encoded options).
-std::vector<uint8_t> FromServer(uint8_t type, const std::vector<uint8_t>& rest,
-                                bool with_server = true) {
-  std::vector<uint8_t> m = {type, 0x12, 0x34, 0x56};
-  Put(m, 1, DuidFromMac(kMac));
-  if (with_server) Put(m, 2, kServerDuid);
-  m.insert(m.end(), rest.begin(), rest.end());
-  return m;
-}
-
-Result<ServerMessage> DecodeVector(const std::vector<uint8_t>& m) {
-  return Decode(m.data(), m.size());
-}
 
 TEST(Dhcp6MessageTest, DerivesDuidLlAndIaidFromTheMac) {
   EXPECT_THAT(DuidFromMac(kMac),

@@ -10,6 +10,7 @@
 #include "dhcp/client.h"
 #include "dhcp/packet_transport.h"
 #include "fakes/fake_clock.h"
+#include "fakes/fake_dhcp_transport.h"
 
 namespace hostnic::dhcp {
 namespace {
@@ -17,51 +18,13 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Bytes = std::vector<uint8_t>;
+using FakeTransport = FakeDhcpTransport;
 
 const Mac kMac = *Mac::Parse("52:54:00:12:34:56");
 const Mac kOtherMac = *Mac::Parse("52:54:00:ab:cd:ef");
 constexpr Ipv4 kServer = 0xc0a83d01;   // 192.168.61.1
 constexpr Ipv4 kOffered = 0xc0a83d0b;  // 192.168.61.11
 constexpr char kNic[] = "eth1 (52:54:00:12:34:56)";
-
-// Delivers what `server` answers to each sent payload, after its delay; a
-// Receive with nothing due by its deadline moves the clock to the deadline.
-class FakeTransport : public Transport {
- public:
-  struct Reply {
-    milliseconds delay;
-    Bytes bytes;
-  };
-  explicit FakeTransport(FakeClock* clock) : clock_(clock) {}
-
-  Status Send(const Bytes& payload) override {
-    sent.push_back({clock_->Monotonic(), payload});
-    if (server) {
-      for (Reply& reply : server(payload)) {
-        queue_.emplace(clock_->Monotonic() + reply.delay,
-                       std::move(reply.bytes));
-      }
-    }
-    return Status::Ok();
-  }
-  Result<std::optional<Bytes>> Receive(MonoTime deadline) override {
-    if (queue_.empty() || queue_.begin()->first > deadline) {
-      clock_->AdvanceTo(deadline);
-      return std::optional<Bytes>();
-    }
-    clock_->AdvanceTo(queue_.begin()->first);
-    Bytes bytes = std::move(queue_.begin()->second);
-    queue_.erase(queue_.begin());
-    return std::optional<Bytes>(std::move(bytes));
-  }
-
-  std::function<std::vector<Reply>(const Bytes&)> server;
-  std::vector<std::pair<MonoTime, Bytes>> sent;
-
- private:
-  FakeClock* clock_;
-  std::multimap<MonoTime, Bytes> queue_;
-};
 
 // What the client sent, read back by offset (RFC 2131 figure 1).
 uint32_t Load32(const Bytes& b, size_t at) {
