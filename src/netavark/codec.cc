@@ -17,13 +17,17 @@ std::string Dump(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// A value quoted in a message: short, and printable whatever the input.
-std::string Quote(const std::string& value) {
+// A value in a message: short, and printable whatever the input.
+std::string Printable(const std::string& value) {
   std::string out = value.substr(0, 80);
   for (char& c : out) {
     if (static_cast<unsigned char>(c) < 0x20) c = '?';
   }
-  return "'" + out + (value.size() > 80 ? "...'" : "'");
+  return value.size() > 80 ? out + "..." : out;
+}
+
+std::string Quote(const std::string& value) {
+  return "'" + Printable(value) + "'";
 }
 
 bool IsIp(const std::string& text) {
@@ -277,6 +281,29 @@ Result<Attachment> DecodeAttachment(std::string_view text) {
   }
   HOSTNIC_RETURN_IF_ERROR(
       ReadStringMap(*opts, "options", "network_options.options", &a.options));
+  Result<const json*> ports = ReadList(*j, "port_mappings", "port_mappings");
+  if (!ports.ok()) return ports.status();
+  for (const json& port : **ports) {
+    if (!port.is_object()) {
+      return Status::InvalidArgument(
+          "each of \"port_mappings\" must be an object");
+    }
+    std::string host_ip, protocol;
+    HOSTNIC_RETURN_IF_ERROR(
+        ReadString(port, "host_ip", "port_mappings[].host_ip", &host_ip));
+    HOSTNIC_RETURN_IF_ERROR(
+        ReadString(port, "protocol", "port_mappings[].protocol", &protocol));
+    auto number = [&port](const char* key) {
+      auto it = port.find(key);
+      return it != port.end() && it->is_number_unsigned()
+                 ? std::to_string(it->get<uint64_t>())
+                 : std::string("?");
+    };
+    a.port_mappings.push_back(
+        (host_ip.empty() ? "" : Printable(host_ip) + ":") +
+        number("host_port") + "->" + number("container_port") + "/" +
+        (protocol.empty() ? "tcp" : Printable(protocol)));
+  }
   return a;
 }
 

@@ -71,7 +71,11 @@ struct Attachment {
   std::string interface_name;           // The NIC's name in the container.
   std::vector<std::string> static_ips;  // Plain IPs (podman's --ip).
   std::string static_mac;               // Podman's --mac-address, or empty.
+  // network_options.options: driver options for this container alone.
   std::map<std::string, std::string> options;
+  // The container's port_mappings (podman's -p), each as
+  // "HOST_IP:HOST_PORT->CONTAINER_PORT/PROTOCOL" for messages.
+  std::vector<std::string> port_mappings;
 };
 
 struct InterfaceAddress {

@@ -241,4 +241,30 @@ Result<StaticPlan> PlanStatic(const Attachment& attachment) {
   return plan;
 }
 
+Status CheckPerContainer(const Attachment& attachment) {
+  const std::string& name = attachment.network.name;
+  if (!attachment.port_mappings.empty()) {
+    std::string ports;
+    for (const std::string& p : attachment.port_mappings) {
+      ports += (ports.empty() ? "" : ", ") + p;
+    }
+    return Status::InvalidArgument(
+        "network " + name + " gives the container a NIC of its own, reached " +
+        "at the NIC's own address; hostnic cannot publish host ports (" +
+        ports + "): run the container without -p/--publish");
+  }
+  if (!attachment.options.empty()) {
+    std::string keys;
+    for (const auto& [key, value] : attachment.options) {
+      keys += (keys.empty() ? "" : ", ") + key;
+    }
+    return Status::InvalidArgument(
+        "network " + name + " takes no per-container options, but got " + keys +
+        "; hostnic's options are the network's (podman network " +
+        "create -o), per container only --ip, --mac-address and " +
+        "interface_name");
+  }
+  return Status::Ok();
+}
+
 }  // namespace hostnic::netavark

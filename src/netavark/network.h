@@ -69,6 +69,14 @@ struct StaticPlan {
 // none of the subnets or there is none.
 Result<StaticPlan> PlanStatic(const Attachment& attachment);
 
+// What setup refuses before it asks for a NIC: per-container settings that
+// hostnic cannot honour, so they are never silently dropped. A published
+// port (podman's -p: the container is reached at its NIC's own address,
+// there is no host port to forward) and any per-container driver option
+// (network_options.options: hostnic has none). kInvalidArgument naming
+// them. Aliases are left to podman's DNS, as the plugin API asks.
+Status CheckPerContainer(const Attachment& attachment);
+
 }  // namespace hostnic::netavark
 
 #endif  // HOSTNIC_NETAVARK_NETWORK_H_

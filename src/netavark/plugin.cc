@@ -91,6 +91,7 @@ Result<std::string> Plugin::Setup() {
     return Status::NotFound("the container's network namespace " + netns_ +
                             " does not exist");
   }
+  HOSTNIC_RETURN_IF_ERROR(CheckPerContainer(a_));
   const bool fixed = settings_.address == AddressSource::kStatic;
   if (!fixed && !a_.static_ips.empty()) {
     return Status::InvalidArgument(

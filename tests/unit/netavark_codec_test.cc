@@ -78,6 +78,50 @@ TEST(NetavarkCodecTest, DecodesWhatNetavarkSentForAStaticNetwork) {
                                      Route{"10.61.0.0/16", "192.168.61.254"}));
 }
 
+// What hostnic cannot honour for one container is refused by name, never
+// dropped: the captured document published 8080->80 (podman's -p).
+TEST(NetavarkCodecTest, PublishedPortsAndPerContainerOptionsAreRefused) {
+  Result<Attachment> a = DecodeAttachment(Seed("setup_static"));
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_THAT(a->port_mappings, ::testing::ElementsAre("8080->80/tcp"));
+  Status s = CheckPerContainer(*a);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_THAT(s.message(),
+              HasSubstr("hostnic cannot publish host ports (8080->80/tcp): "
+                        "run the container without -p/--publish"));
+
+  a = DecodeAttachment(EditedSetup([](json& j) {
+    j["port_mappings"] = {{{"host_ip", "10.0.0.1"},
+                           {"host_port", 53},
+                           {"container_port", 5353},
+                           {"protocol", "udp"}}};
+  }));
+  ASSERT_TRUE(a.ok());
+  EXPECT_THAT(a->port_mappings,
+              ::testing::ElementsAre("10.0.0.1:53->5353/udp"));
+
+  a = DecodeAttachment(EditedSetup([](json& j) {
+    j.erase("port_mappings");
+    j["network_options"]["options"] = {{"host_interface_name", "veth7"},
+                                       {"isolate", "true"}};
+  }));
+  ASSERT_TRUE(a.ok());
+  s = CheckPerContainer(*a);
+  EXPECT_EQ(s.code(), Code::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("takes no per-container options, but got "
+                                     "host_interface_name, isolate"));
+
+  // Aliases are podman's DNS's business (the plugin API says to ignore
+  // them), and nothing else is left to refuse.
+  a = DecodeAttachment(EditedSetup([](json& j) { j.erase("port_mappings"); }));
+  ASSERT_TRUE(a.ok());
+  EXPECT_TRUE(CheckPerContainer(*a).ok());
+
+  EXPECT_FALSE(DecodeAttachment(EditedSetup([](json& j) {
+                 j["port_mappings"] = {7};
+               })).ok());
+}
+
 TEST(NetavarkCodecTest, InternalNetworkGetsNoDefaultRoute) {
   Result<Attachment> a = DecodeAttachment(
       EditedSetup([](json& j) { j["network"]["internal"] = true; }));
