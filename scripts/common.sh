@@ -20,10 +20,12 @@ HOSTNIC_BUILD_DEPS=(cmake make g++ pkg-config libcpp-httplib-dev nlohmann-json3-
 # check docs/kubernetes.md's manifests, containerd (its CRI plugin) and
 # python3-grpcio with python3-grpc-tools for the CRI client of
 # tests/e2e/cri_test.sh, jq and debian-archive-keyring (trixie's netavark
-# is fetched with it) for tests/e2e/netavark_test.sh.
+# is fetched with it) for tests/e2e/netavark_test.sh, debootstrap for its
+# podman 5 root.
 HOSTNIC_TEST_DEPS=(docker.io busybox-static iproute2 curl util-linux dnsmasq-base docker-registry
                    containernetworking-plugins podman python3-yaml
                    containerd runc python3-grpcio python3-grpc-tools jq debian-archive-keyring
+                   debootstrap
                    clang-14 libclang-rt-14-dev llvm-14)
 
 say() { printf '[hostnic] %s\n' "$*" >&2; }

@@ -14,7 +14,11 @@
 #    (tests/e2e/cri_test.sh; SKIPPED, with the reason, when containerd
 #    cannot run here), then hostnic as podman 5's netavark plugin under
 #    Debian trixie's netavark (tests/e2e/netavark_test.sh; SKIPPED, with
-#    the reason, when Debian's mirror cannot be reached),
+#    the reason, when Debian's mirror cannot be reached), then podman 5
+#    itself in a debootstrapped trixie root, cached in
+#    /var/cache/hostnic-podman5 and made in the background from the build
+#    on when missing (netavark_test.sh --podman5; SKIPPED, with the reason,
+#    when the mirror cannot be reached),
 # 5. runs the managed-plugin end-to-end tests (tests/e2e/plugin_test.sh:
 #    docker plugin create/enable, plugin restart, upgrade, swarm); they are
 #    reported SKIPPED, with the reason, when no debian:bookworm-slim base image
@@ -44,7 +48,8 @@
 # HOSTNIC_E2E_TIMEOUT (seconds, default 900) bounds step 4's Docker suite,
 # HOSTNIC_CNI_TIMEOUT (default 300) its podman suite, HOSTNIC_CRI_TIMEOUT
 # (default 300) its containerd suite, HOSTNIC_NETAVARK_TIMEOUT (default 300)
-# its netavark suite, and
+# its netavark suite, HOSTNIC_PODMAN5_TIMEOUT (default 600, room for the
+# first debootstrap) its podman 5 suite, and
 # HOSTNIC_PLUGIN_TIMEOUT (default 1500) step 5; HOSTNIC_SANITIZE=0 and
 # HOSTNIC_FUZZ=0 skip steps 6 and 7; HOSTNIC_FUZZ_SECONDS (default 60) bounds
 # the fuzzing; extra arguments are passed to tests/e2e/run.sh
@@ -180,14 +185,35 @@ clang_builds_wait() {
   took[clang-build]=$((SECONDS - clang_t0))
   say "sanitizer and fuzzer builds: ${result[clang-build]}, $((SECONDS - clang_t0))s (log: build/clang-build.log)"
 }
+# podman 5's root (debootstrap, minutes on a fresh machine) is made in the
+# background from the build on, while the steps before it run; its step
+# waits for it. Sets root_pid.
+root_pid=""
+podman5_root_start() {
+  [ "${HOSTNIC_E2E:-1}" = 0 ] && return 0
+  set -m
+  nice -n 10 "$HOSTNIC_ROOT/tests/e2e/netavark_test.sh" --podman5-root \
+    >"$HOSTNIC_ROOT/build/podman5-root.log" 2>&1 </dev/null &
+  root_pid=$!
+  set +m
+}
+podman5_root_wait() {
+  [ -n "$root_pid" ] || return 0
+  renice -n "$(nice)" -g "$root_pid" >/dev/null 2>&1
+  wait "$root_pid"
+  root_pid=""
+  tail -n 2 "$HOSTNIC_ROOT/build/podman5-root.log" >&2
+}
 # An interrupted run does not leave the builds behind.
-trap '[ -z "$clang_pid" ] || kill -- -"$clang_pid" 2>/dev/null' EXIT
+trap '[ -z "$clang_pid" ] || kill -- -"$clang_pid" 2>/dev/null
+      [ -z "$root_pid" ] || kill -- -"$root_pid" 2>/dev/null' EXIT
 
 started=$SECONDS
 declare -A result took
-order=(build ctest package e2e cni-podman cri netavark plugin)
+order=(build ctest package e2e cni-podman cri netavark podman5 plugin)
 result=([build]=skipped [ctest]=skipped [package]=skipped [e2e]=skipped [cni-podman]=skipped
-        [cri]=skipped [netavark]=skipped [plugin]=skipped [sanitize]=skipped [fuzz]=skipped)
+        [cri]=skipped [netavark]=skipped [podman5]=skipped [plugin]=skipped [sanitize]=skipped
+        [fuzz]=skipped)
 ENGINES=${HOSTNIC_ENGINES-26.1 28.5}
 for engine in $ENGINES; do
   order+=("e2e-$engine" "plugin-$engine")
@@ -213,6 +239,7 @@ san_report=$HOSTNIC_ROOT/build/sanitize-failures.log
 t0=$SECONDS
 if (build_hostnic); then
   result[build]=PASS
+  podman5_root_start
   took[build]=$((SECONDS - t0))
   say "running unit and integration tests (ctest)"
   run_suite ctest 3600 "" ctest --test-dir "$HOSTNIC_ROOT/build" --output-on-failure --timeout 300
@@ -230,6 +257,12 @@ if (build_hostnic); then
     run_suite cri "${HOSTNIC_CRI_TIMEOUT:-300}" cri "$HOSTNIC_ROOT/tests/e2e/cri_test.sh"
     say "running hostnic as podman 5's netavark plugin (tests/e2e/netavark_test.sh)"
     run_suite netavark "${HOSTNIC_NETAVARK_TIMEOUT:-300}" netavark "$HOSTNIC_ROOT/tests/e2e/netavark_test.sh"
+    say "running podman 5 itself in a Debian trixie root (tests/e2e/netavark_test.sh --podman5)"
+    t1=$SECONDS
+    podman5_root_wait
+    run_suite podman5 "${HOSTNIC_PODMAN5_TIMEOUT:-600}" podman5 \
+      "$HOSTNIC_ROOT/tests/e2e/netavark_test.sh" --podman5
+    took[podman5]=$((SECONDS - t1))   # with the wait for the root
     if [ "${HOSTNIC_PLUGIN_E2E:-1}" = 0 ]; then
       say "HOSTNIC_PLUGIN_E2E=0: skipping the managed-plugin tests"
     else

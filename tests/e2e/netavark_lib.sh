@@ -46,3 +46,109 @@ netavark_fetch() {
     return 1
   }
 }
+
+# podman 5 itself needs trixie's glibc for podman, conmon and crun as well,
+# so it runs in a Debian trixie root made with debootstrap and entered in a
+# mount namespace of its own, on the host's network namespace (the NICs are
+# the host's):
+#
+#     podman5_root "$CACHE" || exit 77        # prints why; sets PODMAN5_ROOT
+#     podman5_enter "$PODMAN5_ROOT" "$WORK"   # sets PODMAN5_PID
+#     podman5 run ...                         # podman inside, as root
+#     podman5_leave
+#
+# podman5_root makes DIR/root once (debootstrap --variant=minbase with
+# podman and crun) and reuses it while DIR/root.ok names its podman; it
+# returns 1 with the reason when the mirror cannot be reached, 2 when
+# debootstrap failed anyway (its log: DIR/debootstrap.log).
+podman5_root() {
+  local dir=$1
+  PODMAN5_ROOT=$dir/root
+  if [ -s "$dir/root.ok" ] && [ -x "$dir/root/usr/bin/podman" ]; then return 0; fi
+  rm -rf "$dir/root" "$dir/root.new" "$dir/root.ok"
+  mkdir -p "$dir"
+  if ! curl -fsS -o /dev/null --max-time 30 "$NETAVARK_MIRROR/dists/$NETAVARK_SUITE/InRelease" \
+       2>"$dir/debootstrap.log"; then
+    echo "cannot reach $NETAVARK_MIRROR ($NETAVARK_SUITE): $(tail -1 "$dir/debootstrap.log")"
+    return 1
+  fi
+  if ! debootstrap --variant=minbase --include=podman,crun "$NETAVARK_SUITE" "$dir/root.new" \
+       "$NETAVARK_MIRROR" >"$dir/debootstrap.log" 2>&1; then
+    echo "debootstrap of $NETAVARK_SUITE failed: $(grep -m1 '^E:' "$dir/debootstrap.log" ||
+      tail -1 "$dir/debootstrap.log") (log: $dir/debootstrap.log)"
+    return 2
+  fi
+  rm -rf "$dir/root.new/var/cache/apt/archives/"*.deb "$dir/root.new/var/lib/apt/lists/"*
+  mv "$dir/root.new" "$dir/root"
+  dpkg-query --admindir="$dir/root/var/lib/dpkg" -W -f='podman ${Version}\n' podman >"$dir/root.ok"
+}
+
+# podman5_enter ROOT WORK: a process whose root is ROOT, in a new mount
+# namespace: ROOT bind-mounted onto itself and made the namespace's root
+# with pivot_root (with chroot, `podman exec` would land in the host's
+# root: joining a mount namespace starts at its root mount), the host's
+# root detached, /dev and /sys bound, a fresh /proc, tmpfs on
+# /run, /tmp and /var/lib/containers (the cached root keeps no state), WORK
+# at its own path. /run/netns is the host's, and its peer (it is a shared
+# mount, made by `ip netns`: create a namespace first), so the namespaces
+# podman makes are the host's too and the daemon, outside, opens the path
+# podman passes. Only the mount holding ROOT is made private, so nothing
+# else mounted here reaches the host.
+podman5_enter() {
+  local root=$1 work=$2
+  [ "$(findmnt -no PROPAGATION /run/netns)" = shared ] || {
+    echo "/run/netns is not a shared mount (ip netns add makes it one)" >&2; return 1; }
+  rm -f "$work/podman5.pid"
+  # shellcheck disable=SC2016  # expanded by the inner bash
+  unshare --mount --propagation unchanged --fork bash -c '
+    set -e
+    root=$1 work=$2
+    mount --make-private "$(findmnt -no TARGET -T "$root")"
+    mount --bind "$root" "$root" && mount --make-private "$root"
+    mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
+    mount --rbind /sys "$root/sys" && mount --make-rslave "$root/sys"
+    # crun refuses a hybrid hierarchy: inside, cgroup v1 alone.
+    ! mountpoint -q "$root/sys/fs/cgroup/unified" || umount "$root/sys/fs/cgroup/unified"
+    mount -t proc proc "$root/proc"
+    for d in run tmp var/lib/containers; do mkdir -p "$root/$d"; mount -t tmpfs tmpfs "$root/$d"; done
+    mkdir -p "$root/run/netns" "$root$work"
+    mount --bind /run/netns "$root/run/netns"
+    mount --bind "$work" "$root$work"
+    cd "$root" && mkdir -p .host && pivot_root . .host && cd /
+    # Private first: unmounting the old /run/netns, a peer of the host'"'"'s,
+    # would unmount every namespace there on the host too.
+    mount --make-rprivate /.host && umount -l /.host
+    echo $$ >"$work/podman5.pid"
+    exec sleep infinity' _ "$root" "$work" </dev/null >"$work/podman5-enter.log" 2>&1 &
+  disown $!
+  local _
+  for _ in $(seq 100); do
+    [ -s "$work/podman5.pid" ] && break
+    kill -0 $! 2>/dev/null || break
+    sleep 0.1
+  done
+  PODMAN5_PID=$(cat "$work/podman5.pid" 2>/dev/null) ||
+    { echo "entering $root failed: $(cat "$work/podman5-enter.log")" >&2; return 1; }
+  PODMAN5_WORK=$work
+}
+
+# podman5 ARG...: podman in the root, with the configuration of WORK
+# (containers.conf, storage.conf written by the caller).
+podman5() {
+  nsenter -t "$PODMAN5_PID" -m -r -w env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+    PODMAN_IGNORE_CGROUPSV1_WARNING=1 \
+    CONTAINERS_CONF="$PODMAN5_WORK/containers.conf" \
+    CONTAINERS_STORAGE_CONF="$PODMAN5_WORK/storage.conf" podman "$@"
+}
+
+# podman5_leave: stops every process of the root's mount namespace (the
+# holder, conmon and what podman left), by PID; its mounts go with it.
+podman5_leave() {
+  [ -n "${PODMAN5_PID:-}" ] || return 0
+  local ns p
+  ns=$(readlink "/proc/$PODMAN5_PID/ns/mnt") || { PODMAN5_PID=; return 0; }
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$ns" ] && kill -9 "${p#/proc/}" 2>/dev/null
+  done
+  PODMAN5_PID=
+}

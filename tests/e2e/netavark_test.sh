@@ -20,6 +20,18 @@
 # A veth dies with its namespace where a real NIC comes home as eth0: the
 # case teardown_after_netns_died shows what the daemon then does, not the
 # NIC's return.
+#
+#     flock /tmp/hostnic-net.lock tests/e2e/netavark_test.sh --podman5
+#
+# runs podman 5 itself instead, in the same world: Debian trixie's podman
+# 5.4 in a root debootstrapped once into $HOSTNIC_PODMAN5_CACHE (default
+# /var/cache/hostnic-podman5) and entered as netavark_lib.sh says, with
+# cgroupfs, the file events logger, no firewall driver, vfs storage and
+# `podman run --rootfs` (busybox, no registry). Prints "SKIP podman5: why"
+# and exits 77 only when the mirror cannot be reached; ends with
+# "podman5: N passed, N failed". `--podman5-root` only makes the root
+# (no lock needed: it touches no network), as scripts/test.sh does in the
+# background early on.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -28,7 +40,7 @@ PLUGIN_BIN=${HOSTNIC_PLUGIN:-$ROOT/build/hostnic-cni}
 WORK=$(mktemp -d /tmp/hostnic-netavark-e2e.XXXXXX)
 SOCK=$WORK/hostnic.sock
 PEER=hnnv-peer
-GW=192.168.72.1
+GW=192.168.72.1 GW6=fd00:72::1
 MAC1=52:54:0e:c8:00:01 IP1=192.168.72.11
 MAC2=52:54:0e:c8:00:02 IP2=192.168.72.12
 DNSMASQ_PID=
@@ -41,17 +53,55 @@ source "$ROOT/tests/e2e/netavark_lib.sh"
 SUITE=netavark CASE_DIR=$WORK CASE_RETURNS=1
 say() { printf '[netavark-e2e] %s\n' "$*" >&2; }
 (ensure_packages iproute2 dnsmasq-base jq busybox-static) || true
+case ${1:-} in --podman5) SUITE=podman5 ;; --podman5-root) SUITE=podman5-root ;; esac
 t_fetch=$SECONDS
-if ! why=$(netavark_fetch "$ROOT/build/netavark-cache"); then
-  rm -rf "$WORK"
-  suite_skip netavark "$why"
-fi
-netavark_fetch "$ROOT/build/netavark-cache" >/dev/null
-say "$NETAVARK_VERSION ready in $((SECONDS - t_fetch))s (cached in build/netavark-cache)"
-
 mkdir -p "$WORK/plugins" "$WORK/nv" "$WORK/state"
-ln -s "$PLUGIN_BIN" "$WORK/plugins/hostnic"
 PLUGIN=$WORK/plugins/hostnic
+if [ "$SUITE" != netavark ]; then
+  (ensure_packages debootstrap util-linux) || true
+  cache=${HOSTNIC_PODMAN5_CACHE:-/var/cache/hostnic-podman5}
+  why=$(podman5_root "$cache")
+  case $? in
+    0) ;;
+    1) rm -rf "$WORK"; suite_skip podman5 "$why" ;;
+    *) echo "FAIL podman5: $why"; rm -rf "$WORK"; exit 1 ;;
+  esac
+  podman5_root "$cache"
+  say "$(cat "$cache/root.ok") ready in $((SECONDS - t_fetch))s (cached in $cache)"
+  [ "$SUITE" = podman5-root ] && { rm -rf "$WORK"; exit 0; }
+  # The root runs the plugin as built here, with this host's libraries.
+  mkdir -p "$WORK/lib" "$WORK/bb/bin" "$WORK/networks"
+  cp "$PLUGIN_BIN" "$WORK/lib/hostnic-cni"
+  ldd "$PLUGIN_BIN" | awk '$3 ~ /^\// {print $3} $1 ~ /^\/.*ld-linux/ {print $1}' |
+    xargs -r cp -L -t "$WORK/lib"
+  printf '#!/bin/sh\nexec %s/lib/%s --library-path %s/lib %s/lib/hostnic-cni "$@"\n' \
+    "$WORK" "$(basename "$(ldd "$PLUGIN_BIN" | awk '$1 ~ /ld-linux/ {print $1}')")" "$WORK" "$WORK" >"$PLUGIN"
+  chmod +x "$PLUGIN"
+  cp "$(command -v busybox)" "$WORK/bb/bin/busybox"
+  for a in sh ip ping ping6 sleep cat true; do ln -s busybox "$WORK/bb/bin/$a"; done
+  cat >"$WORK/containers.conf" <<CONF
+[containers]
+default_ulimits = ["nproc=1024:1024", "nofile=1024:1024"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+[network]
+network_backend = "netavark"
+netavark_plugin_dirs = ["$WORK/plugins"]
+firewall_driver = "none"
+network_config_dir = "$WORK/networks"
+CONF
+  printf '[storage]\ndriver = "vfs"\nrunroot = "/run/containers/storage"\ngraphroot = "/var/lib/containers/storage"\n' \
+    >"$WORK/storage.conf"
+else
+  if ! why=$(netavark_fetch "$ROOT/build/netavark-cache"); then
+    rm -rf "$WORK"
+    suite_skip netavark "$why"
+  fi
+  netavark_fetch "$ROOT/build/netavark-cache" >/dev/null
+  say "$NETAVARK_VERSION ready in $((SECONDS - t_fetch))s (cached in build/netavark-cache)"
+  ln -s "$PLUGIN_BIN" "$PLUGIN"
+fi
 nv() { NETAVARK_FW=none "${NETAVARK[@]}" --config "$WORK/nv" --plugin-directory "$WORK/plugins" "$@"; }
 
 start_daemon() {
@@ -70,6 +120,7 @@ make_nic() {  # N: (re)creates hnnvN with MAC N, its far end on the gateway brid
 }
 
 cleanup() {
+  podman5_leave
   stop_daemon
   [ -n "$DNSMASQ_PID" ] && kill "$DNSMASQ_PID" 2>/dev/null
   ip link del hnnv1 2>/dev/null; ip link del hnnv2 2>/dev/null
@@ -89,6 +140,7 @@ for ns in $(ip netns list | awk '/^hnnv-/{print $1}'); do ip netns del "$ns"; do
 ip netns add "$PEER"
 ip -n "$PEER" link add br0 type bridge && ip -n "$PEER" link set br0 up
 ip -n "$PEER" addr add "$GW/24" dev br0
+ip -n "$PEER" addr add "$GW6/64" dev br0 nodad
 make_nic 1 && make_nic 2
 ip netns exec "$PEER" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --no-resolv \
   --no-hosts --interface=br0 --bind-interfaces --dhcp-authoritative \
@@ -127,6 +179,16 @@ nic_home() {  # NAME MAC: on the host, down, no address, not held
   [ -z "$(ip -o addr show dev "$1")" ] || { fail "$1 kept an address"; return 1; }
   is_free "$2" ||
     { fail "the daemon does not list $1 as free: $("$BIN" status --socket "$SOCK")"; return 1; }
+}
+
+# post CALL BODY: a libnetwork remote-driver call as dockerd makes it.
+post() { curl -sS --unix-socket "$SOCK" -H 'Content-Type: application/json' -d "$2" "http://d/NetworkDriver.$1"; }
+# ping6_gateway COMMAND...: the IPv6 gateway answers COMMAND's ping6 (a few
+# tries while the container's address is tentative).
+ping6_gateway() {
+  local _
+  for _ in 1 2 3 4 5; do "$@" ping6 -c1 -W2 "$GW6" >/dev/null 2>&1 && return 0; sleep 1; done
+  fail "the IPv6 gateway $GW6 did not answer"
 }
 
 DHCP_NET=$(network cloud "{\"nics\":\"hnnv1,hnnv2\",\"mtu\":\"1400\",\"socket\":\"$SOCK\",\"state-dir\":\"$WORK/copies\"}")
@@ -168,20 +230,24 @@ case_setup_dhcp_and_teardown() {
   ip netns del hnnv-c1
 }
 
+# podman's --ip and --ip6 on a dual-stack network.
 case_setup_static_ip() {
   local net conf out
-  net=$(network fixed "{\"socket\":\"$SOCK\"}" "[{\"subnet\":\"192.168.72.0/24\",\"gateway\":\"$GW\"}]") ||
+  net=$(network fixed "{\"socket\":\"$SOCK\"}" "[{\"subnet\":\"192.168.72.0/24\",\"gateway\":\"$GW\"},{\"subnet\":\"fd00:72::/64\",\"gateway\":\"$GW6\"}]") ||
     { fail "create: $net"; return 1; }
   [ "$(jq -r .ipam_options.driver <<<"$net")" = host-local ] || { fail "create: $net"; return 1; }
   ip netns add hnnv-c2
-  conf=$(attach web2 "$net" "\"static_ips\":[\"192.168.72.50\"],\"static_mac\":\"$MAC2\"")
+  conf=$(attach web2 "$net" "\"static_ips\":[\"192.168.72.50\",\"fd00:72::50\"],\"static_mac\":\"$MAC2\"")
   out=$(nv setup /var/run/netns/hnnv-c2 <<<"$conf" 2>&1) || { fail "setup: $out"; return 1; }
-  [ "$(jq -r '.fixed.interfaces.eth0.subnets[0].ipnet' <<<"$out")" = 192.168.72.50/24 ] &&
+  [ "$(jq -r '.fixed.interfaces.eth0.subnets | map(.ipnet + " " + .gateway) | join(",")' <<<"$out")" = \
+    "192.168.72.50/24 $GW,fd00:72::50/64 $GW6" ] &&
     [ "$(jq -r .fixed.interfaces.eth0.mac_address <<<"$out")" = "$MAC2" ] ||
     { fail "status block: $out"; return 1; }
-  out=$(ip -n hnnv-c2 -o addr show dev eth0)
-  case "$out" in *192.168.72.50/24*) ;; *) fail "no static address: $out"; return 1 ;; esac
+  out=$(ip -n hnnv-c2 -o addr show dev eth0; ip -n hnnv-c2 -6 route)
+  case "$out" in *192.168.72.50/24*fd00:72::50/64*"default via $GW6 dev eth0"*) ;;
+    *) fail "no static addresses or IPv6 default route: $out"; return 1 ;; esac
   ip netns exec hnnv-c2 busybox ping -c1 -W3 "$GW" >/dev/null || { fail "the gateway did not answer"; return 1; }
+  ping6_gateway ip netns exec hnnv-c2 busybox || return 1
   nv teardown /var/run/netns/hnnv-c2 <<<"$conf" >/dev/null 2>&1 || { fail "teardown"; return 1; }
   nic_home hnnv2 "$MAC2" || return 1
   ip netns del hnnv-c2
@@ -281,7 +347,6 @@ case_one_owner_for_pods_docker_and_podman() {
   # Docker's calls, as dockerd makes them (docs/..., the remote driver API).
   local dnet=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
   local dep=fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210
-  post() { curl -sS --unix-socket "$SOCK" -H 'Content-Type: application/json' -d "$2" "http://d/NetworkDriver.$1"; }
   post CreateNetwork "{\"NetworkID\":\"$dnet\",\"Options\":{\"com.docker.network.generic\":{\"hostnic.nics\":\"hnnv1,hnnv2\"}},\"IPv4Data\":[{\"AddressSpace\":\"null\",\"Pool\":\"0.0.0.0/0\"}]}" >/dev/null
   out=$(post CreateEndpoint "{\"NetworkID\":\"$dnet\",\"EndpointID\":\"$dep\",\"Interface\":{\"MacAddress\":\"$MAC2\"}}")
   case "$out" in *Err*) fail "Docker's CreateEndpoint: $out"; post DeleteNetwork "{\"NetworkID\":\"$dnet\"}" >/dev/null; return 1 ;; esac
@@ -295,9 +360,98 @@ case_one_owner_for_pods_docker_and_podman() {
   nic_home hnnv1 "$MAC1" && nic_home hnnv2 "$MAC2"
 }
 
+# podman 5 itself (--podman5): the networks as a user creates them.
+p5_networks() {
+  podman5 network exists cloud && return 0
+  local o=(-d hostnic -o "socket=$SOCK" -o "state-dir=$WORK/copies" -o "nics=hnnv1,hnnv2")
+  podman5 network create "${o[@]}" -o mtu=1400 cloud >/dev/null &&
+    podman5 network create "${o[@]}" --subnet 192.168.72.0/24 --gateway "$GW" \
+      --ipv6 --subnet fd00:72::/64 --gateway "$GW6" fixed >/dev/null
+}
+# p5_run OPTION...: a busybox container from a directory (--rootfs: the
+# first argument is the root, not an image), allowed busybox's raw ping.
+p5_run() { podman5 run -d --cap-add NET_RAW "$@" --rootfs "$WORK/bb" sleep 600; }
+# p5_inspect CONTAINER NETWORK: podman's view, "IP MAC IPV6".
+p5_inspect() {
+  podman5 inspect "$1" --format "{{with index .NetworkSettings.Networks \"$2\"}}{{.IPAddress}} {{.MacAddress}} {{.GlobalIPv6Address}}{{end}}"
+}
+
+case_podman5_dhcp_nic_as_eth0() {
+  local out
+  out=$(podman5 network inspect cloud --format '{{.Driver}} {{index .IPAMOptions "driver"}}' 2>&1)
+  [ "$out" = "hostnic dhcp" ] || { fail "podman network inspect cloud: $out"; return 1; }
+  out=$(p5_run --name c1 --network cloud 2>&1) || { fail "podman run: $out"; return 1; }
+  out=$(podman5 exec c1 ip -o addr show dev eth0; podman5 exec c1 ip -o link show dev eth0;
+        podman5 exec c1 ip route)
+  case "$out" in *"$IP1/24"*"mtu 1400"*"$MAC1"*"default via $GW dev eth0"*) ;;
+    *) fail "eth0 in the container is not NIC 1 with its DHCP address: $out"; return 1 ;; esac
+  podman5 exec c1 ping -c1 -W3 "$GW" >/dev/null || { fail "the gateway did not answer"; return 1; }
+  out=$(p5_inspect c1 cloud)
+  [ "$out" = "$IP1 $MAC1 " ] || { fail "podman inspect shows '$out'"; return 1; }
+  ip link show hnnv1 >/dev/null 2>&1 && { fail "hnnv1 is still on the host"; return 1; }
+  out=$(podman5 rm -f -t 0 c1 2>&1) || { fail "podman rm: $out"; return 1; }
+  nic_home hnnv1 "$MAC1" && [ "$(cat /sys/class/net/hnnv1/mtu)" = 1500 ] ||
+    { fail "hnnv1 is not home as it was (MTU $(cat /sys/class/net/hnnv1/mtu))"; return 1; }
+}
+
+case_podman5_mac_and_static_dual_stack() {
+  local out
+  out=$(p5_run --name c2 --network fixed --mac-address "$MAC2" --ip 192.168.72.50 \
+        --ip6 fd00:72::50 2>&1) || { fail "podman run: $out"; return 1; }
+  out=$(podman5 exec c2 ip -o addr show dev eth0; podman5 exec c2 ip -o link show dev eth0;
+        podman5 exec c2 ip -6 route)
+  case "$out" in *192.168.72.50/24*fd00:72::50/64*"$MAC2"*"default via $GW6 dev eth0"*) ;;
+    *) fail "eth0 in the container: $out"; return 1 ;; esac
+  podman5 exec c2 ping -c1 -W3 "$GW" >/dev/null || { fail "the gateway did not answer"; return 1; }
+  ping6_gateway podman5 exec c2 || return 1
+  out=$(p5_inspect c2 fixed)
+  [ "$out" = "192.168.72.50 $MAC2 fd00:72::50" ] || { fail "podman inspect shows '$out'"; return 1; }
+  podman5 rm -f -t 0 c2 >/dev/null 2>&1 || { fail "podman rm"; return 1; }
+  nic_home hnnv2 "$MAC2"
+}
+
+# What hostnic cannot honour is refused with its reason, and nothing moves.
+case_podman5_refusals() {
+  local out
+  out=$(podman5 run --rm --network cloud -p 8080:80 --rootfs "$WORK/bb" true 2>&1) &&
+    { fail "podman run -p was accepted: $out"; return 1; }
+  case "$out" in *"hostnic cannot publish host ports (8080->80/tcp)"*) ;;
+    *) fail "podman run -p: $out"; return 1 ;; esac
+  out=$(podman5 run --rm --network cloud --ip 192.168.72.9 --rootfs "$WORK/bb" true 2>&1) &&
+    { fail "--ip on a DHCP network was accepted: $out"; return 1; }
+  case "$out" in *"--ip needs a network created with --subnet"*) ;;
+    *) fail "podman run --ip on a DHCP network: $out"; return 1 ;; esac
+  out=$(podman5 network create -d hostnic -o metric=5 bad 2>&1) &&
+    { fail "a network with -o metric was created: $out"; return 1; }
+  case "$out" in *"unknown option 'metric'"*) ;; *) fail "-o metric: $out"; return 1 ;; esac
+  nic_home hnnv1 "$MAC1" && nic_home hnnv2 "$MAC2"
+}
+
+# A NIC a podman container holds is given to no pod and no Docker container.
+case_podman5_one_owner() {
+  local out
+  out=$(p5_run --name c3 --network cloud --mac-address "$MAC1" 2>&1) || { fail "podman run: $out"; return 1; }
+  ip netns add hnnv-c5
+  out=$(CNI_COMMAND=ADD CNI_CONTAINERID=pod1 CNI_NETNS=/var/run/netns/hnnv-c5 CNI_IFNAME=net1 \
+        CNI_ARGS="MAC=$MAC1" CNI_PATH=/usr/lib/cni "$PLUGIN_BIN" \
+        <<<"{\"cniVersion\":\"1.0.0\",\"name\":\"pods\",\"type\":\"hostnic\",\"socket\":\"$SOCK\"}") &&
+    { fail "a pod got the podman container's NIC: $out"; return 1; }
+  case "$out" in *"$MAC1"*) ;; *) fail "CNI ADD's error does not name the NIC: $out"; return 1 ;; esac
+  local dnet=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+  post CreateNetwork "{\"NetworkID\":\"$dnet\",\"Options\":{},\"IPv4Data\":[{\"AddressSpace\":\"null\",\"Pool\":\"0.0.0.0/0\"}]}" >/dev/null
+  out=$(post CreateEndpoint "{\"NetworkID\":\"$dnet\",\"EndpointID\":\"fe$dnet\",\"Interface\":{\"MacAddress\":\"$MAC1\"}}")
+  post DeleteNetwork "{\"NetworkID\":\"$dnet\"}" >/dev/null
+  case "$out" in *Err*"$MAC1"*) ;; *) fail "Docker got the podman container's NIC: $out"; return 1 ;; esac
+  [ "$(podman5 exec c3 cat /sys/class/net/eth0/address)" = "$MAC1" ] ||
+    { fail "the podman container lost its NIC"; return 1; }
+  podman5 rm -f -t 0 c3 >/dev/null 2>&1 || { fail "podman rm"; return 1; }
+  nic_home hnnv1 "$MAC1"
+}
+
 # Between cases: no container namespace, the NICs made anew, a daemon with
 # empty state, so a failed case leaves nothing to the next.
 fresh_world() {
+  [ "$SUITE" = netavark ] || podman5 rm -af -t 0 >/dev/null 2>&1
   stop_daemon
   local ns
   for ns in $(ip netns list | awk '/^hnnv-c/{print $1}'); do ip netns del "$ns"; done
@@ -306,10 +460,18 @@ fresh_world() {
   start_daemon
 }
 
+NV_CASES=(info_and_create setup_dhcp_and_teardown setup_static_ip teardown_after_netns_died
+          teardown_with_the_daemon_down bad_input one_owner_for_pods_docker_and_podman)
+if [ "$SUITE" = podman5 ]; then
+  NV_CASES=(podman5_dhcp_nic_as_eth0 podman5_mac_and_static_dual_stack podman5_refusals
+            podman5_one_owner)
+  podman5_enter "$PODMAN5_ROOT" "$WORK" || { echo "FAIL podman5: entering the root failed"; exit 1; }
+  say "$(podman5 --version) in the root"
+  p5_networks || { echo "FAIL podman5: podman network create failed"; exit 1; }
+fi
 t0=$SECONDS
-for c in info_and_create setup_dhcp_and_teardown setup_static_ip teardown_after_netns_died \
-         teardown_with_the_daemon_down bad_input one_owner_for_pods_docker_and_podman; do
+for c in "${NV_CASES[@]}"; do
   fresh_world || exit 1
   run_case "$c" "case_$c"
 done
-case_summary netavark "$t0"
+case_summary "$SUITE" "$t0"
