@@ -53,6 +53,7 @@ netavark_fetch() {
 # the host's):
 #
 #     podman5_root "$CACHE" || exit 77        # prints why; sets PODMAN5_ROOT
+#     podman5_config "$WORK" build/hostnic-cni
 #     podman5_enter "$PODMAN5_ROOT" "$WORK"   # sets PODMAN5_PID
 #     podman5 run ...                         # podman inside, as root
 #     podman5_leave
@@ -81,6 +82,39 @@ podman5_root() {
   rm -rf "$dir/root.new/var/cache/apt/archives/"*.deb "$dir/root.new/var/lib/apt/lists/"*
   mv "$dir/root.new" "$dir/root"
   dpkg-query --admindir="$dir/root/var/lib/dpkg" -W -f='podman ${Version}\n' podman >"$dir/root.ok"
+}
+
+# podman5_config WORK PLUGIN_BIN: what podman in the root uses, all under
+# WORK: WORK/plugins/hostnic runs PLUGIN_BIN (built on this host) with this
+# host's libraries (copied to WORK/lib), WORK/bb a busybox root for
+# `podman run --rootfs`, WORK/containers.conf (cgroupfs, file events,
+# netavark with WORK/plugins, no firewall driver, networks in
+# WORK/networks) and WORK/storage.conf (vfs).
+podman5_config() {
+  local work=$1 bin=$2 ld a
+  mkdir -p "$work/lib" "$work/plugins" "$work/bb/bin" "$work/networks"
+  cp "$bin" "$work/lib/hostnic-cni"
+  ldd "$bin" | awk '$3 ~ /^\// {print $3} $1 ~ /^\/.*ld-linux/ {print $1}' | xargs -r cp -L -t "$work/lib"
+  ld=$(basename "$(ldd "$bin" | awk '$1 ~ /ld-linux/ {print $1}')")
+  printf '#!/bin/sh\nexec %s/lib/%s --library-path %s/lib %s/lib/hostnic-cni "$@"\n' \
+    "$work" "$ld" "$work" "$work" >"$work/plugins/hostnic"
+  chmod +x "$work/plugins/hostnic"
+  cp "$(command -v busybox)" "$work/bb/bin/busybox"
+  for a in sh ip ping ping6 sleep cat true; do ln -sf busybox "$work/bb/bin/$a"; done
+  cat >"$work/containers.conf" <<CONF
+[containers]
+default_ulimits = ["nproc=1024:1024", "nofile=1024:1024"]
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+[network]
+network_backend = "netavark"
+netavark_plugin_dirs = ["$work/plugins"]
+firewall_driver = "none"
+network_config_dir = "$work/networks"
+CONF
+  printf '[storage]\ndriver = "vfs"\nrunroot = "/run/containers/storage"\ngraphroot = "/var/lib/containers/storage"\n' \
+    >"$work/storage.conf"
 }
 
 # podman5_enter ROOT WORK: a process whose root is ROOT, in a new mount

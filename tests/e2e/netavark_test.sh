@@ -69,30 +69,7 @@ if [ "$SUITE" != netavark ]; then
   podman5_root "$cache"
   say "$(cat "$cache/root.ok") ready in $((SECONDS - t_fetch))s (cached in $cache)"
   [ "$SUITE" = podman5-root ] && { rm -rf "$WORK"; exit 0; }
-  # The root runs the plugin as built here, with this host's libraries.
-  mkdir -p "$WORK/lib" "$WORK/bb/bin" "$WORK/networks"
-  cp "$PLUGIN_BIN" "$WORK/lib/hostnic-cni"
-  ldd "$PLUGIN_BIN" | awk '$3 ~ /^\// {print $3} $1 ~ /^\/.*ld-linux/ {print $1}' |
-    xargs -r cp -L -t "$WORK/lib"
-  printf '#!/bin/sh\nexec %s/lib/%s --library-path %s/lib %s/lib/hostnic-cni "$@"\n' \
-    "$WORK" "$(basename "$(ldd "$PLUGIN_BIN" | awk '$1 ~ /ld-linux/ {print $1}')")" "$WORK" "$WORK" >"$PLUGIN"
-  chmod +x "$PLUGIN"
-  cp "$(command -v busybox)" "$WORK/bb/bin/busybox"
-  for a in sh ip ping ping6 sleep cat true; do ln -s busybox "$WORK/bb/bin/$a"; done
-  cat >"$WORK/containers.conf" <<CONF
-[containers]
-default_ulimits = ["nproc=1024:1024", "nofile=1024:1024"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-[network]
-network_backend = "netavark"
-netavark_plugin_dirs = ["$WORK/plugins"]
-firewall_driver = "none"
-network_config_dir = "$WORK/networks"
-CONF
-  printf '[storage]\ndriver = "vfs"\nrunroot = "/run/containers/storage"\ngraphroot = "/var/lib/containers/storage"\n' \
-    >"$WORK/storage.conf"
+  podman5_config "$WORK" "$PLUGIN_BIN"
 else
   if ! why=$(netavark_fetch "$ROOT/build/netavark-cache"); then
     rm -rf "$WORK"
