@@ -169,6 +169,18 @@ Result<Network> ReadNetwork(const json& j, const std::string& where) {
     }
     n.subnets.push_back(s);
   }
+  Result<const json*> dns =
+      ReadList(j, "network_dns_servers", p + "network_dns_servers");
+  if (!dns.ok()) return dns.status();
+  for (const json& ip : **dns) {
+    if (!ip.is_string() || !IsIp(ip.get<std::string>())) {
+      return Status::InvalidArgument(
+          "each of \"" + p +
+          "network_dns_servers\" must be an IP address, not " +
+          Quote(ip.is_string() ? ip.get<std::string>() : Dump(ip)));
+    }
+    n.dns_servers.push_back(ip.get<std::string>());
+  }
   Result<const json*> routes = ReadList(j, "routes", p + "routes");
   if (!routes.ok()) return routes.status();
   for (const json& item : **routes) {
@@ -349,7 +361,7 @@ std::string EncodeStatus(const StatusBlock& status) {
   }
   json iface = {{"mac_address", status.mac}, {"subnets", subnets}};
   return Dump({{"dns_search_domains", json::array()},
-               {"dns_server_ips", json::array()},
+               {"dns_server_ips", status.dns_servers},
                {"interfaces", {{status.interface_name, iface}}}});
 }
 

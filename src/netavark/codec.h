@@ -55,6 +55,8 @@ struct Network {
   bool dns_enabled = false;
   std::vector<Subnet> subnets;
   std::vector<Route> routes;  // Destination CIDR, next hop plain IP.
+  // network_dns_servers: podman network create --dns, plain IPs.
+  std::vector<std::string> dns_servers;
   std::map<std::string, std::string> options;
   std::map<std::string, std::string> ipam_options;
   // The document as given, for create's answer.
@@ -83,11 +85,13 @@ struct InterfaceAddress {
   std::string gateway;  // Plain IP, or empty.
 };
 
-// What setup prints: the interface in the container.
+// What setup prints: the interface in the container, and the name servers
+// podman writes into the container's resolv.conf.
 struct StatusBlock {
   std::string interface_name;
   std::string mac;
   std::vector<InterfaceAddress> addresses;
+  std::vector<std::string> dns_servers;  // Plain IPs.
 };
 
 // create's stdin. Needs name, id (IsNetworkId) and driver.

@@ -128,6 +128,8 @@ Result<std::string> Plugin::Setup() {
   config.ifname = a_.interface_name;
   StatusBlock status;
   status.interface_name = a_.interface_name;
+  // podman network create --dns: podman writes them into resolv.conf.
+  status.dns_servers = a_.network.dns_servers;
   if (fixed) {
     for (const InterfaceAddress& address : plan.addresses) {
       config.addresses.push_back(address.ipnet);

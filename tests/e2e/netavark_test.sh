@@ -341,7 +341,7 @@ case_one_owner_for_pods_docker_and_podman() {
 p5_networks() {
   podman5 network exists cloud && return 0
   local o=(-d hostnic -o "socket=$SOCK" -o "state-dir=$WORK/copies" -o "nics=hnnv1,hnnv2")
-  podman5 network create "${o[@]}" -o mtu=1400 cloud >/dev/null &&
+  podman5 network create "${o[@]}" -o mtu=1400 --dns "$GW" cloud >/dev/null &&
     podman5 network create "${o[@]}" --subnet 192.168.72.0/24 --gateway "$GW" \
       --ipv6 --subnet fd00:72::/64 --gateway "$GW6" fixed >/dev/null
 }
@@ -363,6 +363,9 @@ case_podman5_dhcp_nic_as_eth0() {
   case "$out" in *"$IP1/24"*"mtu 1400"*"$MAC1"*"default via $GW dev eth0"*) ;;
     *) fail "eth0 in the container is not NIC 1 with its DHCP address: $out"; return 1 ;; esac
   podman5 exec c1 ping -c1 -W3 "$GW" >/dev/null || { fail "the gateway did not answer"; return 1; }
+  out=$(podman5 exec c1 cat /etc/resolv.conf)
+  case "$out" in *"nameserver $GW"*) ;;
+    *) fail "the network's --dns is not in resolv.conf: $out"; return 1 ;; esac
   out=$(p5_inspect c1 cloud)
   [ "$out" = "$IP1 $MAC1 " ] || { fail "podman inspect shows '$out'"; return 1; }
   ip link show hnnv1 >/dev/null 2>&1 && { fail "hnnv1 is still on the host"; return 1; }

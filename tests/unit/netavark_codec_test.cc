@@ -122,6 +122,22 @@ TEST(NetavarkCodecTest, PublishedPortsAndPerContainerOptionsAreRefused) {
                })).ok());
 }
 
+// podman network create --dns: the servers reach the status block.
+TEST(NetavarkCodecTest, NetworkDnsServers) {
+  Result<Attachment> a = DecodeAttachment(EditedSetup([](json& j) {
+    j["network"]["network_dns_servers"] = {"192.168.61.2", "fd00:61::2"};
+  }));
+  ASSERT_TRUE(a.ok()) << a.status().message();
+  EXPECT_THAT(a->network.dns_servers,
+              ::testing::ElementsAre("192.168.61.2", "fd00:61::2"));
+  a = DecodeAttachment(EditedSetup(
+      [](json& j) { j["network"]["network_dns_servers"] = {"dns.example"}; }));
+  ASSERT_FALSE(a.ok());
+  EXPECT_THAT(a.status().message(),
+              HasSubstr("each of \"network.network_dns_servers\" must be an "
+                        "IP address, not 'dns.example'"));
+}
+
 TEST(NetavarkCodecTest, InternalNetworkGetsNoDefaultRoute) {
   Result<Attachment> a = DecodeAttachment(
       EditedSetup([](json& j) { j["network"]["internal"] = true; }));
@@ -305,8 +321,10 @@ TEST(NetavarkCodecTest, Encoders) {
   status.interface_name = "eth0";
   status.mac = "52:54:0e:e6:10:01";
   status.addresses.push_back({"192.168.61.11/24", "192.168.61.1"});
+  status.dns_servers = {"192.168.61.2", "fd00:61::2"};
   EXPECT_EQ(json::parse(EncodeStatus(status)),
-            json::parse(R"({"dns_search_domains":[],"dns_server_ips":[],
+            json::parse(R"({"dns_search_domains":[],
+              "dns_server_ips":["192.168.61.2","fd00:61::2"],
               "interfaces":{"eth0":{"mac_address":"52:54:0e:e6:10:01",
               "subnets":[{"ipnet":"192.168.61.11/24",
                           "gateway":"192.168.61.1"}]}}})"));
