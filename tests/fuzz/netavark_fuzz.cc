@@ -7,7 +7,8 @@
 // podman 5 writes networks).
 //
 // Decoding must never crash or hang. An accepted attachment has a device
-// name as interface_name and a container ID of at most 1024 bytes; an
+// name as interface_name and a container ID of at most 1024 bytes, and is
+// refused per container exactly when it publishes ports or has options; an
 // accepted network has name, ID and driver, and create's answer decodes
 // again to the same name, ID, driver, options and subnets. Any violation
 // prints what was wrong and aborts.
@@ -70,6 +71,14 @@ void Check(const uint8_t* data, size_t size) {
   Require(IsIfName(a->interface_name), "interface_name not a device name");
   Require(!a->container_id.empty() && a->container_id.size() <= 1024,
           "container_id empty or too long");
+  // What setup refuses per container is refused with a sentence, and only
+  // when there is something to refuse.
+  const Status per_container = CheckPerContainer(*a);
+  Require(
+      per_container.ok() == (a->port_mappings.empty() && a->options.empty()),
+      "CheckPerContainer disagrees with the ports and options");
+  Require(per_container.ok() || !per_container.message().empty(),
+          "a refusal without message");
   Result<Settings> settings = ReadSettings(a->network);
   if (settings.ok() && settings->address == AddressSource::kStatic) {
     Result<StaticPlan> plan = PlanStatic(*a);
