@@ -428,6 +428,30 @@ case_podman5_one_owner() {
   nic_home hnnv1 "$MAC1"
 }
 
+# kill -9 of the daemon while a podman container holds a guarded NIC: the
+# restarted daemon (same state) shows the NIC held by the podman network and
+# guarded, the container keeps its network, and podman rm brings it home.
+case_podman5_kill_9_with_a_guarded_container() {
+  local out
+  podman5 network exists guarded ||
+    podman5 network create -d hostnic -o "socket=$SOCK" -o "state-dir=$WORK/copies" \
+      -o "nics=hnnv1,hnnv2" -o block-metadata=true guarded >/dev/null ||
+    { fail "podman network create -o block-metadata=true failed"; return 1; }
+  out=$(p5_run --name c4 --network guarded --mac-address "$MAC2" 2>&1) || { fail "podman run: $out"; return 1; }
+  out=$(podman5 exec c4 ip route)
+  case "$out" in *"unreachable 169.254.169.254"*) ;;
+    *) fail "no unreachable route to the metadata service: $out"; return 1 ;; esac
+  hostnic_stop KILL
+  start_daemon || return 1
+  out=$(status_text)
+  out=$(grep "$MAC2" <<<"$out")
+  case "$out" in *in-container*"$IP2/24"*podman-*"guarded (native"*/run/netns/netns-*) ;;
+    *) fail "after kill -9 the daemon does not show NIC 2 in the container, guarded: $out"; return 1 ;; esac
+  podman5 exec c4 ping -c1 -W3 "$GW" >/dev/null || { fail "the gateway did not answer after the restart"; return 1; }
+  podman5 rm -f -t 0 c4 >/dev/null 2>&1 || { fail "podman rm"; return 1; }
+  nic_home hnnv2 "$MAC2"
+}
+
 # Between cases: no container namespace, the NICs made anew, a daemon with
 # empty state, so a failed case leaves nothing to the next.
 fresh_world() {
@@ -444,7 +468,7 @@ NV_CASES=(info_and_create setup_dhcp_and_teardown setup_static_ip teardown_after
           teardown_with_the_daemon_down bad_input one_owner_for_pods_docker_and_podman)
 if [ "$SUITE" = podman5 ]; then
   NV_CASES=(podman5_dhcp_nic_as_eth0 podman5_mac_and_static_dual_stack podman5_refusals
-            podman5_one_owner)
+            podman5_one_owner podman5_kill_9_with_a_guarded_container)
   podman5_enter "$PODMAN5_ROOT" "$WORK" || { echo "FAIL podman5: entering the root failed"; exit 1; }
   say "$(podman5 --version) in the root"
   p5_networks || { echo "FAIL podman5: podman network create failed"; exit 1; }
