@@ -452,6 +452,24 @@ case_podman5_kill_9_with_a_guarded_container() {
   nic_home hnnv2 "$MAC2"
 }
 
+# podman rm while the daemon is down: the plugin brings the NIC home from
+# its copy of the attachment; the next podman run, with the daemon back,
+# pays the release.
+case_podman5_rm_with_the_daemon_down() {
+  local out link
+  out=$(p5_run --name c5 --network cloud --mac-address "$MAC1" 2>&1) || { fail "podman run: $out"; return 1; }
+  stop_daemon
+  out=$(podman5 rm -f -t 0 c5 2>&1) || { fail "podman rm without the daemon: $out"; return 1; }
+  link=$(ip -o link show hnnv1 2>&1) || { fail "hnnv1 is not home: $link"; return 1; }
+  case "$link" in *",UP"*) fail "hnnv1 is up on the host: $link"; return 1 ;; esac
+  [ -z "$(ip -o addr show dev hnnv1)" ] || { fail "hnnv1 kept an address"; return 1; }
+  start_daemon || return 1
+  out=$(p5_run --name c6 --network cloud --mac-address "$MAC2" 2>&1) || { fail "podman run after: $out"; return 1; }
+  nic_home hnnv1 "$MAC1" || return 1
+  podman5 rm -f -t 0 c6 >/dev/null 2>&1 || { fail "podman rm"; return 1; }
+  nic_home hnnv2 "$MAC2"
+}
+
 # Between cases: no container namespace, the NICs made anew, a daemon with
 # empty state, so a failed case leaves nothing to the next.
 fresh_world() {
@@ -468,7 +486,8 @@ NV_CASES=(info_and_create setup_dhcp_and_teardown setup_static_ip teardown_after
           teardown_with_the_daemon_down bad_input one_owner_for_pods_docker_and_podman)
 if [ "$SUITE" = podman5 ]; then
   NV_CASES=(podman5_dhcp_nic_as_eth0 podman5_mac_and_static_dual_stack podman5_refusals
-            podman5_one_owner podman5_kill_9_with_a_guarded_container)
+            podman5_one_owner podman5_kill_9_with_a_guarded_container
+            podman5_rm_with_the_daemon_down)
   podman5_enter "$PODMAN5_ROOT" "$WORK" || { echo "FAIL podman5: entering the root failed"; exit 1; }
   say "$(podman5 --version) in the root"
   p5_networks || { echo "FAIL podman5: podman network create failed"; exit 1; }
