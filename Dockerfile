@@ -53,12 +53,16 @@ COPY bench/ bench/
 # Only the daemon and the unit tests: the integration tests need network
 # namespaces and CAP_NET_ADMIN, which a `docker build` step does not have.
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
- && cmake --build build -j"$(nproc)" --target hostnic unit_tests \
+ && cmake --build build -j"$(nproc)" --target hostnic hostnic-cni unit_tests \
  && build/unit_tests --gtest_brief=1 \
- && strip build/hostnic
+ && strip build/hostnic build/hostnic-cni
 
 FROM runtime
 COPY --from=build /src/build/hostnic /usr/local/bin/hostnic
+# The CNI plugin: the Kubernetes DaemonSet (docs/kubernetes.md) copies it into
+# the node's /opt/cni/bin as `hostnic`, where it runs on the host.
+COPY --from=build /src/build/hostnic-cni /usr/local/bin/hostnic-cni
 # Fail the build, not the plugin at enable time, if a shared library is missing.
 RUN if ldd /usr/local/bin/hostnic | grep 'not found'; then exit 1; fi \
- && /usr/local/bin/hostnic --version
+ && /usr/local/bin/hostnic --version \
+ && echo '{"cniVersion":"1.0.0"}' | CNI_COMMAND=VERSION /usr/local/bin/hostnic-cni

@@ -68,7 +68,8 @@ Options:
                    Debian bookworm host (e.g. build/hostnic), instead of
                    compiling it in the Dockerfile's build stage (which also
                    runs the unit tests): the runtime stage, then FILE
-                   (stripped) with the same library check
+                   and the hostnic-cni beside it (stripped) with the same
+                   checks
   --quiet          send docker build output to a log file instead of stdout
   -h, --help       this help
 
@@ -186,20 +187,23 @@ docker_build() {
 }
 
 # build_around_binary: the Dockerfile's runtime stage, then its last stage
-# with $binary (stripped) from a build context of its own instead of the
-# build stage's.
+# with $binary and the CNI plugin beside it (hostnic-cni), stripped, from a
+# build context of their own instead of the build stage's.
 build_around_binary() {
   [[ -x $binary ]] || die "--binary $binary is not an executable file"
-  local dir
+  local dir cni
+  cni=$(dirname "$binary")/hostnic-cni
+  [[ -x $cni ]] || die "--binary $binary: there is no CNI plugin $cni beside it (cmake --build build --target hostnic-cni)"
   dir=$(mktemp -d /var/tmp/hostnic-binary.XXXXXX)
   cleanup_dirs+=("$dir")
   strip -o "$dir/hostnic" "$binary" || die "strip $binary failed"
+  strip -o "$dir/hostnic-cni" "$cni" || die "strip $cni failed"
   log "building image $image around $binary (the runtime stage of $context/Dockerfile)"
   docker_build --target runtime -t "$image" -f "$context/Dockerfile" "$context"
   {
     echo "FROM $image"
     sed -n '/^FROM runtime$/,$p' "$context/Dockerfile" |
-      sed -e 1d -e 's|^COPY --from=build /src/build/hostnic |COPY hostnic |'
+      sed -e 1d -e 's|^COPY --from=build /src/build/\(hostnic[a-z-]*\) |COPY \1 |'
   } >"$dir/Dockerfile"
   grep -q '^COPY hostnic ' "$dir/Dockerfile" ||
     die "$context/Dockerfile has no last stage 'FROM runtime' + 'COPY --from=build /src/build/hostnic ...'"

@@ -16,6 +16,7 @@
 #include "cni/plugin_io.h"
 #include "cni/request.h"
 #include "cni/result.h"
+#include "cni/static_ipam.h"
 #include "common/cidr.h"
 #include "hostnic/mac.h"
 #include "netlink/netns_datapath.h"
@@ -30,14 +31,15 @@ Error Fail(int code, std::string msg, std::string details = "") {
   return Error{code, std::move(msg), std::move(details)};
 }
 
-// A daemon or datapath failure as the spec's error.
+// A daemon or datapath failure as the spec's error. A NIC held by another
+// container (or a pool with none free) is no transient condition the
+// plugin could promise to clear: it is `otherwise`, not "try again later".
 Error FromStatus(const Status& s, int otherwise, const std::string& msg) {
   int code = otherwise;
   switch (s.code()) {
     case Code::kInvalidArgument:
       code = kInvalidConfig;
       break;
-    case Code::kBusy:
     case Code::kTimeout:
       code = kTryAgainLater;
       break;
@@ -68,6 +70,21 @@ bool SameIp(const std::string& a, const std::string& b) {
   if (a.empty() || b.empty()) return a == b;
   const char* len = IsV6(a) ? "/128" : "/32";
   return SameCidr(a + len, b + len);
+}
+
+// An IPAM result's addresses and routes, for the NIC in the namespace.
+void AddIpamResult(const CniResult& ipam, SandboxConfig* config) {
+  std::string gateway4, gateway6;
+  for (const IpConfig& ip : ipam.ips) {
+    config->addresses.push_back(ip.address);
+    std::string& gw = IsV6(ip.address) ? gateway6 : gateway4;
+    if (gw.empty()) gw = ip.gateway;
+  }
+  for (const RouteEntry& r : ipam.routes) {
+    // A route without a gateway goes through its family's gateway.
+    const std::string& gw = IsV6(r.dst) ? gateway6 : gateway4;
+    config->routes.push_back({r.dst, r.gw.empty() ? gw : r.gw});
+  }
 }
 
 class Plugin {
@@ -145,6 +162,14 @@ std::optional<Error> Plugin::Add(std::string* out) {
     return FromStatus(wanted.status(), kNicRefused,
                       "hostnic could not tell which NIC " + Ids() + " wants");
   }
+  // A plain static section is known before anything is held
+  // (cni/static_ipam.h), and goes on with the move.
+  std::optional<Result<CniResult>> known =
+      conf.ipam.empty() ? std::nullopt : RunStaticIpam(request_, Command::kAdd);
+  if (known && !known->ok()) {
+    return Fail(kIpamFailure, "the IPAM plugin static failed",
+                known->status().message());
+  }
   PayDebts();
   api::cni_wire::AttachRequest attach;
   attach.key = Key();
@@ -152,6 +177,14 @@ std::optional<Error> Plugin::Add(std::string* out) {
   attach.nic = *wanted;
   attach.options = conf.options;
   Result<AttachInfo> held = client_.Attach(attach);
+  if (!held.ok() && held.status().code() == Code::kBusy) {
+    return FromStatus(
+        held.status(), kNicRefused,
+        attach.nic.empty()
+            ? "no NIC of network " + conf.name + " is free for " + Ids()
+            : "NIC " + attach.nic + ", which " + Ids() +
+                  " asks for, is held by another container");
+  }
   if (!held.ok()) {
     return FromStatus(held.status(), kNicRefused,
                       "hostnic could not hold a NIC for " + Ids());
@@ -162,15 +195,18 @@ std::optional<Error> Plugin::Add(std::string* out) {
     if (!s.ok())
       spdlog::error("releasing NIC {} again: {}", held->mac, s.message());
   };
-  const bool delegated = !conf.ipam.empty();
+  const bool delegated = !conf.ipam.empty() && !known;
 
-  // The daemon's address (DHCP, hook) goes on with the move; an IPAM
-  // plugin's after it, as host-device does, because one like dhcp finds
-  // the interface inside the namespace.
+  // The daemon's address (DHCP, hook) and a static section go on with the
+  // move; an IPAM plugin's after it, as host-device does, because one like
+  // dhcp finds the interface inside the namespace.
   CniResult ipam;
   SandboxConfig config;
   config.ifname = request_.ifname;
-  if (!delegated && !held->address.empty()) {
+  if (known) {
+    ipam = **known;
+    AddIpamResult(ipam, &config);
+  } else if (!delegated && !held->address.empty()) {
     AddOwnAddress(*held, &config);
     ipam.ips.push_back({held->address, held->gateway, -1, ""});
     for (const Route& r : config.routes)
@@ -199,17 +235,7 @@ std::optional<Error> Plugin::Add(std::string* out) {
                   got.status().message());
     }
     ipam = *got;
-    std::string gateway4, gateway6;
-    for (const IpConfig& ip : ipam.ips) {
-      config.addresses.push_back(ip.address);
-      std::string& gw = IsV6(ip.address) ? gateway6 : gateway4;
-      if (gw.empty()) gw = ip.gateway;
-    }
-    for (const RouteEntry& r : ipam.routes) {
-      // A route without a gateway goes through its family's gateway.
-      const std::string& gw = IsV6(r.dst) ? gateway6 : gateway4;
-      config.routes.push_back({r.dst, r.gw.empty() ? gw : r.gw});
-    }
+    AddIpamResult(ipam, &config);
     moved = datapath_.Configure(mac, request_.netns, config);
     if (!moved.ok()) {
       undo();

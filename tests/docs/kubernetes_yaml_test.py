@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
 """Checks the manifests in docs/kubernetes.md without a cluster (none ran them).
 
-    kubernetes_yaml_test.py DOCS/kubernetes.md BUILD/hostnic
+    kubernetes_yaml_test.py DOCS/kubernetes.md BUILD/hostnic-cni
     kubernetes_yaml_test.py --conflist DOCS/kubernetes.md SOCKET
 
 
 Every ```yaml block must parse (PyYAML, Debian's python3-yaml); the
 documents must be the DaemonSet, NetworkAttachmentDefinition and Pod the page
 describes, with the fields the daemon needs (host network, NET_ADMIN, state
-and the CNI bin dir on the host); the attachment's CNI configuration must be
-JSON that hostnic's own parser accepts: run as a runtime runs it (DEL, no
-daemon at that socket here), it may only answer "try again later" (11).
+and the CNI bin dir on the host); the DaemonSet must use the image as the
+Dockerfile (beside docs/) makes it: the init container copies the CNI plugin
+the image carries (hostnic-cni) into the node's /opt/cni/bin as `hostnic`,
+the daemon gets its socket and state directory as the entrypoint's SOCKET and
+STATE_DIR (not as flags, which the entrypoint adds), and the readiness probe
+runs the image's daemon; the attachment's CNI configuration must be JSON that
+hostnic's plugin accepts: run as a runtime runs it (DEL, no daemon at that
+socket here), it may only answer "try again later" (11).
 Exits 77 (skipped) when PyYAML is missing, 1 on the first problem found.
 
 With --conflist it prints the attachment's CNI configuration (one JSON line)
@@ -65,6 +70,14 @@ def print_conflist(doc_path, socket):
     print(json.dumps(conflist))
 
 
+def image_files(dockerfile):
+    """What the image's last stage copies from the build stage: build output
+    name -> path in the image."""
+    text = open(dockerfile, encoding="utf-8").read()
+    last = text[text.rindex("\nFROM "):]
+    return dict(re.findall(r"^COPY --from=build /src/build/(\S+) (\S+)$", last, re.M))
+
+
 def main(doc_path, hostnic):
     blocks, docs = load(doc_path)
     by_kind = {d.get("kind"): d for d in docs}
@@ -83,12 +96,33 @@ def main(doc_path, hostnic):
     check("NET_ADMIN" in caps, f"the daemon lacks NET_ADMIN (capabilities.add: {caps})")
     host_paths = {v["name"]: v["hostPath"]["path"] for v in pod["volumes"] if "hostPath" in v}
     mounts = {m["name"]: m["mountPath"] for m in daemon["volumeMounts"]}
-    state_dir = daemon["args"][daemon["args"].index("--state-dir") + 1]
+    env = {e["name"]: e["value"] for e in daemon.get("env", [])}
+    flags = [a for a in daemon.get("args", []) if a in ("--socket", "--state-dir")]
+    check(not flags, f"the daemon's args give {flags}, which the image's entrypoint "
+          "adds from SOCKET and STATE_DIR: the daemon would refuse them given twice")
+    check("SOCKET" in env and "STATE_DIR" in env,
+          "the daemon's container does not set SOCKET and STATE_DIR")
+    state_dir = env["STATE_DIR"]
     check(any(mounts.get(n) == state_dir for n in host_paths),
-          f"the daemon's --state-dir {state_dir} is not a host path")
+          f"the daemon's STATE_DIR {state_dir} is not a host path")
+
+    image = image_files(os.path.join(os.path.dirname(os.path.abspath(doc_path)),
+                                     "..", "Dockerfile"))
+    check("hostnic" in image and "hostnic-cni" in image,
+          f"the Dockerfile's image lacks hostnic or hostnic-cni (it has {sorted(image)})")
+    probe = daemon["readinessProbe"]["exec"]["command"][0]
+    check(probe == image["hostnic"],
+          f"the readiness probe runs {probe}, the image has the daemon at {image['hostnic']}")
     installs = [c for c in pod.get("initContainers", [])
                 if any(host_paths.get(m["name"]) == "/opt/cni/bin" for m in c["volumeMounts"])]
     check(installs, "no init container mounts the host's /opt/cni/bin to install the plugin")
+    bin_dir = next(m["mountPath"] for m in installs[0]["volumeMounts"]
+                   if host_paths.get(m["name"]) == "/opt/cni/bin")
+    want = ["cp", image["hostnic-cni"], bin_dir + "/hostnic"]
+    check(installs[0].get("command") == want,
+          f"the init container runs {installs[0].get('command')}, not {want}: "
+          "the node's /opt/cni/bin/hostnic must be the image's hostnic-cni")
+    socket_dir = os.path.dirname(env["SOCKET"])
 
     nad = by_kind["NetworkAttachmentDefinition"]
     check(nad.get("apiVersion") == "k8s.cni.cncf.io/v1",
@@ -102,8 +136,10 @@ def main(doc_path, hostnic):
     plugins = [p for p in conflist.get("plugins", []) if p.get("type") == "hostnic"]
     check(plugins, "the conflist has no plugin of type hostnic")
     socket = plugins[0].get("socket", "")
-    check(any(socket.startswith(mounts[n] + "/") for n in host_paths if n in mounts),
-          f"the plugin's socket {socket} is not on a host path the daemon serves")
+    check(socket == env["SOCKET"] and
+          any(mounts[n] == socket_dir for n in host_paths if n in mounts),
+          f"the plugin's socket {socket} is not the SOCKET {env['SOCKET']} the daemon "
+          "serves on a host path")
 
     annotations = by_kind["Pod"]["metadata"].get("annotations", {})
     check(annotations.get("k8s.v1.cni.cncf.io/networks") == nad["metadata"]["name"],

@@ -119,7 +119,7 @@ case_parallel_pods_share_the_pool() {
   a=$("${PODMAN[@]}" exec hncp-a cat /sys/class/net/eth0/address)
   b=$("${PODMAN[@]}" exec hncp-b cat /sys/class/net/eth0/address)
   [ -n "$a" ] && [ -n "$b" ] && [ "$a" != "$b" ] || { fail "pods share or lack a NIC: '$a' '$b'"; return 1; }
-  # The pool is empty now: a third pod is told to try again later.
+  # The pool is empty now: a third pod is told no NIC is free.
   if out=$(pod --rm "$IMAGE" true 2>&1); then fail "a third pod started"; return 1; fi
   case "$out" in *"no free NIC"*) ;; *) fail "third pod's error: $out"; return 1 ;; esac
   "${PODMAN[@]}" rm -f -t 0 hncp-a hncp-b >/dev/null

@@ -451,6 +451,29 @@ TEST_F(CniContractTest, DaemonDownIsTryAgainLater) {
   EXPECT_EQ(up.out, "");
 }
 
+// A NIC another container holds, asked for by name, and a pool with none
+// free: a permanent error (100) that says so, not "try again later" (11),
+// and the holder keeps its NIC.
+TEST_F(CniContractTest, NicHeldByAnotherContainerIsRefused) {
+  const std::string conf = Conf("1.1.0", "\"device\":\"hnc1\",");
+  ASSERT_EQ(Cni(Env("ADD", "pod-a", Netns(ns1_)), conf).rc, 0) << Log();
+  Outcome add = Cni(Env("ADD", "pod-b", Netns(ns2_)), conf);
+  EXPECT_EQ(add.rc, 1);
+  EXPECT_EQ(add.doc["code"], 100) << add.out;
+  EXPECT_TRUE(Has(add.doc["msg"], "hnc1")) << add.out;
+  EXPECT_TRUE(Has(add.doc["msg"], "held by another container")) << add.out;
+  EXPECT_TRUE(Has(add.doc["details"], "already held")) << add.out;
+  const std::string pool = Conf("1.1.0", "\"nics\":[\"hnc1\"],");
+  add = Cni(Env("ADD", "pod-b", Netns(ns2_)), pool);
+  EXPECT_EQ(add.doc["code"], 100) << add.out;
+  EXPECT_TRUE(Has(add.doc["msg"], "no NIC of network contract is free"))
+      << add.out;
+  EXPECT_TRUE(Has(ShOutput("ip -n " + ns1_ + " -o link show eth0"), kMac1));
+  EXPECT_FALSE(Has(ShOutput("ip -n " + ns2_ + " -o link"), kMac1));
+  EXPECT_EQ(Cni(Env("DEL", "pod-a", Netns(ns1_)), conf).rc, 0);
+  ExpectHome("hnc1", kMac1);
+}
+
 // The daemon down at DEL (a node's hostnic restarting while kubelet stops a
 // pod): the plugin brings the NIC home from its own copy of the ADD, runs
 // IPAM DEL, and succeeds; the daemon, back, finds the NIC free once a
