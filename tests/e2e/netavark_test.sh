@@ -337,138 +337,9 @@ case_one_owner_for_pods_docker_and_podman() {
   nic_home hnnv1 "$MAC1" && nic_home hnnv2 "$MAC2"
 }
 
-# podman 5 itself (--podman5): the networks as a user creates them.
-p5_networks() {
-  podman5 network exists cloud && return 0
-  local o=(-d hostnic -o "socket=$SOCK" -o "state-dir=$WORK/copies" -o "nics=hnnv1,hnnv2")
-  podman5 network create "${o[@]}" -o mtu=1400 --dns "$GW" cloud >/dev/null &&
-    podman5 network create "${o[@]}" --subnet 192.168.72.0/24 --gateway "$GW" \
-      --ipv6 --subnet fd00:72::/64 --gateway "$GW6" fixed >/dev/null
-}
-# p5_run OPTION...: a busybox container from a directory (--rootfs: the
-# first argument is the root, not an image), allowed busybox's raw ping.
-p5_run() { podman5 run -d --cap-add NET_RAW "$@" --rootfs "$WORK/bb" sleep 600; }
-# p5_inspect CONTAINER NETWORK: podman's view, "IP MAC IPV6".
-p5_inspect() {
-  podman5 inspect "$1" --format "{{with index .NetworkSettings.Networks \"$2\"}}{{.IPAddress}} {{.MacAddress}} {{.GlobalIPv6Address}}{{end}}"
-}
-
-case_podman5_dhcp_nic_as_eth0() {
-  local out
-  out=$(podman5 network inspect cloud --format '{{.Driver}} {{index .IPAMOptions "driver"}}' 2>&1)
-  [ "$out" = "hostnic dhcp" ] || { fail "podman network inspect cloud: $out"; return 1; }
-  out=$(p5_run --name c1 --network cloud 2>&1) || { fail "podman run: $out"; return 1; }
-  out=$(podman5 exec c1 ip -o addr show dev eth0; podman5 exec c1 ip -o link show dev eth0;
-        podman5 exec c1 ip route)
-  case "$out" in *"$IP1/24"*"mtu 1400"*"$MAC1"*"default via $GW dev eth0"*) ;;
-    *) fail "eth0 in the container is not NIC 1 with its DHCP address: $out"; return 1 ;; esac
-  podman5 exec c1 ping -c1 -W3 "$GW" >/dev/null || { fail "the gateway did not answer"; return 1; }
-  out=$(podman5 exec c1 cat /etc/resolv.conf)
-  case "$out" in *"nameserver $GW"*) ;;
-    *) fail "the network's --dns is not in resolv.conf: $out"; return 1 ;; esac
-  out=$(p5_inspect c1 cloud)
-  [ "$out" = "$IP1 $MAC1 " ] || { fail "podman inspect shows '$out'"; return 1; }
-  ip link show hnnv1 >/dev/null 2>&1 && { fail "hnnv1 is still on the host"; return 1; }
-  out=$(podman5 rm -f -t 0 c1 2>&1) || { fail "podman rm: $out"; return 1; }
-  nic_home hnnv1 "$MAC1" && [ "$(cat /sys/class/net/hnnv1/mtu)" = 1500 ] ||
-    { fail "hnnv1 is not home as it was (MTU $(cat /sys/class/net/hnnv1/mtu))"; return 1; }
-}
-
-case_podman5_mac_and_static_dual_stack() {
-  local out
-  out=$(p5_run --name c2 --network fixed --mac-address "$MAC2" --ip 192.168.72.50 \
-        --ip6 fd00:72::50 2>&1) || { fail "podman run: $out"; return 1; }
-  out=$(podman5 exec c2 ip -o addr show dev eth0; podman5 exec c2 ip -o link show dev eth0;
-        podman5 exec c2 ip -6 route)
-  case "$out" in *192.168.72.50/24*fd00:72::50/64*"$MAC2"*"default via $GW6 dev eth0"*) ;;
-    *) fail "eth0 in the container: $out"; return 1 ;; esac
-  podman5 exec c2 ping -c1 -W3 "$GW" >/dev/null || { fail "the gateway did not answer"; return 1; }
-  ping6_gateway podman5 exec c2 || return 1
-  out=$(p5_inspect c2 fixed)
-  [ "$out" = "192.168.72.50 $MAC2 fd00:72::50" ] || { fail "podman inspect shows '$out'"; return 1; }
-  podman5 rm -f -t 0 c2 >/dev/null 2>&1 || { fail "podman rm"; return 1; }
-  nic_home hnnv2 "$MAC2"
-}
-
-# What hostnic cannot honour is refused with its reason, and nothing moves.
-case_podman5_refusals() {
-  local out
-  out=$(podman5 run --rm --network cloud -p 8080:80 --rootfs "$WORK/bb" true 2>&1) &&
-    { fail "podman run -p was accepted: $out"; return 1; }
-  case "$out" in *"hostnic cannot publish host ports (8080->80/tcp)"*) ;;
-    *) fail "podman run -p: $out"; return 1 ;; esac
-  out=$(podman5 run --rm --network cloud --ip 192.168.72.9 --rootfs "$WORK/bb" true 2>&1) &&
-    { fail "--ip on a DHCP network was accepted: $out"; return 1; }
-  case "$out" in *"--ip needs a network created with --subnet"*) ;;
-    *) fail "podman run --ip on a DHCP network: $out"; return 1 ;; esac
-  out=$(podman5 network create -d hostnic -o metric=5 bad 2>&1) &&
-    { fail "a network with -o metric was created: $out"; return 1; }
-  case "$out" in *"unknown option 'metric'"*) ;; *) fail "-o metric: $out"; return 1 ;; esac
-  nic_home hnnv1 "$MAC1" && nic_home hnnv2 "$MAC2"
-}
-
-# A NIC a podman container holds is given to no pod and no Docker container.
-case_podman5_one_owner() {
-  local out
-  out=$(p5_run --name c3 --network cloud --mac-address "$MAC1" 2>&1) || { fail "podman run: $out"; return 1; }
-  ip netns add hnnv-c5
-  out=$(CNI_COMMAND=ADD CNI_CONTAINERID=pod1 CNI_NETNS=/var/run/netns/hnnv-c5 CNI_IFNAME=net1 \
-        CNI_ARGS="MAC=$MAC1" CNI_PATH=/usr/lib/cni "$PLUGIN_BIN" \
-        <<<"{\"cniVersion\":\"1.0.0\",\"name\":\"pods\",\"type\":\"hostnic\",\"socket\":\"$SOCK\"}") &&
-    { fail "a pod got the podman container's NIC: $out"; return 1; }
-  case "$out" in *"$MAC1"*) ;; *) fail "CNI ADD's error does not name the NIC: $out"; return 1 ;; esac
-  local dnet=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
-  post CreateNetwork "{\"NetworkID\":\"$dnet\",\"Options\":{},\"IPv4Data\":[{\"AddressSpace\":\"null\",\"Pool\":\"0.0.0.0/0\"}]}" >/dev/null
-  out=$(post CreateEndpoint "{\"NetworkID\":\"$dnet\",\"EndpointID\":\"fe$dnet\",\"Interface\":{\"MacAddress\":\"$MAC1\"}}")
-  post DeleteNetwork "{\"NetworkID\":\"$dnet\"}" >/dev/null
-  case "$out" in *Err*"$MAC1"*) ;; *) fail "Docker got the podman container's NIC: $out"; return 1 ;; esac
-  [ "$(podman5 exec c3 cat /sys/class/net/eth0/address)" = "$MAC1" ] ||
-    { fail "the podman container lost its NIC"; return 1; }
-  podman5 rm -f -t 0 c3 >/dev/null 2>&1 || { fail "podman rm"; return 1; }
-  nic_home hnnv1 "$MAC1"
-}
-
-# kill -9 of the daemon while a podman container holds a guarded NIC: the
-# restarted daemon (same state) shows the NIC held by the podman network and
-# guarded, the container keeps its network, and podman rm brings it home.
-case_podman5_kill_9_with_a_guarded_container() {
-  local out
-  podman5 network exists guarded ||
-    podman5 network create -d hostnic -o "socket=$SOCK" -o "state-dir=$WORK/copies" \
-      -o "nics=hnnv1,hnnv2" -o block-metadata=true guarded >/dev/null ||
-    { fail "podman network create -o block-metadata=true failed"; return 1; }
-  out=$(p5_run --name c4 --network guarded --mac-address "$MAC2" 2>&1) || { fail "podman run: $out"; return 1; }
-  out=$(podman5 exec c4 ip route)
-  case "$out" in *"unreachable 169.254.169.254"*) ;;
-    *) fail "no unreachable route to the metadata service: $out"; return 1 ;; esac
-  hostnic_stop KILL
-  start_daemon || return 1
-  out=$(status_text)
-  out=$(grep "$MAC2" <<<"$out")
-  case "$out" in *in-container*"$IP2/24"*podman-*"guarded (native"*/run/netns/netns-*) ;;
-    *) fail "after kill -9 the daemon does not show NIC 2 in the container, guarded: $out"; return 1 ;; esac
-  podman5 exec c4 ping -c1 -W3 "$GW" >/dev/null || { fail "the gateway did not answer after the restart"; return 1; }
-  podman5 rm -f -t 0 c4 >/dev/null 2>&1 || { fail "podman rm"; return 1; }
-  nic_home hnnv2 "$MAC2"
-}
-
-# podman rm while the daemon is down: the plugin brings the NIC home from
-# its copy of the attachment; the next podman run, with the daemon back,
-# pays the release.
-case_podman5_rm_with_the_daemon_down() {
-  local out link
-  out=$(p5_run --name c5 --network cloud --mac-address "$MAC1" 2>&1) || { fail "podman run: $out"; return 1; }
-  stop_daemon
-  out=$(podman5 rm -f -t 0 c5 2>&1) || { fail "podman rm without the daemon: $out"; return 1; }
-  link=$(ip -o link show hnnv1 2>&1) || { fail "hnnv1 is not home: $link"; return 1; }
-  case "$link" in *",UP"*) fail "hnnv1 is up on the host: $link"; return 1 ;; esac
-  [ -z "$(ip -o addr show dev hnnv1)" ] || { fail "hnnv1 kept an address"; return 1; }
-  start_daemon || return 1
-  out=$(p5_run --name c6 --network cloud --mac-address "$MAC2" 2>&1) || { fail "podman run after: $out"; return 1; }
-  nic_home hnnv1 "$MAC1" || return 1
-  podman5 rm -f -t 0 c6 >/dev/null 2>&1 || { fail "podman rm"; return 1; }
-  nic_home hnnv2 "$MAC2"
-}
+# podman 5 itself (--podman5): its cases, in this suite's world.
+# shellcheck source=tests/e2e/netavark_podman5_cases.sh
+source "$ROOT/tests/e2e/netavark_podman5_cases.sh"
 
 # Between cases: no container namespace, the NICs made anew, a daemon with
 # empty state, so a failed case leaves nothing to the next.
@@ -487,7 +358,7 @@ NV_CASES=(info_and_create setup_dhcp_and_teardown setup_static_ip teardown_after
 if [ "$SUITE" = podman5 ]; then
   NV_CASES=(podman5_dhcp_nic_as_eth0 podman5_mac_and_static_dual_stack podman5_refusals
             podman5_one_owner podman5_kill_9_with_a_guarded_container
-            podman5_rm_with_the_daemon_down)
+            podman5_rm_with_the_daemon_down podman5_waits_for_a_hot_plugged_nic)
   podman5_enter "$PODMAN5_ROOT" "$WORK" || { echo "FAIL podman5: entering the root failed"; exit 1; }
   say "$(podman5 --version) in the root"
   p5_networks || { echo "FAIL podman5: podman network create failed"; exit 1; }
