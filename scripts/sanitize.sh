@@ -3,9 +3,12 @@
 # them:
 #
 #     scripts/sanitize.sh [--build-only] [asan|tsan|all]      (default: all)
+#     scripts/sanitize.sh --build-only asan TARGET...   (those targets instead)
 #
 #   asan  ASan + UBSan (-fsanitize=address,undefined, -fno-sanitize-recover=all,
-#         halt_on_error) in build-asan/
+#         halt_on_error) in build-asan/; the same tree builds the libFuzzer
+#         targets (HOSTNIC_FUZZ=ON: coverage in the libraries), so
+#         tests/fuzz/run.sh builds only its fuzz executables on top
 #   tsan  TSan (-fsanitize=thread, halt_on_error) in build-tsan/, with
 #         scripts/tsan.supp (each entry says why it is external)
 #
@@ -35,6 +38,11 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_only=0
 if [ "${1:-}" = --build-only ]; then build_only=1; shift; fi
 mode=${1:-all}
+shift $(($# > 0 ? 1 : 0))
+targets=("$@")
+((${#targets[@]})) || targets=(unit_tests integration_tests)
+((build_only)) || [ "${targets[*]}" = "unit_tests integration_tests" ] ||
+  { echo "usage: TARGET... only with --build-only" >&2; exit 2; }
 cxx=${CXX:-clang++-14}
 jobs=${HOSTNIC_SAN_JOBS:-$(nproc)}
 filter=${HOSTNIC_SAN_FILTER:-*}
@@ -44,7 +52,7 @@ case "$mode" in
   asan) kinds=(asan) ;;
   tsan) kinds=(tsan) ;;
   all) kinds=(asan tsan) ;;
-  *) echo "usage: $0 [--build-only] [asan|tsan|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--build-only] [asan|tsan|all] [TARGET...]" >&2; exit 2 ;;
 esac
 
 if ! command -v "$cxx" >/dev/null; then
@@ -121,25 +129,25 @@ failure_report() {
 san_report='^(==[0-9]+==ERROR: |WARNING: ThreadSanitizer: |.*: runtime error: )'
 
 run_kind() {
-  local kind=$1 sanitize dir t0 t1 t2 c0 c1 c2 rc=0 bin
+  local kind=$1 sanitize fuzz=OFF dir t0 t1 t2 c0 c1 c2 rc=0 bin
   case "$kind" in
-    asan) sanitize=address,undefined ;;
+    asan) sanitize=address,undefined fuzz=ON ;;
     tsan) sanitize=thread ;;
   esac
   dir=$root/build-$kind
-  echo "==== $kind: building unit_tests and integration_tests in $dir ($sanitize)"
+  echo "==== $kind: building ${targets[*]} in $dir ($sanitize)"
   t0=$(now); cpu; c0=$cpu_now
   mkdir -p "$dir"
   if ! cmake -S "$root" -B "$dir" "${generator[@]}" -Wno-dev \
          -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Debug \
          -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DHOSTNIC_BUILD_TESTS=ON \
-         -DHOSTNIC_SANITIZE="$sanitize" >"$dir/configure.log" 2>&1; then
+         -DHOSTNIC_SANITIZE="$sanitize" -DHOSTNIC_FUZZ="$fuzz" >"$dir/configure.log" 2>&1; then
     cat "$dir/configure.log"
     summary[$kind]="FAIL (configure)"
     status=1
     return
   fi
-  if ! cmake --build "$dir" -j "$jobs" --target unit_tests integration_tests; then
+  if ! cmake --build "$dir" -j "$jobs" --target "${targets[@]}"; then
     summary[$kind]="FAIL (build)"
     status=1
     return

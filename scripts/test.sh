@@ -35,10 +35,13 @@
 # then prints a summary: each step's seconds and result. Exits non-zero if
 # anything failed.
 #
-# The clang builds of steps 6 and 7 start right after step 3, in the
-# background at nice 19 while steps 4-5b mostly wait on dockerd (their output
-# goes to build/clang-build.log), and get full priority once those are done;
-# steps 6 and 7 then only run. Step 5 publishes the plugin with
+# The clang builds of steps 6 and 7 start first, in the background at nice 19
+# while the Release build, ctest and steps 4-5b leave CPU idle (their output
+# goes to build/clang-build.log), and get full priority once those are done.
+# There are two: ASan+UBSan with the fuzz targets in one tree (build-asan/,
+# coverage in the libraries), TSan (build-tsan/). Steps 6 and 7 then only
+# run, beside each other (the fuzzers and the sanitized tests each keep
+# about one core busy). Step 5 publishes the plugin with
 # build/hostnic in the image (scripts/plugin.sh --binary) instead of
 # compiling hostnic again inside docker build.
 #
@@ -106,6 +109,34 @@ run_suite() {
   result[$row]=$(verdict "$row" "$rc" "$log" "$count")
   took[$row]=$((SECONDS - t0))
   rm -f "$log"
+}
+
+# fuzz_start SECONDS: tests/fuzz/run.sh in the background (its own process
+# group, like the clang builds), its output kept for fuzz_finish: the
+# fuzzers and the sanitized tests each keep about one core busy, so they
+# share the two cores instead of taking turns. The targets are built.
+fuzz_pid=""
+fuzz_start() {
+  fuzz_log=$(mktemp /tmp/hostnic-fuzz.XXXXXX.log)
+  fuzz_t0=$SECONDS
+  set -m
+  # shellcheck disable=SC2016  # expanded by the inner bash
+  bash -c 'HOSTNIC_FUZZ_BUILT=1 timeout -s TERM 3600 "$1"/tests/fuzz/run.sh "$2"' _ \
+    "$HOSTNIC_ROOT" "$1" >"$fuzz_log" 2>&1 </dev/null &
+  fuzz_pid=$!
+  set +m
+}
+
+# fuzz_finish: waits for the fuzzers, shows their output, fills result[fuzz].
+fuzz_finish() {
+  local rc
+  wait "$fuzz_pid"
+  rc=$?
+  fuzz_pid=""
+  cat "$fuzz_log"
+  result[fuzz]=$(verdict fuzz "$rc" "$fuzz_log")
+  took[fuzz]=$((SECONDS - fuzz_t0))
+  rm -f "$fuzz_log"
 }
 
 # run_engine ENGINE: the core subset (or everything) of both suites against
@@ -176,7 +207,7 @@ clang_builds_wait() {
   [ -n "$clang_pid" ] || return 0
   renice -n "$(nice)" -g "$clang_pid" >/dev/null 2>&1
   if wait "$clang_pid"; then
-    result[clang-build]="PASS (in the background from the e2e step on)"
+    result[clang-build]="PASS (in the background from the start)"
   else
     result[clang-build]="FAIL (build/clang-build.log)"
     tail -n 30 "$clang_log" >&2
@@ -206,7 +237,8 @@ podman5_root_wait() {
 }
 # An interrupted run does not leave the builds behind.
 trap '[ -z "$clang_pid" ] || kill -- -"$clang_pid" 2>/dev/null
-      [ -z "$root_pid" ] || kill -- -"$root_pid" 2>/dev/null' EXIT
+      [ -z "$root_pid" ] || kill -- -"$root_pid" 2>/dev/null
+      [ -z "$fuzz_pid" ] || kill -- -"$fuzz_pid" 2>/dev/null' EXIT
 
 started=$SECONDS
 declare -A result took
@@ -236,6 +268,8 @@ PLUGIN_DIR=$HOSTNIC_ROOT/build/plugin-dir
 # The failed tests' own output under the sanitizers, shown again at the end.
 san_report=$HOSTNIC_ROOT/build/sanitize-failures.log
 
+mkdir -p "$HOSTNIC_ROOT/build"
+clang_builds_start
 t0=$SECONDS
 if (build_hostnic); then
   result[build]=PASS
@@ -245,7 +279,6 @@ if (build_hostnic); then
   run_suite ctest 3600 "" ctest --test-dir "$HOSTNIC_ROOT/build" --output-on-failure --timeout 300
   say "building, installing and removing the Debian package (tests/package/deb_test.sh)"
   run_suite package 600 package "$HOSTNIC_ROOT/tests/package/deb_test.sh" "$HOSTNIC_ROOT/build"
-  clang_builds_start
   if [ "${HOSTNIC_E2E:-1}" = 0 ]; then
     say "HOSTNIC_E2E=0: skipping the end-to-end tests"
   else
@@ -277,6 +310,12 @@ if (build_hostnic); then
     done
   fi
   clang_builds_wait
+  if [ "${HOSTNIC_FUZZ:-1}" = 0 ]; then
+    say "HOSTNIC_FUZZ=0: skipping the fuzzer"
+  else
+    say "fuzzing the request handlers, DHCP decoder, CNI and netavark parsers for ${HOSTNIC_FUZZ_SECONDS:-60}s (tests/fuzz/run.sh, beside the sanitizers; its output follows theirs)"
+    fuzz_start "${HOSTNIC_FUZZ_SECONDS:-60}"
+  fi
   if [ "${HOSTNIC_SANITIZE:-1}" = 0 ]; then
     say "HOSTNIC_SANITIZE=0: skipping the sanitizer builds"
   else
@@ -284,12 +323,7 @@ if (build_hostnic); then
     rm -f "$san_report"
     run_suite sanitize 3600 flaky env HOSTNIC_SAN_REPORT="$san_report" "$HOSTNIC_ROOT/scripts/sanitize.sh" all
   fi
-  if [ "${HOSTNIC_FUZZ:-1}" = 0 ]; then
-    say "HOSTNIC_FUZZ=0: skipping the fuzzer"
-  else
-    say "fuzzing the request handlers, DHCP decoder and CNI parser for ${HOSTNIC_FUZZ_SECONDS:-60}s (tests/fuzz/run.sh)"
-    run_suite fuzz 3600 "" "$HOSTNIC_ROOT/tests/fuzz/run.sh" "${HOSTNIC_FUZZ_SECONDS:-60}"
-  fi
+  [ -z "$fuzz_pid" ] || fuzz_finish
 else
   result[build]=FAIL
   took[build]=$((SECONDS - t0))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, -fsanitize=fuzzer with ASan + UBSan) in
-# build-fuzz/ and fuzzes each for a share of a bounded time, starting from its
-# seed corpus:
+# build-asan/, the tree of scripts/sanitize.sh asan (one build of the
+# libraries for both), and fuzzes each for a share of a bounded time,
+# starting from its seed corpus:
 #
 #     tests/fuzz/run.sh [SECONDS]          (default 60)
 #     tests/fuzz/run.sh --build-only       (build, fuzz nothing)
@@ -19,15 +20,17 @@
 #                  seeded with what netavark and podman send
 #                  (tests/fuzz/netavark_corpus/); the other half
 #
-# New inputs go to build-fuzz/corpus/TARGET/ (kept between runs; the seeds are
+# New inputs go to build-asan/corpus/TARGET/ (kept between runs; the seeds are
 # only read). Exits non-zero when any target finds a crash, a sanitizer
 # report, a violated invariant, a leak or a timeout, printing the reproducer
 # and how to replay it. To replay one input:
 #
-#     build-fuzz/TARGET FILE          (handlers_fuzz: HOSTNIC_FUZZ_LOG=1 for logs)
+#     build-asan/TARGET FILE          (handlers_fuzz: HOSTNIC_FUZZ_LOG=1 for logs)
 #
 # Environment: CXX (default clang++-14), HOSTNIC_FUZZ_JOBS (parallel fuzzing
-# processes per target, default 1), HOSTNIC_FUZZ_ARGS (extra libFuzzer flags).
+# processes per target, default 1), HOSTNIC_FUZZ_ARGS (extra libFuzzer flags),
+# HOSTNIC_FUZZ_BUILT=1 (the targets are built: no cmake, which must not run
+# while scripts/sanitize.sh uses the same tree; scripts/test.sh).
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,30 +39,17 @@ build_only=0
 if [ "${1:-}" = --build-only ]; then build_only=1; shift; fi
 seconds=${1:-60}
 cxx=${CXX:-clang++-14}
-dir=$root/build-fuzz
+dir=$root/build-asan
 jobs=${HOSTNIC_FUZZ_JOBS:-1}
 
 case "$seconds" in
   '' | *[!0-9]*) echo "usage: $0 [SECONDS] | --build-only" >&2; exit 2 ;;
 esac
-if ! command -v "$cxx" >/dev/null; then
-  echo "$cxx not found; apt-get install clang-14 libclang-rt-14-dev llvm-14" >&2
-  exit 2
-fi
-generator=()
-command -v ninja >/dev/null && generator=(-G Ninja)
-
 started=$SECONDS
-mkdir -p "$dir"
-if ! cmake -S "$root" -B "$dir" "${generator[@]}" -Wno-dev \
-       -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_BUILD_TYPE=Debug \
-       -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DHOSTNIC_BUILD_TESTS=OFF \
-       -DHOSTNIC_FUZZ=ON -DHOSTNIC_SANITIZE=address,undefined \
-       >"$dir/configure.log" 2>&1; then
-  cat "$dir/configure.log"
-  exit 2
+if [ "${HOSTNIC_FUZZ_BUILT:-0}" != 1 ]; then
+  CXX=$cxx "$root/scripts/sanitize.sh" --build-only asan handlers_fuzz dhcp_fuzz dhcp6_fuzz cni_fuzz \
+    netavark_fuzz || exit 2
 fi
-cmake --build "$dir" --target handlers_fuzz dhcp_fuzz dhcp6_fuzz cni_fuzz netavark_fuzz -j "$(nproc)" || exit 2
 if ((build_only)); then
   echo "built in $((SECONDS - started)) s (--build-only: no fuzzing)"
   exit 0
@@ -84,7 +74,7 @@ done
 export ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 
-# fuzz TARGET SECONDS SEEDS [LIBFUZZER_FLAG...]: fuzzes build-fuzz/TARGET
+# fuzz TARGET SECONDS SEEDS [LIBFUZZER_FLAG...]: fuzzes build-asan/TARGET
 # from SEEDS; returns 1 (after printing the reproducers) on a finding.
 fuzz() {
   local target=$1 budget=$2 seeds=$3
