@@ -23,13 +23,14 @@
 #
 #     flock /tmp/hostnic-net.lock tests/e2e/netavark_test.sh --podman5
 #
-# runs podman 5 itself instead, in the same world: Debian trixie's podman
-# 5.4 in a root debootstrapped once into $HOSTNIC_PODMAN5_CACHE (default
-# /var/cache/hostnic-podman5) and entered as netavark_lib.sh says, with
-# cgroupfs, the file events logger, no firewall driver, vfs storage and
-# `podman run --rootfs` (busybox, no registry). Prints "SKIP podman5: why"
-# and exits 77 only when the mirror cannot be reached; ends with
-# "podman5: N passed, N failed". `--podman5-root` only makes the root
+# runs podman 5 itself instead (the cases of netavark_podman5_cases.sh), in
+# the same world: Debian trixie's podman 5.4 in a root debootstrapped once
+# into $HOSTNIC_PODMAN5_CACHE (default /var/cache/hostnic-podman5) and
+# entered as netavark_lib.sh says, with cgroupfs, the file events logger, no
+# firewall driver, vfs storage and `podman run --rootfs` (busybox, no
+# registry). Prints "SKIP podman5: why" and exits 77 only when the mirror
+# cannot be reached, "FAIL podman5: why" when debootstrap fails otherwise;
+# ends with "podman5: N passed, ...". `--podman5-root` only makes the root
 # (no lock needed: it touches no network), as scripts/test.sh does in the
 # background early on.
 set -uo pipefail
