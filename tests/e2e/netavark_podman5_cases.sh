@@ -12,7 +12,8 @@ p5_networks() {
   local o=(-d hostnic -o "socket=$SOCK" -o "state-dir=$WORK/copies" -o "nics=hnnv1,hnnv2")
   podman5 network create "${o[@]}" -o mtu=1400 --dns "$GW" cloud >/dev/null &&
     podman5 network create "${o[@]}" --subnet 192.168.72.0/24 --gateway "$GW" \
-      --ipv6 --subnet fd00:72::/64 --gateway "$GW6" fixed >/dev/null
+      --ipv6 --subnet fd00:72::/64 --gateway "$GW6" --route 10.72.0.0/16,192.168.72.254 \
+      fixed >/dev/null
 }
 # p5_run OPTION...: a busybox container from a directory (--rootfs: the
 # first argument is the root, not an image), allowed busybox's raw ping.
@@ -48,8 +49,8 @@ case_podman5_mac_and_static_dual_stack() {
   out=$(p5_run --name c2 --network fixed --mac-address "$MAC2" --ip 192.168.72.50 \
         --ip6 fd00:72::50 2>&1) || { fail "podman run: $out"; return 1; }
   out=$(podman5 exec c2 ip -o addr show dev eth0; podman5 exec c2 ip -o link show dev eth0;
-        podman5 exec c2 ip -6 route)
-  case "$out" in *192.168.72.50/24*fd00:72::50/64*"$MAC2"*"default via $GW6 dev eth0"*) ;;
+        podman5 exec c2 ip route; podman5 exec c2 ip -6 route)
+  case "$out" in *192.168.72.50/24*fd00:72::50/64*"$MAC2"*"10.72.0.0/16 via 192.168.72.254 dev eth0"*"default via $GW6 dev eth0"*) ;;
     *) fail "eth0 in the container: $out"; return 1 ;; esac
   podman5 exec c2 ping -c1 -W3 "$GW" >/dev/null || { fail "the gateway did not answer"; return 1; }
   ping6_gateway podman5 exec c2 || return 1
@@ -79,7 +80,9 @@ case_podman5_refusals() {
 # A NIC a podman container holds is given to no pod and no Docker container.
 case_podman5_one_owner() {
   local out
-  out=$(p5_run --name c3 --network cloud --mac-address "$MAC1" 2>&1) || { fail "podman run: $out"; return 1; }
+  # podman's per-network syntax: the NIC by MAC, named as asked.
+  out=$(p5_run --name c3 --network "cloud:interface_name=net5,mac=$MAC1" 2>&1) ||
+    { fail "podman run: $out"; return 1; }
   ip netns add hnnv-c5
   out=$(CNI_COMMAND=ADD CNI_CONTAINERID=pod1 CNI_NETNS=/var/run/netns/hnnv-c5 CNI_IFNAME=net1 \
         CNI_ARGS="MAC=$MAC1" CNI_PATH=/usr/lib/cni "$PLUGIN_BIN" \
@@ -91,7 +94,7 @@ case_podman5_one_owner() {
   out=$(post CreateEndpoint "{\"NetworkID\":\"$dnet\",\"EndpointID\":\"fe$dnet\",\"Interface\":{\"MacAddress\":\"$MAC1\"}}")
   post DeleteNetwork "{\"NetworkID\":\"$dnet\"}" >/dev/null
   case "$out" in *Err*"$MAC1"*) ;; *) fail "Docker got the podman container's NIC: $out"; return 1 ;; esac
-  [ "$(podman5 exec c3 cat /sys/class/net/eth0/address)" = "$MAC1" ] ||
+  [ "$(podman5 exec c3 cat /sys/class/net/net5/address)" = "$MAC1" ] ||
     { fail "the podman container lost its NIC"; return 1; }
   podman5 rm -f -t 0 c3 >/dev/null 2>&1 || { fail "podman rm"; return 1; }
   nic_home hnnv1 "$MAC1"
