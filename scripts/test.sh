@@ -111,32 +111,53 @@ run_suite() {
   rm -f "$log"
 }
 
-# fuzz_start SECONDS: tests/fuzz/run.sh in the background (its own process
-# group, like the clang builds), its output kept for fuzz_finish: the
-# fuzzers and the sanitized tests each keep about one core busy, so they
-# share the two cores instead of taking turns. The targets are built.
-fuzz_pid=""
-fuzz_start() {
-  fuzz_log=$(mktemp /tmp/hostnic-fuzz.XXXXXX.log)
-  fuzz_t0=$SECONDS
+# bg_start NAME NICE LOG CMD...: CMD in the background at NICE, its output
+# in LOG, in a process group of its own (set -m) but in this session: with
+# the kernel's autogroup scheduling, nice only weighs against the processes
+# of the same session (setsid would make it a group of equal weight to the
+# Docker steps). Sets bg_pid[NAME] and bg_t0[NAME]; an interrupted run kills
+# every such group (the EXIT trap below).
+declare -A bg_pid=() bg_t0=()
+bg_start() {
+  local name=$1 niceness=$2 log=$3
+  shift 3
+  bg_t0[$name]=$SECONDS
   set -m
-  # shellcheck disable=SC2016  # expanded by the inner bash
-  bash -c 'HOSTNIC_FUZZ_BUILT=1 timeout -s TERM 3600 "$1"/tests/fuzz/run.sh "$2"' _ \
-    "$HOSTNIC_ROOT" "$1" >"$fuzz_log" 2>&1 </dev/null &
-  fuzz_pid=$!
+  nice -n "$niceness" "$@" >"$log" 2>&1 </dev/null &
+  bg_pid[$name]=$!
   set +m
+}
+
+# bg_wait NAME: full priority for NAME's group, then waits for it; returns
+# its exit status (0 when it was not started).
+bg_wait() {
+  local pid=${bg_pid[$1]:-} rc
+  [ -n "$pid" ] || return 0
+  renice -n "$(nice)" -g "$pid" >/dev/null 2>&1
+  wait "$pid"
+  rc=$?
+  unset "bg_pid[$1]"
+  return "$rc"
+}
+
+# fuzz_start SECONDS: tests/fuzz/run.sh in the background, its output kept
+# for fuzz_finish: the fuzzers and the sanitized tests each keep about one
+# core busy, so they share the two cores instead of taking turns. The
+# targets are built.
+fuzz_log=$HOSTNIC_ROOT/build/fuzz.log
+fuzz_start() {
+  bg_start fuzz 0 "$fuzz_log" env HOSTNIC_FUZZ_BUILT=1 \
+    timeout -s TERM 3600 "$HOSTNIC_ROOT/tests/fuzz/run.sh" "$1"
 }
 
 # fuzz_finish: waits for the fuzzers, shows their output, fills result[fuzz].
 fuzz_finish() {
   local rc
-  wait "$fuzz_pid"
+  bg_wait fuzz
   rc=$?
-  fuzz_pid=""
   cat "$fuzz_log"
   result[fuzz]=$(verdict fuzz "$rc" "$fuzz_log")
-  took[fuzz]=$((SECONDS - fuzz_t0))
-  rm -f "$fuzz_log"
+  took[fuzz]=$((SECONDS - bg_t0[fuzz]))
 }
 
 # run_engine ENGINE: the core subset (or everything) of both suites against
@@ -180,65 +201,47 @@ run_engine() {
 }
 
 # clang_builds_start: the builds of steps 6 and 7 that are enabled, in the
-# background at nice 19 in a process group of their own (set -m), but in
-# this session: with the kernel's autogroup scheduling, nice only weighs
-# against the processes of the same session (setsid would make the builds a
-# group of equal weight to the Docker steps); sets clang_pid.
-clang_pid=""
+# background at nice 19 (bg_start).
 clang_log=$HOSTNIC_ROOT/build/clang-build.log
 clang_builds_start() {
   [ "${HOSTNIC_SANITIZE:-1}" = 0 ] && [ "${HOSTNIC_FUZZ:-1}" = 0 ] && return 0
   say "building for the sanitizers and the fuzzers in the background (log: build/clang-build.log)"
-  clang_t0=$SECONDS
-  set -m
   # shellcheck disable=SC2016  # expanded by the inner bash
-  nice -n 19 bash -c 'rc=0
+  bg_start clang 19 "$clang_log" bash -c 'rc=0
     [ "$2" = 0 ] || "$1"/scripts/sanitize.sh --build-only all || rc=1
     [ "$3" = 0 ] || "$1"/tests/fuzz/run.sh --build-only || rc=1
-    exit $rc' _ "$HOSTNIC_ROOT" "${HOSTNIC_SANITIZE:-1}" "${HOSTNIC_FUZZ:-1}" \
-    >"$clang_log" 2>&1 </dev/null &
-  clang_pid=$!
-  set +m
+    exit $rc' _ "$HOSTNIC_ROOT" "${HOSTNIC_SANITIZE:-1}" "${HOSTNIC_FUZZ:-1}"
 }
 
 # clang_builds_wait: full priority for the background builds, then waits for
 # them; fills result[clang-build].
 clang_builds_wait() {
-  [ -n "$clang_pid" ] || return 0
-  renice -n "$(nice)" -g "$clang_pid" >/dev/null 2>&1
-  if wait "$clang_pid"; then
+  [ -n "${bg_pid[clang]:-}" ] || return 0
+  if bg_wait clang; then
     result[clang-build]="PASS (in the background from the start)"
   else
     result[clang-build]="FAIL (build/clang-build.log)"
     tail -n 30 "$clang_log" >&2
   fi
-  clang_pid=""
-  took[clang-build]=$((SECONDS - clang_t0))
-  say "sanitizer and fuzzer builds: ${result[clang-build]}, $((SECONDS - clang_t0))s (log: build/clang-build.log)"
+  took[clang-build]=$((SECONDS - bg_t0[clang]))
+  say "sanitizer and fuzzer builds: ${result[clang-build]}, ${took[clang-build]}s (log: build/clang-build.log)"
 }
 # podman 5's root (debootstrap, minutes on a fresh machine) is made in the
 # background from the build on, while the steps before it run; its step
-# waits for it. Sets root_pid.
-root_pid=""
+# waits for it.
 podman5_root_start() {
   [ "${HOSTNIC_E2E:-1}" = 0 ] && return 0
-  set -m
-  nice -n 10 "$HOSTNIC_ROOT/tests/e2e/netavark_test.sh" --podman5-root \
-    >"$HOSTNIC_ROOT/build/podman5-root.log" 2>&1 </dev/null &
-  root_pid=$!
-  set +m
+  bg_start podman5-root 10 "$HOSTNIC_ROOT/build/podman5-root.log" \
+    "$HOSTNIC_ROOT/tests/e2e/netavark_test.sh" --podman5-root
 }
 podman5_root_wait() {
-  [ -n "$root_pid" ] || return 0
-  renice -n "$(nice)" -g "$root_pid" >/dev/null 2>&1
-  wait "$root_pid"
-  root_pid=""
+  [ -n "${bg_pid[podman5-root]:-}" ] || return 0
+  bg_wait podman5-root
   tail -n 2 "$HOSTNIC_ROOT/build/podman5-root.log" >&2
 }
-# An interrupted run does not leave the builds behind.
-trap '[ -z "$clang_pid" ] || kill -- -"$clang_pid" 2>/dev/null
-      [ -z "$root_pid" ] || kill -- -"$root_pid" 2>/dev/null
-      [ -z "$fuzz_pid" ] || kill -- -"$fuzz_pid" 2>/dev/null' EXIT
+# An interrupted run does not leave the background groups behind.
+# shellcheck disable=SC2154  # p: the loop variable inside the trap
+trap 'for p in "${bg_pid[@]}"; do kill -- -"$p" 2>/dev/null; done' EXIT
 
 started=$SECONDS
 declare -A result took
@@ -323,7 +326,7 @@ if (build_hostnic); then
     rm -f "$san_report"
     run_suite sanitize 3600 flaky env HOSTNIC_SAN_REPORT="$san_report" "$HOSTNIC_ROOT/scripts/sanitize.sh" all
   fi
-  [ -z "$fuzz_pid" ] || fuzz_finish
+  [ -z "${bg_pid[fuzz]:-}" ] || fuzz_finish
 else
   result[build]=FAIL
   took[build]=$((SECONDS - t0))
