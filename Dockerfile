@@ -59,8 +59,9 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release \
 
 FROM runtime
 COPY --from=build /src/build/hostnic /usr/local/bin/hostnic
-# The CNI plugin: the Kubernetes DaemonSet (docs/kubernetes.md) copies it into
-# the node's /opt/cni/bin as `hostnic`, where it runs on the host.
+# The CNI plugin, a static executable: the Kubernetes DaemonSet
+# (docs/kubernetes.md) copies it into the node's /opt/cni/bin as `hostnic`,
+# where it runs on the host.
 COPY --from=build /src/build/hostnic-cni /usr/local/bin/hostnic-cni
 # Fail the build, not the plugin at enable time, if a shared library is missing.
 RUN if ldd /usr/local/bin/hostnic | grep 'not found'; then exit 1; fi \
