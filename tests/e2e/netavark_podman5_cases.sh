@@ -161,3 +161,25 @@ case_podman5_waits_for_a_hot_plugged_nic() {
   podman5 rm -f -t 0 c7 >/dev/null 2>&1 || { fail "podman rm"; return 1; }
   nic_home hnnv1 "$MAC1"
 }
+
+# -o address=hook: the daemon's --address-hook gives the NIC's address.
+case_podman5_address_from_the_hook() {
+  local out
+  printf '#!/bin/sh\necho %s\n' "'{\"address\":\"192.168.72.77/24\",\"gateway\":\"$GW\"}'" \
+    >"$WORK/address-hook"
+  chmod +x "$WORK/address-hook"
+  stop_daemon
+  start_daemon --address-hook "$WORK/address-hook" || return 1
+  podman5 network exists hooked ||
+    podman5 network create -d hostnic -o "socket=$SOCK" -o "state-dir=$WORK/copies" \
+      -o "nics=hnnv1,hnnv2" -o address=hook hooked >/dev/null || { fail "podman network create -o address=hook"; return 1; }
+  out=$(p5_run --name c8 --network hooked 2>&1) || { fail "podman run: $out"; return 1; }
+  out=$(podman5 exec c8 ip -o addr show dev eth0; podman5 exec c8 ip route)
+  case "$out" in *192.168.72.77/24*"default via $GW dev eth0"*) ;;
+    *) fail "eth0 has not the hook's address: $out"; return 1 ;; esac
+  podman5 exec c8 ping -c1 -W3 "$GW" >/dev/null || { fail "the gateway did not answer"; return 1; }
+  [ "$(p5_inspect c8 hooked | cut -d' ' -f1)" = 192.168.72.77 ] ||
+    { fail "podman inspect shows $(p5_inspect c8 hooked)"; return 1; }
+  podman5 rm -f -t 0 c8 >/dev/null 2>&1 || { fail "podman rm"; return 1; }
+  nic_home hnnv1 "$MAC1" && nic_home hnnv2 "$MAC2"
+}
