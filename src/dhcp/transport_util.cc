@@ -1,10 +1,13 @@
 #include "dhcp/transport_util.h"
 
+#include <net/if.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <system_error>
 
 namespace hostnic::dhcp {
@@ -41,6 +44,23 @@ Result<bool> WaitReadable(int fd, MonoTime deadline, const std::string& doing) {
     if (n > 0) return true;
     if (n < 0 && errno != EINTR) return ErrnoStatus(doing, errno);
   }
+}
+
+Status FindByMac(int fd, const Mac& mac, std::string* name, int* ifindex) {
+  struct if_nameindex* names = ::if_nameindex();
+  if (names == nullptr) return ErrnoStatus("listing network devices", errno);
+  for (const struct if_nameindex* i = names; i->if_index != 0; ++i) {
+    ifreq request{};
+    std::strncpy(request.ifr_name, i->if_name, IFNAMSIZ - 1);
+    if (::ioctl(fd, SIOCGIFHWADDR, &request) != 0) continue;  // Gone since.
+    if (std::memcmp(request.ifr_hwaddr.sa_data, mac.bytes().data(), 6) == 0) {
+      *name = i->if_name;
+      *ifindex = static_cast<int>(i->if_index);
+      break;
+    }
+  }
+  ::if_freenameindex(names);
+  return Status::Ok();
 }
 
 }  // namespace hostnic::dhcp

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "dhcp/transport.h"
+#include "hostnic/mac.h"
 #include "hostnic/status.h"
 
 namespace hostnic::dhcp {
@@ -37,6 +38,11 @@ Status ErrnoStatus(const std::string& doing, int err);
 // Returns whether it is readable; EINTR is retried.
 [[nodiscard]] Result<bool> WaitReadable(int fd, MonoTime deadline,
                                         const std::string& doing);
+
+// The name and index of the NIC with `mac` in the calling thread's
+// namespace, found through `fd` (any socket there); both are left as they
+// were when there is none.
+Status FindByMac(int fd, const Mac& mac, std::string* name, int* ifindex);
 
 }  // namespace hostnic::dhcp
 

@@ -14,29 +14,6 @@
 
 namespace hostnic::dhcp {
 
-namespace {
-
-// The name and index of the NIC with `mac` in the calling thread's
-// namespace, found through `fd` (any socket there).
-Status FindByMac(int fd, const Mac& mac, std::string* name, int* ifindex) {
-  struct if_nameindex* names = ::if_nameindex();
-  if (names == nullptr) return ErrnoStatus("listing network devices", errno);
-  for (const struct if_nameindex* i = names; i->if_index != 0; ++i) {
-    ifreq request{};
-    std::strncpy(request.ifr_name, i->if_name, IFNAMSIZ - 1);
-    if (::ioctl(fd, SIOCGIFHWADDR, &request) != 0) continue;  // Gone since.
-    if (std::memcmp(request.ifr_hwaddr.sa_data, mac.bytes().data(), 6) == 0) {
-      *name = i->if_name;
-      *ifindex = static_cast<int>(i->if_index);
-      break;
-    }
-  }
-  ::if_freenameindex(names);
-  return Status::Ok();
-}
-
-}  // namespace
-
 Result<std::unique_ptr<UdpTransport>> UdpTransport::Open(
     const std::string& netns_path, const Mac& mac, Ipv4 source,
     Ipv4 destination) {

@@ -85,7 +85,7 @@ void CheckSameResult(const Result<ServerMessage>& a,
 }
 
 void CheckEncode(const uint8_t* data, size_t size) {
-  uint8_t b[24] = {};
+  uint8_t b[32] = {};
   std::memcpy(b, data, size < sizeof(b) ? size : sizeof(b));
   constexpr MessageType kClientTypes[] = {
       MessageType::kSolicit, MessageType::kRequest, MessageType::kRenew,

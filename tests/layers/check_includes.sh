@@ -43,7 +43,7 @@ src/hooks src/dhcp src/dhcp6 src/host src/common :: ^"(driver|store|api|cli|cni|
 src/dhcp :: ^<(nlohmann|netlink)/ :: - :: dhcp/ is an address source of its own: no JSON, no libnl (raw sockets)
 src/dhcp :: ^"dhcp6/ :: - :: dhcp/ (IPv4) and dhcp6/ (IPv6) are address sources side by side
 src/dhcp6 :: ^<(nlohmann|netlink)/ :: - :: dhcp6/ is an address source of its own: no JSON, no libnl (raw sockets)
-src/dhcp6 :: ^"dhcp/ :: ^"dhcp/transport\.h"$ :: dhcp6/ shares only the Transport seam (dhcp/transport.h) with dhcp/
+src/dhcp6 :: ^"dhcp/ :: ^"dhcp/transport(_util)?\.h"$ :: dhcp6/ shares only the Transport seam and the socket helpers (dhcp/transport.h, transport_util.h) with dhcp/
 src/cni :: ^"driver/|^"hostnic/(driver|inventory)\.h" :: - :: the CNI plugin runs in the container runtime: the driver lives in the daemon, reached through cni/daemon_client.h
 src/cni :: ^"(api|daemon|store)/ :: ^"api/(unix_http_client|cni_wire)\.h"$ :: the CNI plugin talks to the daemon only through its client (api/unix_http_client.h) and the protocol codec (api/cni_wire.h), never its server side
 include/hostnic :: ^"(api|cli|cni|common|daemon|dhcp|driver|guard|hooks|host|netlink|store)/ :: - :: public contracts include only each other and the standard library

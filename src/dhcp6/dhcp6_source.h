@@ -1,0 +1,69 @@
+// Dhcp6Source: the NIC's own DHCPv6 server as an AddressSource and
+// LeaseRenewer (include/hostnic/address.h has the contracts), for the NIC's
+// IPv6 address (lease source "dhcp6", address a /128).
+//
+// Acquire(link, timeout): the NIC must be on the host, down, and still have
+// link.mac. hostnic turns off, for that NIC, router advertisements, SLAAC,
+// router solicitations and duplicate address detection (so that being up
+// adds no route or global address on the host and sends no RS), turns IPv6
+// on, brings it up, waits for its link-local address, runs
+// SOLICIT/ADVERTISE/REQUEST/REPLY (client.h) on a UDP socket of its own
+// (udp6_transport.h), and then ALWAYS brings it down and puts those settings
+// back, whether the exchange worked or not. Errors as DhcpSource's, with
+// "no DHCPv6 answer for NIC ...".
+//
+// Renew(netns_path, lease, rebinding, timeout): RENEW to lease.server (a
+// DUID in hex), or REBIND when `rebinding`, from the NIC inside that
+// namespace. A REPLY that grants an address gives the renewed lease
+// (network_id kept, acquired = now; the address may differ); one that does
+// not (NoBinding, ...) gives kNak with the old lease.
+//
+// Release(link, lease): brings the NIC up as Acquire does to send RELEASE
+// (and wait up to 2 s for the REPLY), then down and restored.
+//
+// Thread-safe: every call has sockets of its own and keeps no state.
+// Needs CAP_NET_ADMIN (and CAP_SYS_ADMIN for Renew's setns).
+#ifndef HOSTNIC_DHCP6_DHCP6_SOURCE_H_
+#define HOSTNIC_DHCP6_DHCP6_SOURCE_H_
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "hostnic/address.h"
+#include "hostnic/link.h"
+#include "hostnic/status.h"
+
+namespace hostnic::dhcp6 {
+
+class Udp6Transport;
+
+class Dhcp6Source : public AddressSource, public LeaseRenewer {
+ public:
+  // `links` and `clock` (the lease's wall-clock times) must outlive it.
+  // `sysctl_root` is where the per-NIC IPv6 settings live
+  // (/proc/sys/net/ipv6/conf).
+  Dhcp6Source(LinkControl* links, Clock* clock,
+              std::string sysctl_root = "/proc/sys/net/ipv6/conf");
+
+  [[nodiscard]] Result<Lease> Acquire(
+      const Link& link, std::chrono::milliseconds timeout) override;
+  [[nodiscard]] Result<Renewal> Renew(
+      const std::string& netns_path, const Lease& lease, bool rebinding,
+      std::chrono::milliseconds timeout) override;
+  [[nodiscard]] Status Release(const Link& link, const Lease& lease) override;
+
+ private:
+  // Checks that `link` is down, quiets its IPv6 (see above), turns IPv6 on,
+  // brings it up, runs `work` on a transport, then puts everything back.
+  Status WhileUp(const Link& link, MonoTime deadline,
+                 const std::function<Status(Udp6Transport&)>& work);
+
+  LinkControl* links_;
+  Clock* clock_;
+  std::string sysctl_root_;
+};
+
+}  // namespace hostnic::dhcp6
+
+#endif  // HOSTNIC_DHCP6_DHCP6_SOURCE_H_

@@ -1,0 +1,152 @@
+#include "dhcp6/udp6_transport.h"
+
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "common/netns.h"
+#include "dhcp6/message.h"
+
+namespace hostnic::dhcp6 {
+
+namespace {
+
+using dhcp::ErrnoStatus;
+using dhcp::UniqueFd;
+
+// A UDP socket on NIC `name` (index `ifindex`), port 546 of any address,
+// multicasting on that NIC.
+Result<UniqueFd> OpenSocket(const std::string& name, int ifindex,
+                            const std::string& on) {
+  UniqueFd fd(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return ErrnoStatus("opening a UDP socket" + on, errno);
+  const int one = 1;
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) !=
+          0 ||
+      ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) !=
+          0 ||
+      ::setsockopt(fd.get(), IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex,
+                   sizeof(ifindex)) != 0) {
+    return ErrnoStatus("setting socket options for DHCPv6" + on, errno);
+  }
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, name.c_str(),
+                   static_cast<socklen_t>(name.size())) != 0) {
+    return ErrnoStatus("binding a UDP socket to the device" + on, errno);
+  }
+  sockaddr_in6 local{};
+  local.sin6_family = AF_INET6;
+  local.sin6_port = htons(kClientPort);
+  local.sin6_addr = in6addr_any;
+  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&local),
+             sizeof(local)) != 0) {
+    return ErrnoStatus("binding UDP port 546" + on, errno);
+  }
+  return fd;
+}
+
+bool HasLinkLocal(int ifindex) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0) return false;
+  bool found = false;
+  char name[IF_NAMESIZE] = {};
+  const char* want = ::if_indextoname(static_cast<unsigned>(ifindex), name);
+  for (const ifaddrs* a = list; a != nullptr && want != nullptr;
+       a = a->ifa_next) {
+    if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET6) continue;
+    if (std::strcmp(a->ifa_name, want) != 0) continue;
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ifa_addr);
+    if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr)) found = true;
+  }
+  ::freeifaddrs(list);
+  return found;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Udp6Transport>> Udp6Transport::OpenHere(
+    const std::string& name, int ifindex, const std::string& nic) {
+  Result<UniqueFd> fd = OpenSocket(name, ifindex, " on NIC " + nic);
+  if (!fd.ok()) return fd.status();
+  return std::unique_ptr<Udp6Transport>(
+      new Udp6Transport(std::move(fd).value(), ifindex, nic));
+}
+
+Result<std::unique_ptr<Udp6Transport>> Udp6Transport::OpenIn(
+    const std::string& netns_path, const Mac& mac) {
+  UniqueFd fd;
+  std::string name;
+  int ifindex = 0;
+  const std::string where = " in network namespace " + netns_path;
+  const Status status = RunInNetns(netns_path, "renewing a DHCPv6 lease", [&] {
+    UniqueFd probe(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!probe.valid()) {
+      return ErrnoStatus("opening a UDP socket" + where, errno);
+    }
+    HOSTNIC_RETURN_IF_ERROR(dhcp::FindByMac(probe.get(), mac, &name, &ifindex));
+    if (name.empty()) {
+      return Status::NotFound("no NIC with MAC " + mac.ToString() + where);
+    }
+    Result<UniqueFd> opened = OpenSocket(
+        name, ifindex, " on NIC " + name + " (" + mac.ToString() + ")" + where);
+    if (!opened.ok()) return opened.status();
+    fd = std::move(opened).value();
+    return Status::Ok();
+  });
+  if (!status.ok()) return status;
+  return std::unique_ptr<Udp6Transport>(new Udp6Transport(
+      std::move(fd), ifindex, name + " (" + mac.ToString() + ")" + where));
+}
+
+Status Udp6Transport::WaitForLinkLocal(MonoTime deadline) {
+  // The kernel adds it as the NIC comes up with carrier; without DAD at
+  // once (the source turns DAD off while it holds the NIC).
+  while (!HasLinkLocal(ifindex_)) {
+    if (SystemClock()->Monotonic() >= deadline) {
+      return Status::Timeout("NIC " + nic_ +
+                             " got no IPv6 link-local address (no carrier?)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return Status::Ok();
+}
+
+Status Udp6Transport::Send(const std::vector<uint8_t>& payload) {
+  sockaddr_in6 to{};
+  to.sin6_family = AF_INET6;
+  to.sin6_port = htons(kServerPort);
+  std::memcpy(&to.sin6_addr, kAllServers.data(), kAllServers.size());
+  to.sin6_scope_id = static_cast<uint32_t>(ifindex_);
+  if (::sendto(fd_.get(), payload.data(), payload.size(), 0,
+               reinterpret_cast<const sockaddr*>(&to), sizeof(to)) < 0) {
+    return ErrnoStatus("sending DHCPv6 to ff02::1:2 from NIC " + nic_, errno);
+  }
+  return Status::Ok();
+}
+
+Result<std::optional<std::vector<uint8_t>>> Udp6Transport::Receive(
+    MonoTime deadline) {
+  const std::string doing = "receiving DHCPv6 on NIC " + nic_;
+  std::array<uint8_t, kMaxMessageSize + 1> buffer;
+  while (true) {
+    Result<bool> readable = dhcp::WaitReadable(fd_.get(), deadline, doing);
+    if (!readable.ok()) return readable.status();
+    if (!*readable) return std::optional<std::vector<uint8_t>>();
+    // One byte more than the largest message: Decode refuses a longer one.
+    const ssize_t n =
+        ::recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return ErrnoStatus(doing, errno);
+    }
+    return std::optional<std::vector<uint8_t>>(
+        std::vector<uint8_t>(buffer.begin(), buffer.begin() + n));
+  }
+}
+
+}  // namespace hostnic::dhcp6
