@@ -12,11 +12,15 @@
 # NIC; PAUSE_MS=0 shows a NIC that flapped within the second. A shared, noisy
 # machine: compare runs made side by side.
 set -Eeuo pipefail
+case ${1:-} in -h | --help) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;; esac
 RUNS=${1:-100}
 PAUSE_MS=${2:-1100}
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${DHCP6_BENCH:-$ROOT/build/dhcp6_bench}
 C=hn6b-client S=hn6b-server MAC=52:54:0e:e6:6b:01
+# One benchmark at a time (bench/lib.sh's lock): they would share the CPUs.
+exec 9>/run/lock/hostnic-bench.lock
+flock -n 9 || { echo "another hostnic benchmark is running (lock /run/lock/hostnic-bench.lock)" >&2; exit 1; }
 WORK=$(mktemp -d /tmp/hostnic-dhcp6-bench.XXXXXX)
 command -v dnsmasq >/dev/null || { echo "missing dnsmasq (apt-get install dnsmasq-base)" >&2; exit 1; }
 [ -x "$BIN" ] || { echo "no $BIN: cmake --build build --target dhcp6_bench" >&2; exit 1; }
