@@ -85,20 +85,25 @@ podman5_root() {
 }
 
 # podman5_config WORK PLUGIN_BIN: what podman in the root uses, all under
-# WORK: WORK/plugins/hostnic runs PLUGIN_BIN (built on this host) with this
-# host's libraries (copied to WORK/lib), WORK/bb a busybox root for
+# WORK: WORK/plugins/hostnic is PLUGIN_BIN (built on this host; when it is
+# linked dynamically, a wrapper runs it with this host's libraries, copied
+# to WORK/lib), WORK/bb a busybox root for
 # `podman run --rootfs`, WORK/containers.conf (cgroupfs, file events,
 # netavark with WORK/plugins, no firewall driver, networks in
 # WORK/networks) and WORK/storage.conf (vfs).
 podman5_config() {
   local work=$1 bin=$2 ld a
   mkdir -p "$work/lib" "$work/plugins" "$work/bb/bin" "$work/networks"
-  cp "$bin" "$work/lib/hostnic-cni"
-  ldd "$bin" | awk '$3 ~ /^\// {print $3} $1 ~ /^\/.*ld-linux/ {print $1}' | xargs -r cp -L -t "$work/lib"
-  ld=$(basename "$(ldd "$bin" | awk '$1 ~ /ld-linux/ {print $1}')")
-  printf '#!/bin/sh\nexec %s/lib/%s --library-path %s/lib %s/lib/hostnic-cni "$@"\n' \
-    "$work" "$ld" "$work" "$work" >"$work/plugins/hostnic"
-  chmod +x "$work/plugins/hostnic"
+  ld=$(ldd "$bin" 2>/dev/null | awk '$1 ~ /ld-linux/ {print $1}')
+  if [ -z "$ld" ]; then
+    cp "$bin" "$work/plugins/hostnic"   # static: runs in the root as it is
+  else
+    cp "$bin" "$work/lib/hostnic-cni"
+    ldd "$bin" | awk '$3 ~ /^\// {print $3} $1 ~ /^\/.*ld-linux/ {print $1}' | xargs -r cp -L -t "$work/lib"
+    printf '#!/bin/sh\nexec %s/lib/%s --library-path %s/lib %s/lib/hostnic-cni "$@"\n' \
+      "$work" "$(basename "$ld")" "$work" "$work" >"$work/plugins/hostnic"
+    chmod +x "$work/plugins/hostnic"
+  fi
   cp "$(command -v busybox)" "$work/bb/bin/busybox"
   for a in sh ip ping ping6 sleep cat true; do ln -sf busybox "$work/bb/bin/$a"; done
   cat >"$work/containers.conf" <<CONF
