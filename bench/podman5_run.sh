@@ -32,7 +32,7 @@ for _ in $(seq 50); do "$BIN" status --socket "$W/s.sock" >/dev/null 2>&1 && bre
 ip netns add hnpb-shared-$$ && ip netns del hnpb-shared-$$   # /run/netns a shared mount
 podman5_config "$W" "$PLUGIN"
 podman5_enter "$PODMAN5_ROOT" "$W" || exit 1
-podman5 network create -d hostnic -o device=hnpb1 -o "socket=$W/s.sock" -o "state-dir=$W/copies" \
+podman5 network create -d hostnic --disable-dns -o device=hnpb1 -o "socket=$W/s.sock" -o "state-dir=$W/copies" \
   --subnet 10.9.0.0/24 --gateway 10.9.0.1 nic >/dev/null || exit 1
 podman5 network create --disable-dns --subnet 10.9.1.0/24 --gateway 10.9.1.1 br >/dev/null || exit 1
 
