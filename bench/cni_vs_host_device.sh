@@ -3,11 +3,12 @@
 # containernetworking-plugins) on the same stand-in NIC, run directly as a
 # runtime runs them (CNI_* environment, configuration on stdin), with the
 # static IPAM plugin for both. Prints what each does on the happy path and
-# on the failure paths of docs/cni.md, then ADD+DEL latency (median of N,
-# the two plugins taking turns so that both see the same machine load) and
-# VERSION alone (process start).
+# on the failure paths of docs/cni.md, then ADD, DEL and ADD+DEL latency
+# (medians of N, with the 10th and 90th percentiles, the plugins taking
+# turns so that all see the same machine load) and VERSION alone (process
+# start), timed by bench/cni_exec_times.py.
 #
-#     bench/cni_vs_host_device.sh [N]      (as root; default N=20)
+#     bench/cni_vs_host_device.sh [N]      (as root; default N=40)
 #
 # HOSTNIC_BIN is the daemon (default build/hostnic), HOSTNIC_CNI_BIN the
 # plugin executable (default build/hostnic-cni, installed as
@@ -22,13 +23,20 @@ fi
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${HOSTNIC_BIN:-$ROOT/build/hostnic}
 PLUGIN=${HOSTNIC_CNI_BIN:-$ROOT/build/hostnic-cni}
-N=${1:-20}
+N=${1:-40}
 HD=/usr/lib/cni/host-device
 W=$(mktemp -d /tmp/hostnic-cnib.XXXXXX)
 NS=hncb-$$
 MAC=52:54:0e:cb:00:01
 ip link set lo up
-ip link add hncb1 address $MAC mtu 1400 type veth peer name hncb1p
+# stand_in: the veth stand-in NIC, made again when a case left it in a
+# namespace that was then deleted (a veth dies with its namespace, where a
+# real NIC would come home).
+stand_in() {
+  ip -o link | grep -qi "$MAC" ||
+    ip link add hncb1 address $MAC mtu 1400 type veth peer name hncb1p
+}
+stand_in
 "$BIN" --socket "$W/s.sock" --state-dir "$W/state" --log-level warn >"$W/d.log" 2>&1 &
 DP=$!
 trap 'kill $DP 2>/dev/null; wait $DP 2>/dev/null; ip netns del $NS 2>/dev/null; rm -rf "$W"' EXIT
@@ -64,6 +72,7 @@ host_state() {  # how the NIC looks on the host, found by MAC
 }
 fresh() {
   ip netns del $NS 2>/dev/null; ip netns add $NS
+  stand_in
   # Put the NIC back as it started whatever the previous case did.
   local name
   name=$(ip -o link | grep -i "$MAC" | awk -F': ' '{print $2}' | cut -d@ -f1 | head -1)
@@ -109,31 +118,13 @@ row "DEL after the netns died (NIC back as eth0)" "${R[gone,hostnic]}" "${R[gone
 row "ADD with CNI_IFNAME taken in the netns" "${R[taken,hostnic]}" "${R[taken,host-device]}"
 row "GC (1.1.0)" "${R[gc,hostnic]}" "${R[gc,host-device]}"
 
-# us PLUGIN: one ADD+DEL in microseconds.
-us() {
-  local s e
-  s=$(date +%s%N); cni "$1" ADD /run/netns/$NS; cni "$1" DEL /run/netns/$NS; e=$(date +%s%N)
-  echo $(((e - s) / 1000))
-}
-# version_us PLUGIN: one VERSION in microseconds.
-version_us() {
-  local s e
-  s=$(date +%s%N)
-  echo '{"cniVersion":"1.0.0"}' | env -i CNI_COMMAND=VERSION "$(plugin_bin "$1")" >/dev/null
-  e=$(date +%s%N)
-  echo $(((e - s) / 1000))
-}
-median() { sort -n | awk '{a[NR]=$1} END {printf "%.1f", a[int((NR+1)/2)]/1000}'; }
+# Latency: bench/cni_exec_times.py runs each plugin as a runtime does (no
+# shell in the timing), the three taking turns.
 fresh
-for p in hostnic hostnic-exec host-device; do : >"$W/$p.us"; : >"$W/$p.v"; done
-for i in $(seq "$N"); do
-  for p in hostnic hostnic-exec host-device; do
-    us $p >>"$W/$p.us"
-    version_us $p >>"$W/$p.v"
-  done
-done
-for p in hostnic hostnic-exec host-device; do
-  echo "$p ADD+DEL: median $(median <"$W/$p.us") ms (n=$N); VERSION: median $(median <"$W/$p.v") ms"
-done
-mh=$(median <"$W/hostnic.us") mx=$(median <"$W/hostnic-exec.us") md=$(median <"$W/host-device.us")
-awk -v a="$mh" -v x="$mx" -v b="$md" 'BEGIN {printf "hostnic / host-device ADD+DEL: %.2f (with the static plugin run: %.2f)\n", a / b, x / b}'
+for p in hostnic hostnic-exec host-device; do conf $p >"$W/$p.conf"; done
+# The daemon must know the stand-in again (it sees it through netlink).
+for _ in $(seq 50); do "$BIN" status --socket "$W/s.sock" | grep -q "^hncb1 " && break; sleep 0.1; done
+/usr/bin/python3 "$ROOT/bench/cni_exec_times.py" "$N" /run/netns/$NS \
+  "hostnic=$PLUGIN,$W/hostnic.conf,$W/bin:/usr/lib/cni" \
+  "hostnic-exec=$PLUGIN,$W/hostnic-exec.conf,$W/bin:/usr/lib/cni" \
+  "host-device=$HD,$W/host-device.conf,$W/bin:/usr/lib/cni"

@@ -1,0 +1,72 @@
+#!/usr/bin/python3
+"""Times CNI plugins the way a runtime runs them, for bench/cni_vs_host_device.sh.
+
+    cni_exec_times.py N NETNS LABEL=BINARY,CONFIG_FILE,CNI_PATH...
+
+Each round runs ADD then DEL of every plugin in turn (so all of them see the
+same load): the plugin executed directly with exactly the CNI_* environment
+and its configuration on stdin, as libcni's exec does. A call is timed from
+just before the process is spawned to just after it is reaped, so the
+timing holds the plugin's whole life (start, work, exit) and none of a shell
+harness's own processes. A call that fails stops the run (exit 1).
+
+Prints, per plugin, the median ADD, DEL, ADD+DEL and VERSION (the process
+start alone) in ms with their 10th and 90th percentiles (the noise), then
+each plugin's ADD+DEL median over the last plugin's (the reference).
+"""
+import statistics
+import subprocess
+import sys
+import time
+
+
+def spawn_ms(binary, verb, config, netns, cni_path):
+    env = {"CNI_COMMAND": verb, "CNI_CONTAINERID": "bench", "CNI_NETNS": netns,
+           "CNI_IFNAME": "eth0", "CNI_PATH": cni_path,
+           "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
+    start = time.perf_counter()
+    run = subprocess.run([binary], input=config, env=env, capture_output=True)
+    took = (time.perf_counter() - start) * 1000
+    if run.returncode != 0:
+        sys.exit(f"{binary} {verb} failed ({run.returncode}): {run.stdout!r} {run.stderr!r}")
+    return took
+
+
+def spread(values):
+    v = sorted(values)
+    return (statistics.median(v), v[len(v) // 10], v[(9 * len(v)) // 10])
+
+
+def main():
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    rounds, netns = int(sys.argv[1]), sys.argv[2]
+    plugins = []
+    for arg in sys.argv[3:]:
+        label, rest = arg.split("=", 1)
+        binary, config_file, cni_path = rest.split(",", 2)
+        plugins.append((label, binary, open(config_file, "rb").read(), cni_path))
+    verbs = ("ADD", "DEL", "ADD+DEL", "VERSION")
+    times = {p[0]: {verb: [] for verb in verbs} for p in plugins}
+    for _ in range(rounds):
+        for label, binary, config, cni_path in plugins:
+            add = spawn_ms(binary, "ADD", config, netns, cni_path)
+            delete = spawn_ms(binary, "DEL", config, netns, cni_path)
+            version = spawn_ms(binary, "VERSION", b'{"cniVersion":"1.0.0"}', netns, cni_path)
+            for verb, ms in zip(verbs, (add, delete, add + delete, version)):
+                times[label][verb].append(ms)
+    for label, _, _, _ in plugins:
+        cells = []
+        for verb in verbs:
+            med, p10, p90 = spread(times[label][verb])
+            cells.append(f"{verb} {med:.1f} ({p10:.1f}-{p90:.1f})")
+        print(f"{label}: median (p10-p90) ms of {rounds}: " + ", ".join(cells))
+    reference = plugins[-1][0]
+    ref = statistics.median(times[reference]["ADD+DEL"])
+    for label, _, _, _ in plugins[:-1]:
+        ratio = statistics.median(times[label]["ADD+DEL"]) / ref
+        print(f"{label} / {reference} ADD+DEL: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
