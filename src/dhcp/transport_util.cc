@@ -3,6 +3,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -43,6 +44,23 @@ Result<bool> WaitReadable(int fd, MonoTime deadline, const std::string& doing) {
         &p, 1, static_cast<int>(std::min<int64_t>(left.count(), 60'000)));
     if (n > 0) return true;
     if (n < 0 && errno != EINTR) return ErrnoStatus(doing, errno);
+  }
+}
+
+Result<std::optional<std::vector<uint8_t>>> ReceiveDatagram(
+    int fd, MonoTime deadline, size_t max_size, const std::string& doing) {
+  std::vector<uint8_t> buffer(max_size + 1);
+  while (true) {
+    Result<bool> readable = WaitReadable(fd, deadline, doing);
+    if (!readable.ok()) return readable.status();
+    if (!*readable) return std::optional<std::vector<uint8_t>>();
+    const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;
+      return ErrnoStatus(doing, errno);
+    }
+    buffer.resize(static_cast<size_t>(n));
+    return std::optional<std::vector<uint8_t>>(std::move(buffer));
   }
 }
 

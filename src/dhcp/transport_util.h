@@ -3,8 +3,12 @@
 #ifndef HOSTNIC_DHCP_TRANSPORT_UTIL_H_
 #define HOSTNIC_DHCP_TRANSPORT_UTIL_H_
 
+#include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "dhcp/transport.h"
 #include "hostnic/mac.h"
@@ -38,6 +42,12 @@ Status ErrnoStatus(const std::string& doing, int err);
 // Returns whether it is readable; EINTR is retried.
 [[nodiscard]] Result<bool> WaitReadable(int fd, MonoTime deadline,
                                         const std::string& doing);
+
+// Waits until `deadline` for one datagram on `fd` and returns it (nullopt
+// when the deadline passes first). A datagram of more than `max_size` bytes
+// comes back as max_size + 1 bytes, for the decoder to refuse.
+[[nodiscard]] Result<std::optional<std::vector<uint8_t>>> ReceiveDatagram(
+    int fd, MonoTime deadline, size_t max_size, const std::string& doing);
 
 // The name and index of the NIC with `mac` in the calling thread's
 // namespace, found through `fd` (any socket there); both are left as they

@@ -92,22 +92,8 @@ Status UdpTransport::Send(const std::vector<uint8_t>& payload) {
 
 Result<std::optional<std::vector<uint8_t>>> UdpTransport::Receive(
     MonoTime deadline) {
-  const std::string doing = "receiving DHCP on NIC " + nic_;
-  std::array<uint8_t, kMaxMessageSize + 1> buffer;
-  while (true) {
-    Result<bool> readable = WaitReadable(fd_.get(), deadline, doing);
-    if (!readable.ok()) return readable.status();
-    if (!*readable) return std::optional<std::vector<uint8_t>>();
-    // One byte more than the largest message: Decode refuses a longer one.
-    const ssize_t n =
-        ::recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
-      return ErrnoStatus(doing, errno);
-    }
-    return std::optional<std::vector<uint8_t>>(
-        std::vector<uint8_t>(buffer.begin(), buffer.begin() + n));
-  }
+  return ReceiveDatagram(fd_.get(), deadline, kMaxMessageSize,
+                         "receiving DHCP on NIC " + nic_);
 }
 
 }  // namespace hostnic::dhcp

@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -131,22 +130,8 @@ Status Udp6Transport::Send(const std::vector<uint8_t>& payload) {
 
 Result<std::optional<std::vector<uint8_t>>> Udp6Transport::Receive(
     MonoTime deadline) {
-  const std::string doing = "receiving DHCPv6 on NIC " + nic_;
-  std::array<uint8_t, kMaxMessageSize + 1> buffer;
-  while (true) {
-    Result<bool> readable = dhcp::WaitReadable(fd_.get(), deadline, doing);
-    if (!readable.ok()) return readable.status();
-    if (!*readable) return std::optional<std::vector<uint8_t>>();
-    // One byte more than the largest message: Decode refuses a longer one.
-    const ssize_t n =
-        ::recv(fd_.get(), buffer.data(), buffer.size(), MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;
-      return ErrnoStatus(doing, errno);
-    }
-    return std::optional<std::vector<uint8_t>>(
-        std::vector<uint8_t>(buffer.begin(), buffer.begin() + n));
-  }
+  return dhcp::ReceiveDatagram(fd_.get(), deadline, kMaxMessageSize,
+                               "receiving DHCPv6 on NIC " + nic_);
 }
 
 }  // namespace hostnic::dhcp6
