@@ -42,6 +42,11 @@ struct Lease {
   uint32_t t1_seconds = 0;  // Renew from acquired + t1 (RFC 2131 4.4.5).
   uint32_t t2_seconds = 0;  // Rebind (broadcast) from acquired + t2.
 
+  // Lost (expired unanswered, or NAKed): its address was taken from the
+  // container, and hostnic keeps asking for one from inside it. Kept so
+  // that a restart knows which address to ask for first.
+  bool lost = false;
+
   bool Expires() const { return lease_seconds != 0; }
   UnixSeconds expiry() const { return acquired + lease_seconds; }
   bool operator==(const Lease& o) const {
@@ -49,7 +54,7 @@ struct Lease {
            address == o.address && gateway == o.gateway && routes == o.routes &&
            mtu == o.mtu && server == o.server && acquired == o.acquired &&
            lease_seconds == o.lease_seconds && t1_seconds == o.t1_seconds &&
-           t2_seconds == o.t2_seconds;
+           t2_seconds == o.t2_seconds && lost == o.lost;
   }
 };
 
@@ -86,6 +91,15 @@ class LeaseRenewer {
   virtual Result<Renewal> Renew(const std::string& netns_path,
                                 const Lease& lease, bool rebinding,
                                 std::chrono::milliseconds timeout) = 0;
+  // Asks for an address again for the NIC with lease.mac inside the network
+  // namespace `netns_path`, whose lease was lost (expired unanswered, NAKed):
+  // for lease.address first when `ask_same_first`, then for any. Works on a
+  // NIC without an address there. Returns the new lease (network_id kept,
+  // acquired = now; its address may differ). Errors: kTimeout (no answer
+  // within `timeout`), kNotFound (no such namespace or NIC), kIoError.
+  virtual Result<Lease> Reacquire(const std::string& netns_path,
+                                  const Lease& lease, bool ask_same_first,
+                                  std::chrono::milliseconds timeout) = 0;
   // Sends a DHCPRELEASE for `lease` on host NIC `link` (which is down and
   // stays so afterwards). Best effort: the server answers nothing.
   virtual Status Release(const Link& link, const Lease& lease) = 0;
@@ -106,6 +120,13 @@ class SandboxControl {
   // namespace (a lease that was lost); OK when it is not there.
   virtual Status RemoveAddress(const std::string& netns_path, const Mac& mac,
                                const std::string& cidr) = 0;
+  // Adds the IPv4 address `cidr` to the NIC with `mac` in that namespace,
+  // brings it up, and adds `routes` through it in order (a default route
+  // is 0.0.0.0/0; an empty next hop is on-link): a lease re-acquired.
+  // What is already there is kept.
+  virtual Status InstallAddress(const std::string& netns_path, const Mac& mac,
+                                const std::string& cidr,
+                                const std::vector<Route>& routes) = 0;
 };
 
 }  // namespace hostnic

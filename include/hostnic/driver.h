@@ -168,7 +168,12 @@ struct DriverCounters {
   std::atomic<uint64_t> leases_reused{0};     // Valid stored lease, no ask.
   std::atomic<uint64_t> lease_renewals{0};    // Renewals acknowledged.
   std::atomic<uint64_t> lease_renewal_failures{0};  // No answer, errors.
-  std::atomic<uint64_t> leases_lost{0};      // NAK, changed address, expiry.
+  std::atomic<uint64_t> leases_lost{0};  // NAK or expiry: address removed.
+  // Lost leases whose NIC got an address again in its running container.
+  std::atomic<uint64_t> leases_reacquired{0};
+  // Containers moved to another address the server gave (renewal or after
+  // a loss).
+  std::atomic<uint64_t> leases_moved{0};
   std::atomic<uint64_t> leases_released{0};  // DHCPRELEASE at network delete.
   // Endpoints Docker gave up on, released: never joined after a restart or
   // after an answer past the call timeout (see Driver::ReleaseAbandoned).
@@ -177,6 +182,7 @@ struct DriverCounters {
 
 class LeaseBook;
 class NicTable;
+struct LeaseDue;
 class SerialQueue;
 class WorkerPool;
 
@@ -275,9 +281,15 @@ class Driver {
 
   // Renews the DHCP leases of joined endpoints that are due (from T1,
   // unicast; from T2, broadcast), each from inside its container's network
-  // namespace; a lease that is NAKed, comes back with another address or
-  // expires is lost: its address is removed from the container's NIC,
-  // logged, counted and reported. Returns when it next has work to do.
+  // namespace. A lease that is NAKed or expires unanswered is lost: its
+  // address is removed from the container's NIC, and hostnic keeps asking
+  // for an address from inside the container (the same one first, then any)
+  // every LeaseBook::kLostRetrySeconds after each try; once a server
+  // answers, the address, gateway and routes are back in the container. A
+  // lease found expired at start is asked for again before it is given up.
+  // A server that gives another address moves the container to it (the
+  // endpoint records it). Each step is logged, counted and reported.
+  // Returns when it next has work to do.
   // Called by the Housekeeper's thread (and by tests, with a fake clock).
   UnixSeconds KeepLeases();
 
@@ -391,9 +403,20 @@ class Driver {
   // Sends DHCPRELEASE for, and forgets, the leases `network_id` obtained
   // whose NIC is free on the host.
   void ReleaseLeasesLocked(const std::string& network_id);
-  // Removes a lost lease, and its address from the container's NIC.
+  // Marks a lease lost and removes its address from the container's NIC;
+  // the NIC asks again from `retry_at` (see LeaseBook::Lose).
   void LoseLease(const Lease& lease, const std::string& sandbox_key,
-                 const std::string& why);
+                 const std::string& why, UnixSeconds retry_at,
+                 bool ask_same_first);
+  // What KeepLeases does with each due lease; each lowers `*next` to when
+  // it has work again.
+  void Renew(const LeaseDue& due, UnixSeconds now, UnixSeconds* next);
+  void Reacquire(const LeaseDue& due, UnixSeconds now, UnixSeconds* next);
+  // Installs `lease`, which a server gave for `due`'s NIC after it was lost
+  // or in place of another address, in the running container (removing the
+  // old address first when it is another), and records it.
+  void Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
+              UnixSeconds* next);
   // Releases a reclaimable endpoint (see ReclaimableLocked) whose NIC a new
   // endpoint needs.
   Status ReclaimLocked(const EndpointRecord& endpoint);

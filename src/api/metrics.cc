@@ -93,6 +93,8 @@ std::string Metrics::Render(const std::vector<NicReport>& nics,
       {"lease_renewals_total", counters.lease_renewals},
       {"lease_renewal_failures_total", counters.lease_renewal_failures},
       {"leases_lost_total", counters.leases_lost},
+      {"leases_reacquired_total", counters.leases_reacquired},
+      {"leases_moved_total", counters.leases_moved},
       {"leases_released_total", counters.leases_released},
       {"endpoints_abandoned_total", counters.endpoints_abandoned}};
   for (const auto& [name, value] : totals) {

@@ -40,7 +40,8 @@ struct Client::Exchange {
   MonoTime start;
   uint32_t xid = 0;
   std::vector<MessageType> wanted;
-  Ipv4 server = 0;  // Non-zero: replies naming another server are ignored.
+  Ipv4 server = 0;   // Non-zero: replies naming another server are ignored.
+  Ipv4 address = 0;  // Non-zero: ACKs for another address are ignored.
   int discovers = 0;
   int requests = 0;
   int ignored = 0;
@@ -92,6 +93,10 @@ Result<std::optional<ServerMessage>> Client::SendUntilAnswer(
               ", not " + Ipv4ToString(exchange.server);
       } else if (reply->type == MessageType::kAck && !reply->lease_time) {
         why = "an ACK without a lease time (option 51)";
+      } else if (reply->type == MessageType::kAck && exchange.address != 0 &&
+                 reply->yiaddr != exchange.address) {
+        why = "it grants " + Ipv4ToString(reply->yiaddr) + ", not " +
+              Ipv4ToString(exchange.address);
       } else {
         // Bounded: only replies to this exchange get here, each with at
         // most one warning per option code.
@@ -204,6 +209,30 @@ Result<ServerMessage> Client::Renew(Ipv4 ciaddr, Ipv4 server,
   if (!answer->has_value()) {
     return Status::Timeout(TimeoutError(
         exchange, timeout, " to a renewal of " + Ipv4ToString(ciaddr)));
+  }
+  return std::move(**answer);
+}
+
+Result<ServerMessage> Client::Reboot(Ipv4 requested, milliseconds timeout,
+                                     std::optional<MonoTime> start) {
+  Exchange exchange;
+  exchange.start = start.value_or(clock_->Monotonic());
+  exchange.xid = next_xid_();
+  exchange.wanted = {MessageType::kAck, MessageType::kNak};
+  exchange.address = requested;
+  ClientMessage request;
+  request.type = MessageType::kRequest;
+  request.xid = exchange.xid;
+  request.chaddr = mac_;
+  request.requested_ip = requested;
+  // No address on the NIC yet: only a broadcast answer reaches it.
+  request.broadcast_flag = true;
+  Result<std::optional<ServerMessage>> answer = SendUntilAnswer(
+      request, exchange, exchange.start + timeout, kMaxRequestSends);
+  if (!answer.ok()) return answer.status();
+  if (!answer->has_value()) {
+    return Status::Timeout(TimeoutError(
+        exchange, timeout, " to a request for " + Ipv4ToString(requested)));
   }
   return std::move(**answer);
 }

@@ -10,6 +10,10 @@
 //     does too.
 //   Renew (RENEWING/REBINDING, RFC 2131 4.3.2): REQUEST with ciaddr and
 //     neither server identifier nor requested address, until an ACK or NAK.
+//   Reboot (INIT-REBOOT, RFC 2131 3.2): REQUEST (broadcast flag set) for
+//     the address the client had, with option 50 and neither ciaddr nor a
+//     server identifier, until an ACK for that very address or a NAK, at
+//     most kMaxRequestSends times.
 //   Release: DHCPRELEASE, sent again 250 ms and 1 s after the first (servers
 //     answer nothing, so a lost one would go unnoticed).
 //
@@ -17,8 +21,9 @@
 // within the exchange's overall timeout (kTimeout when it runs out). A reply
 // with another xid or chaddr, of an unexpected type, without the server
 // identifier of the server chosen (while requesting an offer or renewing),
-// an ACK without a lease time (option 51, which RFC 2131 makes mandatory),
-// or a reply that does not decode is ignored; each is logged at
+// an ACK without a lease time (option 51, which RFC 2131 makes mandatory)
+// or for another address than the one asked for (INIT-REBOOT), or a reply
+// that does not decode is ignored; each is logged at
 // debug level (at most kMaxLoggedIgnores lines per exchange) and counted in
 // the timeout error. The options an accepted reply had ignored because they
 // did not decode (ServerMessage::warnings) are logged as warnings.
@@ -68,6 +73,12 @@ class Client {
   // answer counts; 0 (REBINDING) takes any server's.
   [[nodiscard]] Result<ServerMessage> Renew(
       Ipv4 ciaddr, Ipv4 server, std::chrono::milliseconds timeout,
+      std::optional<MonoTime> start = std::nullopt);
+
+  // Asks for `requested` again (INIT-REBOOT); returns the ACK or the NAK.
+  // kTimeout when neither came.
+  [[nodiscard]] Result<ServerMessage> Reboot(
+      Ipv4 requested, std::chrono::milliseconds timeout,
       std::optional<MonoTime> start = std::nullopt);
 
   [[nodiscard]] Status Release(Ipv4 ciaddr, Ipv4 server);

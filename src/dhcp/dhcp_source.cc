@@ -135,6 +135,41 @@ Result<LeaseRenewer::Renewal> DhcpSource::Renew(const std::string& netns_path,
   return renewal;
 }
 
+Result<Lease> DhcpSource::Reacquire(const std::string& netns_path,
+                                    const Lease& lease, bool ask_same_first,
+                                    milliseconds timeout) {
+  const MonoTime start = SystemClock()->Monotonic();
+  Result<std::unique_ptr<PacketTransport>> transport =
+      PacketTransport::OpenInNetns(netns_path, lease.mac, 0, kBroadcast);
+  if (!transport.ok()) return transport.status();
+  PacketTransport& conduit = **transport;
+  HOSTNIC_RETURN_IF_ERROR(conduit.WaitForCarrier(start + timeout));
+  Client client(&conduit, SystemClock(), RandomXid, lease.mac, conduit.nic());
+  const std::optional<Ipv4> address = CidrAddress(lease.address);
+  if (ask_same_first && address) {
+    Result<ServerMessage> answer = client.Reboot(*address, timeout / 2, start);
+    if (answer.ok() && answer->type == MessageType::kAck) {
+      return RenewedLease(*answer, lease, clock_->Now());
+    }
+    if (answer.ok()) {
+      spdlog::info("DHCP: server {} refused {} to NIC {} (\"{}\"); discovering",
+                   Ipv4ToString(answer->server_id), lease.address,
+                   conduit.nic(), answer->message);
+    } else if (answer.status().code() != Code::kTimeout) {
+      return answer.status();
+    }
+  }
+  Result<ServerMessage> ack = client.Acquire(timeout, start);
+  if (!ack.ok()) return ack.status();
+  Lease regained = RenewedLease(*ack, lease, clock_->Now());
+  spdlog::info("DHCP: NIC {} got {} from {} for {} s in {} ms", conduit.nic(),
+               regained.address, regained.server, regained.lease_seconds,
+               std::chrono::duration_cast<milliseconds>(
+                   SystemClock()->Monotonic() - start)
+                   .count());
+  return regained;
+}
+
 Status DhcpSource::Release(const Link& link, const Lease& lease) {
   const std::optional<Ipv4> address = CidrAddress(lease.address);
   const std::optional<Ipv4> server = ParseIpv4(lease.server);

@@ -23,6 +23,13 @@
 // the address may differ; without a subnet mask the prefix is kept), a NAK
 // gives kNak with the old lease.
 //
+// Reacquire(netns_path, lease, ask_same_first, timeout): from inside that
+// namespace, on the NIC whose lease was lost (it carries no address there,
+// or still the old one when `ask_same_first` follows a restart), over a
+// packet socket made there: INIT-REBOOT for lease.address first when
+// `ask_same_first` (at most half the timeout), then DISCOVER/OFFER/
+// REQUEST/ACK. Returns the new lease (its address may differ).
+//
 // Release(link, lease): the NIC is brought up briefly (IPv6 off) to send one
 // DHCPRELEASE from the lease's address to its server (in a broadcast frame:
 // the server's MAC is not kept), then down and restored as above.
@@ -57,6 +64,9 @@ class DhcpSource : public AddressSource, public LeaseRenewer {
       const Link& link, std::chrono::milliseconds timeout) override;
   [[nodiscard]] Result<Renewal> Renew(
       const std::string& netns_path, const Lease& lease, bool rebinding,
+      std::chrono::milliseconds timeout) override;
+  [[nodiscard]] Result<Lease> Reacquire(
+      const std::string& netns_path, const Lease& lease, bool ask_same_first,
       std::chrono::milliseconds timeout) override;
   [[nodiscard]] Status Release(const Link& link, const Lease& lease) override;
 

@@ -17,6 +17,8 @@
 #include <cstring>
 #include <thread>
 
+#include "common/netns.h"
+
 namespace hostnic::dhcp {
 
 namespace {
@@ -179,6 +181,38 @@ Result<std::unique_ptr<PacketTransport>> PacketTransport::Open(
   }
   return std::unique_ptr<PacketTransport>(
       new PacketTransport(std::move(fd), link, source, destination));
+}
+
+Result<std::unique_ptr<PacketTransport>> PacketTransport::OpenInNetns(
+    const std::string& netns_path, const Mac& mac, Ipv4 source,
+    Ipv4 destination) {
+  const std::string where = " in network namespace " + netns_path;
+  std::unique_ptr<PacketTransport> transport;
+  const Status status =
+      RunInNetns(netns_path, "asking DHCP for a lost lease", [&]() -> Status {
+        UniqueFd probe(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+        if (!probe.valid()) {
+          return ErrnoStatus("opening a socket" + where, errno);
+        }
+        Link link;
+        link.mac = mac;
+        HOSTNIC_RETURN_IF_ERROR(
+            FindByMac(probe.get(), mac, &link.name, &link.ifindex));
+        if (link.name.empty()) {
+          return Status::NotFound("no NIC with MAC " + mac.ToString() + where);
+        }
+        Result<std::unique_ptr<PacketTransport>> opened =
+            Open(link, source, destination);
+        if (!opened.ok()) {
+          return Status(opened.status().code(),
+                        opened.status().message() + where);
+        }
+        transport = std::move(opened).value();
+        return Status::Ok();
+      });
+  if (!status.ok()) return status;
+  transport->nic_ += where;
+  return transport;
 }
 
 Status PacketTransport::Send(const std::vector<uint8_t>& payload) {

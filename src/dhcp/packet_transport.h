@@ -30,6 +30,15 @@ class PacketTransport : public Transport {
   [[nodiscard]] static Result<std::unique_ptr<PacketTransport>> Open(
       const Link& link, Ipv4 source, Ipv4 destination);
 
+  // As Open, on the NIC with `mac` inside the network namespace at
+  // `netns_path` (a container's sandbox whose NIC lost its address): the
+  // socket is made there by a short-lived thread (RunInNetns); the caller's
+  // namespace never changes. Errors: kNotFound (no such namespace or NIC),
+  // kIoError.
+  [[nodiscard]] static Result<std::unique_ptr<PacketTransport>> OpenInNetns(
+      const std::string& netns_path, const Mac& mac, Ipv4 source,
+      Ipv4 destination);
+
   Status Send(const std::vector<uint8_t>& payload) override;
   Result<std::optional<std::vector<uint8_t>>> Receive(
       MonoTime deadline) override;
@@ -39,6 +48,9 @@ class PacketTransport : public Transport {
   // may drop what is sent. Call it before the first Send. kTimeout when
   // `deadline` passes first.
   [[nodiscard]] Status WaitForCarrier(MonoTime deadline);
+
+  // "eth1 (52:54:...)", with " in network namespace ..." when there.
+  const std::string& nic() const { return nic_; }
 
  private:
   Result<bool> HasCarrier();

@@ -199,6 +199,13 @@ Result<LeaseRenewer::Renewal> Dhcp6Source::Renew(const std::string& netns_path,
   return renewal;
 }
 
+Result<Lease> Dhcp6Source::Reacquire(const std::string&, const Lease& lease,
+                                     bool, std::chrono::milliseconds) {
+  return Status::FailedPrecondition(
+      "asking DHCPv6 again for the lost lease of NIC " + lease.mac.ToString() +
+      " is not supported yet");
+}
+
 Status Dhcp6Source::Release(const Link& link, const Lease& lease) {
   const std::optional<Ipv6> address = LeaseAddress(lease);
   const std::optional<std::vector<uint8_t>> server = ParseHex(lease.server);

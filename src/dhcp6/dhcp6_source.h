@@ -51,6 +51,10 @@ class Dhcp6Source : public AddressSource, public LeaseRenewer {
   [[nodiscard]] Result<Renewal> Renew(
       const std::string& netns_path, const Lease& lease, bool rebinding,
       std::chrono::milliseconds timeout) override;
+  // Not yet for DHCPv6: kFailedPrecondition.
+  [[nodiscard]] Result<Lease> Reacquire(
+      const std::string& netns_path, const Lease& lease, bool ask_same_first,
+      std::chrono::milliseconds timeout) override;
   [[nodiscard]] Status Release(const Link& link, const Lease& lease) override;
 
  private:

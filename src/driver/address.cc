@@ -18,6 +18,11 @@ namespace {
 // How long KeepLeases may sleep when no lease is due.
 constexpr UnixSeconds kIdleSeconds = 60;
 
+// Whether two CIDRs name the same address, whatever their prefixes.
+bool SameAddress(const std::string& a, const std::string& b) {
+  return a.substr(0, a.find('/')) == b.substr(0, b.find('/'));
+}
+
 std::string LeaseText(const Lease& lease) {
   std::string text = lease.address;
   if (!lease.gateway.empty()) text += " via " + lease.gateway;
@@ -151,12 +156,15 @@ Status Driver::BlockMetadata(const std::string& sandbox_key,
 }
 
 void Driver::LoseLease(const Lease& lease, const std::string& sandbox_key,
-                       const std::string& why) {
-  counters_.leases_lost++;
+                       const std::string& why, UnixSeconds retry_at,
+                       bool ask_same_first) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!book_->Lose(lease, why)) return;
-    Status s = store_->RemoveLease(lease.mac);
+    std::optional<Lease> lost =
+        book_->Lose(lease, why, retry_at, ask_same_first);
+    if (!lost) return;
+    counters_.leases_lost++;
+    Status s = store_->PutLease(*lost);
     if (!s.ok()) spdlog::warn("{}", s.message());
   }
   Status removed = addresses_.sandbox == nullptr
@@ -164,75 +172,209 @@ void Driver::LoseLease(const Lease& lease, const std::string& sandbox_key,
                        : addresses_.sandbox->RemoveAddress(
                              sandbox_key, lease.mac, lease.address);
   spdlog::error(
-      "NIC {} lost its lease {}: {}; {}; restart the container to get its "
-      "current address",
+      "NIC {} lost its lease {}: {}; {}; hostnic asks for an address again "
+      "from inside the container every {} s until a server answers",
       lease.mac.ToString(), LeaseText(lease), why,
       removed.ok() ? "the address was removed from the container"
                    : "removing the address from the container failed: " +
-                         removed.message());
+                         removed.message(),
+      LeaseBook::kLostRetrySeconds);
+}
+
+void Driver::Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
+                    UnixSeconds* next) {
+  const Lease& old = due.lease;
+  lease.mac = old.mac;
+  lease.network_id = old.network_id;
+  const bool moved = !SameAddress(lease.address, old.address);
+  if (!moved) lease.address = old.address;  // A prefix-less ACK keeps ours.
+  if (Status fit = LeaseBook::Check(lease); !fit.ok()) {
+    // Nothing is touched for an answer the book would refuse.
+    counters_.lease_renewal_failures++;
+    const std::string why = "ignoring DHCP server " + lease.server +
+                            "'s answer: " + fit.message();
+    spdlog::warn("NIC {}: {}", old.mac.ToString(), why);
+    std::lock_guard<std::mutex> lock(mu_);
+    std::optional<UnixSeconds> retry =
+        old.lost ? book_->StillLost(old, now, why)
+                 : book_->NoAnswer(old, due.action == LeaseAction::kRebind,
+                                   now, why);
+    if (retry) *next = std::min(*next, *retry);
+    return;
+  }
+  // The old address goes first: it may be someone else's now.
+  if (moved && !old.lost && addresses_.sandbox != nullptr) {
+    Status s = addresses_.sandbox->RemoveAddress(due.sandbox_key, old.mac,
+                                                 old.address);
+    if (!s.ok()) spdlog::warn("{}", s.message());
+  }
+  std::vector<Route> routes = lease.routes;
+  if (!lease.gateway.empty()) routes.push_back({"0.0.0.0/0", lease.gateway});
+  Status installed = addresses_.sandbox == nullptr
+                         ? Status::FailedPrecondition("no sandbox control")
+                         : addresses_.sandbox->InstallAddress(
+                               due.sandbox_key, old.mac, lease.address, routes);
+  const std::string what =
+      moved      ? "moved from " + old.address + " to " + lease.address
+      : old.lost ? "re-acquired " + lease.address
+                 : "renewed " + lease.address + " after its expiry";
+  if (!installed.ok()) {
+    const std::string why =
+        "DHCP server " + lease.server + " " + what +
+        " but installing it in the container failed: " + installed.message();
+    if (!old.lost) {
+      LoseLease(old, due.sandbox_key, why, now, /*ask_same_first=*/true);
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (std::optional<UnixSeconds> retry = book_->StillLost(old, now, why)) {
+      *next = std::min(*next, *retry);
+    }
+    spdlog::error("NIC {}: {}", old.mac.ToString(), why);
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (moved) {
+      // The endpoint follows its NIC's address, so that the lease stays its.
+      const EndpointRecord* held = table_->HolderOf(old.mac);
+      if (held != nullptr && held->address == old.address) {
+        EndpointRecord endpoint = *held;
+        endpoint.address = lease.address;
+        Status s = store_->PutEndpoint(endpoint);
+        if (s.ok()) s = table_->Update(endpoint);
+        if (!s.ok()) spdlog::warn("{}", s.message());
+      }
+    }
+    const UnixSeconds at = clock_->Now();
+    if (!book_->Regained(
+            old, lease, "bound (" + what + " at " + std::to_string(at) + ")")) {
+      return;
+    }
+    Status saved = store_->PutLease(lease);
+    if (!saved.ok()) spdlog::warn("{}", saved.message());
+    if (old.lost) counters_.leases_reacquired++;
+    if (moved) counters_.leases_moved++;
+    if (!old.lost && !moved) counters_.lease_renewals++;
+  }
+  spdlog::warn(
+      "NIC {}: DHCP server {} {}; the address, gateway and routes "
+      "are back in container sandbox {}",
+      old.mac.ToString(), lease.server, what, due.sandbox_key);
+  if (lease.Expires()) {
+    *next = std::min(*next, lease.acquired + lease.t1_seconds);
+  }
+}
+
+void Driver::Reacquire(const LeaseDue& due, UnixSeconds now,
+                       UnixSeconds* next) {
+  const Lease& lease = due.lease;
+  const bool ask_same =
+      due.action == LeaseAction::kAskFirst || due.ask_same_first;
+  Result<Lease> got = addresses_.renewer->Reacquire(due.sandbox_key, lease,
+                                                    ask_same, due.timeout);
+  if (got.ok()) {
+    Regain(due, *got, now, next);
+    return;
+  }
+  counters_.lease_renewal_failures++;
+  if (due.action == LeaseAction::kAskFirst) {
+    LoseLease(lease, due.sandbox_key,
+              "it expired while hostnic was stopped and no DHCP server "
+              "answered (" +
+                  got.status().message() + ")",
+              now + LeaseBook::kLostRetrySeconds, /*ask_same_first=*/true);
+    *next = std::min(*next, now + LeaseBook::kLostRetrySeconds);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  std::optional<UnixSeconds> retry =
+      book_->StillLost(lease, now, got.status().message());
+  if (!retry) return;
+  spdlog::warn(
+      "NIC {} still has no address in sandbox {}: {}; next try in "
+      "{} s",
+      lease.mac.ToString(), due.sandbox_key, got.status().message(),
+      *retry - now);
+  *next = std::min(*next, *retry);
+}
+
+void Driver::Renew(const LeaseDue& due, UnixSeconds now, UnixSeconds* next) {
+  const Lease& lease = due.lease;
+  const bool rebinding = due.action == LeaseAction::kRebind;
+  Result<LeaseRenewer::Renewal> renewal =
+      addresses_.renewer->Renew(due.sandbox_key, lease, rebinding, due.timeout);
+  if (renewal.ok() && renewal->answer == LeaseRenewer::Answer::kNak) {
+    // The server said no: asking for the same address again is pointless.
+    LoseLease(lease, due.sandbox_key,
+              "DHCP server " + lease.server + " refused to renew it (NAK)", now,
+              /*ask_same_first=*/false);
+    *next = now;
+    return;
+  }
+  if (renewal.ok() && !SameAddress(renewal->lease.address, lease.address)) {
+    Regain(due, renewal->lease, now, next);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!renewal.ok()) {
+    std::optional<UnixSeconds> retry =
+        book_->NoAnswer(lease, rebinding, now, renewal.status().message());
+    if (!retry) return;  // Lost or replaced meanwhile.
+    counters_.lease_renewal_failures++;
+    spdlog::warn("{} lease of NIC {} ({}): {}; next try in {} s",
+                 rebinding ? "rebinding" : "renewing", lease.mac.ToString(),
+                 LeaseText(lease), renewal.status().message(), *retry - now);
+    *next = std::min(*next, *retry);
+    return;
+  }
+  if (!book_->Find(lease.mac) || !(*book_->Find(lease.mac) == lease)) return;
+  Lease renewed = renewal->lease;
+  renewed.mac = lease.mac;
+  renewed.network_id = lease.network_id;
+  renewed.address = lease.address;  // Same address; a prefix-less ACK.
+  if (Status kept = book_->Put(renewed); !kept.ok()) {
+    counters_.lease_renewal_failures++;
+    spdlog::warn("renewing the lease of NIC {}: ignoring the answer: {}",
+                 lease.mac.ToString(), kept.message());
+    return;
+  }
+  Status saved = store_->PutLease(renewed);
+  if (!saved.ok()) spdlog::warn("{}", saved.message());
+  counters_.lease_renewals++;
+  spdlog::info("renewed the lease of NIC {}: {} for {} s", lease.mac.ToString(),
+               LeaseText(renewed), renewed.lease_seconds);
+  if (renewed.Expires()) {
+    *next = std::min(*next, renewed.acquired + renewed.t1_seconds);
+  }
 }
 
 UnixSeconds Driver::KeepLeases() {
   const UnixSeconds now = clock_->Now();
   UnixSeconds next = now + kIdleSeconds;
-  std::vector<LeaseBook::Due> due;
+  std::vector<LeaseDue> due;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (addresses_.renewer == nullptr) return next;
     due = book_->DueAt(now, *table_, &next);
   }
-  for (const LeaseBook::Due& d : due) {
-    const Lease& lease = d.lease;
-    if (d.expired) {
-      LoseLease(lease, d.sandbox_key,
-                "it expired without a renewal (server " + lease.server +
-                    " did not answer)");
-      continue;
-    }
-    Result<LeaseRenewer::Renewal> renewal =
-        addresses_.renewer->Renew(d.sandbox_key, lease, d.rebinding, d.timeout);
-    if (renewal.ok() && renewal->answer == LeaseRenewer::Answer::kNak) {
-      LoseLease(lease, d.sandbox_key,
-                "DHCP server " + lease.server + " refused to renew it (NAK)");
-      continue;
-    }
-    if (renewal.ok() && renewal->lease.address != lease.address) {
-      LoseLease(lease, d.sandbox_key,
-                "DHCP server " + renewal->lease.server + " now gives " +
-                    renewal->lease.address + " instead");
-      continue;
-    }
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!renewal.ok()) {
-      std::optional<UnixSeconds> retry =
-          book_->NoAnswer(lease, d.rebinding, now, renewal.status().message());
-      if (!retry) continue;  // Lost or replaced meanwhile.
-      counters_.lease_renewal_failures++;
-      spdlog::warn("{} lease of NIC {} ({}): {}; next try in {} s",
-                   d.rebinding ? "rebinding" : "renewing", lease.mac.ToString(),
-                   LeaseText(lease), renewal.status().message(), *retry - now);
-      next = std::min(next, *retry);
-      continue;
-    }
-    const Lease* current = book_->Find(lease.mac);
-    if (current == nullptr || !(*current == lease)) continue;
-    Lease renewed = renewal->lease;
-    renewed.mac = lease.mac;
-    renewed.network_id = lease.network_id;
-    if (Status kept = book_->Put(renewed); !kept.ok()) {
-      counters_.lease_renewal_failures++;
-      spdlog::warn("renewing the lease of NIC {}: ignoring the answer: {}",
-                   lease.mac.ToString(), kept.message());
-      continue;
-    }
-    Status saved = store_->PutLease(renewed);
-    if (!saved.ok()) spdlog::warn("{}", saved.message());
-    counters_.lease_renewals++;
-    spdlog::info("renewed the lease of NIC {}: {} for {} s",
-                 lease.mac.ToString(), LeaseText(renewed),
-                 renewed.lease_seconds);
-    if (renewed.Expires()) {
-      next = std::min(next, renewed.acquired + renewed.t1_seconds);
+  for (const LeaseDue& d : due) {
+    switch (d.action) {
+      case LeaseAction::kRenew:
+      case LeaseAction::kRebind:
+        Renew(d, now, &next);
+        break;
+      case LeaseAction::kExpire:
+        LoseLease(d.lease, d.sandbox_key,
+                  "it expired without a renewal (server " + d.lease.server +
+                      " did not answer)",
+                  now, /*ask_same_first=*/true);
+        next = now;  // Ask again at once.
+        break;
+      case LeaseAction::kAskFirst:
+      case LeaseAction::kReacquire:
+        Reacquire(d, now, &next);
+        break;
     }
   }
   return next;
@@ -241,7 +383,9 @@ UnixSeconds Driver::KeepLeases() {
 void Driver::ReleaseLeasesLocked(const std::string& network_id) {
   for (const Lease& lease : book_->Unheld(network_id, *table_)) {
     std::optional<Link> link = inventory_->FindByMac(lease.mac);
-    if (lease.source == "dhcp" && addresses_.renewer != nullptr && link) {
+    // A lost lease's address is no longer the NIC's to give back.
+    if (lease.source == "dhcp" && !lease.lost &&
+        addresses_.renewer != nullptr && link) {
       Status s = addresses_.renewer->Release(*link, lease);
       if (s.ok()) {
         counters_.leases_released++;

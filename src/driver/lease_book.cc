@@ -22,8 +22,8 @@ std::string Unfit(const Lease& lease) {
   if (!address || address->family != AF_INET) {
     return nic + " has address \"" + lease.address + "\", not an IPv4 CIDR";
   }
-  if (lease.source == "hook" && lease.Expires()) {
-    return nic + " comes from the address hook but expires";
+  if (lease.source == "hook" && (lease.Expires() || lease.lost)) {
+    return nic + " comes from the address hook but expires or is lost";
   }
   if (lease.Expires() && !(lease.t1_seconds <= lease.t2_seconds &&
                            lease.t2_seconds <= lease.lease_seconds)) {
@@ -35,6 +35,11 @@ std::string Unfit(const Lease& lease) {
 }
 
 }  // namespace
+
+bool LeaseBook::Current(const Lease& lease) const {
+  const Lease* now = Find(lease.mac);
+  return now != nullptr && *now == lease;
+}
 
 const Lease* LeaseBook::Find(const Mac& mac) const {
   auto it = leases_.find(mac);
@@ -56,7 +61,7 @@ std::optional<Lease> LeaseBook::Reusable(const Mac& mac,
                                          UnixSeconds now) const {
   const Lease* lease = Find(mac);
   if (lease == nullptr || lease->network_id != network_id ||
-      lease->source != "dhcp") {
+      lease->source != "dhcp" || lease->lost) {
     return std::nullopt;
   }
   if (lease->Expires() && now >= lease->acquired + lease->t1_seconds) {
@@ -77,29 +82,41 @@ Status LeaseBook::Put(const Lease& lease) {
   return Status::Ok();
 }
 
+bool LeaseBook::Regained(const Lease& old, const Lease& lease,
+                         const std::string& note) {
+  if (old.mac != lease.mac || lease.lost || !Current(old) ||
+      !Check(lease).ok()) {
+    return false;
+  }
+  leases_[lease.mac] = lease;
+  keeping_[lease.mac] = {Phase::kBound, note, 0, true};
+  return true;
+}
+
 void LeaseBook::Forget(const Mac& mac) {
   leases_.erase(mac);
   keeping_.erase(mac);
 }
 
-bool LeaseBook::Lose(const Lease& lease, const std::string& why) {
-  auto it = leases_.find(lease.mac);
-  if (it == leases_.end() || !(it->second == lease)) return false;
-  leases_.erase(it);
-  keeping_[lease.mac] = {"lost: " + why, 0};
-  return true;
+std::optional<Lease> LeaseBook::Lose(const Lease& lease, const std::string& why,
+                                     UnixSeconds retry_at,
+                                     bool ask_same_first) {
+  if (!Current(lease) || lease.source != "dhcp") return std::nullopt;
+  Lease& lost = leases_[lease.mac];
+  lost.lost = true;
+  keeping_[lease.mac] = {Phase::kLost, "lost: " + why, retry_at,
+                         ask_same_first};
+  return lost;
 }
 
 std::optional<UnixSeconds> LeaseBook::NoAnswer(const Lease& lease,
                                                bool rebinding, UnixSeconds now,
                                                const std::string& why) {
-  auto it = leases_.find(lease.mac);
-  if (it == leases_.end() || !(it->second == lease) || !lease.Expires()) {
-    return std::nullopt;
-  }
+  if (!Current(lease) || !lease.Expires() || lease.lost) return std::nullopt;
   const UnixSeconds limit =
       rebinding ? lease.expiry() : lease.acquired + lease.t2_seconds;
   Keeping& keeping = keeping_[lease.mac];
+  keeping.phase = rebinding ? Phase::kRebinding : Phase::kRenewing;
   keeping.retry_at = std::min(
       lease.expiry(), now + std::max(kMinRetrySeconds, (limit - now) / 2));
   keeping.state = std::string(rebinding ? "rebinding" : "renewing") +
@@ -107,30 +124,64 @@ std::optional<UnixSeconds> LeaseBook::NoAnswer(const Lease& lease,
   return keeping.retry_at;
 }
 
-std::vector<LeaseBook::Due> LeaseBook::DueAt(UnixSeconds now,
-                                             const NicTable& table,
-                                             UnixSeconds* next) const {
-  std::vector<Due> due;
+std::optional<UnixSeconds> LeaseBook::StillLost(const Lease& lease,
+                                                UnixSeconds now,
+                                                const std::string& why) {
+  if (!Current(lease) || !lease.lost) return std::nullopt;
+  Keeping& keeping = keeping_[lease.mac];
+  if (keeping.phase != Phase::kLost) {  // Loaded lost at start.
+    keeping = {Phase::kLost, "lost", 0, true};
+  }
+  const std::string reason = keeping.state.substr(0, keeping.state.find(";"));
+  keeping.state = reason + "; asking again every " +
+                  std::to_string(kLostRetrySeconds) + " s (last try: " + why +
+                  ")";
+  keeping.retry_at = now + kLostRetrySeconds;
+  return keeping.retry_at;
+}
+
+std::vector<LeaseDue> LeaseBook::DueAt(UnixSeconds now, const NicTable& table,
+                                       UnixSeconds* next) const {
+  std::vector<LeaseDue> due;
   for (const auto& [mac, lease] : leases_) {
     const EndpointRecord* held = table.HolderOf(mac);
     if (!lease.Expires() || held == nullptr) continue;
     const EndpointRecord& e = *held;
     if (!e.joined || e.sandbox_key.empty() || LeaseOf(e) != &lease) continue;
-    UnixSeconds at = lease.acquired + lease.t1_seconds;
-    if (auto k = keeping_.find(mac); k != keeping_.end()) {
-      at = std::max(at, k->second.retry_at);
-    }
+    auto k = keeping_.find(mac);
+    const Keeping keeping = k == keeping_.end() ? Keeping() : k->second;
+    const UnixSeconds at =
+        lease.lost
+            ? keeping.retry_at
+            : std::max(lease.acquired + lease.t1_seconds, keeping.retry_at);
     if (now < at) {
       *next = std::min(*next, at);
       continue;
     }
+    LeaseDue d;
+    d.lease = lease;
+    d.sandbox_key = e.sandbox_key;
+    d.ask_same_first = keeping.ask_same_first;
+    if (lease.lost) {
+      d.action = LeaseAction::kReacquire;
+    } else if (now >= lease.expiry()) {
+      d.action = keeping.phase == Phase::kBound ? LeaseAction::kAskFirst
+                                                : LeaseAction::kExpire;
+    } else if (now >= lease.acquired + lease.t2_seconds) {
+      d.action = LeaseAction::kRebind;
+    } else {
+      d.action = LeaseAction::kRenew;
+    }
     const NetworkRecord* net = table.Network(e.network_id);
-    due.push_back(
-        {lease, e.sandbox_key, now >= lease.acquired + lease.t2_seconds,
-         now >= lease.expiry(),
-         std::chrono::milliseconds(net == nullptr
-                                       ? NetworkRecord().dhcp_timeout_ms
-                                       : net->dhcp_timeout_ms)});
+    d.timeout = std::chrono::milliseconds(net == nullptr
+                                              ? NetworkRecord().dhcp_timeout_ms
+                                              : net->dhcp_timeout_ms);
+    if (d.action == LeaseAction::kReacquire) {
+      // A try and the pause after it stay within twice kLostRetrySeconds.
+      d.timeout = std::min<std::chrono::milliseconds>(
+          d.timeout, std::chrono::seconds(kLostRetrySeconds));
+    }
+    due.push_back(d);
   }
   return due;
 }
@@ -147,12 +198,13 @@ std::vector<Lease> LeaseBook::Unheld(const std::string& network_id,
 }
 
 void LeaseBook::Report(NicReport* row, UnixSeconds now) const {
-  if (const Lease* lease = Find(row->link.mac)) {
-    row->lease = *lease;
-    // A free NIC's lease is not renewed; the next container asks again.
-    row->lease_state =
-        lease->Expires() && now >= lease->expiry() ? "expired" : "bound";
-  }
+  const Lease* lease = Find(row->link.mac);
+  if (lease == nullptr) return;
+  row->lease = *lease;
+  // A free NIC's lease is not renewed; the next container asks again.
+  row->lease_state = lease->lost                                  ? "lost"
+                     : lease->Expires() && now >= lease->expiry() ? "expired"
+                                                                  : "bound";
   if (auto it = keeping_.find(row->link.mac);
       it != keeping_.end() && !it->second.state.empty()) {
     row->lease_state = it->second.state;
@@ -172,23 +224,21 @@ std::vector<std::string> LeaseBook::Violations() const {
     const std::string nic = "NIC " + mac.ToString();
     auto it = leases_.find(mac);
     if (it == leases_.end()) {
-      if (keeping.state.rfind("lost: ", 0) != 0 || keeping.retry_at != 0) {
-        broken.push_back(nic + " has no lease but is \"" + keeping.state +
-                         "\" with a next try at " +
-                         std::to_string(keeping.retry_at));
-      }
+      broken.push_back(nic + " has no lease but is \"" + keeping.state + "\"");
       continue;
     }
     const Lease& lease = it->second;
-    if (keeping.retry_at != 0 &&
-        (!lease.Expires() || keeping.retry_at > lease.expiry())) {
-      broken.push_back(
-          nic + " is tried again at " + std::to_string(keeping.retry_at) +
-          ", after its lease ends (" + std::to_string(lease.expiry()) + ")");
+    if ((keeping.phase == Phase::kLost) != lease.lost) {
+      broken.push_back(nic + " is \"" + keeping.state + "\" but its lease " +
+                       (lease.lost ? "is" : "is not") + " marked lost");
     }
-    if (!lease.Expires() && !keeping.state.empty()) {
-      broken.push_back(nic + " has a lease that never expires but is \"" +
-                       keeping.state + "\"");
+    const bool renewing =
+        keeping.phase == Phase::kRenewing || keeping.phase == Phase::kRebinding;
+    if (renewing && (!lease.Expires() || keeping.retry_at > lease.expiry())) {
+      broken.push_back(nic + " is \"" + keeping.state + "\", tried again at " +
+                       std::to_string(keeping.retry_at) +
+                       ", after its lease ends (" +
+                       std::to_string(lease.expiry()) + ")");
     }
   }
   return broken;

@@ -3,20 +3,24 @@
 // rebinding, lost. Plain in-memory state, like NicTable: it never touches
 // the store, a socket or a sandbox; the Driver does those and then records
 // the outcome here. It holds the lease rules that need no I/O: which lease a
-// new endpoint may reuse, which leases are due for work, and when a lease
-// whose renewal got no answer is tried again.
+// new endpoint may reuse, which leases are due for what, and when a lease
+// whose renewal got no answer, or a lost one, is tried again.
+//
+// A lost lease (expired unanswered, NAKed) stays in the book, marked
+// Lease::lost, until a server gives the NIC an address again: it says which
+// address to ask for first, and the store keeps it across restarts.
 //
 // Invariants (Violations() lists any that are broken; every mutator keeps
 // them and refuses, changing nothing, what would break them):
 //  1. Each lease is filed under its own NIC's MAC, names the network that
 //     obtained it, and comes from "dhcp" or "hook".
 //  2. Its address is an IPv4 CIDR.
-//  3. A hook's lease never expires; a DHCP lease that expires has
-//     t1 <= t2 <= lease_seconds.
-//  4. A NIC is "renewing" or "rebinding" only while it has a lease that
-//     expires, and its next try is no later than that lease's expiry.
-//  5. A NIC without a lease has a state only when its lease was lost
-//     ("lost: <why>"), and then no next try.
+//  3. A hook's lease never expires and is never lost; a DHCP lease that
+//     expires has t1 <= t2 <= lease_seconds.
+//  4. Only a NIC with a lease has a state. It is "renewing" or "rebinding"
+//     only while its lease expires and is not lost, with a next try no later
+//     than the lease's expiry; it is "lost" exactly when its lease is (a
+//     lost lease loaded at start has no state yet: it is due at once).
 //
 // Not thread-safe: the Driver guards it with its mutex.
 #ifndef HOSTNIC_DRIVER_LEASE_BOOK_H_
@@ -39,12 +43,35 @@ namespace hostnic {
 
 class NicTable;
 
+// What the keeper must do with a lease now.
+enum class LeaseAction {
+  kRenew,      // Past T1: ask its server (unicast).
+  kRebind,     // Past T2: ask any server (broadcast).
+  kExpire,     // Past expiry after unanswered renewals: it is lost.
+  kAskFirst,   // Past expiry with no try in this run (found so at start):
+               // ask for it again before deciding.
+  kReacquire,  // Lost: ask for an address again.
+};
+// A lease the keeper must act on now, in its joined endpoint's sandbox.
+struct LeaseDue {
+  Lease lease;
+  std::string sandbox_key;
+  LeaseAction action = LeaseAction::kRenew;
+  bool ask_same_first = true;  // kReacquire: INIT-REBOOT before DISCOVER.
+  // The network's DHCP timeout (kReacquire: at most kLostRetrySeconds).
+  std::chrono::milliseconds timeout{0};
+};
+
 class LeaseBook {
  public:
   // A renewal that got no answer is tried again after half the time left
   // until T2 (then expiry), as RFC 2131 4.4.5 suggests, but not sooner than
   // this.
   static constexpr UnixSeconds kMinRetrySeconds = 10;
+  // A lost lease's NIC asks again this long after its last try ended; a try
+  // lasts the network's DHCP timeout but at most this long too, so a lost
+  // NIC asks at least every 30 s.
+  static constexpr UnixSeconds kLostRetrySeconds = 15;
 
   // Null when the NIC has no lease.
   const Lease* Find(const Mac& mac) const;
@@ -52,8 +79,8 @@ class LeaseBook {
   // or null.
   const Lease* LeaseOf(const EndpointRecord& endpoint) const;
   // The DHCP lease of `network_id` that a new endpoint on `mac` may take at
-  // `now` without asking the server: one that never expires or is before
-  // its T1.
+  // `now` without asking the server: one not lost that never expires or is
+  // before its T1.
   std::optional<Lease> Reusable(const Mac& mac, const std::string& network_id,
                                 UnixSeconds now) const;
   size_t size() const { return leases_.size(); }
@@ -62,31 +89,38 @@ class LeaseBook {
   // source's or a server's answer, a damaged store).
   static Status Check(const Lease& lease);
   // Records a lease just obtained, renewed or loaded from the store; the NIC
-  // counts as bound. Refused as Check says, changing nothing.
+  // counts as bound (lost, if the lease is, with no state yet). Refused as
+  // Check says, changing nothing.
   [[nodiscard]] Status Put(const Lease& lease);
+  // As Put for the lease that replaced `old` after it was lost or moved;
+  // `note` is shown as its state ("bound (re-acquired ...)") until the next
+  // renewal. Returns false, changing nothing, when `old` is no longer the
+  // NIC's lease or `lease` is refused.
+  bool Regained(const Lease& old, const Lease& lease, const std::string& note);
   // Forgets the NIC's lease without a trace (released with its network).
   void Forget(const Mac& mac);
-  // Forgets `lease`, lost for reason `why` (kept for status). Returns false,
-  // changing nothing, when `lease` is no longer the NIC's lease.
-  bool Lose(const Lease& lease, const std::string& why);
+
+  // Marks `lease` lost for reason `why`; the NIC asks again from
+  // `retry_at`, first for the same address when `ask_same_first`. Returns
+  // the lost lease (to be saved), or nullopt, changing nothing, when `lease`
+  // is no longer the NIC's lease.
+  std::optional<Lease> Lose(const Lease& lease, const std::string& why,
+                            UnixSeconds retry_at, bool ask_same_first);
   // Notes that renewing (or, `rebinding`, rebinding) `lease` at `now` got no
   // answer, for reason `why`, and returns when to try again. nullopt,
   // changing nothing, when `lease` is no longer the NIC's lease.
   std::optional<UnixSeconds> NoAnswer(const Lease& lease, bool rebinding,
                                       UnixSeconds now, const std::string& why);
+  // Notes that asking again for lost `lease` failed at `now` for reason
+  // `why`; returns when to try again (kLostRetrySeconds on), or nullopt when
+  // `lease` is no longer the NIC's lost lease.
+  std::optional<UnixSeconds> StillLost(const Lease& lease, UnixSeconds now,
+                                       const std::string& why);
 
-  // A lease the keeper must act on now, in its joined endpoint's sandbox.
-  struct Due {
-    Lease lease;
-    std::string sandbox_key;
-    bool rebinding = false;  // Past T2: ask any server (broadcast).
-    bool expired = false;    // Past expiry: the lease is lost.
-    std::chrono::milliseconds timeout{0};  // The network's DHCP timeout.
-  };
   // The leases of joined endpoints (as `table` has them) that are due at
   // `now`; lowers `*next` to the time the next one that is not falls due.
-  std::vector<Due> DueAt(UnixSeconds now, const NicTable& table,
-                         UnixSeconds* next) const;
+  std::vector<LeaseDue> DueAt(UnixSeconds now, const NicTable& table,
+                              UnixSeconds* next) const;
   // The leases of `network_id` whose NIC nobody holds in `table`: those a
   // network's deletion releases.
   std::vector<Lease> Unheld(const std::string& network_id,
@@ -99,12 +133,17 @@ class LeaseBook {
   std::vector<std::string> Violations() const;
 
  private:
-  // What the keeper made of a NIC's lease beyond "bound" (see NicReport),
-  // and when it tries again after a renewal got no answer.
+  enum class Phase { kBound, kRenewing, kRebinding, kLost };
+  // What the keeper made of a NIC's lease (see NicReport) and when it tries
+  // again.
   struct Keeping {
-    std::string state;
+    Phase phase = Phase::kBound;
+    std::string state;  // As status shows it; empty: "bound".
     UnixSeconds retry_at = 0;
+    bool ask_same_first = true;  // kLost: ask for the same address first.
   };
+  // Whether `lease` is the NIC's lease now.
+  bool Current(const Lease& lease) const;
 
   std::unordered_map<Mac, Lease> leases_;
   std::unordered_map<Mac, Keeping> keeping_;

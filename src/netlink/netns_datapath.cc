@@ -251,15 +251,15 @@ Result<ParsedConfig> ParseConfig(const SandboxConfig& config,
   return out;
 }
 
-// Inside the NIC's namespace: names `link` config.ifname (when the move
-// kept its host name), adds the addresses, brings it up, adds the routes;
+// Inside the NIC's namespace: names `link` config.ifname (when one is given
+// and the move kept its host name), adds the addresses, brings it up, adds the routes;
 // `*result` is the NIC as it is then.
 Status ConfigureHere(nl_sock* sock, rtnl_link* link,
                      const SandboxConfig& config, const ParsedConfig& parsed,
                      const std::string& doing, Link* result) {
   const int ifindex = rtnl_link_get_ifindex(link);
   const char* name = rtnl_link_get_name(link);
-  if (name == nullptr || config.ifname != name) {
+  if (!config.ifname.empty() && (name == nullptr || config.ifname != name)) {
     Status renamed = Change(sock, link, doing, [&](rtnl_link* change) {
       rtnl_link_set_name(change, config.ifname.c_str());
     });
@@ -365,9 +365,11 @@ Result<Link> NetnsDatapath::MoveIn(const Mac& mac,
 Result<Link> NetnsDatapath::Configure(const Mac& mac,
                                       const std::string& netns_path,
                                       const SandboxConfig& config) {
-  const std::string doing = "configuring NIC " + mac.ToString() + " as " +
-                            config.ifname + InNetns(netns_path);
-  if (!IsIfName(config.ifname)) {
+  const std::string doing =
+      "configuring NIC " + mac.ToString() +
+      (config.ifname.empty() ? "" : " as " + config.ifname) +
+      InNetns(netns_path);
+  if (!config.ifname.empty() && !IsIfName(config.ifname)) {
     return Status::InvalidArgument(doing + ": not a device name");
   }
   Result<ParsedConfig> parsed = ParseConfig(config, doing);

@@ -53,8 +53,10 @@ class NetnsDatapath {
   // Adds `config`'s addresses and routes to the NIC with `mac` inside the
   // namespace at `netns_path` (already moved there, e.g. by MoveIn with an
   // empty config, so that an IPAM plugin could run after the move) and
-  // brings it up; names it config.ifname if it is not yet. Changes nothing
-  // else, and undoes nothing on failure: the caller brings the NIC home.
+  // brings it up; names it config.ifname if it is not yet (an empty ifname
+  // keeps its name). An address or route already there is kept. Changes
+  // nothing else, and undoes nothing on failure: the caller brings the NIC
+  // home.
   // Errors as MoveIn's; kNotFound when the NIC is not in the namespace.
   Result<Link> Configure(const Mac& mac, const std::string& netns_path,
                          const SandboxConfig& config);

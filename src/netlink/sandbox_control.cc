@@ -13,6 +13,7 @@
 
 #include "common/cidr.h"
 #include "common/netns.h"
+#include "netlink/netns_datapath.h"
 #include "netlink/nl_ptr.h"
 #include "netlink/nl_util.h"
 
@@ -149,6 +150,21 @@ Status NetlinkSandboxControl::RemoveAddress(const std::string& netns_path,
     if (!found) return Status::NotFound(doing + ": no device has that MAC");
     return Status::Ok();
   });
+}
+
+Status NetlinkSandboxControl::InstallAddress(const std::string& netns_path,
+                                             const Mac& mac,
+                                             const std::string& cidr,
+                                             const std::vector<Route>& routes) {
+  const std::optional<Cidr> parsed = ParseCidr(cidr);
+  if (!parsed || parsed->family != AF_INET) {
+    return Status::InvalidArgument("installing " + cidr + InNetns(netns_path) +
+                                   ": not an IPv4 CIDR such as 10.0.1.23/24");
+  }
+  SandboxConfig config;
+  config.addresses = {cidr};
+  config.routes = routes;
+  return NetnsDatapath().Configure(mac, netns_path, config).status();
 }
 
 }  // namespace hostnic

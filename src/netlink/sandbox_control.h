@@ -52,6 +52,12 @@ class NetlinkSandboxControl : public SandboxControl {
   // has `mac`.
   Status RemoveAddress(const std::string& netns_path, const Mac& mac,
                        const std::string& cidr) override;
+
+  // NetnsDatapath::Configure with `cidr` and `routes`; kInvalidArgument
+  // when `cidr` is not IPv4.
+  Status InstallAddress(const std::string& netns_path, const Mac& mac,
+                        const std::string& cidr,
+                        const std::vector<Route>& routes) override;
 };
 
 }  // namespace hostnic

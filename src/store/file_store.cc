@@ -110,7 +110,8 @@ json Encode(const Lease& l) {
           {"acquired", l.acquired},
           {"lease_seconds", l.lease_seconds},
           {"t1_seconds", l.t1_seconds},
-          {"t2_seconds", l.t2_seconds}};
+          {"t2_seconds", l.t2_seconds},
+          {"lost", l.lost}};
 }
 
 json Encode(const OrphanRecord& o) {
@@ -294,7 +295,9 @@ Status Decode(const json& j, Lease* l) {
   HOSTNIC_RETURN_IF_ERROR(Field(j, "acquired", &l->acquired));
   HOSTNIC_RETURN_IF_ERROR(Field(j, "lease_seconds", &l->lease_seconds));
   HOSTNIC_RETURN_IF_ERROR(Field(j, "t1_seconds", &l->t1_seconds));
-  return Field(j, "t2_seconds", &l->t2_seconds);
+  HOSTNIC_RETURN_IF_ERROR(Field(j, "t2_seconds", &l->t2_seconds));
+  // Absent from leases saved before hostnic kept lost ones.
+  return OptionalField(j, "lost", &l->lost);
 }
 
 Status Decode(const json& j, OrphanRecord* o) {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "fakes/fake_clock.h"
@@ -82,6 +83,16 @@ class FakeRenewer : public LeaseRenewer {
     std::lock_guard<std::mutex> lock(mu_);
     return releases_;
   }
+  // The next Reacquire answers this (a failed Status, another lease).
+  void QueueReacquire(Result<Lease> answer) {
+    std::lock_guard<std::mutex> lock(mu_);
+    reacquire_answers_.push_back(std::move(answer));
+  }
+  // "netns address ask-same|any" per Reacquire.
+  std::vector<std::string> reacquires() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return reacquires_;
+  }
 
   Result<Renewal> Renew(const std::string& netns_path, const Lease& lease,
                         bool rebinding, std::chrono::milliseconds) override {
@@ -97,6 +108,24 @@ class FakeRenewer : public LeaseRenewer {
     ack.lease.acquired = clock_->Now();
     return ack;
   }
+  // ACKs the same address when nothing is queued.
+  Result<Lease> Reacquire(const std::string& netns_path, const Lease& lease,
+                          bool ask_same_first,
+                          std::chrono::milliseconds) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    reacquires_.push_back(netns_path + " " + lease.address + " " +
+                          (ask_same_first ? "ask-same" : "any"));
+    if (!reacquire_answers_.empty()) {
+      Result<Lease> answer = reacquire_answers_.front();
+      reacquire_answers_.pop_front();
+      if (answer.ok()) answer->acquired = clock_->Now();
+      return answer;
+    }
+    Lease again = lease;
+    again.lost = false;
+    again.acquired = clock_->Now();
+    return again;
+  }
   Status Release(const Link& link, const Lease& lease) override {
     std::lock_guard<std::mutex> lock(mu_);
     releases_.push_back(link.name + " " + lease.address);
@@ -107,7 +136,9 @@ class FakeRenewer : public LeaseRenewer {
   Clock* const clock_;
   mutable std::mutex mu_;  // Guards everything below.
   std::deque<Result<Renewal>> answers_;
+  std::deque<Result<Lease>> reacquire_answers_;
   std::vector<Call> renewals_;
+  std::vector<std::string> reacquires_;
   std::vector<std::string> releases_;
 };
 
@@ -128,6 +159,16 @@ class FakeSandbox : public SandboxControl {
     std::lock_guard<std::mutex> lock(mu_);
     return removed_;
   }
+  // "netns mac cidr route,route,..." per InstallAddress ("dst via hop").
+  std::vector<std::string> installed() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return installed_;
+  }
+  // The next InstallAddress fails with this.
+  void FailNextInstall(Status status) {
+    std::lock_guard<std::mutex> lock(mu_);
+    install_failure_ = std::move(status);
+  }
 
   Status AddUnreachableRoutes(
       const std::string& netns_path,
@@ -146,11 +187,26 @@ class FakeSandbox : public SandboxControl {
     removed_.push_back(netns_path + " " + mac.ToString() + " " + cidr);
     return Status::Ok();
   }
+  Status InstallAddress(const std::string& netns_path, const Mac& mac,
+                        const std::string& cidr,
+                        const std::vector<Route>& routes) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!install_failure_.ok()) return std::exchange(install_failure_, {});
+    std::string text = netns_path + " " + mac.ToString() + " " + cidr + " ";
+    for (size_t i = 0; i < routes.size(); ++i) {
+      text += (i ? "," : "") + routes[i].destination +
+              (routes[i].next_hop.empty() ? "" : " via " + routes[i].next_hop);
+    }
+    installed_.push_back(text);
+    return Status::Ok();
+  }
 
  private:
   mutable std::mutex mu_;  // Guards everything below.
   std::map<std::string, std::vector<std::string>> sandboxes_;
   std::vector<std::string> removed_;
+  std::vector<std::string> installed_;
+  Status install_failure_;
 };
 
 // Records which NICs are guarded, where and against what; Attach fails with

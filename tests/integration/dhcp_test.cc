@@ -249,6 +249,47 @@ TEST_F(DhcpTest, RenewOfAnAddressTheServerDidNotGiveIsNaked) {
   EXPECT_EQ(renewal->lease, wrong);
 }
 
+// A container whose lease was lost: its NIC is up in the sandbox without an
+// address, and asks again from there.
+TEST_F(DhcpTest, ReacquireFromInsideTheSandboxGetsTheSameAddressBack) {
+  StartServer();
+  Result<Lease> lease = source_.Acquire(link_, seconds(10));
+  ASSERT_TRUE(lease.ok()) << lease.status().message() << "\n" << ServerLog();
+  lease->network_id = "net1";
+  lease->lost = true;
+  ASSERT_EQ(Sh("ip link set " + nic_ + " netns " + sandbox_ns_ + " && ip -n " +
+               sandbox_ns_ + " link set " + nic_ + " up"),
+            0);
+  const size_t before = ServerLog().size();
+  Result<Lease> again =
+      source_.Reacquire(SandboxPath(), *lease, true, seconds(10));
+  ASSERT_TRUE(again.ok()) << again.status().message() << "\n" << ServerLog();
+  EXPECT_EQ(again->address, lease->address);
+  EXPECT_EQ(again->network_id, "net1");
+  EXPECT_FALSE(again->lost);
+  EXPECT_EQ(again->gateway, kServer);
+  // INIT-REBOOT was enough: no DISCOVER after the first lease's.
+  EXPECT_EQ(ServerLog().find("DHCPDISCOVER", before), std::string::npos)
+      << ServerLog();
+}
+
+TEST_F(DhcpTest, ReacquireOfAnAddressTheServerRefusesDiscovers) {
+  StartServer();
+  Lease lost;
+  lost.mac = link_.mac;
+  lost.network_id = "net1";
+  lost.address = "192.168.61.150/24";
+  lost.lost = true;
+  ASSERT_EQ(Sh("ip link set " + nic_ + " netns " + sandbox_ns_ + " && ip -n " +
+               sandbox_ns_ + " link set " + nic_ + " up"),
+            0);
+  Result<Lease> again =
+      source_.Reacquire(SandboxPath(), lost, true, seconds(10));
+  ASSERT_TRUE(again.ok()) << again.status().message() << "\n" << ServerLog();
+  EXPECT_EQ(again->address, std::string(kAddress) + "/24");
+  EXPECT_NE(ServerLog().find("DHCPNAK"), std::string::npos) << ServerLog();
+}
+
 TEST_F(DhcpTest, RenewNamesAMissingNamespaceOrNic) {
   Lease lease;
   lease.mac = link_.mac;

@@ -364,6 +364,43 @@ TEST_F(ClientTest, RenewedLeaseWithoutSubnetMaskKeepsItsPrefix) {
   EXPECT_EQ(RenewedLease(ack, had, 5).address, "192.168.61.11/16");
 }
 
+TEST_F(ClientTest, RebootAsksForTheSameAddressByBroadcast) {
+  transport_.server = GoodServer;
+  Client client = MakeClient();
+  Result<ServerMessage> ack = client.Reboot(kOffered, seconds(5));
+  ASSERT_TRUE(ack.ok()) << ack.status().message();
+  EXPECT_EQ(ack->yiaddr, kOffered);
+  ASSERT_EQ(transport_.sent.size(), 1u);
+  const Bytes& request = transport_.sent[0].second;
+  EXPECT_EQ(TypeOf(request), MessageType::kRequest);
+  EXPECT_EQ(Ciaddr(request), 0u);
+  EXPECT_TRUE(BroadcastFlag(request));
+  EXPECT_EQ(Options(request).at(50), IpBytes(kOffered));
+  EXPECT_EQ(Options(request).count(54), 0u);
+}
+
+TEST_F(ClientTest, RebootIgnoresAnAckForAnotherAddressAndReturnsANak) {
+  transport_.server = [](const Bytes& sent) {
+    return std::vector<FakeTransport::Reply>{
+        {milliseconds(1), Reply(MessageType::kAck, Xid(sent), kOffered + 1)},
+        {milliseconds(2), Reply(MessageType::kNak, Xid(sent), 0)}};
+  };
+  Client client = MakeClient();
+  Result<ServerMessage> nak = client.Reboot(kOffered, seconds(5));
+  ASSERT_TRUE(nak.ok()) << nak.status().message();
+  EXPECT_EQ(nak->type, MessageType::kNak);
+}
+
+TEST_F(ClientTest, RebootGivesUpAfterItsRequests) {
+  Client client = MakeClient();
+  Result<ServerMessage> none = client.Reboot(kOffered, seconds(60));
+  ASSERT_EQ(none.status().code(), Code::kTimeout);
+  EXPECT_EQ(transport_.sent.size(), static_cast<size_t>(kMaxRequestSends));
+  EXPECT_NE(none.status().message().find("to a request for 192.168.61.11"),
+            std::string::npos)
+      << none.status().message();
+}
+
 TEST_F(ClientTest, RenewTimesOutNamingTheAddress) {
   Client client = MakeClient();
   Result<ServerMessage> ack = client.Renew(kOffered, kServer, seconds(3));

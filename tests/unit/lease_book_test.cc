@@ -73,6 +73,9 @@ TEST_F(LeaseBookTest, RefusesWhatItCannotKeep) {
   l = DhcpLease(kMac2, "192.168.61.11/24");
   l.source = "hook";
   EXPECT_THAT(book_.Put(l).message(), HasSubstr("hook but expires"));
+  l.lease_seconds = 0;
+  l.lost = true;
+  EXPECT_THAT(book_.Put(l).message(), HasSubstr("hook but expires or is lost"));
   EXPECT_EQ(book_.size(), 0u);
 }
 
@@ -105,17 +108,13 @@ TEST_F(LeaseBookTest, JoinedEndpointsLeaseFallsDueAtT1ThenT2ThenExpiry) {
   EXPECT_THAT(book_.DueAt(kT0, table_, &next), IsEmpty());
   EXPECT_EQ(next, kT0 + 60);
 
-  std::vector<LeaseBook::Due> due = book_.DueAt(kT0 + 60, table_, &next);
+  std::vector<LeaseDue> due = book_.DueAt(kT0 + 60, table_, &next);
   ASSERT_THAT(due, SizeIs(1));
   EXPECT_EQ(due[0].sandbox_key, "/run/netns/ep1");
-  EXPECT_FALSE(due[0].rebinding);
-  EXPECT_FALSE(due[0].expired);
+  EXPECT_EQ(due[0].action, LeaseAction::kRenew);
   due = book_.DueAt(kT0 + 105, table_, &next);
   ASSERT_THAT(due, SizeIs(1));
-  EXPECT_TRUE(due[0].rebinding);
-  due = book_.DueAt(kT0 + 120, table_, &next);
-  ASSERT_THAT(due, SizeIs(1));
-  EXPECT_TRUE(due[0].expired);
+  EXPECT_EQ(due[0].action, LeaseAction::kRebind);
 }
 
 TEST_F(LeaseBookTest, FreeNicsLeaseIsNeverDue) {
@@ -148,23 +147,84 @@ TEST_F(LeaseBookTest, RenewalWithoutAnswerIsTriedAgainHalfwayToT2) {
   EXPECT_FALSE(book_.NoAnswer(other, false, kT0 + 60, "x").has_value());
 }
 
-TEST_F(LeaseBookTest, LostLeaseIsForgottenButItsReasonIsShown) {
+TEST_F(LeaseBookTest, LostLeaseIsKeptAskedForAgainAndNeverReused) {
+  Joined("ep1", kMac2, "192.168.61.11/24");
   const Lease l = DhcpLease(kMac2, "192.168.61.11/24");
   ASSERT_TRUE(book_.Put(l).ok());
   Lease older = l;
   older.acquired = kT0 - 100;
-  EXPECT_FALSE(book_.Lose(older, "stale"));
-  EXPECT_TRUE(book_.Lose(l, "NAK"));
-  EXPECT_EQ(book_.Find(kMac2), nullptr);
+  EXPECT_FALSE(book_.Lose(older, "stale", kT0, true).has_value());
+  std::optional<Lease> lost = book_.Lose(l, "NAK", kT0 + 60, false);
+  ASSERT_TRUE(lost.has_value());
+  EXPECT_TRUE(lost->lost);
+  EXPECT_FALSE(book_.Reusable(kMac2, "net", kT0).has_value());
+  NicReport row;
+  row.link.mac = kMac2;
+  book_.Report(&row, kT0 + 60);
+  EXPECT_EQ(row.lease_state, "lost: NAK");
+
+  UnixSeconds next = kNever;
+  EXPECT_THAT(book_.DueAt(kT0 + 59, table_, &next), IsEmpty());
+  EXPECT_EQ(next, kT0 + 60);
+  std::vector<LeaseDue> due = book_.DueAt(kT0 + 60, table_, &next);
+  ASSERT_THAT(due, SizeIs(1));
+  EXPECT_EQ(due[0].action, LeaseAction::kReacquire);
+  EXPECT_FALSE(due[0].ask_same_first);
+  // The network's 10 s DHCP timeout: a try and the pause after it, 25 s.
+  EXPECT_EQ(due[0].timeout, std::chrono::seconds(10));
+  NetworkRecord slow;
+  slow.id = "net";
+  slow.dhcp_timeout_ms = 60000;
+  table_.PutNetwork(slow);
+  due = book_.DueAt(kT0 + 60, table_, &next);
+  ASSERT_THAT(due, SizeIs(1));
+  // Capped: a lost NIC still asks at least every 30 s.
+  EXPECT_EQ(due[0].timeout, std::chrono::seconds(LeaseBook::kLostRetrySeconds));
+  EXPECT_EQ(book_.StillLost(*lost, kT0 + 70, "timeout"), kT0 + 85);
+  book_.Report(&row, kT0 + 70);
+  EXPECT_EQ(row.lease_state,
+            "lost: NAK; asking again every 15 s (last try: timeout)");
+  EXPECT_EQ(book_.StillLost(l, kT0 + 70, "x"), std::nullopt);  // Not lost.
+
+  Lease back = DhcpLease(kMac2, "192.168.61.77/24");
+  back.acquired = kT0 + 85;
+  EXPECT_FALSE(book_.Regained(l, back, "bound (moved)"));  // Stale `old`.
+  EXPECT_TRUE(book_.Regained(*lost, back, "bound (moved)"));
+  book_.Report(&row, kT0 + 85);
+  EXPECT_EQ(row.lease_state, "bound (moved)");
+  EXPECT_FALSE(row.lease->lost);
+}
+
+TEST_F(LeaseBookTest, ExpiredLeaseIsAskedForFirstUnlessRenewalsFailed) {
+  Joined("ep1", kMac2, "192.168.61.11/24");
+  const Lease l = DhcpLease(kMac2, "192.168.61.11/24");
+  ASSERT_TRUE(book_.Put(l).ok());
+  UnixSeconds next = kNever;
+  // Found expired (no try in this run, e.g. at start): ask first.
+  std::vector<LeaseDue> due = book_.DueAt(kT0 + 500, table_, &next);
+  ASSERT_THAT(due, SizeIs(1));
+  EXPECT_EQ(due[0].action, LeaseAction::kAskFirst);
+  // Renewals went unanswered until expiry: lost.
+  ASSERT_TRUE(book_.NoAnswer(l, true, kT0 + 115, "timeout").has_value());
+  due = book_.DueAt(kT0 + 120, table_, &next);
+  ASSERT_THAT(due, SizeIs(1));
+  EXPECT_EQ(due[0].action, LeaseAction::kExpire);
+}
+
+TEST_F(LeaseBookTest, LostLeaseLoadedAtStartIsDueAtOnce) {
+  Joined("ep1", kMac2, "192.168.61.11/24");
+  Lease l = DhcpLease(kMac2, "192.168.61.11/24");
+  l.lost = true;
+  ASSERT_TRUE(book_.Put(l).ok());
   NicReport row;
   row.link.mac = kMac2;
   book_.Report(&row, kT0);
-  EXPECT_FALSE(row.lease.has_value());
-  EXPECT_EQ(row.lease_state, "lost: NAK");
-  // A new lease clears it.
-  ASSERT_TRUE(book_.Put(l).ok());
-  book_.Report(&row, kT0 + 200);
-  EXPECT_EQ(row.lease_state, "expired");
+  EXPECT_EQ(row.lease_state, "lost");
+  UnixSeconds next = kNever;
+  std::vector<LeaseDue> due = book_.DueAt(kT0, table_, &next);
+  ASSERT_THAT(due, SizeIs(1));
+  EXPECT_EQ(due[0].action, LeaseAction::kReacquire);
+  EXPECT_TRUE(due[0].ask_same_first);
 }
 
 TEST_F(LeaseBookTest, HookLeaseNeverExpiresAndIsNeverDue) {
