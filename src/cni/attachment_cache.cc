@@ -11,6 +11,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/errno_status.h"
+#include "common/strings.h"
+
 namespace hostnic::cni {
 
 namespace cni_wire = api::cni_wire;
@@ -37,11 +40,6 @@ std::string Escape(const std::string& text) {
   return out;
 }
 
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 }  // namespace
 
 AttachmentCache::AttachmentCache(std::string dir) : dir_(std::move(dir)) {}
@@ -65,7 +63,7 @@ Status AttachmentCache::Write(const std::string& path,
   const std::string text = cni_wire::Encode(attachment);
   const int fd =
       ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IoError(doing + ": " + std::strerror(errno));
+  if (fd < 0) return Status::IoError(doing + ": " + ErrnoText(errno));
   // No fsync: a copy matters while the host stays up (a reboot ends every
   // namespace it names), and ADD is on every pod's start path.
   const bool written = ::write(fd, text.data(), text.size()) ==
@@ -75,7 +73,7 @@ Status AttachmentCache::Write(const std::string& path,
   if (!written || std::rename(tmp.c_str(), path.c_str()) != 0) {
     const int why = written ? errno : err;
     ::unlink(tmp.c_str());
-    return Status::IoError(doing + ": " + std::strerror(why));
+    return Status::IoError(doing + ": " + ErrnoText(why));
   }
   return Status::Ok();
 }

@@ -8,6 +8,7 @@
 
 #include "cni/json_util.h"
 #include "hostnic/mac.h"
+#include "hostnic/options.h"
 
 namespace hostnic::cni {
 
@@ -250,7 +251,7 @@ std::optional<Error> ParseHostnicKeys(const json& j, NetConf* conf) {
       conf->nics.push_back(nic.get<std::string>());
       joined += (joined.empty() ? "" : ",") + nic.get<std::string>();
     }
-    conf->options["hostnic.nics"] = joined;
+    conf->options[kOptNics] = joined;
   }
   if (auto it = j.find("mtu"); it != j.end() && !it->is_null()) {
     if (!it->is_number_unsigned() || it->get<uint64_t>() < 68 ||
@@ -258,15 +259,15 @@ std::optional<Error> ParseHostnicKeys(const json& j, NetConf* conf) {
       return Fail(kInvalidConfig, "bad \"mtu\"",
                   "it must be a number from 68 to 65535");
     }
-    conf->options["hostnic.mtu"] = it->dump();
+    conf->options[kOptMtu] = it->dump();
   }
   if (auto it = j.find("wait"); it != j.end() && !it->is_null()) {
-    if (auto e = Seconds(*it, "wait", 0, 3600, &conf->options["hostnic.wait"]))
+    if (auto e = Seconds(*it, "wait", 0, 3600, &conf->options[kOptWait]))
       return e;
   }
   if (auto it = j.find("dhcpTimeout"); it != j.end() && !it->is_null()) {
     if (auto e = Seconds(*it, "dhcpTimeout", 1, 300,
-                         &conf->options["hostnic.dhcp-timeout"])) {
+                         &conf->options[kOptDhcpTimeout])) {
       return e;
     }
   }
@@ -275,8 +276,7 @@ std::optional<Error> ParseHostnicKeys(const json& j, NetConf* conf) {
       return Fail(kInvalidConfig, "bad \"blockMetadata\"",
                   "it must be true or false");
     }
-    conf->options["hostnic.block-metadata"] =
-        it->get<bool>() ? "true" : "false";
+    conf->options[kOptBlockMetadata] = it->get<bool>() ? "true" : "false";
   }
   if (auto it = j.find("metadataAddresses"); it != j.end() && !it->is_null()) {
     // The daemon checks each address (hostnic.metadata-addresses).
@@ -294,7 +294,7 @@ std::optional<Error> ParseHostnicKeys(const json& j, NetConf* conf) {
       return Fail(kInvalidConfig, "bad \"metadataAddresses\"",
                   "it must be a non-empty array of IP addresses (strings)");
     }
-    conf->options["hostnic.metadata-addresses"] = list;
+    conf->options[kOptMetadataAddresses] = list;
   }
   std::string address;
   if (auto e = StringOf(j, "address", &address)) return e;
@@ -319,12 +319,12 @@ std::optional<Error> ParseHostnicKeys(const json& j, NetConf* conf) {
                   "give one of them");
     }
     conf->ipam = Dump(*it);
-    conf->options["hostnic.address"] = "docker";
+    conf->options[kOptAddress] = "docker";
   } else {
-    conf->options["hostnic.address"] = address.empty() ? "dhcp" : address;
+    conf->options[kOptAddress] = address.empty() ? "dhcp" : address;
   }
-  if (conf->options.count("hostnic.dhcp-timeout") &&
-      conf->options["hostnic.address"] != "dhcp") {
+  if (conf->options.count(kOptDhcpTimeout) &&
+      conf->options[kOptAddress] != "dhcp") {
     return Fail(kInvalidConfig,
                 "\"dhcpTimeout\" applies only to \"address\": \"dhcp\"");
   }

@@ -8,17 +8,11 @@
 #include <system_error>
 #include <thread>
 
+#include "common/errno_status.h"
+
 namespace hostnic {
 
-namespace {
-
-Status ErrnoStatus(const std::string& what, int err) {
-  const std::string text = std::error_code(err, std::generic_category()).message();
-  if (err == ENOENT) return Status::NotFound(what + ": " + text);
-  return Status::IoError(what + ": " + text);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 Status RunInNetns(const std::string& netns_path, const std::string& doing,
                   const std::function<Status()>& work) {
@@ -32,8 +26,8 @@ Status RunInNetns(const std::string& netns_path, const std::string& doing,
   // ends right after, so no pooled thread is ever left in another namespace.
   std::thread worker([&] {
     if (::setns(fd, CLONE_NEWNET) != 0) {
-      status = ErrnoStatus(
-          doing + ": entering network namespace " + netns_path, errno);
+      status = ErrnoStatus(doing + ": entering network namespace " + netns_path,
+                           errno);
       return;
     }
     status = work();

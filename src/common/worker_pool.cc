@@ -16,7 +16,7 @@ WorkerPool::WorkerPool(size_t max) : max_(std::max<size_t>(max, 1)) {}
 WorkerPool::~WorkerPool() {
   std::list<std::thread> threads;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
     threads.splice(threads.end(), threads_);
     threads.splice(threads.end(), finished_);
@@ -28,7 +28,7 @@ WorkerPool::~WorkerPool() {
 void WorkerPool::Submit(std::function<void()> job) {
   std::list<std::thread> finished;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     finished.swap(finished_);
     jobs_.push_back(std::move(job));
     if (idle_ < jobs_.size() && threads_.size() < max_) {
@@ -42,18 +42,22 @@ void WorkerPool::Submit(std::function<void()> job) {
 }
 
 void WorkerPool::Work(std::list<std::thread>::iterator self) {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   for (;;) {
     ++idle_;
-    const bool woken = cv_.wait_for(
-        lock, kWorkerIdle, [this] { return !jobs_.empty() || stopping_; });
+    const auto idle_until = std::chrono::steady_clock::now() + kWorkerIdle;
+    while (jobs_.empty() && !stopping_ &&
+           cv_.wait_until(*lock.native(), idle_until) !=
+               std::cv_status::timeout) {
+    }
+    const bool woken = !jobs_.empty() || stopping_;
     --idle_;
     if (!jobs_.empty()) {
       std::function<void()> job = std::move(jobs_.front());
       jobs_.pop_front();
-      lock.unlock();
+      lock.Unlock();
       job();
-      lock.lock();
+      lock.Lock();
       continue;
     }
     if (stopping_) return;  // the destructor joins this thread

@@ -10,8 +10,9 @@
 #include <deque>
 #include <functional>
 #include <list>
-#include <mutex>
 #include <thread>
+
+#include "common/mutex.h"
 
 namespace hostnic {
 
@@ -25,19 +26,19 @@ class WorkerPool {
   WorkerPool& operator=(const WorkerPool&) = delete;
 
   // Runs `job` on a worker, in the order submitted; never blocks on a job.
-  void Submit(std::function<void()> job);
+  void Submit(std::function<void()> job) EXCLUDES(mu_);
 
  private:
-  void Work(std::list<std::thread>::iterator self);
+  void Work(std::list<std::thread>::iterator self) EXCLUDES(mu_);
 
   const size_t max_;
-  std::mutex mu_;  // Guards everything below.
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
-  std::list<std::thread> threads_;   // running
-  std::list<std::thread> finished_;  // returned; to be joined
-  size_t idle_ = 0;                  // threads waiting for a job
-  bool stopping_ = false;
+  Mutex mu_;
+  std::condition_variable cv_;  // Under mu_: a job came, or stopping_.
+  std::deque<std::function<void()>> jobs_ GUARDED_BY(mu_);
+  std::list<std::thread> threads_ GUARDED_BY(mu_);   // running
+  std::list<std::thread> finished_ GUARDED_BY(mu_);  // returned; to be joined
+  size_t idle_ GUARDED_BY(mu_) = 0;  // threads waiting for a job
+  bool stopping_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace hostnic

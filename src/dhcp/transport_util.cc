@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <system_error>
 
 namespace hostnic::dhcp {
 
@@ -23,15 +22,6 @@ UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
     fd_ = std::exchange(other.fd_, -1);
   }
   return *this;
-}
-
-Status ErrnoStatus(const std::string& doing, int err) {
-  const std::string text =
-      doing + ": " + std::error_code(err, std::generic_category()).message();
-  if (err == ENOENT || err == ENODEV || err == ENXIO) {
-    return Status::NotFound(text);
-  }
-  return Status::IoError(text);
 }
 
 Result<bool> WaitReadable(int fd, MonoTime deadline, const std::string& doing) {

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/errno_status.h"  // ErrnoStatus, for every transport
 #include "dhcp/transport.h"
 #include "hostnic/mac.h"
 #include "hostnic/status.h"
@@ -33,10 +34,6 @@ class UniqueFd {
  private:
   int fd_ = -1;
 };
-
-// "<doing>: <strerror(err)>"; kNotFound for ENOENT/ENODEV/ENXIO, kIoError
-// otherwise. `doing` names what was being done, with the NIC and its MAC.
-Status ErrnoStatus(const std::string& doing, int err);
 
 // Waits until `fd` is readable or `deadline` (of SystemClock) passes.
 // Returns whether it is readable; EINTR is retried.

@@ -16,7 +16,6 @@ namespace hostnic::dhcp6 {
 
 namespace {
 
-using dhcp::ErrnoStatus;
 using dhcp::UniqueFd;
 
 // A UDP socket on NIC `name` (index `ifindex`), port 546 of any address,

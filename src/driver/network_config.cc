@@ -8,40 +8,17 @@
 #include <sstream>
 
 #include "common/cidr.h"
+#include "common/strings.h"
 #include "hostnic/mac.h"
+#include "hostnic/options.h"
 
 namespace hostnic {
 
-const char kKnownNetworkOptions[] =
-    "hostnic.nics, hostnic.routes, hostnic.mtu, hostnic.wait, "
-    "hostnic.address, hostnic.dhcp-timeout, hostnic.block-metadata, "
-    "hostnic.metadata-addresses";
-
 namespace {
 
-constexpr char kOptNic[] = "hostnic.nic";  // Endpoint option.
-constexpr char kOptNics[] = "hostnic.nics";
-constexpr char kOptRoutes[] = "hostnic.routes";
-constexpr char kOptMtu[] = "hostnic.mtu";
-constexpr char kOptWait[] = "hostnic.wait";
-constexpr char kOptAddress[] = "hostnic.address";
-constexpr char kOptDhcpTimeout[] = "hostnic.dhcp-timeout";
-constexpr char kOptBlockMetadata[] = "hostnic.block-metadata";
-constexpr char kOptMetadataAddresses[] = "hostnic.metadata-addresses";
 // What Docker's null IPAM driver (--ipam-driver null) sends as the address
 // space of its IPv4 pool 0.0.0.0/0.
 constexpr char kNullAddressSpace[] = "null";
-
-bool StartsWith(const std::string& s, const std::string& prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
-
-std::string Trim(const std::string& s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  const auto last = s.find_last_not_of(" \t");
-  return s.substr(first, last - first + 1);
-}
 
 std::vector<std::string> SplitList(const std::string& s) {
   std::vector<std::string> out;
@@ -315,7 +292,7 @@ Result<std::optional<NicSpec>> ParseWantedNic(
     wanted = NicSpec::OfMac(*mac);
   }
   for (const auto& [key, value] : request.options) {
-    if (!StartsWith(key, "hostnic.")) continue;
+    if (!StartsWith(key, kOptPrefix)) continue;
     if (key != kOptNic) {
       return Status::InvalidArgument("unknown endpoint option '" + key +
                                      "'; hostnic knows " + kOptNic);
@@ -363,9 +340,12 @@ Result<NetworkRecord> ParseNetwork(const CreateNetworkRequest& request) {
       if (key == known) parse = parser;
     }
     if (parse == nullptr) {
+      std::string known;
+      for (const auto& [name, parser] : parsers) {
+        known += (known.empty() ? "" : ", ") + std::string(name);
+      }
       return Status::InvalidArgument("unknown network option '" + key +
-                                     "'; hostnic knows " +
-                                     kKnownNetworkOptions);
+                                     "'; hostnic knows " + known);
     }
     HOSTNIC_RETURN_IF_ERROR(parse(value, &network));
     network.options[key] = value;

@@ -13,9 +13,6 @@
 
 namespace hostnic {
 
-// The network options hostnic understands, comma separated, for messages.
-extern const char kKnownNetworkOptions[];
-
 // Validates every field and option of `request` (IDs, CIDRs, gateways, the
 // hostnic.* options) and returns the record to persist. Options outside
 // "com.docker." that hostnic does not know are rejected, listing the known

@@ -10,7 +10,7 @@ SerialQueue::~SerialQueue() { Stop(); }
 
 bool SerialQueue::Post(std::function<void()> task) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (ended_) return false;
     tasks_.push_back(std::move(task));
     ++posted_;
@@ -20,14 +20,14 @@ bool SerialQueue::Post(std::function<void()> task) {
 }
 
 void SerialQueue::Drain() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   const uint64_t target = posted_;
-  changed_.wait(lock, [&] { return done_ >= target; });
+  while (done_ < target) changed_.wait(*lock.native());
 }
 
 void SerialQueue::Stop() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
   changed_.notify_all();
@@ -35,18 +35,18 @@ void SerialQueue::Stop() {
 }
 
 void SerialQueue::Run() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   while (true) {
-    changed_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+    while (!stopping_ && tasks_.empty()) changed_.wait(*lock.native());
     if (tasks_.empty()) {  // Stopping, and everything has run.
       ended_ = true;
       return;
     }
     std::function<void()> task = std::move(tasks_.front());
     tasks_.pop_front();
-    lock.unlock();
+    lock.Unlock();
     task();
-    lock.lock();
+    lock.Lock();
     ++done_;
     changed_.notify_all();
   }

@@ -7,8 +7,9 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <mutex>
 #include <thread>
+
+#include "common/mutex.h"
 
 namespace hostnic {
 
@@ -23,24 +24,24 @@ class SerialQueue {
 
   // Queues `task`. Returns false, leaving it to the caller, once the thread
   // has ended (Stop ends it when nothing is left to run).
-  [[nodiscard]] bool Post(std::function<void()> task);
+  [[nodiscard]] bool Post(std::function<void()> task) EXCLUDES(mu_);
   // Returns once every task posted before the call has run. Not from a
   // task (it would wait for itself).
-  void Drain();
+  void Drain() EXCLUDES(mu_);
   // Runs every task already posted, then ends the thread and joins it.
   // Idempotent; not from a task, nor concurrently with itself.
-  void Stop();
+  void Stop() EXCLUDES(mu_);
 
  private:
-  void Run();
+  void Run() EXCLUDES(mu_);
 
-  std::mutex mu_;  // Guards tasks_, posted_, done_, stopping_ and ended_.
-  std::condition_variable changed_;
-  std::deque<std::function<void()>> tasks_;
-  uint64_t posted_ = 0;  // Tasks posted since construction.
-  uint64_t done_ = 0;    // ... that have run.
-  bool stopping_ = false;
-  bool ended_ = false;  // The thread runs no more tasks.
+  Mutex mu_;
+  std::condition_variable changed_;  // Under mu_: any member below changed.
+  std::deque<std::function<void()>> tasks_ GUARDED_BY(mu_);
+  uint64_t posted_ GUARDED_BY(mu_) = 0;  // Tasks posted since construction.
+  uint64_t done_ GUARDED_BY(mu_) = 0;    // ... that have run.
+  bool stopping_ GUARDED_BY(mu_) = false;
+  bool ended_ GUARDED_BY(mu_) = false;  // The thread runs no more tasks.
   std::thread thread_;  // Last: starts once the members above exist.
 };
 

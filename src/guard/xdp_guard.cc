@@ -15,17 +15,13 @@
 #include <cstring>
 #include <system_error>
 
+#include "common/errno_status.h"
 #include "common/netns.h"
 #include "guard/guard_object.h"
 
 namespace hostnic {
 
 namespace {
-
-std::string ErrorText(int err) {
-  if (err < 0) err = -err;
-  return std::error_code(err, std::generic_category()).message();
-}
 
 // libbpf's own messages (the verifier's log among them) go to the daemon's
 // log, once they matter.
@@ -69,7 +65,7 @@ Result<Addresses> ParseAddresses(const std::vector<std::string>& addresses) {
 Result<int> IfindexOf(const Mac& mac) {
   ifaddrs* all = nullptr;
   if (getifaddrs(&all) != 0) {
-    return Status::IoError("listing network devices: " + ErrorText(errno));
+    return Status::IoError("listing network devices: " + ErrnoText(errno));
   }
   std::vector<int> found;
   std::string names;
@@ -149,12 +145,12 @@ Status XdpGuard::Attach(const std::string& netns_path, const Mac& mac,
       bpf_object__open_mem(kGuardObject, kGuardObjectSize, &options);
   if (program->object == nullptr) {
     return Status::Internal(
-        doing + ": reading the embedded XDP program: " + ErrorText(errno));
+        doing + ": reading the embedded XDP program: " + ErrnoText(errno));
   }
   if (int err = bpf_object__load(program->object); err != 0) {
     return Status::FailedPrecondition(
         doing + ": the kernel refused to load the XDP program (" +
-        ErrorText(err) +
+        ErrnoText(err) +
         "; loading it needs CAP_BPF and CAP_NET_ADMIN, or CAP_SYS_ADMIN)");
   }
   bpf_program* prog =
@@ -173,7 +169,7 @@ Status XdpGuard::Attach(const std::string& netns_path, const Mac& mac,
     if (int err = bpf_map__update_elem(v4, &a, sizeof(a), &yes, sizeof(yes),
                                        BPF_ANY)) {
       return Status::InvalidArgument(
-          doing + ": adding an IPv4 address: " + ErrorText(err) +
+          doing + ": adding an IPv4 address: " + ErrnoText(err) +
           " (at most 64 addresses of each family)");
     }
   }
@@ -181,7 +177,7 @@ Status XdpGuard::Attach(const std::string& netns_path, const Mac& mac,
     if (int err = bpf_map__update_elem(v6, &a, sizeof(a), &yes, sizeof(yes),
                                        BPF_ANY)) {
       return Status::InvalidArgument(
-          doing + ": adding an IPv6 address: " + ErrorText(err) +
+          doing + ": adding an IPv6 address: " + ErrnoText(err) +
           " (at most 64 addresses of each family)");
     }
   }
@@ -208,20 +204,20 @@ Status XdpGuard::Attach(const std::string& netns_path, const Mac& mac,
     }
     return Status::FailedPrecondition(
         "guarding NIC " + nic + where +
-        ": the NIC takes no XDP program (native: " + ErrorText(native) +
-        "; generic: " + ErrorText(generic) + ")");
+        ": the NIC takes no XDP program (native: " + ErrnoText(native) +
+        "; generic: " + ErrnoText(generic) + ")");
   };
   Status attached =
       netns_path.empty() ? attach() : RunInNetns(netns_path, doing, attach);
   if (!attached.ok()) return attached;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   attached_[mac] = std::move(program);
   return Status::Ok();
 }
 
 Status XdpGuard::Detach(const Mac& mac) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     attached_.erase(mac);
   }
   Result<int> ifindex = IfindexOf(mac);
@@ -234,7 +230,7 @@ Status XdpGuard::Detach(const Mac& mac) {
   if (int err = bpf_xdp_query(*ifindex, 0, &query); err != 0) {
     return Status::IoError("removing the metadata guard from NIC " +
                            NameOf(*ifindex) + " (" + mac.ToString() +
-                           "): reading its XDP programs: " + ErrorText(err));
+                           "): reading its XDP programs: " + ErrnoText(err));
   }
   const std::pair<uint32_t, uint32_t> modes[] = {
       {query.drv_prog_id, XDP_FLAGS_DRV_MODE},
@@ -244,7 +240,7 @@ Status XdpGuard::Detach(const Mac& mac) {
     if (int err = bpf_xdp_detach(*ifindex, flags, nullptr); err != 0) {
       return Status::IoError("removing the metadata guard from NIC " +
                              NameOf(*ifindex) + " (" + mac.ToString() +
-                             "): " + ErrorText(err));
+                             "): " + ErrnoText(err));
     }
     spdlog::info("metadata guard removed from NIC {} ({})", NameOf(*ifindex),
                  mac.ToString());
@@ -255,7 +251,7 @@ Status XdpGuard::Detach(const Mac& mac) {
 std::optional<GuardInfo> XdpGuard::Info(const Mac& mac) const {
   std::shared_ptr<Program> program;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = attached_.find(mac);
     if (it == attached_.end()) return std::nullopt;
     program = it->second;

@@ -10,11 +10,11 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "hostnic/guard.h"
 
 namespace hostnic {
@@ -34,9 +34,9 @@ class XdpGuard : public MetadataGuard {
 
  private:
   struct Program;
-  mutable std::mutex mu_;  // Guards attached_.
+  mutable Mutex mu_;
   // The instances this daemon attached, by NIC.
-  std::map<Mac, std::shared_ptr<Program>> attached_;
+  std::map<Mac, std::shared_ptr<Program>> attached_ GUARDED_BY(mu_);
 };
 
 }  // namespace hostnic

@@ -18,6 +18,8 @@
 #include <system_error>
 #include <thread>
 
+#include "common/errno_status.h"
+
 namespace hostnic {
 
 namespace {
@@ -32,10 +34,6 @@ constexpr char kBlanks[] = " \t\r\n\v\f";
 // Indexes of the child's two output streams.
 constexpr int kStdout = 0;
 constexpr int kStderr = 1;
-
-std::string ErrnoText(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
 
 class UniqueFd {
  public:

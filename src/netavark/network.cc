@@ -10,6 +10,7 @@
 #include "common/cidr.h"
 #include "hostnic/mac.h"
 #include "hostnic/nic_spec.h"
+#include "hostnic/options.h"
 
 namespace hostnic::netavark {
 
@@ -82,7 +83,7 @@ Result<Settings> ReadSettings(const Network& network) {
       if (list.empty()) {
         return Bad(key, value, "names no NIC; e.g. nics=eth2,eth3");
       }
-      d["hostnic.nics"] = list;
+      d[kOptNics] = list;
     } else if (key == "mac") {
       if (!Mac::Parse(value)) return Bad(key, value, "not a MAC address");
       s.nic = value;
@@ -91,21 +92,21 @@ Result<Settings> ReadSettings(const Network& network) {
       s.nic = value;
     } else if (key == "mtu") {
       HOSTNIC_RETURN_IF_ERROR(
-          Number(key, value, 68, 65535, "an MTU", &d["hostnic.mtu"]));
+          Number(key, value, 68, 65535, "an MTU", &d[kOptMtu]));
       if (value.find_first_not_of("0123456789") != std::string::npos) {
         return Bad(key, value, "not a whole number");
       }
     } else if (key == "wait") {
-      HOSTNIC_RETURN_IF_ERROR(Number(key, value, 0, 3600, "a number of seconds",
-                                     &d["hostnic.wait"]));
+      HOSTNIC_RETURN_IF_ERROR(
+          Number(key, value, 0, 3600, "a number of seconds", &d[kOptWait]));
     } else if (key == "dhcp-timeout") {
       HOSTNIC_RETURN_IF_ERROR(Number(key, value, 1, 300, "a number of seconds",
-                                     &d["hostnic.dhcp-timeout"]));
+                                     &d[kOptDhcpTimeout]));
     } else if (key == "block-metadata") {
       if (value != "true" && value != "false") {
         return Bad(key, value, "not true or false");
       }
-      d["hostnic.block-metadata"] = value;
+      d[kOptBlockMetadata] = value;
     } else if (key == "address") {
       if (value != "dhcp" && value != "hook" && value != "static") {
         return Bad(key, value,
@@ -150,7 +151,7 @@ Result<Settings> ReadSettings(const Network& network) {
           "not --ipam-driver " +
           ipam);
     }
-    d["hostnic.address"] = "docker";
+    d[kOptAddress] = "docker";
   } else {
     s.address = address == "dhcp" ? AddressSource::kDhcp : AddressSource::kHook;
     if (!network.subnets.empty()) {
@@ -166,9 +167,9 @@ Result<Settings> ReadSettings(const Network& network) {
                                      " needs --ipam-driver " + wanted +
                                      " (or none given), not " + ipam);
     }
-    d["hostnic.address"] = address;
+    d[kOptAddress] = address;
   }
-  if (d.count("hostnic.dhcp-timeout") && s.address != AddressSource::kDhcp) {
+  if (d.count(kOptDhcpTimeout) && s.address != AddressSource::kDhcp) {
     return Status::InvalidArgument(
         "option dhcp-timeout applies only to address=dhcp");
   }

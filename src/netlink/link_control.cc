@@ -13,6 +13,7 @@
 #include <functional>
 #include <utility>
 
+#include "common/errno_status.h"
 #include "netlink/nl_ptr.h"
 #include "netlink/nl_util.h"
 
@@ -78,7 +79,7 @@ template <typename R, typename Call>
 R NetlinkLinkControl::WithSocket(const std::string& doing, const Call& call) {
   NlSockPtr sock;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (!idle_.empty()) {
       sock = std::move(idle_.back());
       idle_.pop_back();
@@ -91,7 +92,7 @@ R NetlinkLinkControl::WithSocket(const std::string& doing, const Call& call) {
   }
   R result = call(sock.get());
   if (CodeOf(result) != Code::kIoError) {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     idle_.push_back(std::move(sock));
   }
   return result;
@@ -172,7 +173,7 @@ Result<bool> NetlinkLinkControl::SetIpv6Disabled(const Link& link,
   std::string before;
   if (!(in >> before)) {
     return Status::IoError(doing + ": reading " + path + ": " +
-                           std::strerror(errno));
+                           ErrnoText(errno));
   }
   errno = 0;
   std::ofstream out(path);
@@ -185,7 +186,7 @@ Result<bool> NetlinkLinkControl::SetIpv6Disabled(const Link& link,
   }
   if (!out) {
     return Status::IoError(doing + ": writing " + path + ": " +
-                           std::strerror(errno));
+                           ErrnoText(errno));
   }
   return before != "0";
 }

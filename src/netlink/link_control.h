@@ -3,10 +3,10 @@
 #ifndef HOSTNIC_NETLINK_LINK_CONTROL_H_
 #define HOSTNIC_NETLINK_LINK_CONTROL_H_
 
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "hostnic/link.h"
 #include "hostnic/status.h"
 #include "netlink/nl_ptr.h"
@@ -47,9 +47,9 @@ class NetlinkLinkControl : public LinkControl {
   Result<bool> SetIpv6AddressGeneration(const Link& link, bool on,
                                         const std::string& doing);
 
-  std::mutex mu_;  // Guards idle_.
+  Mutex mu_;
   // Connected sockets no call is using.
-  std::vector<NlSockPtr> idle_;
+  std::vector<NlSockPtr> idle_ GUARDED_BY(mu_);
 };
 
 }  // namespace hostnic

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <vector>
 
+#include "common/errno_status.h"
 #include "netlink/nl_util.h"
 
 namespace hostnic {
@@ -102,7 +103,7 @@ Status LinkMonitor::Start(LinkEvents* target) {
   }
   const int wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd < 0) {
-    return Status::IoError(doing + ": eventfd: " + std::strerror(errno));
+    return ErrnoStatus(doing + ": eventfd");
   }
 
   target_ = target;
@@ -122,7 +123,7 @@ void LinkMonitor::Stop() {
     const uint64_t one = 1;
     if (write(wake_fd_, &one, sizeof(one)) != sizeof(one)) {
       spdlog::error("link monitor: waking the event thread: {}",
-                    std::strerror(errno));
+                    ErrnoText(errno));
     }
     thread_.join();
   }
@@ -145,7 +146,7 @@ void LinkMonitor::Run() {
     if (poll(fds, 2, timeout_ms) < 0) {
       if (errno == EINTR) continue;
       spdlog::error("link monitor: poll: {}; no longer following links",
-                    std::strerror(errno));
+                    ErrnoText(errno));
       return;
     }
     if (fds[1].revents != 0) return;
@@ -180,7 +181,7 @@ bool LinkMonitor::DrainEvents() {
         continue;
       }
       spdlog::error("link monitor: reading netlink events: {}",
-                    std::strerror(errno));
+                    ErrnoText(errno));
       return !lost;
     }
     // After an overrun the dump that follows supersedes whatever is queued.

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "common/cidr.h"
+#include "common/errno_status.h"
 #include "common/netns.h"
 #include "netlink/nl_ptr.h"
 #include "netlink/nl_util.h"
@@ -201,11 +202,7 @@ Status AddRoute(nl_sock* sock, int ifindex, const ParsedRoute& r,
 Result<Fd> OpenNetns(const std::string& path, const std::string& doing) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    const int err = errno;
-    const std::string text = doing + ": opening network namespace " + path +
-                             ": " + std::strerror(err);
-    if (err == ENOENT) return Status::NotFound(text);
-    return Status::IoError(text);
+    return ErrnoStatus(doing + ": opening network namespace " + path);
   }
   return Fd(fd);
 }
