@@ -63,7 +63,7 @@ Status AttachmentCache::Write(const std::string& path,
   const std::string text = cni_wire::Encode(attachment);
   const int fd =
       ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Status::IoError(doing + ": " + ErrnoText(errno));
+  if (fd < 0) return ErrnoIoError(doing);
   // No fsync: a copy matters while the host stays up (a reboot ends every
   // namespace it names), and ADD is on every pod's start path.
   const bool written = ::write(fd, text.data(), text.size()) ==
@@ -73,7 +73,7 @@ Status AttachmentCache::Write(const std::string& path,
   if (!written || std::rename(tmp.c_str(), path.c_str()) != 0) {
     const int why = written ? errno : err;
     ::unlink(tmp.c_str());
-    return Status::IoError(doing + ": " + ErrnoText(why));
+    return ErrnoIoError(doing, why);
   }
   return Status::Ok();
 }

@@ -17,4 +17,8 @@ Status ErrnoStatus(const std::string& doing, int err) {
   return Status::IoError(text);
 }
 
+Status ErrnoIoError(const std::string& doing, int err) {
+  return Status::IoError(doing + ": " + ErrnoText(err));
+}
+
 }  // namespace hostnic

@@ -19,6 +19,10 @@ std::string ErrnoText(int err);
 // not there (ENOENT, ENODEV, ENXIO), else as kIoError.
 Status ErrnoStatus(const std::string& doing, int err = errno);
 
+// "`doing`: <ErrnoText(err)>" as kIoError whatever `err` is: for callers whose
+// contract makes every system failure kIoError (the store).
+Status ErrnoIoError(const std::string& doing, int err = errno);
+
 }  // namespace hostnic
 
 #endif  // HOSTNIC_COMMON_ERRNO_STATUS_H_

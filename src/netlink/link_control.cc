@@ -172,8 +172,7 @@ Result<bool> NetlinkLinkControl::SetIpv6Disabled(const Link& link,
   std::ifstream in(path);
   std::string before;
   if (!(in >> before)) {
-    return Status::IoError(doing + ": reading " + path + ": " +
-                           ErrnoText(errno));
+    return ErrnoIoError(doing + ": reading " + path);
   }
   errno = 0;
   std::ofstream out(path);
@@ -185,8 +184,7 @@ Result<bool> NetlinkLinkControl::SetIpv6Disabled(const Link& link,
     return SetIpv6AddressGeneration(link, !disabled, doing);
   }
   if (!out) {
-    return Status::IoError(doing + ": writing " + path + ": " +
-                           ErrnoText(errno));
+    return ErrnoIoError(doing + ": writing " + path);
   }
   return before != "0";
 }

@@ -311,7 +311,7 @@ Status WriteAll(int fd, const std::string& data, const std::string& path) {
     ssize_t n = ::write(fd, data.data() + done, data.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return ErrnoStatus("writing " + path);
+      return ErrnoIoError("writing " + path);
     }
     done += static_cast<size_t>(n);
   }
@@ -320,17 +320,14 @@ Status WriteAll(int fd, const std::string& data, const std::string& path) {
 
 Result<std::string> ReadAll(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  // kIoError even for ENOENT: Load keeps a record it could not read.
-  if (fd < 0)
-    return Status::IoError("opening " + path + ": " + ErrnoText(errno));
+  if (fd < 0) return ErrnoIoError("opening " + path);
   std::string data;
   char buf[8192];
   while (true) {
     ssize_t n = ::read(fd, buf, sizeof(buf));
     if (n < 0) {
       if (errno == EINTR) continue;
-      Status error =
-          Status::IoError("reading " + path + ": " + ErrnoText(errno));
+      Status error = ErrnoIoError("reading " + path);
       ::close(fd);
       return error;
     }
@@ -344,9 +341,9 @@ Result<std::string> ReadAll(const std::string& path) {
 // Makes renames and unlinks in `dir` durable.
 Status SyncDir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return ErrnoStatus("opening directory " + dir + " to sync it");
+  if (fd < 0) return ErrnoIoError("opening directory " + dir + " to sync it");
   Status status;
-  if (::fsync(fd) != 0) status = ErrnoStatus("syncing directory " + dir);
+  if (::fsync(fd) != 0) status = ErrnoIoError("syncing directory " + dir);
   ::close(fd);
   return status;
 }
@@ -358,7 +355,7 @@ Status MakeDir(const std::string& dir) {
   if (err == EEXIST && ::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
     return Status::Ok();
   }
-  return ErrnoStatus("creating state directory " + dir, err);
+  return ErrnoIoError("creating state directory " + dir, err);
 }
 
 Status RefuseInvalid(const char* what, const std::string& id) {
@@ -378,7 +375,7 @@ Result<std::string> MoveAside(const std::string& path) {
     aside = path + ".corrupt." + std::to_string(n);
   }
   if (::rename(path.c_str(), aside.c_str()) != 0) {
-    return ErrnoStatus("renaming " + path + " to " + aside);
+    return ErrnoIoError("renaming " + path + " to " + aside);
   }
   return aside;
 }
@@ -428,7 +425,7 @@ Status LoadDir(const std::string& dir, std::vector<Record>* records,
     if (name.rfind(kTempPrefix, 0) == 0) {
       if (::unlink(path.c_str()) != 0) {
         problems->push_back(
-            ErrnoStatus("removing leftover temporary file " + path).message());
+            ErrnoIoError("removing leftover temporary file " + path).message());
       }
       continue;
     }
@@ -480,12 +477,12 @@ Status FileStore::Write(const char* subdir, const std::string& name,
   const std::string path = dir + "/" + name + kSuffix;
   std::string temp = dir + "/" + kTempPrefix + name + kSuffix + ".XXXXXX";
   int fd = ::mkstemp(temp.data());
-  if (fd < 0) return ErrnoStatus("creating a temporary file for " + path);
+  if (fd < 0) return ErrnoIoError("creating a temporary file for " + path);
   Status status = WriteAll(fd, contents, temp);
   if (status.ok() && durability == Durability::kReboot && ::fsync(fd) != 0) {
-    status = ErrnoStatus("syncing " + temp);
+    status = ErrnoIoError("syncing " + temp);
   }
-  if (::close(fd) != 0 && status.ok()) status = ErrnoStatus("closing " + temp);
+  if (::close(fd) != 0 && status.ok()) status = ErrnoIoError("closing " + temp);
   if (status.ok() && durability == Durability::kCrash &&
       ::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(),
                   RENAME_EXCHANGE) == 0) {
@@ -502,7 +499,7 @@ Status FileStore::Write(const char* subdir, const std::string& name,
   // A new record, one to make durable, or a file system without
   // RENAME_EXCHANGE.
   if (status.ok() && ::rename(temp.c_str(), path.c_str()) != 0) {
-    status = ErrnoStatus("renaming " + temp + " to " + path);
+    status = ErrnoIoError("renaming " + temp + " to " + path);
   }
   if (!status.ok()) {
     ::unlink(temp.c_str());
@@ -519,7 +516,7 @@ Status FileStore::Erase(const char* subdir, const std::string& name,
   const std::string path = dir + "/" + name + kSuffix;
   if (::unlink(path.c_str()) != 0) {
     if (errno == ENOENT) return Status::Ok();
-    return ErrnoStatus("removing " + path);
+    return ErrnoIoError("removing " + path);
   }
   if (durability == Durability::kCrash) return Status::Ok();
   return SyncDir(dir);
