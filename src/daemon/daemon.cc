@@ -59,7 +59,8 @@ Status Daemon::Start() {
   }
 
   links_ = std::make_unique<NetlinkLinkControl>();
-  dhcp_ = std::make_unique<dhcp::DhcpSource>(links_.get(), SystemClock());
+  dhcp_ = std::make_unique<dhcp::DhcpSource>(
+      links_.get(), SystemClock(), options_.state_dir + "/dhcp-exchanges");
   sandboxes_ = std::make_unique<NetlinkSandboxControl>();
   guard_ = std::make_unique<XdpGuard>();
   driver_ = std::make_unique<Driver>(
@@ -74,6 +75,12 @@ Status Daemon::Start() {
 
   monitor_ = std::make_unique<LinkMonitor>();
   HOSTNIC_RETURN_IF_ERROR(monitor_->Start(&inventory_));
+  // Before the driver looks at the NICs: a NIC a killed hostnic left up
+  // for DHCP is down again, with its own IPv6 setting.
+  for (const std::string& line : dhcp_->RestoreInterrupted(
+           [this](const Mac& mac) { return inventory_.FindByMac(mac); })) {
+    spdlog::warn("{}", line);
+  }
   auto recovered = driver_->Recover();
   if (!recovered.ok()) return recovered.status();
   housekeeper_ = std::make_unique<Housekeeper>(driver, SystemClock());

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bitset>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -17,10 +18,13 @@ using std::chrono::milliseconds;
 constexpr milliseconds kReleasePauses[] = {milliseconds(250),
                                            milliseconds(750)};
 
-std::chrono::seconds Backoff(int sends_before) {
-  const std::chrono::seconds delay =
-      kFirstRetransmit * (1 << std::min(sends_before, 4));
-  return std::min(delay, kMaxRetransmit);
+milliseconds Backoff(int sends_before, double jitter) {
+  const milliseconds delay = std::min<milliseconds>(
+      kFirstRetransmit * (1 << std::min(sends_before, 4)), kMaxRetransmit);
+  const milliseconds spread =
+      std::min<milliseconds>(delay / 2, std::chrono::seconds(1));
+  return delay + std::chrono::duration_cast<milliseconds>(
+                     spread * std::clamp(jitter, -1.0, 1.0));
 }
 
 std::string Hex(uint32_t value) {
@@ -36,6 +40,11 @@ bool InPrefix(Ipv4 address, Ipv4 network, int prefix) {
 
 }  // namespace
 
+double RandomJitter() {
+  thread_local std::mt19937 generator(std::random_device{}());
+  return std::uniform_real_distribution<double>(-1.0, 1.0)(generator);
+}
+
 struct Client::Exchange {
   MonoTime start;
   uint32_t xid = 0;
@@ -49,10 +58,11 @@ struct Client::Exchange {
 
 Client::Client(Transport* transport, const Clock* clock,
                std::function<uint32_t()> next_xid, const Mac& mac,
-               std::string nic)
+               std::string nic, std::function<double()> jitter)
     : transport_(transport),
       clock_(clock),
       next_xid_(std::move(next_xid)),
+      jitter_(std::move(jitter)),
       mac_(mac),
       nic_(std::move(nic)) {}
 
@@ -69,7 +79,8 @@ Result<std::optional<ServerMessage>> Client::SendUntilAnswer(
     HOSTNIC_RETURN_IF_ERROR(transport_->Send(Encode(message)));
     ++(message.type == MessageType::kDiscover ? exchange.discovers
                                               : exchange.requests);
-    const MonoTime wait_until = std::min(deadline, now + Backoff(sends));
+    const MonoTime wait_until =
+        std::min(deadline, now + Backoff(sends, jitter_ ? jitter_() : 0.0));
     while (true) {
       Result<std::optional<std::vector<uint8_t>>> payload =
           transport_->Receive(wait_until);

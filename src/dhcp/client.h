@@ -17,8 +17,11 @@
 //   Release: DHCPRELEASE, sent again 250 ms and 1 s after the first (servers
 //     answer nothing, so a lost one would go unnoticed).
 //
-// Every message is retransmitted after 1, 2, 4, 8, 8, ... seconds, always
-// within the exchange's overall timeout (kTimeout when it runs out). A reply
+// Every message is retransmitted after 1, 2, 4, 8, 8, ... seconds, each
+// randomised (RFC 2131 4.1) by `jitter` times half the delay but at most
+// 1 s (1 s +-0.5 s, 2 s +-1 s, 8 s +-1 s), so that many clients that lost
+// their server together do not retry in step; always within the
+// exchange's overall timeout (kTimeout when it runs out). A reply
 // with another xid or chaddr, of an unexpected type, without the server
 // identifier of the server chosen (while requesting an offer or renewing),
 // an ACK without a lease time (option 51, which RFC 2131 makes mandatory)
@@ -54,9 +57,11 @@ class Client {
  public:
   // `transport` and `clock` must outlive the client; `next_xid` gives a
   // fresh transaction ID per exchange. `nic` names the NIC in errors and
-  // logs, e.g. "eth1 (52:54:00:12:34:56)".
+  // logs, e.g. "eth1 (52:54:00:12:34:56)". `jitter` gives a number in
+  // [-1, 1] per retransmission (RandomJitter); none: no randomising.
   Client(Transport* transport, const Clock* clock,
-         std::function<uint32_t()> next_xid, const Mac& mac, std::string nic);
+         std::function<uint32_t()> next_xid, const Mac& mac, std::string nic,
+         std::function<double()> jitter = {});
 
   // Both exchanges end by `start` + `timeout`, `start` being when the
   // caller's wait began (now when absent).
@@ -99,6 +104,7 @@ class Client {
   Transport* transport_;
   const Clock* clock_;
   std::function<uint32_t()> next_xid_;
+  std::function<double()> jitter_;
   Mac mac_;
   std::string nic_;
 };
@@ -123,6 +129,9 @@ Lease LeaseFromAck(const ServerMessage& ack, const Mac& mac, UnixSeconds now);
 // for had's address without a subnet mask (option 1) keeps had's prefix
 // instead of reading it as /32 (which would no longer be had's address).
 Lease RenewedLease(const ServerMessage& ack, const Lease& had, UnixSeconds now);
+
+// A uniformly random number in [-1, 1] (a retransmission's jitter).
+double RandomJitter();
 
 // "10 s", "1500 ms": a duration as errors state it.
 std::string DurationText(std::chrono::milliseconds duration);

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <random>
 
@@ -33,8 +35,53 @@ std::optional<Ipv4> CidrAddress(const std::string& cidr) {
 
 }  // namespace
 
-DhcpSource::DhcpSource(LinkControl* links, Clock* clock)
-    : links_(links), clock_(clock) {}
+DhcpSource::DhcpSource(LinkControl* links, Clock* clock,
+                       std::string journal_dir)
+    : links_(links), clock_(clock), journal_dir_(std::move(journal_dir)) {
+  std::error_code ignored;
+  if (!journal_dir_.empty()) {
+    std::filesystem::create_directories(journal_dir_, ignored);
+  }
+}
+
+std::string DhcpSource::JournalPath(const Mac& mac) const {
+  return journal_dir_ + "/" + mac.ToString();
+}
+
+std::vector<std::string> DhcpSource::RestoreInterrupted(
+    const std::function<std::optional<Link>(const Mac&)>& find) {
+  std::vector<std::string> lines;
+  if (journal_dir_.empty()) return lines;
+  std::error_code error;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(journal_dir_, error)) {
+    const std::string path = entry.path().string();
+    const std::optional<Mac> mac = Mac::Parse(entry.path().filename().string());
+    std::ifstream in(path);
+    std::string ipv6_was_off;
+    in >> ipv6_was_off;
+    std::optional<Link> link = mac ? find(*mac) : std::nullopt;
+    if (link) {
+      Status down = links_->SetUp(*link, false);
+      Result<bool> ipv6 = ipv6_was_off == "1"
+                              ? links_->SetIpv6Disabled(*link, true)
+                              : links_->SetIpv6Disabled(*link, false);
+      const std::string what =
+          "NIC " + Nic(*link) +
+          " was left up with IPv6 off by a DHCP exchange that an earlier "
+          "hostnic did not finish";
+      if (down.ok() && ipv6.ok()) {
+        lines.push_back(what + "; put back down with IPv6 " +
+                        (ipv6_was_off == "1" ? "off" : "on") + ", as it was");
+      } else {
+        lines.push_back(what + "; putting it back failed: " +
+                        (down.ok() ? ipv6.status() : down).message());
+      }
+    }
+    std::filesystem::remove(path, error);
+  }
+  return lines;
+}
 
 Status DhcpSource::WhileUp(
     const Link& requested, Ipv4 source, Ipv4 destination,
@@ -51,6 +98,12 @@ Status DhcpSource::WhileUp(
   if (!transport.ok()) return transport.status();
   Result<bool> ipv6_was_off = links_->SetIpv6Disabled(*link, true);
   if (!ipv6_was_off.ok()) return ipv6_was_off.status();
+  // Noted before the NIC is up, forgotten once it is back (see the header).
+  const std::string journal =
+      journal_dir_.empty() ? "" : JournalPath(link->mac);
+  if (!journal.empty()) {
+    std::ofstream(journal) << (*ipv6_was_off ? "1" : "0") << "\n";
+  }
 
   Status result = links_->SetUp(*link, true);
   if (result.ok()) result = work(**transport);
@@ -61,6 +114,10 @@ Status DhcpSource::WhileUp(
   if (!*ipv6_was_off) {
     Result<bool> restored = links_->SetIpv6Disabled(*link, false);
     if (!restored.ok()) ipv6 = restored.status();
+  }
+  if (!journal.empty() && down.ok() && ipv6.ok()) {
+    std::error_code ignored;
+    std::filesystem::remove(journal, ignored);
   }
   for (const Status& restore : {down, ipv6}) {
     if (restore.ok()) continue;
@@ -86,8 +143,8 @@ Result<Lease> DhcpSource::Acquire(const Link& link, milliseconds timeout) {
                                             " within " + DurationText(timeout) +
                                             ": " + carrier.message());
         }
-        Client client(&transport, SystemClock(), RandomXid, link.mac,
-                      Nic(link));
+        Client client(&transport, SystemClock(), RandomXid, link.mac, Nic(link),
+                      RandomJitter);
         Result<ServerMessage> answer = client.Acquire(timeout, start);
         if (!answer.ok()) return answer.status();
         ack = std::move(answer).value();
@@ -119,7 +176,7 @@ Result<LeaseRenewer::Renewal> DhcpSource::Renew(const std::string& netns_path,
       netns_path, lease.mac, *address, rebinding ? kBroadcast : *server);
   if (!transport.ok()) return transport.status();
   Client client(transport->get(), SystemClock(), RandomXid, lease.mac,
-                (*transport)->nic());
+                (*transport)->nic(), RandomJitter);
   Result<ServerMessage> answer =
       client.Renew(*address, rebinding ? 0 : *server, timeout, start);
   if (!answer.ok()) return answer.status();
@@ -144,7 +201,8 @@ Result<Lease> DhcpSource::Reacquire(const std::string& netns_path,
   if (!transport.ok()) return transport.status();
   PacketTransport& conduit = **transport;
   HOSTNIC_RETURN_IF_ERROR(conduit.WaitForCarrier(start + timeout));
-  Client client(&conduit, SystemClock(), RandomXid, lease.mac, conduit.nic());
+  Client client(&conduit, SystemClock(), RandomXid, lease.mac, conduit.nic(),
+                RandomJitter);
   const std::optional<Ipv4> address = CidrAddress(lease.address);
   if (ask_same_first && address) {
     Result<ServerMessage> answer = client.Reboot(*address, timeout / 2, start);
@@ -181,7 +239,8 @@ Status DhcpSource::Release(const Link& link, const Lease& lease) {
   const MonoTime deadline = SystemClock()->Monotonic() + kReleaseTime;
   return WhileUp(link, *address, *server, [&](PacketTransport& transport) {
     HOSTNIC_RETURN_IF_ERROR(transport.WaitForCarrier(deadline));
-    Client client(&transport, SystemClock(), RandomXid, link.mac, Nic(link));
+    Client client(&transport, SystemClock(), RandomXid, link.mac, Nic(link),
+                  RandomJitter);
     return client.Release(*address, *server);
   });
 }

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "driver/lease_book.h"
 #include "driver/messages.h"
@@ -14,6 +16,11 @@
 namespace hostnic {
 
 namespace {
+
+// KeepLeases handles the leases due in parallel, at most this many at a
+// time: each may wait its network's DHCP timeout for an answer, and N NICs
+// of a dead server one after another would take N timeouts.
+constexpr size_t kParallelLeases = 8;
 
 // How long KeepLeases may sleep when no lease is due.
 constexpr UnixSeconds kIdleSeconds = 60;
@@ -191,14 +198,14 @@ void Driver::Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
   if (Status fit = LeaseBook::Check(lease); !fit.ok()) {
     // Nothing is touched for an answer the book would refuse.
     counters_.lease_renewal_failures++;
-    const std::string why = "ignoring DHCP server " + lease.server +
-                            "'s answer: " + fit.message();
+    const std::string why =
+        "ignoring DHCP server " + lease.server + "'s answer: " + fit.message();
     spdlog::warn("NIC {}: {}", old.mac.ToString(), why);
     std::lock_guard<std::mutex> lock(mu_);
     std::optional<UnixSeconds> retry =
         old.lost ? book_->StillLost(old, now, why)
-                 : book_->NoAnswer(old, due.action == LeaseAction::kRebind,
-                                   now, why);
+                 : book_->NoAnswer(old, due.action == LeaseAction::kRebind, now,
+                                   why);
     if (retry) *next = std::min(*next, *retry);
     return;
   }
@@ -358,25 +365,41 @@ UnixSeconds Driver::KeepLeases() {
     if (addresses_.renewer == nullptr) return next;
     due = book_->DueAt(now, *table_, &next);
   }
-  for (const LeaseDue& d : due) {
+  // Each lease's own `next`, so that the workers share nothing but `due`.
+  std::vector<UnixSeconds> nexts(due.size(), next);
+  auto keep = [&](size_t i) {
+    const LeaseDue& d = due[i];
     switch (d.action) {
       case LeaseAction::kRenew:
       case LeaseAction::kRebind:
-        Renew(d, now, &next);
+        Renew(d, now, &nexts[i]);
         break;
       case LeaseAction::kExpire:
         LoseLease(d.lease, d.sandbox_key,
                   "it expired without a renewal (server " + d.lease.server +
                       " did not answer)",
                   now, /*ask_same_first=*/true);
-        next = now;  // Ask again at once.
+        nexts[i] = now;  // Ask again at once.
         break;
       case LeaseAction::kAskFirst:
       case LeaseAction::kReacquire:
-        Reacquire(d, now, &next);
+        Reacquire(d, now, &nexts[i]);
         break;
     }
+  };
+  std::atomic<size_t> taken{0};
+  auto work = [&] {
+    for (size_t i = taken++; i < due.size(); i = taken++) keep(i);
+  };
+  // Short-lived threads: the exchanges block for up to a DHCP timeout, and
+  // a namespace is entered only by the transports' own threads.
+  std::vector<std::thread> helpers;
+  for (size_t t = 1; t < std::min(due.size(), kParallelLeases); ++t) {
+    helpers.emplace_back(work);
   }
+  work();
+  for (std::thread& helper : helpers) helper.join();
+  for (UnixSeconds n : nexts) next = std::min(next, n);
   return next;
 }
 

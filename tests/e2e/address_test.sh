@@ -106,6 +106,42 @@ test_dhcp_kill9_keeps_renewing() {
 }
 register_case dhcp-kill9-renew test_dhcp_kill9_keeps_renewing
 
+test_dhcp_kill9_mid_exchange() {
+  local old run_pid lines
+  # No DHCP server: the exchange waits out its timeout with hne3 up on the
+  # host and its IPv6 off. hne3's IPv6 is on, as a cloud NIC's is.
+  sysctl -qw net.ipv6.conf.hne3.disable_ipv6=0
+  cloud_net hne-killed -o hostnic.dhcp-timeout=30
+  dk run --rm --label "$LABEL" --network hne-killed \
+    --mac-address "${NIC_MAC[hne3]}" "$IMAGE" true >/dev/null 2>&1 &
+  run_pid=$!
+  wait_until 20 "hne3 is up on the host for its DHCP exchange" \
+    eval "ip link show dev hne3 | grep -q ',UP'"
+  [ "$(sysctl -n net.ipv6.conf.hne3.disable_ipv6)" = 1 ] ||
+    fail "hne3's IPv6 is not off during the exchange"
+  old=$(daemon_pid)
+  kill -KILL "$old"
+  wait_until 10 "hostnic (pid $old) is gone after kill -9" eval "! kill -0 $old 2>/dev/null"
+  # The control: what the killed hostnic left behind.
+  ip link show dev hne3 | grep -q ',UP' ||
+    fail "hne3 is not up after the kill: the kill missed the exchange"
+  [ "$(sysctl -n net.ipv6.conf.hne3.disable_ipv6)" = 1 ] ||
+    fail "hne3's IPv6 is not off after the kill: the kill missed the exchange"
+  # Docker gives the run up while hostnic is away (it retries for a while).
+  wait_until 90 "docker run gives up without hostnic" eval "! kill -0 $run_pid 2>/dev/null"
+  wait "$run_pid" 2>/dev/null || true  # docker run fails: no hostnic
+  lines=$(daemon_log_lines)
+  start_daemon || fail "hostnic did not come back after kill -9"
+  ip link show dev hne3 | grep -q ',UP' && fail "hne3 is still up after the restart"
+  [ "$(sysctl -n net.ipv6.conf.hne3.disable_ipv6)" = 0 ] ||
+    fail "hne3's IPv6 is still off after the restart"
+  tail -n +"$((lines + 1))" "$HNE_WORK/hostnic.log" | grep -q "hne3.*did not finish; put back down with IPv6 on" ||
+    fail "the restarted hostnic did not say it put hne3 back"
+  expect_nic_clean hne3
+  dk network rm hne-killed >/dev/null 2>&1 || true
+}
+register_case dhcp-kill9-exchange test_dhcp_kill9_mid_exchange
+
 # metric NAME: the value of hostnic_NAME in /metrics (0 when absent).
 metric() {
   curl -sf --unix-socket "$SOCKET" http://hostnic/metrics |

@@ -5,6 +5,9 @@
 #ifndef HOSTNIC_TESTS_FAKES_FAKE_ADDRESS_H_
 #define HOSTNIC_TESTS_FAKES_FAKE_ADDRESS_H_
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -94,9 +97,26 @@ class FakeRenewer : public LeaseRenewer {
     return reacquires_;
   }
 
+  // Each renewal from now on waits (up to 5 s of real time) until `n`
+  // renewals have been in flight at once; most_in_flight() says how many
+  // were.
+  void Overlap(size_t n) {
+    std::lock_guard<std::mutex> lock(mu_);
+    overlap_ = n;
+  }
+  size_t most_in_flight() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return most_in_flight_;
+  }
+
   Result<Renewal> Renew(const std::string& netns_path, const Lease& lease,
                         bool rebinding, std::chrono::milliseconds) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
+    most_in_flight_ = std::max(most_in_flight_, ++in_flight_);
+    overlapping_.notify_all();
+    overlapping_.wait_for(lock, std::chrono::seconds(5),
+                          [this] { return most_in_flight_ >= overlap_; });
+    in_flight_--;
     renewals_.push_back({netns_path, lease.address, rebinding});
     if (!answers_.empty()) {
       Result<Renewal> answer = answers_.front();
@@ -139,6 +159,10 @@ class FakeRenewer : public LeaseRenewer {
   std::deque<Result<Lease>> reacquire_answers_;
   std::vector<Call> renewals_;
   std::vector<std::string> reacquires_;
+  std::condition_variable overlapping_;
+  size_t overlap_ = 0;
+  size_t in_flight_ = 0;
+  size_t most_in_flight_ = 0;
   std::vector<std::string> releases_;
 };
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -156,6 +157,32 @@ TEST_F(ClientTest, RetransmitsWithBackoffAndTimesOutNamingTheNic) {
     EXPECT_EQ(Xid(transport_.sent[i].second), Xid(transport_.sent[0].second));
   }
   EXPECT_EQ(clock_.Monotonic() - start_, seconds(20));
+}
+
+TEST_F(ClientTest, RetransmissionsAreRandomisedByAtMostOneSecond) {
+  // The extremes of the jitter, alternately: 1 s +-0.5 s, 2 s +-1 s, then
+  // 4 s and 8 s +-1 s.
+  double sign = -1;
+  Client client(
+      &transport_, &clock_, [this] { return ++xid_; }, kMac, kNic,
+      [&sign] { return sign = -sign; });
+  EXPECT_EQ(client.Acquire(seconds(30)).status().code(), Code::kTimeout);
+  const std::vector<milliseconds> expected = {
+      seconds(0),         milliseconds(1500),  milliseconds(2500),
+      milliseconds(7500), milliseconds(14500), milliseconds(23500)};
+  ASSERT_EQ(transport_.sent.size(), expected.size());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    EXPECT_EQ(SentAt(i), expected[i]) << i;
+  }
+  // Real jitter stays in [-1, 1] and varies.
+  std::set<double> seen;
+  for (int i = 0; i < 100; ++i) {
+    const double j = RandomJitter();
+    ASSERT_GE(j, -1.0);
+    ASSERT_LE(j, 1.0);
+    seen.insert(j);
+  }
+  EXPECT_GT(seen.size(), 50u);
 }
 
 TEST_F(ClientTest, BackoffIsCappedAndTheDeadlineHoldsMidWait) {

@@ -433,6 +433,22 @@ TEST_F(DriverAddressTest, RestartAfterExpiryWithoutAnswerLosesThenRetries) {
   EXPECT_THAT(LeaseState(kMac2), HasSubstr("bound (re-acquired"));
 }
 
+TEST_F(DriverAddressTest, LeasesOfManyNicsAreRenewedInParallel) {
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  Run("ep1", kMac2);
+  auto created = CreateEndpoint("ep2", kMac3);
+  ASSERT_TRUE(created.ok()) << created.status().message();
+  ASSERT_TRUE(driver_->Join(kNet, "ep2", "/var/run/docker/netns/def").ok());
+  // Each renewal waits until the other is in flight too: one after the
+  // other, the first would wait its 5 s out alone.
+  renewer_.Overlap(2);
+  clock_.Advance(std::chrono::seconds(60));
+  driver_->KeepLeases();
+  EXPECT_EQ(renewer_.renewals().size(), 2u);
+  EXPECT_EQ(renewer_.most_in_flight(), 2u);
+  EXPECT_EQ(driver_->counters().lease_renewals, 2u);
+}
+
 TEST_F(DriverAddressTest, LeasesSurviveARestartAndRenewalGoesOn) {
   ASSERT_TRUE(CreateNullNetwork().ok());
   Run("ep1");
