@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "api/unix_http_client.h"
+#include "http/unix_http_client.h"
 
 namespace {
 

@@ -18,7 +18,7 @@
 #include "cli/status_command.h"
 #include "cni/plugin.h"
 #include "daemon/daemon.h"
-#include "hostnic/driver.h"
+#include "driver/driver.h"
 
 namespace {
 

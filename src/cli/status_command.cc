@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "api/status_json.h"
-#include "api/unix_http_client.h"
+#include "observability/status_json.h"
+#include "http/unix_http_client.h"
 
 namespace hostnic::cli {
 

@@ -7,7 +7,7 @@
 // DEL released the attachment through the daemon. A DEL done without the
 // daemon turns the file into a debt: a release owed to the daemon, paid by
 // the next plugin run that reaches it (PayDebts). Files are the daemon
-// protocol's own encoding (api/cni_wire.h); an unreadable one counts as
+// protocol's own encoding (cni/wire.h); an unreadable one counts as
 // absent. Plugin runs share nothing but the files: each write is atomic.
 #ifndef HOSTNIC_CNI_ATTACHMENT_CACHE_H_
 #define HOSTNIC_CNI_ATTACHMENT_CACHE_H_
@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "api/cni_wire.h"
+#include "cni/wire.h"
 #include "hostnic/status.h"
 
 namespace hostnic::cni {

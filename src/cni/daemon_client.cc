@@ -8,7 +8,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 
-#include "api/unix_http_client.h"
+#include "http/unix_http_client.h"
 
 namespace hostnic::cni {
 

@@ -1,6 +1,6 @@
 // DaemonClient: the CNI plugin's side of the daemon's CNI API
-// (api/cni_service.h) over the daemon's unix socket, its bodies encoded by
-// the protocol's one codec (api/cni_wire.h).
+// (cni/service.h) over the daemon's unix socket, its bodies encoded by
+// the protocol's one codec (cni/wire.h).
 #ifndef HOSTNIC_CNI_DAEMON_CLIENT_H_
 #define HOSTNIC_CNI_DAEMON_CLIENT_H_
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "api/cni_wire.h"
+#include "cni/wire.h"
 #include "cni/request.h"
 #include "hostnic/status.h"
 

@@ -5,7 +5,7 @@
 #ifndef HOSTNIC_CNI_OWN_ADDRESS_H_
 #define HOSTNIC_CNI_OWN_ADDRESS_H_
 
-#include "api/cni_wire.h"
+#include "cni/wire.h"
 #include "netlink/netns_datapath.h"
 
 namespace hostnic::cni {

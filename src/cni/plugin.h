@@ -1,6 +1,6 @@
 // The CNI plugin: what the `hostnic` executable does when a container
 // runtime runs it with CNI_COMMAND set. It asks the running daemon for a
-// NIC (the daemon owns them all, see api/cni_service.h) and does the
+// NIC (the daemon owns them all, see cni/service.h) and does the
 // datapath itself (netlink/netns_datapath.h).
 //
 //   ADD     the daemon holds a NIC for the attachment and joins it; the NIC

@@ -9,12 +9,12 @@
 #include <optional>
 #include <utility>
 
-#include "api/cni_service.h"
-#include "api/handlers.h"
-#include "api/metrics.h"
-#include "api/status_json.h"
-#include "api/tcp_metrics_server.h"
-#include "api/unix_http_server.h"
+#include "cni/service.h"
+#include "docker/handlers.h"
+#include "observability/metrics.h"
+#include "observability/status_json.h"
+#include "http/tcp_metrics_server.h"
+#include "http/unix_http_server.h"
 #include "dhcp/dhcp_source.h"
 #include "driver/housekeeper.h"
 #include "guard/xdp_guard.h"

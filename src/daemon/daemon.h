@@ -19,8 +19,8 @@
 #include <optional>
 #include <string>
 
-#include "hostnic/driver.h"
-#include "hostnic/inventory.h"
+#include "driver/driver.h"
+#include "driver/inventory.h"
 #include "hostnic/status.h"
 
 namespace hostnic {

@@ -11,7 +11,7 @@
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_table.h"
-#include "hostnic/driver.h"
+#include "driver/driver.h"
 
 namespace hostnic {
 

@@ -1,4 +1,4 @@
-#include "hostnic/driver.h"
+#include "driver/driver.h"
 
 #include <spdlog/spdlog.h>
 
@@ -16,30 +16,6 @@ namespace {
 // socket's request workers.
 constexpr size_t kResumeThreads = 64;
 }  // namespace
-
-NicReport::State NicReport::state() const {
-  if (!endpoint_id.empty()) {
-    if (present) return State::kHeld;
-    return joined ? State::kInContainer : State::kAway;
-  }
-  return refused.empty() ? State::kFree : State::kRefused;
-}
-
-const char* NicStateName(NicReport::State state) {
-  switch (state) {
-    case NicReport::State::kInContainer:
-      return "in-container";
-    case NicReport::State::kHeld:
-      return "held";
-    case NicReport::State::kAway:
-      return "away";
-    case NicReport::State::kFree:
-      return "free";
-    case NicReport::State::kRefused:
-      return "refused";
-  }
-  return "unknown";
-}
 
 Driver::Driver(DriverOptions options, Inventory* inventory, LinkControl* links,
                Store* store, Hooks* hooks, AddressPorts addresses)

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "hostnic/clock.h"
-#include "hostnic/driver.h"
+#include "driver/driver.h"
 
 namespace hostnic {
 

@@ -34,7 +34,7 @@
 
 #include "hostnic/address.h"
 #include "hostnic/clock.h"
-#include "hostnic/driver.h"
+#include "hostnic/requests.h"
 #include "hostnic/mac.h"
 #include "hostnic/records.h"
 #include "hostnic/status.h"

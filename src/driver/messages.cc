@@ -1,6 +1,6 @@
 #include "driver/messages.h"
 
-#include "hostnic/driver.h"
+#include "hostnic/ids.h"
 
 namespace hostnic {
 

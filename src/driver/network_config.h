@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "hostnic/driver.h"
+#include "hostnic/requests.h"
 #include "hostnic/records.h"
 #include "hostnic/status.h"
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "hostnic/driver.h"
+#include "driver/driver.h"
 
 namespace hostnic {
 

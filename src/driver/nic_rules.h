@@ -4,7 +4,7 @@
 
 #include <optional>
 
-#include "hostnic/inventory.h"
+#include "driver/inventory.h"
 #include "hostnic/link.h"
 #include "hostnic/nic_spec.h"
 

@@ -20,7 +20,7 @@
 #include "fakes/fake_link_control.h"
 #include "fakes/links.h"
 #include "fakes/memory_store.h"
-#include "hostnic/driver.h"
+#include "driver/driver.h"
 
 namespace hostnic {
 

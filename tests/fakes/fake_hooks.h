@@ -13,7 +13,7 @@
 
 #include "fakes/fake_clock.h"
 #include "hostnic/hooks.h"
-#include "hostnic/inventory.h"
+#include "driver/inventory.h"
 
 namespace hostnic {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "hostnic/inventory.h"
+#include "driver/inventory.h"
 #include "hostnic/link.h"
 
 namespace hostnic {

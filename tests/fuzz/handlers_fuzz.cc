@@ -48,12 +48,12 @@
 #include <tuple>
 #include <vector>
 
-#include "api/handlers.h"
-#include "api/metrics.h"
+#include "docker/handlers.h"
+#include "observability/metrics.h"
 #include "fakes/fake_hooks.h"
 #include "fakes/fake_link_control.h"
 #include "fakes/memory_store.h"
-#include "hostnic/driver.h"
+#include "driver/driver.h"
 
 namespace hostnic {
 namespace {

@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "api/unix_http_client.h"
+#include "http/unix_http_client.h"
 #include "integration/daemon_process.h"
 #include "integration/netns_env.h"
 #include "integration/text_util.h"

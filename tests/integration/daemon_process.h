@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "api/unix_http_client.h"
+#include "http/unix_http_client.h"
 #include "integration/netns_env.h"
 
 namespace hostnic::itest {

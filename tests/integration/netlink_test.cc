@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "hostnic/inventory.h"
+#include "driver/inventory.h"
 #include "integration/netns_env.h"
 #include "netlink/link_control.h"
 #include "netlink/link_monitor.h"

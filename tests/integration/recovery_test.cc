@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "daemon/daemon.h"
-#include "hostnic/driver.h"
+#include "driver/driver.h"
 #include "integration/netns_env.h"
 
 namespace hostnic {

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include "api/tcp_metrics_server.h"
+#include "http/tcp_metrics_server.h"
 #include "integration/netns_env.h"
 
 namespace hostnic::api {

@@ -24,7 +24,7 @@
 #include <thread>
 #include <vector>
 
-#include "api/unix_http_client.h"
+#include "http/unix_http_client.h"
 
 namespace hostnic::api::server_test {
 namespace {

@@ -20,8 +20,8 @@
 #include <thread>
 #include <vector>
 
-#include "api/handlers.h"
-#include "api/unix_http_server.h"
+#include "docker/handlers.h"
+#include "http/unix_http_server.h"
 #include "fakes/driver_fixture.h"
 
 namespace hostnic::api::server_test {

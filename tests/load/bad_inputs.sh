@@ -342,7 +342,7 @@ $(printf '%s\n' "${CHECKS[@]}")
 Connections that send nothing, or headers and part of the body they
 announce, or trickle a request byte by byte, hold no worker thread: the
 daemon reads every connection on one thread with \`poll()\` and hands a
-request to a worker only once it has arrived whole (src/api/unix_http_server.h
+request to a worker only once it has arrived whole (src/http/unix_http_server.h
 gives the design and its limits). So Docker's calls are answered while
 hundreds of such clients hang on, and each of them is cut 5 s after it
 connected (with a 408 when part of a request had come). Beyond 1024

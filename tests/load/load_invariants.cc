@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "api/unix_http_client.h"
+#include "http/unix_http_client.h"
 #include "load/load.h"
 
 namespace hostnic_load {

@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "api/unix_http_client.h"
+#include "http/unix_http_client.h"
 #include "load/load.h"
 
 namespace hostnic_load {

@@ -9,7 +9,7 @@
 #include <fstream>
 #include <thread>
 
-#include "api/unix_http_client.h"
+#include "http/unix_http_client.h"
 #include "load/load.h"
 
 namespace hostnic_load {

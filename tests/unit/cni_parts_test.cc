@@ -10,7 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "api/cni_wire.h"
+#include "cni/wire.h"
 #include "cni/attachment_cache.h"
 #include "cni/pci_device.h"
 #include "cni/request.h"

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "api/cni_service.h"
+#include "cni/service.h"
 #include "cni/request.h"
 #include "cni/result.h"
 

@@ -1,4 +1,4 @@
-#include "api/handlers.h"
+#include "docker/handlers.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

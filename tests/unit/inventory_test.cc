@@ -1,4 +1,4 @@
-#include "hostnic/inventory.h"
+#include "driver/inventory.h"
 
 #include <gtest/gtest.h>
 

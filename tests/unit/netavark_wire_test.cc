@@ -1,11 +1,11 @@
 // The daemon side of podman 5's networks: the CNI protocol's "runtime"
-// field (api/cni_wire.h) and the IDs CniService gives podman networks,
+// field (cni/wire.h) and the IDs CniService gives podman networks,
 // which can never be a Docker network's or a CNI one's.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "api/cni_service.h"
-#include "api/cni_wire.h"
+#include "cni/service.h"
+#include "cni/wire.h"
 #include "hostnic/ids.h"
 
 namespace hostnic::api {

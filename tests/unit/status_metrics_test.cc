@@ -2,8 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "api/metrics.h"
-#include "api/status_json.h"
+#include "observability/metrics.h"
+#include "observability/status_json.h"
 
 namespace hostnic::api {
 namespace {

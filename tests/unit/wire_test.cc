@@ -1,4 +1,4 @@
-#include "api/wire.h"
+#include "docker/wire.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

@@ -1,13 +1,13 @@
-// The daemon's CNI protocol (api/cni_service.h) as values, with its one
-// codec: the daemon (api/cni_service.cc) and the CNI plugin
+// The daemon's CNI protocol (cni/service.h) as values, with its one
+// codec: the daemon (cni/service.cc) and the CNI plugin
 // (cni/daemon_client.cc) both encode and decode through here, so the two
 // sides cannot drift apart. JSON only: no HTTP, no driver, so the thin
 // plugin executable links it without the daemon.
 //
 // Every decoder takes untrusted bytes and fails with kInvalidArgument
 // naming the field; none throws.
-#ifndef HOSTNIC_API_CNI_WIRE_H_
-#define HOSTNIC_API_CNI_WIRE_H_
+#ifndef HOSTNIC_CNI_WIRE_H_
+#define HOSTNIC_CNI_WIRE_H_
 
 #include <map>
 #include <string>
@@ -95,4 +95,4 @@ Status DecodeReplyStatus(const std::string& body);
 
 }  // namespace hostnic::api::cni_wire
 
-#endif  // HOSTNIC_API_CNI_WIRE_H_
+#endif  // HOSTNIC_CNI_WIRE_H_

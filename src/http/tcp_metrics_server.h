@@ -1,7 +1,7 @@
 // TcpMetricsServer: /metrics and /health over TCP, for scrapers that cannot
 // reach a unix socket (--metrics-address). Runs its own thread.
-#ifndef HOSTNIC_API_TCP_METRICS_SERVER_H_
-#define HOSTNIC_API_TCP_METRICS_SERVER_H_
+#ifndef HOSTNIC_HTTP_TCP_METRICS_SERVER_H_
+#define HOSTNIC_HTTP_TCP_METRICS_SERVER_H_
 
 #include <httplib.h>
 
@@ -9,14 +9,14 @@
 #include <string>
 #include <thread>
 
-#include "api/handlers.h"
+#include "http/reply.h"
 #include "hostnic/status.h"
 
 namespace hostnic::api {
 
 class TcpMetricsServer {
  public:
-  using Page = std::function<Handlers::Reply()>;
+  using Page = std::function<Reply()>;
 
   ~TcpMetricsServer();  // Stops.
 
@@ -34,4 +34,4 @@ class TcpMetricsServer {
 
 }  // namespace hostnic::api
 
-#endif  // HOSTNIC_API_TCP_METRICS_SERVER_H_
+#endif  // HOSTNIC_HTTP_TCP_METRICS_SERVER_H_

@@ -2,8 +2,8 @@
 // connection's buffer ends, decided as cpp-httplib will read it, so that
 // httplib is handed whole requests only and never waits for a byte that has
 // not come. No I/O.
-#ifndef HOSTNIC_API_HTTP_REQUEST_SCAN_H_
-#define HOSTNIC_API_HTTP_REQUEST_SCAN_H_
+#ifndef HOSTNIC_HTTP_HTTP_REQUEST_SCAN_H_
+#define HOSTNIC_HTTP_HTTP_REQUEST_SCAN_H_
 
 #include <cstddef>
 #include <string>
@@ -45,4 +45,4 @@ std::string ClosingAnswer(int status);
 
 }  // namespace hostnic::api
 
-#endif  // HOSTNIC_API_HTTP_REQUEST_SCAN_H_
+#endif  // HOSTNIC_HTTP_HTTP_REQUEST_SCAN_H_

@@ -1,4 +1,4 @@
-#include "api/unix_http_client.h"
+#include "http/unix_http_client.h"
 
 #include <poll.h>
 #include <sys/socket.h>

@@ -5,13 +5,13 @@
 // Decoders never throw. Malformed JSON, a field of the wrong type or a missing
 // required field (NetworkID, EndpointID) is kInvalidArgument with a sentence
 // naming the field. Unknown fields are ignored.
-#ifndef HOSTNIC_API_WIRE_H_
-#define HOSTNIC_API_WIRE_H_
+#ifndef HOSTNIC_DOCKER_WIRE_H_
+#define HOSTNIC_DOCKER_WIRE_H_
 
 #include <map>
 #include <string>
 
-#include "hostnic/driver.h"
+#include "driver/driver.h"
 #include "hostnic/status.h"
 
 namespace hostnic::api {
@@ -62,4 +62,4 @@ std::string EncodeJoin(const JoinReply& reply);
 
 }  // namespace hostnic::api
 
-#endif  // HOSTNIC_API_WIRE_H_
+#endif  // HOSTNIC_DOCKER_WIRE_H_

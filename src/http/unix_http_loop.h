@@ -1,8 +1,8 @@
-// The inside of UnixHttpServer (src/api/unix_http_server.h): its httplib
+// The inside of UnixHttpServer (src/http/unix_http_server.h): its httplib
 // router (Listener) and the event loop Run serves with (Loop). For
 // unix_http_server.cc and unix_http_loop.cc only.
-#ifndef HOSTNIC_API_UNIX_HTTP_LOOP_H_
-#define HOSTNIC_API_UNIX_HTTP_LOOP_H_
+#ifndef HOSTNIC_HTTP_UNIX_HTTP_LOOP_H_
+#define HOSTNIC_HTTP_UNIX_HTTP_LOOP_H_
 
 #include <httplib.h>
 
@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "api/unix_http_server.h"
+#include "http/unix_http_server.h"
 #include "common/worker_pool.h"
 
 namespace hostnic::api {
@@ -116,4 +116,4 @@ class UnixHttpServer::Loop {
 
 }  // namespace hostnic::api
 
-#endif  // HOSTNIC_API_UNIX_HTTP_LOOP_H_
+#endif  // HOSTNIC_HTTP_UNIX_HTTP_LOOP_H_

@@ -5,8 +5,8 @@
 // Writers: the netlink monitor, through LinkEvents (Reset once, then
 // Upsert/Remove and SetDefaultRouteLinks on every event). Readers: the
 // driver, from any thread.
-#ifndef HOSTNIC_INVENTORY_H_
-#define HOSTNIC_INVENTORY_H_
+#ifndef HOSTNIC_DRIVER_INVENTORY_H_
+#define HOSTNIC_DRIVER_INVENTORY_H_
 
 #include <chrono>
 #include <condition_variable>
@@ -133,4 +133,4 @@ class Inventory : public LinkEvents {
 
 }  // namespace hostnic
 
-#endif  // HOSTNIC_INVENTORY_H_
+#endif  // HOSTNIC_DRIVER_INVENTORY_H_

@@ -1,13 +1,13 @@
 // The daemon's status document (GET /status), shared by the server that
 // writes it and the `hostnic status` command that prints it.
-#ifndef HOSTNIC_API_STATUS_JSON_H_
-#define HOSTNIC_API_STATUS_JSON_H_
+#ifndef HOSTNIC_OBSERVABILITY_STATUS_JSON_H_
+#define HOSTNIC_OBSERVABILITY_STATUS_JSON_H_
 
 #include <functional>
 #include <string>
 #include <vector>
 
-#include "hostnic/driver.h"
+#include "hostnic/requests.h"
 #include "hostnic/link.h"
 #include "hostnic/status.h"
 
@@ -35,4 +35,4 @@ Result<std::string> StatusJsonToTable(const std::string& json);
 
 }  // namespace hostnic::api
 
-#endif  // HOSTNIC_API_STATUS_JSON_H_
+#endif  // HOSTNIC_OBSERVABILITY_STATUS_JSON_H_

@@ -1,4 +1,4 @@
-#include "api/tcp_metrics_server.h"
+#include "http/tcp_metrics_server.h"
 
 #include <chrono>
 #include <cstdlib>

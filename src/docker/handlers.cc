@@ -1,4 +1,4 @@
-#include "api/handlers.h"
+#include "docker/handlers.h"
 
 #include <spdlog/spdlog.h>
 
@@ -8,7 +8,7 @@
 #include <memory>
 #include <unordered_map>
 
-#include "api/wire.h"
+#include "docker/wire.h"
 #include "common/await.h"
 
 namespace hostnic::api {

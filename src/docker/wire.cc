@@ -1,4 +1,4 @@
-#include "api/wire.h"
+#include "docker/wire.h"
 
 #include <nlohmann/json.hpp>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "api/status_json.h"
+#include "observability/status_json.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-#include "api/cni_service.h"
+#include "cni/service.h"
 
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
@@ -7,7 +7,7 @@
 #include <optional>
 #include <set>
 
-#include "api/cni_wire.h"
+#include "cni/wire.h"
 
 namespace hostnic::api {
 
@@ -115,7 +115,7 @@ std::string CniService::PodmanEndpointId(const std::string& network,
   return "podman" + Sha256Hex(key, 40);
 }
 
-Handlers::Reply CniService::Handle(const std::string& path,
+Reply CniService::Handle(const std::string& path,
                                    const std::string& body) {
   using Method =
       Result<std::string> (CniService::*)(const std::string&, std::string*);

@@ -1,4 +1,4 @@
-#include "api/unix_http_server.h"
+#include "http/unix_http_server.h"
 
 #include <fcntl.h>
 #include <httplib.h>
@@ -20,8 +20,8 @@
 #include <system_error>
 #include <utility>
 
-#include "api/http_request_scan.h"
-#include "api/unix_http_loop.h"
+#include "http/http_request_scan.h"
+#include "http/unix_http_loop.h"
 
 namespace hostnic::api {
 

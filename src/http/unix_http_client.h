@@ -2,8 +2,8 @@
 // socket, one connection per request. Enough to talk to hostnic's own socket
 // (the `hostnic status` CLI, tests); it reads Content-Length or
 // read-until-close bodies, not chunked ones.
-#ifndef HOSTNIC_API_UNIX_HTTP_CLIENT_H_
-#define HOSTNIC_API_UNIX_HTTP_CLIENT_H_
+#ifndef HOSTNIC_HTTP_UNIX_HTTP_CLIENT_H_
+#define HOSTNIC_HTTP_UNIX_HTTP_CLIENT_H_
 
 #include <chrono>
 #include <string>
@@ -39,4 +39,4 @@ class UnixHttpClient {
 
 }  // namespace hostnic::api
 
-#endif  // HOSTNIC_API_UNIX_HTTP_CLIENT_H_
+#endif  // HOSTNIC_HTTP_UNIX_HTTP_CLIENT_H_

@@ -1,4 +1,4 @@
-#include "api/unix_http_loop.h"
+#include "http/unix_http_loop.h"
 
 #include <poll.h>
 #include <spdlog/spdlog.h>
@@ -13,7 +13,7 @@
 #include <thread>
 #include <utility>
 
-#include "api/http_request_scan.h"
+#include "http/http_request_scan.h"
 
 namespace hostnic::api {
 

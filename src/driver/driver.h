@@ -3,8 +3,8 @@
 // container (Join answers its name) and back (on Leave).
 //
 // Thread-safe: every public method may be called from any request thread.
-#ifndef HOSTNIC_DRIVER_H_
-#define HOSTNIC_DRIVER_H_
+#ifndef HOSTNIC_DRIVER_DRIVER_H_
+#define HOSTNIC_DRIVER_DRIVER_H_
 
 #include <atomic>
 #include <chrono>
@@ -23,10 +23,11 @@
 #include "hostnic/guard.h"
 #include "hostnic/hooks.h"
 #include "hostnic/ids.h"
-#include "hostnic/inventory.h"
+#include "driver/inventory.h"
 #include "hostnic/link.h"
 #include "hostnic/nic_spec.h"
 #include "hostnic/records.h"
+#include "hostnic/requests.h"
 #include "hostnic/status.h"
 #include "hostnic/store.h"
 
@@ -74,87 +75,6 @@ struct AddressPorts {
   // Guards the NICs of hostnic.block-metadata networks (hostnic/guard.h).
   MetadataGuard* guard = nullptr;
 };
-
-struct IpamData {
-  std::string pool;     // CIDR.
-  std::string gateway;  // CIDR (as Docker sends it) or plain IP, or empty.
-  // "null" for Docker's null IPAM driver (--ipam-driver null), whose pool
-  // is 0.0.0.0/0.
-  std::string address_space;
-};
-
-struct CreateNetworkRequest {
-  std::string network_id;
-  std::vector<IpamData> ipv4;
-  std::vector<IpamData> ipv6;
-  // `-o key=value` options (libnetwork's com.docker.network.generic).
-  std::map<std::string, std::string> options;
-};
-
-struct CreateEndpointRequest {
-  std::string network_id;
-  std::string endpoint_id;
-  std::string address;   // CIDR or empty.
-  std::string address6;  // CIDR or empty.
-  std::string mac;       // As the user typed it, or empty.
-  // String-valued endpoint options (`--driver-opt`); others are dropped by
-  // the API layer.
-  std::map<std::string, std::string> options;
-};
-
-struct CreateEndpointReply {
-  // The NIC's MAC when the request left `mac` empty; empty otherwise (Docker
-  // rejects replies that change what it sent).
-  std::string mac;
-  // The NIC's own address (CIDR) when the network's address source is DHCP
-  // or the address hook; empty when Docker's IPAM gave one.
-  std::string address;
-};
-
-struct JoinReply {
-  std::string src_name;  // The host NIC Docker moves into the sandbox.
-  std::string dst_prefix = "eth";
-  std::string gateway;   // Plain IP or empty.
-  std::string gateway6;  // Plain IP or empty.
-  std::vector<Route> static_routes;
-  // Set when the address is the NIC's own: the container must not also get
-  // Docker's gateway bridge (docker_gwbridge) and a NAT default route.
-  bool disable_gateway_service = false;
-};
-
-// One row of `hostnic status`: a host device and what hostnic makes of it.
-struct NicReport {
-  // What the device is to hostnic: the one definition status and metrics
-  // share. In the order status lists them, most engaged first.
-  enum class State {
-    kInContainer,  // Held by a joined endpoint and away from the host.
-    kHeld,         // Held by an endpoint, on the host.
-    kAway,         // Held, away from the host, its endpoint not joined.
-    kFree,         // Nobody holds it and it may be handed out.
-    kRefused,      // Nobody holds it and it may never be handed out.
-  };
-  State state() const;
-
-  Link link;
-  bool present = true;      // False for held NICs not on the host.
-  std::string refused;      // Why it can never be handed out, or empty.
-  std::string network_id;   // Holder, when held.
-  std::string endpoint_id;  // Holder, when held.
-  bool joined = false;
-  std::string sandbox_key;
-  // The metadata guard this daemon put on the NIC (hostnic.block-metadata),
-  // or nullopt.
-  std::optional<GuardInfo> guard;
-  // The NIC's lease, if hostnic keeps one, and what became of it:
-  // "bound", "expired" (a free NIC's lease, not renewed), "renewing",
-  // "rebinding", or "lost: <why>" (a NAK, another address, expiry) -- a
-  // lost lease's address was taken from the container.
-  std::optional<Lease> lease;
-  std::string lease_state;
-};
-
-// "in-container", "held", "away", "free", "refused".
-const char* NicStateName(NicReport::State state);
 
 // Event counts for metrics; monotonic.
 struct DriverCounters {
@@ -483,4 +403,4 @@ class Driver {
 
 }  // namespace hostnic
 
-#endif  // HOSTNIC_DRIVER_H_
+#endif  // HOSTNIC_DRIVER_DRIVER_H_

@@ -1,8 +1,8 @@
 // Metrics: request counts, errors and latency histograms per remote-driver
 // method, rendered with the driver's gauges and counters in the Prometheus
 // text exposition format (GET /metrics).
-#ifndef HOSTNIC_API_METRICS_H_
-#define HOSTNIC_API_METRICS_H_
+#ifndef HOSTNIC_OBSERVABILITY_METRICS_H_
+#define HOSTNIC_OBSERVABILITY_METRICS_H_
 
 #include <array>
 #include <cstdint>
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "hostnic/driver.h"
+#include "driver/driver.h"
 
 namespace hostnic::api {
 
@@ -45,4 +45,4 @@ class Metrics {
 
 }  // namespace hostnic::api
 
-#endif  // HOSTNIC_API_METRICS_H_
+#endif  // HOSTNIC_OBSERVABILITY_METRICS_H_

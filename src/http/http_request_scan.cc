@@ -1,4 +1,4 @@
-#include "api/http_request_scan.h"
+#include "http/http_request_scan.h"
 
 #include <httplib.h>
 

@@ -4,33 +4,29 @@
 // expects; they are logged here, once, at warn level.
 //
 // Thread-safe (the Driver is).
-#ifndef HOSTNIC_API_HANDLERS_H_
-#define HOSTNIC_API_HANDLERS_H_
+#ifndef HOSTNIC_DOCKER_HANDLERS_H_
+#define HOSTNIC_DOCKER_HANDLERS_H_
 
 #include <exception>
 #include <functional>
 #include <string>
 
-#include "api/metrics.h"
-#include "hostnic/driver.h"
+#include "observability/metrics.h"
+#include "driver/driver.h"
 #include "hostnic/status.h"
+#include "http/reply.h"
 
 namespace hostnic::api {
 
 class Handlers {
  public:
-  struct Reply {
-    int http_status = 200;
-    std::string body;
-    std::string content_type = "application/vnd.docker.plugins.v1+json";
-  };
+  using Reply = api::Reply;
 
   // `driver` and `metrics` (may be null) must outlive the handlers. Every
   // answered protocol request is recorded in `metrics`.
   explicit Handlers(Driver* driver, Metrics* metrics = nullptr);
 
-  // Called once with a request's answer.
-  using Respond = std::function<void(Reply)>;
+  using Respond = api::Respond;
 
   // Answers `path` ("/NetworkDriver.Join", ...) through `respond`: 200 with
   // a JSON body (never empty) for every method of the protocol, 404 with
@@ -81,4 +77,4 @@ class Handlers {
 
 }  // namespace hostnic::api
 
-#endif  // HOSTNIC_API_HANDLERS_H_
+#endif  // HOSTNIC_DOCKER_HANDLERS_H_

@@ -1,4 +1,4 @@
-#include "api/cni_wire.h"
+#include "cni/wire.h"
 
 #include <nlohmann/json.hpp>
 

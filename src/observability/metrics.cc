@@ -1,4 +1,4 @@
-#include "api/metrics.h"
+#include "observability/metrics.h"
 
 #include <sstream>
 

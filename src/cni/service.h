@@ -7,7 +7,7 @@
 // containers. The plugin does the datapath itself (src/netlink/
 // netns_datapath.h).
 //
-// POST bodies and replies are JSON, encoded and decoded by api/cni_wire.h
+// POST bodies and replies are JSON, encoded and decoded by cni/wire.h
 // alone; an error is 200 {"Err": sentence, "Code": CodeName} (404 for a
 // method it does not have). Every attachment may carry "identity" beside
 // "network" (same-named networks of two runtimes). Methods:
@@ -27,14 +27,14 @@
 //                 {"attachments": [...]}: those of the network not listed.
 //
 // Thread-safe.
-#ifndef HOSTNIC_API_CNI_SERVICE_H_
-#define HOSTNIC_API_CNI_SERVICE_H_
+#ifndef HOSTNIC_CNI_SERVICE_H_
+#define HOSTNIC_CNI_SERVICE_H_
 
 #include <mutex>
 #include <string>
 
-#include "api/handlers.h"
-#include "hostnic/driver.h"
+#include "http/reply.h"
+#include "driver/driver.h"
 
 namespace hostnic::api {
 
@@ -44,10 +44,10 @@ class CniService {
 
   // Whether `path` is one of this service's methods.
   static bool Owns(const std::string& path);
-  Handlers::Reply Handle(const std::string& path, const std::string& body);
+  Reply Handle(const std::string& path, const std::string& body);
 
   // The driver IDs of a CNI network and attachment: "cni-NAME", and with an
-  // `identity` (api/cni_wire.h) "cni-NAME-" and 8 hex digits of a SHA-256
+  // `identity` (cni/wire.h) "cni-NAME-" and 8 hex digits of a SHA-256
   // of both, so that same-named networks of two runtimes are two networks;
   // "cni-" and a longer SHA-256 prefix where the name is no valid ID.
   // Always IsValidId.
@@ -82,4 +82,4 @@ class CniService {
 
 }  // namespace hostnic::api
 
-#endif  // HOSTNIC_API_CNI_SERVICE_H_
+#endif  // HOSTNIC_CNI_SERVICE_H_

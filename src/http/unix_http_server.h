@@ -33,8 +33,8 @@
 //     64 KiB (431);
 //   - at most 64 worker threads, started when requests wait and ended after
 //     30 s without work; one more thread (Run's) for all connections.
-#ifndef HOSTNIC_API_UNIX_HTTP_SERVER_H_
-#define HOSTNIC_API_UNIX_HTTP_SERVER_H_
+#ifndef HOSTNIC_HTTP_UNIX_HTTP_SERVER_H_
+#define HOSTNIC_HTTP_UNIX_HTTP_SERVER_H_
 
 #include <sys/types.h>
 
@@ -47,7 +47,7 @@
 #include <optional>
 #include <string>
 
-#include "api/handlers.h"
+#include "http/reply.h"
 #include "hostnic/status.h"
 
 namespace hostnic::api {
@@ -71,8 +71,8 @@ struct UnixHttpServerOptions {
 
 class UnixHttpServer {
  public:
-  using Reply = Handlers::Reply;
-  using Respond = Handlers::Respond;
+  using Reply = api::Reply;
+  using Respond = api::Respond;
   using Options = UnixHttpServerOptions;
   // Answers every POST, given the request path and body, by calling
   // `respond` once: before returning, or later from any thread. A request
@@ -144,4 +144,4 @@ class UnixHttpServer {
 
 }  // namespace hostnic::api
 
-#endif  // HOSTNIC_API_UNIX_HTTP_SERVER_H_
+#endif  // HOSTNIC_HTTP_UNIX_HTTP_SERVER_H_
