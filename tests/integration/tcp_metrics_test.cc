@@ -11,7 +11,7 @@ namespace {
 const int kPort = 19127;
 
 TcpMetricsServer::Page Page(int status, std::string body) {
-  return [=] { return Handlers::Reply{status, body, "text/plain"}; };
+  return [=] { return Reply{status, body, "text/plain"}; };
 }
 
 TEST(TcpMetricsServer, ServesBothPagesOnLoopback) {

@@ -15,7 +15,7 @@
 #include <string>
 
 #include "fakes/fake_link_control.h"
-#include "hostnic/inventory.h"
+#include "driver/inventory.h"
 
 namespace hostnic::dhcp6 {
 namespace {
