@@ -21,7 +21,7 @@
 set -uo pipefail
 
 # The rooms and what each may include: src/rooms.txt (ROOM :: MAY INCLUDE
-# :: WHY, one a line), which CMakeLists.txt reads too.
+# :: WHY, one a line).
 
 # Libraries an angle-bracket include is checked against (anything else in
 # angle brackets is the system's): the first part of the included path.
