@@ -75,6 +75,11 @@ class FakeLinkControl : public LinkControl {
     std::lock_guard<std::mutex> lock(mu_);
     fail_next_ = std::move(status);
   }
+  // Whether the next call fails (FailNext not yet consumed).
+  bool failing() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return !fail_next_.ok();
+  }
   // "<mac> <change>" per successful call, in order.
   std::vector<std::string> calls() const {
     std::lock_guard<std::mutex> lock(mu_);
