@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Times CNI plugins the way a runtime runs them, for bench/cni_vs_host_device.sh.
 
-    cni_exec_times.py N NETNS LABEL=BINARY,CONFIG_FILE,CNI_PATH...
+    cni_exec_times.py [--moves DEVICE] N NETNS LABEL=BINARY,CONFIG_FILE,CNI_PATH...
 
 Each round runs ADD then DEL of every plugin in turn (so all of them see the
 same load): the plugin executed directly with exactly the CNI_* environment
@@ -13,11 +13,29 @@ harness's own processes. A call that fails stops the run (exit 1).
 Prints, per plugin, the median ADD, DEL, ADD+DEL and VERSION (the process
 start alone) in ms with their 10th and 90th percentiles (the noise), then
 each plugin's ADD+DEL median over the last plugin's (the reference).
+
+With --moves DEVICE (the plugins' NIC, on the host between calls), each round
+also times, taking turns with the plugins, what no plugin can go below: the
+NIC moved into NETNS and back by `ip link set DEVICE netns` (two processes
+of `ip`, whose start alone is timed as `ip link show lo`), and the first
+plugin's DEL when the NIC was already moved home by `ip` after its ADD (a
+DEL that does not wait for the kernel's move: its start, the daemon and the
+netlink look-ups).
 """
+import os
 import statistics
 import subprocess
 import sys
 import time
+
+
+def exec_ms(argv):
+    start = time.perf_counter()
+    run = subprocess.run(argv, capture_output=True)
+    took = (time.perf_counter() - start) * 1000
+    if run.returncode != 0:
+        sys.exit(f"{argv} failed ({run.returncode}): {run.stderr!r}")
+    return took
 
 
 def spawn_ms(binary, verb, config, netns, cni_path):
@@ -38,16 +56,24 @@ def spread(values):
 
 
 def main():
-    if len(sys.argv) < 4:
+    args = sys.argv[1:]
+    device = None
+    if args[:1] == ["--moves"] and len(args) > 1:
+        device, args = args[1], args[2:]
+    if len(args) < 3:
         sys.exit(__doc__)
-    rounds, netns = int(sys.argv[1]), sys.argv[2]
+    rounds, netns = int(args[0]), args[1]
+    # `ip -n` takes the name under /run/netns; home is this process's netns.
+    ns_name, home = os.path.basename(netns), str(os.getpid())
     plugins = []
-    for arg in sys.argv[3:]:
+    for arg in args[2:]:
         label, rest = arg.split("=", 1)
         binary, config_file, cni_path = rest.split(",", 2)
         plugins.append((label, binary, open(config_file, "rb").read(), cni_path))
     verbs = ("ADD", "DEL", "ADD+DEL", "VERSION")
     times = {p[0]: {verb: [] for verb in verbs} for p in plugins}
+    floor = {"in": [], "out": [], "in+out": [], "ip start": [], "DEL, NIC home": [],
+             "ADD + DEL, NIC home": []}
     for _ in range(rounds):
         for label, binary, config, cni_path in plugins:
             add = spawn_ms(binary, "ADD", config, netns, cni_path)
@@ -55,17 +81,40 @@ def main():
             version = spawn_ms(binary, "VERSION", b'{"cniVersion":"1.0.0"}', netns, cni_path)
             for verb, ms in zip(verbs, (add, delete, add + delete, version)):
                 times[label][verb].append(ms)
+        if device:
+            moved_in = exec_ms(["ip", "link", "set", device, "netns", ns_name])
+            moved_out = exec_ms(["ip", "-n", ns_name, "link", "set", device, "netns", home])
+            floor["in"].append(moved_in)
+            floor["out"].append(moved_out)
+            floor["in+out"].append(moved_in + moved_out)
+            floor["ip start"].append(exec_ms(["ip", "link", "show", "lo"]))
+            label, binary, config, cni_path = plugins[0]
+            add = spawn_ms(binary, "ADD", config, netns, cni_path)
+            exec_ms(["ip", "-n", ns_name, "link", "set", "eth0", "netns", home, "name", device])
+            delete = spawn_ms(binary, "DEL", config, netns, cni_path)
+            floor["DEL, NIC home"].append(delete)
+            floor["ADD + DEL, NIC home"].append(add + delete)
     for label, _, _, _ in plugins:
         cells = []
         for verb in verbs:
             med, p10, p90 = spread(times[label][verb])
             cells.append(f"{verb} {med:.1f} ({p10:.1f}-{p90:.1f})")
         print(f"{label}: median (p10-p90) ms of {rounds}: " + ", ".join(cells))
+    if device:
+        cells = [f"{k} {m:.1f} ({p10:.1f}-{p90:.1f})"
+                 for k, (m, p10, p90) in ((k, spread(v)) for k, v in floor.items())]
+        print(f"ip link set netns, and {plugins[0][0]} with the NIC moved home by ip:"
+              f" median (p10-p90) ms of {rounds}: " + ", ".join(cells))
     reference = plugins[-1][0]
     ref = statistics.median(times[reference]["ADD+DEL"])
     for label, _, _, _ in plugins[:-1]:
         ratio = statistics.median(times[label]["ADD+DEL"]) / ref
         print(f"{label} / {reference} ADD+DEL: {ratio:.2f}")
+    if device:
+        print(f"ip's two moves / {reference} ADD+DEL: "
+              f"{statistics.median(floor['in+out']) / ref:.2f}")
+        print(f"{plugins[0][0]} ADD + DEL with the NIC already home / {reference} ADD+DEL: "
+              f"{statistics.median(floor['ADD + DEL, NIC home']) / ref:.2f}")
 
 
 if __name__ == "__main__":

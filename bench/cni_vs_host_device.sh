@@ -6,7 +6,9 @@
 # on the failure paths of docs/cni.md, then ADD, DEL and ADD+DEL latency
 # (medians of N, with the 10th and 90th percentiles, the plugins taking
 # turns so that all see the same machine load) and VERSION alone (process
-# start), timed by bench/cni_exec_times.py.
+# start), timed by bench/cni_exec_times.py; beside them, the floor: the NIC
+# moved in and out by `ip link set netns` alone, and hostnic's DEL when the
+# NIC is already home (what a DEL that did not wait for the move would cost).
 #
 #     bench/cni_vs_host_device.sh [N]      (as root; default N=40)
 #
@@ -124,7 +126,7 @@ fresh
 for p in hostnic hostnic-exec host-device; do conf $p >"$W/$p.conf"; done
 # The daemon must know the stand-in again (it sees it through netlink).
 for _ in $(seq 50); do "$BIN" status --socket "$W/s.sock" | grep -q "^hncb1 " && break; sleep 0.1; done
-/usr/bin/python3 "$ROOT/bench/cni_exec_times.py" "$N" /run/netns/$NS \
+/usr/bin/python3 "$ROOT/bench/cni_exec_times.py" --moves hncb1 "$N" /run/netns/$NS \
   "hostnic=$PLUGIN,$W/hostnic.conf,$W/bin:/usr/lib/cni" \
   "hostnic-exec=$PLUGIN,$W/hostnic-exec.conf,$W/bin:/usr/lib/cni" \
   "host-device=$HD,$W/host-device.conf,$W/bin:/usr/lib/cni"
