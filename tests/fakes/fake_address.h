@@ -91,6 +91,12 @@ class FakeRenewer : public LeaseRenewer {
     std::lock_guard<std::mutex> lock(mu_);
     reacquire_answers_.push_back(std::move(answer));
   }
+  // Forgets the queued answers: renewals and Reacquires ACK the same lease.
+  void ClearQueues() {
+    std::lock_guard<std::mutex> lock(mu_);
+    answers_.clear();
+    reacquire_answers_.clear();
+  }
   // "netns address ask-same|any" per Reacquire.
   std::vector<std::string> reacquires() const {
     std::lock_guard<std::mutex> lock(mu_);

@@ -17,6 +17,17 @@
 //   !linkfail     the next LinkControl call fails
 //   !restart      a new Driver recovers from the store; it must know the
 //                 endpoints on disk (the old one's, plus lingering records)
+//   !time N       N (0-9) times 20 s pass, then the lease keeper runs
+//                 (KeepLeases: renewals, expiry, asking again when lost)
+//   !dhcp WHAT    the DHCP server's next answer to a renewal or to a lost
+//                 lease's request: ack, nak, none (no answer), move (another
+//                 address), down (no answer to either until !dhcp up), up
+//                 (a lost NIC gets its address back; ack: the same),
+//                 badinstall (putting
+//                 the address back in the container fails)
+//
+// NICs 0-2 get DHCP leases (120 s, T1 60 s, T2 105 s) on networks whose
+// IPAM is null or that ask hostnic.address=dhcp.
 //
 // After every step it checks: the reply is HTTP 200 for the protocol's
 // methods and 404 otherwise, with a non-empty JSON object body; an "Err" is a
@@ -50,6 +61,7 @@
 
 #include "docker/handlers.h"
 #include "driver/driver.h"
+#include "fakes/fake_address.h"
 #include "fakes/fake_hooks.h"
 #include "fakes/fake_link_control.h"
 #include "fakes/memory_store.h"
@@ -162,8 +174,22 @@ std::string Describe(const EndpointView& view) {
 
 class World {
  public:
-  World() : links_(&inventory_), hooks_(&inventory_) {
+  World()
+      : links_(&inventory_),
+        hooks_(&inventory_),
+        dhcp_("dhcp", &clock_),
+        renewer_(&clock_) {
     inventory_.Reset(InitialLinks(), {2});
+    for (int i = 0; i < 3; ++i) {
+      Lease lease;
+      lease.mac = *Mac::Parse(kNicMacs[i]);
+      lease.address = "192.168.61." + std::to_string(11 + i) + "/24";
+      lease.gateway = lease.server = "192.168.61.1";
+      lease.lease_seconds = 120;
+      lease.t1_seconds = 60;
+      lease.t2_seconds = 105;
+      dhcp_.Set(lease);
+    }
     NewDriver();
   }
 
@@ -197,8 +223,9 @@ class World {
     // endpoints whose sandbox is gone is covered by the unit tests).
     DriverOptions options;
     options.sandbox_exists = [](const std::string&) { return true; };
-    driver_ = std::make_unique<Driver>(options, &inventory_, &links_, &store_,
-                                       &hooks_);
+    driver_ = std::make_unique<Driver>(
+        options, &inventory_, &links_, &store_, &hooks_,
+        AddressPorts{&dhcp_, &renewer_, nullptr, &sandbox_, &clock_, nullptr});
     driver_->Shutdown();  // Waits for NICs fail at once.
     handlers_ = std::make_unique<api::Handlers>(driver_.get(), &metrics_);
   }
@@ -247,11 +274,19 @@ class World {
     if (path == "/NetworkDriver.CreateEndpoint") {
       if (reply.empty()) return;
       const json* mac = nullptr;
+      const json* address = nullptr;
       if (auto i = reply.find("Interface");
-          i != reply.end() && i->is_object() && i->size() == 1) {
+          i != reply.end() && i->is_object()) {
         if (auto m = i->find("MacAddress"); m != i->end() && m->is_string())
           mac = &*m;
+        // A DHCP network answers the NIC's own address.
+        if (auto a = i->find("Address"); a != i->end() && a->is_string())
+          address = &*a;
+        if (i->size() != (mac ? 1u : 0u) + (address ? 1u : 0u)) {
+          Fail(step, "CreateEndpoint reply with other fields", reply.dump());
+        }
       }
+      if (mac == nullptr && address != nullptr) return;  // Docker's MAC.
       if (mac == nullptr || !Mac::Parse(mac->get<std::string>())) {
         Fail(step, "CreateEndpoint reply without a MAC", reply.dump());
       }
@@ -370,6 +405,12 @@ class World {
       store_.SetFailing(disk_failing_);
     } else if (verb == "linkfail") {
       links_.FailNext(Status::IoError("netlink: Operation not permitted"));
+    } else if (verb == "time" && words.size() > 1 && words[1].size() == 1 &&
+               words[1][0] >= '0' && words[1][0] <= '9') {
+      clock_.Advance(std::chrono::seconds(20 * (words[1][0] - '0')));
+      driver_->KeepLeases();
+    } else if (verb == "dhcp" && words.size() > 1) {
+      Dhcp(words[1]);
     } else if (verb == "restart") {
       // The new driver must know exactly what is on disk: the old one's
       // endpoints plus records that lingered (see Step), less the left
@@ -418,6 +459,38 @@ class World {
       }
       may_linger_.clear();
       if (disk_failing_) may_linger_ = std::move(released);
+    }
+  }
+
+  // Queues the server's next answers (see !dhcp).
+  void Dhcp(const std::string& what) {
+    const Status silent = Status::Timeout("no DHCP answer within 10 s");
+    if (what == "nak") {
+      LeaseRenewer::Renewal nak;
+      nak.answer = LeaseRenewer::Answer::kNak;
+      renewer_.Queue(nak);
+    } else if (what == "none") {
+      renewer_.Queue(silent);
+    } else if (what == "down") {
+      for (int i = 0; i < 8; ++i) {
+        renewer_.Queue(silent);
+        renewer_.QueueReacquire(silent);
+      }
+    } else if (what == "up" || what == "ack") {
+      renewer_.ClearQueues();  // Unqueued, the fake ACKs the same lease.
+    } else if (what == "move") {
+      Lease moved;
+      moved.address = "192.168.61.77/24";
+      moved.server = moved.gateway = "192.168.61.1";
+      moved.lease_seconds = 120;
+      moved.t1_seconds = 60;
+      moved.t2_seconds = 105;
+      LeaseRenewer::Renewal renewal;
+      renewal.lease = moved;
+      renewer_.Queue(renewal);
+      renewer_.QueueReacquire(moved);
+    } else if (what == "badinstall") {
+      sandbox_.FailNextInstall(Status::IoError("netlink: No such device"));
     }
   }
 
@@ -472,6 +545,10 @@ class World {
   FakeLinkControl links_;
   MemoryStore store_;
   FakeHooks hooks_;
+  FakeClock clock_;
+  FakeAddressSource dhcp_;
+  FakeRenewer renewer_;
+  FakeSandbox sandbox_;
   api::Metrics metrics_;
   std::unique_ptr<Driver> driver_;
   std::unique_ptr<api::Handlers> handlers_;
