@@ -31,7 +31,7 @@ std::string MacOf(const std::string& prefix, int i) {
 }
 
 // Times one call under `label` (default: the method's name).
-bool Call(const hostnic::api::UnixHttpClient& client, const std::string& path,
+bool Call(const hostnic::http::UnixHttpClient& client, const std::string& path,
           const std::string& body,
           std::map<std::string, std::vector<double>>* us,
           const std::string& label = "") {
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const bool dhcp = mode == "dhcp";
-  const hostnic::api::UnixHttpClient client(argv[1]);
+  const hostnic::http::UnixHttpClient client(argv[1]);
   const std::string prefix = argv[2];
   const int nics = std::atoi(argv[3]);
   const int cycles = std::atoi(argv[4]);

@@ -8,7 +8,7 @@
 namespace hostnic::cli {
 
 int RunStatus(const std::string& socket_path, bool json) {
-  api::UnixHttpClient client(socket_path);
+  http::UnixHttpClient client(socket_path);
   auto reply = client.Get("/status");
   if (!reply.ok()) {
     std::fprintf(stderr,
@@ -28,7 +28,7 @@ int RunStatus(const std::string& socket_path, bool json) {
     std::fputs("\n", stdout);
     return 0;
   }
-  auto table = api::StatusJsonToTable(reply->body);
+  auto table = observability::StatusJsonToTable(reply->body);
   if (!table.ok()) {
     std::fprintf(stderr, "hostnic status: %s\n",
                  table.status().message().c_str());

@@ -16,7 +16,6 @@
 
 namespace hostnic::cni {
 
-namespace cni_wire = api::cni_wire;
 namespace fs = std::filesystem;
 
 namespace {
@@ -44,7 +43,7 @@ std::string Escape(const std::string& text) {
 
 AttachmentCache::AttachmentCache(std::string dir) : dir_(std::move(dir)) {}
 
-std::string AttachmentCache::PathOf(const cni_wire::AttachmentKey& key) const {
+std::string AttachmentCache::PathOf(const wire::AttachmentKey& key) const {
   std::string name = Escape(key.network) + "_" + Escape(key.identity) + "_" +
                      Escape(key.container_id) + "_" + Escape(key.ifname);
   // Within NAME_MAX. Only names and IDs of hundreds of characters are cut;
@@ -54,13 +53,13 @@ std::string AttachmentCache::PathOf(const cni_wire::AttachmentKey& key) const {
 }
 
 Status AttachmentCache::Write(const std::string& path,
-                              const cni_wire::Attachment& attachment) const {
+                              const wire::Attachment& attachment) const {
   const std::string doing = "keeping a copy of the attachment in " + path;
   std::error_code error;
   fs::create_directories(dir_, error);
   if (error) return Status::IoError(doing + ": " + error.message());
   const std::string tmp = path + ".tmp" + std::to_string(::getpid());
-  const std::string text = cni_wire::Encode(attachment);
+  const std::string text = wire::Encode(attachment);
   const int fd =
       ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return ErrnoIoError(doing);
@@ -78,24 +77,23 @@ Status AttachmentCache::Write(const std::string& path,
   return Status::Ok();
 }
 
-Status AttachmentCache::Put(const cni_wire::AttachmentKey& key,
-                            const cni_wire::Attachment& attachment) const {
+Status AttachmentCache::Put(const wire::AttachmentKey& key,
+                            const wire::Attachment& attachment) const {
   return Write(PathOf(key), attachment);
 }
 
-std::optional<cni_wire::Attachment> AttachmentCache::Get(
-    const cni_wire::AttachmentKey& key) const {
+std::optional<wire::Attachment> AttachmentCache::Get(
+    const wire::AttachmentKey& key) const {
   std::ifstream in(PathOf(key));
   if (!in) return std::nullopt;
   std::stringstream text;
   text << in.rdbuf();
-  Result<cni_wire::Attachment> attachment =
-      cni_wire::DecodeAttachment(text.str());
+  Result<wire::Attachment> attachment = wire::DecodeAttachment(text.str());
   if (!attachment.ok()) return std::nullopt;
   return *attachment;
 }
 
-void AttachmentCache::Remove(const cni_wire::AttachmentKey& key) const {
+void AttachmentCache::Remove(const wire::AttachmentKey& key) const {
   Forget(PathOf(key));
 }
 
@@ -103,21 +101,21 @@ void AttachmentCache::Forget(const std::string& path) const {
   ::unlink(path.c_str());
 }
 
-Status AttachmentCache::Owe(const cni_wire::AttachmentKey& key,
-                            const cni_wire::Attachment& attachment) const {
+Status AttachmentCache::Owe(const wire::AttachmentKey& key,
+                            const wire::Attachment& attachment) const {
   const std::string path = PathOf(key);
   HOSTNIC_RETURN_IF_ERROR(Write(path + kDebtSuffix, attachment));
   Forget(path);
   return Status::Ok();
 }
 
-bool AttachmentCache::Owes(const cni_wire::AttachmentKey& key) const {
+bool AttachmentCache::Owes(const wire::AttachmentKey& key) const {
   return ::access((PathOf(key) + kDebtSuffix).c_str(), F_OK) == 0;
 }
 
-std::vector<std::pair<std::string, cni_wire::Attachment>>
-AttachmentCache::Debts() const {
-  std::vector<std::pair<std::string, cni_wire::Attachment>> out;
+std::vector<std::pair<std::string, wire::Attachment>> AttachmentCache::Debts()
+    const {
+  std::vector<std::pair<std::string, wire::Attachment>> out;
   std::error_code error;
   for (fs::directory_iterator it(dir_, error), end; !error && it != end;
        it.increment(error)) {
@@ -126,8 +124,7 @@ AttachmentCache::Debts() const {
     std::ifstream in(path);
     std::stringstream text;
     text << in.rdbuf();
-    Result<cni_wire::Attachment> attachment =
-        cni_wire::DecodeAttachment(text.str());
+    Result<wire::Attachment> attachment = wire::DecodeAttachment(text.str());
     if (attachment.ok()) out.emplace_back(path, *attachment);
   }
   return out;

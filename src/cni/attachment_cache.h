@@ -26,18 +26,17 @@ class AttachmentCache {
   explicit AttachmentCache(std::string dir);
 
   // Keeps `attachment` as `key`'s copy (the directory is made if absent).
-  Status Put(const api::cni_wire::AttachmentKey& key,
-             const api::cni_wire::Attachment& attachment) const;
+  Status Put(const wire::AttachmentKey& key,
+             const wire::Attachment& attachment) const;
   // `key`'s copy, or nullopt.
-  std::optional<api::cni_wire::Attachment> Get(
-      const api::cni_wire::AttachmentKey& key) const;
+  std::optional<wire::Attachment> Get(const wire::AttachmentKey& key) const;
   // Forgets `key`'s copy (nothing to do when there is none).
-  void Remove(const api::cni_wire::AttachmentKey& key) const;
+  void Remove(const wire::AttachmentKey& key) const;
   // Turns `key`'s copy, `attachment`, into a release owed to the daemon.
-  Status Owe(const api::cni_wire::AttachmentKey& key,
-             const api::cni_wire::Attachment& attachment) const;
+  Status Owe(const wire::AttachmentKey& key,
+             const wire::Attachment& attachment) const;
   // Whether a DEL done without the daemon owes `key`'s release.
-  bool Owes(const api::cni_wire::AttachmentKey& key) const;
+  bool Owes(const wire::AttachmentKey& key) const;
   // Calls `release` for every release owed and forgets those it returns
   // OK for; returns the number still owed.
   template <typename Release>
@@ -54,10 +53,10 @@ class AttachmentCache {
   }
 
  private:
-  std::string PathOf(const api::cni_wire::AttachmentKey& key) const;
-  std::vector<std::pair<std::string, api::cni_wire::Attachment>> Debts() const;
+  std::string PathOf(const wire::AttachmentKey& key) const;
+  std::vector<std::pair<std::string, wire::Attachment>> Debts() const;
   Status Write(const std::string& path,
-               const api::cni_wire::Attachment& attachment) const;
+               const wire::Attachment& attachment) const;
   void Forget(const std::string& path) const;
 
   const std::string dir_;

@@ -12,8 +12,6 @@
 
 namespace hostnic::cni {
 
-namespace cni_wire = api::cni_wire;
-
 namespace {
 
 // A NIC may have to be waited for (hostnic.wait, up to an hour) or asked
@@ -29,7 +27,7 @@ DaemonClient::DaemonClient(std::string socket_path)
 Result<std::string> DaemonClient::Call(
     const std::string& method, const std::string& body,
     std::chrono::milliseconds timeout) const {
-  api::UnixHttpClient client(socket_path_, timeout);
+  http::UnixHttpClient client(socket_path_, timeout);
   auto reply = client.Post("/Cni." + method, body);
   if (!reply.ok()) {
     return Status::Timeout("the hostnic daemon does not answer on " +
@@ -47,27 +45,27 @@ Result<std::string> DaemonClient::Call(
                            " to " + method);
   }
   HOSTNIC_RETURN_IF_ERROR(
-      cni_wire::DecodeReplyStatus(reply->body)
+      wire::DecodeReplyStatus(reply->body)
           .Annotate("the hostnic daemon's answer to " + method));
   return reply->body;
 }
 
 Result<AttachInfo> DaemonClient::Attach(
-    const cni_wire::AttachRequest& request) const {
+    const wire::AttachRequest& request) const {
   Result<std::string> reply =
-      Call("Attach", cni_wire::Encode(request), kAttachTimeout);
+      Call("Attach", wire::Encode(request), kAttachTimeout);
   if (!reply.ok()) return reply.status();
-  return cni_wire::DecodeAttachment(*reply);
+  return wire::DecodeAttachment(*reply);
 }
 
 Result<std::optional<AttachInfo>> DaemonClient::Get(
-    const cni_wire::AttachmentKey& key) const {
-  Result<std::string> reply = Call("Get", cni_wire::Encode(key), kCallTimeout);
+    const wire::AttachmentKey& key) const {
+  Result<std::string> reply = Call("Get", wire::Encode(key), kCallTimeout);
   if (!reply.ok() && reply.status().code() == Code::kNotFound) {
     return std::optional<AttachInfo>();
   }
   if (!reply.ok()) return reply.status();
-  Result<AttachInfo> info = cni_wire::DecodeAttachment(*reply);
+  Result<AttachInfo> info = wire::DecodeAttachment(*reply);
   if (!info.ok()) return info.status();
   return std::optional<AttachInfo>(*info);
 }
@@ -75,22 +73,21 @@ Result<std::optional<AttachInfo>> DaemonClient::Get(
 Status DaemonClient::Release(const std::string& network_id,
                              const std::string& endpoint_id) const {
   return Call("Release",
-              cni_wire::Encode(
-                  cni_wire::ReleaseRequest{network_id, endpoint_id}),
+              wire::Encode(wire::ReleaseRequest{network_id, endpoint_id}),
               kCallTimeout)
       .status();
 }
 
 Result<std::vector<AttachInfo>> DaemonClient::Stale(
-    const cni_wire::StaleRequest& request) const {
+    const wire::StaleRequest& request) const {
   Result<std::string> reply =
-      Call("Stale", cni_wire::Encode(request), kCallTimeout);
+      Call("Stale", wire::Encode(request), kCallTimeout);
   if (!reply.ok()) return reply.status();
-  return cni_wire::DecodeStaleReply(*reply);
+  return wire::DecodeStaleReply(*reply);
 }
 
 Status DaemonClient::Health() const {
-  api::UnixHttpClient client(socket_path_, kCallTimeout);
+  http::UnixHttpClient client(socket_path_, kCallTimeout);
   auto reply = client.Get("/health");
   if (!reply.ok()) {
     return Status::Timeout("the hostnic daemon does not answer on " +

@@ -18,7 +18,7 @@ namespace hostnic::cni {
 // Where the daemon listens unless the configuration says "socket".
 constexpr char kDefaultSocket[] = "/run/docker/plugins/hostnic.sock";
 
-using AttachInfo = api::cni_wire::Attachment;
+using AttachInfo = wire::Attachment;
 
 class DaemonClient {
  public:
@@ -29,15 +29,14 @@ class DaemonClient {
   // try again later. A socket that answers HTTP 404 (not hostnic's, or a
   // hostnic without CNI support) is kInvalidArgument: retrying cannot help.
   // Errors the daemon answers keep their code.
-  Result<AttachInfo> Attach(const api::cni_wire::AttachRequest& request) const;
+  Result<AttachInfo> Attach(const wire::AttachRequest& request) const;
   // nullopt when the daemon holds no NIC for the attachment.
-  Result<std::optional<AttachInfo>> Get(
-      const api::cni_wire::AttachmentKey& key) const;
+  Result<std::optional<AttachInfo>> Get(const wire::AttachmentKey& key) const;
   Status Release(const std::string& network_id,
                  const std::string& endpoint_id) const;
   // The attachments of the network that are not in `request.valid`.
   Result<std::vector<AttachInfo>> Stale(
-      const api::cni_wire::StaleRequest& request) const;
+      const wire::StaleRequest& request) const;
   // OK when the daemon answers and can serve; kFailedPrecondition with its
   // reason when it answers that it cannot yet.
   Status Health() const;

@@ -4,8 +4,7 @@
 
 namespace hostnic::cni {
 
-void AddOwnAddress(const api::cni_wire::Attachment& held,
-                   SandboxConfig* config) {
+void AddOwnAddress(const wire::Attachment& held, SandboxConfig* config) {
   if (held.address.empty()) return;
   config->addresses.push_back(held.address);
   const size_t first = config->routes.size();

@@ -117,7 +117,7 @@ class Plugin {
   // The NIC ADD should ask for: runtimeConfig.mac, CNI_ARGS MAC, the PCI
   // device's, the configuration's "mac" or "device"; empty: any of the pool.
   Result<std::string> WantedNic() const;
-  api::cni_wire::AttachmentKey Key() const {
+  wire::AttachmentKey Key() const {
     return {request_.conf.name, request_.conf.identity, request_.container_id,
             request_.ifname, ""};
   }
@@ -171,7 +171,7 @@ std::optional<Error> Plugin::Add(std::string* out) {
                 known->status().message());
   }
   PayDebts();
-  api::cni_wire::AttachRequest attach;
+  wire::AttachRequest attach;
   attach.key = Key();
   attach.netns = request_.netns;
   attach.nic = *wanted;
@@ -331,7 +331,7 @@ std::optional<Error> Plugin::Del() {
   }
   if (!*found) {
     // Added by a hostnic that named CNI networks by their name alone.
-    api::cni_wire::AttachmentKey legacy = Key();
+    wire::AttachmentKey legacy = Key();
     legacy.identity.clear();
     found = client_.Get(legacy);
     if (!found.ok()) {
@@ -510,7 +510,7 @@ std::optional<Error> Plugin::Gc() {
     return std::nullopt;
   }
   PayDebts();
-  api::cni_wire::StaleRequest ask;
+  wire::StaleRequest ask;
   ask.network = conf.name;
   ask.identity = conf.identity;
   for (const Attachment& a : conf.valid_attachments) {

@@ -9,7 +9,7 @@
 
 #include "cni/wire.h"
 
-namespace hostnic::api {
+namespace hostnic::cni {
 
 namespace {
 
@@ -27,12 +27,12 @@ std::string Sha256Hex(const std::string& data, size_t digits) {
 }
 
 // The attachment of an endpoint the driver holds, or nullopt.
-std::optional<cni_wire::Attachment> Describe(const Driver& driver,
-                                             const std::string& network_id,
-                                             const std::string& endpoint_id) {
+std::optional<wire::Attachment> Describe(const Driver& driver,
+                                         const std::string& network_id,
+                                         const std::string& endpoint_id) {
   auto info = driver.EndpointInfo(network_id, endpoint_id);
   if (!info.ok()) return std::nullopt;
-  cni_wire::Attachment out;
+  wire::Attachment out;
   out.network_id = network_id;
   out.endpoint_id = endpoint_id;
   out.mac = info->at("hostnic.mac");
@@ -52,8 +52,8 @@ struct Ids {
   std::string endpoint_id;
 };
 
-Ids IdsOf(const cni_wire::AttachmentKey& key) {
-  if (key.runtime == cni_wire::kRuntimeNetavark) {
+Ids IdsOf(const wire::AttachmentKey& key) {
+  if (key.runtime == wire::kRuntimeNetavark) {
     return {CniService::PodmanNetworkId(key.network),
             CniService::PodmanEndpointId(key.network, key.container_id,
                                          key.ifname)};
@@ -115,8 +115,8 @@ std::string CniService::PodmanEndpointId(const std::string& network,
   return "podman" + Sha256Hex(key, 40);
 }
 
-Reply CniService::Handle(const std::string& path,
-                                   const std::string& body) {
+http::Reply CniService::Handle(const std::string& path,
+                               const std::string& body) {
   using Method =
       Result<std::string> (CniService::*)(const std::string&, std::string*);
   Method method = nullptr;
@@ -125,10 +125,10 @@ Reply CniService::Handle(const std::string& path,
   if (path == "/Cni.Release") method = &CniService::Release;
   if (path == "/Cni.Stale") method = &CniService::Stale;
   if (method == nullptr) {
-    return {404,
-            cni_wire::EncodeError(
-                Status::NotFound("hostnic has no method " + path)),
-            "application/json"};
+    return {
+        404,
+        wire::EncodeError(Status::NotFound("hostnic has no method " + path)),
+        "application/json"};
   }
   std::string ids;
   Status error;
@@ -149,7 +149,7 @@ Reply CniService::Handle(const std::string& path,
     spdlog::warn("{} {}failed: {}", path, ids.empty() ? "" : ids + " ",
                  error.message());
   }
-  return {200, cni_wire::EncodeError(error), "application/json"};
+  return {200, wire::EncodeError(error), "application/json"};
 }
 
 Status CniService::EnsureNetwork(
@@ -191,7 +191,7 @@ Status CniService::EnsureNetwork(
 
 Result<std::string> CniService::Attach(const std::string& body,
                                        std::string* ids) {
-  Result<cni_wire::AttachRequest> in = cni_wire::DecodeAttachRequest(body);
+  Result<wire::AttachRequest> in = wire::DecodeAttachRequest(body);
   if (!in.ok()) return in.status();
   const Ids ref = IdsOf(in->key);
   *ids = "network " + ref.network_id + " endpoint " + ref.endpoint_id;
@@ -215,7 +215,7 @@ Result<std::string> CniService::Attach(const std::string& body,
     if (!undo.ok()) spdlog::error("{}", undo.message());
     return joined.status();
   }
-  std::optional<cni_wire::Attachment> out =
+  std::optional<wire::Attachment> out =
       Describe(*driver_, ref.network_id, ref.endpoint_id);
   if (!out) return Status::Internal("the new endpoint vanished");
   out->name = joined->src_name;
@@ -223,27 +223,27 @@ Result<std::string> CniService::Attach(const std::string& body,
   out->gateway = joined->gateway;
   out->gateway6 = joined->gateway6;
   out->routes = joined->static_routes;
-  return cni_wire::Encode(*out);
+  return wire::Encode(*out);
 }
 
 Result<std::string> CniService::Get(const std::string& body, std::string* ids) {
-  Result<cni_wire::AttachmentKey> key = cni_wire::DecodeAttachmentKey(body);
+  Result<wire::AttachmentKey> key = wire::DecodeAttachmentKey(body);
   if (!key.ok()) return key.status();
   const Ids ref = IdsOf(*key);
   *ids = "network " + ref.network_id + " endpoint " + ref.endpoint_id;
-  std::optional<cni_wire::Attachment> out =
+  std::optional<wire::Attachment> out =
       Describe(*driver_, ref.network_id, ref.endpoint_id);
   if (!out || out->network_id != ref.network_id) {
     return Status::NotFound("hostnic holds no NIC for container " +
                             key->container_id + " " + key->ifname +
                             " on network " + key->network);
   }
-  return cni_wire::Encode(*out);
+  return wire::Encode(*out);
 }
 
 Result<std::string> CniService::Release(const std::string& body,
                                         std::string* ids) {
-  Result<cni_wire::ReleaseRequest> in = cni_wire::DecodeReleaseRequest(body);
+  Result<wire::ReleaseRequest> in = wire::DecodeReleaseRequest(body);
   if (!in.ok()) return in.status();
   *ids = "network " + in->network_id + " endpoint " + in->endpoint_id;
   HOSTNIC_RETURN_IF_ERROR(driver_->Leave(in->network_id, in->endpoint_id));
@@ -254,16 +254,16 @@ Result<std::string> CniService::Release(const std::string& body,
 
 Result<std::string> CniService::Stale(const std::string& body,
                                       std::string* ids) {
-  Result<cni_wire::StaleRequest> in = cni_wire::DecodeStaleRequest(body);
+  Result<wire::StaleRequest> in = wire::DecodeStaleRequest(body);
   if (!in.ok()) return in.status();
   const std::string network_id = NetworkId(in->network, in->identity);
   *ids = "network " + network_id;
   std::set<std::string> valid;
-  for (const cni_wire::AttachmentKey& a : in->valid) {
+  for (const wire::AttachmentKey& a : in->valid) {
     valid.insert(
         EndpointId(in->network, in->identity, a.container_id, a.ifname));
   }
-  std::vector<cni_wire::Attachment> stale;
+  std::vector<wire::Attachment> stale;
   for (const NicReport& row : driver_->Report()) {
     if (row.network_id != network_id || valid.count(row.endpoint_id)) {
       continue;
@@ -272,7 +272,7 @@ Result<std::string> CniService::Stale(const std::string& body,
       stale.push_back(*out);
     }
   }
-  return cni_wire::EncodeStaleReply(stale);
+  return wire::EncodeStaleReply(stale);
 }
 
-}  // namespace hostnic::api
+}  // namespace hostnic::cni

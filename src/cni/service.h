@@ -36,7 +36,7 @@
 #include "http/reply.h"
 #include "driver/driver.h"
 
-namespace hostnic::api {
+namespace hostnic::cni {
 
 class CniService {
  public:
@@ -44,7 +44,7 @@ class CniService {
 
   // Whether `path` is one of this service's methods.
   static bool Owns(const std::string& path);
-  Reply Handle(const std::string& path, const std::string& body);
+  http::Reply Handle(const std::string& path, const std::string& body);
 
   // The driver IDs of a CNI network and attachment: "cni-NAME", and with an
   // `identity` (cni/wire.h) "cni-NAME-" and 8 hex digits of a SHA-256
@@ -53,7 +53,7 @@ class CniService {
   // Always IsValidId.
   static std::string NetworkId(const std::string& name,
                                const std::string& identity = "");
-  // The same for podman 5's networks (cni_wire::kRuntimeNetavark):
+  // The same for podman 5's networks (wire::kRuntimeNetavark):
   // "podman-" and podman's network ID, never a Docker network's 64 hex
   // digits or a CNI one's "cni-..."; endpoints "podman" and a SHA-256
   // prefix. `network` must be 1 to 64 of [A-Za-z0-9_-].
@@ -80,6 +80,6 @@ class CniService {
   std::mutex networks_mu_;
 };
 
-}  // namespace hostnic::api
+}  // namespace hostnic::cni
 
 #endif  // HOSTNIC_CNI_SERVICE_H_

@@ -4,7 +4,7 @@
 
 #include "hostnic/ids.h"
 
-namespace hostnic::api::cni_wire {
+namespace hostnic::cni::wire {
 
 namespace {
 
@@ -269,4 +269,4 @@ Status DecodeReplyStatus(const std::string& body) {
   return Status(Code::kInternal, message);
 }
 
-}  // namespace hostnic::api::cni_wire
+}  // namespace hostnic::cni::wire

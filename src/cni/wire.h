@@ -16,7 +16,7 @@
 #include "hostnic/records.h"
 #include "hostnic/status.h"
 
-namespace hostnic::api::cni_wire {
+namespace hostnic::cni::wire {
 
 // Which attachment: (network, container ID, ifname) as the runtime names
 // it. `identity`, when set, tells same-named networks of different
@@ -93,6 +93,6 @@ Result<std::vector<Attachment>> DecodeStaleReply(const std::string& body);
 // error it carries with its code (kInternal for a code it does not know).
 Status DecodeReplyStatus(const std::string& body);
 
-}  // namespace hostnic::api::cni_wire
+}  // namespace hostnic::cni::wire
 
 #endif  // HOSTNIC_CNI_WIRE_H_

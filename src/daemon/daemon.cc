@@ -28,7 +28,7 @@
 
 namespace hostnic {
 
-using api::Handlers;
+using docker::Handlers;
 
 Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {}
 
@@ -89,13 +89,13 @@ Status Daemon::Start() {
     return Status::Ok();
   }
   managers_ = std::make_unique<NetworkManagers>();
-  metrics_ = std::make_unique<api::Metrics>();
+  metrics_ = std::make_unique<observability::Metrics>();
   handlers_ = std::make_unique<Handlers>(driver, metrics_.get());
-  cni_ = std::make_unique<api::CniService>(driver);
+  cni_ = std::make_unique<cni::CniService>(driver);
   auto status_page = [this] {
     return Handlers::Reply{
         200,
-        api::StatusToJson(
+        observability::StatusToJson(
             driver_->Report(), HOSTNIC_VERSION,
             [this](const Link& link) { return managers_->ManagerOf(link); }),
         "application/json"};
@@ -114,10 +114,10 @@ Status Daemon::Start() {
         "application/json"};
   };
   if (!options_.socket.empty()) {
-    server_ = std::make_unique<api::UnixHttpServer>(
+    server_ = std::make_unique<http::UnixHttpServer>(
         [this](const std::string& path, const std::string& body,
-               api::Handlers::Respond respond) {
-          if (api::CniService::Owns(path)) {
+               docker::Handlers::Respond respond) {
+          if (cni::CniService::Owns(path)) {
             respond(cni_->Handle(path, body));
           } else {
             handlers_->Handle(path, body, std::move(respond));
@@ -129,7 +129,7 @@ Status Daemon::Start() {
     server_->Get("/health", health_page);
   }
   if (!options_.metrics_address.empty()) {
-    tcp_metrics_ = std::make_unique<api::TcpMetricsServer>();
+    tcp_metrics_ = std::make_unique<http::TcpMetricsServer>();
     HOSTNIC_RETURN_IF_ERROR(tcp_metrics_->Start(options_.metrics_address,
                                                 metrics_page, health_page));
   }

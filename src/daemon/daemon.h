@@ -37,13 +37,19 @@ class XdpGuard;
 namespace dhcp {
 class DhcpSource;
 }
-namespace api {
+namespace cni {
 class CniService;
+}
+namespace docker {
 class Handlers;
-class Metrics;
+}
+namespace http {
 class TcpMetricsServer;
 class UnixHttpServer;
-}  // namespace api
+}  // namespace http
+namespace observability {
+class Metrics;
+}
 
 struct DaemonOptions {
   // The plugin socket to bind when systemd passes none (socket activation
@@ -123,11 +129,11 @@ class Daemon {
   std::unique_ptr<LinkMonitor> monitor_;
   std::unique_ptr<Housekeeper> housekeeper_;
   std::unique_ptr<NetworkManagers> managers_;
-  std::unique_ptr<api::Metrics> metrics_;
-  std::unique_ptr<api::Handlers> handlers_;
-  std::unique_ptr<api::CniService> cni_;
-  std::unique_ptr<api::UnixHttpServer> server_;
-  std::unique_ptr<api::TcpMetricsServer> tcp_metrics_;
+  std::unique_ptr<observability::Metrics> metrics_;
+  std::unique_ptr<docker::Handlers> handlers_;
+  std::unique_ptr<cni::CniService> cni_;
+  std::unique_ptr<http::UnixHttpServer> server_;
+  std::unique_ptr<http::TcpMetricsServer> tcp_metrics_;
 };
 
 }  // namespace hostnic

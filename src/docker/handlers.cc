@@ -11,7 +11,7 @@
 #include "docker/wire.h"
 #include "common/await.h"
 
-namespace hostnic::api {
+namespace hostnic::docker {
 
 namespace {
 
@@ -28,7 +28,7 @@ constexpr char kCreateEndpoint[] = "/NetworkDriver.CreateEndpoint";
 
 }  // namespace
 
-Handlers::Handlers(Driver* driver, Metrics* metrics)
+Handlers::Handlers(Driver* driver, observability::Metrics* metrics)
     : driver_(driver), metrics_(metrics) {}
 
 Handlers::Method Handlers::Find(const std::string& path) {
@@ -228,4 +228,4 @@ Result<std::string> Handlers::EndpointNoop(const std::string& body,
   return EncodeOk();
 }
 
-}  // namespace hostnic::api
+}  // namespace hostnic::docker

@@ -16,17 +16,17 @@
 #include "hostnic/status.h"
 #include "http/reply.h"
 
-namespace hostnic::api {
+namespace hostnic::docker {
 
 class Handlers {
  public:
-  using Reply = api::Reply;
+  using Reply = http::Reply;
 
   // `driver` and `metrics` (may be null) must outlive the handlers. Every
   // answered protocol request is recorded in `metrics`.
-  explicit Handlers(Driver* driver, Metrics* metrics = nullptr);
+  explicit Handlers(Driver* driver, observability::Metrics* metrics = nullptr);
 
-  using Respond = api::Respond;
+  using Respond = http::Respond;
 
   // Answers `path` ("/NetworkDriver.Join", ...) through `respond`: 200 with
   // a JSON body (never empty) for every method of the protocol, 404 with
@@ -72,9 +72,9 @@ class Handlers {
   static Method Find(const std::string& path);
 
   Driver* const driver_;
-  Metrics* const metrics_;
+  observability::Metrics* const metrics_;
 };
 
-}  // namespace hostnic::api
+}  // namespace hostnic::docker
 
 #endif  // HOSTNIC_DOCKER_HANDLERS_H_

@@ -4,7 +4,7 @@
 #include <utility>
 #include <vector>
 
-namespace hostnic::api {
+namespace hostnic::docker {
 
 namespace {
 
@@ -269,4 +269,4 @@ std::string EncodeJoin(const JoinReply& reply) {
   return Dump(j);
 }
 
-}  // namespace hostnic::api
+}  // namespace hostnic::docker

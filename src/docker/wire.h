@@ -14,7 +14,7 @@
 #include "driver/driver.h"
 #include "hostnic/status.h"
 
-namespace hostnic::api {
+namespace hostnic::docker {
 
 // The IDs of DeleteEndpoint, EndpointOperInfo, Leave and
 // Program/RevokeExternalConnectivity requests.
@@ -60,6 +60,6 @@ std::string EncodeEndpointInfo(const std::map<std::string, std::string>& info);
 // NextHop). "DisableGatewayService": true when set (no docker_gwbridge).
 std::string EncodeJoin(const JoinReply& reply);
 
-}  // namespace hostnic::api
+}  // namespace hostnic::docker
 
 #endif  // HOSTNIC_DOCKER_WIRE_H_

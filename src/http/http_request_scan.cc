@@ -9,7 +9,7 @@
 #include <cstdlib>
 #include <optional>
 
-namespace hostnic::api {
+namespace hostnic::http {
 
 namespace {
 
@@ -147,4 +147,4 @@ std::string ClosingAnswer(int status) {
          "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
 }
 
-}  // namespace hostnic::api
+}  // namespace hostnic::http

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace hostnic::api {
+namespace hostnic::http {
 
 // The largest request body, counted as sent (Content-Length) or as the sum
 // of its chunks; Docker's requests are a few KiB.
@@ -43,6 +43,6 @@ RequestScan ScanRequest(std::string_view in);
 // "Connection: close".
 std::string ClosingAnswer(int status);
 
-}  // namespace hostnic::api
+}  // namespace hostnic::http
 
 #endif  // HOSTNIC_HTTP_HTTP_REQUEST_SCAN_H_

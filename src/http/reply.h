@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-namespace hostnic::api {
+namespace hostnic::http {
 
 struct Reply {
   int http_status = 200;
@@ -19,6 +19,6 @@ struct Reply {
 // Called once with a request's answer.
 using Respond = std::function<void(Reply)>;
 
-}  // namespace hostnic::api
+}  // namespace hostnic::http
 
 #endif  // HOSTNIC_HTTP_REPLY_H_

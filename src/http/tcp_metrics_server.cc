@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdlib>
 
-namespace hostnic::api {
+namespace hostnic::http {
 
 namespace {
 constexpr std::chrono::seconds kStartTimeout{5};
@@ -61,4 +61,4 @@ void TcpMetricsServer::Stop() {
   thread_.join();
 }
 
-}  // namespace hostnic::api
+}  // namespace hostnic::http

@@ -12,7 +12,7 @@
 #include "http/reply.h"
 #include "hostnic/status.h"
 
-namespace hostnic::api {
+namespace hostnic::http {
 
 class TcpMetricsServer {
  public:
@@ -32,6 +32,6 @@ class TcpMetricsServer {
   std::thread thread_;
 };
 
-}  // namespace hostnic::api
+}  // namespace hostnic::http
 
 #endif  // HOSTNIC_HTTP_TCP_METRICS_SERVER_H_

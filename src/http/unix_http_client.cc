@@ -15,7 +15,7 @@
 #include <system_error>
 #include <utility>
 
-namespace hostnic::api {
+namespace hostnic::http {
 
 namespace {
 
@@ -225,4 +225,4 @@ Result<UnixHttpClient::Response> UnixHttpClient::Send(
   return response;
 }
 
-}  // namespace hostnic::api
+}  // namespace hostnic::http

@@ -10,7 +10,7 @@
 
 #include "hostnic/status.h"
 
-namespace hostnic::api {
+namespace hostnic::http {
 
 class UnixHttpClient {
  public:
@@ -37,6 +37,6 @@ class UnixHttpClient {
   const std::chrono::milliseconds timeout_;
 };
 
-}  // namespace hostnic::api
+}  // namespace hostnic::http
 
 #endif  // HOSTNIC_HTTP_UNIX_HTTP_CLIENT_H_

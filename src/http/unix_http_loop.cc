@@ -15,7 +15,7 @@
 
 #include "http/http_request_scan.h"
 
-namespace hostnic::api {
+namespace hostnic::http {
 
 namespace {
 
@@ -407,4 +407,4 @@ void UnixHttpServer::Loop::Close(int fd) {
   ::close(fd);
 }
 
-}  // namespace hostnic::api
+}  // namespace hostnic::http

@@ -17,7 +17,7 @@
 #include "http/unix_http_server.h"
 #include "common/worker_pool.h"
 
-namespace hostnic::api {
+namespace hostnic::http {
 
 // httplib::Server parses and routes a request read from any Stream with its
 // protected process_request; its own accept loop and socket I/O are unused.
@@ -114,6 +114,6 @@ class UnixHttpServer::Loop {
   WorkerPool pool_;
 };
 
-}  // namespace hostnic::api
+}  // namespace hostnic::http
 
 #endif  // HOSTNIC_HTTP_UNIX_HTTP_LOOP_H_

@@ -23,7 +23,7 @@
 #include "http/http_request_scan.h"
 #include "http/unix_http_loop.h"
 
-namespace hostnic::api {
+namespace hostnic::http {
 
 namespace {
 
@@ -321,4 +321,4 @@ void UnixHttpServer::Stop() {
   }
 }
 
-}  // namespace hostnic::api
+}  // namespace hostnic::http

@@ -50,7 +50,7 @@
 #include "http/reply.h"
 #include "hostnic/status.h"
 
-namespace hostnic::api {
+namespace hostnic::http {
 
 // Limits of a UnixHttpServer; the defaults suit Docker. Tests shorten the
 // timeouts.
@@ -71,8 +71,8 @@ struct UnixHttpServerOptions {
 
 class UnixHttpServer {
  public:
-  using Reply = api::Reply;
-  using Respond = api::Respond;
+  using Reply = http::Reply;
+  using Respond = http::Respond;
   using Options = UnixHttpServerOptions;
   // Answers every POST, given the request path and body, by calling
   // `respond` once: before returning, or later from any thread. A request
@@ -142,6 +142,6 @@ class UnixHttpServer {
   bool owns_file_ = false;  // Bind made the file; Stop removes it.
 };
 
-}  // namespace hostnic::api
+}  // namespace hostnic::http
 
 #endif  // HOSTNIC_HTTP_UNIX_HTTP_SERVER_H_

@@ -30,9 +30,9 @@ bool Exists(const std::string& path) {
 
 // An attachment as the daemon's CNI API names it: a podman network by its
 // ID, which the daemon keeps apart from CNI and Docker networks.
-api::cni_wire::AttachmentKey KeyOf(const Attachment& a) {
-  api::cni_wire::AttachmentKey key;
-  key.runtime = api::cni_wire::kRuntimeNetavark;
+cni::wire::AttachmentKey KeyOf(const Attachment& a) {
+  cni::wire::AttachmentKey key;
+  key.runtime = cni::wire::kRuntimeNetavark;
   key.network = a.network.id;
   key.container_id = a.container_id;
   key.ifname = a.interface_name;
@@ -105,7 +105,7 @@ Result<std::string> Plugin::Setup() {
     if (!planned.ok()) return planned.status();
     plan = *planned;
   }
-  api::cni_wire::AttachRequest ask;
+  cni::wire::AttachRequest ask;
   ask.key = KeyOf(a_);
   ask.netns = netns_;
   // podman's --mac-address names the NIC, as Docker's does.
@@ -157,7 +157,7 @@ Result<std::string> Plugin::Setup() {
 }
 
 Status Plugin::Teardown() {
-  const api::cni_wire::AttachmentKey key = KeyOf(a_);
+  const cni::wire::AttachmentKey key = KeyOf(a_);
   Result<std::optional<cni::AttachInfo>> found = client_.Get(key);
   if (!found.ok()) {
     if (found.status().code() == Code::kTimeout && !client_.Listening()) {
@@ -185,7 +185,7 @@ Status Plugin::Teardown() {
 }
 
 Status Plugin::TeardownWithoutDaemon(const Status& why) {
-  const api::cni_wire::AttachmentKey key = KeyOf(a_);
+  const cni::wire::AttachmentKey key = KeyOf(a_);
   const std::optional<cni::AttachInfo> copy = cache_.Get(key);
   std::optional<Mac> mac =
       copy ? Mac::Parse(copy->mac) : Mac::Parse(a_.static_mac);

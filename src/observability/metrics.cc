@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-namespace hostnic::api {
+namespace hostnic::observability {
 
 void Metrics::Observe(const std::string& method, double seconds, bool ok) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -104,4 +104,4 @@ std::string Metrics::Render(const std::vector<NicReport>& nics,
   return out.str();
 }
 
-}  // namespace hostnic::api
+}  // namespace hostnic::observability

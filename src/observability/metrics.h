@@ -13,7 +13,7 @@
 
 #include "driver/driver.h"
 
-namespace hostnic::api {
+namespace hostnic::observability {
 
 class Metrics {
  public:
@@ -43,6 +43,6 @@ class Metrics {
   std::map<std::string, Series> series_;
 };
 
-}  // namespace hostnic::api
+}  // namespace hostnic::observability
 
 #endif  // HOSTNIC_OBSERVABILITY_METRICS_H_

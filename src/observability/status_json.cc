@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-namespace hostnic::api {
+namespace hostnic::observability {
 
 namespace {
 
@@ -133,4 +133,4 @@ Result<std::string> StatusJsonToTable(const std::string& json) {
   return out;
 }
 
-}  // namespace hostnic::api
+}  // namespace hostnic::observability

@@ -11,7 +11,7 @@
 #include "hostnic/link.h"
 #include "hostnic/status.h"
 
-namespace hostnic::api {
+namespace hostnic::observability {
 
 // The host network manager (NetworkManager, systemd-networkd) that manages
 // `link`, or "" (the daemon asks src/host/network_managers.h).
@@ -33,6 +33,6 @@ std::string StatusToJson(const std::vector<NicReport>& rows,
 // `json` is not a status document.
 Result<std::string> StatusJsonToTable(const std::string& json);
 
-}  // namespace hostnic::api
+}  // namespace hostnic::observability
 
 #endif  // HOSTNIC_OBSERVABILITY_STATUS_JSON_H_

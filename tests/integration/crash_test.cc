@@ -75,7 +75,7 @@ class CrashTest : public ::testing::Test {
   // Empty when the call succeeded, else what went wrong.
   std::string Call(const std::string& method, const std::string& body) {
     auto reply =
-        api::UnixHttpClient(Socket()).Post("/NetworkDriver." + method, body);
+        http::UnixHttpClient(Socket()).Post("/NetworkDriver." + method, body);
     if (!reply.ok()) return method + ": " + reply.status().message();
     if (reply->status != 200 ||
         reply->body.find("\"Err\"") != std::string::npos) {
@@ -85,7 +85,7 @@ class CrashTest : public ::testing::Test {
   }
   // "<state> <endpoint>" of the NIC in `hostnic status`.
   std::string Nic() {
-    auto reply = api::UnixHttpClient(Socket()).Get("/status");
+    auto reply = http::UnixHttpClient(Socket()).Get("/status");
     if (!reply.ok()) return "no status: " + reply.status().message();
     const nlohmann::json doc = nlohmann::json::parse(reply->body);
     for (const nlohmann::json& nic : doc["nics"]) {

@@ -44,7 +44,7 @@ inline pid_t SpawnDaemon(std::vector<std::string> args,
 inline bool WaitForDaemon(const std::string& socket, const std::string& path) {
   return WaitUntil(
       [&] {
-        auto reply = api::UnixHttpClient(socket).Get(path);
+        auto reply = http::UnixHttpClient(socket).Get(path);
         return reply.ok() && reply->status == 200;
       },
       std::chrono::seconds(30));

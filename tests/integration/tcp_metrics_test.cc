@@ -5,7 +5,7 @@
 #include "http/tcp_metrics_server.h"
 #include "integration/netns_env.h"
 
-namespace hostnic::api {
+namespace hostnic::http {
 namespace {
 
 const int kPort = 19127;
@@ -53,4 +53,4 @@ TEST(TcpMetricsServer, RefusesBadAddressesAndPortsInUse) {
 }
 
 }  // namespace
-}  // namespace hostnic::api
+}  // namespace hostnic::http

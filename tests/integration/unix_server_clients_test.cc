@@ -19,7 +19,7 @@
 #include "http/unix_http_client.h"
 #include "integration/unix_server_test.h"
 
-namespace hostnic::api::server_test {
+namespace hostnic::http::server_test {
 namespace {
 
 using ::testing::HasSubstr;
@@ -237,4 +237,4 @@ TEST_F(UnixServerTest, OversizedRequestsAreRefusedAndClosed) {
 }
 
 }  // namespace
-}  // namespace hostnic::api::server_test
+}  // namespace hostnic::http::server_test

@@ -26,7 +26,7 @@
 
 #include "http/unix_http_client.h"
 
-namespace hostnic::api::server_test {
+namespace hostnic::http::server_test {
 namespace {
 
 namespace fs = std::filesystem;
@@ -343,4 +343,4 @@ TEST_F(UnixServerTest, ClientReportsAMissingSocket) {
 }
 
 }  // namespace
-}  // namespace hostnic::api::server_test
+}  // namespace hostnic::http::server_test

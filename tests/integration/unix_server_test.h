@@ -24,7 +24,7 @@
 #include "http/unix_http_server.h"
 #include "fakes/driver_fixture.h"
 
-namespace hostnic::api::server_test {
+namespace hostnic::http::server_test {
 
 // A connected client socket on `path`, or -1.
 inline int Connect(const std::string& path) {
@@ -111,13 +111,13 @@ class UnixServerTest : public DriverFixture {
 
   // Failures are expected here; their warnings would only be noise.
   ScopedLogLevel quiet_{spdlog::level::err};
-  Handlers handlers_;
+  docker::Handlers handlers_;
   std::string root_;
   std::string path_;
   std::vector<std::unique_ptr<UnixHttpServer>> servers_;
   std::vector<std::thread> threads_;
 };
 
-}  // namespace hostnic::api::server_test
+}  // namespace hostnic::http::server_test
 
 #endif  // HOSTNIC_TESTS_INTEGRATION_UNIX_SERVER_TEST_H_

@@ -14,7 +14,7 @@ namespace hostnic_load {
 namespace {
 
 namespace fs = std::filesystem;
-using hostnic::api::UnixHttpClient;
+using hostnic::http::UnixHttpClient;
 
 struct KernelLink {
   std::string name;

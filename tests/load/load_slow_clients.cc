@@ -18,7 +18,7 @@ namespace hostnic_load {
 
 namespace {
 
-using hostnic::api::UnixHttpClient;
+using hostnic::http::UnixHttpClient;
 
 int ConnectToDaemon() {
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

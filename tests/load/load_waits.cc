@@ -13,7 +13,7 @@ namespace hostnic_load {
 
 namespace {
 
-using hostnic::api::UnixHttpClient;
+using hostnic::http::UnixHttpClient;
 
 constexpr char kNet[] = "load-wait";
 

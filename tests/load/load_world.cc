@@ -14,7 +14,7 @@
 
 namespace hostnic_load {
 
-using hostnic::api::UnixHttpClient;
+using hostnic::http::UnixHttpClient;
 
 Options opt;
 std::string work;  // temporary directory: socket, state, log

@@ -21,7 +21,6 @@ namespace hostnic::cni {
 namespace {
 
 namespace fs = std::filesystem;
-namespace cni_wire = api::cni_wire;
 using ::nlohmann::json;
 using ::testing::HasSubstr;
 
@@ -44,8 +43,8 @@ void WriteFile(const fs::path& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
-cni_wire::Attachment SomeAttachment() {
-  cni_wire::Attachment a;
+wire::Attachment SomeAttachment() {
+  wire::Attachment a;
   a.network_id = "cni-0123";
   a.endpoint_id = "cni4567";
   a.mac = "52:54:0e:e5:00:f7";
@@ -60,54 +59,53 @@ cni_wire::Attachment SomeAttachment() {
 }
 
 TEST(CniWireTest, EveryMessageRoundTrips) {
-  cni_wire::AttachRequest attach;
+  wire::AttachRequest attach;
   attach.key = {"pods", "00ff", "c1", "eth0", ""};
   attach.netns = "/run/netns/p1";
   attach.nic = "0000:00:05.0";
   attach.options = {{"hostnic.mtu", "1400"}};
-  Result<cni_wire::AttachRequest> a =
-      cni_wire::DecodeAttachRequest(cni_wire::Encode(attach));
+  Result<wire::AttachRequest> a =
+      wire::DecodeAttachRequest(wire::Encode(attach));
   ASSERT_TRUE(a.ok()) << a.status().message();
   EXPECT_EQ(a->key.identity, "00ff");
   EXPECT_EQ(a->key.container_id, "c1");
   EXPECT_EQ(a->nic, "0000:00:05.0");
   EXPECT_EQ(a->options, attach.options);
 
-  Result<cni_wire::Attachment> b =
-      cni_wire::DecodeAttachment(cni_wire::Encode(SomeAttachment()));
+  Result<wire::Attachment> b =
+      wire::DecodeAttachment(wire::Encode(SomeAttachment()));
   ASSERT_TRUE(b.ok()) << b.status().message();
   EXPECT_EQ(b->mac, "52:54:0e:e5:00:f7");
   EXPECT_TRUE(b->joined);
   ASSERT_EQ(b->routes.size(), 1u);
   EXPECT_EQ(b->routes[0].next_hop, "10.0.1.254");
 
-  cni_wire::StaleRequest stale;
+  wire::StaleRequest stale;
   stale.network = "pods";
   stale.identity = "00ff";
   stale.valid = {{"", "", "c1", "eth0", ""}};
-  Result<cni_wire::StaleRequest> c =
-      cni_wire::DecodeStaleRequest(cni_wire::Encode(stale));
+  Result<wire::StaleRequest> c = wire::DecodeStaleRequest(wire::Encode(stale));
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->identity, "00ff");
   ASSERT_EQ(c->valid.size(), 1u);
   EXPECT_EQ(c->valid[0].ifname, "eth0");
 
-  Status error = cni_wire::DecodeReplyStatus(
-      cni_wire::EncodeError(Status::NotFound("no such attachment")));
+  Status error = wire::DecodeReplyStatus(
+      wire::EncodeError(Status::NotFound("no such attachment")));
   EXPECT_EQ(error.code(), Code::kNotFound);
   EXPECT_EQ(error.message(), "no such attachment");
-  EXPECT_TRUE(cni_wire::DecodeReplyStatus("{}").ok());
+  EXPECT_TRUE(wire::DecodeReplyStatus("{}").ok());
 }
 
 TEST(CniWireTest, BadBodiesNameTheField) {
-  EXPECT_EQ(cni_wire::DecodeAttachRequest("[]").status().code(),
+  EXPECT_EQ(wire::DecodeAttachRequest("[]").status().code(),
             Code::kInvalidArgument);
-  Result<cni_wire::AttachRequest> r = cni_wire::DecodeAttachRequest(
+  Result<wire::AttachRequest> r = wire::DecodeAttachRequest(
       R"({"network":"n","containerId":"c","ifname":"e","netns":"/x",)"
       R"("options":{"a":1}})");
   EXPECT_THAT(r.status().message(), HasSubstr("option \"a\""));
-  Result<cni_wire::Attachment> a =
-      cni_wire::DecodeAttachment(R"({"network":"n","endpoint":"e"})");
+  Result<wire::Attachment> a =
+      wire::DecodeAttachment(R"({"network":"n","endpoint":"e"})");
   EXPECT_THAT(a.status().message(), HasSubstr("\"mac\""));
 }
 
@@ -139,8 +137,8 @@ TEST(PciDeviceTest, FindsTheMacOfAFunctionInAFakeSysfs) {
 TEST(AttachmentCacheTest, KeepsOweAndPays) {
   TempDir dir;
   const AttachmentCache cache(dir.path() + "/state");
-  const cni_wire::AttachmentKey key{"pods", "00ff", "c_1", "eth0", ""};
-  const cni_wire::AttachmentKey other{"pods", "00ff", "c", "1_eth0", ""};
+  const wire::AttachmentKey key{"pods", "00ff", "c_1", "eth0", ""};
+  const wire::AttachmentKey other{"pods", "00ff", "c", "1_eth0", ""};
   EXPECT_FALSE(cache.Get(key));
   ASSERT_TRUE(cache.Put(key, SomeAttachment()).ok());
   ASSERT_TRUE(cache.Get(key));
@@ -150,12 +148,12 @@ TEST(AttachmentCacheTest, KeepsOweAndPays) {
   ASSERT_TRUE(cache.Owe(key, *cache.Get(key)).ok());
   EXPECT_FALSE(cache.Get(key)) << "an owed release is no attachment";
   std::vector<std::string> asked;
-  auto fail = [&](const cni_wire::Attachment& a) {
+  auto fail = [&](const wire::Attachment& a) {
     asked.push_back(a.endpoint_id);
     return Status::Timeout("daemon down");
   };
   EXPECT_EQ(cache.PayDebts(fail), 1u);
-  EXPECT_EQ(cache.PayDebts([&](const cni_wire::Attachment& a) {
+  EXPECT_EQ(cache.PayDebts([&](const wire::Attachment& a) {
     asked.push_back(a.endpoint_id);
     return Status::Ok();
   }),

@@ -154,7 +154,6 @@ TEST(CniResultTest, RefusesAnInterfaceIndexOutOfRange) {
 }
 
 TEST(CniIdsTest, AreValidDriverIdsAndDistinct) {
-  using api::CniService;
   EXPECT_EQ(CniService::NetworkId("pods"), "cni-pods");
   const std::string dotted = CniService::NetworkId("a.b");
   EXPECT_TRUE(IsValidId(dotted)) << dotted;

@@ -7,7 +7,7 @@
 
 #include "fakes/driver_fixture.h"
 
-namespace hostnic::api {
+namespace hostnic::docker {
 namespace {
 
 using ::nlohmann::json;
@@ -156,4 +156,4 @@ TEST_F(HandlersTest, UnknownPathsAre404) {
 }
 
 }  // namespace
-}  // namespace hostnic::api
+}  // namespace hostnic::docker

@@ -8,37 +8,37 @@
 #include "cni/wire.h"
 #include "hostnic/ids.h"
 
-namespace hostnic::api {
+namespace hostnic::cni {
 namespace {
 
 using ::testing::HasSubstr;
 
 TEST(NetavarkWireTest, RuntimeTravelsWithTheKey) {
-  cni_wire::AttachmentKey key;
+  wire::AttachmentKey key;
   key.network = std::string(64, 'f');
   key.container_id = "c1";
   key.ifname = "eth0";
-  key.runtime = cni_wire::kRuntimeNetavark;
-  Result<cni_wire::AttachmentKey> back =
-      cni_wire::DecodeAttachmentKey(cni_wire::Encode(key));
+  key.runtime = wire::kRuntimeNetavark;
+  Result<wire::AttachmentKey> back =
+      wire::DecodeAttachmentKey(wire::Encode(key));
   ASSERT_TRUE(back.ok()) << back.status().message();
   EXPECT_EQ(back->runtime, "netavark");
   EXPECT_EQ(back->network, key.network);
 
   key.runtime.clear();
-  back = cni_wire::DecodeAttachmentKey(cni_wire::Encode(key));
+  back = wire::DecodeAttachmentKey(wire::Encode(key));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->runtime, "");
 }
 
 TEST(NetavarkWireTest, UnknownRuntimeOrBadPodmanIdIsRefused) {
-  Result<cni_wire::AttachmentKey> key = cni_wire::DecodeAttachmentKey(
+  Result<wire::AttachmentKey> key = wire::DecodeAttachmentKey(
       R"({"network":"n","containerId":"c","ifname":"eth0","runtime":"rkt"})");
   ASSERT_FALSE(key.ok());
   EXPECT_THAT(key.status().message(), HasSubstr("'rkt', not empty (CNI)"));
   for (const std::string& network :
        std::vector<std::string>{"../x", std::string(65, 'a')}) {
-    key = cni_wire::DecodeAttachmentKey(
+    key = wire::DecodeAttachmentKey(
         R"({"network":")" + network +
         R"(","containerId":"c","ifname":"eth0","runtime":"netavark"})");
     ASSERT_FALSE(key.ok()) << network;
@@ -64,4 +64,4 @@ TEST(NetavarkWireTest, PodmanIdsAreNeitherDockersNorCnis) {
 }
 
 }  // namespace
-}  // namespace hostnic::api
+}  // namespace hostnic::cni

@@ -5,7 +5,7 @@
 #include "observability/metrics.h"
 #include "observability/status_json.h"
 
-namespace hostnic::api {
+namespace hostnic::observability {
 namespace {
 
 using ::testing::HasSubstr;
@@ -117,4 +117,4 @@ TEST(Metrics, CountsErrorsHistogramsAndNicStates) {
 }
 
 }  // namespace
-}  // namespace hostnic::api
+}  // namespace hostnic::observability

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace hostnic::api {
+namespace hostnic::docker {
 namespace {
 
 using ::nlohmann::json;
@@ -389,4 +389,4 @@ TEST(WireTest, EncodesJoinWithEverything) {
 }
 
 }  // namespace
-}  // namespace hostnic::api
+}  // namespace hostnic::docker

@@ -137,10 +137,10 @@ std::string Expand(const std::string& path) {
   return path;
 }
 
-void SendAndCheck(api::Handlers* handlers, const Driver& driver,
+void SendAndCheck(docker::Handlers* handlers, const Driver& driver,
                   const std::string& step, const std::string& path,
                   const std::string& body) {
-  api::Handlers::Reply reply;
+  docker::Handlers::Reply reply;
   try {
     reply = handlers->Handle(path, body);
   } catch (const std::exception& e) {

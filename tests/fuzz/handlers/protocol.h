@@ -20,7 +20,7 @@ std::string Expand(const std::string& path);
 // and alone, and a success of the documented shape, consistent with what
 // DRIVER then reports (a CreateEndpoint's MAC is the endpoint's NIC; a Join
 // names the joined endpoint's NIC on the host).
-void SendAndCheck(api::Handlers* handlers, const Driver& driver,
+void SendAndCheck(docker::Handlers* handlers, const Driver& driver,
                   const std::string& step, const std::string& path,
                   const std::string& body);
 

@@ -65,7 +65,7 @@ void World::NewDriver() {
       options, &inventory_, &links_, &store_, &hooks_,
       AddressPorts{&dhcp_, &renewer_, nullptr, &sandbox_, &clock_, nullptr});
   driver_->Shutdown();  // Waits for NICs fail at once.
-  handlers_ = std::make_unique<api::Handlers>(driver_.get(), &metrics_);
+  handlers_ = std::make_unique<docker::Handlers>(driver_.get(), &metrics_);
 }
 
 void World::Event(const std::string& line) {

@@ -47,9 +47,9 @@ class World {
   FakeAddressSource dhcp_;
   FakeRenewer renewer_;
   FakeSandbox sandbox_;
-  api::Metrics metrics_;
+  observability::Metrics metrics_;
   std::unique_ptr<Driver> driver_;
-  std::unique_ptr<api::Handlers> handlers_;
+  std::unique_ptr<docker::Handlers> handlers_;
   int next_ifindex_ = 100;
   bool disk_failing_ = false;
   std::set<std::string> may_linger_;  // Endpoint IDs whose record may linger.
