@@ -6,7 +6,9 @@
 #include <set>
 #include <sstream>
 
+#include "cni/hostnic_keys.h"
 #include "cni/json_util.h"
+#include "cni/names.h"
 #include "hostnic/mac.h"
 #include "hostnic/options.h"
 
@@ -42,40 +44,6 @@ std::string Fnv1a64Hex(const std::string& text) {
   std::string out(16, '0');
   for (int i = 15; i >= 0; --i, hash >>= 4) out[i] = kHex[hash & 15];
   return out;
-}
-
-// "0000:00:05.0": domain, bus, device, function, as sysfs names them.
-bool IsPciAddress(const std::string& s) {
-  if (s.size() != 12 || s[4] != ':' || s[7] != ':' || s[10] != '.') {
-    return false;
-  }
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9, 11}) {
-    if (!std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
-}
-
-Error Fail(int code, std::string msg, std::string details = "") {
-  return Error{code, std::move(msg), std::move(details)};
-}
-
-// The spec's rule for network names and container IDs.
-bool IsName(const std::string& s) {
-  if (s.empty() || s.size() > 1024 ||
-      !std::isalnum(static_cast<unsigned char>(s[0]))) {
-    return false;
-  }
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
-           c == '.' || c == '-';
-  });
-}
-
-// A device name the kernel accepts.
-bool IsIfName(const std::string& s) {
-  if (s.empty() || s.size() > 15 || s == "." || s == "..") return false;
-  return std::none_of(s.begin(), s.end(),
-                      [](char c) { return c == '/' || c == ':' || c <= ' '; });
 }
 
 std::vector<std::string> Split(const std::string& s, char sep) {
@@ -179,155 +147,6 @@ std::optional<Error> ParseEnv(const std::map<std::string, std::string>& env,
     }
   }
   if (const std::string* path = get("CNI_PATH")) out->path = Split(*path, ':');
-  return std::nullopt;
-}
-
-// A number of seconds in [min, max] as the daemon's option text.
-std::optional<Error> Seconds(const json& v, const char* key, double min,
-                             double max, std::string* out) {
-  if (!v.is_number() || !std::isfinite(v.get<double>()) ||
-      v.get<double>() < min || v.get<double>() > max) {
-    std::ostringstream range;
-    range << "\"" << key << "\" must be a number of seconds from " << min
-          << " to " << max;
-    return Fail(kInvalidConfig, "bad \"" + std::string(key) + "\"",
-                range.str());
-  }
-  *out = v.dump();
-  return std::nullopt;
-}
-
-// The optional string `key` of the configuration object `j` into `out`.
-std::optional<Error> StringOf(const json& j, const char* key,
-                              std::string* out) {
-  Status s = GetString(j, key, key, out);
-  if (!s.ok()) {
-    return Fail(kInvalidConfig, "bad \"" + std::string(key) + "\"",
-                s.message());
-  }
-  return std::nullopt;
-}
-
-std::optional<Error> ParseHostnicKeys(const json& j, NetConf* conf) {
-  if (auto e = StringOf(j, "socket", &conf->socket)) return e;
-  if (auto e = StringOf(j, "stateDir", &conf->state_dir)) return e;
-  if (conf->state_dir.empty()) conf->state_dir = kDefaultStateDir;
-  if (conf->state_dir[0] != '/') {
-    return Fail(kInvalidConfig, "bad \"stateDir\"",
-                "'" + conf->state_dir + "': it must be an absolute path");
-  }
-  if (auto e = StringOf(j, "pciBusID", &conf->pci_address)) return e;
-  if (!conf->socket.empty() && conf->socket[0] != '/') {
-    return Fail(kInvalidConfig, "bad \"socket\"",
-                "it must be the absolute path of the hostnic daemon's socket");
-  }
-  if (auto e = StringOf(j, "mac", &conf->mac)) return e;
-  if (!conf->mac.empty() && !Mac::Parse(conf->mac)) {
-    return Fail(kInvalidConfig, "bad \"mac\"",
-                "'" + conf->mac + "' is not a MAC address");
-  }
-  if (auto e = StringOf(j, "device", &conf->device)) return e;
-  if (!conf->device.empty() && !IsIfName(conf->device)) {
-    return Fail(kInvalidConfig, "bad \"device\"",
-                "'" + conf->device + "' is not a device name");
-  }
-  if (!conf->mac.empty() && !conf->device.empty()) {
-    return Fail(kInvalidConfig, "\"mac\" and \"device\" both name a NIC",
-                "give one of them");
-  }
-  if (auto it = j.find("nics"); it != j.end() && !it->is_null()) {
-    if (!it->is_array() || it->empty()) {
-      return Fail(
-          kInvalidConfig, "bad \"nics\"",
-          "it must be a list of NIC names or MACs, e.g. [\"eth2\", \"eth3\"]");
-    }
-    std::string joined;
-    for (const json& nic : *it) {
-      if (!nic.is_string() ||
-          nic.get<std::string>().find(',') != std::string::npos) {
-        return Fail(kInvalidConfig, "bad \"nics\"",
-                    "each entry must be a NIC name or MAC");
-      }
-      conf->nics.push_back(nic.get<std::string>());
-      joined += (joined.empty() ? "" : ",") + nic.get<std::string>();
-    }
-    conf->options[kOptNics] = joined;
-  }
-  if (auto it = j.find("mtu"); it != j.end() && !it->is_null()) {
-    if (!it->is_number_unsigned() || it->get<uint64_t>() < 68 ||
-        it->get<uint64_t>() > 65535) {
-      return Fail(kInvalidConfig, "bad \"mtu\"",
-                  "it must be a number from 68 to 65535");
-    }
-    conf->options[kOptMtu] = it->dump();
-  }
-  if (auto it = j.find("wait"); it != j.end() && !it->is_null()) {
-    if (auto e = Seconds(*it, "wait", 0, 3600, &conf->options[kOptWait]))
-      return e;
-  }
-  if (auto it = j.find("dhcpTimeout"); it != j.end() && !it->is_null()) {
-    if (auto e = Seconds(*it, "dhcpTimeout", 1, 300,
-                         &conf->options[kOptDhcpTimeout])) {
-      return e;
-    }
-  }
-  if (auto it = j.find("blockMetadata"); it != j.end() && !it->is_null()) {
-    if (!it->is_boolean()) {
-      return Fail(kInvalidConfig, "bad \"blockMetadata\"",
-                  "it must be true or false");
-    }
-    conf->options[kOptBlockMetadata] = it->get<bool>() ? "true" : "false";
-  }
-  if (auto it = j.find("metadataAddresses"); it != j.end() && !it->is_null()) {
-    // The daemon checks each address (hostnic.metadata-addresses).
-    std::string list;
-    bool strings = it->is_array() && !it->empty();
-    for (const json& a : strings ? *it : json::array()) {
-      if (!a.is_string() ||
-          a.get<std::string>().find(',') != std::string::npos) {
-        strings = false;
-        break;
-      }
-      list += (list.empty() ? "" : ",") + a.get<std::string>();
-    }
-    if (!strings) {
-      return Fail(kInvalidConfig, "bad \"metadataAddresses\"",
-                  "it must be a non-empty array of IP addresses (strings)");
-    }
-    conf->options[kOptMetadataAddresses] = list;
-  }
-  std::string address;
-  if (auto e = StringOf(j, "address", &address)) return e;
-  if (!address.empty() && address != "dhcp" && address != "hook") {
-    return Fail(kInvalidConfig, "bad \"address\"",
-                "'" + address +
-                    "' is not dhcp (the NIC's own DHCP server) or "
-                    "hook (the daemon's --address-hook); or give an \"ipam\" "
-                    "section instead");
-  }
-  if (auto it = j.find("ipam"); it != j.end() && !it->is_null()) {
-    if (!it->is_object())
-      return Fail(kInvalidConfig, "bad \"ipam\"", "it must be an object");
-    Status s = GetString(*it, "type", "ipam.type", &conf->ipam_type);
-    if (!s.ok() || conf->ipam_type.empty() || !IsName(conf->ipam_type)) {
-      return Fail(kInvalidConfig, "bad \"ipam\"",
-                  "\"ipam.type\" must name an IPAM plugin, e.g. static");
-    }
-    if (!address.empty()) {
-      return Fail(kInvalidConfig,
-                  "\"address\" and \"ipam\" both give addresses",
-                  "give one of them");
-    }
-    conf->ipam = Dump(*it);
-    conf->options[kOptAddress] = "docker";
-  } else {
-    conf->options[kOptAddress] = address.empty() ? "dhcp" : address;
-  }
-  if (conf->options.count(kOptDhcpTimeout) &&
-      conf->options[kOptAddress] != "dhcp") {
-    return Fail(kInvalidConfig,
-                "\"dhcpTimeout\" applies only to \"address\": \"dhcp\"");
-  }
   return std::nullopt;
 }
 

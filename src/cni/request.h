@@ -36,6 +36,9 @@ struct Error {
   std::string msg;      // Short, what failed.
   std::string details;  // What to do about it, the IDs involved.
 };
+inline Error Fail(int code, std::string msg, std::string details = "") {
+  return Error{code, std::move(msg), std::move(details)};
+}
 
 enum class Command { kAdd, kDel, kCheck, kGc, kStatus, kVersion };
 

@@ -55,4 +55,8 @@ std::optional<uint32_t> ParseIpv4Address(std::string_view text) {
   return cidr->v4();
 }
 
+bool LooksLikeIpv6(std::string_view text) {
+  return text.find(':') != std::string_view::npos;
+}
+
 }  // namespace hostnic

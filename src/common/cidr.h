@@ -34,6 +34,10 @@ std::optional<Cidr> ParseCidr(std::string_view text);
 // Parses a plain IPv4 address as ParseCidr does; host byte order.
 std::optional<uint32_t> ParseIpv4Address(std::string_view text);
 
+// Whether `text` is written as an IPv6 address or CIDR (contains ':'); says
+// nothing of whether it parses.
+bool LooksLikeIpv6(std::string_view text);
+
 }  // namespace hostnic
 
 #endif  // HOSTNIC_COMMON_CIDR_H_

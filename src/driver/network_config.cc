@@ -267,10 +267,6 @@ std::vector<std::string> OutsideOwnSubnets(
   return outside;
 }
 
-bool LooksLikeIpv6(const std::string& text) {
-  return text.find(':') != std::string::npos;
-}
-
 Result<std::string> PlainIp(const std::string& ip_or_cidr, bool v6) {
   const std::string ip = ip_or_cidr.substr(0, ip_or_cidr.find('/'));
   if (!IsIp(ip, v6)) {

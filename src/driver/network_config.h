@@ -7,8 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "hostnic/requests.h"
+#include "common/cidr.h"
 #include "hostnic/records.h"
+#include "hostnic/requests.h"
 #include "hostnic/status.h"
 
 namespace hostnic {
@@ -54,9 +55,6 @@ const std::vector<std::string>& GuardedAddresses(const NetworkRecord& network);
 std::vector<std::string> OutsideOwnSubnets(
     const std::vector<std::string>& guarded,
     const std::vector<std::string>& own);
-
-// Whether `text` is an IPv6 address or CIDR (contains ':').
-bool LooksLikeIpv6(const std::string& text);
 
 }  // namespace hostnic
 

@@ -1,0 +1,90 @@
+// The DHCP message's byte layout (RFC 2131 section 2) and the option codes
+// hostnic reads or writes (RFC 2132, 3442): shared by message.cc (encoding,
+// decoding the fixed header) and options.cc (reading the options). Internal
+// to dhcp/.
+#ifndef HOSTNIC_DHCP_LAYOUT_H_
+#define HOSTNIC_DHCP_LAYOUT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace hostnic::dhcp {
+
+// Fixed BOOTP header layout (RFC 2131 section 2), as byte offsets.
+inline constexpr size_t kOpOffset = 0;
+inline constexpr size_t kHtypeOffset = 1;
+inline constexpr size_t kHlenOffset = 2;
+inline constexpr size_t kXidOffset = 4;
+inline constexpr size_t kSecsOffset = 8;
+inline constexpr size_t kFlagsOffset = 10;
+inline constexpr size_t kCiaddrOffset = 12;
+inline constexpr size_t kYiaddrOffset = 16;
+inline constexpr size_t kChaddrOffset = 28;
+inline constexpr size_t kSnameOffset = 44;
+inline constexpr size_t kFileOffset = 108;
+inline constexpr size_t kCookieOffset = 236;
+inline constexpr size_t kOptionsOffset = 240;
+inline constexpr uint32_t kMagicCookie = 0x63825363;
+
+inline constexpr uint8_t kBootRequest = 1;
+inline constexpr uint8_t kBootReply = 2;
+inline constexpr uint8_t kHtypeEthernet = 1;
+inline constexpr uint8_t kHlenEthernet = 6;
+inline constexpr uint16_t kBroadcastFlag = 0x8000;
+// RFC 1542 relays may drop BOOTP messages shorter than 300 bytes, so real
+// clients pad to it.
+inline constexpr size_t kMinSentSize = 300;
+inline constexpr uint16_t kMinMtu = 68;
+// Option overload (52) values are bits: 1 file, 2 sname, 3 both.
+inline constexpr uint8_t kOverloadFile = 1;
+inline constexpr uint8_t kOverloadSname = 2;
+inline constexpr size_t kMaxServerMessage = 255;
+
+enum Option : uint8_t {
+  kPad = 0,
+  kSubnetMask = 1,
+  kRouter = 3,
+  kInterfaceMtu = 26,
+  kRequestedIp = 50,
+  kLeaseTime = 51,
+  kOverload = 52,
+  kMessageType = 53,
+  kServerId = 54,
+  kParameterRequestList = 55,
+  kMessage = 56,
+  kMaxSize = 57,
+  kRenewalTime = 58,
+  kRebindingTime = 59,
+  kClientId = 61,
+  kClasslessRoutes = 121,
+  kEnd = 255,
+};
+
+// Big-endian (network order) loads and stores.
+inline uint32_t Load32(const uint8_t* p) {
+  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 |
+         p[3];
+}
+inline uint16_t Load16(const uint8_t* p) {
+  return static_cast<uint16_t>(p[0] << 8 | p[1]);
+}
+inline void Store32(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 24);
+  p[1] = static_cast<uint8_t>(v >> 16);
+  p[2] = static_cast<uint8_t>(v >> 8);
+  p[3] = static_cast<uint8_t>(v);
+}
+inline void Store16(uint8_t* p, uint16_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8);
+  p[1] = static_cast<uint8_t>(v);
+}
+
+// " at offset 249", for error sentences.
+inline std::string At(size_t offset) {
+  return " at offset " + std::to_string(offset);
+}
+
+}  // namespace hostnic::dhcp
+
+#endif  // HOSTNIC_DHCP_LAYOUT_H_
