@@ -1,6 +1,6 @@
 // The DHCP client's exchanges (src/dhcp/client.h) against a scripted server
-// over a fake transport in fake time, the lease it derives from an ACK, and
-// the IPv4/UDP framing of the packet transport.
+// over a fake transport in fake time. The lease it derives from an ACK:
+// dhcp_lease_test.cc; the packet transport's framing: dhcp_framing_test.cc.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "dhcp/client.h"
-#include "dhcp/packet_transport.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_dhcp_transport.h"
 
@@ -452,138 +451,6 @@ TEST_F(ClientTest, ReleaseSendsCiaddrAndServer) {
     EXPECT_EQ(Ciaddr(release), kOffered);
     EXPECT_EQ(Options(release).at(54), IpBytes(kServer));
   }
-}
-
-ServerMessage Ack() {
-  ServerMessage ack;
-  ack.type = MessageType::kAck;
-  ack.yiaddr = kOffered;
-  ack.server_id = kServer;
-  ack.subnet_mask = 0xffffff00;
-  ack.lease_time = 3600;
-  return ack;
-}
-
-TEST(LeaseFromAckTest, TakesAddressRouterMtuAndDefaultTimers) {
-  ServerMessage ack = Ack();
-  ack.router = kServer;
-  ack.mtu = 1400;
-  const Lease lease = LeaseFromAck(ack, kMac, 1'700'000'000);
-  EXPECT_EQ(lease.mac, kMac);
-  EXPECT_EQ(lease.source, "dhcp");
-  EXPECT_EQ(lease.address, "192.168.61.11/24");
-  EXPECT_EQ(lease.gateway, "192.168.61.1");
-  EXPECT_TRUE(lease.routes.empty());
-  EXPECT_EQ(lease.mtu, 1400u);
-  EXPECT_EQ(lease.server, "192.168.61.1");
-  EXPECT_EQ(lease.acquired, 1'700'000'000);
-  EXPECT_EQ(lease.lease_seconds, 3600u);
-  EXPECT_EQ(lease.t1_seconds, 1800u);
-  EXPECT_EQ(lease.t2_seconds, 3150u);
-}
-
-TEST(LeaseFromAckTest, ClasslessRoutesOverrideTheRouterOption) {
-  ServerMessage ack = Ack();
-  ack.router = 0xc0a83dfe;
-  ack.classless_routes = std::vector<Route>{{"10.61.0.0/16", "192.168.61.254"},
-                                            {"0.0.0.0/0", "192.168.61.1"},
-                                            {"10.62.0.0/16", ""}};
-  const Lease lease = LeaseFromAck(ack, kMac, 0);
-  EXPECT_EQ(lease.gateway, "192.168.61.1");
-  EXPECT_EQ(lease.routes,
-            (std::vector<Route>{{"10.61.0.0/16", "192.168.61.254"},
-                                {"10.62.0.0/16", ""}}));
-
-  ack.classless_routes = std::vector<Route>{{"10.61.0.0/16", "192.168.61.254"}};
-  EXPECT_EQ(LeaseFromAck(ack, kMac, 0).gateway, "");
-}
-
-TEST(LeaseFromAckTest, NoMaskMeansAHostAddressWithAnOnLinkGateway) {
-  ServerMessage ack = Ack();
-  ack.subnet_mask.reset();
-  ack.router = kServer;
-  const Lease lease = LeaseFromAck(ack, kMac, 0);
-  EXPECT_EQ(lease.address, "192.168.61.11/32");
-  EXPECT_EQ(lease.gateway, "192.168.61.1");
-  EXPECT_EQ(lease.routes, (std::vector<Route>{{"192.168.61.1/32", ""}}));
-}
-
-TEST(LeaseFromAckTest, InfiniteOrMissingLeaseNeverExpires) {
-  ServerMessage ack = Ack();
-  ack.lease_time = 0xffffffff;
-  ack.t1 = 100;
-  Lease lease = LeaseFromAck(ack, kMac, 5);
-  EXPECT_FALSE(lease.Expires());
-  EXPECT_EQ(lease.t1_seconds, 0u);
-  EXPECT_EQ(lease.t2_seconds, 0u);
-  ack.lease_time.reset();
-  EXPECT_FALSE(LeaseFromAck(ack, kMac, 5).Expires());
-}
-
-TEST(LeaseFromAckTest, TimersAreSanitised) {
-  ServerMessage ack = Ack();
-  ack.t1 = 1000;
-  ack.t2 = 2000;
-  Lease lease = LeaseFromAck(ack, kMac, 0);
-  EXPECT_EQ(lease.t1_seconds, 1000u);
-  EXPECT_EQ(lease.t2_seconds, 2000u);
-
-  ack.t1 = 3200;  // Not below t2.
-  ack.t2 = 4000;  // Not below the lease.
-  lease = LeaseFromAck(ack, kMac, 0);
-  EXPECT_EQ(lease.t2_seconds, 3150u);
-  EXPECT_EQ(lease.t1_seconds, 1800u);
-
-  ack.t1.reset();
-  ack.t2 = 600;  // Below the default t1.
-  lease = LeaseFromAck(ack, kMac, 0);
-  EXPECT_EQ(lease.t2_seconds, 600u);
-  EXPECT_EQ(lease.t1_seconds, 300u);
-}
-
-TEST(FramingTest, RoundTripsAndRefusesDamage) {
-  const Bytes payload = {1, 2, 3, 4, 5};
-  Bytes packet = FrameIpv4Udp(0, 67, 0xffffffff, 68, payload);
-  ASSERT_EQ(packet.size(), 20u + 8u + payload.size());
-  std::string why;
-  EXPECT_EQ(UnframeIpv4Udp(packet.data(), packet.size(), 68, true, &why),
-            payload);
-  EXPECT_FALSE(UnframeIpv4Udp(packet.data(), packet.size(), 67, true, &why));
-  EXPECT_EQ(why, "UDP to port 68");
-
-  Bytes padded = packet;  // Ethernet pads short frames; the IP length rules.
-  padded.resize(packet.size() + 18, 0);
-  EXPECT_EQ(UnframeIpv4Udp(padded.data(), padded.size(), 68, true, &why),
-            payload);
-
-  Bytes body = packet;
-  body.back() ^= 0xff;
-  EXPECT_FALSE(UnframeIpv4Udp(body.data(), body.size(), 68, true, &why));
-  EXPECT_EQ(why, "bad UDP checksum");
-  // Checksum offload of a local sender: not yet computed, not checked.
-  EXPECT_TRUE(UnframeIpv4Udp(body.data(), body.size(), 68, false, &why));
-
-  Bytes header = packet;
-  header[8] = 1;  // TTL, covered by the header checksum.
-  EXPECT_FALSE(UnframeIpv4Udp(header.data(), header.size(), 68, true, &why));
-  EXPECT_EQ(why, "bad IPv4 header checksum");
-
-  EXPECT_FALSE(
-      UnframeIpv4Udp(packet.data(), packet.size() - 1, 68, true, &why));
-  EXPECT_FALSE(UnframeIpv4Udp(packet.data(), 19, 68, true, &why));
-}
-
-TEST(FramingTest, ChecksumsMatchAKnownPacket) {
-  // 192.168.61.1:67 -> 192.168.61.11:68, payload "hi": checksums computed
-  // independently (RFC 1071).
-  const Bytes packet = FrameIpv4Udp(kServer, 67, kOffered, 68, {'h', 'i'});
-  EXPECT_EQ(packet[10] << 8 | packet[11], 0x7f72);
-  EXPECT_EQ(packet[26] << 8 | packet[27], 0x9b8c);
-}
-
-TEST(DurationTextTest, SecondsWhenWhole) {
-  EXPECT_EQ(DurationText(seconds(10)), "10 s");
-  EXPECT_EQ(DurationText(milliseconds(1500)), "1500 ms");
 }
 
 }  // namespace

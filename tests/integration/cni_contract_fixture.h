@@ -1,0 +1,170 @@
+// The fixture of the CNI contract tests (cni_contract_test.cc,
+// cni_ipam_test.cc, cni_daemon_down_test.cc): the plugin executable
+// (HOSTNIC_CNI_BINARY) run as a container runtime runs a CNI plugin, against
+// a daemon of its own whose address hook gives each of two veth NICs an
+// address, with container namespaces the test makes (`ip netns add`, names
+// unique to this process).
+#ifndef HOSTNIC_TESTS_INTEGRATION_CNI_CONTRACT_FIXTURE_H_
+#define HOSTNIC_TESTS_INTEGRATION_CNI_CONTRACT_FIXTURE_H_
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "integration/daemon_process.h"
+#include "integration/netns_env.h"
+#include "integration/text_util.h"
+
+namespace hostnic {
+
+class CniContractTest : public ::testing::Test {
+ protected:
+  static constexpr char kMac1[] = "02:00:5e:c0:00:01";
+  static constexpr char kMac2[] = "02:00:5e:c0:00:02";
+  static constexpr char kStatic[] = "/usr/lib/cni/static";
+
+  // What a run of the plugin gave.
+  struct Outcome {
+    int rc = -1;
+    std::string out;
+    nlohmann::json doc;  // stdout parsed, or null.
+  };
+
+  void SetUp() override {
+    HOSTNIC_REQUIRE_PRIVATE_NETNS();
+    const std::string pid = std::to_string(::getpid());
+    root_ = std::filesystem::temp_directory_path() / ("hostnic-cni-" + pid);
+    std::filesystem::remove_all(root_);
+    std::filesystem::create_directories(root_);
+    ns1_ = "hncni-" + pid + "-1";
+    ns2_ = "hncni-" + pid + "-2";
+    // The cloud's metadata, as the address hook finds it: one address per
+    // NIC.
+    const std::string hook = (root_ / "address-hook").string();
+    std::ofstream(hook) << "#!/bin/sh\n"
+                           "case \"$HOSTNIC_MAC\" in\n"
+                           "  *:01) echo '{\"address\":\"10.77.0.11/24\","
+                           "\"gateway\":\"10.77.0.1\"}' ;;\n"
+                           "  *:02) echo '{\"address\":\"10.77.0.12/24\","
+                           "\"gateway\":\"10.77.0.1\","
+                           "\"routes\":[{\"destination\":\"10.78.0.0/16\","
+                           "\"next_hop\":\"10.77.0.254\"}]}' ;;\n"
+                           "  *) exit 1 ;;\n"
+                           "esac\n";
+    std::filesystem::permissions(hook, std::filesystem::perms::owner_all);
+    ASSERT_EQ(itest::Sh(std::string("ip link add hnc1 address ") + kMac1 +
+                        " mtu 1400 type veth peer name hnc1p"),
+              0);
+    ASSERT_EQ(itest::Sh(std::string("ip link add hnc2 address ") + kMac2 +
+                        " type veth peer name hnc2p"),
+              0);
+    ASSERT_EQ(itest::Sh("ip netns add " + ns1_ + " && ip netns add " + ns2_),
+              0);
+    Start(hook);
+  }
+
+  void TearDown() override {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    itest::Sh("ip netns del " + ns1_ + " 2>/dev/null; ip netns del " + ns2_ +
+              " 2>/dev/null; ip link del hnc1 2>/dev/null; ip link del hnc2 "
+              "2>/dev/null; true");
+    std::filesystem::remove_all(root_);
+  }
+
+  void Start(const std::string& hook) {
+    const std::string log = (root_ / "hostnic.log").string();
+    pid_ = itest::SpawnDaemon(
+        {"--socket", Socket(), "--state-dir", (root_ / "state").string(),
+         "--address-hook", hook, "--log-level", "debug"},
+        log);
+    ASSERT_GE(pid_, 0);
+    ASSERT_TRUE(itest::WaitForDaemon(Socket(), "/health"))
+        << itest::ReadFile(log);
+  }
+
+  std::string Socket() const { return (root_ / "hostnic.sock").string(); }
+  // The plugin's stateDir.
+  std::string StateDir() const { return (root_ / "cni-state").string(); }
+  std::string Netns(const std::string& name) const {
+    return "/run/netns/" + name;
+  }
+
+  // A network configuration for the test's daemon; `extra` holds more
+  // fields ("\"nics\":[...]," ...).
+  std::string Conf(const std::string& version = "1.1.0",
+                   const std::string& extra = "") const {
+    return "{\"cniVersion\":\"" + version +
+           "\",\"name\":\"contract\",\"type\":\"hostnic\"," + extra +
+           "\"socket\":\"" + Socket() + "\",\"stateDir\":\"" + StateDir() +
+           "\",\"address\":\"hook\"}";
+  }
+
+  // Runs the plugin as a runtime does: exactly `env` (plus PATH), `conf` on
+  // stdin.
+  Outcome Cni(const std::map<std::string, std::string>& env,
+              const std::string& conf) {
+    const std::string in = (root_ / "stdin").string(),
+                      out = (root_ / "stdout").string();
+    std::ofstream(in) << conf;
+    std::string command = "env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+    for (const auto& [k, v] : env) command += " '" + k + "=" + v + "'";
+    command += " " + wrap_ + HOSTNIC_CNI_BINARY + " <" + in + " >" + out +
+               " 2>>" + (root_ / "plugin.stderr").string();
+    Outcome run;
+    run.rc = itest::Sh(command);
+    run.out = itest::ReadFile(out);
+    run.doc = nlohmann::json::parse(run.out, nullptr, false);
+    if (run.doc.is_discarded()) run.doc = nullptr;
+    return run;
+  }
+
+  // The environment of a verb on one attachment.
+  std::map<std::string, std::string> Env(const std::string& verb,
+                                         const std::string& container,
+                                         const std::string& netns,
+                                         const std::string& ifname = "eth0") {
+    std::map<std::string, std::string> env = {{"CNI_COMMAND", verb},
+                                              {"CNI_CONTAINERID", container},
+                                              {"CNI_IFNAME", ifname},
+                                              {"CNI_PATH", "/usr/lib/cni"}};
+    if (!netns.empty()) env["CNI_NETNS"] = netns;
+    return env;
+  }
+
+  std::string Status() {
+    return itest::ShOutput(std::string(HOSTNIC_BINARY) + " status --socket " +
+                           Socket());
+  }
+  std::string Log() {
+    return itest::ReadFile((root_ / "hostnic.log").string());
+  }
+
+  // "hnc1 is on the host, down, MTU 1400, no address": the state the NIC
+  // must be back in.
+  void ExpectHome(const std::string& name, const std::string& mac) {
+    const std::string link = itest::ShOutput("ip -o link show " + name);
+    EXPECT_TRUE(itest::Has(link, mac)) << name << " is not back on the host";
+    EXPECT_FALSE(itest::Has(link, ",UP")) << link;
+    EXPECT_EQ(itest::ShOutput("ip -o addr show dev " + name), "");
+  }
+
+  std::filesystem::path root_;
+  // Put before the plugin's path in Cni()'s command, e.g. a mount namespace.
+  std::string wrap_;
+  std::string ns1_, ns2_;
+  pid_t pid_ = -1;
+};
+
+}  // namespace hostnic
+
+#endif  // HOSTNIC_TESTS_INTEGRATION_CNI_CONTRACT_FIXTURE_H_
