@@ -3,6 +3,11 @@
 #ifndef HOSTNIC_COMMON_STRINGS_H_
 #define HOSTNIC_COMMON_STRINGS_H_
 
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace hostnic {
@@ -23,6 +28,20 @@ inline std::string_view Trim(std::string_view s,
   const size_t first = s.find_first_not_of(blanks);
   if (first == std::string_view::npos) return {};
   return s.substr(first, s.find_last_not_of(blanks) - first + 1);
+}
+
+// The whole of `text` as a finite decimal number in [min, max]; nullopt
+// when it is empty, has anything after the number, or is out of range.
+inline std::optional<double> ParseNumberIn(const std::string& text, double min,
+                                           double max) {
+  char* end = nullptr;
+  errno = 0;
+  const double n = std::strtod(text.c_str(), &end);
+  if (text.empty() || *end != '\0' || errno != 0 || !std::isfinite(n) ||
+      n < min || n > max) {
+    return std::nullopt;
+  }
+  return n;
 }
 
 }  // namespace hostnic

@@ -108,17 +108,14 @@ Status ParseMtu(const std::string& value, NetworkRecord* network) {
 // Seconds in [min, max], as milliseconds.
 Result<long long> ParseSeconds(const char* option, const std::string& value,
                                double min, double max) {
-  char* end = nullptr;
-  errno = 0;
-  const double seconds = std::strtod(value.c_str(), &end);
-  if (value.empty() || *end != '\0' || errno != 0 || !std::isfinite(seconds) ||
-      seconds < min || seconds > max) {
+  const std::optional<double> seconds = ParseNumberIn(value, min, max);
+  if (!seconds) {
     std::ostringstream message;
     message << option << ": '" << value
             << "' is not a number of seconds between " << min << " and " << max;
     return Status::InvalidArgument(message.str());
   }
-  return std::llround(seconds * 1000);
+  return std::llround(*seconds * 1000);
 }
 
 Status ParseWait(const std::string& value, NetworkRecord* network) {

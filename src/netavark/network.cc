@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/cidr.h"
+#include "common/strings.h"
 #include "hostnic/mac.h"
 #include "hostnic/nic_spec.h"
 #include "hostnic/options.h"
@@ -28,11 +29,7 @@ Status Bad(const std::string& key, const std::string& value,
 // A number in [min, max], as the daemon's option text.
 Status Number(const std::string& key, const std::string& value, double min,
               double max, const char* unit, std::string* out) {
-  char* end = nullptr;
-  errno = 0;
-  const double n = std::strtod(value.c_str(), &end);
-  if (value.empty() || *end != '\0' || errno != 0 || !std::isfinite(n) ||
-      n < min || n > max) {
+  if (!ParseNumberIn(value, min, max)) {
     std::ostringstream why;
     why << "not " << unit << " from " << min << " to " << max;
     return Bad(key, value, why.str());
@@ -57,10 +54,6 @@ bool Inside(const std::string& ip, const std::string& subnet,
   }
   *with_len = cidr;
   return true;
-}
-
-bool IsV6(const std::string& text) {
-  return text.find(':') != std::string::npos;
 }
 
 }  // namespace
@@ -221,9 +214,10 @@ Result<StaticPlan> PlanStatic(const Attachment& attachment) {
       if (!Inside(ip, s.subnet, &cidr)) continue;
       found = true;
       plan.addresses.push_back({cidr, s.gateway});
-      bool& has_default = IsV6(ip) ? default6 : default4;
+      bool& has_default = LooksLikeIpv6(ip) ? default6 : default4;
       if (!network.internal && !s.gateway.empty() && !has_default) {
-        plan.routes.push_back({IsV6(ip) ? "::/0" : "0.0.0.0/0", s.gateway});
+        plan.routes.push_back(
+            {LooksLikeIpv6(ip) ? "::/0" : "0.0.0.0/0", s.gateway});
         has_default = true;
       }
       break;
