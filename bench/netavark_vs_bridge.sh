@@ -12,13 +12,7 @@
 # plugin executable (default build/hostnic-cni). Runs in a private network
 # namespace of its own (unshare -n); the container namespace is made with
 # `ip netns add` and removed after.
-set -uo pipefail
-if [ "${HNB_INSIDE:-}" != 1 ]; then
-  exec env HNB_INSIDE=1 unshare -n "$0" "$@"
-fi
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=${HOSTNIC_BIN:-$ROOT/build/hostnic}
-PLUGIN=${HOSTNIC_CNI_BIN:-$ROOT/build/hostnic-cni}
+source "$(dirname "${BASH_SOURCE[0]}")/plugin_prologue.sh"
 N=${1:-20}
 source "$ROOT/tests/e2e/netavark_lib.sh"
 netavark_fetch "$ROOT/build/netavark-cache" || exit 1

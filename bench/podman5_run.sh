@@ -12,13 +12,7 @@
 # HOSTNIC_BIN is the daemon (default build/hostnic), HOSTNIC_CNI_BIN the
 # plugin executable (default build/hostnic-cni). Runs in a private network
 # namespace of its own (unshare -n), where podman's bridge is made too.
-set -uo pipefail
-if [ "${HNB_INSIDE:-}" != 1 ]; then
-  exec env HNB_INSIDE=1 unshare -n "$0" "$@"
-fi
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BIN=${HOSTNIC_BIN:-$ROOT/build/hostnic}
-PLUGIN=${HOSTNIC_CNI_BIN:-$ROOT/build/hostnic-cni}
+source "$(dirname "${BASH_SOURCE[0]}")/plugin_prologue.sh"
 N=${1:-10}
 source "$ROOT/tests/e2e/netavark_lib.sh"
 podman5_root "${HOSTNIC_PODMAN5_CACHE:-/var/cache/hostnic-podman5}" || exit 1
