@@ -8,6 +8,7 @@
 #include <set>
 
 #include "cni/wire.h"
+#include "hostnic/options.h"
 
 namespace hostnic::cni {
 
@@ -35,8 +36,8 @@ std::optional<wire::Attachment> Describe(const Driver& driver,
   wire::Attachment out;
   out.network_id = network_id;
   out.endpoint_id = endpoint_id;
-  out.mac = info->at("hostnic.mac");
-  out.original = info->at("hostnic.nic");
+  out.mac = info->at(kInfoMac);
+  out.original = info->at(kOptNic);
   for (const NicReport& row : driver.Report()) {
     if (row.endpoint_id == endpoint_id) {
       out.netns = row.sandbox_key;
@@ -158,12 +159,12 @@ Status CniService::EnsureNetwork(
   CreateNetworkRequest request;
   request.network_id = network_id;
   request.options = options;
-  auto source = options.find("hostnic.address");
+  auto source = options.find(kOptAddress);
   if (source == options.end() || source->second != "docker") {
     // As Docker's null IPAM: the address is the NIC's own.
     request.ipv4.push_back({"0.0.0.0/0", "", "null"});
   }
-  std::lock_guard<std::mutex> lock(networks_mu_);
+  MutexLock lock(&networks_mu_);
   Status created = driver_->CreateNetwork(request);
   if (created.code() != Code::kAlreadyExists) return created;
   // The configuration changed. Its rules may change only while no
@@ -204,7 +205,7 @@ Result<std::string> CniService::Attach(const std::string& body,
   if (Mac::Parse(in->nic)) {
     request.mac = in->nic;
   } else if (!in->nic.empty()) {
-    request.options["hostnic.nic"] = in->nic;
+    request.options[kOptNic] = in->nic;
   }
   Result<CreateEndpointReply> created = driver_->CreateEndpoint(request);
   if (!created.ok()) return created.status();

@@ -30,11 +30,11 @@
 #ifndef HOSTNIC_CNI_SERVICE_H_
 #define HOSTNIC_CNI_SERVICE_H_
 
-#include <mutex>
 #include <string>
 
-#include "http/reply.h"
+#include "common/mutex.h"
 #include "driver/driver.h"
+#include "http/reply.h"
 
 namespace hostnic::cni {
 
@@ -72,12 +72,13 @@ class CniService {
   Result<std::string> Release(const std::string& body, std::string* ids);
   Result<std::string> Stale(const std::string& body, std::string* ids);
   Status EnsureNetwork(const std::string& network_id,
-                       const std::map<std::string, std::string>& options);
+                       const std::map<std::string, std::string>& options)
+      EXCLUDES(networks_mu_);
 
   Driver* const driver_;
-  // Serializes creating and re-creating networks, so that two ADDs never
-  // remove each other's network.
-  std::mutex networks_mu_;
+  // Guards no member: held while EnsureNetwork creates or re-creates a
+  // network, so that two ADDs never remove each other's network.
+  Mutex networks_mu_;
 };
 
 }  // namespace hostnic::cni

@@ -10,20 +10,21 @@
 #include <utility>
 
 #include "cni/service.h"
-#include "docker/handlers.h"
-#include "observability/metrics.h"
-#include "observability/status_json.h"
-#include "http/tcp_metrics_server.h"
-#include "http/unix_http_server.h"
+#include "common/errno_status.h"
 #include "dhcp/dhcp_source.h"
+#include "docker/handlers.h"
 #include "driver/housekeeper.h"
 #include "guard/xdp_guard.h"
 #include "hooks/address_hook.h"
 #include "hooks/process_hooks.h"
 #include "host/network_managers.h"
+#include "http/tcp_metrics_server.h"
+#include "http/unix_http_server.h"
 #include "netlink/link_control.h"
 #include "netlink/link_monitor.h"
 #include "netlink/sandbox_control.h"
+#include "observability/metrics.h"
+#include "observability/status_json.h"
 #include "store/file_store.h"
 
 namespace hostnic {
@@ -143,7 +144,7 @@ Status Daemon::Listen() {
   if (passed < 0) {
     return Status::FailedPrecondition(
         std::string("reading the sockets systemd passed (LISTEN_FDS): ") +
-        strerror(-passed));
+        ErrnoText(passed));
   }
   if (passed == 0) {
     return server_->Bind(options_.socket, socket_group_ ? 0660 : 0600,

@@ -7,11 +7,11 @@
 #include <atomic>
 #include <thread>
 
+#include "driver/driver.h"
 #include "driver/lease_book.h"
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_table.h"
-#include "driver/driver.h"
 
 namespace hostnic {
 
@@ -47,7 +47,7 @@ Result<CreateEndpointReply> Driver::AssignAddress(
   std::optional<Lease> stored;
   Link link;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     const NetworkRecord* net = table_->Network(request.network_id);
     const EndpointRecord* ep = table_->Endpoint(request.endpoint_id);
     if (net == nullptr || ep == nullptr) {
@@ -96,7 +96,7 @@ Result<CreateEndpointReply> Driver::AssignAddress(
   std::optional<EndpointRecord> released;
   Status status;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     const NetworkRecord* net = table_->Network(request.network_id);
     const EndpointRecord* ep = table_->Endpoint(request.endpoint_id);
     if (ep == nullptr || ep->mac != link.mac) {
@@ -166,7 +166,7 @@ void Driver::LoseLease(const Lease& lease, const std::string& sandbox_key,
                        const std::string& why, UnixSeconds retry_at,
                        bool ask_same_first) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     std::optional<Lease> lost =
         book_->Lose(lease, why, retry_at, ask_same_first);
     if (!lost) return;
@@ -201,7 +201,7 @@ void Driver::Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
     const std::string why =
         "ignoring DHCP server " + lease.server + "'s answer: " + fit.message();
     spdlog::warn("NIC {}: {}", old.mac.ToString(), why);
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     std::optional<UnixSeconds> retry =
         old.lost ? book_->StillLost(old, now, why)
                  : book_->NoAnswer(old, due.action == LeaseAction::kRebind, now,
@@ -233,7 +233,7 @@ void Driver::Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
       LoseLease(old, due.sandbox_key, why, now, /*ask_same_first=*/true);
       return;
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (std::optional<UnixSeconds> retry = book_->StillLost(old, now, why)) {
       *next = std::min(*next, *retry);
     }
@@ -241,7 +241,7 @@ void Driver::Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
     return;
   }
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (moved) {
       // The endpoint follows its NIC's address, so that the lease stays its.
       const EndpointRecord* held = table_->HolderOf(old.mac);
@@ -294,7 +294,7 @@ void Driver::Reacquire(const LeaseDue& due, UnixSeconds now,
     *next = std::min(*next, now + LeaseBook::kLostRetrySeconds);
     return;
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   std::optional<UnixSeconds> retry =
       book_->StillLost(lease, now, got.status().message());
   if (!retry) return;
@@ -323,7 +323,7 @@ void Driver::Renew(const LeaseDue& due, UnixSeconds now, UnixSeconds* next) {
     Regain(due, renewal->lease, now, next);
     return;
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (!renewal.ok()) {
     std::optional<UnixSeconds> retry =
         book_->NoAnswer(lease, rebinding, now, renewal.status().message());
@@ -361,7 +361,7 @@ UnixSeconds Driver::KeepLeases() {
   UnixSeconds next = now + kIdleSeconds;
   std::vector<LeaseDue> due;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (addresses_.renewer == nullptr) return next;
     due = book_->DueAt(now, *table_, &next);
   }

@@ -8,6 +8,7 @@
 #include "driver/network_config.h"
 #include "driver/nic_table.h"
 #include "driver/serial_queue.h"
+#include "hostnic/options.h"
 
 namespace hostnic {
 
@@ -61,7 +62,7 @@ Status Driver::CreateNetwork(const CreateNetworkRequest& request) {
     return Status::FailedPrecondition(
         "creating network " + Short(request.network_id) + ": " + missing);
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (const NetworkRecord* existing = table_->Network(network->id)) {
     // A replay is harmless; other settings under a live ID would change the
     // rules for endpoints that already hold NICs.
@@ -82,7 +83,7 @@ Status Driver::DeleteNetwork(const std::string& network_id) {
   std::vector<EndpointRecord> released;
   Status status;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     for (const EndpointRecord& e : table_->EndpointsOf(network_id)) {
       status = ReleaseLocked(e);
       if (!status.ok()) break;
@@ -111,8 +112,8 @@ void Driver::Shutdown() {
   shutting_down_ = true;
   inventory_->WakeWaiters();
   {
-    std::unique_lock<std::mutex> lock(waits_mu_);
-    waits_done_.wait(lock, [this] { return waits_ == 0; });
+    MutexLock lock(&waits_mu_);
+    while (waits_ != 0) waits_done_.wait(*lock.native());
   }
   // Events first: handling them may start hooks.
   link_events_->Stop();
@@ -122,25 +123,25 @@ void Driver::Shutdown() {
 Result<std::map<std::string, std::string>> Driver::EndpointInfo(
     const std::string& network_id, const std::string& endpoint_id) const {
   HOSTNIC_RETURN_IF_ERROR(Validate(network_id, endpoint_id));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   const EndpointRecord* e = table_->Endpoint(endpoint_id);
   if (e == nullptr) {
     return Status::NotFound("endpoint " + Short(endpoint_id) +
                             " is not known to hostnic");
   }
-  return std::map<std::string, std::string>{{"hostnic.mac", e->mac.ToString()},
-                                            {"hostnic.nic", e->original.name}};
+  return std::map<std::string, std::string>{{kInfoMac, e->mac.ToString()},
+                                            {kOptNic, e->original.name}};
 }
 
 std::vector<std::string> Driver::Violations() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<std::string> broken = table_->Violations();
   for (std::string& b : book_->Violations()) broken.push_back(std::move(b));
   return broken;
 }
 
 std::vector<NicReport> Driver::Report() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   std::vector<NicReport> rows;
   std::unordered_map<Mac, bool> seen;
   for (const Link& link : inventory_->All()) {

@@ -12,18 +12,18 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
+#include "common/mutex.h"
+#include "driver/inventory.h"
 #include "hostnic/address.h"
 #include "hostnic/guard.h"
 #include "hostnic/hooks.h"
 #include "hostnic/ids.h"
-#include "driver/inventory.h"
 #include "hostnic/link.h"
 #include "hostnic/nic_spec.h"
 #include "hostnic/records.h"
@@ -123,13 +123,13 @@ class Driver {
   // gone are released. Returns one sentence per thing that needs an operator's
   // attention (unreadable records, endpoints whose NIC is gone, ...); those
   // are also logged.
-  Result<std::vector<std::string>> Recover();
+  Result<std::vector<std::string>> Recover() EXCLUDES(mu_);
 
   // A replay of the same request is OK; the ID of an existing network with
   // other settings is refused (kAlreadyExists).
-  Status CreateNetwork(const CreateNetworkRequest& request);
+  Status CreateNetwork(const CreateNetworkRequest& request) EXCLUDES(mu_);
   // Forgets the network and releases whatever endpoints it still records.
-  Status DeleteNetwork(const std::string& network_id);
+  Status DeleteNetwork(const std::string& network_id) EXCLUDES(mu_);
 
   // With DriverOptions::call_timeout, waits for an absent NIC (hostnic.wait,
   // --wait, after an attach hook) are cut so that the answer -- on a DHCP
@@ -149,24 +149,25 @@ class Driver {
   // Attach hooks, and the DHCP exchange of a network whose addresses come
   // from DHCP, run on the thread that reaches them.
   void CreateEndpoint(const CreateEndpointRequest& request,
-                      CreateEndpointDone done);
+                      CreateEndpointDone done) EXCLUDES(mu_);
   // CreateEndpoint, blocking the caller until `done` would be called.
   Result<CreateEndpointReply> CreateEndpoint(
-      const CreateEndpointRequest& request);
+      const CreateEndpointRequest& request) EXCLUDES(mu_);
   // OK for an unknown endpoint: Docker replays deletes after crashes.
   // kInvalidArgument, changing nothing, when the endpoint belongs to another
   // network (as for Leave).
   Status DeleteEndpoint(const std::string& network_id,
-                        const std::string& endpoint_id);
+                        const std::string& endpoint_id) EXCLUDES(mu_);
   Result<std::map<std::string, std::string>> EndpointInfo(
-      const std::string& network_id, const std::string& endpoint_id) const;
+      const std::string& network_id, const std::string& endpoint_id) const
+      EXCLUDES(mu_);
 
   // A left endpoint may join again (libnetwork's Sandbox.Refresh leaves and
   // joins at once); Join then waits a few seconds for its NIC to be back on
   // the host.
   Result<JoinReply> Join(const std::string& network_id,
                          const std::string& endpoint_id,
-                         const std::string& sandbox_key);
+                         const std::string& sandbox_key) EXCLUDES(mu_);
   // OK for an unknown endpoint. A left endpoint keeps its NIC, so that it
   // can join again, until DeleteEndpoint. One whose DeleteEndpoint never
   // comes (lost to a plugin restart: Docker retries it with an empty body)
@@ -176,7 +177,8 @@ class Driver {
   // and Recover releases it at start when the NIC is on the host and the
   // sandbox is gone. The cost: a CreateEndpoint between a Refresh's Leave
   // and Join may take the NIC, and that Join fails.
-  Status Leave(const std::string& network_id, const std::string& endpoint_id);
+  Status Leave(const std::string& network_id, const std::string& endpoint_id)
+      EXCLUDES(mu_);
 
   // Puts a NIC that (re)appeared on the host back as it was when hostnic owes
   // it that: a NIC released while away (name, MTU, admin state), or a joined
@@ -197,7 +199,7 @@ class Driver {
   void OnLinkRemoved(const Link& link);
   // Returns once every link event queued before the call is handled; the
   // detach hooks they started may still be running.
-  void DrainLinkEvents();
+  void DrainLinkEvents() EXCLUDES(mu_);
 
   // Renews the DHCP leases of joined endpoints that are due (from T1,
   // unicast; from T2, broadcast), each from inside its container's network
@@ -211,7 +213,7 @@ class Driver {
   // endpoint records it). Each step is logged, counted and reported.
   // Returns when it next has work to do.
   // Called by the Housekeeper's thread (and by tests, with a fake clock).
-  UnixSeconds KeepLeases();
+  UnixSeconds KeepLeases() EXCLUDES(mu_);
 
   // Releases the endpoints Docker has given up on: those Recover found
   // created but not joined, still not joined DriverOptions::unjoined_grace
@@ -222,23 +224,23 @@ class Driver {
   // unjoined_grace after that answer. Their NICs are put back and freed,
   // and each is logged and counted. Returns when it next has work to do (a
   // time far ahead when it has none). Called by the Housekeeper's thread.
-  UnixSeconds ReleaseAbandoned();
+  UnixSeconds ReleaseAbandoned() EXCLUDES(mu_);
 
   // Cancels every wait for a NIC (they fail at once) and any new one, then
   // handles the link events already queued, runs the detach hooks they
   // started, and ends the threads that do so. Idempotent; the destructor
   // calls it.
-  void Shutdown();
+  void Shutdown() EXCLUDES(mu_, waits_mu_);
 
   const DriverCounters& counters() const { return counters_; }
 
   // Every device of the host plus held NICs that are away, for status.
-  std::vector<NicReport> Report() const;
+  std::vector<NicReport> Report() const EXCLUDES(mu_);
 
   // Every broken invariant of who holds which NIC (src/driver/nic_table.h)
   // and of the leases (src/driver/lease_book.h), one sentence each; empty
   // when sound. For tests and the fuzzer.
-  std::vector<std::string> Violations() const;
+  std::vector<std::string> Violations() const EXCLUDES(mu_);
 
   // Why `link` may never be handed to a container, or empty if it may.
   std::string RefusalReason(const Link& link) const;
@@ -248,34 +250,35 @@ class Driver {
                   const std::string& endpoint_id) const;
   // The NIC `wanted` names, if it may serve `network`.
   Result<Link> WantedNicLocked(const NetworkRecord& network,
-                               const NicSpec& wanted);
+                               const NicSpec& wanted) REQUIRES(mu_);
   // The first free eligible NIC of `network`'s pool (in name order, or in
   // the order of hostnic.nics); kBusy naming the holders when there is none.
-  Result<Link> FreeNicLocked(const NetworkRecord& network);
+  Result<Link> FreeNicLocked(const NetworkRecord& network) REQUIRES(mu_);
   // Builds and persists the endpoint once the NIC is (or is not) present.
   Result<CreateEndpointReply> CreateEndpointNow(
       const CreateEndpointRequest& request,
-      const std::optional<NicSpec>& wanted, const std::string& doing);
+      const std::optional<NicSpec>& wanted, const std::string& doing)
+      EXCLUDES(mu_);
   Result<std::optional<Mac>> RunAttach(const CreateEndpointRequest& request,
                                        const std::optional<Mac>& mac,
                                        const std::string& doing);
   // kInvalidArgument unless `endpoint` belongs to `network_id`.
   Status CheckNetworkOfLocked(const EndpointRecord& endpoint,
                               const std::string& network_id,
-                              const std::string& doing) const;
+                              const std::string& doing) const REQUIRES(mu_);
   // Runs the detach hook, if any, for a released endpoint; logs failures.
-  void RunDetach(const EndpointRecord& endpoint);
+  void RunDetach(const EndpointRecord& endpoint) EXCLUDES(mu_);
   // What OnLinkChanged and OnLinkRemoved queue: the event's handling, on
   // the event thread.
-  void HandleLinkChanged(const Link& link);
-  void HandleLinkRemoved(const Link& link);
+  void HandleLinkChanged(const Link& link) EXCLUDES(mu_);
+  void HandleLinkRemoved(const Link& link) EXCLUDES(mu_);
   // One CreateEndpoint under way (see endpoint.cc).
   struct Creation;
   // Calls `then` on a resume thread once the NIC is on the host, or answers
   // `creation` with WaitFailed after `wait` (or at Shutdown).
   void AwaitNic(const std::shared_ptr<Creation>& creation, const Mac& mac,
                 std::chrono::milliseconds wait, std::chrono::milliseconds asked,
-                std::function<void()> then);
+                std::function<void()> then) EXCLUDES(waits_mu_);
   // Why a wait of `wait` for `mac` failed; `wait` may be `asked` cut to fit
   // the call timeout (see FitWait), which the kTimeout message then says.
   Status WaitFailed(const Mac& mac, std::chrono::milliseconds wait,
@@ -287,23 +290,23 @@ class Driver {
                                     std::chrono::milliseconds reserve) const;
   // Holds a NIC for the endpoint (choosing, waiting or attaching it), with
   // its waits cut to answer by `creation->answer_by`, then Finishes.
-  void HoldNic(const std::shared_ptr<Creation>& creation);
+  void HoldNic(const std::shared_ptr<Creation>& creation) EXCLUDES(mu_);
   // Gives the held NIC its address (AssignAddress), notes a late answer
   // (MarkLate), and answers `creation`.
   void Finish(const std::shared_ptr<Creation>& creation,
-              Result<CreateEndpointReply> reply);
+              Result<CreateEndpointReply> reply) EXCLUDES(mu_);
   // Notes an endpoint answered past the call timeout (see CreateEndpoint).
   void MarkLate(const std::string& endpoint_id, UnixSeconds started,
-                const std::string& doing);
+                const std::string& doing) EXCLUDES(mu_);
   // Whether a new endpoint may take `holder`'s NIC: it left (see Leave) or
   // was answered past the call timeout (see CreateEndpoint).
-  bool ReclaimableLocked(const EndpointRecord& holder) const;
+  bool ReclaimableLocked(const EndpointRecord& holder) const REQUIRES(mu_);
   // On a network whose addresses are the NIC's own: the held NIC's address
   // from a valid stored lease or its address source, recorded with the
   // endpoint. A failure releases the NIC as it was.
   Result<CreateEndpointReply> AssignAddress(
       const CreateEndpointRequest& request, CreateEndpointReply reply,
-      const std::string& doing);
+      const std::string& doing) EXCLUDES(mu_);
   // Adds unreachable routes to `addresses` (see OutsideOwnSubnets) in a
   // sandbox; kNotFound when the sandbox does not exist yet.
   Status BlockMetadata(const std::string& sandbox_key,
@@ -315,48 +318,51 @@ class Driver {
   // network without its guard.
   Result<CreateEndpointReply> GuardNic(const CreateEndpointRequest& request,
                                        CreateEndpointReply reply,
-                                       const std::string& doing);
+                                       const std::string& doing) EXCLUDES(mu_);
   // At start: puts the guard back on every held NIC of a guarded network,
   // on the host or in its container (replacing the one a previous daemon
   // left there). Adds a sentence to `problems` for each it cannot guard.
-  void GuardRecovered(std::vector<std::string>* problems);
+  void GuardRecovered(std::vector<std::string>* problems) EXCLUDES(mu_);
   // Sends DHCPRELEASE for, and forgets, the leases `network_id` obtained
   // whose NIC is free on the host.
-  void ReleaseLeasesLocked(const std::string& network_id);
+  void ReleaseLeasesLocked(const std::string& network_id) REQUIRES(mu_);
   // Marks a lease lost and removes its address from the container's NIC;
   // the NIC asks again from `retry_at` (see LeaseBook::Lose).
   void LoseLease(const Lease& lease, const std::string& sandbox_key,
                  const std::string& why, UnixSeconds retry_at,
-                 bool ask_same_first);
+                 bool ask_same_first) EXCLUDES(mu_);
   // What KeepLeases does with each due lease; each lowers `*next` to when
   // it has work again.
-  void Renew(const LeaseDue& due, UnixSeconds now, UnixSeconds* next);
-  void Reacquire(const LeaseDue& due, UnixSeconds now, UnixSeconds* next);
+  void Renew(const LeaseDue& due, UnixSeconds now, UnixSeconds* next)
+      EXCLUDES(mu_);
+  void Reacquire(const LeaseDue& due, UnixSeconds now, UnixSeconds* next)
+      EXCLUDES(mu_);
   // Installs `lease`, which a server gave for `due`'s NIC after it was lost
   // or in place of another address, in the running container (removing the
   // old address first when it is another), and records it.
   void Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
-              UnixSeconds* next);
+              UnixSeconds* next) EXCLUDES(mu_);
   // Releases a reclaimable endpoint (see ReclaimableLocked) whose NIC a new
   // endpoint needs.
-  Status ReclaimLocked(const EndpointRecord& endpoint);
+  Status ReclaimLocked(const EndpointRecord& endpoint) REQUIRES(mu_);
   // Restores the NIC (or records it as owed) and forgets the endpoint. The
   // NIC is released even when the record cannot be removed from the store;
   // that removal is retried by later requests.
   // Takes a copy: the endpoint's own map entry is erased here.
-  Status ReleaseLocked(EndpointRecord endpoint);
+  Status ReleaseLocked(EndpointRecord endpoint) REQUIRES(mu_);
   // Takes in `snapshot`, restores what is owed, and returns the joined
   // endpoints whose NIC is on the host.
   std::vector<EndpointRecord> TakeIn(const Snapshot& snapshot,
-                                     std::vector<std::string>* problems);
-  void RetryRemovalsLocked();
+                                     std::vector<std::string>* problems)
+      EXCLUDES(mu_);
+  void RetryRemovalsLocked() REQUIRES(mu_);
   // What hostnic owes `link`, present on the host: the state to put it back
   // to (see OnLinkChanged), or nullopt.
-  std::optional<NicState> OwedLocked(const Link& link) const;
+  std::optional<NicState> OwedLocked(const Link& link) const REQUIRES(mu_);
   // Puts `link` back to `original` (an MTU of 0 is left alone). A NIC that
   // `came_back` from a container also loses any address it still carries.
   Status RestoreLocked(const Link& link, const NicState& original,
-                       bool came_back);
+                       bool came_back) REQUIRES(mu_);
   bool InPool(const NetworkRecord& network, const Link& link) const;
   bool Allowed(const Link& link) const;
 
@@ -370,10 +376,9 @@ class Driver {
   DriverCounters counters_;
   std::atomic<bool> shutting_down_{false};
 
-  // Guards *table_, *book_ and unjoined_.
-  mutable std::mutex mu_;
+  mutable Mutex mu_;
   // Networks, endpoints and who holds which NIC (src/driver/nic_table.h).
-  const std::unique_ptr<NicTable> table_;
+  const std::unique_ptr<NicTable> table_ PT_GUARDED_BY(mu_);
   // Created, not joined, and possibly given up by Docker: found so by
   // Recover, or answered past the call timeout (`late`). Still not joined at
   // `abandon_at`, they are released (see ReleaseAbandoned).
@@ -381,14 +386,15 @@ class Driver {
     UnixSeconds abandon_at = 0;
     bool late = false;
   };
-  std::unordered_map<std::string, Unjoined> unjoined_;
+  std::unordered_map<std::string, Unjoined> unjoined_ GUARDED_BY(mu_);
   // The NICs' leases, as in the store, and what became of them
   // (src/driver/lease_book.h).
-  const std::unique_ptr<LeaseBook> book_;
+  const std::unique_ptr<LeaseBook> book_ PT_GUARDED_BY(mu_);
 
-  std::mutex waits_mu_;                 // Guards waits_.
-  std::condition_variable waits_done_;  // waits_ went down.
-  size_t waits_ = 0;  // AwaitNic calls not yet answered (Shutdown waits).
+  Mutex waits_mu_;
+  std::condition_variable waits_done_;  // Under waits_mu_: waits_ went down.
+  // AwaitNic calls not yet answered (Shutdown waits).
+  size_t waits_ GUARDED_BY(waits_mu_) = 0;
 
   // Last, so that they stop before what their tasks use goes. CreateEndpoints
   // resumed after a NIC wait.

@@ -1,5 +1,5 @@
-// Endpoints: choosing, waiting for or attaching a NIC, holding it, and
-// releasing it.
+// Endpoints: waiting for or attaching a NIC (choose_nic.cc chooses it),
+// holding it, and releasing it.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -7,11 +7,11 @@
 
 #include "common/await.h"
 #include "common/worker_pool.h"
+#include "driver/driver.h"
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_rules.h"
 #include "driver/nic_table.h"
-#include "driver/driver.h"
 
 namespace hostnic {
 
@@ -84,7 +84,7 @@ void Driver::Finish(const std::shared_ptr<Creation>& creation,
 
 void Driver::MarkLate(const std::string& endpoint_id, UnixSeconds started,
                       const std::string& doing) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   const EndpointRecord* endpoint = table_->Endpoint(endpoint_id);
   if (endpoint == nullptr || endpoint->joined) return;
   const UnixSeconds now = clock_->Now();
@@ -97,12 +97,6 @@ void Driver::MarkLate(const std::string& endpoint_id, UnixSeconds started,
       "(--unjoined-grace)",
       doing, now - started, options_.call_timeout.count(),
       endpoint->mac.ToString(), options_.unjoined_grace.count());
-}
-
-bool Driver::ReclaimableLocked(const EndpointRecord& holder) const {
-  if (holder.left()) return true;
-  auto it = unjoined_.find(holder.id);
-  return it != unjoined_.end() && it->second.late;
 }
 
 std::chrono::milliseconds Driver::FitWait(
@@ -130,7 +124,7 @@ void Driver::HoldNic(const std::shared_ptr<Creation>& creation) {
   std::chrono::milliseconds reserve = kAnswerMargin;
   Status valid = Status::Ok();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     const NetworkRecord* net = table_->Network(request.network_id);
     if (net == nullptr) {
       valid = Status::NotFound(doing + ": hostnic does not know network " +
@@ -214,7 +208,7 @@ void Driver::AwaitNic(const std::shared_ptr<Creation>& creation, const Mac& mac,
                wait.count(), mac.ToString());
   counters_.waits++;
   {
-    std::lock_guard<std::mutex> lock(waits_mu_);
+    MutexLock lock(&waits_mu_);
     ++waits_;
   }
   // The answer comes on the inventory's watch thread, which must not do a
@@ -231,7 +225,7 @@ void Driver::AwaitNic(const std::shared_ptr<Creation>& creation, const Mac& mac,
             Finish(creation, WaitFailed(mac, wait, asked, creation->doing));
           }
           {
-            std::lock_guard<std::mutex> lock(waits_mu_);
+            MutexLock lock(&waits_mu_);
             --waits_;
           }
           waits_done_.notify_all();
@@ -264,7 +258,7 @@ Status Driver::WaitFailed(const Mac& mac, std::chrono::milliseconds wait,
 Result<CreateEndpointReply> Driver::CreateEndpointNow(
     const CreateEndpointRequest& request, const std::optional<NicSpec>& wanted,
     const std::string& doing) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   const NetworkRecord* net = table_->Network(request.network_id);
   if (net == nullptr) {
     return Status::NotFound(doing + ": network " + Short(request.network_id) +
@@ -330,131 +324,12 @@ Result<CreateEndpointReply> Driver::CreateEndpointNow(
                              ""};
 }
 
-Result<Link> Driver::WantedNicLocked(const NetworkRecord& network,
-                                     const NicSpec& wanted) {
-  std::optional<Link> link = FindNic(*inventory_, wanted);
-  if (!link) {
-    // A held NIC is usually away, in its container.
-    for (const auto& [id, e] : table_->endpoints()) {
-      if (wanted.mac() ? *wanted.mac() == e.mac
-                       : wanted.ToString() == e.original.name) {
-        return HeldBy(e.original.name + " (" + e.mac.ToString() + ")", e);
-      }
-    }
-    std::vector<std::string> free;
-    for (const Link& l : inventory_->All()) {
-      if (table_->HolderOf(l.mac) == nullptr && RefusalReason(l).empty() &&
-          InPool(network, l)) {
-        free.push_back(Describe(l));
-      }
-    }
-    return Status::NotFound(
-        "no NIC " + wanted.ToString() +
-        " on this host; free NICs of this network: " + JoinList(free));
-  }
-  if (std::string why = RefusalReason(*link); !why.empty()) {
-    return Status::FailedPrecondition("refusing NIC " + Describe(*link) + ": " +
-                                      why);
-  }
-  if (!InPool(network, *link)) {
-    return Status::FailedPrecondition(
-        "NIC " + Describe(*link) + " is not in this network's pool (" +
-        "hostnic.nics=" + network.options.at("hostnic.nics") + ")");
-  }
-  if (const EndpointRecord* holder = table_->HolderOf(link->mac)) {
-    if (!ReclaimableLocked(*holder)) return HeldBy(Describe(*link), *holder);
-    HOSTNIC_RETURN_IF_ERROR(ReclaimLocked(*holder));
-  }
-  return *link;
-}
-
-Result<Link> Driver::FreeNicLocked(const NetworkRecord& network) {
-  // In name order (or in the pool's order) so the choice is predictable.
-  std::vector<Link> candidates;
-  if (network.nics.empty()) {
-    candidates = inventory_->All();
-  } else {
-    for (const NicSpec& spec : network.nics) {
-      if (auto link = FindNic(*inventory_, spec)) candidates.push_back(*link);
-    }
-  }
-  std::vector<std::string> busy, up;
-  std::optional<std::pair<Link, EndpointRecord>> reclaimable;
-  for (const Link& link : candidates) {
-    if (!RefusalReason(link).empty()) continue;
-    if (const EndpointRecord* holder = table_->HolderOf(link.mac)) {
-      if (ReclaimableLocked(*holder) && !reclaimable) {
-        reclaimable = {link, *holder};
-      }
-      busy.push_back(link.name + " by " + Short(holder->id));
-      continue;
-    }
-    // Nobody named this NIC; if the host has brought it up, it is probably
-    // the host's own. Only an explicit name, MAC or pool hands it out.
-    if (network.nics.empty() && link.up) {
-      up.push_back(link.name);
-      continue;
-    }
-    return link;
-  }
-  if (reclaimable) {
-    HOSTNIC_RETURN_IF_ERROR(ReclaimLocked(reclaimable->second));
-    return reclaimable->first;
-  }
-  // A NIC inside a container is not in the inventory; its holder still
-  // explains why the pool is empty, whichever network it is of (a Docker
-  // network and a CNI network may share NICs). Sorted: the table is a hash.
-  std::vector<std::string> away;
-  for (const auto& [id, holder] : table_->endpoints()) {
-    Link as_named;
-    as_named.name = holder.original.name;
-    as_named.mac = holder.mac;
-    if (!inventory_->FindByMac(holder.mac) && InPool(network, as_named)) {
-      away.push_back(holder.mac.ToString() + " (in a container) by " +
-                     Short(id));
-    }
-  }
-  std::sort(away.begin(), away.end());
-  busy.insert(busy.end(), away.begin(), away.end());
-  std::string message =
-      "no free NIC for network " + Short(network.id) +
-      (network.nics.empty()
-           ? ""
-           : " (hostnic.nics=" + network.options.at("hostnic.nics") + ")");
-  message += "; held: " + JoinList(busy);
-  if (!up.empty()) {
-    message += "; up on the host, so never picked unasked: " + JoinList(up);
-  }
-  message += "; attach another NIC or stop a container that holds one";
-  return Status::Busy(message);
-}
-
-Status Driver::ReclaimLocked(const EndpointRecord& endpoint) {
-  // No detach hook: the NIC stays attached, for its next holder.
-  if (endpoint.left()) {
-    spdlog::warn(
-        "endpoint {} of network {} left sandbox {} and was never deleted; "
-        "its NIC {} goes to the endpoint that needs it",
-        Short(endpoint.id), Short(endpoint.network_id), endpoint.sandbox_key,
-        endpoint.mac.ToString());
-  } else {
-    counters_.endpoints_abandoned++;
-    spdlog::warn(
-        "endpoint {} of network {} was answered past the call timeout and "
-        "never joined (Docker rolled it back); its NIC {} goes to the "
-        "endpoint that needs it",
-        Short(endpoint.id), Short(endpoint.network_id),
-        endpoint.mac.ToString());
-  }
-  return ReleaseLocked(endpoint);
-}
-
 Status Driver::DeleteEndpoint(const std::string& network_id,
                               const std::string& endpoint_id) {
   HOSTNIC_RETURN_IF_ERROR(Validate(network_id, endpoint_id));
   EndpointRecord endpoint;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     const EndpointRecord* e = table_->Endpoint(endpoint_id);
     if (e == nullptr) return Status::Ok();
     HOSTNIC_RETURN_IF_ERROR(

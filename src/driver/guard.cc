@@ -3,10 +3,10 @@
 // back at start on every NIC still held.
 #include <spdlog/spdlog.h>
 
+#include "driver/driver.h"
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_table.h"
-#include "driver/driver.h"
 
 namespace hostnic {
 
@@ -28,7 +28,7 @@ Result<CreateEndpointReply> Driver::GuardNic(
   Mac mac;
   std::vector<std::string> addresses;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     const EndpointRecord* endpoint = table_->Endpoint(request.endpoint_id);
     const NetworkRecord* network = table_->Network(request.network_id);
     if (endpoint == nullptr || network == nullptr || !network->block_metadata) {
@@ -47,7 +47,7 @@ Result<CreateEndpointReply> Driver::GuardNic(
   }
   std::optional<EndpointRecord> released;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (const EndpointRecord* e = table_->Endpoint(request.endpoint_id)) {
       EndpointRecord endpoint = *e;
       Status undone = ReleaseLocked(endpoint);
@@ -72,7 +72,7 @@ void Driver::GuardRecovered(std::vector<std::string>* problems) {
   };
   std::vector<Guarded> due;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     for (const auto& [id, e] : table_->endpoints()) {
       const NetworkRecord* network = table_->Network(e.network_id);
       if (network == nullptr || !network->block_metadata) continue;

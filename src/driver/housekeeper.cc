@@ -18,7 +18,7 @@ Housekeeper::Housekeeper(Driver* driver, Clock* clock)
 
 Housekeeper::~Housekeeper() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stop_ = true;
   }
   wake_.notify_all();
@@ -26,17 +26,17 @@ Housekeeper::~Housekeeper() {
 }
 
 void Housekeeper::Run() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   while (!stop_) {
-    lock.unlock();
+    lock.Unlock();
     const UnixSeconds next =
         std::min(driver_->KeepLeases(), driver_->ReleaseAbandoned());
     const UnixSeconds sleep =
         std::clamp<UnixSeconds>(next - clock_->Now(), 1, kMaxSleepSeconds);
     const MonoTime wake_at = clock_->Monotonic() + std::chrono::seconds(sleep);
-    lock.lock();
+    lock.Lock();
     while (!stop_ && clock_->Monotonic() < wake_at) {
-      clock_->WaitUntil(&wake_, &lock, wake_at);
+      clock_->WaitUntil(&wake_, lock.native(), wake_at);
     }
   }
 }

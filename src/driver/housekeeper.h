@@ -7,11 +7,11 @@
 #define HOSTNIC_DRIVER_HOUSEKEEPER_H_
 
 #include <condition_variable>
-#include <mutex>
 #include <thread>
 
-#include "hostnic/clock.h"
+#include "common/mutex.h"
 #include "driver/driver.h"
+#include "hostnic/clock.h"
 
 namespace hostnic {
 
@@ -26,13 +26,13 @@ class Housekeeper {
   Housekeeper& operator=(const Housekeeper&) = delete;
 
  private:
-  void Run();
+  void Run() EXCLUDES(mu_);
 
   Driver* const driver_;
   Clock* const clock_;
-  std::mutex mu_;                 // Guards stop_.
-  std::condition_variable wake_;  // stop_ was set.
-  bool stop_ = false;
+  Mutex mu_;
+  std::condition_variable wake_;  // Under mu_: stop_ was set.
+  bool stop_ GUARDED_BY(mu_) = false;
   std::thread thread_;  // Last: starts once the members above exist.
 };
 

@@ -33,7 +33,7 @@ Inventory::Inventory(Clock* clock) : clock_(clock) {}
 
 Inventory::~Inventory() {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     stopping_ = true;
   }
   changed_.notify_all();
@@ -45,7 +45,7 @@ void Inventory::Reset(const std::vector<Link>& links,
   std::vector<Link> changed;
   Listener listener;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     const bool first = !ready_;
     const MonoTime now = clock_->Monotonic();
     std::unordered_map<int, Link> old = std::move(by_index_);
@@ -86,7 +86,7 @@ void Inventory::Reset(const std::vector<Link>& links,
 void Inventory::Upsert(const Link& link) {
   Listener listener;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = by_index_.find(link.ifindex);
     if (it != by_index_.end()) {
       if (it->second == link) return;  // Netlink repeats itself often.
@@ -109,7 +109,7 @@ void Inventory::Remove(int ifindex) {
   Link removed;
   Listener listener;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     auto it = by_index_.find(ifindex);
     if (it == by_index_.end()) return;
     removed = it->second;
@@ -124,40 +124,40 @@ void Inventory::Remove(int ifindex) {
 }
 
 void Inventory::SetDefaultRouteLinks(const std::unordered_set<int>& ifindexes) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   default_route_links_ = ifindexes;
 }
 
 std::optional<Link> Inventory::FindByMac(const Mac& mac) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = by_mac_.find(mac);
   if (it == by_mac_.end()) return std::nullopt;
   return *Preferred(it->second, by_index_);
 }
 
 std::optional<Link> Inventory::FindByName(const std::string& name) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = by_name_.find(name);
   if (it == by_name_.end()) return std::nullopt;
   return by_index_.at(it->second);
 }
 
 std::optional<Link> Inventory::FindByIndex(int ifindex) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   auto it = by_index_.find(ifindex);
   if (it == by_index_.end()) return std::nullopt;
   return it->second;
 }
 
 bool Inventory::HasDefaultRoute(int ifindex) const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return default_route_links_.count(ifindex) > 0;
 }
 
 std::vector<Link> Inventory::All() const {
   std::vector<Link> links;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     links.reserve(by_index_.size());
     for (const auto& [ifindex, link] : by_index_) links.push_back(link);
   }
@@ -168,21 +168,21 @@ std::vector<Link> Inventory::All() const {
 }
 
 bool Inventory::Ready() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return ready_;
 }
 
 void Inventory::WatchMac(const Mac& mac, std::chrono::milliseconds timeout,
                          std::chrono::milliseconds settle,
                          std::function<bool()> cancelled, WatchDone done) {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   const MonoTime now = clock_->Monotonic();
   Watch watch{mac, now + timeout, settle, std::move(cancelled),
               std::move(done)};
   std::optional<Link> found;
   MonoTime wake = MonoTime::max();
   if (AnsweredLocked(watch, now, &found, &wake)) {
-    lock.unlock();
+    lock.Unlock();
     watch.done(std::move(found));
     return;
   }
@@ -190,7 +190,7 @@ void Inventory::WatchMac(const Mac& mac, std::chrono::milliseconds timeout,
   if (!watch_thread_.joinable()) {
     watch_thread_ = std::thread([this] { WatchLoop(); });
   }
-  lock.unlock();
+  lock.Unlock();
   changed_.notify_all();
 }
 
@@ -204,7 +204,7 @@ std::optional<Link> Inventory::WaitForMac(const Mac& mac,
 }
 
 size_t Inventory::watching() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return watches_.size();
 }
 
@@ -227,10 +227,10 @@ bool Inventory::AnsweredLocked(const Watch& watch, MonoTime now,
 }
 
 void Inventory::WatchLoop() {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   while (!stopping_) {
     if (watches_.empty()) {
-      changed_.wait(lock);
+      changed_.wait(*lock.native());
       continue;
     }
     const MonoTime now = clock_->Monotonic();
@@ -246,27 +246,31 @@ void Inventory::WatchLoop() {
       it = watches_.erase(it);
     }
     if (answers.empty()) {
-      clock_->WaitUntil(&changed_, &lock, wake);
+      clock_->WaitUntil(&changed_, lock.native(), wake);
       continue;
     }
-    lock.unlock();
+    lock.Unlock();
     for (auto& [done, found] : answers) done(std::move(found));
-    lock.lock();
+    lock.Lock();
   }
   std::list<Watch> left;
   left.swap(watches_);
-  lock.unlock();
+  lock.Unlock();
   for (Watch& watch : left) watch.done(std::nullopt);
 }
 
 bool Inventory::WaitUntilGone(const std::vector<Mac>& macs,
                               std::chrono::milliseconds timeout) const {
-  std::unique_lock<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   const MonoTime deadline = clock_->Monotonic() + timeout;
-  while (std::any_of(macs.begin(), macs.end(),
-                     [this](const Mac& mac) { return by_mac_.count(mac); })) {
+  const auto present = [&]() REQUIRES(mu_) {
+    return std::any_of(macs.begin(), macs.end(),
+                       [&](const Mac& mac)
+                           REQUIRES(mu_) { return by_mac_.count(mac) != 0; });
+  };
+  while (present()) {
     if (clock_->Monotonic() >= deadline) return false;
-    clock_->WaitUntil(&changed_, &lock, deadline);
+    clock_->WaitUntil(&changed_, lock.native(), deadline);
   }
   return true;
 }
@@ -274,17 +278,17 @@ bool Inventory::WaitUntilGone(const std::vector<Mac>& macs,
 void Inventory::WakeWaiters() {
   // Taken so that the watch thread is not between asking a `cancelled` and
   // waiting: it asks again after this.
-  { std::lock_guard<std::mutex> lock(mu_); }
+  { MutexLock lock(&mu_); }
   changed_.notify_all();
 }
 
 void Inventory::SetListener(Listener listener) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   listener_ = std::move(listener);
 }
 
 void Inventory::SetRemovalListener(Listener listener) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   removal_listener_ = std::move(listener);
 }
 

@@ -13,7 +13,6 @@
 #include <cstdint>
 #include <functional>
 #include <list>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -21,6 +20,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "common/mutex.h"
 #include "hostnic/clock.h"
 #include "hostnic/link.h"
 #include "hostnic/mac.h"
@@ -38,24 +38,26 @@ class Inventory : public LinkEvents {
 
   // Replaces everything: used after the initial dump and after a resync.
   void Reset(const std::vector<Link>& links,
-             const std::unordered_set<int>& default_route_links) override;
+             const std::unordered_set<int>& default_route_links)
+      EXCLUDES(mu_) override;
   // Adds or updates the device with `link.ifindex`.
-  void Upsert(const Link& link) override;
+  void Upsert(const Link& link) EXCLUDES(mu_) override;
   // Forgets the device (deleted or moved to another namespace).
-  void Remove(int ifindex) override;
+  void Remove(int ifindex) EXCLUDES(mu_) override;
   // The ifindexes that carry a default route of the main routing table.
-  void SetDefaultRouteLinks(const std::unordered_set<int>& ifindexes) override;
+  void SetDefaultRouteLinks(const std::unordered_set<int>& ifindexes)
+      EXCLUDES(mu_) override;
 
   // Returns the device with `mac`. When several devices share it (a bond and
   // its slaves, say) the one that is not enslaved wins; nullopt if none.
-  std::optional<Link> FindByMac(const Mac& mac) const;
-  std::optional<Link> FindByName(const std::string& name) const;
-  std::optional<Link> FindByIndex(int ifindex) const;
-  bool HasDefaultRoute(int ifindex) const;
+  std::optional<Link> FindByMac(const Mac& mac) const EXCLUDES(mu_);
+  std::optional<Link> FindByName(const std::string& name) const EXCLUDES(mu_);
+  std::optional<Link> FindByIndex(int ifindex) const EXCLUDES(mu_);
+  bool HasDefaultRoute(int ifindex) const EXCLUDES(mu_);
   // A copy of every device, sorted by name.
-  std::vector<Link> All() const;
+  std::vector<Link> All() const EXCLUDES(mu_);
   // Whether Reset has been called at least once.
-  bool Ready() const;
+  bool Ready() const EXCLUDES(mu_);
 
   // Called once with the device found by WatchMac, or with nullopt.
   using WatchDone = std::function<void(std::optional<Link>)>;
@@ -72,28 +74,29 @@ class Inventory : public LinkEvents {
   // the others.
   void WatchMac(const Mac& mac, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds settle,
-                std::function<bool()> cancelled, WatchDone done);
+                std::function<bool()> cancelled, WatchDone done) EXCLUDES(mu_);
   // WatchMac, blocking the caller until its answer, which it returns.
   std::optional<Link> WaitForMac(const Mac& mac,
                                  std::chrono::milliseconds timeout,
                                  std::chrono::milliseconds settle,
-                                 std::function<bool()> cancelled = nullptr);
+                                 std::function<bool()> cancelled = nullptr)
+      EXCLUDES(mu_);
   // Watches not yet answered.
-  size_t watching() const;
+  size_t watching() const EXCLUDES(mu_);
   // Waits until no device has any of `macs`, or for `timeout`. Returns
   // whether none has.
   bool WaitUntilGone(const std::vector<Mac>& macs,
-                     std::chrono::milliseconds timeout) const;
+                     std::chrono::milliseconds timeout) const EXCLUDES(mu_);
   // Has every watch ask its `cancelled` again.
-  void WakeWaiters();
+  void WakeWaiters() EXCLUDES(mu_);
 
   // Called (outside the lock, on the writer's thread) after a device appears
   // or changes. One listener; set it before the monitor starts.
-  void SetListener(Listener listener);
+  void SetListener(Listener listener) EXCLUDES(mu_);
   // Called (outside the lock, on the writer's thread) with the last known
   // state of a device after it is removed (deleted, or moved to another
   // namespace). One listener; set it before the monitor starts.
-  void SetRemovalListener(Listener listener);
+  void SetRemovalListener(Listener listener) EXCLUDES(mu_);
 
  private:
   struct Watch {
@@ -106,29 +109,32 @@ class Inventory : public LinkEvents {
   // Whether `watch` is answered at `now`: true with the device in `found`
   // or nullopt; false (and `*wake` lowered to when to look again) if not.
   bool AnsweredLocked(const Watch& watch, MonoTime now,
-                      std::optional<Link>* found, MonoTime* wake) const;
+                      std::optional<Link>* found, MonoTime* wake) const
+      REQUIRES(mu_);
   // The watch thread: answers watches as devices change and time passes.
-  void WatchLoop();
-  void IndexLocked(const Link& link);
-  void UnindexLocked(const Link& link);
+  void WatchLoop() EXCLUDES(mu_);
+  void IndexLocked(const Link& link) REQUIRES(mu_);
+  void UnindexLocked(const Link& link) REQUIRES(mu_);
 
   Clock* const clock_;
-  mutable std::mutex mu_;  // Guards every member below.
-  // Devices changed, a watch was added, WakeWaiters was called, or the
-  // inventory is being destroyed.
+  mutable Mutex mu_;
+  // Under mu_: devices changed, a watch was added, WakeWaiters was called,
+  // or the inventory is being destroyed.
   mutable std::condition_variable changed_;
-  std::list<Watch> watches_;  // Not yet answered.
-  std::thread watch_thread_;  // Started by the first watch that waits.
-  bool stopping_ = false;     // The destructor runs.
-  bool ready_ = false;
-  std::unordered_map<int, Link> by_index_;
-  std::unordered_map<Mac, std::vector<int>> by_mac_;  // MAC -> ifindexes.
-  std::unordered_map<std::string, int> by_name_;
-  std::unordered_set<int> default_route_links_;
+  std::list<Watch> watches_ GUARDED_BY(mu_);  // Not yet answered.
+  // Started by the first watch that waits.
+  std::thread watch_thread_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;  // The destructor runs.
+  bool ready_ GUARDED_BY(mu_) = false;
+  std::unordered_map<int, Link> by_index_ GUARDED_BY(mu_);
+  // MAC -> ifindexes.
+  std::unordered_map<Mac, std::vector<int>> by_mac_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, int> by_name_ GUARDED_BY(mu_);
+  std::unordered_set<int> default_route_links_ GUARDED_BY(mu_);
   // Last time each ifindex was added or renamed, for WatchMac's settle.
-  std::unordered_map<int, MonoTime> changed_at_;
-  Listener listener_;
-  Listener removal_listener_;
+  std::unordered_map<int, MonoTime> changed_at_ GUARDED_BY(mu_);
+  Listener listener_ GUARDED_BY(mu_);
+  Listener removal_listener_ GUARDED_BY(mu_);
 };
 
 }  // namespace hostnic

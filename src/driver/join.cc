@@ -3,11 +3,11 @@
 // routes (the NIC's own, from its lease, where it has one).
 #include <spdlog/spdlog.h>
 
+#include "driver/driver.h"
 #include "driver/lease_book.h"
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_table.h"
-#include "driver/driver.h"
 
 namespace hostnic {
 
@@ -26,7 +26,7 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
                             " of network " + Short(network_id);
   std::optional<Mac> returning;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     const EndpointRecord* e = table_->Endpoint(endpoint_id);
     if (e != nullptr && e->left() && !inventory_->FindByMac(e->mac)) {
       returning = e->mac;
@@ -43,7 +43,7 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
   bool block_metadata = false;
   std::vector<std::string> guarded;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     const EndpointRecord* known = table_->Endpoint(endpoint_id);
     if (known == nullptr || known->network_id != network_id) {
       return Status::NotFound(doing + ": hostnic does not know this endpoint");
@@ -105,7 +105,7 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
     if (s.code() == Code::kNotFound && options_.sandbox_exists &&
         options_.sandbox_exists(dir)) {
       // Docker makes the sandbox after Join: block when the NIC moves in.
-      std::lock_guard<std::mutex> lock(mu_);
+      MutexLock lock(&mu_);
       table_->MarkMetadataPending(endpoint_id);
     } else if (s.code() == Code::kNotFound) {
       // Sandboxes are out of sight (a managed plugin without Docker's
@@ -124,7 +124,7 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
 Status Driver::Leave(const std::string& network_id,
                      const std::string& endpoint_id) {
   HOSTNIC_RETURN_IF_ERROR(Validate(network_id, endpoint_id));
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   const EndpointRecord* known = table_->Endpoint(endpoint_id);
   if (known == nullptr) return Status::Ok();
   HOSTNIC_RETURN_IF_ERROR(

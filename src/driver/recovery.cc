@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "driver/driver.h"
 #include "driver/lease_book.h"
 #include "driver/messages.h"
 #include "driver/network_config.h"
 #include "driver/nic_table.h"
 #include "driver/serial_queue.h"
-#include "driver/driver.h"
 
 namespace hostnic {
 
@@ -36,7 +36,7 @@ Result<std::vector<std::string>> Driver::Recover() {
   };
   std::vector<EndpointRecord> released;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     for (const EndpointRecord& e : returned) {
       const EndpointRecord* now = table_->Endpoint(e.id);
       if (!on_host(e) || now == nullptr || !(now->joined || now->left()) ||
@@ -59,7 +59,7 @@ Result<std::vector<std::string>> Driver::Recover() {
   for (const EndpointRecord& e : released) RunDetach(e);
   GuardRecovered(&problems);
   for (const std::string& p : problems) spdlog::warn("recovery: {}", p);
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   for (auto& [id, unjoined] : unjoined_) {
     unjoined.abandon_at = clock_->Now() + options_.unjoined_grace.count();
   }
@@ -73,7 +73,7 @@ std::vector<EndpointRecord> Driver::TakeIn(
     const Snapshot& snapshot, std::vector<std::string>* problems_out) {
   std::vector<std::string>& problems = *problems_out;
   std::vector<EndpointRecord> returned;
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   for (const NetworkRecord& n : snapshot.networks) table_->PutNetwork(n);
   // A NIC is joined by one endpoint at a time, so a left endpoint whose NIC
   // a joined one records is older: a record whose removal failed. Kept, it
@@ -206,7 +206,7 @@ UnixSeconds Driver::ReleaseAbandoned() {
   std::vector<EndpointRecord> released;
   UnixSeconds next = kNever;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     const UnixSeconds now = clock_->Now();
     // ReleaseLocked erases from unjoined_: collect first.
     std::vector<std::pair<std::string, Unjoined>> due;
@@ -263,7 +263,7 @@ void Driver::DrainLinkEvents() { link_events_->Drain(); }
 void Driver::HandleLinkChanged(const Link& link) {
   std::optional<EndpointRecord> released;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     const EndpointRecord* held = table_->HolderOf(link.mac);
     if (held != nullptr && table_->TakeInSandbox(held->id)) {
       // The NIC is back from its sandbox without a Leave: Docker is tearing
@@ -302,7 +302,7 @@ void Driver::HandleLinkRemoved(const Link& link) {
   std::string sandbox_key;
   std::vector<std::string> guarded;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     const EndpointRecord* held = table_->HolderOf(link.mac);
     // A joined endpoint's NIC leaving the host is Docker moving it into the
     // sandbox.

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <optional>
 
+#include "common/strings.h"
+
 namespace hostnic::http {
 
 namespace {
@@ -24,16 +26,6 @@ bool IEquals(std::string_view a, std::string_view b) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
 }
 
 using Scan = RequestScan;

@@ -15,15 +15,14 @@
 #include <system_error>
 #include <utility>
 
+#include "common/errno_status.h"
+#include "common/strings.h"
+
 namespace hostnic::http {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string ErrnoText(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
 
 class Fd {
  public:
@@ -50,12 +49,6 @@ std::string Lower(std::string s) {
   return s;
 }
 
-std::string Trim(const std::string& s) {
-  const size_t begin = s.find_first_not_of(" \t");
-  if (begin == std::string::npos) return "";
-  return s.substr(begin, s.find_last_not_of(" \t") - begin + 1);
-}
-
 // Parses the status line and headers (`head` ends before the blank line).
 Result<Head> ParseHead(const std::string& head) {
   const size_t line_end = std::min(head.find("\r\n"), head.size());
@@ -80,8 +73,8 @@ Result<Head> ParseHead(const std::string& head) {
     pos = end;
     const size_t colon = line.find(':');
     if (colon == std::string::npos) continue;
-    const std::string name = Lower(Trim(line.substr(0, colon)));
-    const std::string value = Trim(line.substr(colon + 1));
+    const std::string name = Lower(std::string(Trim(line.substr(0, colon))));
+    const std::string value(Trim(line.substr(colon + 1)));
     if (name == "content-length") {
       size_t length = 0;
       auto [ptr, ec] =

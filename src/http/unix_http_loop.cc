@@ -13,6 +13,7 @@
 #include <thread>
 #include <utility>
 
+#include "common/errno_status.h"
 #include "http/http_request_scan.h"
 
 namespace hostnic::http {
@@ -91,7 +92,7 @@ bool UnixHttpServer::Loop::Serve() {
   for (;;) {
     bool stopping;
     {
-      std::lock_guard<std::mutex> lock(server_.mu_);
+      MutexLock lock(&server_.mu_);
       stopping = server_.stopped_;
     }
     if (stopping) {
@@ -134,7 +135,7 @@ bool UnixHttpServer::Loop::Serve() {
                          static_cast<int>(std::max<int64_t>(wait.count(), 0)));
     if (n < 0 && errno != EINTR) {
       spdlog::error("poll() on the plugin socket's connections: {}",
-                    std::strerror(errno));
+                    ErrnoText(errno));
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     if (n > 0) {
@@ -174,7 +175,7 @@ void UnixHttpServer::Loop::Accept() {
         return;
       }
       spdlog::error("accepting a connection on the plugin socket: {}",
-                    std::strerror(err));
+                    ErrnoText(err));
       accept_failed_ = true;
       return;
     }
@@ -317,7 +318,7 @@ void UnixHttpServer::Loop::Process(
                            MSG_DONTWAIT | MSG_NOSIGNAL);
   if (n > 0) finished.sent = static_cast<size_t>(n);
   {
-    std::lock_guard<std::mutex> lock(finished_mu_);
+    MutexLock lock(&finished_mu_);
     finished_.push_back(std::move(finished));
   }
   Wake();
@@ -326,7 +327,7 @@ void UnixHttpServer::Loop::Process(
 void UnixHttpServer::Loop::TakeFinished() {
   std::vector<Finished> finished;
   {
-    std::lock_guard<std::mutex> lock(finished_mu_);
+    MutexLock lock(&finished_mu_);
     finished.swap(finished_);
   }
   for (Finished& f : finished) {

@@ -9,13 +9,13 @@
 #include <chrono>
 #include <cstddef>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "http/unix_http_server.h"
+#include "common/mutex.h"
 #include "common/worker_pool.h"
+#include "http/unix_http_server.h"
 
 namespace hostnic::http {
 
@@ -90,7 +90,7 @@ class UnixHttpServer::Loop {
   void Process(int fd, bool close, bool continued,
                const std::shared_ptr<const std::string>& request,
                const Reply* ready);
-  void TakeFinished();
+  void TakeFinished() EXCLUDES(finished_mu_);
   // Sends `answer` from byte `sent` on.
   void Answer(int fd, Conn& conn, std::string answer, bool close,
               size_t sent = 0);
@@ -108,8 +108,8 @@ class UnixHttpServer::Loop {
   bool accept_failed_ = false;
   std::chrono::steady_clock::time_point accept_paused_until_;
 
-  std::mutex finished_mu_;  // Guards finished_.
-  std::vector<Finished> finished_;
+  Mutex finished_mu_;
+  std::vector<Finished> finished_ GUARDED_BY(finished_mu_);
   // Last: destroyed first, so no job outlives the members it uses.
   WorkerPool pool_;
 };

@@ -20,17 +20,13 @@
 #include <system_error>
 #include <utility>
 
+#include "common/errno_status.h"
 #include "http/http_request_scan.h"
 #include "http/unix_http_loop.h"
 
 namespace hostnic::http {
 
 namespace {
-
-Status ErrnoError(const std::string& what, int err = errno) {
-  return Status::IoError(
-      what + ": " + std::error_code(err, std::generic_category()).message());
-}
 
 Result<sockaddr_un> Address(const std::string& path) {
   sockaddr_un addr{};
@@ -49,14 +45,14 @@ Status RemoveStale(const std::string& path, const sockaddr_un& addr) {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) return Status::Ok();
-    return ErrnoError("checking for an old socket at " + path);
+    return ErrnoIoError("checking for an old socket at " + path);
   }
   if (!S_ISSOCK(st.st_mode)) {
     return Status::FailedPrecondition(
         path + " exists and is not a socket; refusing to replace it");
   }
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return ErrnoError("creating a socket to probe " + path);
+  if (fd < 0) return ErrnoIoError("creating a socket to probe " + path);
   const int rc =
       ::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
   const int err = errno;
@@ -68,10 +64,10 @@ Status RemoveStale(const std::string& path, const sockaddr_un& addr) {
         " (is another hostnic running?); refusing to replace its socket");
   }
   if (err != ECONNREFUSED) {
-    return ErrnoError("probing the existing socket " + path, err);
+    return ErrnoIoError("probing the existing socket " + path, err);
   }
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return ErrnoError("removing the stale socket " + path);
+    return ErrnoIoError("removing the stale socket " + path);
   }
   spdlog::info("replaced stale socket {} (nobody was listening)", path);
   return Status::Ok();
@@ -90,7 +86,7 @@ UnixHttpServer::UnixHttpServer(PostHandler post, Options options)
       wake_fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
   if (wake_fd_ < 0) {
     spdlog::critical("eventfd() for the plugin socket's loop: {}",
-                     std::strerror(errno));
+                     ErrnoText(errno));
     std::abort();
   }
   listener_->set_payload_max_length(kMaxRequestBody);
@@ -127,14 +123,14 @@ UnixHttpServer::UnixHttpServer(PostHandler post, Options options)
     // Whichever comes second, the handler's return or its answer, decides
     // where the answer goes: into `res` now, or through `call.resume`.
     struct Answer {
-      std::mutex mu;  // Guards both.
-      bool returned = false;
-      std::optional<Reply> early;
+      Mutex mu;
+      bool returned GUARDED_BY(mu) = false;
+      std::optional<Reply> early GUARDED_BY(mu);
     };
     auto answer = std::make_shared<Answer>();
     post(req.path, body, [answer, resume = call.resume](Reply reply) {
       {
-        std::lock_guard<std::mutex> lock(answer->mu);
+        MutexLock lock(&answer->mu);
         if (!answer->returned) {
           answer->early = std::move(reply);
           return;
@@ -142,7 +138,7 @@ UnixHttpServer::UnixHttpServer(PostHandler post, Options options)
       }
       resume(std::move(reply));
     });
-    std::lock_guard<std::mutex> lock(answer->mu);
+    MutexLock lock(&answer->mu);
     answer->returned = true;
     if (answer->early) {
       Send(*answer->early, res);
@@ -170,7 +166,7 @@ Status UnixHttpServer::Bind(const std::string& path, mode_t mode,
                             std::optional<gid_t> group) {
   Result<sockaddr_un> addr = Address(path);
   if (!addr.ok()) return addr.status();
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (stopped_ || !path_.empty()) {
     return Status::FailedPrecondition("binding " + path +
                                       ": the server is already bound or "
@@ -187,26 +183,26 @@ Status UnixHttpServer::Bind(const std::string& path, mode_t mode,
   HOSTNIC_RETURN_IF_ERROR(RemoveStale(path, *addr));
 
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return ErrnoError("creating a socket for " + path);
+  if (fd < 0) return ErrnoIoError("creating a socket for " + path);
   Status status;
   struct stat st {};
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr)) !=
       0) {
     ::close(fd);
-    return ErrnoError("binding socket " + path);
+    return ErrnoIoError("binding socket " + path);
   }
   // Nobody can connect before listen(), so the mode is right from the first
   // connection on even though bind() honoured the umask.
   if (::chmod(path.c_str(), mode) != 0) {
-    status = ErrnoError("setting the mode of socket " + path);
+    status = ErrnoIoError("setting the mode of socket " + path);
   } else if (group &&
              ::chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0) {
-    status = ErrnoError("giving socket " + path + " to group " +
-                        std::to_string(*group));
+    status = ErrnoIoError("giving socket " + path + " to group " +
+                          std::to_string(*group));
   } else if (::listen(fd, SOMAXCONN) != 0) {
-    status = ErrnoError("listening on socket " + path);
+    status = ErrnoIoError("listening on socket " + path);
   } else if (::stat(path.c_str(), &st) != 0) {
-    status = ErrnoError("checking socket " + path);
+    status = ErrnoIoError("checking socket " + path);
   }
   if (!status.ok()) {
     ::close(fd);
@@ -226,7 +222,7 @@ Status UnixHttpServer::Adopt(int fd) {
     ::close(fd);
     return status;
   };
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (stopped_ || listen_fd_ >= 0 || !path_.empty()) {
     return refuse(
         Status::FailedPrecondition("adopting socket fd " + std::to_string(fd) +
@@ -236,7 +232,7 @@ Status UnixHttpServer::Adopt(int fd) {
   socklen_t len = sizeof(int);
   if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0) {
     return refuse(
-        ErrnoError("checking the socket passed as fd " + std::to_string(fd)));
+        ErrnoIoError("checking the socket passed as fd " + std::to_string(fd)));
   }
   len = sizeof(int);
   (void)::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len);
@@ -251,13 +247,13 @@ Status UnixHttpServer::Adopt(int fd) {
   len = sizeof(addr);
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     return refuse(
-        ErrnoError("naming the socket passed as fd " + std::to_string(fd)));
+        ErrnoIoError("naming the socket passed as fd " + std::to_string(fd)));
   }
   // Inherited descriptors come without close-on-exec.
   if (::fcntl(fd, F_SETFD, FD_CLOEXEC) != 0) {
     return refuse(
-        ErrnoError("setting close-on-exec on the socket passed as fd " +
-                   std::to_string(fd)));
+        ErrnoIoError("setting close-on-exec on the socket passed as fd " +
+                     std::to_string(fd)));
   }
   const size_t name_len = len > offsetof(sockaddr_un, sun_path)
                               ? len - offsetof(sockaddr_un, sun_path)
@@ -270,7 +266,7 @@ Status UnixHttpServer::Adopt(int fd) {
 }
 
 std::string UnixHttpServer::path() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   return path_;
 }
 
@@ -282,7 +278,7 @@ void UnixHttpServer::Get(const std::string& path,
 void UnixHttpServer::Run() {
   int fd;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     if (stopped_ || listen_fd_ < 0 || running_) return;
     running_ = true;
     fd = listen_fd_;
@@ -294,7 +290,7 @@ void UnixHttpServer::Run() {
     Loop loop(this, fd);
     served = loop.Serve();
   }
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   ::close(listen_fd_);
   listen_fd_ = -1;
   if (!served) {
@@ -304,7 +300,7 @@ void UnixHttpServer::Run() {
 }
 
 void UnixHttpServer::Stop() {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   if (stopped_) return;
   stopped_ = true;
   if (running_) {

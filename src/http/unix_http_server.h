@@ -43,12 +43,12 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
-#include "http/reply.h"
+#include "common/mutex.h"
 #include "hostnic/status.h"
+#include "http/reply.h"
 
 namespace hostnic::http {
 
@@ -96,7 +96,7 @@ class UnixHttpServer {
   // is replaced; a live one (another daemon) or a file that is not a socket
   // is refused with kFailedPrecondition. Call once, before Run.
   Status Bind(const std::string& path, mode_t mode = 0600,
-              std::optional<gid_t> group = std::nullopt);
+              std::optional<gid_t> group = std::nullopt) EXCLUDES(mu_);
 
   // Serves on `fd`, a listening unix stream socket someone else made (the
   // socket unit of systemd socket activation). Takes ownership of `fd`
@@ -104,24 +104,24 @@ class UnixHttpServer {
   // hooks never inherit it; never removes its file, which belongs to whoever
   // made it. Anything else than a listening unix stream socket is refused
   // with kFailedPrecondition. Call once, instead of Bind, before Run.
-  Status Adopt(int fd);
+  Status Adopt(int fd) EXCLUDES(mu_);
 
   // Path of the socket served (Bind's, or the name an adopted socket is
   // bound to); empty before Bind or Adopt.
-  std::string path() const;
+  std::string path() const EXCLUDES(mu_);
 
   // Answers GET `path` (exact match) with `handler`. Call before Run.
   void Get(const std::string& path, std::function<Reply()> handler);
 
   // Serves until Stop, on the calling thread (plus the workers). Returns at
   // once when not bound or already stopped. Call once.
-  void Run();
+  void Run() EXCLUDES(mu_);
 
   // Stops accepting and reading, lets Run return once the requests already
   // handed to workers are answered (each answer written within the write
   // timeout), and removes the socket file (if it is still the one Bind
   // made). Idempotent; safe from any thread.
-  void Stop();
+  void Stop() EXCLUDES(mu_);
 
  private:
   class Listener;
@@ -132,14 +132,18 @@ class UnixHttpServer {
   std::map<std::string, std::function<Reply()>> get_routes_;
   int wake_fd_ = -1;  // eventfd: Stop wakes Run's poll() with it.
 
-  mutable std::mutex mu_;  // Guards everything below.
-  bool stopped_ = false;
-  bool running_ = false;  // Run owns (and closes) the listening socket.
-  int listen_fd_ = -1;    // Listening socket, -1 before Bind.
-  std::string path_;      // Bound socket file, empty before Bind.
-  dev_t dev_ = 0;         // Identity of the file Bind made, so that Stop never
-  ino_t ino_ = 0;         // removes the socket of a successor.
-  bool owns_file_ = false;  // Bind made the file; Stop removes it.
+  mutable Mutex mu_;
+  bool stopped_ GUARDED_BY(mu_) = false;
+  // Run owns (and closes) the listening socket.
+  bool running_ GUARDED_BY(mu_) = false;
+  int listen_fd_ GUARDED_BY(mu_) = -1;  // Listening socket, -1 before Bind.
+  std::string path_ GUARDED_BY(mu_);    // Bound socket file, empty before Bind.
+  // Identity of the file Bind made, so that Stop never removes the socket of
+  // a successor.
+  dev_t dev_ GUARDED_BY(mu_) = 0;
+  ino_t ino_ GUARDED_BY(mu_) = 0;
+  // Bind made the file; Stop removes it.
+  bool owns_file_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace hostnic::http

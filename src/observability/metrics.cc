@@ -5,7 +5,7 @@
 namespace hostnic::observability {
 
 void Metrics::Observe(const std::string& method, double seconds, bool ok) {
-  std::lock_guard<std::mutex> lock(mu_);
+  MutexLock lock(&mu_);
   Series& s = series_[method];
   s.count++;
   if (!ok) s.errors++;
@@ -22,7 +22,7 @@ std::string Metrics::Render(const std::vector<NicReport>& nics,
                             const DriverCounters& counters) const {
   std::ostringstream out;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    MutexLock lock(&mu_);
     out << "# HELP hostnic_requests_total Remote-driver requests answered.\n"
            "# TYPE hostnic_requests_total counter\n";
     for (const auto& [method, s] : series_) {

@@ -7,10 +7,10 @@
 #include <array>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "common/mutex.h"
 #include "driver/driver.h"
 
 namespace hostnic::observability {
@@ -39,8 +39,8 @@ class Metrics {
     double sum = 0;
     std::array<uint64_t, kBuckets.size()> buckets{};  // Cumulative at render.
   };
-  mutable std::mutex mu_;  // Guards series_.
-  std::map<std::string, Series> series_;
+  mutable Mutex mu_;
+  std::map<std::string, Series> series_ GUARDED_BY(mu_);
 };
 
 }  // namespace hostnic::observability
