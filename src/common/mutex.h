@@ -8,12 +8,13 @@
 //   Mutex mu_;
 //   int count_ GUARDED_BY(mu_) = 0;          // read or written under mu_
 //   std::unique_ptr<Table> table_ PT_GUARDED_BY(mu_);  // *table_ under mu_
-//   void BumpLocked() REQUIRES(mu_);          // the caller holds mu_
+//   void Increment() REQUIRES(mu_);           // the caller holds mu_
 //   void Bump() EXCLUDES(mu_);                // the caller must not
 //
 // and clang refuses, at compile time, an access to count_ or a call of
-// BumpLocked without mu_ held (tests/thread_safety/ shows it does). Other
-// compilers see the same code without the checks.
+// Increment without mu_ held (tests/thread_safety/ shows it does). Other
+// compilers see the same code without the checks. The annotations replace
+// a naming convention: no ...Locked suffix says who holds what.
 #ifndef HOSTNIC_COMMON_MUTEX_H_
 #define HOSTNIC_COMMON_MUTEX_H_
 

@@ -130,7 +130,7 @@ Result<CreateEndpointReply> Driver::AssignAddress(
     }
     if (status.ok()) status = table_->Update(endpoint);
     if (!status.ok()) {
-      Status undone = ReleaseLocked(endpoint);
+      Status undone = ReleaseEndpoint(endpoint);
       if (!undone.ok()) spdlog::error("{}", undone.message());
       released = endpoint;
     }
@@ -403,7 +403,7 @@ UnixSeconds Driver::KeepLeases() {
   return next;
 }
 
-void Driver::ReleaseLeasesLocked(const std::string& network_id) {
+void Driver::ReleaseLeases(const std::string& network_id) {
   for (const Lease& lease : book_->Unheld(network_id, *table_)) {
     std::optional<Link> link = inventory_->FindByMac(lease.mac);
     // A lost lease's address is no longer the NIC's to give back.

@@ -13,14 +13,14 @@
 
 namespace hostnic {
 
-bool Driver::ReclaimableLocked(const EndpointRecord& holder) const {
+bool Driver::Reclaimable(const EndpointRecord& holder) const {
   if (holder.left()) return true;
   auto it = unjoined_.find(holder.id);
   return it != unjoined_.end() && it->second.late;
 }
 
-Result<Link> Driver::WantedNicLocked(const NetworkRecord& network,
-                                     const NicSpec& wanted) {
+Result<Link> Driver::WantedNic(const NetworkRecord& network,
+                               const NicSpec& wanted) {
   std::optional<Link> link = FindNic(*inventory_, wanted);
   if (!link) {
     // A held NIC is usually away, in its container.
@@ -51,13 +51,13 @@ Result<Link> Driver::WantedNicLocked(const NetworkRecord& network,
         kOptNics + "=" + network.options.at(kOptNics) + ")");
   }
   if (const EndpointRecord* holder = table_->HolderOf(link->mac)) {
-    if (!ReclaimableLocked(*holder)) return HeldBy(Describe(*link), *holder);
-    HOSTNIC_RETURN_IF_ERROR(ReclaimLocked(*holder));
+    if (!Reclaimable(*holder)) return HeldBy(Describe(*link), *holder);
+    HOSTNIC_RETURN_IF_ERROR(Reclaim(*holder));
   }
   return *link;
 }
 
-Result<Link> Driver::FreeNicLocked(const NetworkRecord& network) {
+Result<Link> Driver::FreeNic(const NetworkRecord& network) {
   // In name order (or in the pool's order) so the choice is predictable.
   std::vector<Link> candidates;
   if (network.nics.empty()) {
@@ -72,7 +72,7 @@ Result<Link> Driver::FreeNicLocked(const NetworkRecord& network) {
   for (const Link& link : candidates) {
     if (!RefusalReason(link).empty()) continue;
     if (const EndpointRecord* holder = table_->HolderOf(link.mac)) {
-      if (ReclaimableLocked(*holder) && !reclaimable) {
+      if (Reclaimable(*holder) && !reclaimable) {
         reclaimable = {link, *holder};
       }
       busy.push_back(link.name + " by " + Short(holder->id));
@@ -87,7 +87,7 @@ Result<Link> Driver::FreeNicLocked(const NetworkRecord& network) {
     return link;
   }
   if (reclaimable) {
-    HOSTNIC_RETURN_IF_ERROR(ReclaimLocked(reclaimable->second));
+    HOSTNIC_RETURN_IF_ERROR(Reclaim(reclaimable->second));
     return reclaimable->first;
   }
   // A NIC inside a container is not in the inventory; its holder still
@@ -118,7 +118,7 @@ Result<Link> Driver::FreeNicLocked(const NetworkRecord& network) {
   return Status::Busy(message);
 }
 
-Status Driver::ReclaimLocked(const EndpointRecord& endpoint) {
+Status Driver::Reclaim(const EndpointRecord& endpoint) {
   // No detach hook: the NIC stays attached, for its next holder.
   if (endpoint.left()) {
     spdlog::warn(
@@ -135,7 +135,7 @@ Status Driver::ReclaimLocked(const EndpointRecord& endpoint) {
         Short(endpoint.id), Short(endpoint.network_id),
         endpoint.mac.ToString());
   }
-  return ReleaseLocked(endpoint);
+  return ReleaseEndpoint(endpoint);
 }
 
 }  // namespace hostnic

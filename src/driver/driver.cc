@@ -85,15 +85,15 @@ Status Driver::DeleteNetwork(const std::string& network_id) {
   {
     MutexLock lock(&mu_);
     for (const EndpointRecord& e : table_->EndpointsOf(network_id)) {
-      status = ReleaseLocked(e);
+      status = ReleaseEndpoint(e);
       if (!status.ok()) break;
       released.push_back(e);
     }
     if (status.ok()) {
-      ReleaseLeasesLocked(network_id);
+      ReleaseLeases(network_id);
       // Endpoint records left by releases while the disk failed go first, or
       // a restart finds them holding NICs for a network that is gone.
-      RetryRemovalsLocked();
+      RetryRemovals();
       status = store_->RemoveNetwork(network_id);
       if (status.ok()) status = table_->RemoveNetwork(network_id);
     }

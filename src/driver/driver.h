@@ -249,11 +249,11 @@ class Driver {
   Status Validate(const std::string& network_id,
                   const std::string& endpoint_id) const;
   // The NIC `wanted` names, if it may serve `network`.
-  Result<Link> WantedNicLocked(const NetworkRecord& network,
-                               const NicSpec& wanted) REQUIRES(mu_);
+  Result<Link> WantedNic(const NetworkRecord& network, const NicSpec& wanted)
+      REQUIRES(mu_);
   // The first free eligible NIC of `network`'s pool (in name order, or in
   // the order of hostnic.nics); kBusy naming the holders when there is none.
-  Result<Link> FreeNicLocked(const NetworkRecord& network) REQUIRES(mu_);
+  Result<Link> FreeNic(const NetworkRecord& network) REQUIRES(mu_);
   // Builds and persists the endpoint once the NIC is (or is not) present.
   Result<CreateEndpointReply> CreateEndpointNow(
       const CreateEndpointRequest& request,
@@ -263,9 +263,9 @@ class Driver {
                                        const std::optional<Mac>& mac,
                                        const std::string& doing);
   // kInvalidArgument unless `endpoint` belongs to `network_id`.
-  Status CheckNetworkOfLocked(const EndpointRecord& endpoint,
-                              const std::string& network_id,
-                              const std::string& doing) const REQUIRES(mu_);
+  Status CheckNetworkOf(const EndpointRecord& endpoint,
+                        const std::string& network_id,
+                        const std::string& doing) const REQUIRES(mu_);
   // Runs the detach hook, if any, for a released endpoint; logs failures.
   void RunDetach(const EndpointRecord& endpoint) EXCLUDES(mu_);
   // What OnLinkChanged and OnLinkRemoved queue: the event's handling, on
@@ -300,7 +300,7 @@ class Driver {
                 const std::string& doing) EXCLUDES(mu_);
   // Whether a new endpoint may take `holder`'s NIC: it left (see Leave) or
   // was answered past the call timeout (see CreateEndpoint).
-  bool ReclaimableLocked(const EndpointRecord& holder) const REQUIRES(mu_);
+  bool Reclaimable(const EndpointRecord& holder) const REQUIRES(mu_);
   // On a network whose addresses are the NIC's own: the held NIC's address
   // from a valid stored lease or its address source, recorded with the
   // endpoint. A failure releases the NIC as it was.
@@ -325,7 +325,7 @@ class Driver {
   void GuardRecovered(std::vector<std::string>* problems) EXCLUDES(mu_);
   // Sends DHCPRELEASE for, and forgets, the leases `network_id` obtained
   // whose NIC is free on the host.
-  void ReleaseLeasesLocked(const std::string& network_id) REQUIRES(mu_);
+  void ReleaseLeases(const std::string& network_id) REQUIRES(mu_);
   // Marks a lease lost and removes its address from the container's NIC;
   // the NIC asks again from `retry_at` (see LeaseBook::Lose).
   void LoseLease(const Lease& lease, const std::string& sandbox_key,
@@ -342,27 +342,27 @@ class Driver {
   // old address first when it is another), and records it.
   void Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
               UnixSeconds* next) EXCLUDES(mu_);
-  // Releases a reclaimable endpoint (see ReclaimableLocked) whose NIC a new
+  // Releases a reclaimable endpoint (see Reclaimable) whose NIC a new
   // endpoint needs.
-  Status ReclaimLocked(const EndpointRecord& endpoint) REQUIRES(mu_);
+  Status Reclaim(const EndpointRecord& endpoint) REQUIRES(mu_);
   // Restores the NIC (or records it as owed) and forgets the endpoint. The
   // NIC is released even when the record cannot be removed from the store;
   // that removal is retried by later requests.
   // Takes a copy: the endpoint's own map entry is erased here.
-  Status ReleaseLocked(EndpointRecord endpoint) REQUIRES(mu_);
+  Status ReleaseEndpoint(EndpointRecord endpoint) REQUIRES(mu_);
   // Takes in `snapshot`, restores what is owed, and returns the joined
   // endpoints whose NIC is on the host.
   std::vector<EndpointRecord> TakeIn(const Snapshot& snapshot,
                                      std::vector<std::string>* problems)
       EXCLUDES(mu_);
-  void RetryRemovalsLocked() REQUIRES(mu_);
+  void RetryRemovals() REQUIRES(mu_);
   // What hostnic owes `link`, present on the host: the state to put it back
   // to (see OnLinkChanged), or nullopt.
-  std::optional<NicState> OwedLocked(const Link& link) const REQUIRES(mu_);
+  std::optional<NicState> Owed(const Link& link) const REQUIRES(mu_);
   // Puts `link` back to `original` (an MTU of 0 is left alone). A NIC that
   // `came_back` from a container also loses any address it still carries.
-  Status RestoreLocked(const Link& link, const NicState& original,
-                       bool came_back) REQUIRES(mu_);
+  Status Restore(const Link& link, const NicState& original, bool came_back)
+      REQUIRES(mu_);
   bool InPool(const NetworkRecord& network, const Link& link) const;
   bool Allowed(const Link& link) const;
 

@@ -277,9 +277,8 @@ Result<CreateEndpointReply> Driver::CreateEndpointNow(
                                  e.mac.ToString());
   }
 
-  RetryRemovalsLocked();
-  Result<Link> nic =
-      wanted ? WantedNicLocked(*net, *wanted) : FreeNicLocked(*net);
+  RetryRemovals();
+  Result<Link> nic = wanted ? WantedNic(*net, *wanted) : FreeNic(*net);
   if (!nic.ok()) return nic.status().Annotate(doing);
   // The inventory may lag behind a change just made (the previous holder's
   // MTU restore, say): record and compare the kernel's view.
@@ -333,17 +332,17 @@ Status Driver::DeleteEndpoint(const std::string& network_id,
     const EndpointRecord* e = table_->Endpoint(endpoint_id);
     if (e == nullptr) return Status::Ok();
     HOSTNIC_RETURN_IF_ERROR(
-        CheckNetworkOfLocked(*e, network_id, "deleting endpoint"));
+        CheckNetworkOf(*e, network_id, "deleting endpoint"));
     endpoint = *e;
-    HOSTNIC_RETURN_IF_ERROR(ReleaseLocked(endpoint));
+    HOSTNIC_RETURN_IF_ERROR(ReleaseEndpoint(endpoint));
   }
   RunDetach(endpoint);
   return Status::Ok();
 }
 
-Status Driver::CheckNetworkOfLocked(const EndpointRecord& endpoint,
-                                    const std::string& network_id,
-                                    const std::string& doing) const {
+Status Driver::CheckNetworkOf(const EndpointRecord& endpoint,
+                              const std::string& network_id,
+                              const std::string& doing) const {
   if (endpoint.network_id == network_id) return Status::Ok();
   return Status::InvalidArgument(doing + " " + Short(endpoint.id) +
                                  ": it belongs to network " +
@@ -365,14 +364,14 @@ void Driver::RunDetach(const EndpointRecord& endpoint) {
   }
 }
 
-Status Driver::ReleaseLocked(EndpointRecord endpoint) {
+Status Driver::ReleaseEndpoint(EndpointRecord endpoint) {
   const std::string doing = "releasing NIC " + endpoint.mac.ToString() +
                             " of endpoint " + Short(endpoint.id);
-  RetryRemovalsLocked();
+  RetryRemovals();
   const std::optional<Link> link = inventory_->FindByMac(endpoint.mac);
   if (link) {
     HOSTNIC_RETURN_IF_ERROR(
-        RestoreLocked(*link, endpoint.original, /*came_back=*/false));
+        Restore(*link, endpoint.original, /*came_back=*/false));
   } else {
     if (addresses_.guard != nullptr) {
       // Forgets it; the NIC is detached from the guard when it shows.
@@ -405,7 +404,7 @@ Status Driver::ReleaseLocked(EndpointRecord endpoint) {
   return Status::Ok();
 }
 
-void Driver::RetryRemovalsLocked() {
+void Driver::RetryRemovals() {
   const std::unordered_set<std::string> pending = table_->pending_removals();
   for (const std::string& id : pending) {
     if (store_->RemoveEndpoint(id).ok()) table_->RemovalDone(id);

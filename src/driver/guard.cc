@@ -1,5 +1,5 @@
 // The metadata guard (hostnic.block-metadata): on the NIC from before it
-// moves into its container until it comes home (see RestoreLocked), and put
+// moves into its container until it comes home (see Restore), and put
 // back at start on every NIC still held.
 #include <spdlog/spdlog.h>
 
@@ -50,7 +50,7 @@ Result<CreateEndpointReply> Driver::GuardNic(
     MutexLock lock(&mu_);
     if (const EndpointRecord* e = table_->Endpoint(request.endpoint_id)) {
       EndpointRecord endpoint = *e;
-      Status undone = ReleaseLocked(endpoint);
+      Status undone = ReleaseEndpoint(endpoint);
       if (!undone.ok()) spdlog::error("{}", undone.message());
       released = endpoint;
     }

@@ -56,7 +56,7 @@ void Inventory::Reset(const std::vector<Link>& links,
     changed_at_.clear();
     for (const Link& link : links) {
       by_index_[link.ifindex] = link;
-      IndexLocked(link);
+      Index(link);
       // A resync must not restart the settle time of devices it merely
       // re-reads, or a waiter could be held back by an event overrun.
       auto prev = old.find(link.ifindex);
@@ -92,13 +92,13 @@ void Inventory::Upsert(const Link& link) {
       if (it->second == link) return;  // Netlink repeats itself often.
       if (it->second.name != link.name)
         changed_at_[link.ifindex] = clock_->Monotonic();
-      UnindexLocked(it->second);
+      Unindex(it->second);
       it->second = link;
     } else {
       by_index_[link.ifindex] = link;
       changed_at_[link.ifindex] = clock_->Monotonic();
     }
-    IndexLocked(link);
+    Index(link);
     listener = listener_;
   }
   changed_.notify_all();
@@ -113,7 +113,7 @@ void Inventory::Remove(int ifindex) {
     auto it = by_index_.find(ifindex);
     if (it == by_index_.end()) return;
     removed = it->second;
-    UnindexLocked(it->second);
+    Unindex(it->second);
     by_index_.erase(it);
     changed_at_.erase(ifindex);
     default_route_links_.erase(ifindex);
@@ -181,7 +181,7 @@ void Inventory::WatchMac(const Mac& mac, std::chrono::milliseconds timeout,
               std::move(done)};
   std::optional<Link> found;
   MonoTime wake = MonoTime::max();
-  if (AnsweredLocked(watch, now, &found, &wake)) {
+  if (Answered(watch, now, &found, &wake)) {
     lock.Unlock();
     watch.done(std::move(found));
     return;
@@ -208,9 +208,8 @@ size_t Inventory::watching() const {
   return watches_.size();
 }
 
-bool Inventory::AnsweredLocked(const Watch& watch, MonoTime now,
-                               std::optional<Link>* found,
-                               MonoTime* wake) const {
+bool Inventory::Answered(const Watch& watch, MonoTime now,
+                         std::optional<Link>* found, MonoTime* wake) const {
   if (watch.cancelled && watch.cancelled()) return true;
   if (auto it = by_mac_.find(watch.mac); it != by_mac_.end()) {
     const Link* link = Preferred(it->second, by_index_);
@@ -238,7 +237,7 @@ void Inventory::WatchLoop() {
     std::vector<std::pair<WatchDone, std::optional<Link>>> answers;
     for (auto it = watches_.begin(); it != watches_.end();) {
       std::optional<Link> found;
-      if (!AnsweredLocked(*it, now, &found, &wake)) {
+      if (!Answered(*it, now, &found, &wake)) {
         ++it;
         continue;
       }
@@ -292,14 +291,14 @@ void Inventory::SetRemovalListener(Listener listener) {
   removal_listener_ = std::move(listener);
 }
 
-void Inventory::IndexLocked(const Link& link) {
+void Inventory::Index(const Link& link) {
   by_mac_[link.mac].push_back(link.ifindex);
   // Kernel names are unique, so a name still held by another ifindex is a
   // leftover of an event we have not seen yet; the newest holder wins.
   if (!link.name.empty()) by_name_[link.name] = link.ifindex;
 }
 
-void Inventory::UnindexLocked(const Link& link) {
+void Inventory::Unindex(const Link& link) {
   auto mac = by_mac_.find(link.mac);
   if (mac != by_mac_.end()) {
     auto& ifindexes = mac->second;

@@ -108,13 +108,12 @@ class Inventory : public LinkEvents {
   };
   // Whether `watch` is answered at `now`: true with the device in `found`
   // or nullopt; false (and `*wake` lowered to when to look again) if not.
-  bool AnsweredLocked(const Watch& watch, MonoTime now,
-                      std::optional<Link>* found, MonoTime* wake) const
-      REQUIRES(mu_);
+  bool Answered(const Watch& watch, MonoTime now, std::optional<Link>* found,
+                MonoTime* wake) const REQUIRES(mu_);
   // The watch thread: answers watches as devices change and time passes.
   void WatchLoop() EXCLUDES(mu_);
-  void IndexLocked(const Link& link) REQUIRES(mu_);
-  void UnindexLocked(const Link& link) REQUIRES(mu_);
+  void Index(const Link& link) REQUIRES(mu_);
+  void Unindex(const Link& link) REQUIRES(mu_);
 
   Clock* const clock_;
   mutable Mutex mu_;

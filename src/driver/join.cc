@@ -128,7 +128,7 @@ Status Driver::Leave(const std::string& network_id,
   const EndpointRecord* known = table_->Endpoint(endpoint_id);
   if (known == nullptr) return Status::Ok();
   HOSTNIC_RETURN_IF_ERROR(
-      CheckNetworkOfLocked(*known, network_id, "leaving endpoint"));
+      CheckNetworkOf(*known, network_id, "leaving endpoint"));
   if (!known->joined) return Status::Ok();
   EndpointRecord endpoint = *known;
   endpoint.joined = false;

@@ -44,7 +44,7 @@ Result<std::vector<std::string>> Driver::Recover() {
            options_.sandbox_exists(now->sandbox_key))) {
         continue;
       }
-      Status s = ReleaseLocked(*now);
+      Status s = ReleaseEndpoint(*now);
       if (!s.ok()) {
         problems.push_back(s.message());
         continue;
@@ -132,16 +132,16 @@ std::vector<EndpointRecord> Driver::TakeIn(
   }
   // NICs that came back while hostnic was down.
   for (const Link& link : inventory_->All()) {
-    if (auto owed = OwedLocked(link)) {
-      Status s = RestoreLocked(link, *owed, /*came_back=*/true);
+    if (auto owed = Owed(link)) {
+      Status s = Restore(link, *owed, /*came_back=*/true);
       if (!s.ok()) problems.push_back(s.message());
     }
   }
   return returned;
 }
 
-Status Driver::RestoreLocked(const Link& link, const NicState& original,
-                             bool came_back) {
+Status Driver::Restore(const Link& link, const NicState& original,
+                       bool came_back) {
   const std::string doing = "putting NIC " + Describe(link) + " back";
   Result<Link> fresh = links_->Refresh(link);
   if (!fresh.ok()) return fresh.status().Annotate(doing);
@@ -188,7 +188,7 @@ Status Driver::RestoreLocked(const Link& link, const NicState& original,
   return Status::Ok();
 }
 
-std::optional<NicState> Driver::OwedLocked(const Link& link) const {
+std::optional<NicState> Driver::Owed(const Link& link) const {
   if (const OrphanRecord* orphan = table_->Orphan(link.mac)) {
     return orphan->original;
   }
@@ -208,7 +208,7 @@ UnixSeconds Driver::ReleaseAbandoned() {
   {
     MutexLock lock(&mu_);
     const UnixSeconds now = clock_->Now();
-    // ReleaseLocked erases from unjoined_: collect first.
+    // ReleaseEndpoint erases from unjoined_: collect first.
     std::vector<std::pair<std::string, Unjoined>> due;
     for (const auto& [id, unjoined] : unjoined_) {
       if (now < unjoined.abandon_at) {
@@ -222,7 +222,7 @@ UnixSeconds Driver::ReleaseAbandoned() {
       const EndpointRecord* held = table_->Endpoint(id);
       if (held == nullptr) continue;
       EndpointRecord endpoint = *held;
-      Status s = ReleaseLocked(endpoint);
+      Status s = ReleaseEndpoint(endpoint);
       counters_.endpoints_abandoned++;
       if (!s.ok()) {
         spdlog::error("releasing abandoned endpoint {}: {}", Short(id),
@@ -271,7 +271,7 @@ void Driver::HandleLinkChanged(const Link& link) {
       // Docker retries a call that hit a restarting plugin with an empty
       // body. Release now; the calls that follow find nothing to do.
       EndpointRecord endpoint = *held;
-      Status s = ReleaseLocked(endpoint);
+      Status s = ReleaseEndpoint(endpoint);
       if (!s.ok()) {
         spdlog::warn("{}", s.message());
         return;
@@ -280,9 +280,9 @@ void Driver::HandleLinkChanged(const Link& link) {
                    Describe(link), endpoint.sandbox_key, Short(endpoint.id));
       released = endpoint;
     } else {
-      std::optional<NicState> owed = OwedLocked(link);
+      std::optional<NicState> owed = Owed(link);
       if (!owed) return;
-      Status s = RestoreLocked(link, *owed, /*came_back=*/true);
+      Status s = Restore(link, *owed, /*came_back=*/true);
       if (!s.ok()) {
         spdlog::warn("{}", s.message());
         return;

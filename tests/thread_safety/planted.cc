@@ -12,7 +12,7 @@ class Counter {
  public:
   void Bump() EXCLUDES(mu_) {
     MutexLock lock(&mu_);
-    BumpLocked();
+    Increment();
 #ifdef HOSTNIC_PLANT_RELOCK
     MutexLock again(&mu_);  // Taking a mutex already held.
 #endif
@@ -29,7 +29,7 @@ class Counter {
 
   void Reset() EXCLUDES(mu_) {
 #ifdef HOSTNIC_PLANT_UNLOCKED_CALL
-    BumpLocked();  // A REQUIRES(mu_) function called without mu_.
+    Increment();  // A REQUIRES(mu_) function called without mu_.
 #endif
     MutexLock lock(&mu_);
     count_ = 0;
@@ -38,6 +38,9 @@ class Counter {
   void Wait() EXCLUDES(mu_) {
     MutexLock lock(&mu_);
     while (count_ == 0) changed_.wait(*lock.native());
+#ifdef HOSTNIC_PLANT_EXCLUDED_CALL
+    Bump();  // An EXCLUDES(mu_) function called with mu_ held.
+#endif
     lock.Unlock();
 #ifdef HOSTNIC_PLANT_WRITE_AFTER_UNLOCK
     count_ = 1;  // Written after the scope let go of mu_.
@@ -45,7 +48,7 @@ class Counter {
   }
 
  private:
-  void BumpLocked() REQUIRES(mu_) {
+  void Increment() REQUIRES(mu_) {
     ++count_;
     changed_.notify_all();
   }
