@@ -1,10 +1,12 @@
 #include "cni/ipam.h"
 
 #include <algorithm>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "cni/json_util.h"
 #include "cni/static_ipam.h"
+#include "common/enum_names.h"
 #include "hooks/child_process.h"
 
 namespace hostnic::cni {
@@ -17,21 +19,11 @@ constexpr std::chrono::minutes kIpamTimeout{5};
 constexpr size_t kMaxOutput = 1 << 20;
 
 const char* Verb(Command command) {
-  switch (command) {
-    case Command::kAdd:
-      return "ADD";
-    case Command::kDel:
-      return "DEL";
-    case Command::kCheck:
-      return "CHECK";
-    case Command::kGc:
-      return "GC";
-    case Command::kStatus:
-      return "STATUS";
-    case Command::kVersion:
-      break;
-  }
-  return "VERSION";
+  static const char* const kVerbs[] = {"ADD", "DEL",    "CHECK",
+                                       "GC",  "STATUS", "VERSION"};
+  static_assert(std::size(kVerbs) == static_cast<size_t>(Command::kVersion) + 1,
+                "a verb for every Command, in its order");
+  return NameAt(kVerbs, static_cast<long>(command));
 }
 
 struct Ran {

@@ -2,6 +2,7 @@
 #ifndef HOSTNIC_CNI_JSON_UTIL_H_
 #define HOSTNIC_CNI_JSON_UTIL_H_
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -24,6 +25,25 @@ inline Status GetString(const nlohmann::json& object, const char* key,
     return Status::InvalidArgument("\"" + name + "\" must be a string");
   }
   *out = it->get<std::string>();
+  return Status::Ok();
+}
+
+// Calls `read` on each element of `list`, stopping at its first error;
+// kInvalidArgument naming `name` when `list` is not a list or an element
+// is not an object.
+inline Status ForEachObject(
+    const nlohmann::json& list, const std::string& name,
+    const std::function<Status(const nlohmann::json&)>& read) {
+  if (!list.is_array()) {
+    return Status::InvalidArgument("\"" + name + "\" must be a list");
+  }
+  for (const nlohmann::json& item : list) {
+    if (!item.is_object()) {
+      return Status::InvalidArgument("each of \"" + name +
+                                     "\" must be an object");
+    }
+    HOSTNIC_RETURN_IF_ERROR(read(item));
+  }
   return Status::Ok();
 }
 

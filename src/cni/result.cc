@@ -23,13 +23,7 @@ json Start(const std::string& extra) {
 }
 
 Status ReadInterfaces(const json& list, CniResult* out) {
-  if (!list.is_array())
-    return Status::InvalidArgument("\"interfaces\" must be a list");
-  for (const json& item : list) {
-    if (!item.is_object()) {
-      return Status::InvalidArgument(
-          "each of \"interfaces\" must be an object");
-    }
+  return ForEachObject(list, "interfaces", [out](const json& item) {
     Interface iface;
     HOSTNIC_RETURN_IF_ERROR(
         GetString(item, "name", "interfaces[].name", &iface.name));
@@ -46,16 +40,12 @@ Status ReadInterfaces(const json& list, CniResult* out) {
     }
     iface.extra = Extra(item, {"name", "mac", "sandbox", "mtu"});
     out->interfaces.push_back(iface);
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 Status ReadIps(const json& list, CniResult* out) {
-  if (!list.is_array())
-    return Status::InvalidArgument("\"ips\" must be a list");
-  for (const json& item : list) {
-    if (!item.is_object())
-      return Status::InvalidArgument("each of \"ips\" must be an object");
+  return ForEachObject(list, "ips", [out](const json& item) {
     IpConfig ip;
     HOSTNIC_RETURN_IF_ERROR(
         GetString(item, "address", "ips[].address", &ip.address));
@@ -73,17 +63,12 @@ Status ReadIps(const json& list, CniResult* out) {
     }
     ip.extra = Extra(item, {"address", "gateway", "interface", "version"});
     out->ips.push_back(ip);
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 Status ReadRoutes(const json& list, CniResult* out) {
-  if (!list.is_array())
-    return Status::InvalidArgument("\"routes\" must be a list");
-  for (const json& item : list) {
-    if (!item.is_object()) {
-      return Status::InvalidArgument("each of \"routes\" must be an object");
-    }
+  return ForEachObject(list, "routes", [out](const json& item) {
     RouteEntry route;
     HOSTNIC_RETURN_IF_ERROR(GetString(item, "dst", "routes[].dst", &route.dst));
     if (route.dst.empty())
@@ -91,8 +76,8 @@ Status ReadRoutes(const json& list, CniResult* out) {
     HOSTNIC_RETURN_IF_ERROR(GetString(item, "gw", "routes[].gw", &route.gw));
     route.extra = Extra(item, {"dst", "gw"});
     out->routes.push_back(route);
-  }
-  return Status::Ok();
+    return Status::Ok();
+  });
 }
 
 bool Pre100(const std::string& version) {

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cni/json_util.h"
 #include "hostnic/ids.h"
 
 namespace hostnic::cni::wire {
@@ -106,18 +107,13 @@ Result<Attachment> ReadAttachment(const json& j) {
     a.joined = it->get<bool>();
   }
   if (auto it = j.find("routes"); it != j.end() && !it->is_null()) {
-    if (!it->is_array()) {
-      return Status::InvalidArgument("field \"routes\" must be a list");
-    }
-    for (const json& r : *it) {
-      if (!r.is_object()) {
-        return Status::InvalidArgument("each of \"routes\" must be an object");
-      }
+    HOSTNIC_RETURN_IF_ERROR(ForEachObject(*it, "routes", [&a](const json& r) {
       Route route;
       HOSTNIC_RETURN_IF_ERROR(ReadString(r, "dst", true, &route.destination));
       HOSTNIC_RETURN_IF_ERROR(ReadString(r, "gw", false, &route.next_hop));
       a.routes.push_back(route);
-    }
+      return Status::Ok();
+    }));
   }
   return a;
 }
@@ -216,19 +212,16 @@ Result<StaleRequest> DecodeStaleRequest(const std::string& body) {
   HOSTNIC_RETURN_IF_ERROR(ReadString(*j, "network", true, &request.network));
   HOSTNIC_RETURN_IF_ERROR(ReadString(*j, "identity", false, &request.identity));
   if (auto it = j->find("valid"); it != j->end() && !it->is_null()) {
-    if (!it->is_array()) {
-      return Status::InvalidArgument("field \"valid\" must be a list");
-    }
-    for (const json& item : *it) {
-      if (!item.is_object()) {
-        return Status::InvalidArgument("each of \"valid\" must be an object");
-      }
-      AttachmentKey key;
-      HOSTNIC_RETURN_IF_ERROR(
-          ReadString(item, "containerId", true, &key.container_id));
-      HOSTNIC_RETURN_IF_ERROR(ReadString(item, "ifname", false, &key.ifname));
-      request.valid.push_back(key);
-    }
+    HOSTNIC_RETURN_IF_ERROR(
+        ForEachObject(*it, "valid", [&request](const json& item) {
+          AttachmentKey key;
+          HOSTNIC_RETURN_IF_ERROR(
+              ReadString(item, "containerId", true, &key.container_id));
+          HOSTNIC_RETURN_IF_ERROR(
+              ReadString(item, "ifname", false, &key.ifname));
+          request.valid.push_back(key);
+          return Status::Ok();
+        }));
   }
   return request;
 }

@@ -1,5 +1,9 @@
 #include "hostnic/requests.h"
 
+#include <iterator>
+
+#include "common/enum_names.h"
+
 namespace hostnic {
 
 NicReport::State NicReport::state() const {
@@ -11,19 +15,12 @@ NicReport::State NicReport::state() const {
 }
 
 const char* NicStateName(NicReport::State state) {
-  switch (state) {
-    case NicReport::State::kInContainer:
-      return "in-container";
-    case NicReport::State::kHeld:
-      return "held";
-    case NicReport::State::kAway:
-      return "away";
-    case NicReport::State::kFree:
-      return "free";
-    case NicReport::State::kRefused:
-      return "refused";
-  }
-  return "unknown";
+  static const char* const kNames[] = {"in-container", "held", "away", "free",
+                                       "refused"};
+  static_assert(
+      std::size(kNames) == static_cast<size_t>(NicReport::State::kRefused) + 1,
+      "a name for every State, in its order");
+  return NameAt(kNames, static_cast<long>(state));
 }
 
 }  // namespace hostnic

@@ -1,29 +1,24 @@
 #include "hostnic/status.h"
 
+#include <iterator>
+
+#include "common/enum_names.h"
+
 namespace hostnic {
 
 const char* CodeName(Code code) {
-  switch (code) {
-    case Code::kOk:
-      return "ok";
-    case Code::kInvalidArgument:
-      return "invalid argument";
-    case Code::kNotFound:
-      return "not found";
-    case Code::kAlreadyExists:
-      return "already exists";
-    case Code::kBusy:
-      return "busy";
-    case Code::kFailedPrecondition:
-      return "failed precondition";
-    case Code::kTimeout:
-      return "timeout";
-    case Code::kIoError:
-      return "i/o error";
-    case Code::kInternal:
-      return "internal error";
-  }
-  return "unknown";
+  static const char* const kNames[] = {"ok",
+                                       "invalid argument",
+                                       "not found",
+                                       "already exists",
+                                       "busy",
+                                       "failed precondition",
+                                       "timeout",
+                                       "i/o error",
+                                       "internal error"};
+  static_assert(std::size(kNames) == static_cast<size_t>(Code::kInternal) + 1,
+                "a name for every Code, in its order");
+  return NameAt(kNames, static_cast<long>(code));
 }
 
 Status Status::Annotate(const std::string& context) const {

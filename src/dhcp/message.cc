@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <iterator>
 
+#include "common/enum_names.h"
 #include "dhcp/layout.h"
 #include "dhcp/options.h"
 
@@ -64,25 +66,12 @@ std::optional<Ipv4> ParseIpv4(const std::string& text) {
 }
 
 const char* MessageTypeName(MessageType type) {
-  switch (type) {
-    case MessageType::kDiscover:
-      return "DISCOVER";
-    case MessageType::kOffer:
-      return "OFFER";
-    case MessageType::kRequest:
-      return "REQUEST";
-    case MessageType::kDecline:
-      return "DECLINE";
-    case MessageType::kAck:
-      return "ACK";
-    case MessageType::kNak:
-      return "NAK";
-    case MessageType::kRelease:
-      return "RELEASE";
-    case MessageType::kInform:
-      return "INFORM";
-  }
-  return "unknown";
+  static const char* const kNames[] = {"DISCOVER", "OFFER", "REQUEST",
+                                       "DECLINE",  "ACK",   "NAK",
+                                       "RELEASE",  "INFORM"};
+  static_assert(std::size(kNames) == static_cast<size_t>(MessageType::kInform),
+                "a name for every MessageType, from 1 in its order");
+  return NameAt(kNames, static_cast<long>(type) - 1);
 }
 
 std::vector<uint8_t> Encode(const ClientMessage& message) {

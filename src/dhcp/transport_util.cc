@@ -1,6 +1,8 @@
 #include "dhcp/transport_util.h"
 
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -22,6 +24,31 @@ UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
     fd_ = std::exchange(other.fd_, -1);
   }
   return *this;
+}
+
+Status BindUdpOnDevice(int fd, const std::string& name, bool ipv6,
+                       uint16_t port, const std::string& on) {
+  if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name.c_str(),
+                   static_cast<socklen_t>(name.size())) != 0) {
+    return ErrnoStatus("binding a UDP socket to the device" + on, errno);
+  }
+  sockaddr_in local4{};
+  local4.sin_family = AF_INET;
+  local4.sin_port = htons(port);
+  local4.sin_addr.s_addr = htonl(INADDR_ANY);
+  sockaddr_in6 local6{};
+  local6.sin6_family = AF_INET6;
+  local6.sin6_port = htons(port);
+  local6.sin6_addr = in6addr_any;
+  const int bound = ipv6
+                        ? ::bind(fd, reinterpret_cast<const sockaddr*>(&local6),
+                                 sizeof(local6))
+                        : ::bind(fd, reinterpret_cast<const sockaddr*>(&local4),
+                                 sizeof(local4));
+  if (bound != 0) {
+    return ErrnoStatus("binding UDP port " + std::to_string(port) + on, errno);
+  }
+  return Status::Ok();
 }
 
 Result<bool> WaitReadable(int fd, MonoTime deadline, const std::string& doing) {

@@ -46,6 +46,12 @@ class UniqueFd {
 [[nodiscard]] Result<std::optional<std::vector<uint8_t>>> ReceiveDatagram(
     int fd, MonoTime deadline, size_t max_size, const std::string& doing);
 
+// Binds the UDP socket `fd` to the device `name` (SO_BINDTODEVICE), then to
+// `port` of any address of its family (`ipv6`: AF_INET6, else AF_INET).
+// Errors say which step failed and end with `on` (the NIC and namespace).
+Status BindUdpOnDevice(int fd, const std::string& name, bool ipv6,
+                       uint16_t port, const std::string& on);
+
 // The name and index of the NIC with `mac` in the calling thread's
 // namespace, found through `fd` (any socket there); both are left as they
 // were when there is none.

@@ -37,19 +37,7 @@ Result<std::unique_ptr<UdpTransport>> UdpTransport::Open(
             0) {
       return ErrnoStatus("setting socket options for DHCP" + on, errno);
     }
-    if (::setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, name.c_str(),
-                     static_cast<socklen_t>(name.size())) != 0) {
-      return ErrnoStatus("binding a UDP socket to the device" + on, errno);
-    }
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    local.sin_port = htons(kClientPort);
-    local.sin_addr.s_addr = htonl(INADDR_ANY);
-    if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&local),
-               sizeof(local)) != 0) {
-      return ErrnoStatus("binding UDP port 68" + on, errno);
-    }
-    return Status::Ok();
+    return BindUdpOnDevice(fd.get(), name, /*ipv6=*/false, kClientPort, on);
   });
   if (!status.ok()) return status;
   return std::unique_ptr<UdpTransport>(new UdpTransport(

@@ -4,6 +4,9 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <iterator>
+
+#include "common/enum_names.h"
 
 namespace hostnic::dhcp6 {
 
@@ -288,31 +291,21 @@ std::optional<Ipv6> ParseIpv6(const std::string& text) {
 }
 
 const char* MessageTypeName(MessageType type) {
-  switch (type) {
-    case MessageType::kSolicit:
-      return "SOLICIT";
-    case MessageType::kAdvertise:
-      return "ADVERTISE";
-    case MessageType::kRequest:
-      return "REQUEST";
-    case MessageType::kConfirm:
-      return "CONFIRM";
-    case MessageType::kRenew:
-      return "RENEW";
-    case MessageType::kRebind:
-      return "REBIND";
-    case MessageType::kReply:
-      return "REPLY";
-    case MessageType::kRelease:
-      return "RELEASE";
-    case MessageType::kDecline:
-      return "DECLINE";
-    case MessageType::kReconfigure:
-      return "RECONFIGURE";
-    case MessageType::kInformationRequest:
-      return "INFORMATION-REQUEST";
-  }
-  return "unknown";
+  static const char* const kNames[] = {"SOLICIT",
+                                       "ADVERTISE",
+                                       "REQUEST",
+                                       "CONFIRM",
+                                       "RENEW",
+                                       "REBIND",
+                                       "REPLY",
+                                       "RELEASE",
+                                       "DECLINE",
+                                       "RECONFIGURE",
+                                       "INFORMATION-REQUEST"};
+  static_assert(std::size(kNames) ==
+                    static_cast<size_t>(MessageType::kInformationRequest),
+                "a name for every MessageType, from 1 in its order");
+  return NameAt(kNames, static_cast<long>(type) - 1);
 }
 
 std::vector<uint8_t> DuidFromMac(const Mac& mac) {

@@ -16,6 +16,7 @@ namespace hostnic::dhcp6 {
 
 namespace {
 
+using dhcp::BindUdpOnDevice;
 using dhcp::UniqueFd;
 
 // A UDP socket on NIC `name` (index `ifindex`), port 546 of any address,
@@ -33,18 +34,8 @@ Result<UniqueFd> OpenSocket(const std::string& name, int ifindex,
                    sizeof(ifindex)) != 0) {
     return ErrnoStatus("setting socket options for DHCPv6" + on, errno);
   }
-  if (::setsockopt(fd.get(), SOL_SOCKET, SO_BINDTODEVICE, name.c_str(),
-                   static_cast<socklen_t>(name.size())) != 0) {
-    return ErrnoStatus("binding a UDP socket to the device" + on, errno);
-  }
-  sockaddr_in6 local{};
-  local.sin6_family = AF_INET6;
-  local.sin6_port = htons(kClientPort);
-  local.sin6_addr = in6addr_any;
-  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&local),
-             sizeof(local)) != 0) {
-    return ErrnoStatus("binding UDP port 546" + on, errno);
-  }
+  HOSTNIC_RETURN_IF_ERROR(
+      BindUdpOnDevice(fd.get(), name, /*ipv6=*/true, kClientPort, on));
   return fd;
 }
 

@@ -12,20 +12,10 @@ using nlohmann::json;
 
 // What a value is, for messages: "a string", "an object", "null", ...
 std::string Described(const json& v) {
-  switch (v.type()) {
-    case json::value_t::null:
-      return "null";
-    case json::value_t::object:
-      return "an object";
-    case json::value_t::array:
-      return "an array";
-    case json::value_t::string:
-      return "a string";
-    case json::value_t::boolean:
-      return "a boolean";
-    default:
-      return "a number";
-  }
+  if (v.is_null()) return "null";
+  if (v.is_number()) return "a number";
+  const std::string name = v.type_name();  // object, array, string, boolean
+  return (name[0] == 'a' || name[0] == 'o' ? "an " : "a ") + name;
 }
 
 // Error text would otherwise make dump() throw on invalid UTF-8 (say, a
@@ -144,6 +134,13 @@ Status ReadIpam(const json& object, const char* key,
   return Status::Ok();
 }
 
+// The NetworkID and EndpointID every call about one endpoint carries.
+Status ReadEndpointIds(const json& j, std::string* network_id,
+                       std::string* endpoint_id) {
+  HOSTNIC_RETURN_IF_ERROR(RequiredString(j, "NetworkID", network_id));
+  return RequiredString(j, "EndpointID", endpoint_id);
+}
+
 }  // namespace
 
 Result<CreateNetworkRequest> DecodeCreateNetwork(const std::string& body) {
@@ -179,9 +176,8 @@ Result<CreateEndpointRequest> DecodeCreateEndpoint(const std::string& body) {
   Result<json> j = ParseObject(body);
   if (!j.ok()) return j.status();
   CreateEndpointRequest request;
-  HOSTNIC_RETURN_IF_ERROR(RequiredString(*j, "NetworkID", &request.network_id));
   HOSTNIC_RETURN_IF_ERROR(
-      RequiredString(*j, "EndpointID", &request.endpoint_id));
+      ReadEndpointIds(*j, &request.network_id, &request.endpoint_id));
   Result<const json*> iface = OptionalObject(*j, "Interface", "Interface");
   if (!iface.ok()) return iface.status();
   if (*iface != nullptr) {
@@ -207,8 +203,8 @@ Result<EndpointRef> DecodeEndpointRef(const std::string& body) {
   Result<json> j = ParseObject(body);
   if (!j.ok()) return j.status();
   EndpointRef ref;
-  HOSTNIC_RETURN_IF_ERROR(RequiredString(*j, "NetworkID", &ref.network_id));
-  HOSTNIC_RETURN_IF_ERROR(RequiredString(*j, "EndpointID", &ref.endpoint_id));
+  HOSTNIC_RETURN_IF_ERROR(
+      ReadEndpointIds(*j, &ref.network_id, &ref.endpoint_id));
   return ref;
 }
 
@@ -216,9 +212,8 @@ Result<JoinRequest> DecodeJoin(const std::string& body) {
   Result<json> j = ParseObject(body);
   if (!j.ok()) return j.status();
   JoinRequest request;
-  HOSTNIC_RETURN_IF_ERROR(RequiredString(*j, "NetworkID", &request.network_id));
   HOSTNIC_RETURN_IF_ERROR(
-      RequiredString(*j, "EndpointID", &request.endpoint_id));
+      ReadEndpointIds(*j, &request.network_id, &request.endpoint_id));
   HOSTNIC_RETURN_IF_ERROR(
       ReadString(*j, "SandboxKey", "SandboxKey", false, &request.sandbox_key));
   return request;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "cni/json_util.h"
 #include "common/cidr.h"
 #include "hostnic/mac.h"
 
@@ -152,23 +153,21 @@ Result<Network> ReadNetwork(const json& j, const std::string& where) {
 
   Result<const json*> subnets = ReadList(j, "subnets", p + "subnets");
   if (!subnets.ok()) return subnets.status();
-  for (const json& item : **subnets) {
-    const std::string name = p + "subnets[]";
-    if (!item.is_object()) {
-      return Status::InvalidArgument("each of \"" + name +
-                                     "\" must be an object");
-    }
-    Subnet s;
-    HOSTNIC_RETURN_IF_ERROR(
-        ReadRequired(item, "subnet", name + ".subnet", &s.subnet));
-    HOSTNIC_RETURN_IF_ERROR(CheckCidr(s.subnet, name + ".subnet"));
-    HOSTNIC_RETURN_IF_ERROR(
-        ReadString(item, "gateway", name + ".gateway", &s.gateway));
-    if (!s.gateway.empty()) {
-      HOSTNIC_RETURN_IF_ERROR(CheckIp(s.gateway, name + ".gateway"));
-    }
-    n.subnets.push_back(s);
-  }
+  const std::string subnet = p + "subnets[]";
+  HOSTNIC_RETURN_IF_ERROR(cni::ForEachObject(
+      **subnets, subnet, [&, &name = subnet](const json& item) {
+        Subnet s;
+        HOSTNIC_RETURN_IF_ERROR(
+            ReadRequired(item, "subnet", name + ".subnet", &s.subnet));
+        HOSTNIC_RETURN_IF_ERROR(CheckCidr(s.subnet, name + ".subnet"));
+        HOSTNIC_RETURN_IF_ERROR(
+            ReadString(item, "gateway", name + ".gateway", &s.gateway));
+        if (!s.gateway.empty()) {
+          HOSTNIC_RETURN_IF_ERROR(CheckIp(s.gateway, name + ".gateway"));
+        }
+        n.subnets.push_back(s);
+        return Status::Ok();
+      }));
   Result<const json*> dns =
       ReadList(j, "network_dns_servers", p + "network_dns_servers");
   if (!dns.ok()) return dns.status();
@@ -183,21 +182,20 @@ Result<Network> ReadNetwork(const json& j, const std::string& where) {
   }
   Result<const json*> routes = ReadList(j, "routes", p + "routes");
   if (!routes.ok()) return routes.status();
-  for (const json& item : **routes) {
-    const std::string name = p + "routes[]";
-    if (!item.is_object()) {
-      return Status::InvalidArgument("each of \"" + name +
-                                     "\" must be an object");
-    }
-    Route r;
-    HOSTNIC_RETURN_IF_ERROR(ReadRequired(
-        item, "destination", name + ".destination", &r.destination));
-    HOSTNIC_RETURN_IF_ERROR(CheckCidr(r.destination, name + ".destination"));
-    HOSTNIC_RETURN_IF_ERROR(
-        ReadRequired(item, "gateway", name + ".gateway", &r.next_hop));
-    HOSTNIC_RETURN_IF_ERROR(CheckIp(r.next_hop, name + ".gateway"));
-    n.routes.push_back(r);
-  }
+  const std::string route = p + "routes[]";
+  HOSTNIC_RETURN_IF_ERROR(
+      cni::ForEachObject(**routes, route, [&, &name = route](const json& item) {
+        Route r;
+        HOSTNIC_RETURN_IF_ERROR(ReadRequired(
+            item, "destination", name + ".destination", &r.destination));
+        HOSTNIC_RETURN_IF_ERROR(
+            CheckCidr(r.destination, name + ".destination"));
+        HOSTNIC_RETURN_IF_ERROR(
+            ReadRequired(item, "gateway", name + ".gateway", &r.next_hop));
+        HOSTNIC_RETURN_IF_ERROR(CheckIp(r.next_hop, name + ".gateway"));
+        n.routes.push_back(r);
+        return Status::Ok();
+      }));
   n.document = j;
   return n;
 }
@@ -295,27 +293,25 @@ Result<Attachment> DecodeAttachment(std::string_view text) {
       ReadStringMap(*opts, "options", "network_options.options", &a.options));
   Result<const json*> ports = ReadList(*j, "port_mappings", "port_mappings");
   if (!ports.ok()) return ports.status();
-  for (const json& port : **ports) {
-    if (!port.is_object()) {
-      return Status::InvalidArgument(
-          "each of \"port_mappings\" must be an object");
-    }
-    std::string host_ip, protocol;
-    HOSTNIC_RETURN_IF_ERROR(
-        ReadString(port, "host_ip", "port_mappings[].host_ip", &host_ip));
-    HOSTNIC_RETURN_IF_ERROR(
-        ReadString(port, "protocol", "port_mappings[].protocol", &protocol));
-    auto number = [&port](const char* key) {
-      auto it = port.find(key);
-      return it != port.end() && it->is_number_unsigned()
-                 ? std::to_string(it->get<uint64_t>())
-                 : std::string("?");
-    };
-    a.port_mappings.push_back(
-        (host_ip.empty() ? "" : Printable(host_ip) + ":") +
-        number("host_port") + "->" + number("container_port") + "/" +
-        (protocol.empty() ? "tcp" : Printable(protocol)));
-  }
+  HOSTNIC_RETURN_IF_ERROR(
+      cni::ForEachObject(**ports, "port_mappings", [&a](const json& port) {
+        std::string host_ip, protocol;
+        HOSTNIC_RETURN_IF_ERROR(
+            ReadString(port, "host_ip", "port_mappings[].host_ip", &host_ip));
+        HOSTNIC_RETURN_IF_ERROR(ReadString(
+            port, "protocol", "port_mappings[].protocol", &protocol));
+        auto number = [&port](const char* key) {
+          auto it = port.find(key);
+          return it != port.end() && it->is_number_unsigned()
+                     ? std::to_string(it->get<uint64_t>())
+                     : std::string("?");
+        };
+        a.port_mappings.push_back(
+            (host_ip.empty() ? "" : Printable(host_ip) + ":") +
+            number("host_port") + "->" + number("container_port") + "/" +
+            (protocol.empty() ? "tcp" : Printable(protocol)));
+        return Status::Ok();
+      }));
   return a;
 }
 

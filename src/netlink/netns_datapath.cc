@@ -75,6 +75,20 @@ Result<RtnlLinkPtr> FindByMac(nl_sock* sock, const Mac& mac,
   return RtnlLinkPtr();
 }
 
+// A route socket in the calling thread's namespace and the device there with
+// `mac` (FindByMac: null when there is none).
+struct FoundNic {
+  NlSockPtr sock;
+  RtnlLinkPtr link;
+};
+Result<FoundNic> ConnectAndFind(const Mac& mac, const std::string& doing) {
+  Result<NlSockPtr> sock = ConnectRoute(doing);
+  if (!sock.ok()) return sock.status();
+  Result<RtnlLinkPtr> link = FindByMac(sock->get(), mac, doing);
+  if (!link.ok()) return link.status();
+  return FoundNic{std::move(*sock), std::move(*link)};
+}
+
 Status Change(nl_sock* sock, rtnl_link* current, const std::string& doing,
               const std::function<void(rtnl_link*)>& set) {
   RtnlLinkPtr change(rtnl_link_alloc());
@@ -249,8 +263,8 @@ Result<ParsedConfig> ParseConfig(const SandboxConfig& config,
 }
 
 // Inside the NIC's namespace: names `link` config.ifname (when one is given
-// and the move kept its host name), adds the addresses, brings it up, adds the routes;
-// `*result` is the NIC as it is then.
+// and the move kept its host name), adds the addresses, brings it up, adds
+// the routes; `*result` is the NIC as it is then.
 Status ConfigureHere(nl_sock* sock, rtnl_link* link,
                      const SandboxConfig& config, const ParsedConfig& parsed,
                      const std::string& doing, Link* result) {
@@ -315,16 +329,15 @@ Result<Link> NetnsDatapath::MoveIn(const Mac& mac,
   Result<Fd> sandbox_ns = OpenNetns(netns_path, doing);
   if (!sandbox_ns.ok()) return sandbox_ns.status();
   {
-    Result<NlSockPtr> sock = ConnectRoute(doing);
-    if (!sock.ok()) return sock.status();
-    Result<RtnlLinkPtr> link = FindByMac(sock->get(), mac, doing);
-    if (!link.ok()) return link.status();
-    if (!*link) {
+    Result<FoundNic> nic = ConnectAndFind(mac, doing);
+    if (!nic.ok()) return nic.status();
+    if (!nic->link) {
       return Status::NotFound(doing + ": no device on the host has that MAC");
     }
     Status error;
-    Result<bool> moved = MoveTo(sock->get(), link->get(), sandbox_ns->get(),
-                                config.ifname, mac, doing, &error);
+    Result<bool> moved =
+        MoveTo(nic->sock.get(), nic->link.get(), sandbox_ns->get(),
+               config.ifname, mac, doing, &error);
     if (!moved.ok()) return moved.status();
     if (!*moved && error.code() == Code::kAlreadyExists) {
       return Status::AlreadyExists(doing + ": a device named " + config.ifname +
@@ -335,18 +348,16 @@ Result<Link> NetnsDatapath::MoveIn(const Mac& mac,
   Link result;
   Status rollback;
   Status configured = RunInNetns(netns_path, doing, [&]() -> Status {
-    Result<NlSockPtr> sock = ConnectRoute(doing);
-    if (!sock.ok()) return sock.status();
-    Result<RtnlLinkPtr> link = FindByMac(sock->get(), mac, doing);
-    if (!link.ok()) return link.status();
-    if (!*link) {
+    Result<FoundNic> nic = ConnectAndFind(mac, doing);
+    if (!nic.ok()) return nic.status();
+    if (!nic->link) {
       return Status::NotFound(doing + ": the NIC vanished after the move");
     }
-    Status s = ConfigureHere(sock->get(), link->get(), config, *parsed, doing,
-                             &result);
+    Status s = ConfigureHere(nic->sock.get(), nic->link.get(), config, *parsed,
+                             doing, &result);
     if (!s.ok()) {
-      rollback = SendHome(sock->get(), link->get(), host_ns->get(), host_name,
-                          mac, "putting it back on the host");
+      rollback = SendHome(nic->sock.get(), nic->link.get(), host_ns->get(),
+                          host_name, mac, "putting it back on the host");
     }
     return s;
   });
@@ -373,13 +384,11 @@ Result<Link> NetnsDatapath::Configure(const Mac& mac,
   if (!parsed.ok()) return parsed.status();
   Link result;
   Status s = RunInNetns(netns_path, doing, [&]() -> Status {
-    Result<NlSockPtr> sock = ConnectRoute(doing);
-    if (!sock.ok()) return sock.status();
-    Result<RtnlLinkPtr> link = FindByMac(sock->get(), mac, doing);
-    if (!link.ok()) return link.status();
-    if (!*link) return Status::NotFound(doing + ": the NIC is not there");
-    return ConfigureHere(sock->get(), link->get(), config, *parsed, doing,
-                         &result);
+    Result<FoundNic> nic = ConnectAndFind(mac, doing);
+    if (!nic.ok()) return nic.status();
+    if (!nic->link) return Status::NotFound(doing + ": the NIC is not there");
+    return ConfigureHere(nic->sock.get(), nic->link.get(), config, *parsed,
+                         doing, &result);
   });
   if (!s.ok()) return s;
   return result;
@@ -397,14 +406,12 @@ Result<bool> NetnsDatapath::MoveOut(const Mac& mac,
   if (!host_ns.ok()) return host_ns.status();
   bool moved = false;
   Status s = RunInNetns(netns_path, doing, [&]() -> Status {
-    Result<NlSockPtr> sock = ConnectRoute(doing);
-    if (!sock.ok()) return sock.status();
-    Result<RtnlLinkPtr> link = FindByMac(sock->get(), mac, doing);
-    if (!link.ok()) return link.status();
-    if (!*link) return Status::Ok();
+    Result<FoundNic> nic = ConnectAndFind(mac, doing);
+    if (!nic.ok()) return nic.status();
+    if (!nic->link) return Status::Ok();
     moved = true;
-    return SendHome(sock->get(), link->get(), host_ns->get(), host_name, mac,
-                    doing);
+    return SendHome(nic->sock.get(), nic->link.get(), host_ns->get(), host_name,
+                    mac, doing);
   });
   if (s.code() == Code::kNotFound && !moved) return false;
   if (!s.ok()) return s;

@@ -28,18 +28,12 @@
 #include "cni/request.h"
 #include "cni/result.h"
 #include "cni/static_ipam.h"
+#include "fuzz/invariant.h"
 
 namespace hostnic::cni {
 namespace {
 
-[[noreturn]] void Fail(const std::string& what) {
-  std::fprintf(stderr, "cni_fuzz: invariant violated: %s\n", what.c_str());
-  std::abort();
-}
-
-void Require(bool ok, const std::string& what) {
-  if (!ok) Fail(what);
-}
+using fuzz::Require;
 
 const char* Verb(uint8_t b) {
   switch (b) {

@@ -23,18 +23,12 @@
 #include <string>
 
 #include "dhcp6/message.h"
+#include "fuzz/invariant.h"
 
 namespace hostnic::dhcp6 {
 namespace {
 
-[[noreturn]] void Fail(const std::string& what) {
-  std::fprintf(stderr, "dhcp6_fuzz: invariant violated: %s\n", what.c_str());
-  std::abort();
-}
-
-void Require(bool ok, const std::string& what) {
-  if (!ok) Fail(what);
-}
+using fuzz::Require;
 
 void CheckText(const std::string& text) {
   Require(text.size() <= 255, "status message longer than 255 characters");

@@ -27,18 +27,12 @@
 #include <string>
 
 #include "dhcp/message.h"
+#include "fuzz/invariant.h"
 
 namespace hostnic::dhcp {
 namespace {
 
-[[noreturn]] void Fail(const std::string& what) {
-  std::fprintf(stderr, "dhcp_fuzz: invariant violated: %s\n", what.c_str());
-  std::abort();
-}
-
-void Require(bool ok, const std::string& what) {
-  if (!ok) Fail(what);
-}
+using fuzz::Require;
 
 bool IsContiguousMask(Ipv4 mask) {
   const uint32_t host_bits = ~mask;

@@ -18,20 +18,14 @@
 #include <cstdlib>
 #include <string>
 
+#include "fuzz/invariant.h"
 #include "netavark/codec.h"
 #include "netavark/network.h"
 
 namespace hostnic::netavark {
 namespace {
 
-[[noreturn]] void Fail(const std::string& what) {
-  std::fprintf(stderr, "netavark_fuzz: invariant violated: %s\n", what.c_str());
-  std::abort();
-}
-
-void Require(bool ok, const std::string& what) {
-  if (!ok) Fail(what);
-}
+using fuzz::Require;
 
 void CheckNetwork(const Network& n) {
   Require(!n.name.empty() && !n.id.empty() && !n.driver.empty(),
