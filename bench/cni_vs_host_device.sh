@@ -12,6 +12,10 @@
 #
 #     bench/cni_vs_host_device.sh [N]      (as root; default N=40)
 #
+# HNB_DEVICES=500 adds that many other devices (veth pairs) to the host
+# first, as on a node of many pods, where a lookup that lists every device
+# costs what the move does.
+#
 # HOSTNIC_BIN is the daemon (default build/hostnic), HOSTNIC_CNI_BIN the
 # plugin executable (default build/hostnic-cni, installed as
 # lib/cni/hostnic).
@@ -25,6 +29,8 @@ W=$(mktemp -d /tmp/hostnic-cnib.XXXXXX)
 NS=hncb-$$
 DEV=hncb1 MAC=52:54:0e:cb:00:01
 ip link set lo up
+for i in $(seq $((${HNB_DEVICES:-0} / 2))); do echo "link add hnbx$i type veth peer name hnby$i"; done |
+  ip -batch - || exit 1
 # stand_in: the veth stand-in NIC, made again when a case left it in a
 # namespace that was then deleted (a veth dies with its namespace, where a
 # real NIC would come home). The kernel cleans a deleted namespace up later,
