@@ -98,13 +98,19 @@ verdict() {
   else echo "FAIL${failed:+ ($failed)}"; fi
 }
 
-# run_suite ROW SECONDS COUNT CMD...: runs a suite bounded by SECONDS, its
-# output shown and kept for verdict; fills result[ROW] and took[ROW].
+# The lock every test that uses the host's network, dockerd, containerd or
+# podman takes (docs/testing.md): two such suites at once on one machine
+# tear down each other's NICs, daemons and sockets.
+NET_LOCK=/tmp/hostnic-net.lock
+
+# run_suite ROW SECONDS COUNT CMD...: runs a suite bounded by SECONDS, holding
+# NET_LOCK, its output shown and kept for verdict; fills result[ROW] and
+# took[ROW].
 run_suite() {
   local row=$1 limit=$2 count=$3 log rc t0=$SECONDS
   shift 3
   log=$(mktemp "/tmp/hostnic-$row.XXXXXX.log")
-  timeout -s TERM "$limit" "$@" 2>&1 | tee "$log"
+  timeout -s TERM "$limit" flock -o "$NET_LOCK" "$@" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   result[$row]=$(verdict "$row" "$rc" "$log" "$count")
   took[$row]=$((SECONDS - t0))
@@ -171,7 +177,8 @@ run_engine() {
   log=$(mktemp /tmp/hostnic-engine.XXXXXX.log)
   # Each suite's output and status into a log of its own.
   # shellcheck disable=SC2016  # expanded by the inner bash
-  timeout -s TERM "${HOSTNIC_ENGINE_TIMEOUT:-900}" "$HOSTNIC_ROOT/tests/e2e/engines.sh" run "$engine" -- \
+  timeout -s TERM "${HOSTNIC_ENGINE_TIMEOUT:-900}" flock -o "$NET_LOCK" \
+    "$HOSTNIC_ROOT/tests/e2e/engines.sh" run "$engine" -- \
     bash -c '"$1"/tests/e2e/run.sh $2 2>&1 | tee "$5.e2e"; echo "${PIPESTATUS[0]}" >"$5.e2e-rc"
              if [ -f "$3/config.json" ]; then
                HNP_PLUGIN_DIR=$3 HNP_STEPS=$4 "$1"/tests/e2e/plugin_test.sh 2>&1 | tee "$5.plugin"

@@ -440,6 +440,9 @@ e2e_setup() {
     info "$SOCKET exists: another hostnic-e2e run is going on (or crashed); refusing to share it"
     return 1
   fi
+  # From here on the socket, NICs, peer and bridge are this run's: teardown
+  # removes them (before this, they may be another run's).
+  HNE_CLAIMED=1
   mkdir -p "$(dirname "$SOCKET")"
   teardown_nics
   setup_peer
@@ -455,6 +458,11 @@ e2e_setup() {
 e2e_teardown() {
   set +e
   [ -n "${HNE_WORK:-}" ] || return 0
+  if [ -z "${HNE_CLAIMED:-}" ]; then
+    stop_dockerd "$HNE_WORK"
+    rm -rf "$HNE_WORK"
+    return 0
+  fi
   if dk info >/dev/null 2>&1; then
     remove_test_objects
     [ -n "${HNE_HAD_GWBRIDGE:-}" ] || dk network rm docker_gwbridge >/dev/null 2>&1
