@@ -114,7 +114,17 @@ run_suite() {
   rc=${PIPESTATUS[0]}
   result[$row]=$(verdict "$row" "$rc" "$log" "$count")
   took[$row]=$((SECONDS - t0))
+  keep_reasons "$row" "$log"
   rm -f "$log"
+}
+
+# keep_reasons ROW LOG: a failed row's "FAIL name: reason" lines, kept for
+# the end of the run, where a CI log's tail shows them (the fuzzers' output
+# comes between a suite and the summary).
+reasons_log=$HOSTNIC_ROOT/build/failure-reasons.log
+keep_reasons() {
+  [[ ${result[$1]} == FAIL* ]] || return 0
+  { echo "-- $1"; grep -E '^(FAIL |FAILED: )' "$2" | cut -c1-400 | head -n 20; } >>"$reasons_log"
 }
 
 # bg_start NAME NICE LOG CMD...: CMD in the background at NICE, its output
@@ -196,8 +206,10 @@ run_engine() {
     result[plugin-$engine]="FAIL (timed out)"
   else
     result[e2e-$engine]=$(verdict e2e "$(cat "$log.e2e-rc" 2>/dev/null || echo 1)" "$log.e2e" e2e)
+    keep_reasons "e2e-$engine" "$log.e2e"
     if [ -f "$log.plugin-rc" ]; then
       result[plugin-$engine]=$(verdict plugin "$(cat "$log.plugin-rc")" "$log.plugin" plugin)
+      keep_reasons "plugin-$engine" "$log.plugin"
     else
       result[plugin-$engine]="SKIPPED (no plugin directory: the 20.10 plugin suite did not publish one)"
     fi
@@ -279,6 +291,7 @@ PLUGIN_DIR=$HOSTNIC_ROOT/build/plugin-dir
 san_report=$HOSTNIC_ROOT/build/sanitize-failures.log
 
 mkdir -p "$HOSTNIC_ROOT/build"
+rm -f "$reasons_log"
 clang_builds_start
 t0=$SECONDS
 if (build_hostnic); then
@@ -350,6 +363,11 @@ for step in "${order[@]}"; do
 done
 if [ "$status" -eq 0 ]; then echo "  ALL PASSED"; exit 0; fi
 echo "  SOME TESTS FAILED"
+if [ -s "$reasons_log" ]; then
+  echo
+  echo "==== why (each failed row's FAIL lines; the whole output is above)"
+  cat "$reasons_log"
+fi
 # The sanitizers' findings are far above by now: their failed tests' output
 # once more, last, where a CI log's tail shows it.
 if [[ ${result[sanitize]} == FAIL* ]] && [ -s "$san_report" ]; then
