@@ -116,7 +116,7 @@ suite_skip() {
 # are written to return non-zero instead (no set -e; they restart the
 # suite's own daemon, so they run in its shell) sets CASE_RETURNS=1: its
 # cases run in the suite's shell, and `fail` records and returns 1.
-PASSED=() SKIPPED=() FAILED=()
+PASSED=() SKIPPED=() FAILED=() FLAKY=()
 CASES=()
 register_case() { CASES+=("$1:$2"); }
 
@@ -152,31 +152,42 @@ select_cases() {
   return 1
 }
 
-# run_case NAME FUNCTION: runs one case (see above).
+# run_case NAME FUNCTION: runs one case (see above). With CASE_RETRY=1 a
+# failed case is cleaned up and run once more: "RETRY name: reason" says why
+# the first try failed, and a pass on the second try is reported as
+# "PASS name (Ns, passed on the second try; first: reason)" and listed as
+# flaky by case_summary (the suite still passes).
 run_case() {
-  local name=$1 fn=$2 rc reason t0=$SECONDS
-  : >"$CASE_DIR/case.reason"
-  rm -f "$CASE_DIR/case.skip"
-  printf '[%s] ---- %s\n' "${SUITE:-test}" "$name" >&2
-  ! declare -F case_started >/dev/null || case_started
-  if [ "${CASE_RETURNS:-0}" = 1 ]; then
-    "$fn"
-  else (
-    set -eEuo pipefail
-    trap 'fail "unexpected failure at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
-    "$fn"
-  ) fi
-  rc=$?
-  reason=$(head -n 1 "$CASE_DIR/case.reason")
-  ! declare -F case_cleanup >/dev/null || case_cleanup
+  local name=$1 fn=$2 rc reason first="" try t0=$SECONDS
+  for try in 1 2; do
+    : >"$CASE_DIR/case.reason"
+    rm -f "$CASE_DIR/case.skip"
+    printf '[%s] ---- %s\n' "${SUITE:-test}" "$name" >&2
+    ! declare -F case_started >/dev/null || case_started
+    if [ "${CASE_RETURNS:-0}" = 1 ]; then
+      "$fn"
+    else (
+      set -eEuo pipefail
+      trap 'fail "unexpected failure at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND"' ERR
+      "$fn"
+    ) fi
+    rc=$?
+    reason=$(head -n 1 "$CASE_DIR/case.reason")
+    ! declare -F case_cleanup >/dev/null || case_cleanup
+    if [ "$rc" -eq 0 ] || [ "$try" -eq 2 ] || [ "${CASE_RETRY:-0}" != 1 ]; then break; fi
+    first=${reason:-exit status $rc}
+    echo "RETRY $name: $first"
+    ! declare -F case_failed >/dev/null || case_failed
+  done
   if [ "$rc" -eq 0 ] && [ -s "$CASE_DIR/case.skip" ]; then
     echo "SKIP $name: $(head -n 1 "$CASE_DIR/case.skip")"
     SKIPPED+=("$name")
   elif [ "$rc" -eq 0 ]; then
-    echo "PASS $name ($((SECONDS - t0))s)"
+    echo "PASS $name ($((SECONDS - t0))s${first:+, passed on the second try; first: $first})"
     PASSED+=("$name")
+    [ -z "$first" ] || FLAKY+=("$name")
   else
-    echo "FAIL $name: ${reason:-exit status $rc}"
+    echo "FAIL $name: ${reason:-exit status $rc}${first:+ (first try: $first)}"
     FAILED+=("$name")
     ! declare -F case_failed >/dev/null || case_failed
   fi
@@ -188,6 +199,7 @@ case_summary() {
   echo
   echo "$1: ${#PASSED[@]} passed, ${#SKIPPED[@]} skipped, ${#FAILED[@]} failed ($((SECONDS - $2))s)"
   [ "${#SKIPPED[@]}" -eq 0 ] || echo "skipped: ${SKIPPED[*]}"
+  [ "${#FLAKY[@]}" -eq 0 ] || echo "flaky (passed on the second try): ${FLAKY[*]}"
   [ "${#FAILED[@]}" -eq 0 ] || { echo "failed: ${FAILED[*]}"; return 1; }
 }
 

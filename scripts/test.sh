@@ -82,7 +82,7 @@ failures() {
 # and what it skipped; 124 is a timeout; anything else FAIL, naming what
 # failed (its "FAIL name..." lines).
 verdict() {
-  local row=$1 rc=$2 log=$3 count=${4:-} why counts skipped failed
+  local row=$1 rc=$2 log=$3 count=${4:-} why counts skipped flaky failed
   why=$(sed -n "s/^SKIP $row: //p" "$log" | head -n 1)
   if [ "$rc" -eq 77 ] && [ -n "$why" ]; then echo "SKIPPED ($why)"; return; fi
   if [ "$rc" -eq 0 ]; then
@@ -90,6 +90,8 @@ verdict() {
     skipped=$(grep -m1 '^skipped: ' "$log")
     [ -z "$skipped" ] && [ -n "$why" ] && skipped="skipped: $why"
     counts=${counts:+$counts${skipped:+; }}$skipped
+    flaky=$(grep -m1 '^flaky ' "$log")
+    counts=${counts:+$counts${flaky:+; }}$flaky
     echo "PASS${counts:+ ($counts)}"
     return
   fi
@@ -118,13 +120,14 @@ run_suite() {
   rm -f "$log"
 }
 
-# keep_reasons ROW LOG: a failed row's "FAIL name: reason" lines, kept for
-# the end of the run, where a CI log's tail shows them (the fuzzers' output
-# comes between a suite and the summary).
+# keep_reasons ROW LOG: a failed row's "FAIL name: reason" lines and any
+# row's "RETRY name: reason" lines, kept for the end of the run, where a CI
+# log's tail shows them (the fuzzers' output comes between a suite and the
+# summary).
 reasons_log=$HOSTNIC_ROOT/build/failure-reasons.log
 keep_reasons() {
-  [[ ${result[$1]} == FAIL* ]] || return 0
-  { echo "-- $1"; grep -E '^(FAIL |FAILED: )' "$2" | cut -c1-400 | head -n 20; } >>"$reasons_log"
+  [[ ${result[$1]} == FAIL* ]] || grep -q '^RETRY ' "$2" || return 0
+  { echo "-- $1"; grep -E '^(FAIL |FAILED: |RETRY )' "$2" | cut -c1-400 | head -n 20; } >>"$reasons_log"
 }
 
 # bg_start NAME NICE LOG CMD...: CMD in the background at NICE, its output
@@ -365,13 +368,13 @@ for step in "${order[@]}"; do
   printf '  %-11s %6s  %s\n' "$step" "$secs" "${result[$step]}"
   case "${result[$step]}" in FAIL*) status=1 ;; esac
 done
-if [ "$status" -eq 0 ]; then echo "  ALL PASSED"; exit 0; fi
-echo "  SOME TESTS FAILED"
 if [ -s "$reasons_log" ]; then
   echo
-  echo "==== why (each failed row's FAIL lines; the whole output is above)"
+  echo "==== why each failed row failed, and why a case needed a second try (the whole output is above)"
   cat "$reasons_log"
 fi
+if [ "$status" -eq 0 ]; then echo "  ALL PASSED"; exit 0; fi
+echo "  SOME TESTS FAILED"
 # The sanitizers' findings are far above by now: their failed tests' output
 # once more, last, where a CI log's tail shows it.
 if [[ ${result[sanitize]} == FAIL* ]] && [ -s "$san_report" ]; then
