@@ -27,16 +27,20 @@ namespace hostnic {
 struct Lease {
   Mac mac;
   std::string network_id;  // The network whose endpoint obtained it.
-  std::string source;      // "dhcp" or "hook".
-  std::string address;     // CIDR, e.g. "192.168.61.11/24".
-  std::string gateway;     // Plain IPv4 or empty.
+  // "dhcp" or "hook" (IPv4); "dhcp6" or "slaac" (IPv6).
+  std::string source;
+  std::string address;  // CIDR, e.g. "192.168.61.11/24" or "2001:db8::5/64".
+  // Plain IP or empty; an IPv6 lease's is its router's link-local address.
+  std::string gateway;
   // Further routes (destination CIDR, next hop or "" for on-link); never the
   // default route, which is `gateway`.
   std::vector<Route> routes;
   unsigned mtu = 0;  // 0: the source gave none.
 
   // DHCP only (zero for a hook's lease, which never expires).
-  std::string server;        // Server identifier (option 54), plain IPv4.
+  // Server identifier (option 54), plain IPv4; DHCPv6: the server's DUID
+  // in hex; SLAAC: the router's address.
+  std::string server;
   UnixSeconds acquired = 0;  // When the ACK arrived.
   uint32_t lease_seconds = 0;
   uint32_t t1_seconds = 0;  // Renew from acquired + t1 (RFC 2131 4.4.5).
@@ -48,6 +52,9 @@ struct Lease {
   bool lost = false;
 
   bool Expires() const { return lease_seconds != 0; }
+  // The NIC's IPv6 lease (source "dhcp6" or "slaac"), kept beside its IPv4
+  // one.
+  bool Ipv6() const { return source == "dhcp6" || source == "slaac"; }
   UnixSeconds expiry() const { return acquired + lease_seconds; }
   bool operator==(const Lease& o) const {
     return mac == o.mac && network_id == o.network_id && source == o.source &&
@@ -116,13 +123,14 @@ class SandboxControl {
   virtual Status AddUnreachableRoutes(
       const std::string& netns_path,
       const std::vector<std::string>& destinations) = 0;
-  // Removes the IPv4 address `cidr` from the NIC with `mac` in that
+  // Removes the address `cidr` (IPv4 or IPv6) from the NIC with `mac` in that
   // namespace (a lease that was lost); OK when it is not there.
   virtual Status RemoveAddress(const std::string& netns_path, const Mac& mac,
                                const std::string& cidr) = 0;
-  // Adds the IPv4 address `cidr` to the NIC with `mac` in that namespace,
-  // brings it up, and adds `routes` through it in order (a default route
-  // is 0.0.0.0/0; an empty next hop is on-link): a lease re-acquired.
+  // Adds the address `cidr` (IPv4 or IPv6) to the NIC with `mac` in that
+  // namespace, brings it up, and adds `routes` through it in order (a
+  // default route is 0.0.0.0/0 or ::/0; an empty next hop is on-link): a
+  // lease re-acquired.
   // What is already there is kept.
   virtual Status InstallAddress(const std::string& netns_path, const Mac& mac,
                                 const std::string& cidr,

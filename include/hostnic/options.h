@@ -14,6 +14,7 @@ inline constexpr char kOptRoutes[] = "hostnic.routes";
 inline constexpr char kOptMtu[] = "hostnic.mtu";
 inline constexpr char kOptWait[] = "hostnic.wait";
 inline constexpr char kOptAddress[] = "hostnic.address";
+inline constexpr char kOptAddress6[] = "hostnic.address6";
 inline constexpr char kOptDhcpTimeout[] = "hostnic.dhcp-timeout";
 inline constexpr char kOptBlockMetadata[] = "hostnic.block-metadata";
 inline constexpr char kOptMetadataAddresses[] = "hostnic.metadata-addresses";

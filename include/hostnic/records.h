@@ -41,6 +41,11 @@ struct NetworkRecord {
   // (Docker's IPAM, --ip), "dhcp" (the NIC's own DHCP server) or "hook"
   // (the operator's --address-hook).
   std::string address_source = "docker";
+  // Where endpoints get their IPv6 address ("hostnic.address6"): "" (from
+  // Docker's IPAM, --ip6, if any), "dhcp6" (the NIC's own DHCPv6 server,
+  // the default route from the router's RA) or "slaac" (the RA's prefix and
+  // the NIC's EUI-64).
+  std::string address6_source;
   // "hostnic.dhcp-timeout": how long one DHCP exchange may take.
   long long dhcp_timeout_ms = 10000;
   // "hostnic.block-metadata": each NIC is guarded against the cloud's
@@ -59,6 +64,7 @@ struct NetworkRecord {
            subnet6 == o.subnet6 && gateway6 == o.gateway6 && nics == o.nics &&
            routes == o.routes && mtu == o.mtu && wait_ms == o.wait_ms &&
            address_source == o.address_source &&
+           address6_source == o.address6_source &&
            dhcp_timeout_ms == o.dhcp_timeout_ms &&
            block_metadata == o.block_metadata &&
            metadata_addresses == o.metadata_addresses && options == o.options;

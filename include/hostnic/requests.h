@@ -52,6 +52,8 @@ struct CreateEndpointReply {
   // The NIC's own address (CIDR) when the network's address source is DHCP
   // or the address hook; empty when Docker's IPAM gave one.
   std::string address;
+  // The same for IPv6 (hostnic.address6).
+  std::string address6;
 };
 
 struct JoinReply {
@@ -94,6 +96,9 @@ struct NicReport {
   // lost lease's address was taken from the container.
   std::optional<Lease> lease;
   std::string lease_state;
+  // The same for its IPv6 lease (hostnic.address6).
+  std::optional<Lease> lease6;
+  std::string lease6_state;
 };
 
 // "in-container", "held", "away", "free", "refused".

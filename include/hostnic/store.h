@@ -39,9 +39,11 @@ class Store {
   virtual Status RemoveEndpoint(const std::string& id) = 0;
   virtual Status PutOrphan(const OrphanRecord& orphan) = 0;
   virtual Status RemoveOrphan(const Mac& mac) = 0;
-  // One lease per NIC (by MAC); a Put replaces the NIC's previous lease.
+  // One lease per NIC (by MAC) and family (Lease::Ipv6); a Put replaces
+  // the NIC's previous lease of that family.
   virtual Status PutLease(const Lease& lease) = 0;
-  virtual Status RemoveLease(const Mac& mac) = 0;
+  virtual Status RemoveLease(const Mac& mac) = 0;   // The IPv4 lease.
+  virtual Status RemoveLease6(const Mac& mac) = 0;  // The IPv6 lease.
   // Reads everything. Fails only when the state directory itself is
   // unusable; unreadable records are reported in Snapshot::problems.
   virtual Result<Snapshot> Load() = 0;

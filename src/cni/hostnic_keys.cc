@@ -155,10 +155,17 @@ std::optional<Error> ParseHostnicKeys(const json& j, NetConf* conf) {
   } else {
     conf->options[kOptAddress] = address.empty() ? "dhcp" : address;
   }
+  std::string address6;
+  if (auto e = StringOf(j, "address6", &address6)) return e;
+  if (!address6.empty()) {
+    // The daemon checks the value (hostnic.address6).
+    conf->options[kOptAddress6] = address6;
+  }
   if (conf->options.count(kOptDhcpTimeout) &&
-      conf->options[kOptAddress] != "dhcp") {
+      conf->options[kOptAddress] != "dhcp" && address6.empty()) {
     return Fail(kInvalidConfig,
-                "\"dhcpTimeout\" applies only to \"address\": \"dhcp\"");
+                "\"dhcpTimeout\" applies only to \"address\": \"dhcp\" and "
+                "\"address6\"");
   }
   return std::nullopt;
 }

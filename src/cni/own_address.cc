@@ -4,19 +4,33 @@
 
 namespace hostnic::cni {
 
+namespace {
+
+// Adds `address` and a default route (`any`) through `gateway` unless
+// `routes` have one.
+void AddFamily(const std::string& address, const std::string& gateway,
+               const char* any, const std::vector<Route>& routes,
+               SandboxConfig* config, size_t first) {
+  if (address.empty()) return;
+  config->addresses.push_back(address);
+  const bool has_default =
+      std::any_of(routes.begin(), routes.end(),
+                  [any](const Route& r) { return r.destination == any; });
+  if (!gateway.empty() && !has_default) {
+    config->routes.insert(config->routes.begin() + first, {any, gateway});
+  }
+}
+
+}  // namespace
+
 void AddOwnAddress(const wire::Attachment& held, SandboxConfig* config) {
-  if (held.address.empty()) return;
-  config->addresses.push_back(held.address);
+  if (held.address.empty() && held.address6.empty()) return;
   const size_t first = config->routes.size();
   config->routes.insert(config->routes.end(), held.routes.begin(),
                         held.routes.end());
-  const bool has_default =
-      std::any_of(held.routes.begin(), held.routes.end(),
-                  [](const Route& r) { return r.destination == "0.0.0.0/0"; });
-  if (!held.gateway.empty() && !has_default) {
-    config->routes.insert(config->routes.begin() + first,
-                          {"0.0.0.0/0", held.gateway});
-  }
+  AddFamily(held.address6, held.gateway6, "::/0", held.routes, config, first);
+  AddFamily(held.address, held.gateway, "0.0.0.0/0", held.routes, config,
+            first);
 }
 
 }  // namespace hostnic::cni

@@ -110,9 +110,15 @@ std::optional<Error> Plugin::Add(std::string* out) {
   if (known) {
     ipam = **known;
     AddIpamResult(ipam, &config);
-  } else if (!delegated && !held->address.empty()) {
+  } else if (!delegated &&
+             (!held->address.empty() || !held->address6.empty())) {
     AddOwnAddress(*held, &config);
-    ipam.ips.push_back({held->address, held->gateway, -1, ""});
+    if (!held->address.empty()) {
+      ipam.ips.push_back({held->address, held->gateway, -1, ""});
+    }
+    if (!held->address6.empty()) {
+      ipam.ips.push_back({held->address6, held->gateway6, -1, ""});
+    }
     for (const Route& r : config.routes)
       ipam.routes.push_back({r.destination, r.next_hop, ""});
   }

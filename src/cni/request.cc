@@ -174,6 +174,7 @@ std::optional<Error> ParseConf(const json& j, Command command, NetConf* conf) {
                                                "mtu",
                                                "wait",
                                                "address",
+                                               "address6",
                                                "dhcpTimeout",
                                                "blockMetadata",
                                                "metadataAddresses"};

@@ -221,6 +221,7 @@ Result<std::string> CniService::Attach(const std::string& body,
   if (!out) return Status::Internal("the new endpoint vanished");
   out->name = joined->src_name;
   out->address = created->address;
+  out->address6 = created->address6;
   out->gateway = joined->gateway;
   out->gateway6 = joined->gateway6;
   out->routes = joined->static_routes;

@@ -81,6 +81,7 @@ json AttachmentJson(const Attachment& a) {
           {"joined", a.joined},
           {"name", a.name},
           {"address", a.address},
+          {"address6", a.address6},
           {"gateway", a.gateway},
           {"gateway6", a.gateway6},
           {"routes", routes}};
@@ -98,6 +99,7 @@ Result<Attachment> ReadAttachment(const json& j) {
   HOSTNIC_RETURN_IF_ERROR(ReadString(j, "netns", false, &a.netns));
   HOSTNIC_RETURN_IF_ERROR(ReadString(j, "name", false, &a.name));
   HOSTNIC_RETURN_IF_ERROR(ReadString(j, "address", false, &a.address));
+  HOSTNIC_RETURN_IF_ERROR(ReadString(j, "address6", false, &a.address6));
   HOSTNIC_RETURN_IF_ERROR(ReadString(j, "gateway", false, &a.gateway));
   HOSTNIC_RETURN_IF_ERROR(ReadString(j, "gateway6", false, &a.gateway6));
   if (auto it = j.find("joined"); it != j.end() && !it->is_null()) {

@@ -59,6 +59,7 @@ struct Attachment {
   std::string gateway;  // Plain IPs, or empty.
   std::string gateway6;
   std::vector<Route> routes;
+  std::string address6;  // Its own IPv6 address (CIDR), or empty.
 };
 
 // /Cni.Release's body.

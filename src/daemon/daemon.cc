@@ -12,6 +12,7 @@
 #include "cni/service.h"
 #include "common/errno_status.h"
 #include "dhcp/dhcp_source.h"
+#include "dhcp6/dhcp6_source.h"
 #include "docker/handlers.h"
 #include "driver/housekeeper.h"
 #include "guard/xdp_guard.h"
@@ -62,12 +63,22 @@ Status Daemon::Start() {
   links_ = std::make_unique<NetlinkLinkControl>();
   dhcp_ = std::make_unique<dhcp::DhcpSource>(
       links_.get(), SystemClock(), options_.state_dir + "/dhcp-exchanges");
+  dhcp6_ = std::make_unique<dhcp6::Dhcp6Source>(links_.get(), SystemClock());
+  slaac_ = std::make_unique<dhcp6::SlaacSource>(dhcp6_.get());
   sandboxes_ = std::make_unique<NetlinkSandboxControl>();
   guard_ = std::make_unique<XdpGuard>();
-  driver_ = std::make_unique<Driver>(
-      options_.driver, &inventory_, links_.get(), store_.get(), hooks_.get(),
-      AddressPorts{dhcp_.get(), dhcp_.get(), address_hook_.get(),
-                   sandboxes_.get(), SystemClock(), guard_.get()});
+  AddressPorts ports;
+  ports.dhcp = dhcp_.get();
+  ports.renewer = dhcp_.get();
+  ports.hook = address_hook_.get();
+  ports.dhcp6 = dhcp6_.get();
+  ports.renewer6 = dhcp6_.get();
+  ports.slaac = slaac_.get();
+  ports.sandbox = sandboxes_.get();
+  ports.clock = SystemClock();
+  ports.guard = guard_.get();
+  driver_ = std::make_unique<Driver>(options_.driver, &inventory_, links_.get(),
+                                     store_.get(), hooks_.get(), ports);
   Driver* driver = driver_.get();
   inventory_.SetListener(
       [driver](const Link& link) { driver->OnLinkChanged(link); });

@@ -34,6 +34,10 @@ class NetlinkSandboxControl;
 class NetworkManagers;
 class ProcessHooks;
 class XdpGuard;
+namespace dhcp6 {
+class Dhcp6Source;
+class SlaacSource;
+}  // namespace dhcp6
 namespace dhcp {
 class DhcpSource;
 }
@@ -123,6 +127,8 @@ class Daemon {
   Inventory inventory_;
   std::unique_ptr<NetlinkLinkControl> links_;
   std::unique_ptr<dhcp::DhcpSource> dhcp_;
+  std::unique_ptr<dhcp6::Dhcp6Source> dhcp6_;
+  std::unique_ptr<dhcp6::SlaacSource> slaac_;
   std::unique_ptr<NetlinkSandboxControl> sandboxes_;
   std::unique_ptr<XdpGuard> guard_;
   std::unique_ptr<Driver> driver_;

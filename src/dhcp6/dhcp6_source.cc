@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "dhcp6/client.h"
+#include "dhcp6/ra_listener.h"
 #include "dhcp6/udp6_transport.h"
 
 namespace hostnic::dhcp6 {
@@ -18,6 +19,12 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr milliseconds kReleaseTime{2000};
+// After the DHCPv6 exchange, how long Acquire still listens for the RA that
+// names the default router (the solicitation went out before the exchange).
+constexpr milliseconds kRouterWait{3000};
+// How often a SLAAC acquisition solicits again (RFC 4861's
+// RTR_SOLICITATION_INTERVAL).
+constexpr milliseconds kSolicitInterval{4000};
 
 // Per-NIC IPv6 settings held while the NIC is up on the host, and their
 // values then: no RA, no SLAAC, no RS, no DAD (the link-local address is
@@ -60,14 +67,47 @@ std::optional<Ipv6> LeaseAddress(const Lease& lease) {
   return ParseIpv6(lease.address.substr(0, lease.address.find('/')));
 }
 
+// Takes the default router from `heard`, and the prefix length from its
+// on-link prefix that holds the lease's address (else the /128 stays).
+void ApplyRouter(const HeardRouter& heard, Lease* lease) {
+  if (heard.advert.router_lifetime > 0) {
+    lease->gateway = Ipv6ToString(heard.address);
+  }
+  const std::optional<Ipv6> address = LeaseAddress(*lease);
+  for (const RaPrefix& prefix : heard.advert.prefixes) {
+    if (address && prefix.on_link && InPrefix(*address, prefix)) {
+      lease->address =
+          Ipv6ToString(*address) + "/" + std::to_string(prefix.length);
+      return;
+    }
+  }
+}
+
+// The SLAAC lease `heard` gives `mac`, if it has an autonomous /64.
+std::optional<Lease> SlaacLease(const HeardRouter& heard, const Mac& mac) {
+  for (const RaPrefix& prefix : heard.advert.prefixes) {
+    if (std::optional<Ipv6> address = SlaacAddress(prefix, mac)) {
+      Lease lease;
+      lease.mac = mac;
+      lease.source = "slaac";
+      lease.address = Ipv6ToString(*address) + "/64";
+      lease.server = Ipv6ToString(heard.address);
+      if (heard.advert.router_lifetime > 0) lease.gateway = lease.server;
+      return lease;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Dhcp6Source::Dhcp6Source(LinkControl* links, Clock* clock,
                          std::string sysctl_root)
     : links_(links), clock_(clock), sysctl_root_(std::move(sysctl_root)) {}
 
-Status Dhcp6Source::WhileUp(const Link& requested, MonoTime deadline,
-                            const std::function<Status(Udp6Transport&)>& work) {
+Status Dhcp6Source::WhileUp(
+    const Link& requested, MonoTime deadline,
+    const std::function<Status(Udp6Transport&, RaListener&)>& work) {
   Result<Link> link = links_->Refresh(requested);
   if (!link.ok()) return link.status();
   if (link->up) {
@@ -106,11 +146,15 @@ Status Dhcp6Source::WhileUp(const Link& requested, MonoTime deadline,
   if (result.ok()) {
     Result<std::unique_ptr<Udp6Transport>> transport =
         Udp6Transport::OpenHere(link->name, link->ifindex, Nic(*link));
-    if (transport.ok()) {
-      result = (*transport)->WaitForLinkLocal(deadline);
-      if (result.ok()) result = work(**transport);
-    } else {
+    Result<std::unique_ptr<RaListener>> listener =
+        RaListener::Open(link->name, link->ifindex, Nic(*link));
+    if (!transport.ok()) {
       result = transport.status();
+    } else if (!listener.ok()) {
+      result = listener.status();
+    } else {
+      result = (*transport)->WaitForLinkLocal(deadline);
+      if (result.ok()) result = work(**transport, **listener);
     }
   }
 
@@ -140,13 +184,21 @@ Status Dhcp6Source::WhileUp(const Link& requested, MonoTime deadline,
 Result<Lease> Dhcp6Source::Acquire(const Link& link, milliseconds timeout) {
   const MonoTime start = SystemClock()->Monotonic();
   std::optional<ServerMessage> reply;
-  const Status status =
-      WhileUp(link, start + timeout, [&](Udp6Transport& transport) {
+  std::optional<HeardRouter> router;
+  const Status status = WhileUp(
+      link, start + timeout, [&](Udp6Transport& transport, RaListener& ra) {
+        // The router answers while DHCPv6 runs.
+        HOSTNIC_RETURN_IF_ERROR(ra.Solicit(link.mac));
         Client client(&transport, SystemClock(), RandomXid, link.mac,
                       Nic(link));
         Result<ServerMessage> answer = client.Acquire(timeout, start);
         if (!answer.ok()) return answer.status();
         reply = std::move(answer).value();
+        const MonoTime until =
+            std::min(start + timeout, SystemClock()->Monotonic() + kRouterWait);
+        Result<std::optional<HeardRouter>> heard = ra.Receive(until);
+        if (!heard.ok()) return heard.status();
+        router = std::move(*heard);
         return Status::Ok();
       });
   if (!status.ok()) return status;
@@ -155,8 +207,18 @@ Result<Lease> Dhcp6Source::Acquire(const Link& link, milliseconds timeout) {
     return Status::Internal("DHCPv6 REPLY for NIC " + Nic(link) +
                             " grants no address");
   }
-  spdlog::info("DHCPv6: NIC {} got {} from {} for {} s in {} ms", Nic(link),
-               lease->address, lease->server, lease->lease_seconds,
+  if (router) {
+    ApplyRouter(*router, &*lease);
+  } else {
+    spdlog::warn(
+        "DHCPv6: no router advertisement on NIC {}: its address {} gets no "
+        "IPv6 default route",
+        Nic(link), lease->address);
+  }
+  spdlog::info("DHCPv6: NIC {} got {} via {} from {} for {} s in {} ms",
+               Nic(link), lease->address,
+               lease->gateway.empty() ? "no router" : lease->gateway,
+               lease->server, lease->lease_seconds,
                std::chrono::duration_cast<milliseconds>(
                    SystemClock()->Monotonic() - start)
                    .count());
@@ -199,11 +261,65 @@ Result<LeaseRenewer::Renewal> Dhcp6Source::Renew(const std::string& netns_path,
   return renewal;
 }
 
-Result<Lease> Dhcp6Source::Reacquire(const std::string&, const Lease& lease,
-                                     bool, std::chrono::milliseconds) {
-  return Status::FailedPrecondition(
-      "asking DHCPv6 again for the lost lease of NIC " + lease.mac.ToString() +
-      " is not supported yet");
+Result<Lease> Dhcp6Source::Reacquire(const std::string& netns_path,
+                                     const Lease& lease, bool,
+                                     std::chrono::milliseconds timeout) {
+  const MonoTime start = SystemClock()->Monotonic();
+  Result<std::unique_ptr<Udp6Transport>> transport =
+      Udp6Transport::OpenIn(netns_path, lease.mac);
+  if (!transport.ok()) return transport.status();
+  Client client(transport->get(), SystemClock(), RandomXid, lease.mac,
+                (*transport)->nic());
+  Result<ServerMessage> answer = client.Acquire(timeout, start);
+  if (!answer.ok()) return answer.status();
+  std::optional<Lease> got = LeaseFromReply(*answer, lease.mac, clock_->Now());
+  if (!got) {
+    return Status::Internal("DHCPv6 REPLY for NIC " + (*transport)->nic() +
+                            " grants no address");
+  }
+  // The router and on-link prefix have not changed with the server's mind.
+  got->gateway = lease.gateway;
+  got->routes = lease.routes;
+  got->network_id = lease.network_id;
+  return *got;
+}
+
+Result<Lease> Dhcp6Source::AcquireSlaac(const Link& link,
+                                        milliseconds timeout) {
+  const MonoTime start = SystemClock()->Monotonic();
+  const MonoTime deadline = start + timeout;
+  std::optional<Lease> lease;
+  size_t heard_without = 0;  // RAs without an autonomous /64.
+  const Status status =
+      WhileUp(link, deadline, [&](Udp6Transport&, RaListener& ra) {
+        while (SystemClock()->Monotonic() < deadline) {
+          HOSTNIC_RETURN_IF_ERROR(ra.Solicit(link.mac));
+          const MonoTime until =
+              std::min(deadline, SystemClock()->Monotonic() + kSolicitInterval);
+          for (;;) {
+            Result<std::optional<HeardRouter>> heard = ra.Receive(until);
+            if (!heard.ok()) return heard.status();
+            if (!*heard) break;
+            lease = SlaacLease(**heard, link.mac);
+            if (lease) return Status::Ok();
+            ++heard_without;
+          }
+        }
+        return Status::Timeout(
+            "no router advertisement with an autonomous /64 prefix (SLAAC) "
+            "on NIC " +
+            Nic(link) + " within " + std::to_string(timeout.count()) +
+            " ms (heard " + std::to_string(heard_without) +
+            " router advertisements without one)");
+      });
+  if (!status.ok()) return status;
+  spdlog::info("SLAAC: NIC {} has {} via {} in {} ms", Nic(link),
+               lease->address,
+               lease->gateway.empty() ? "no router" : lease->gateway,
+               std::chrono::duration_cast<milliseconds>(
+                   SystemClock()->Monotonic() - start)
+                   .count());
+  return *lease;
 }
 
 Status Dhcp6Source::Release(const Link& link, const Lease& lease) {
@@ -216,7 +332,7 @@ Status Dhcp6Source::Release(const Link& link, const Lease& lease) {
                                    "\" is not IPv6 and a DUID");
   }
   const MonoTime deadline = SystemClock()->Monotonic() + kReleaseTime;
-  return WhileUp(link, deadline, [&](Udp6Transport& transport) {
+  return WhileUp(link, deadline, [&](Udp6Transport& transport, RaListener&) {
     Client client(&transport, SystemClock(), RandomXid, link.mac, Nic(link));
     return client.Release(*address, *server);
   });

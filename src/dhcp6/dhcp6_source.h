@@ -21,6 +21,21 @@
 // Release(link, lease): brings the NIC up as Acquire does to send RELEASE
 // (and wait up to 2 s for the REPLY), then down and restored.
 //
+// The router: Acquire also sends a router solicitation on the NIC before
+// the exchange and listens for the RA (ra_listener.h) up to 3 s after it;
+// the lease's gateway is the router's link-local address (when its router
+// lifetime is not 0), and its address takes the length of the RA's on-link
+// prefix that holds it (else it stays a /128). No RA: no gateway, and a
+// warning.
+//
+// AcquireSlaac(link, timeout): as Acquire, but asks only the router (a
+// solicitation every 4 s) for an RA with an autonomous /64 prefix; the
+// lease (source "slaac", never expiring) is that prefix with the MAC's
+// EUI-64, its gateway the router, its server the router's address.
+//
+// Reacquire(netns_path, lease, ...): SOLICIT/.../REPLY from the NIC inside
+// that namespace (a lost lease); the gateway and routes stay the lease's.
+//
 // Thread-safe: every call has sockets of its own and keeps no state.
 // Needs CAP_NET_ADMIN (and CAP_SYS_ADMIN for Renew's setns).
 #ifndef HOSTNIC_DHCP6_DHCP6_SOURCE_H_
@@ -36,6 +51,7 @@
 
 namespace hostnic::dhcp6 {
 
+class RaListener;
 class Udp6Transport;
 
 class Dhcp6Source : public AddressSource, public LeaseRenewer {
@@ -51,21 +67,38 @@ class Dhcp6Source : public AddressSource, public LeaseRenewer {
   [[nodiscard]] Result<Renewal> Renew(
       const std::string& netns_path, const Lease& lease, bool rebinding,
       std::chrono::milliseconds timeout) override;
-  // Not yet for DHCPv6: kFailedPrecondition.
   [[nodiscard]] Result<Lease> Reacquire(
       const std::string& netns_path, const Lease& lease, bool ask_same_first,
       std::chrono::milliseconds timeout) override;
   [[nodiscard]] Status Release(const Link& link, const Lease& lease) override;
+  [[nodiscard]] Result<Lease> AcquireSlaac(const Link& link,
+                                           std::chrono::milliseconds timeout);
 
  private:
   // Checks that `link` is down, quiets its IPv6 (see above), turns IPv6 on,
-  // brings it up, runs `work` on a transport, then puts everything back.
-  Status WhileUp(const Link& link, MonoTime deadline,
-                 const std::function<Status(Udp6Transport&)>& work);
+  // brings it up, runs `work` on a DHCPv6 transport and an RA listener,
+  // then puts everything back.
+  Status WhileUp(
+      const Link& link, MonoTime deadline,
+      const std::function<Status(Udp6Transport&, RaListener&)>& work);
 
   LinkControl* links_;
   Clock* clock_;
   std::string sysctl_root_;
+};
+
+// The router's word alone (SLAAC) as an AddressSource: Dhcp6Source's
+// AcquireSlaac.
+class SlaacSource : public AddressSource {
+ public:
+  explicit SlaacSource(Dhcp6Source* source) : source_(source) {}
+  [[nodiscard]] Result<Lease> Acquire(
+      const Link& link, std::chrono::milliseconds timeout) override {
+    return source_->AcquireSlaac(link, timeout);
+  }
+
+ private:
+  Dhcp6Source* source_;
 };
 
 }  // namespace hostnic::dhcp6

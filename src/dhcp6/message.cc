@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "common/enum_names.h"
+#include "dhcp6/bytes.h"
 
 namespace hostnic::dhcp6 {
 
@@ -34,13 +35,6 @@ constexpr size_t kIaNaFixed = 12;    // IAID, T1, T2.
 constexpr size_t kIaAddrFixed = 24;  // Address, preferred, valid.
 constexpr size_t kMaxStatusText = 255;
 
-uint32_t Load32(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 |
-         p[3];
-}
-uint16_t Load16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] << 8 | p[1]);
-}
 void Append16(std::vector<uint8_t>& out, uint16_t v) {
   out.push_back(static_cast<uint8_t>(v >> 8));
   out.push_back(static_cast<uint8_t>(v));

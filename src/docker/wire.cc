@@ -237,6 +237,7 @@ std::string EncodeCreateEndpoint(const CreateEndpointReply& reply) {
   json iface = json::object();
   if (!reply.mac.empty()) iface["MacAddress"] = reply.mac;
   if (!reply.address.empty()) iface["Address"] = reply.address;
+  if (!reply.address6.empty()) iface["AddressIPv6"] = reply.address6;
   if (iface.empty()) return EncodeOk();
   return Dump({{"Interface", std::move(iface)}});
 }

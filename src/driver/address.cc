@@ -41,7 +41,7 @@ std::string LeaseText(const Lease& lease) {
 
 Result<CreateEndpointReply> Driver::AssignAddress(
     const CreateEndpointRequest& request, CreateEndpointReply reply,
-    const std::string& doing) {
+    const std::string& doing, bool v6) {
   AddressSource* source = nullptr;
   std::chrono::milliseconds timeout{0};
   std::optional<Lease> stored;
@@ -55,20 +55,28 @@ Result<CreateEndpointReply> Driver::AssignAddress(
     }
     const NetworkRecord& network = *net;
     const EndpointRecord& endpoint = *ep;
+    const std::string& kind =
+        v6 ? network.address6_source : network.address_source;
     // --ip on such a network is the user's own choice of address.
-    if (network.address_source == "docker" || !request.address.empty()) {
+    if (kind.empty() || kind == "docker" ||
+        !(v6 ? request.address6 : request.address).empty()) {
       return reply;
     }
-    if (!endpoint.address.empty()) {  // Docker replayed the request.
-      reply.address = endpoint.address;
+    if (const std::string& had = v6 ? endpoint.address6 : endpoint.address;
+        !had.empty()) {  // Docker replayed the request.
+      (v6 ? reply.address6 : reply.address) = had;
       return reply;
     }
-    if (network.address_source == "dhcp") {
-      source = addresses_.dhcp;
+    if (kind == "dhcp" || kind == "dhcp6") {
+      source = v6 ? addresses_.dhcp6 : addresses_.dhcp;
       timeout = std::chrono::milliseconds(network.dhcp_timeout_ms);
-      // A DHCP lease is reused until T1; an address hook is asked each time
-      // (it is the cloud's current word, and cheap).
-      stored = book_->Reusable(endpoint.mac, network.id, clock_->Now());
+      // A DHCP lease is reused until T1; an address hook or the router's
+      // prefix is asked each time (it is the cloud's current word).
+      stored = (v6 ? book6_ : book_)
+                   ->Reusable(endpoint.mac, network.id, clock_->Now());
+    } else if (kind == "slaac") {
+      source = addresses_.slaac;
+      timeout = std::chrono::milliseconds(network.dhcp_timeout_ms);
     } else {
       source = addresses_.hook;
       timeout = options_.address_hook_timeout;
@@ -111,10 +119,14 @@ Result<CreateEndpointReply> Driver::AssignAddress(
       lease->mac = link.mac;
       lease->network_id = request.network_id;
       status = LeaseBook::Check(*lease);
+      if (status.ok() && lease->Ipv6() != v6) {
+        status = Status::Internal("the address source gave a lease of " +
+                                  lease->source);
+      }
       if (status.ok() && !stored) status = store_->PutLease(*lease);
-      if (status.ok()) status = book_->Put(*lease);
+      if (status.ok()) status = (v6 ? book6_ : book_)->Put(*lease);
     }
-    if (status.ok()) {
+    if (status.ok() && !v6) {
       const unsigned mtu = net->mtu;  // hostnic.mtu wins.
       if (mtu == 0 && lease->mtu != 0) {
         Result<Link> fresh = links_->Refresh(link);
@@ -125,7 +137,7 @@ Result<CreateEndpointReply> Driver::AssignAddress(
       }
     }
     if (status.ok()) {
-      endpoint.address = lease->address;
+      (v6 ? endpoint.address6 : endpoint.address) = lease->address;
       status = store_->PutEndpoint(endpoint);
     }
     if (status.ok()) status = table_->Update(endpoint);
@@ -140,10 +152,20 @@ Result<CreateEndpointReply> Driver::AssignAddress(
     return status.Annotate(doing + " (NIC " + Describe(link) +
                            " was put back as it was)");
   }
-  spdlog::info("{}: NIC {} has its own address {}", doing, Describe(link),
-               LeaseText(*lease));
-  reply.address = lease->address;
+  spdlog::info("{}: NIC {} has its own {}address {}", doing, Describe(link),
+               v6 ? "IPv6 " : "", LeaseText(*lease));
+  (v6 ? reply.address6 : reply.address) = lease->address;
   return reply;
+}
+
+LeaseBook* Driver::BookOf(const Lease& lease) const {
+  return lease.Ipv6() ? book6_.get() : book_.get();
+}
+
+LeaseRenewer* Driver::RenewerOf(const Lease& lease) const {
+  return lease.source == "dhcp"    ? addresses_.renewer
+         : lease.source == "dhcp6" ? addresses_.renewer6
+                                   : nullptr;
 }
 
 Status Driver::BlockMetadata(const std::string& sandbox_key,
@@ -168,7 +190,7 @@ void Driver::LoseLease(const Lease& lease, const std::string& sandbox_key,
   {
     MutexLock lock(&mu_);
     std::optional<Lease> lost =
-        book_->Lose(lease, why, retry_at, ask_same_first);
+        BookOf(lease)->Lose(lease, why, retry_at, ask_same_first);
     if (!lost) return;
     counters_.leases_lost++;
     Status s = store_->PutLease(*lost);
@@ -203,9 +225,9 @@ void Driver::Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
     spdlog::warn("NIC {}: {}", old.mac.ToString(), why);
     MutexLock lock(&mu_);
     std::optional<UnixSeconds> retry =
-        old.lost ? book_->StillLost(old, now, why)
-                 : book_->NoAnswer(old, due.action == LeaseAction::kRebind, now,
-                                   why);
+        old.lost ? BookOf(old)->StillLost(old, now, why)
+                 : BookOf(old)->NoAnswer(
+                       old, due.action == LeaseAction::kRebind, now, why);
     if (retry) *next = std::min(*next, *retry);
     return;
   }
@@ -216,7 +238,9 @@ void Driver::Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
     if (!s.ok()) spdlog::warn("{}", s.message());
   }
   std::vector<Route> routes = lease.routes;
-  if (!lease.gateway.empty()) routes.push_back({"0.0.0.0/0", lease.gateway});
+  if (!lease.gateway.empty()) {
+    routes.push_back({old.Ipv6() ? "::/0" : "0.0.0.0/0", lease.gateway});
+  }
   Status installed = addresses_.sandbox == nullptr
                          ? Status::FailedPrecondition("no sandbox control")
                          : addresses_.sandbox->InstallAddress(
@@ -234,7 +258,8 @@ void Driver::Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
       return;
     }
     MutexLock lock(&mu_);
-    if (std::optional<UnixSeconds> retry = book_->StillLost(old, now, why)) {
+    if (std::optional<UnixSeconds> retry =
+            BookOf(old)->StillLost(old, now, why)) {
       *next = std::min(*next, *retry);
     }
     spdlog::error("NIC {}: {}", old.mac.ToString(), why);
@@ -254,7 +279,7 @@ void Driver::Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
       }
     }
     const UnixSeconds at = clock_->Now();
-    if (!book_->Regained(
+    if (!BookOf(old)->Regained(
             old, lease, "bound (" + what + " at " + std::to_string(at) + ")")) {
       return;
     }
@@ -278,8 +303,8 @@ void Driver::Reacquire(const LeaseDue& due, UnixSeconds now,
   const Lease& lease = due.lease;
   const bool ask_same =
       due.action == LeaseAction::kAskFirst || due.ask_same_first;
-  Result<Lease> got = addresses_.renewer->Reacquire(due.sandbox_key, lease,
-                                                    ask_same, due.timeout);
+  Result<Lease> got = RenewerOf(lease)->Reacquire(due.sandbox_key, lease,
+                                                  ask_same, due.timeout);
   if (got.ok()) {
     Regain(due, *got, now, next);
     return;
@@ -296,7 +321,7 @@ void Driver::Reacquire(const LeaseDue& due, UnixSeconds now,
   }
   MutexLock lock(&mu_);
   std::optional<UnixSeconds> retry =
-      book_->StillLost(lease, now, got.status().message());
+      BookOf(lease)->StillLost(lease, now, got.status().message());
   if (!retry) return;
   spdlog::warn(
       "NIC {} still has no address in sandbox {}: {}; next try in "
@@ -310,7 +335,7 @@ void Driver::Renew(const LeaseDue& due, UnixSeconds now, UnixSeconds* next) {
   const Lease& lease = due.lease;
   const bool rebinding = due.action == LeaseAction::kRebind;
   Result<LeaseRenewer::Renewal> renewal =
-      addresses_.renewer->Renew(due.sandbox_key, lease, rebinding, due.timeout);
+      RenewerOf(lease)->Renew(due.sandbox_key, lease, rebinding, due.timeout);
   if (renewal.ok() && renewal->answer == LeaseRenewer::Answer::kNak) {
     // The server said no: asking for the same address again is pointless.
     LoseLease(lease, due.sandbox_key,
@@ -325,8 +350,8 @@ void Driver::Renew(const LeaseDue& due, UnixSeconds now, UnixSeconds* next) {
   }
   MutexLock lock(&mu_);
   if (!renewal.ok()) {
-    std::optional<UnixSeconds> retry =
-        book_->NoAnswer(lease, rebinding, now, renewal.status().message());
+    std::optional<UnixSeconds> retry = BookOf(lease)->NoAnswer(
+        lease, rebinding, now, renewal.status().message());
     if (!retry) return;  // Lost or replaced meanwhile.
     counters_.lease_renewal_failures++;
     spdlog::warn("{} lease of NIC {} ({}): {}; next try in {} s",
@@ -335,12 +360,13 @@ void Driver::Renew(const LeaseDue& due, UnixSeconds now, UnixSeconds* next) {
     *next = std::min(*next, *retry);
     return;
   }
-  if (!book_->Find(lease.mac) || !(*book_->Find(lease.mac) == lease)) return;
+  LeaseBook* book = BookOf(lease);
+  if (!book->Find(lease.mac) || !(*book->Find(lease.mac) == lease)) return;
   Lease renewed = renewal->lease;
   renewed.mac = lease.mac;
   renewed.network_id = lease.network_id;
   renewed.address = lease.address;  // Same address; a prefix-less ACK.
-  if (Status kept = book_->Put(renewed); !kept.ok()) {
+  if (Status kept = book->Put(renewed); !kept.ok()) {
     counters_.lease_renewal_failures++;
     spdlog::warn("renewing the lease of NIC {}: ignoring the answer: {}",
                  lease.mac.ToString(), kept.message());
@@ -362,8 +388,11 @@ UnixSeconds Driver::KeepLeases() {
   std::vector<LeaseDue> due;
   {
     MutexLock lock(&mu_);
-    if (addresses_.renewer == nullptr) return next;
-    due = book_->DueAt(now, *table_, &next);
+    for (LeaseBook* book : {book_.get(), book6_.get()}) {
+      for (LeaseDue& d : book->DueAt(now, *table_, &next)) {
+        if (RenewerOf(d.lease) != nullptr) due.push_back(std::move(d));
+      }
+    }
   }
   // Each lease's own `next`, so that the workers share nothing but `due`.
   std::vector<UnixSeconds> nexts(due.size(), next);
@@ -404,12 +433,18 @@ UnixSeconds Driver::KeepLeases() {
 }
 
 void Driver::ReleaseLeases(const std::string& network_id) {
-  for (const Lease& lease : book_->Unheld(network_id, *table_)) {
+  for (LeaseBook* book : {book_.get(), book6_.get()}) {
+    ReleaseLeasesOf(network_id, book);
+  }
+}
+
+void Driver::ReleaseLeasesOf(const std::string& network_id, LeaseBook* book) {
+  for (const Lease& lease : book->Unheld(network_id, *table_)) {
     std::optional<Link> link = inventory_->FindByMac(lease.mac);
+    LeaseRenewer* renewer = RenewerOf(lease);
     // A lost lease's address is no longer the NIC's to give back.
-    if (lease.source == "dhcp" && !lease.lost &&
-        addresses_.renewer != nullptr && link) {
-      Status s = addresses_.renewer->Release(*link, lease);
+    if (renewer != nullptr && !lease.lost && link) {
+      Status s = renewer->Release(*link, lease);
       if (s.ok()) {
         counters_.leases_released++;
         spdlog::info("released the lease of NIC {}: {}", Describe(*link),
@@ -419,9 +454,10 @@ void Driver::ReleaseLeases(const std::string& network_id) {
                      s.message());
       }
     }
-    Status removed = store_->RemoveLease(lease.mac);
+    Status removed = lease.Ipv6() ? store_->RemoveLease6(lease.mac)
+                                  : store_->RemoveLease(lease.mac);
     if (!removed.ok()) spdlog::warn("{}", removed.message());
-    book_->Forget(lease.mac);
+    book->Forget(lease.mac);
   }
 }
 

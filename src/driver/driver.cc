@@ -29,6 +29,7 @@ Driver::Driver(DriverOptions options, Inventory* inventory, LinkControl* links,
       clock_(addresses.clock != nullptr ? addresses.clock : SystemClock()),
       table_(std::make_unique<NicTable>()),
       book_(std::make_unique<LeaseBook>()),
+      book6_(std::make_unique<LeaseBook>()),
       resumes_(std::make_unique<WorkerPool>(kResumeThreads)),
       link_events_(std::make_unique<SerialQueue>()),
       event_hooks_(hooks != nullptr && hooks->HasDetach()
@@ -50,6 +51,12 @@ Status Driver::CreateNetwork(const CreateNetworkRequest& request) {
   } else if (network->address_source == "hook" && addresses_.hook == nullptr) {
     missing =
         "hostnic.address=hook, but the daemon runs without --address-hook";
+  } else if (network->address6_source == "dhcp6" &&
+             addresses_.dhcp6 == nullptr) {
+    missing = "hostnic.address6=dhcp6, but this daemon has no DHCPv6 client";
+  } else if (network->address6_source == "slaac" &&
+             addresses_.slaac == nullptr) {
+    missing = "hostnic.address6=slaac, but this daemon has no SLAAC source";
   } else if (network->block_metadata && addresses_.sandbox == nullptr) {
     missing =
         "hostnic.block-metadata=true, but this daemon cannot change "
@@ -137,6 +144,7 @@ std::vector<std::string> Driver::Violations() const {
   MutexLock lock(&mu_);
   std::vector<std::string> broken = table_->Violations();
   for (std::string& b : book_->Violations()) broken.push_back(std::move(b));
+  for (std::string& b : book6_->Violations()) broken.push_back(std::move(b));
   return broken;
 }
 
@@ -157,6 +165,7 @@ std::vector<NicReport> Driver::Report() const {
       seen[link.mac] = true;
     }
     book_->Report(&row, clock_->Now());
+    book6_->Report(&row, clock_->Now());
     if (addresses_.guard != nullptr)
       row.guard = addresses_.guard->Info(link.mac);
     rows.push_back(row);
@@ -173,6 +182,7 @@ std::vector<NicReport> Driver::Report() const {
     row.joined = e.joined;
     row.sandbox_key = e.sandbox_key;
     book_->Report(&row, clock_->Now());
+    book6_->Report(&row, clock_->Now());
     if (addresses_.guard != nullptr) row.guard = addresses_.guard->Info(e.mac);
     rows.push_back(row);
   }

@@ -74,6 +74,11 @@ struct AddressPorts {
   Clock* clock = nullptr;  // Null: the system clock.
   // Guards the NICs of hostnic.block-metadata networks (hostnic/guard.h).
   MetadataGuard* guard = nullptr;
+  // hostnic.address6: the NIC's DHCPv6 server (and the router's RA), and
+  // the router's RA alone (SLAAC).
+  AddressSource* dhcp6 = nullptr;
+  LeaseRenewer* renewer6 = nullptr;  // Renews and releases dhcp6's leases.
+  AddressSource* slaac = nullptr;
 };
 
 // Event counts for metrics; monotonic.
@@ -302,11 +307,12 @@ class Driver {
   // was answered past the call timeout (see CreateEndpoint).
   bool Reclaimable(const EndpointRecord& holder) const REQUIRES(mu_);
   // On a network whose addresses are the NIC's own: the held NIC's address
-  // from a valid stored lease or its address source, recorded with the
-  // endpoint. A failure releases the NIC as it was.
+  // (`v6`: its IPv6 address, hostnic.address6) from a valid stored lease or
+  // its address source, recorded with the endpoint. A failure releases the
+  // NIC as it was.
   Result<CreateEndpointReply> AssignAddress(
       const CreateEndpointRequest& request, CreateEndpointReply reply,
-      const std::string& doing) EXCLUDES(mu_);
+      const std::string& doing, bool v6) EXCLUDES(mu_);
   // Adds unreachable routes to `addresses` (see OutsideOwnSubnets) in a
   // sandbox; kNotFound when the sandbox does not exist yet.
   Status BlockMetadata(const std::string& sandbox_key,
@@ -326,6 +332,13 @@ class Driver {
   // Sends DHCPRELEASE for, and forgets, the leases `network_id` obtained
   // whose NIC is free on the host.
   void ReleaseLeases(const std::string& network_id) REQUIRES(mu_);
+  // The book that keeps `lease` (its family's), and what renews it (null:
+  // nothing, a hook's or SLAAC lease).
+  LeaseBook* BookOf(const Lease& lease) const REQUIRES(mu_);
+  LeaseRenewer* RenewerOf(const Lease& lease) const;
+  // ReleaseLeases for one of the two books.
+  void ReleaseLeasesOf(const std::string& network_id, LeaseBook* book)
+      REQUIRES(mu_);
   // Marks a lease lost and removes its address from the container's NIC;
   // the NIC asks again from `retry_at` (see LeaseBook::Lose).
   void LoseLease(const Lease& lease, const std::string& sandbox_key,
@@ -390,6 +403,8 @@ class Driver {
   // The NICs' leases, as in the store, and what became of them
   // (src/driver/lease_book.h).
   const std::unique_ptr<LeaseBook> book_ PT_GUARDED_BY(mu_);
+  // The same for their IPv6 leases (hostnic.address6).
+  const std::unique_ptr<LeaseBook> book6_ PT_GUARDED_BY(mu_);
 
   Mutex waits_mu_;
   std::condition_variable waits_done_;  // Under waits_mu_: waits_ went down.

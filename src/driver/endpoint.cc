@@ -69,7 +69,12 @@ void Driver::CreateEndpoint(const CreateEndpointRequest& request,
 void Driver::Finish(const std::shared_ptr<Creation>& creation,
                     Result<CreateEndpointReply> reply) {
   if (reply.ok()) {
-    reply = AssignAddress(creation->request, *reply, creation->doing);
+    reply = AssignAddress(creation->request, *reply, creation->doing,
+                          /*v6=*/false);
+  }
+  if (reply.ok()) {
+    reply = AssignAddress(creation->request, *reply, creation->doing,
+                          /*v6=*/true);
   }
   if (reply.ok()) {
     reply = GuardNic(creation->request, *reply, creation->doing);
@@ -133,6 +138,9 @@ void Driver::HoldNic(const std::shared_ptr<Creation>& creation) {
     } else {
       if (net->wait_ms >= 0) wait = std::chrono::milliseconds(net->wait_ms);
       if (net->address_source == "dhcp") {
+        reserve += std::chrono::milliseconds(net->dhcp_timeout_ms);
+      }
+      if (!net->address6_source.empty()) {
         reserve += std::chrono::milliseconds(net->dhcp_timeout_ms);
       }
       valid = CheckInSubnet(request.address, net->subnet).Annotate(doing);
@@ -269,7 +277,7 @@ Result<CreateEndpointReply> Driver::CreateEndpointNow(
     if (e.network_id == request.network_id &&
         (!wanted || !wanted->mac() || *wanted->mac() == e.mac)) {
       return CreateEndpointReply{request.mac.empty() ? e.mac.ToString() : "",
-                                 ""};
+                                 "", ""};
     }
     return Status::AlreadyExists(doing +
                                  ": the endpoint ID is already used "
@@ -319,7 +327,7 @@ Result<CreateEndpointReply> Driver::CreateEndpointNow(
   }
   spdlog::info("endpoint {} of network {} holds NIC {}", Short(endpoint.id),
                Short(endpoint.network_id), Describe(*nic));
-  return CreateEndpointReply{request.mac.empty() ? nic->mac.ToString() : "",
+  return CreateEndpointReply{request.mac.empty() ? nic->mac.ToString() : "", "",
                              ""};
 }
 

@@ -1,6 +1,6 @@
 // Join and Leave: Docker moves the NIC itself (the sandbox may not exist yet
 // at Join), so Join answers the NIC's current host name, the gateway and the
-// routes (the NIC's own, from its lease, where it has one).
+// routes (the NIC's own, from its leases, where it has them: IPv4 and IPv6).
 #include <spdlog/spdlog.h>
 
 #include "driver/driver.h"
@@ -83,8 +83,16 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
     } else if (!endpoint.address.empty()) {
       reply.gateway = network.gateway;
     }
-    reply.disable_gateway_service = network.address_source != "docker";
-    if (!endpoint.address6.empty()) reply.gateway6 = network.gateway6;
+    reply.disable_gateway_service =
+        network.address_source != "docker" || !network.address6_source.empty();
+    if (const Lease* lease6 = book6_->LeaseOf(endpoint)) {
+      // The router's link-local address: Docker routes ::/0 through it.
+      reply.gateway6 = lease6->gateway;
+      reply.static_routes.insert(reply.static_routes.end(),
+                                 lease6->routes.begin(), lease6->routes.end());
+    } else if (!endpoint.address6.empty()) {
+      reply.gateway6 = network.gateway6;
+    }
     for (const Route& route : network.routes) {
       const bool v6 = LooksLikeIpv6(route.destination);
       if (v6 ? !endpoint.address6.empty() : !endpoint.address.empty()) {

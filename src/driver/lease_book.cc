@@ -11,19 +11,28 @@ namespace hostnic {
 
 namespace {
 
+// Whether `lease` comes from a server that renews it (DHCP, DHCPv6); the
+// others never expire.
+bool Renewed(const Lease& lease) {
+  return lease.source == "dhcp" || lease.source == "dhcp6";
+}
+
 // Why `lease` may not be in the book (invariants 1-3), or empty.
 std::string Unfit(const Lease& lease) {
   const std::string nic = "the lease of NIC " + lease.mac.ToString();
   if (lease.network_id.empty()) return nic + " names no network";
-  if (lease.source != "dhcp" && lease.source != "hook") {
-    return nic + " comes from \"" + lease.source + "\", not dhcp or hook";
+  if (lease.source != "dhcp" && lease.source != "hook" && !lease.Ipv6()) {
+    return nic + " comes from \"" + lease.source +
+           "\", not dhcp, hook, dhcp6 or slaac";
   }
   std::optional<Cidr> address = ParseCidr(lease.address);
-  if (!address || address->family != AF_INET) {
-    return nic + " has address \"" + lease.address + "\", not an IPv4 CIDR";
+  const int family = lease.Ipv6() ? AF_INET6 : AF_INET;
+  if (!address || address->family != family) {
+    return nic + " has address \"" + lease.address + "\", not an IPv" +
+           (lease.Ipv6() ? "6" : "4") + " CIDR";
   }
-  if (lease.source == "hook" && (lease.Expires() || lease.lost)) {
-    return nic + " comes from the address hook but expires or is lost";
+  if (!Renewed(lease) && (lease.Expires() || lease.lost)) {
+    return nic + " comes from " + lease.source + " but expires or is lost";
   }
   if (lease.Expires() && !(lease.t1_seconds <= lease.t2_seconds &&
                            lease.t2_seconds <= lease.lease_seconds)) {
@@ -48,9 +57,10 @@ const Lease* LeaseBook::Find(const Mac& mac) const {
 
 const Lease* LeaseBook::LeaseOf(const EndpointRecord& endpoint) const {
   const Lease* lease = Find(endpoint.mac);
-  if (lease == nullptr || endpoint.address.empty() ||
-      lease->network_id != endpoint.network_id ||
-      lease->address != endpoint.address) {
+  const std::string& own =
+      lease != nullptr && lease->Ipv6() ? endpoint.address6 : endpoint.address;
+  if (lease == nullptr || own.empty() ||
+      lease->network_id != endpoint.network_id || lease->address != own) {
     return nullptr;
   }
   return lease;
@@ -60,8 +70,8 @@ std::optional<Lease> LeaseBook::Reusable(const Mac& mac,
                                          const std::string& network_id,
                                          UnixSeconds now) const {
   const Lease* lease = Find(mac);
-  if (lease == nullptr || lease->network_id != network_id ||
-      lease->source != "dhcp" || lease->lost) {
+  if (lease == nullptr || lease->network_id != network_id || !Renewed(*lease) ||
+      lease->lost) {
     return std::nullopt;
   }
   if (lease->Expires() && now >= lease->acquired + lease->t1_seconds) {
@@ -101,7 +111,7 @@ void LeaseBook::Forget(const Mac& mac) {
 std::optional<Lease> LeaseBook::Lose(const Lease& lease, const std::string& why,
                                      UnixSeconds retry_at,
                                      bool ask_same_first) {
-  if (!Current(lease) || lease.source != "dhcp") return std::nullopt;
+  if (!Current(lease) || !Renewed(lease)) return std::nullopt;
   Lease& lost = leases_[lease.mac];
   lost.lost = true;
   keeping_[lease.mac] = {Phase::kLost, "lost: " + why, retry_at,
@@ -200,14 +210,15 @@ std::vector<Lease> LeaseBook::Unheld(const std::string& network_id,
 void LeaseBook::Report(NicReport* row, UnixSeconds now) const {
   const Lease* lease = Find(row->link.mac);
   if (lease == nullptr) return;
-  row->lease = *lease;
+  std::string& state = lease->Ipv6() ? row->lease6_state : row->lease_state;
+  (lease->Ipv6() ? row->lease6 : row->lease) = *lease;
   // A free NIC's lease is not renewed; the next container asks again.
-  row->lease_state = lease->lost                                  ? "lost"
-                     : lease->Expires() && now >= lease->expiry() ? "expired"
-                                                                  : "bound";
+  state = lease->lost                                  ? "lost"
+          : lease->Expires() && now >= lease->expiry() ? "expired"
+                                                       : "bound";
   if (auto it = keeping_.find(row->link.mac);
       it != keeping_.end() && !it->second.state.empty()) {
-    row->lease_state = it->second.state;
+    state = it->second.state;
   }
 }
 

@@ -10,13 +10,16 @@
 // Lease::lost, until a server gives the NIC an address again: it says which
 // address to ask for first, and the store keeps it across restarts.
 //
+// The Driver keeps two books: the NICs' IPv4 leases and their IPv6 ones
+// (Lease::Ipv6); the rules are the same.
+//
 // Invariants (Violations() lists any that are broken; every mutator keeps
 // them and refuses, changing nothing, what would break them):
 //  1. Each lease is filed under its own NIC's MAC, names the network that
-//     obtained it, and comes from "dhcp" or "hook".
-//  2. Its address is an IPv4 CIDR.
-//  3. A hook's lease never expires and is never lost; a DHCP lease that
-//     expires has t1 <= t2 <= lease_seconds.
+//     obtained it, and comes from "dhcp", "hook", "dhcp6" or "slaac".
+//  2. Its address is an IPv4 CIDR (IPv6 for dhcp6 and slaac).
+//  3. A hook's or SLAAC lease never expires and is never lost; a DHCP(v6)
+//     lease that expires has t1 <= t2 <= lease_seconds.
 //  4. Only a NIC with a lease has a state. It is "renewing" or "rebinding"
 //     only while its lease expires and is not lost, with a next try no later
 //     than the lease's expiry; it is "lost" exactly when its lease is (a
@@ -34,9 +37,9 @@
 
 #include "hostnic/address.h"
 #include "hostnic/clock.h"
-#include "hostnic/requests.h"
 #include "hostnic/mac.h"
 #include "hostnic/records.h"
+#include "hostnic/requests.h"
 #include "hostnic/status.h"
 
 namespace hostnic {
@@ -75,12 +78,12 @@ class LeaseBook {
 
   // Null when the NIC has no lease.
   const Lease* Find(const Mac& mac) const;
-  // The lease `endpoint` uses (its NIC's, of its network, with its address),
-  // or null.
+  // The lease `endpoint` uses (its NIC's, of its network, with its address,
+  // or IPv6 address for an IPv6 lease), or null.
   const Lease* LeaseOf(const EndpointRecord& endpoint) const;
-  // The DHCP lease of `network_id` that a new endpoint on `mac` may take at
-  // `now` without asking the server: one not lost that never expires or is
-  // before its T1.
+  // The DHCP(v6) lease of `network_id` that a new endpoint on `mac` may take
+  // at `now` without asking the server: one not lost that never expires or
+  // is before its T1.
   std::optional<Lease> Reusable(const Mac& mac, const std::string& network_id,
                                 UnixSeconds now) const;
   size_t size() const { return leases_.size(); }
@@ -126,7 +129,8 @@ class LeaseBook {
   std::vector<Lease> Unheld(const std::string& network_id,
                             const NicTable& table) const;
 
-  // Fills in `row`'s lease and lease state, as status shows them at `now`.
+  // Fills in `row`'s lease and lease state (lease6 and lease6_state for an
+  // IPv6 lease), as status shows them at `now`.
   void Report(NicReport* row, UnixSeconds now) const;
 
   // Every broken invariant, one sentence each; empty when the book is sound.

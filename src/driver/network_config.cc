@@ -143,6 +143,18 @@ Status ParseAddress(const std::string& value, NetworkRecord* network) {
   return Status::Ok();
 }
 
+Status ParseAddress6(const std::string& value, NetworkRecord* network) {
+  if (value != "dhcp6" && value != "slaac") {
+    return Status::InvalidArgument(
+        std::string(kOptAddress6) + ": '" + value +
+        "' is not dhcp6 (the NIC's own DHCPv6 server, the default route from "
+        "the router's advertisements) or slaac (the router's advertised "
+        "prefix and the NIC's MAC)");
+  }
+  network->address6_source = value;
+  return Status::Ok();
+}
+
 Status ParseBlockMetadata(const std::string& value, NetworkRecord* network) {
   if (value != "true" && value != "false") {
     return Status::InvalidArgument(std::string(kOptBlockMetadata) + ": '" +
@@ -201,11 +213,26 @@ Status CheckAddressSource(bool null_ipam, NetworkRecord* network) {
         "--subnet)");
   }
   if (network->options.count(kOptDhcpTimeout) &&
-      network->address_source != "dhcp") {
+      network->address_source != "dhcp" && network->address6_source.empty()) {
     return Status::InvalidArgument(std::string(kOptDhcpTimeout) +
-                                   " applies only to hostnic.address=dhcp; "
-                                   "this network's addresses come from " +
+                                   " applies only to hostnic.address=dhcp "
+                                   "and hostnic.address6; this network's "
+                                   "addresses come from " +
                                    network->address_source);
+  }
+  return Status::Ok();
+}
+
+// The NIC's own IPv6 address needs Docker's null IPAM too, and no IPv6
+// subnet of Docker's.
+Status CheckAddress6Source(bool null_ipam, const NetworkRecord& network) {
+  if (network.address6_source.empty()) return Status::Ok();
+  if (!null_ipam || !network.subnet6.empty()) {
+    return Status::InvalidArgument(
+        std::string(kOptAddress6) + "=" + network.address6_source +
+        " gives each container its NIC's own IPv6 address, which Docker's "
+        "IPAM would override; create the network with --ipam-driver null "
+        "and no --subnet");
   }
   return Status::Ok();
 }
@@ -308,13 +335,19 @@ Result<NetworkRecord> ParseNetwork(const CreateNetworkRequest& request) {
   const bool null_ipam =
       !request.ipv4.empty() &&
       request.ipv4.front().address_space == kNullAddressSpace;
+  // Docker 28 with --ipv6 (and --ipv4=false) sends a null pool ::/0 too.
+  const bool null_ipam6 =
+      !request.ipv6.empty() &&
+      request.ipv6.front().address_space == kNullAddressSpace;
   // Null IPAM's pool 0.0.0.0/0 is no subnet: addresses come from the NIC.
   if (!null_ipam) {
     HOSTNIC_RETURN_IF_ERROR(
         ParseIpam(request.ipv4, false, &network.subnet, &network.gateway));
   }
-  HOSTNIC_RETURN_IF_ERROR(
-      ParseIpam(request.ipv6, true, &network.subnet6, &network.gateway6));
+  if (!null_ipam6) {
+    HOSTNIC_RETURN_IF_ERROR(
+        ParseIpam(request.ipv6, true, &network.subnet6, &network.gateway6));
+  }
 
   using Parser = Status (*)(const std::string&, NetworkRecord*);
   const std::pair<const char*, Parser> parsers[] = {
@@ -323,6 +356,7 @@ Result<NetworkRecord> ParseNetwork(const CreateNetworkRequest& request) {
       {kOptMtu, ParseMtu},
       {kOptWait, ParseWait},
       {kOptAddress, ParseAddress},
+      {kOptAddress6, ParseAddress6},
       {kOptDhcpTimeout, ParseDhcpTimeout},
       {kOptBlockMetadata, ParseBlockMetadata},
       {kOptMetadataAddresses, ParseMetadataAddresses}};
@@ -349,6 +383,8 @@ Result<NetworkRecord> ParseNetwork(const CreateNetworkRequest& request) {
                                    "=true: without it nothing is guarded");
   }
   HOSTNIC_RETURN_IF_ERROR(CheckAddressSource(null_ipam, &network));
+  HOSTNIC_RETURN_IF_ERROR(
+      CheckAddress6Source(null_ipam || null_ipam6, network));
   return network;
 }
 

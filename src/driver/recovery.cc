@@ -125,7 +125,7 @@ std::vector<EndpointRecord> Driver::TakeIn(
     }
   }
   for (const Lease& l : snapshot.leases) {
-    Status s = book_->Put(l);
+    Status s = (l.Ipv6() ? book6_ : book_)->Put(l);
     if (!s.ok()) {
       problems.push_back("ignoring a stored lease: " + s.message());
     }

@@ -112,9 +112,8 @@ Status NetlinkSandboxControl::RemoveAddress(const std::string& netns_path,
   const std::string doing = "removing " + cidr + " from the NIC with MAC " +
                             mac.ToString() + InNetns(netns_path);
   const std::optional<Cidr> parsed = ParseCidr(cidr);
-  if (!parsed || parsed->family != AF_INET) {
-    return Status::InvalidArgument(doing +
-                                   ": not an IPv4 CIDR such as 10.0.1.23/24");
+  if (!parsed) {
+    return Status::InvalidArgument(doing + ": not a CIDR such as 10.0.1.23/24");
   }
   if (mac.IsZero()) return Status::InvalidArgument(doing + ": no MAC given");
   return RunInNetns(netns_path, doing, [&]() -> Status {
@@ -136,7 +135,7 @@ Status NetlinkSandboxControl::RemoveAddress(const std::string& netns_path,
       RtnlAddrPtr addr(rtnl_addr_alloc());
       if (!addr) return Status::IoError(doing + ": out of memory");
       rtnl_addr_set_ifindex(addr.get(), rtnl_link_get_ifindex(link));
-      rtnl_addr_set_family(addr.get(), AF_INET);
+      rtnl_addr_set_family(addr.get(), parsed->family);
       if (int set = rtnl_addr_set_local(addr.get(), local->get()); set < 0) {
         return NlStatus(set, doing);
       }
@@ -157,9 +156,9 @@ Status NetlinkSandboxControl::InstallAddress(const std::string& netns_path,
                                              const std::string& cidr,
                                              const std::vector<Route>& routes) {
   const std::optional<Cidr> parsed = ParseCidr(cidr);
-  if (!parsed || parsed->family != AF_INET) {
+  if (!parsed) {
     return Status::InvalidArgument("installing " + cidr + InNetns(netns_path) +
-                                   ": not an IPv4 CIDR such as 10.0.1.23/24");
+                                   ": not a CIDR such as 10.0.1.23/24");
   }
   SandboxConfig config;
   config.addresses = {cidr};

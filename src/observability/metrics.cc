@@ -1,6 +1,8 @@
 #include "observability/metrics.h"
 
+#include <map>
 #include <sstream>
+#include <utility>
 
 namespace hostnic::observability {
 
@@ -81,6 +83,26 @@ std::string Metrics::Render(const std::vector<NicReport>& nics,
     out << "hostnic_guard_dropped_frames_total{nic=\"" << nic.link.name
         << "\",mac=\"" << nic.link.mac.ToString() << "\",mode=\""
         << nic.guard->mode << "\"} " << nic.guard->dropped << "\n";
+  }
+  // The NICs' own-address leases, by family and state ("lost: why" counts
+  // as lost).
+  std::map<std::pair<std::string, std::string>, int> leases;
+  for (const NicReport& nic : nics) {
+    if (nic.lease) {
+      leases[{"ipv4", nic.lease_state.substr(
+                          0, nic.lease_state.find_first_of(": ("))}]++;
+    }
+    if (nic.lease6) {
+      leases[{"ipv6", nic.lease6_state.substr(
+                          0, nic.lease6_state.find_first_of(": ("))}]++;
+    }
+  }
+  out << "# HELP hostnic_leases NICs' own-address leases hostnic keeps, by "
+         "family and state.\n"
+         "# TYPE hostnic_leases gauge\n";
+  for (const auto& [key, n] : leases) {
+    out << "hostnic_leases{family=\"" << key.first << "\",state=\""
+        << key.second << "\"} " << n << "\n";
   }
   const std::pair<const char*, uint64_t> totals[] = {
       {"hook_runs_total", counters.hook_runs},

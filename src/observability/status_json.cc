@@ -15,6 +15,24 @@ int StateOrder(const std::string& name) {
   return static_cast<int>(NicReport::State::kRefused) + 1;
 }
 
+// A NIC's lease of one family and its state, or null.
+nlohmann::json LeaseJson(const std::optional<Lease>& l,
+                         const std::string& state) {
+  nlohmann::json lease = nullptr;
+  if (l || !state.empty()) lease = {{"state", state}};
+  if (l) {
+    lease.update({{"source", l->source},
+                  {"address", l->address},
+                  {"gateway", l->gateway},
+                  {"mtu", l->mtu},
+                  {"server", l->server},
+                  {"acquired", l->acquired},
+                  {"expires", l->Expires() ? nlohmann::json(l->expiry())
+                                           : nlohmann::json(nullptr)}});
+  }
+  return lease;
+}
+
 }  // namespace
 
 std::string StatusToJson(const std::vector<NicReport>& rows,
@@ -25,21 +43,6 @@ std::string StatusToJson(const std::vector<NicReport>& rows,
     const std::string manager = manager_of && row.present && row.refused.empty()
                                     ? manager_of(row.link)
                                     : "";
-    nlohmann::json lease = nullptr;
-    if (row.lease || !row.lease_state.empty()) {
-      lease = {{"state", row.lease_state}};
-    }
-    if (row.lease) {
-      const Lease& l = *row.lease;
-      lease.update({{"source", l.source},
-                    {"address", l.address},
-                    {"gateway", l.gateway},
-                    {"mtu", l.mtu},
-                    {"server", l.server},
-                    {"acquired", l.acquired},
-                    {"expires", l.Expires() ? nlohmann::json(l.expiry())
-                                            : nlohmann::json(nullptr)}});
-    }
     nlohmann::json guard = nullptr;
     if (row.guard) {
       guard = {{"mode", row.guard->mode}, {"dropped", row.guard->dropped}};
@@ -56,7 +59,8 @@ std::string StatusToJson(const std::vector<NicReport>& rows,
                     {"network", row.network_id},
                     {"endpoint", row.endpoint_id},
                     {"sandbox", row.sandbox_key},
-                    {"lease", lease},
+                    {"lease", LeaseJson(row.lease, row.lease_state)},
+                    {"lease6", LeaseJson(row.lease6, row.lease6_state)},
                     {"guard", guard}});
   }
   std::sort(
@@ -91,14 +95,17 @@ Result<std::string> StatusJsonToTable(const std::string& json) {
              ": mark it unmanaged (README, Troubleshooting)";
     }
     if (note.empty()) note = text("sandbox");
-    // The NIC's own address, and its lease's trouble if any.
+    // The NIC's own addresses, and their leases' trouble if any.
     std::string address;
-    if (nic.contains("lease") && nic["lease"].is_object()) {
-      const nlohmann::json& lease = nic["lease"];
-      address = text_of(lease, "address");
+    for (const char* key : {"lease6", "lease"}) {
+      if (!nic.contains(key) || !nic[key].is_object()) continue;
+      const nlohmann::json& lease = nic[key];
+      const std::string own = text_of(lease, "address");
+      if (!own.empty()) address = own + (address.empty() ? "" : " " + address);
       const std::string state = text_of(lease, "state");
       if (state != "bound" && !state.empty()) {
-        note = "lease " + state + (note.empty() ? "" : "; " + note);
+        note = std::string(key == std::string("lease6") ? "IPv6 " : "") +
+               "lease " + state + (note.empty() ? "" : "; " + note);
       }
     }
     if (nic.contains("guard") && nic["guard"].is_object()) {

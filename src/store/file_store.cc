@@ -306,14 +306,23 @@ Status FileStore::RemoveOrphan(const Mac& mac) {
 }
 
 Status FileStore::PutLease(const Lease& lease) {
-  return Write(kLeases, MacName(lease.mac), Encode(lease).dump(2) + "\n",
+  return Write(kLeases, FileName(lease), Encode(lease).dump(2) + "\n",
                Durability::kCrash)
-      .Annotate("saving the lease of NIC " + lease.mac.ToString());
+      .Annotate("saving the " + std::string(lease.Ipv6() ? "IPv6 " : "") +
+                "lease of NIC " + lease.mac.ToString());
 }
 
 Status FileStore::RemoveLease(const Mac& mac) {
   return Erase(kLeases, MacName(mac), Durability::kCrash)
       .Annotate("forgetting the lease of NIC " + mac.ToString());
+}
+
+Status FileStore::RemoveLease6(const Mac& mac) {
+  Lease v6;
+  v6.mac = mac;
+  v6.source = "dhcp6";
+  return Erase(kLeases, FileName(v6), Durability::kCrash)
+      .Annotate("forgetting the IPv6 lease of NIC " + mac.ToString());
 }
 
 Result<Snapshot> FileStore::Load() {

@@ -4,7 +4,8 @@
 //   <dir>/networks/<network id>.json
 //   <dir>/endpoints/<endpoint id>.json
 //   <dir>/orphans/<mac with '-' for ':'>.json
-//   <dir>/leases/<mac with '-' for ':'>.json
+//   <dir>/leases/<mac with '-' for ':'>.json         (IPv4)
+//   <dir>/leases/<mac with '-' for ':'>-ipv6.json    (IPv6)
 //
 // Every change is atomic: the record is written to a temporary file (".tmp-"
 // prefix) in the same directory and renamed over the old one (or exchanged
@@ -83,6 +84,7 @@ class FileStore : public Store {
   Status RemoveOrphan(const Mac& mac) override;
   Status PutLease(const Lease& lease) override;
   Status RemoveLease(const Mac& mac) override;
+  Status RemoveLease6(const Mac& mac) override;
   Result<Snapshot> Load() override;
 
  private:

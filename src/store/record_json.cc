@@ -51,6 +51,7 @@ json Encode(const NetworkRecord& n) {
           {"mtu", n.mtu},
           {"wait_ms", n.wait_ms},
           {"address_source", n.address_source},
+          {"address6_source", n.address6_source},
           {"dhcp_timeout_ms", n.dhcp_timeout_ms},
           {"block_metadata", n.block_metadata},
           {"metadata_addresses", n.metadata_addresses},
@@ -232,6 +233,8 @@ Status Decode(const json& j, NetworkRecord* n) {
   HOSTNIC_RETURN_IF_ERROR(
       OptionalField(j, "address_source", &n->address_source));
   HOSTNIC_RETURN_IF_ERROR(
+      OptionalField(j, "address6_source", &n->address6_source));
+  HOSTNIC_RETURN_IF_ERROR(
       OptionalField(j, "dhcp_timeout_ms", &n->dhcp_timeout_ms));
   HOSTNIC_RETURN_IF_ERROR(
       OptionalField(j, "block_metadata", &n->block_metadata));
@@ -279,6 +282,8 @@ Status Decode(const json& j, OrphanRecord* o) {
 std::string FileName(const NetworkRecord& n) { return n.id; }
 std::string FileName(const EndpointRecord& e) { return e.id; }
 std::string FileName(const OrphanRecord& o) { return MacName(o.mac); }
-std::string FileName(const Lease& l) { return MacName(l.mac); }
+std::string FileName(const Lease& l) {
+  return MacName(l.mac) + (l.Ipv6() ? "-ipv6" : "");
+}
 
 }  // namespace hostnic::record_json

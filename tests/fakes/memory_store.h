@@ -31,10 +31,13 @@ class MemoryStore : public Store {
     return Write([&] { orphans_.erase(mac.ToString()); });
   }
   Status PutLease(const Lease& l) override {
-    return Write([&] { leases_[l.mac.ToString()] = l; });
+    return Write([&] { leases_[Key(l.mac, l.Ipv6())] = l; });
   }
   Status RemoveLease(const Mac& mac) override {
-    return Write([&] { leases_.erase(mac.ToString()); });
+    return Write([&] { leases_.erase(Key(mac, false)); });
+  }
+  Status RemoveLease6(const Mac& mac) override {
+    return Write([&] { leases_.erase(Key(mac, true)); });
   }
   Result<Snapshot> Load() override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -74,6 +77,9 @@ class MemoryStore : public Store {
   }
 
  private:
+  static std::string Key(const Mac& mac, bool v6) {
+    return mac.ToString() + (v6 ? "-ipv6" : "");
+  }
   template <typename F>
   Status Write(F f) {
     std::lock_guard<std::mutex> lock(mu_);

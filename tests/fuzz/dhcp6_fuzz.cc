@@ -14,6 +14,13 @@
 //
 // Every input also drives Encode: its first bytes choose a client message,
 // which Decode must refuse (its type is a client's).
+//
+// The same input is a router advertisement too (dhcp6/router_advert.h; the
+// corpus has RA shapes: prefixes, MTU, a zero-length and a truncated
+// option): DecodeRouterAdvert must never crash, accept only type 134 code 0
+// within the size bounds, keep at most kMaxRaPrefixes prefixes, each of at
+// most 128 bits with no bit set past its length and preferred <= valid,
+// an MTU of 0 or at least 1280, and answer the same input the same way.
 // Any violation prints what was wrong and aborts.
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +30,7 @@
 #include <string>
 
 #include "dhcp6/message.h"
+#include "dhcp6/router_advert.h"
 #include "fuzz/invariant.h"
 
 namespace hostnic::dhcp6 {
@@ -103,6 +111,34 @@ void CheckEncode(const uint8_t* data, size_t size) {
           "Decode accepted a client's message");
 }
 
+void CheckRouterAdvert(const uint8_t* data, size_t size) {
+  const Result<RouterAdvert> ra = DecodeRouterAdvert(data, size);
+  const Result<RouterAdvert> again = DecodeRouterAdvert(data, size);
+  Require(ra.ok() == again.ok(), "DecodeRouterAdvert answered differently");
+  if (!ra.ok()) return;
+  Require(size >= 16 && size <= kMaxRouterAdvertSize && data[0] == 134 &&
+              data[1] == 0,
+          "accepted an RA of the wrong size, type or code");
+  Require(ra->prefixes.size() <= kMaxRaPrefixes, "too many prefixes kept");
+  Require(ra->mtu == 0 || ra->mtu >= 1280, "RA MTU under 1280");
+  Require(ra->prefixes.size() == again->prefixes.size() &&
+              ra->warnings == again->warnings,
+          "DecodeRouterAdvert decoded the same input differently");
+  for (const RaPrefix& p : ra->prefixes) {
+    Require(p.length <= 128 && p.preferred <= p.valid, "bad RA prefix");
+    for (size_t bit = p.length; bit < 128; ++bit) {
+      Require((p.prefix[bit / 8] & (0x80 >> (bit % 8))) == 0,
+              "RA prefix with bits past its length");
+    }
+    Require(!SlaacAddress(p, Mac()) || (p.length == 64 && p.autonomous),
+            "SLAAC address from a prefix that is not an autonomous /64");
+  }
+  for (const std::string& w : ra->warnings) {
+    Require(w.find("; ignored") != std::string::npos,
+            "RA warning without what was done: " + w);
+  }
+}
+
 }  // namespace
 }  // namespace hostnic::dhcp6
 
@@ -112,5 +148,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (first.ok()) CheckDecoded(*first, size);
   CheckSameResult(first, Decode(data, size));
   CheckEncode(data, size);
+  CheckRouterAdvert(data, size);
   return 0;
 }

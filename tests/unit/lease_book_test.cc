@@ -66,13 +66,17 @@ TEST_F(LeaseBookTest, RefusesWhatItCannotKeep) {
   EXPECT_THAT(book_.Put(l).message(), HasSubstr("not an IPv4 CIDR"));
   l = DhcpLease(kMac2, "192.168.61.11/24");
   l.source = "static";
-  EXPECT_THAT(book_.Put(l).message(), HasSubstr("not dhcp or hook"));
+  EXPECT_THAT(book_.Put(l).message(),
+              HasSubstr("not dhcp, hook, dhcp6 or slaac"));
+  l = DhcpLease(kMac2, "192.168.61.11/24");
+  l.source = "dhcp6";  // An IPv6 lease of an IPv4 address.
+  EXPECT_THAT(book_.Put(l).message(), HasSubstr("not an IPv6 CIDR"));
   l = DhcpLease(kMac2, "192.168.61.11/24");
   l.t1_seconds = 110;
   EXPECT_THAT(book_.Put(l).message(), HasSubstr("out of order"));
   l = DhcpLease(kMac2, "192.168.61.11/24");
   l.source = "hook";
-  EXPECT_THAT(book_.Put(l).message(), HasSubstr("hook but expires"));
+  EXPECT_THAT(book_.Put(l).message(), HasSubstr("comes from hook but expires"));
   l.lease_seconds = 0;
   l.lost = true;
   EXPECT_THAT(book_.Put(l).message(), HasSubstr("hook but expires or is lost"));

@@ -322,11 +322,16 @@ TEST(WireTest, EncodesErrors) {
 TEST(WireTest, EncodesCreateEndpoint) {
   EXPECT_EQ(EncodeCreateEndpoint({}), "{}");
   EXPECT_EQ(
-      Parsed(EncodeCreateEndpoint({"52:54:0e:e5:00:f7", ""})),
+      Parsed(EncodeCreateEndpoint({"52:54:0e:e5:00:f7", "", ""})),
       json::parse(R"({"Interface": {"MacAddress": "52:54:0e:e5:00:f7"}})"));
   // Null IPAM: the NIC's own address.
-  EXPECT_EQ(Parsed(EncodeCreateEndpoint({"", "192.168.61.11/24"})),
+  EXPECT_EQ(Parsed(EncodeCreateEndpoint({"", "192.168.61.11/24", ""})),
             json::parse(R"({"Interface": {"Address": "192.168.61.11/24"}})"));
+  // hostnic.address6: its own IPv6 address too.
+  EXPECT_EQ(Parsed(EncodeCreateEndpoint(
+                {"", "192.168.61.11/24", "2001:db8:61::21/64"})),
+            json::parse(R"({"Interface": {"Address": "192.168.61.11/24",
+                                          "AddressIPv6": "2001:db8:61::21/64"}})"));
 }
 
 TEST(WireTest, DecodesNullIpamAddressSpace) {
