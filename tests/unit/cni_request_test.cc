@@ -33,7 +33,7 @@ TEST(CniRequestTest, ReadsEnvironmentAndHostnicOptions) {
   auto error =
       Parse(R"({"cniVersion":"1.1.0","name":"pods","type":"hostnic",
       "nics":["eth2","52:54:0e:e5:00:f8"],"mtu":1400,"wait":2.5,
-      "dhcpTimeout":5,"blockMetadata":true,
+      "dhcpTimeout":5,"blockMetadata":true,"address6":"dhcp6",
       "metadataAddresses":["169.254.169.254","fd00:ec2::254"],
       "runtimeConfig":{"mac":"52:54:0e:e5:00:f8"}})",
             &r, [] {
@@ -57,7 +57,8 @@ TEST(CniRequestTest, ReadsEnvironmentAndHostnicOptions) {
                 {"hostnic.dhcp-timeout", "5"},
                 {"hostnic.block-metadata", "true"},
                 {"hostnic.metadata-addresses", "169.254.169.254,fd00:ec2::254"},
-                {"hostnic.address", "dhcp"}}));
+                {"hostnic.address", "dhcp"},
+                {"hostnic.address6", "dhcp6"}}));
 }
 
 TEST(CniRequestTest, IpamMeansTheDaemonGivesNoAddress) {
@@ -112,6 +113,7 @@ TEST(CniRequestTest, EveryBadInputHasItsCode) {
        kDecodeFailure},
       {R"({"cniVersion":"1.1.0","name":"n","address":"dhcp","dhcpTimeout":0})",
        kInvalidConfig},
+      {R"({"cniVersion":"1.1.0","name":"n","address6":6})", kInvalidConfig},
       {"", kDecodeFailure},
       {std::string(kMaxStdin + 1, ' '), kDecodeFailure},
   };

@@ -116,5 +116,28 @@ TEST(Metrics, CountsErrorsHistogramsAndNicStates) {
                               "12\n"));
 }
 
+TEST(StatusJson, ShowsTheIpv6LeaseBesideTheIpv4One) {
+  NicReport row = SampleReport()[2];
+  row.lease6 = Lease();
+  row.lease6->address = "2001:db8:61::21/64";
+  row.lease6->source = "dhcp6";
+  row.lease6->gateway = "fe80::1";
+  row.lease6_state = "lost: it expired without a renewal";
+  const std::string json = StatusToJson({row}, "0.1.0", nullptr);
+  EXPECT_THAT(json, HasSubstr("\"lease6\": {"));
+  EXPECT_THAT(json, HasSubstr("\"address\": \"2001:db8:61::21/64\""));
+  EXPECT_THAT(json, HasSubstr("\"gateway\": \"fe80::1\""));
+  auto table = StatusJsonToTable(json);
+  ASSERT_TRUE(table.ok());
+  EXPECT_THAT(*table, HasSubstr("192.168.61.11/24 2001:db8:61::21/64"));
+  EXPECT_THAT(*table,
+              HasSubstr("IPv6 lease lost: it expired without a renewal"));
+  const std::string text = Metrics().Render({row}, DriverCounters());
+  EXPECT_THAT(text,
+              HasSubstr("hostnic_leases{family=\"ipv4\",state=\"bound\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("hostnic_leases{family=\"ipv6\",state=\"lost\"} 1\n"));
+}
+
 }  // namespace
 }  // namespace hostnic::observability
