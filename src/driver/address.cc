@@ -270,9 +270,10 @@ void Driver::Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
     if (moved) {
       // The endpoint follows its NIC's address, so that the lease stays its.
       const EndpointRecord* held = table_->HolderOf(old.mac);
-      if (held != nullptr && held->address == old.address) {
+      if (held != nullptr &&
+          (old.Ipv6() ? held->address6 : held->address) == old.address) {
         EndpointRecord endpoint = *held;
-        endpoint.address = lease.address;
+        (old.Ipv6() ? endpoint.address6 : endpoint.address) = lease.address;
         Status s = store_->PutEndpoint(endpoint);
         if (s.ok()) s = table_->Update(endpoint);
         if (!s.ok()) spdlog::warn("{}", s.message());

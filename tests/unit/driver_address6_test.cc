@@ -164,6 +164,28 @@ TEST_F(DriverAddress6Test, RenewsTheIpv6LeaseFromTheSandboxAndKeepsItLost) {
   EXPECT_THAT(Row(kMac2)->lease6_state, HasSubstr("re-acquired"));
 }
 
+TEST_F(DriverAddress6Test, AnotherAddressOnRenewalMovesTheContainer) {
+  ASSERT_TRUE(CreateNullNetwork({{"hostnic.address6", "dhcp6"}}).ok());
+  Run("ep1", kMac2);
+  clock_.Advance(std::chrono::seconds(1800));
+  LeaseRenewer::Renewal moved;
+  moved.lease = Cloud6Lease(kMac2, "2001:db8:61::77/128");
+  moved.lease.source = "dhcp6";
+  moved.lease.acquired = clock_.Now();
+  renewer6_.Queue(moved);
+  driver_->KeepLeases();
+  EXPECT_THAT(sandbox_.removed(), ElementsAre(std::string(kSandbox) + " " +
+                                              kMac2 + " 2001:db8:61::11/64"));
+  EXPECT_THAT(sandbox_.installed().back(),
+              HasSubstr("2001:db8:61::77/128 ::/0 via fe80::1"));
+  // The endpoint follows, so that the lease stays its own.
+  auto joined = driver_->Join(kNet, "ep1", kSandbox);
+  ASSERT_TRUE(joined.ok()) << joined.status().message();
+  EXPECT_EQ(joined->gateway6, kRouter);
+  EXPECT_EQ(driver_->counters().leases_moved, 1u);
+  EXPECT_THAT(driver_->Violations(), IsEmpty());
+}
+
 TEST_F(DriverAddress6Test, LeaseSurvivesARestartAndIsReleasedWithItsNetwork) {
   ASSERT_TRUE(CreateNullNetwork({{"hostnic.address6", "dhcp6"}}).ok());
   ASSERT_TRUE(CreateEndpoint("ep1", kMac2).ok());
