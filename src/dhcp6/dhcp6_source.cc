@@ -257,6 +257,11 @@ Result<LeaseRenewer::Renewal> Dhcp6Source::Renew(const std::string& netns_path,
     return renewal;
   }
   renewed->network_id = lease.network_id;
+  // The router and the on-link prefix are the RA's, not the server's: they
+  // stay.
+  renewed->gateway = lease.gateway;
+  renewed->routes = lease.routes;
+  if (LeaseAddress(*renewed) == address) renewed->address = lease.address;
   renewal.lease = std::move(*renewed);
   return renewal;
 }

@@ -15,8 +15,9 @@
 // Renew(netns_path, lease, rebinding, timeout): RENEW to lease.server (a
 // DUID in hex), or REBIND when `rebinding`, from the NIC inside that
 // namespace. A REPLY that grants an address gives the renewed lease
-// (network_id kept, acquired = now; the address may differ); one that does
-// not (NoBinding, ...) gives kNak with the old lease.
+// (network_id, gateway, routes and, for the same address, its prefix
+// length kept; acquired = now; the address may differ); one that does not
+// (NoBinding, ...) gives kNak with the old lease.
 //
 // Release(link, lease): brings the NIC up as Acquire does to send RELEASE
 // (and wait up to 2 s for the REPLY), then down and restored.
