@@ -18,43 +18,19 @@
 # layers.check_includes and layers.check_includes_self_test.
 #
 # The CMake layer libraries state the same rules for linking (see
-# hostnic_forbid_links in CMakeLists.txt).
+# cmake/link_rules.cmake), and each room's sources are compiled seeing only
+# the headers it may include (cmake/rooms.cmake, shown by
+# check_include_paths.sh).
 set -uo pipefail
 
 # The rooms and what each may include: src/rooms.txt (ROOM :: MAY INCLUDE
-# :: WHY, one a line).
+# :: WHY, one a line), read by read_rooms of rooms.sh.
+# shellcheck source=tests/layers/rooms.sh
+source "$(dirname "${BASH_SOURCE[0]}")/rooms.sh"
 
 # Libraries an angle-bracket include is checked against (anything else in
 # angle brackets is the system's): the first part of the included path.
 readonly LIBRARIES='nlohmann netlink httplib.h bpf openssl systemd CLI gtest gmock'
-
-trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; printf '%s' "${s%"${s##*[![:space:]]}"}"; }
-
-# read_rooms FILE: fills rooms, allows and whys from FILE.
-rooms=() allows=() whys=()
-read_rooms() {
-  local line rest
-  while IFS= read -r line; do
-    [[ -z "$(trim "$line")" || $line == \#* ]] && continue
-    rooms+=("$(trim "${line%% :: *}")") rest=${line#* :: }
-    allows+=("$(trim "${rest%% :: *}")")
-    whys+=("$(trim "${rest#* :: }")")
-  done <"$1"
-}
-
-# room_of FILE (relative to ROOT): prints the index of the rule that rules
-# FILE (the longest ROOM that is its folder or its path without extension),
-# or nothing.
-room_of() {
-  local file=$1 stem=${1%.*} i best='' len=0
-  for i in "${!rooms[@]}"; do
-    if [[ $file == "${rooms[i]}"/* || $stem == "${rooms[i]}" ]] &&
-       ((${#rooms[i]} > len)); then
-      best=$i len=${#rooms[i]}
-    fi
-  done
-  printf '%s' "$best"
-}
 
 # allowed INDEX FILE INCLUDE: whether rule INDEX lets FILE include INCLUDE
 # (as written, with its quotes or brackets).
@@ -88,7 +64,7 @@ check() {
     rel=${file#"$root"/}
     i=$(room_of "$rel")
     if [ -z "$i" ]; then
-      printf '%s: in no room: add its folder to tests/layers/check_includes.sh\n' "$rel"
+      printf '%s: in no room: add its folder to src/rooms.txt\n' "$rel"
       found=1
       continue
     fi
