@@ -52,14 +52,21 @@ compile() {
   (cd "$build" && eval "${BASH_REMATCH[1]} -fsyntax-only -c $copy") 2>&1
 }
 
+# Each room's smallest source with a compile command.
+declare -A source_of=() size_of=()
+for f in "${!command_of[@]}"; do
+  i=$(room_of "$f") size=$(stat -c %s "$root/$f")
+  [ -n "$i" ] || continue
+  if [ -z "${source_of[$i]:-}" ] || ((size < size_of[$i])); then
+    source_of[$i]=$f size_of[$i]=$size
+  fi
+done
+
 failed=0 checked=0
 for i in "${!rooms[@]}"; do
   room=${rooms[i]} name=${rooms[i]#src/} name=${name#include/} name=${name//\//.}
   dir=$build/rooms/$name
-  # The room's smallest source with a compile command.
-  file=$(for f in "${!command_of[@]}"; do
-           [ "$(room_of "$f")" = "$i" ] && printf '%s %s\n' "$(wc -c <"$root/$f")" "$f"
-         done | sort -n | head -1 | cut -d' ' -f2)
+  file=${source_of[$i]:-}
   if [ -z "$file" ]; then
     echo "-- $room: no sources of its own (its headers compile in the rooms that include them)"
     continue
