@@ -90,6 +90,10 @@ class Dhcp6Test : public ::testing::Test {
            dir_ +
            "/dnsmasq.log"
            " --dhcp-range=2001:db8:66::100,2001:db8:66::200,64,2m"
+           // The router: RAs naming it a default router, the prefix on-link.
+           " --enable-ra --ra-param=" +
+           peer_ +
+           ",10,1800"
            " --dhcp-leasefile=" +
            dir_ + "/leases --pid-file=" + dir_ + "/pid"),
         0);
@@ -131,7 +135,10 @@ TEST_F(Dhcp6Test, AcquireRenewRebindReleaseAgainstDnsmasq) {
   EXPECT_EQ(lease->mac, link_.mac);
   const std::string address =
       lease->address.substr(0, lease->address.find('/'));
-  EXPECT_EQ(lease->address.substr(lease->address.find('/')), "/128");
+  // The length of the RA's on-link prefix, and the router by its
+  // link-local address.
+  EXPECT_EQ(lease->address.substr(lease->address.find('/')), "/64");
+  EXPECT_EQ(lease->gateway.rfind("fe80::", 0), 0u) << lease->gateway;
   EXPECT_EQ(address.rfind("2001:db8:66::", 0), 0u) << address;
   EXPECT_EQ(lease->lease_seconds, 120u);
   EXPECT_GT(lease->t1_seconds, 0u);
