@@ -1,12 +1,14 @@
 # The NIC's own IPv6 address (hostnic.address6): dnsmasq in the peer netns
 # serves DHCPv6 (one fixed address for hne2) and router advertisements
 # (the default router; for slaac an autonomous /64), beside its DHCPv4.
-# NOT YET sourced by run.sh: written in session 4 and never run (the shared
-# network lock stayed with CI past the landing deadline). To run: add
-# "address6" to run.sh's list of case files, then
-#   flock /tmp/hostnic-net.lock tests/e2e/run.sh dhcp6 slaac address6-refused
-# and, once green, add "dhcp6 slaac address6-refused" to ENGINE_E2E[28.5] in
-# scripts/test.sh. See lib.sh.
+# NOT YET sourced by run.sh. Run once on Docker 28.5 in session 4 (by adding
+# "address6" to run.sh's list of case files and
+#   tests/e2e/engines.sh run 28.5 -- tests/e2e/run.sh dhcp6 slaac address6-refused):
+# dhcp6, dhcp6-ipv6-only and address6-refused passed, slaac failed only on
+# how busybox's ip prints the address (fixed since, not re-run); on 20.10
+# address6-refused passed and dhcp6 and slaac did not get to run. Once they
+# pass on 20.10, source this file from run.sh and add "dhcp6 slaac
+# address6-refused" to ENGINE_E2E[28.5] in scripts/test.sh. See lib.sh.
 
 V6_PREFIX=2001:db8:61
 V6_GATEWAY=$V6_PREFIX::1
@@ -26,7 +28,7 @@ start_dhcp6() {
 ipv6_flag() {
   local major
   major=$(dk version -f '{{.Server.Version}}' | cut -d. -f1)
-  [ "${major:-0}" -ge 28 ] && echo --ipv6
+  if [ "${major:-0}" -ge 28 ]; then echo --ipv6; fi
 }
 
 # expect_own_address6 OUT CIDR WHAT: `ip -6 addr; ip -6 route` shows CIDR on
@@ -97,7 +99,7 @@ test_slaac() {
   start_dhcp6 --dhcp-range="::,constructor:$PEER_BR,ra-only,64"
   cloud_net hne-slaac $flag -o hostnic.address6=slaac
   # 52:54:0e:e5:00:f7's modified EUI-64.
-  run_dual_stack hne-slaac "$V6_PREFIX::5054:eff:fee5:f7/64" "the SLAAC container"
+  run_dual_stack hne-slaac "$V6_PREFIX:0:5054:eff:fee5:f7/64" "the SLAAC container"
 }
 register_case slaac test_slaac
 
