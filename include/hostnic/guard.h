@@ -38,8 +38,11 @@ class MetadataGuard {
                         const std::vector<std::string>& addresses) = 0;
   // Removes hostnic's guard from the NIC with `mac` on the host, and forgets
   // it; OK when the NIC has none or is not on the host. Another XDP program
-  // is left alone.
-  virtual Status Detach(const Mac& mac) = 0;
+  // is left alone. `ifindex` is where the caller last saw the NIC on the
+  // host (0: nowhere), a hint only: the device there is read alone and used
+  // when it has `mac`; otherwise the NIC is looked for by MAC among all the
+  // host's devices (which costs a listing of them all).
+  virtual Status Detach(const Mac& mac, int ifindex) = 0;
   // The guard this daemon attached to `mac`, or nullopt.
   virtual std::optional<GuardInfo> Info(const Mac& mac) const = 0;
 };

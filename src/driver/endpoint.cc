@@ -383,7 +383,7 @@ Status Driver::ReleaseEndpoint(EndpointRecord endpoint) {
   } else {
     if (addresses_.guard != nullptr) {
       // Forgets it; the NIC is detached from the guard when it shows.
-      Status s = addresses_.guard->Detach(endpoint.mac);
+      Status s = addresses_.guard->Detach(endpoint.mac, 0);
       if (!s.ok()) spdlog::warn("{}: {}", doing, s.message());
     }
     // Still on its way back from the container: put it back when it shows.

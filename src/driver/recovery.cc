@@ -178,7 +178,7 @@ Status Driver::Restore(const Link& link, const NicState& original,
     // Back from its container: the host does not keep the guard. One that
     // stays (logged) only keeps the host's own use of this NIC from the
     // metadata service; it must not keep the NIC from being released.
-    Status s = addresses_.guard->Detach(link.mac);
+    Status s = addresses_.guard->Detach(link.mac, link.ifindex);
     if (!s.ok()) spdlog::warn("{}: {}", doing, s.message());
   }
   if (table_->RemoveOrphan(link.mac)) {

@@ -18,6 +18,7 @@
 #include "common/errno_status.h"
 #include "common/netns.h"
 #include "guard/guard_object.h"
+#include "guard/link_xdp.h"
 
 namespace hostnic {
 
@@ -215,34 +216,39 @@ Status XdpGuard::Attach(const std::string& netns_path, const Mac& mac,
   return Status::Ok();
 }
 
-Status XdpGuard::Detach(const Mac& mac) {
+Status XdpGuard::Detach(const Mac& mac, int ifindex) {
   {
     MutexLock lock(&mu_);
     attached_.erase(mac);
   }
-  Result<int> ifindex = IfindexOf(mac);
-  if (!ifindex.ok()) {
-    return ifindex.status().code() == Code::kNotFound ? Status::Ok()
-                                                      : ifindex.status();
+  const std::string doing =
+      "removing the metadata guard from NIC " + mac.ToString();
+  Result<std::optional<LinkXdp>> nic = ReadLinkXdp(ifindex, doing);
+  if (!nic.ok()) return nic.status();
+  if (!*nic || (*nic)->mac != mac) {
+    // Not where the caller saw it last (gone, moved, or the ifindex is
+    // another device's now): find it by MAC.
+    Result<int> found = IfindexOf(mac);
+    if (!found.ok()) {
+      return found.status().code() == Code::kNotFound ? Status::Ok()
+                                                      : found.status();
+    }
+    nic = ReadLinkXdp(*found, doing);
+    if (!nic.ok()) return nic.status();
+    if (!*nic || (*nic)->mac != mac) return Status::Ok();  // Gone meanwhile.
   }
-  bpf_xdp_query_opts query{};
-  query.sz = sizeof(query);
-  if (int err = bpf_xdp_query(*ifindex, 0, &query); err != 0) {
-    return Status::IoError("removing the metadata guard from NIC " +
-                           NameOf(*ifindex) + " (" + mac.ToString() +
-                           "): reading its XDP programs: " + ErrnoText(err));
-  }
+  const LinkXdp& link = **nic;
   const std::pair<uint32_t, uint32_t> modes[] = {
-      {query.drv_prog_id, XDP_FLAGS_DRV_MODE},
-      {query.skb_prog_id, XDP_FLAGS_SKB_MODE}};
+      {link.drv_prog_id, XDP_FLAGS_DRV_MODE},
+      {link.skb_prog_id, XDP_FLAGS_SKB_MODE}};
   for (const auto& [id, flags] : modes) {
     if (id == 0 || !IsGuard(id)) continue;
-    if (int err = bpf_xdp_detach(*ifindex, flags, nullptr); err != 0) {
+    if (int err = bpf_xdp_detach(link.ifindex, flags, nullptr); err != 0) {
       return Status::IoError("removing the metadata guard from NIC " +
-                             NameOf(*ifindex) + " (" + mac.ToString() +
+                             link.name + " (" + mac.ToString() +
                              "): " + ErrnoText(err));
     }
-    spdlog::info("metadata guard removed from NIC {} ({})", NameOf(*ifindex),
+    spdlog::info("metadata guard removed from NIC {} ({})", link.name,
                  mac.ToString());
   }
   return Status::Ok();

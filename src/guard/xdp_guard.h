@@ -26,7 +26,7 @@ class XdpGuard : public MetadataGuard {
 
   Status Attach(const std::string& netns_path, const Mac& mac,
                 const std::vector<std::string>& addresses) override;
-  Status Detach(const Mac& mac) override;
+  Status Detach(const Mac& mac, int ifindex) override;
   std::optional<GuardInfo> Info(const Mac& mac) const override;
 
   // The name the program has in the kernel (bpftool prog, ip link).

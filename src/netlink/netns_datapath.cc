@@ -52,31 +52,8 @@ bool IsIfName(const std::string& name) {
   return true;
 }
 
-// The device with `mac` in the socket's namespace, or null. A VLAN or
-// macvlan on the NIC may share its MAC; the NIC itself is the one wanted.
-Result<RtnlLinkPtr> FindByMac(nl_sock* sock, const Mac& mac,
-                              const std::string& doing) {
-  nl_cache* cache = nullptr;
-  const int err = rtnl_link_alloc_cache(sock, AF_UNSPEC, &cache);
-  NlCachePtr links(cache);
-  if (err < 0) return NlStatus(err, doing + ": listing devices");
-  for (nl_object* obj = nl_cache_get_first(links.get()); obj != nullptr;
-       obj = nl_cache_get_next(obj)) {
-    auto* link = reinterpret_cast<rtnl_link*>(obj);
-    if (LinkMac(link) != mac) continue;
-    const char* kind = rtnl_link_get_type(link);
-    const std::string k = kind ? kind : "";
-    if (k == "vlan" || k == "macvlan" || k == "macvtap" || k == "ipvlan") {
-      continue;
-    }
-    nl_object_get(obj);
-    return RtnlLinkPtr(link);
-  }
-  return RtnlLinkPtr();
-}
-
 // A route socket in the calling thread's namespace and the device there with
-// `mac` (FindByMac: null when there is none).
+// `mac` (FindNic: null when there is none).
 struct FoundNic {
   NlSockPtr sock;
   RtnlLinkPtr link;
@@ -84,7 +61,7 @@ struct FoundNic {
 Result<FoundNic> ConnectAndFind(const Mac& mac, const std::string& doing) {
   Result<NlSockPtr> sock = ConnectRoute(doing);
   if (!sock.ok()) return sock.status();
-  Result<RtnlLinkPtr> link = FindByMac(sock->get(), mac, doing);
+  Result<RtnlLinkPtr> link = FindNic(sock->get(), mac, doing);
   if (!link.ok()) return link.status();
   return FoundNic{std::move(*sock), std::move(*link)};
 }
@@ -110,7 +87,7 @@ Status Move(nl_sock* sock, rtnl_link* current, int ns_fd,
 
 // Whether the socket's namespace has a device with `mac`.
 Result<bool> Holds(nl_sock* sock, const Mac& mac, const std::string& doing) {
-  Result<RtnlLinkPtr> link = FindByMac(sock, mac, doing);
+  Result<RtnlLinkPtr> link = FindNic(sock, mac, doing);
   if (!link.ok()) return link.status();
   return *link != nullptr;
 }
@@ -329,15 +306,16 @@ Result<Link> NetnsDatapath::MoveIn(const Mac& mac,
   Result<Fd> sandbox_ns = OpenNetns(netns_path, doing);
   if (!sandbox_ns.ok()) return sandbox_ns.status();
   {
-    Result<FoundNic> nic = ConnectAndFind(mac, doing);
+    Result<NlSockPtr> sock = ConnectRoute(doing);
+    if (!sock.ok()) return sock.status();
+    Result<RtnlLinkPtr> nic = FindNicNamed(sock->get(), mac, host_name, doing);
     if (!nic.ok()) return nic.status();
-    if (!nic->link) {
+    if (!*nic) {
       return Status::NotFound(doing + ": no device on the host has that MAC");
     }
     Status error;
-    Result<bool> moved =
-        MoveTo(nic->sock.get(), nic->link.get(), sandbox_ns->get(),
-               config.ifname, mac, doing, &error);
+    Result<bool> moved = MoveTo(sock->get(), nic->get(), sandbox_ns->get(),
+                                config.ifname, mac, doing, &error);
     if (!moved.ok()) return moved.status();
     if (!*moved && error.code() == Code::kAlreadyExists) {
       return Status::AlreadyExists(doing + ": a device named " + config.ifname +

@@ -1,7 +1,9 @@
 // NetnsDatapath: moving a host NIC into a container's network namespace and
 // configuring it there (the CNI plugin's datapath), and bringing it back.
 //
-// Every call finds the NIC by its MAC, never by a cached name or ifindex.
+// Every call finds the NIC by its MAC, never by a cached name or ifindex
+// alone (MoveIn reads the device named `host_name` first, and uses it only
+// when it has the MAC).
 // Work inside a namespace runs on a short-lived thread (RunInNetns), so the
 // caller's thread never changes namespace. Calls share nothing and need no
 // lock.
@@ -45,7 +47,9 @@ class NetnsDatapath {
   // Errors: kInvalidArgument for a bad name, CIDR or route (before any
   // change); kNotFound when the namespace or the NIC does not exist;
   // kAlreadyExists when `config.ifname` is taken in the namespace (nothing
-  // moved); kIoError when the kernel refuses.
+  // moved); kIoError when the kernel refuses. `host_name` is also where the
+  // NIC is looked for first; if another device has that name now (or none
+  // has), the NIC is found by MAC among all the host's devices.
   Result<Link> MoveIn(const Mac& mac, const std::string& netns_path,
                       const SandboxConfig& config,
                       const std::string& host_name);

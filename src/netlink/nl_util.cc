@@ -59,6 +59,46 @@ Link ToLink(rtnl_link* link) {
   return out;
 }
 
+namespace {
+
+bool IsTheNic(rtnl_link* link, const Mac& mac) {
+  if (LinkMac(link) != mac) return false;
+  const char* kind = rtnl_link_get_type(link);
+  const std::string k = kind ? kind : "";
+  return k != "vlan" && k != "macvlan" && k != "macvtap" && k != "ipvlan";
+}
+
+}  // namespace
+
+Result<RtnlLinkPtr> FindNic(nl_sock* sock, const Mac& mac,
+                            const std::string& doing) {
+  nl_cache* cache = nullptr;
+  const int err = rtnl_link_alloc_cache(sock, AF_UNSPEC, &cache);
+  NlCachePtr links(cache);
+  if (err < 0) return NlStatus(err, doing + ": listing devices");
+  for (nl_object* obj = nl_cache_get_first(links.get()); obj != nullptr;
+       obj = nl_cache_get_next(obj)) {
+    auto* link = reinterpret_cast<rtnl_link*>(obj);
+    if (!IsTheNic(link, mac)) continue;
+    nl_object_get(obj);
+    return RtnlLinkPtr(link);
+  }
+  return RtnlLinkPtr();
+}
+
+Result<RtnlLinkPtr> FindNicNamed(nl_sock* sock, const Mac& mac,
+                                 const std::string& name,
+                                 const std::string& doing) {
+  rtnl_link* named = nullptr;
+  const int err = rtnl_link_get_kernel(sock, 0, name.c_str(), &named);
+  RtnlLinkPtr link(named);
+  if (err >= 0 && IsTheNic(link.get(), mac)) return link;
+  if (err < 0 && err != -NLE_OBJ_NOTFOUND && err != -NLE_NODEV) {
+    return NlStatus(err, doing + ": reading device " + name);
+  }
+  return FindNic(sock, mac, doing);
+}
+
 Result<NlAddrPtr> ToNlAddr(const Cidr& cidr, const std::string& doing) {
   NlAddrPtr addr(nl_addr_build(cidr.family, cidr.bytes.data(), cidr.size()));
   if (!addr) return Status::IoError(doing + ": out of memory");

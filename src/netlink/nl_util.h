@@ -29,6 +29,19 @@ Mac LinkMac(rtnl_link* link);
 
 Link ToLink(rtnl_link* link);
 
+// The NIC with `mac` in the socket's namespace, or null when there is none.
+// A VLAN or macvlan on the NIC may share its MAC; the NIC itself is the one
+// found. Lists every device of the namespace.
+Result<RtnlLinkPtr> FindNic(nl_sock* sock, const Mac& mac,
+                            const std::string& doing);
+
+// FindNic, asking first for the device named `name` alone (one request,
+// where listing a host of many devices costs as much as moving a NIC), and
+// listing them all only when that one is not the NIC (renamed meanwhile).
+Result<RtnlLinkPtr> FindNicNamed(nl_sock* sock, const Mac& mac,
+                                 const std::string& name,
+                                 const std::string& doing);
+
 // `cidr` as a libnl address with its prefix length (kIoError, prefixed with
 // `doing`, when out of memory).
 Result<NlAddrPtr> ToNlAddr(const Cidr& cidr, const std::string& doing);

@@ -270,10 +270,18 @@ class FakeGuard : public MetadataGuard {
     guarded_[mac] = {netns_path, addresses};
     return Status::Ok();
   }
-  Status Detach(const Mac& mac) override {
+  Status Detach(const Mac& mac, int ifindex) override {
     std::lock_guard<std::mutex> lock(mu_);
     guarded_.erase(mac);
+    detach_hints_[mac] = ifindex;
     return Status::Ok();
+  }
+  // The ifindex the last Detach of `mac` was given, or nullopt.
+  std::optional<int> detach_hint(const Mac& mac) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = detach_hints_.find(mac);
+    if (it == detach_hints_.end()) return std::nullopt;
+    return it->second;
   }
   std::optional<GuardInfo> Info(const Mac& mac) const override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -285,6 +293,7 @@ class FakeGuard : public MetadataGuard {
   mutable std::mutex mu_;  // Guards everything below.
   Status fail_;
   std::map<Mac, Guarded> guarded_;
+  std::map<Mac, int> detach_hints_;
   int attaches_ = 0;
 };
 

@@ -7,6 +7,7 @@
 // move it back themselves.)
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -68,6 +69,7 @@ class GuardTest : public ::testing::Test {
     Sh("ip netns del " + container_ + " 2>/dev/null");
     Sh("ip netns del " + cloud_ + " 2>/dev/null");
     Sh("ip link del hngd0 2>/dev/null");
+    Sh("ip link del hngd1 2>/dev/null");
   }
 
   // Moves the NIC into the container namespace and configures it there.
@@ -234,12 +236,35 @@ TEST_F(GuardTest, ARestartedDaemonReplacesTheGuardInTheContainer) {
 TEST_F(GuardTest, DetachRemovesTheGuardWhenTheNicComesHome) {
   XdpGuard guard;
   ASSERT_TRUE(guard.Attach("", M(kNicMac), kGuarded).ok());
-  ASSERT_TRUE(guard.Detach(M(kNicMac)).ok());
+  const int ifindex = static_cast<int>(if_nametoindex("hngd0"));
+  ASSERT_TRUE(guard.Detach(M(kNicMac), ifindex).ok());
   EXPECT_FALSE(Has(ShOutput("ip link show hngd0"), "xdp"));
   EXPECT_FALSE(guard.Info(M(kNicMac)).has_value());
   // Another program is left alone; an absent NIC is nothing to do.
   ASSERT_EQ(Sh("ip link set hngd0 xdpgeneric off"), 0);
-  EXPECT_TRUE(guard.Detach(M("02:00:00:6e:00:99")).ok());
+  EXPECT_TRUE(guard.Detach(M("02:00:00:6e:00:99"), ifindex).ok());
+  EXPECT_TRUE(guard.Detach(M("02:00:00:6e:00:99"), 0).ok());
+}
+
+TEST_F(GuardTest, DetachFindsTheNicByMacWhenTheIfindexIsStale) {
+  constexpr char kOtherMac[] = "02:00:00:6e:00:02";
+  ASSERT_EQ(Sh("ip link add hngd1 address " + std::string(kOtherMac) +
+               " type veth peer name hngd1p"),
+            0);
+  XdpGuard guard;
+  ASSERT_TRUE(guard.Attach("", M(kNicMac), kGuarded).ok());
+  ASSERT_TRUE(guard.Attach("", M(kOtherMac), kGuarded).ok());
+  // The hint names another guarded device: that one keeps its guard.
+  const int other = static_cast<int>(if_nametoindex("hngd1"));
+  ASSERT_TRUE(guard.Detach(M(kNicMac), other).ok());
+  EXPECT_FALSE(Has(ShOutput("ip link show hngd0"), "xdp"));
+  EXPECT_TRUE(Has(ShOutput("ip link show hngd1"), "hostnic_guard"));
+  // No device at the hint, or none known.
+  for (int hint : {0, 1 << 30}) {
+    ASSERT_TRUE(guard.Attach("", M(kNicMac), kGuarded).ok());
+    ASSERT_TRUE(guard.Detach(M(kNicMac), hint).ok());
+    EXPECT_FALSE(Has(ShOutput("ip link show hngd0"), "xdp")) << hint;
+  }
 }
 
 TEST_F(GuardTest, RefusesWhatItCannotGuard) {

@@ -145,6 +145,17 @@ TEST_F(DriverGuardTest, TheGuardComesOffWhenTheNicComesHome) {
   ASSERT_TRUE(Guarded(kMac2).has_value());
   ComeHome(eth2);
   EXPECT_FALSE(Guarded(kMac2).has_value());
+  // Found where the host has it, without a look at every device.
+  EXPECT_EQ(guard_.detach_hint(*Mac::Parse(kMac2)), eth2.ifindex);
+}
+
+TEST_F(DriverGuardTest, AReleaseOfANicOnTheHostTellsTheGuardWhereItIs) {
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  Run("ep1");
+  const int ifindex = inventory_.FindByName("eth2")->ifindex;
+  ASSERT_TRUE(driver_->Leave(kNet, "ep1").ok());
+  ASSERT_TRUE(driver_->DeleteEndpoint(kNet, "ep1").ok());
+  EXPECT_EQ(guard_.detach_hint(*Mac::Parse(kMac2)), ifindex);
 }
 
 TEST_F(DriverGuardTest, StatusShowsTheGuard) {
@@ -165,7 +176,7 @@ TEST_F(DriverGuardTest, ARestartedDaemonGuardsTheNicInItsContainerAgain) {
   sandbox_.MakeSandbox(kSandbox);
   Run("ep1");
   MoveIn();
-  ASSERT_TRUE(guard_.Detach(*Mac::Parse(kMac2)).ok());  // A new daemon.
+  ASSERT_TRUE(guard_.Detach(*Mac::Parse(kMac2), 0).ok());  // A new daemon.
   Restart();
   auto guarded = Guarded(kMac2);
   ASSERT_TRUE(guarded.has_value());
