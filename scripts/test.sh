@@ -287,7 +287,7 @@ result[clang-build]=skipped
 # 28.5 changed the most around remote drivers, 26.1 sits between.
 declare -A ENGINE_E2E=(
   [26.1]="journey dhcp-pool-pick block-metadata endpoint gateway-from-ipam"
-  [28.5]="journey dhcp-pool-pick block-metadata endpoint ipv6-only gw-priority gateway-from-ipam"
+  [28.5]="journey dhcp-pool-pick block-metadata endpoint ipv6-only gw-priority gateway-from-ipam dhcp6 slaac address6-refused"
 )
 declare -A ENGINE_PLUGIN=(
   [26.1]="publish install journey"

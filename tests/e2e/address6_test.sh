@@ -1,14 +1,8 @@
 # The NIC's own IPv6 address (hostnic.address6): dnsmasq in the peer netns
 # serves DHCPv6 (one fixed address for hne2) and router advertisements
 # (the default router; for slaac an autonomous /64), beside its DHCPv4.
-# NOT YET sourced by run.sh. Run once on Docker 28.5 in session 4 (by adding
-# "address6" to run.sh's list of case files and
-#   tests/e2e/engines.sh run 28.5 -- tests/e2e/run.sh dhcp6 slaac address6-refused):
-# dhcp6, dhcp6-ipv6-only and address6-refused passed, slaac failed only on
-# how busybox's ip prints the address (fixed since, not re-run); on 20.10
-# address6-refused passed and dhcp6 and slaac did not get to run. Once they
-# pass on 20.10, source this file from run.sh and add "dhcp6 slaac
-# address6-refused" to ENGINE_E2E[28.5] in scripts/test.sh. See lib.sh.
+# Sourced by run.sh (and, on Docker 28.5, run by scripts/test.sh's core
+# list); see lib.sh.
 
 V6_PREFIX=2001:db8:61
 V6_GATEWAY=$V6_PREFIX::1

@@ -15,7 +15,7 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # The case files, in order. (Other *_test.sh files here, e.g. plugin_test.sh,
 # are standalone suites with their own runner; they are not sourced.)
-for f in journey options errors restart lifecycle faults address guard engine cni; do source "$E2E_DIR/${f}_test.sh"; done
+for f in journey options errors restart lifecycle faults address address6 guard engine cni; do source "$E2E_DIR/${f}_test.sh"; done
 
 select_cases "$@" || exit 2
 
