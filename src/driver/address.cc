@@ -23,7 +23,12 @@ namespace {
 constexpr size_t kParallelLeases = 8;
 
 // How long KeepLeases may sleep when no lease is due.
-constexpr UnixSeconds kIdleSeconds = 60;
+constexpr std::chrono::seconds kIdle{60};
+
+// Whole seconds from `now` to `then`, for the log.
+int64_t SecondsUntil(MonoTime then, MonoTime now) {
+  return std::chrono::duration_cast<std::chrono::seconds>(then - now).count();
+}
 
 // Whether two CIDRs name the same address, whatever their prefixes.
 bool SameAddress(const std::string& a, const std::string& b) {
@@ -73,7 +78,7 @@ Result<CreateEndpointReply> Driver::AssignAddress(
       // A DHCP lease is reused until T1; an address hook or the router's
       // prefix is asked each time (it is the cloud's current word).
       stored = (v6 ? book6_ : book_)
-                   ->Reusable(endpoint.mac, network.id, clock_->Now());
+                   ->Reusable(endpoint.mac, network.id, clock_->Monotonic());
     } else if (kind == "slaac") {
       source = addresses_.slaac;
       timeout = std::chrono::milliseconds(network.dhcp_timeout_ms);
@@ -100,6 +105,8 @@ Result<CreateEndpointReply> Driver::AssignAddress(
     lease = source->Acquire(link, timeout);
     if (!lease.ok()) counters_.address_failures++;
   }
+  // Within milliseconds of the answer: the source returns right after it.
+  const MonoTime obtained = clock_->Monotonic();
 
   std::optional<EndpointRecord> released;
   Status status;
@@ -123,8 +130,11 @@ Result<CreateEndpointReply> Driver::AssignAddress(
         status = Status::Internal("the address source gave a lease of " +
                                   lease->source);
       }
+      // A reused lease is in the book already, with its own times.
       if (status.ok() && !stored) status = store_->PutLease(*lease);
-      if (status.ok()) status = (v6 ? book6_ : book_)->Put(*lease);
+      if (status.ok() && !stored) {
+        status = (v6 ? book6_ : book_)->Put(*lease, obtained);
+      }
     }
     if (status.ok() && !v6) {
       const unsigned mtu = net->mtu;  // hostnic.mtu wins.
@@ -185,7 +195,7 @@ Status Driver::BlockMetadata(const std::string& sandbox_key,
 }
 
 void Driver::LoseLease(const Lease& lease, const std::string& sandbox_key,
-                       const std::string& why, UnixSeconds retry_at,
+                       const std::string& why, MonoTime retry_at,
                        bool ask_same_first) {
   {
     MutexLock lock(&mu_);
@@ -207,11 +217,11 @@ void Driver::LoseLease(const Lease& lease, const std::string& sandbox_key,
       removed.ok() ? "the address was removed from the container"
                    : "removing the address from the container failed: " +
                          removed.message(),
-      LeaseBook::kLostRetrySeconds);
+      LeaseBook::kLostRetry.count());
 }
 
-void Driver::Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
-                    UnixSeconds* next) {
+void Driver::Regain(const LeaseDue& due, Lease lease, MonoTime obtained,
+                    MonoTime now, MonoTime* next) {
   const Lease& old = due.lease;
   lease.mac = old.mac;
   lease.network_id = old.network_id;
@@ -224,7 +234,7 @@ void Driver::Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
         "ignoring DHCP server " + lease.server + "'s answer: " + fit.message();
     spdlog::warn("NIC {}: {}", old.mac.ToString(), why);
     MutexLock lock(&mu_);
-    std::optional<UnixSeconds> retry =
+    std::optional<MonoTime> retry =
         old.lost ? BookOf(old)->StillLost(old, now, why)
                  : BookOf(old)->NoAnswer(
                        old, due.action == LeaseAction::kRebind, now, why);
@@ -258,8 +268,7 @@ void Driver::Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
       return;
     }
     MutexLock lock(&mu_);
-    if (std::optional<UnixSeconds> retry =
-            BookOf(old)->StillLost(old, now, why)) {
+    if (std::optional<MonoTime> retry = BookOf(old)->StillLost(old, now, why)) {
       *next = std::min(*next, *retry);
     }
     spdlog::error("NIC {}: {}", old.mac.ToString(), why);
@@ -279,9 +288,9 @@ void Driver::Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
         if (!s.ok()) spdlog::warn("{}", s.message());
       }
     }
-    const UnixSeconds at = clock_->Now();
     if (!BookOf(old)->Regained(
-            old, lease, "bound (" + what + " at " + std::to_string(at) + ")")) {
+            old, lease, obtained,
+            "bound (" + what + " at " + std::to_string(clock_->Now()) + ")")) {
       return;
     }
     Status saved = store_->PutLease(lease);
@@ -295,19 +304,19 @@ void Driver::Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
       "are back in container sandbox {}",
       old.mac.ToString(), lease.server, what, due.sandbox_key);
   if (lease.Expires()) {
-    *next = std::min(*next, lease.acquired + lease.t1_seconds);
+    *next = std::min<MonoTime>(
+        *next, obtained + std::chrono::seconds(lease.t1_seconds));
   }
 }
 
-void Driver::Reacquire(const LeaseDue& due, UnixSeconds now,
-                       UnixSeconds* next) {
+void Driver::Reacquire(const LeaseDue& due, MonoTime now, MonoTime* next) {
   const Lease& lease = due.lease;
   const bool ask_same =
       due.action == LeaseAction::kAskFirst || due.ask_same_first;
   Result<Lease> got = RenewerOf(lease)->Reacquire(due.sandbox_key, lease,
                                                   ask_same, due.timeout);
   if (got.ok()) {
-    Regain(due, *got, now, next);
+    Regain(due, *got, clock_->Monotonic(), now, next);
     return;
   }
   counters_.lease_renewal_failures++;
@@ -316,27 +325,28 @@ void Driver::Reacquire(const LeaseDue& due, UnixSeconds now,
               "it expired while hostnic was stopped and no DHCP server "
               "answered (" +
                   got.status().message() + ")",
-              now + LeaseBook::kLostRetrySeconds, /*ask_same_first=*/true);
-    *next = std::min(*next, now + LeaseBook::kLostRetrySeconds);
+              now + LeaseBook::kLostRetry, /*ask_same_first=*/true);
+    *next = std::min<MonoTime>(*next, now + LeaseBook::kLostRetry);
     return;
   }
   MutexLock lock(&mu_);
-  std::optional<UnixSeconds> retry =
+  std::optional<MonoTime> retry =
       BookOf(lease)->StillLost(lease, now, got.status().message());
   if (!retry) return;
   spdlog::warn(
       "NIC {} still has no address in sandbox {}: {}; next try in "
       "{} s",
       lease.mac.ToString(), due.sandbox_key, got.status().message(),
-      *retry - now);
+      SecondsUntil(*retry, now));
   *next = std::min(*next, *retry);
 }
 
-void Driver::Renew(const LeaseDue& due, UnixSeconds now, UnixSeconds* next) {
+void Driver::Renew(const LeaseDue& due, MonoTime now, MonoTime* next) {
   const Lease& lease = due.lease;
   const bool rebinding = due.action == LeaseAction::kRebind;
   Result<LeaseRenewer::Renewal> renewal =
       RenewerOf(lease)->Renew(due.sandbox_key, lease, rebinding, due.timeout);
+  const MonoTime obtained = clock_->Monotonic();
   if (renewal.ok() && renewal->answer == LeaseRenewer::Answer::kNak) {
     // The server said no: asking for the same address again is pointless.
     LoseLease(lease, due.sandbox_key,
@@ -346,18 +356,19 @@ void Driver::Renew(const LeaseDue& due, UnixSeconds now, UnixSeconds* next) {
     return;
   }
   if (renewal.ok() && !SameAddress(renewal->lease.address, lease.address)) {
-    Regain(due, renewal->lease, now, next);
+    Regain(due, renewal->lease, obtained, now, next);
     return;
   }
   MutexLock lock(&mu_);
   if (!renewal.ok()) {
-    std::optional<UnixSeconds> retry = BookOf(lease)->NoAnswer(
+    std::optional<MonoTime> retry = BookOf(lease)->NoAnswer(
         lease, rebinding, now, renewal.status().message());
     if (!retry) return;  // Lost or replaced meanwhile.
     counters_.lease_renewal_failures++;
     spdlog::warn("{} lease of NIC {} ({}): {}; next try in {} s",
                  rebinding ? "rebinding" : "renewing", lease.mac.ToString(),
-                 LeaseText(lease), renewal.status().message(), *retry - now);
+                 LeaseText(lease), renewal.status().message(),
+                 SecondsUntil(*retry, now));
     *next = std::min(*next, *retry);
     return;
   }
@@ -367,7 +378,7 @@ void Driver::Renew(const LeaseDue& due, UnixSeconds now, UnixSeconds* next) {
   renewed.mac = lease.mac;
   renewed.network_id = lease.network_id;
   renewed.address = lease.address;  // Same address; a prefix-less ACK.
-  if (Status kept = book->Put(renewed); !kept.ok()) {
+  if (Status kept = book->Put(renewed, obtained); !kept.ok()) {
     counters_.lease_renewal_failures++;
     spdlog::warn("renewing the lease of NIC {}: ignoring the answer: {}",
                  lease.mac.ToString(), kept.message());
@@ -379,13 +390,14 @@ void Driver::Renew(const LeaseDue& due, UnixSeconds now, UnixSeconds* next) {
   spdlog::info("renewed the lease of NIC {}: {} for {} s", lease.mac.ToString(),
                LeaseText(renewed), renewed.lease_seconds);
   if (renewed.Expires()) {
-    *next = std::min(*next, renewed.acquired + renewed.t1_seconds);
+    *next = std::min<MonoTime>(
+        *next, obtained + std::chrono::seconds(renewed.t1_seconds));
   }
 }
 
-UnixSeconds Driver::KeepLeases() {
-  const UnixSeconds now = clock_->Now();
-  UnixSeconds next = now + kIdleSeconds;
+MonoTime Driver::KeepLeases() {
+  const MonoTime now = clock_->Monotonic();
+  MonoTime next = now + kIdle;
   std::vector<LeaseDue> due;
   {
     MutexLock lock(&mu_);
@@ -396,7 +408,7 @@ UnixSeconds Driver::KeepLeases() {
     }
   }
   // Each lease's own `next`, so that the workers share nothing but `due`.
-  std::vector<UnixSeconds> nexts(due.size(), next);
+  std::vector<MonoTime> nexts(due.size(), next);
   auto keep = [&](size_t i) {
     const LeaseDue& d = due[i];
     switch (d.action) {
@@ -429,7 +441,7 @@ UnixSeconds Driver::KeepLeases() {
   }
   work();
   for (std::thread& helper : helpers) helper.join();
-  for (UnixSeconds n : nexts) next = std::min(next, n);
+  for (MonoTime n : nexts) next = std::min(next, n);
   return next;
 }
 

@@ -164,8 +164,8 @@ std::vector<NicReport> Driver::Report() const {
       row.sandbox_key = e.sandbox_key;
       seen[link.mac] = true;
     }
-    book_->Report(&row, clock_->Now());
-    book6_->Report(&row, clock_->Now());
+    book_->Report(&row, clock_->Now(), clock_->Monotonic());
+    book6_->Report(&row, clock_->Now(), clock_->Monotonic());
     if (addresses_.guard != nullptr)
       row.guard = addresses_.guard->Info(link.mac);
     rows.push_back(row);
@@ -181,8 +181,8 @@ std::vector<NicReport> Driver::Report() const {
     row.endpoint_id = e.id;
     row.joined = e.joined;
     row.sandbox_key = e.sandbox_key;
-    book_->Report(&row, clock_->Now());
-    book6_->Report(&row, clock_->Now());
+    book_->Report(&row, clock_->Now(), clock_->Monotonic());
+    book6_->Report(&row, clock_->Now(), clock_->Monotonic());
     if (addresses_.guard != nullptr) row.guard = addresses_.guard->Info(e.mac);
     rows.push_back(row);
   }

@@ -218,7 +218,8 @@ class Driver {
   // endpoint records it). Each step is logged, counted and reported.
   // Returns when it next has work to do.
   // Called by the Housekeeper's thread (and by tests, with a fake clock).
-  UnixSeconds KeepLeases() EXCLUDES(mu_);
+  // Times are on the monotonic clock (see LeaseBook).
+  MonoTime KeepLeases() EXCLUDES(mu_);
 
   // Releases the endpoints Docker has given up on: those Recover found
   // created but not joined, still not joined DriverOptions::unjoined_grace
@@ -342,19 +343,19 @@ class Driver {
   // Marks a lease lost and removes its address from the container's NIC;
   // the NIC asks again from `retry_at` (see LeaseBook::Lose).
   void LoseLease(const Lease& lease, const std::string& sandbox_key,
-                 const std::string& why, UnixSeconds retry_at,
-                 bool ask_same_first) EXCLUDES(mu_);
+                 const std::string& why, MonoTime retry_at, bool ask_same_first)
+      EXCLUDES(mu_);
   // What KeepLeases does with each due lease; each lowers `*next` to when
   // it has work again.
-  void Renew(const LeaseDue& due, UnixSeconds now, UnixSeconds* next)
-      EXCLUDES(mu_);
-  void Reacquire(const LeaseDue& due, UnixSeconds now, UnixSeconds* next)
+  void Renew(const LeaseDue& due, MonoTime now, MonoTime* next) EXCLUDES(mu_);
+  void Reacquire(const LeaseDue& due, MonoTime now, MonoTime* next)
       EXCLUDES(mu_);
   // Installs `lease`, which a server gave for `due`'s NIC after it was lost
   // or in place of another address, in the running container (removing the
-  // old address first when it is another), and records it.
-  void Regain(const LeaseDue& due, Lease lease, UnixSeconds now,
-              UnixSeconds* next) EXCLUDES(mu_);
+  // old address first when it is another), and records it as obtained at
+  // `obtained` (when the answer came).
+  void Regain(const LeaseDue& due, Lease lease, MonoTime obtained, MonoTime now,
+              MonoTime* next) EXCLUDES(mu_);
   // Releases a reclaimable endpoint (see Reclaimable) whose NIC a new
   // endpoint needs.
   Status Reclaim(const EndpointRecord& endpoint) REQUIRES(mu_);

@@ -9,7 +9,7 @@ namespace {
 
 // Work that appeared since the last pass (a lease obtained or joined) is
 // looked at within this.
-constexpr UnixSeconds kMaxSleepSeconds = 5;
+constexpr std::chrono::seconds kMaxSleep{5};
 
 }  // namespace
 
@@ -29,11 +29,17 @@ void Housekeeper::Run() {
   MutexLock lock(&mu_);
   while (!stop_) {
     lock.Unlock();
-    const UnixSeconds next =
-        std::min(driver_->KeepLeases(), driver_->ReleaseAbandoned());
-    const UnixSeconds sleep =
-        std::clamp<UnixSeconds>(next - clock_->Now(), 1, kMaxSleepSeconds);
-    const MonoTime wake_at = clock_->Monotonic() + std::chrono::seconds(sleep);
+    // Leases are timed on the monotonic clock, abandoned endpoints on the
+    // wall clock.
+    const MonoTime leases = driver_->KeepLeases();
+    const UnixSeconds abandoned = driver_->ReleaseAbandoned();
+    const MonoTime now = clock_->Monotonic();
+    const auto sleep = std::clamp<MonoTime::duration>(
+        std::min<MonoTime::duration>(
+            leases - now, std::chrono::seconds(std::min<UnixSeconds>(
+                              abandoned - clock_->Now(), kMaxSleep.count()))),
+        std::chrono::seconds(1), kMaxSleep);
+    const MonoTime wake_at = now + sleep;
     lock.Lock();
     while (!stop_ && clock_->Monotonic() < wake_at) {
       clock_->WaitUntil(&wake_, lock.native(), wake_at);

@@ -43,7 +43,30 @@ std::string Unfit(const Lease& lease) {
   return "";
 }
 
+// A lease's times in seconds, on the monotonic clock's scale.
+MonoTime::duration Seconds(int64_t s) {
+  return std::chrono::duration_cast<MonoTime::duration>(
+      std::chrono::seconds(s));
+}
+
 }  // namespace
+
+MonoTime LeaseBook::At(const Mac& mac, uint32_t seconds) const {
+  return obtained_.at(mac) + Seconds(seconds);
+}
+
+MonoTime LeaseBook::ObtainedAt(const Lease& lease, UnixSeconds wall_now,
+                               MonoTime mono_now) {
+  // Bounded both ways: a damaged record's `acquired` cannot overflow, and
+  // no lease time (32 bits) outlasts an age of 2^32 s.
+  constexpr int64_t kOldest = int64_t{1} << 32;
+  int64_t age = 0;
+  if (lease.acquired < wall_now) {
+    age = lease.acquired < wall_now - kOldest ? kOldest
+                                              : wall_now - lease.acquired;
+  }
+  return mono_now - Seconds(age);
+}
 
 bool LeaseBook::Current(const Lease& lease) const {
   const Lease* now = Find(lease.mac);
@@ -68,13 +91,13 @@ const Lease* LeaseBook::LeaseOf(const EndpointRecord& endpoint) const {
 
 std::optional<Lease> LeaseBook::Reusable(const Mac& mac,
                                          const std::string& network_id,
-                                         UnixSeconds now) const {
+                                         MonoTime now) const {
   const Lease* lease = Find(mac);
   if (lease == nullptr || lease->network_id != network_id || !Renewed(*lease) ||
       lease->lost) {
     return std::nullopt;
   }
-  if (lease->Expires() && now >= lease->acquired + lease->t1_seconds) {
+  if (lease->Expires() && now >= At(mac, lease->t1_seconds)) {
     return std::nullopt;
   }
   return *lease;
@@ -85,32 +108,34 @@ Status LeaseBook::Check(const Lease& lease) {
   return why.empty() ? Status::Ok() : Status::InvalidArgument(why);
 }
 
-Status LeaseBook::Put(const Lease& lease) {
+Status LeaseBook::Put(const Lease& lease, MonoTime obtained) {
   HOSTNIC_RETURN_IF_ERROR(Check(lease));
   leases_[lease.mac] = lease;
+  obtained_[lease.mac] = obtained;
   keeping_.erase(lease.mac);
   return Status::Ok();
 }
 
 bool LeaseBook::Regained(const Lease& old, const Lease& lease,
-                         const std::string& note) {
+                         MonoTime obtained, const std::string& note) {
   if (old.mac != lease.mac || lease.lost || !Current(old) ||
       !Check(lease).ok()) {
     return false;
   }
   leases_[lease.mac] = lease;
-  keeping_[lease.mac] = {Phase::kBound, note, 0, true};
+  obtained_[lease.mac] = obtained;
+  keeping_[lease.mac] = {Phase::kBound, note, MonoTime(), true};
   return true;
 }
 
 void LeaseBook::Forget(const Mac& mac) {
   leases_.erase(mac);
+  obtained_.erase(mac);
   keeping_.erase(mac);
 }
 
 std::optional<Lease> LeaseBook::Lose(const Lease& lease, const std::string& why,
-                                     UnixSeconds retry_at,
-                                     bool ask_same_first) {
+                                     MonoTime retry_at, bool ask_same_first) {
   if (!Current(lease) || !Renewed(lease)) return std::nullopt;
   Lease& lost = leases_[lease.mac];
   lost.lost = true;
@@ -119,39 +144,41 @@ std::optional<Lease> LeaseBook::Lose(const Lease& lease, const std::string& why,
   return lost;
 }
 
-std::optional<UnixSeconds> LeaseBook::NoAnswer(const Lease& lease,
-                                               bool rebinding, UnixSeconds now,
-                                               const std::string& why) {
+std::optional<MonoTime> LeaseBook::NoAnswer(const Lease& lease, bool rebinding,
+                                            MonoTime now,
+                                            const std::string& why) {
   if (!Current(lease) || !lease.Expires() || lease.lost) return std::nullopt;
-  const UnixSeconds limit =
-      rebinding ? lease.expiry() : lease.acquired + lease.t2_seconds;
+  const MonoTime expiry = At(lease.mac, lease.lease_seconds);
+  const MonoTime limit = rebinding ? expiry : At(lease.mac, lease.t2_seconds);
+  // Whole seconds, as RFC 2131's timers.
+  const auto half =
+      std::chrono::duration_cast<std::chrono::seconds>((limit - now) / 2);
   Keeping& keeping = keeping_[lease.mac];
   keeping.phase = rebinding ? Phase::kRebinding : Phase::kRenewing;
-  keeping.retry_at = std::min(
-      lease.expiry(), now + std::max(kMinRetrySeconds, (limit - now) / 2));
+  keeping.retry_at = std::min<MonoTime>(
+      expiry, now + std::max<MonoTime::duration>(kMinRetry, half));
   keeping.state = std::string(rebinding ? "rebinding" : "renewing") +
                   " (last try: " + why + ")";
   return keeping.retry_at;
 }
 
-std::optional<UnixSeconds> LeaseBook::StillLost(const Lease& lease,
-                                                UnixSeconds now,
-                                                const std::string& why) {
+std::optional<MonoTime> LeaseBook::StillLost(const Lease& lease, MonoTime now,
+                                             const std::string& why) {
   if (!Current(lease) || !lease.lost) return std::nullopt;
   Keeping& keeping = keeping_[lease.mac];
   if (keeping.phase != Phase::kLost) {  // Loaded lost at start.
-    keeping = {Phase::kLost, "lost", 0, true};
+    keeping = {Phase::kLost, "lost", MonoTime(), true};
   }
   const std::string reason = keeping.state.substr(0, keeping.state.find(";"));
   keeping.state = reason + "; asking again every " +
-                  std::to_string(kLostRetrySeconds) + " s (last try: " + why +
+                  std::to_string(kLostRetry.count()) + " s (last try: " + why +
                   ")";
-  keeping.retry_at = now + kLostRetrySeconds;
+  keeping.retry_at = now + kLostRetry;
   return keeping.retry_at;
 }
 
-std::vector<LeaseDue> LeaseBook::DueAt(UnixSeconds now, const NicTable& table,
-                                       UnixSeconds* next) const {
+std::vector<LeaseDue> LeaseBook::DueAt(MonoTime now, const NicTable& table,
+                                       MonoTime* next) const {
   std::vector<LeaseDue> due;
   for (const auto& [mac, lease] : leases_) {
     const EndpointRecord* held = table.HolderOf(mac);
@@ -160,10 +187,9 @@ std::vector<LeaseDue> LeaseBook::DueAt(UnixSeconds now, const NicTable& table,
     if (!e.joined || e.sandbox_key.empty() || LeaseOf(e) != &lease) continue;
     auto k = keeping_.find(mac);
     const Keeping keeping = k == keeping_.end() ? Keeping() : k->second;
-    const UnixSeconds at =
-        lease.lost
-            ? keeping.retry_at
-            : std::max(lease.acquired + lease.t1_seconds, keeping.retry_at);
+    const MonoTime at =
+        lease.lost ? keeping.retry_at
+                   : std::max(At(mac, lease.t1_seconds), keeping.retry_at);
     if (now < at) {
       *next = std::min(*next, at);
       continue;
@@ -174,10 +200,10 @@ std::vector<LeaseDue> LeaseBook::DueAt(UnixSeconds now, const NicTable& table,
     d.ask_same_first = keeping.ask_same_first;
     if (lease.lost) {
       d.action = LeaseAction::kReacquire;
-    } else if (now >= lease.expiry()) {
+    } else if (now >= At(mac, lease.lease_seconds)) {
       d.action = keeping.phase == Phase::kBound ? LeaseAction::kAskFirst
                                                 : LeaseAction::kExpire;
-    } else if (now >= lease.acquired + lease.t2_seconds) {
+    } else if (now >= At(mac, lease.t2_seconds)) {
       d.action = LeaseAction::kRebind;
     } else {
       d.action = LeaseAction::kRenew;
@@ -188,8 +214,7 @@ std::vector<LeaseDue> LeaseBook::DueAt(UnixSeconds now, const NicTable& table,
                                               : net->dhcp_timeout_ms);
     if (d.action == LeaseAction::kReacquire) {
       // A try and the pause after it stay within twice kLostRetrySeconds.
-      d.timeout = std::min<std::chrono::milliseconds>(
-          d.timeout, std::chrono::seconds(kLostRetrySeconds));
+      d.timeout = std::min<std::chrono::milliseconds>(d.timeout, kLostRetry);
     }
     due.push_back(d);
   }
@@ -207,16 +232,25 @@ std::vector<Lease> LeaseBook::Unheld(const std::string& network_id,
   return unheld;
 }
 
-void LeaseBook::Report(NicReport* row, UnixSeconds now) const {
-  const Lease* lease = Find(row->link.mac);
+void LeaseBook::Report(NicReport* row, UnixSeconds wall_now,
+                       MonoTime mono_now) const {
+  const Mac& mac = row->link.mac;
+  const Lease* lease = Find(mac);
   if (lease == nullptr) return;
   std::string& state = lease->Ipv6() ? row->lease6_state : row->lease_state;
-  (lease->Ipv6() ? row->lease6 : row->lease) = *lease;
+  std::optional<Lease>& shown = lease->Ipv6() ? row->lease6 : row->lease;
+  shown = *lease;
+  if (Renewed(*lease)) {
+    shown->acquired =
+        wall_now - std::chrono::duration_cast<std::chrono::seconds>(
+                       mono_now - obtained_.at(mac))
+                       .count();
+  }
   // A free NIC's lease is not renewed; the next container asks again.
-  state = lease->lost                                  ? "lost"
-          : lease->Expires() && now >= lease->expiry() ? "expired"
-                                                       : "bound";
-  if (auto it = keeping_.find(row->link.mac);
+  const bool expired =
+      lease->Expires() && mono_now >= At(mac, lease->lease_seconds);
+  state = lease->lost ? "lost" : expired ? "expired" : "bound";
+  if (auto it = keeping_.find(mac);
       it != keeping_.end() && !it->second.state.empty()) {
     state = it->second.state;
   }
@@ -230,6 +264,16 @@ std::vector<std::string> LeaseBook::Violations() const {
                        " is NIC " + lease.mac.ToString() + "'s");
     }
     if (std::string why = Unfit(lease); !why.empty()) broken.push_back(why);
+    if (obtained_.count(mac) == 0) {
+      broken.push_back("the lease of NIC " + mac.ToString() +
+                       " has no time it was obtained");
+    }
+  }
+  for (const auto& [mac, obtained] : obtained_) {
+    if (leases_.count(mac) == 0) {
+      broken.push_back("NIC " + mac.ToString() +
+                       " has a time it obtained a lease but no lease");
+    }
   }
   for (const auto& [mac, keeping] : keeping_) {
     const std::string nic = "NIC " + mac.ToString();
@@ -245,11 +289,10 @@ std::vector<std::string> LeaseBook::Violations() const {
     }
     const bool renewing =
         keeping.phase == Phase::kRenewing || keeping.phase == Phase::kRebinding;
-    if (renewing && (!lease.Expires() || keeping.retry_at > lease.expiry())) {
-      broken.push_back(nic + " is \"" + keeping.state + "\", tried again at " +
-                       std::to_string(keeping.retry_at) +
-                       ", after its lease ends (" +
-                       std::to_string(lease.expiry()) + ")");
+    if (renewing && (!lease.Expires() || obtained_.count(mac) == 0 ||
+                     keeping.retry_at > At(mac, lease.lease_seconds))) {
+      broken.push_back(nic + " is \"" + keeping.state +
+                       "\" but is tried again after its lease ends");
     }
   }
   return broken;

@@ -6,6 +6,13 @@
 // new endpoint may reuse, which leases are due for what, and when a lease
 // whose renewal got no answer, or a lost one, is tried again.
 //
+// Its times are on the monotonic clock: each lease is filed with the
+// monotonic time it was obtained, and T1, T2, expiry and every retry are
+// counted from there, so setting the wall clock (NTP, a VM resumed) neither
+// expires nor extends a lease. The lease's wall-clock `acquired` is only
+// what the store keeps across restarts; ObtainedAt converts it once, when
+// the store's leases are loaded.
+//
 // A lost lease (expired unanswered, NAKed) stays in the book, marked
 // Lease::lost, until a server gives the NIC an address again: it says which
 // address to ask for first, and the store keeps it across restarts.
@@ -24,6 +31,7 @@
 //     only while its lease expires and is not lost, with a next try no later
 //     than the lease's expiry; it is "lost" exactly when its lease is (a
 //     lost lease loaded at start has no state yet: it is due at once).
+//  5. Each lease has the monotonic time it was obtained, and only a lease.
 //
 // Not thread-safe: the Driver guards it with its mutex.
 #ifndef HOSTNIC_DRIVER_LEASE_BOOK_H_
@@ -61,7 +69,7 @@ struct LeaseDue {
   std::string sandbox_key;
   LeaseAction action = LeaseAction::kRenew;
   bool ask_same_first = true;  // kReacquire: INIT-REBOOT before DISCOVER.
-  // The network's DHCP timeout (kReacquire: at most kLostRetrySeconds).
+  // The network's DHCP timeout (kReacquire: at most kLostRetry).
   std::chrono::milliseconds timeout{0};
 };
 
@@ -70,11 +78,11 @@ class LeaseBook {
   // A renewal that got no answer is tried again after half the time left
   // until T2 (then expiry), as RFC 2131 4.4.5 suggests, but not sooner than
   // this.
-  static constexpr UnixSeconds kMinRetrySeconds = 10;
+  static constexpr std::chrono::seconds kMinRetry{10};
   // A lost lease's NIC asks again this long after its last try ended; a try
   // lasts the network's DHCP timeout but at most this long too, so a lost
   // NIC asks at least every 30 s.
-  static constexpr UnixSeconds kLostRetrySeconds = 15;
+  static constexpr std::chrono::seconds kLostRetry{15};
 
   // Null when the NIC has no lease.
   const Lease* Find(const Mac& mac) const;
@@ -85,21 +93,29 @@ class LeaseBook {
   // at `now` without asking the server: one not lost that never expires or
   // is before its T1.
   std::optional<Lease> Reusable(const Mac& mac, const std::string& network_id,
-                                UnixSeconds now) const;
+                                MonoTime now) const;
   size_t size() const { return leases_.size(); }
 
   // kInvalidArgument, saying why, when `lease` breaks invariants 1-3 (a
   // source's or a server's answer, a damaged store).
   static Status Check(const Lease& lease);
-  // Records a lease just obtained, renewed or loaded from the store; the NIC
-  // counts as bound (lost, if the lease is, with no state yet). Refused as
-  // Check says, changing nothing.
-  [[nodiscard]] Status Put(const Lease& lease);
+  // The monotonic time a lease loaded from the store was obtained, from its
+  // wall-clock `acquired` and the clocks' readings `wall_now`, `mono_now`:
+  // a lease acquired "later" than now (the wall clock was set back) counts
+  // as obtained now, and a persisted expiry already past stays past.
+  static MonoTime ObtainedAt(const Lease& lease, UnixSeconds wall_now,
+                             MonoTime mono_now);
+  // Records a lease obtained (just now, renewed, or loaded from the store:
+  // see ObtainedAt) at monotonic time `obtained`; the NIC counts as bound
+  // (lost, if the lease is, with no state yet). Refused as Check says,
+  // changing nothing.
+  [[nodiscard]] Status Put(const Lease& lease, MonoTime obtained);
   // As Put for the lease that replaced `old` after it was lost or moved;
   // `note` is shown as its state ("bound (re-acquired ...)") until the next
   // renewal. Returns false, changing nothing, when `old` is no longer the
   // NIC's lease or `lease` is refused.
-  bool Regained(const Lease& old, const Lease& lease, const std::string& note);
+  bool Regained(const Lease& old, const Lease& lease, MonoTime obtained,
+                const std::string& note);
   // Forgets the NIC's lease without a trace (released with its network).
   void Forget(const Mac& mac);
 
@@ -108,30 +124,33 @@ class LeaseBook {
   // the lost lease (to be saved), or nullopt, changing nothing, when `lease`
   // is no longer the NIC's lease.
   std::optional<Lease> Lose(const Lease& lease, const std::string& why,
-                            UnixSeconds retry_at, bool ask_same_first);
+                            MonoTime retry_at, bool ask_same_first);
   // Notes that renewing (or, `rebinding`, rebinding) `lease` at `now` got no
   // answer, for reason `why`, and returns when to try again. nullopt,
   // changing nothing, when `lease` is no longer the NIC's lease.
-  std::optional<UnixSeconds> NoAnswer(const Lease& lease, bool rebinding,
-                                      UnixSeconds now, const std::string& why);
+  std::optional<MonoTime> NoAnswer(const Lease& lease, bool rebinding,
+                                   MonoTime now, const std::string& why);
   // Notes that asking again for lost `lease` failed at `now` for reason
-  // `why`; returns when to try again (kLostRetrySeconds on), or nullopt when
+  // `why`; returns when to try again (kLostRetry on), or nullopt when
   // `lease` is no longer the NIC's lost lease.
-  std::optional<UnixSeconds> StillLost(const Lease& lease, UnixSeconds now,
-                                       const std::string& why);
+  std::optional<MonoTime> StillLost(const Lease& lease, MonoTime now,
+                                    const std::string& why);
 
   // The leases of joined endpoints (as `table` has them) that are due at
   // `now`; lowers `*next` to the time the next one that is not falls due.
-  std::vector<LeaseDue> DueAt(UnixSeconds now, const NicTable& table,
-                              UnixSeconds* next) const;
+  std::vector<LeaseDue> DueAt(MonoTime now, const NicTable& table,
+                              MonoTime* next) const;
   // The leases of `network_id` whose NIC nobody holds in `table`: those a
   // network's deletion releases.
   std::vector<Lease> Unheld(const std::string& network_id,
                             const NicTable& table) const;
 
   // Fills in `row`'s lease and lease state (lease6 and lease6_state for an
-  // IPv6 lease), as status shows them at `now`.
-  void Report(NicReport* row, UnixSeconds now) const;
+  // IPv6 lease), as status shows them when the clocks read `wall_now` and
+  // `mono_now`: the lease's `acquired` is given on today's wall clock
+  // (mono_now - obtained before wall_now), so that its times stay right
+  // after the wall clock was set.
+  void Report(NicReport* row, UnixSeconds wall_now, MonoTime mono_now) const;
 
   // Every broken invariant, one sentence each; empty when the book is sound.
   std::vector<std::string> Violations() const;
@@ -143,13 +162,16 @@ class LeaseBook {
   struct Keeping {
     Phase phase = Phase::kBound;
     std::string state;  // As status shows it; empty: "bound".
-    UnixSeconds retry_at = 0;
+    MonoTime retry_at{};
     bool ask_same_first = true;  // kLost: ask for the same address first.
   };
   // Whether `lease` is the NIC's lease now.
   bool Current(const Lease& lease) const;
+  // When the NIC's lease reaches `seconds` (T1, T2, its lease time).
+  MonoTime At(const Mac& mac, uint32_t seconds) const;
 
   std::unordered_map<Mac, Lease> leases_;
+  std::unordered_map<Mac, MonoTime> obtained_;  // Keys: those of leases_.
   std::unordered_map<Mac, Keeping> keeping_;
 };
 

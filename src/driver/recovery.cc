@@ -124,8 +124,13 @@ std::vector<EndpointRecord> Driver::TakeIn(
       if (!s.ok()) problems.push_back(s.message());
     }
   }
+  // The stored leases' wall-clock times, converted once to the monotonic
+  // clock that times them from now on.
+  const UnixSeconds wall_now = clock_->Now();
+  const MonoTime mono_now = clock_->Monotonic();
   for (const Lease& l : snapshot.leases) {
-    Status s = (l.Ipv6() ? book6_ : book_)->Put(l);
+    Status s = (l.Ipv6() ? book6_ : book_)
+                   ->Put(l, LeaseBook::ObtainedAt(l, wall_now, mono_now));
     if (!s.ok()) {
       problems.push_back("ignoring a stored lease: " + s.message());
     }

@@ -17,12 +17,12 @@ namespace hostnic {
 
 class FakeClock : public Clock {
  public:
-  // Wall and monotonic time move together, starting here.
+  // Wall and monotonic time move together, starting here, until StepWall.
   static constexpr UnixSeconds kStart = 1700000000;
 
   UnixSeconds Now() const override {
     std::lock_guard<std::mutex> lock(mu_);
-    return kStart +
+    return kStart + wall_step_ +
            std::chrono::duration_cast<std::chrono::seconds>(now_ - kMonoStart)
                .count();
   }
@@ -88,6 +88,13 @@ class FakeClock : public Clock {
     changed_.notify_all();
   }
 
+  // Sets the wall clock `by` on (or back, when negative), as NTP or a VM
+  // resumed does; monotonic time does not move.
+  void StepWall(std::chrono::seconds by) {
+    std::lock_guard<std::mutex> guard(mu_);
+    wall_step_ += by.count();
+  }
+
   // Blocks until `count` waits are under way and not yet due: a test
   // advances time, or changes what is waited for, once the code under test
   // waits.
@@ -108,6 +115,7 @@ class FakeClock : public Clock {
   mutable std::mutex mu_;  // Guards now_, pending_ and each Waiter.
   mutable std::condition_variable changed_;  // pending_ or notifying changed.
   MonoTime now_ = kMonoStart;
+  UnixSeconds wall_step_ = 0;     // Sum of StepWall.
   std::vector<Waiter*> pending_;  // Waits under way, not yet due.
 };
 

@@ -20,6 +20,9 @@
 //                 endpoints on disk (the old one's, plus lingering records)
 //   !time N       N (0-9) times 20 s pass, then the lease keeper runs
 //                 (KeepLeases: renewals, expiry, asking again when lost)
+//   !wall +|-     the wall clock is set a day on or back (NTP, a VM
+//                 resumed); no lease may change state (leases are timed on
+//                 the monotonic clock; a restart reads the stored times)
 //   !dhcp WHAT    the DHCP server's next answer to a renewal or to a lost
 //                 lease's request: ack, nak, none (no answer), move (another
 //                 address), down (no answer to either until !dhcp up), up

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "driver/lease_book.h"
 #include "unit/driver_address_fixture.h"
 
 namespace hostnic {
@@ -17,7 +18,8 @@ using ::testing::IsEmpty;
 TEST_F(DriverAddressTest, RenewsFromTheSandboxAtT1AndRebindsAfterT2) {
   ASSERT_TRUE(CreateNullNetwork().ok());
   Run("ep1");
-  EXPECT_EQ(driver_->KeepLeases(), clock_.Now() + 60);  // Next: T1.
+  EXPECT_EQ(driver_->KeepLeases(),
+            clock_.Monotonic() + std::chrono::seconds(60));  // Next: T1.
   EXPECT_THAT(renewer_.renewals(), IsEmpty());
 
   clock_.Advance(std::chrono::seconds(60));
@@ -44,8 +46,8 @@ TEST_F(DriverAddressTest, NakMovesTheContainerToTheAddressTheServerGives) {
   LeaseRenewer::Renewal nak;
   nak.answer = LeaseRenewer::Answer::kNak;
   renewer_.Queue(nak);
-  const UnixSeconds next = driver_->KeepLeases();
-  EXPECT_EQ(next, clock_.Now());  // Asks again at once.
+  const MonoTime next = driver_->KeepLeases();
+  EXPECT_EQ(next, clock_.Monotonic());  // Asks again at once.
   EXPECT_THAT(sandbox_.removed(), ElementsAre(std::string(kSandbox) + " " +
                                               kMac2 + " 192.168.61.11/24"));
   EXPECT_THAT(LeaseState(kMac2), HasSubstr("lost: DHCP server 192.168.61.1 "
@@ -117,16 +119,17 @@ TEST_F(DriverAddressTest, ExpiredLeaseIsRemovedThenBackWhenTheServerIsBack) {
   Run("ep1");
   // The server is down from the start: every renewal times out until the
   // lease's expiry (120 s).
-  UnixSeconds next = driver_->KeepLeases();
-  while (next < FakeClock::kStart + 120) {
-    clock_.Advance(std::chrono::seconds(next - clock_.Now()));
+  const MonoTime expiry = clock_.Monotonic() + std::chrono::seconds(120);
+  MonoTime next = driver_->KeepLeases();
+  while (next < expiry) {
+    clock_.AdvanceTo(next);
     renewer_.Queue(Status::Timeout("no DHCP answer"));
     next = driver_->KeepLeases();
   }
   EXPECT_THAT(sandbox_.removed(), IsEmpty());
   EXPECT_TRUE(renewer_.renewals().back().rebinding);
-  clock_.Advance(std::chrono::seconds(next - clock_.Now()));
-  EXPECT_EQ(driver_->KeepLeases(), clock_.Now());
+  clock_.AdvanceTo(next);
+  EXPECT_EQ(driver_->KeepLeases(), clock_.Monotonic());
   EXPECT_THAT(sandbox_.removed(), ElementsAre(std::string(kSandbox) + " " +
                                               kMac2 + " 192.168.61.11/24"));
   EXPECT_THAT(LeaseState(kMac2), HasSubstr("lost: it expired"));
@@ -134,7 +137,7 @@ TEST_F(DriverAddressTest, ExpiredLeaseIsRemovedThenBackWhenTheServerIsBack) {
 
   // Still down: asked again (the same address first) every 15 s.
   renewer_.QueueReacquire(Status::Timeout("no DHCP answer within 10 s"));
-  EXPECT_EQ(driver_->KeepLeases(), clock_.Now() + 15);
+  EXPECT_EQ(driver_->KeepLeases(), clock_.Monotonic() + LeaseBook::kLostRetry);
   EXPECT_THAT(renewer_.reacquires(), ElementsAre(std::string(kSandbox) +
                                                  " 192.168.61.11/24 ask-same"));
   EXPECT_THAT(LeaseState(kMac2),
@@ -166,7 +169,7 @@ TEST_F(DriverAddressTest, FailedInstallStaysLostAndIsTriedAgain) {
   renewer_.Queue(nak);
   driver_->KeepLeases();
   sandbox_.FailNextInstall(Status::IoError("netlink said no"));
-  EXPECT_EQ(driver_->KeepLeases(), clock_.Now() + 15);
+  EXPECT_EQ(driver_->KeepLeases(), clock_.Monotonic() + LeaseBook::kLostRetry);
   EXPECT_THAT(LeaseState(kMac2), HasSubstr("installing it in the container "
                                            "failed: netlink said no"));
   clock_.Advance(std::chrono::seconds(15));
@@ -198,7 +201,7 @@ TEST_F(DriverAddressTest, RestartAfterExpiryWithoutAnswerLosesThenRetries) {
   clock_.Advance(std::chrono::seconds(600));
   Restart();
   renewer_.QueueReacquire(Status::Timeout("no DHCP answer within 10 s"));
-  EXPECT_EQ(driver_->KeepLeases(), clock_.Now() + 15);
+  EXPECT_EQ(driver_->KeepLeases(), clock_.Monotonic() + LeaseBook::kLostRetry);
   EXPECT_EQ(sandbox_.removed().size(), 1u);
   EXPECT_THAT(LeaseState(kMac2),
               HasSubstr("lost: it expired while hostnic was stopped"));

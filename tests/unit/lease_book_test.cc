@@ -6,6 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "driver/nic_table.h"
 
 namespace hostnic {
@@ -18,6 +20,10 @@ using ::testing::SizeIs;
 const Mac kMac2 = *Mac::Parse("52:54:0e:e5:00:f7");
 const Mac kMac3 = *Mac::Parse("52:54:0e:e5:00:f8");
 constexpr UnixSeconds kT0 = 1700000000;
+// The monotonic time the lease of DhcpLease was obtained.
+constexpr MonoTime kM0{std::chrono::hours(1000)};
+
+MonoTime At(int64_t seconds) { return kM0 + std::chrono::seconds(seconds); }
 
 Lease DhcpLease(const Mac& mac, const std::string& address) {
   Lease l;
@@ -61,30 +67,32 @@ class LeaseBookTest : public ::testing::Test {
 TEST_F(LeaseBookTest, RefusesWhatItCannotKeep) {
   Lease l = DhcpLease(kMac2, "192.168.61.11/24");
   l.network_id.clear();
-  EXPECT_THAT(book_.Put(l).message(), HasSubstr("names no network"));
+  EXPECT_THAT(book_.Put(l, kM0).message(), HasSubstr("names no network"));
   l = DhcpLease(kMac2, "fd00::5/64");
-  EXPECT_THAT(book_.Put(l).message(), HasSubstr("not an IPv4 CIDR"));
+  EXPECT_THAT(book_.Put(l, kM0).message(), HasSubstr("not an IPv4 CIDR"));
   l = DhcpLease(kMac2, "192.168.61.11/24");
   l.source = "static";
-  EXPECT_THAT(book_.Put(l).message(),
+  EXPECT_THAT(book_.Put(l, kM0).message(),
               HasSubstr("not dhcp, hook, dhcp6 or slaac"));
   l = DhcpLease(kMac2, "192.168.61.11/24");
   l.source = "dhcp6";  // An IPv6 lease of an IPv4 address.
-  EXPECT_THAT(book_.Put(l).message(), HasSubstr("not an IPv6 CIDR"));
+  EXPECT_THAT(book_.Put(l, kM0).message(), HasSubstr("not an IPv6 CIDR"));
   l = DhcpLease(kMac2, "192.168.61.11/24");
   l.t1_seconds = 110;
-  EXPECT_THAT(book_.Put(l).message(), HasSubstr("out of order"));
+  EXPECT_THAT(book_.Put(l, kM0).message(), HasSubstr("out of order"));
   l = DhcpLease(kMac2, "192.168.61.11/24");
   l.source = "hook";
-  EXPECT_THAT(book_.Put(l).message(), HasSubstr("comes from hook but expires"));
+  EXPECT_THAT(book_.Put(l, kM0).message(),
+              HasSubstr("comes from hook but expires"));
   l.lease_seconds = 0;
   l.lost = true;
-  EXPECT_THAT(book_.Put(l).message(), HasSubstr("hook but expires or is lost"));
+  EXPECT_THAT(book_.Put(l, kM0).message(),
+              HasSubstr("hook but expires or is lost"));
   EXPECT_EQ(book_.size(), 0u);
 }
 
 TEST_F(LeaseBookTest, EndpointUsesTheLeaseOfItsNicNetworkAndAddress) {
-  ASSERT_TRUE(book_.Put(DhcpLease(kMac2, "192.168.61.11/24")).ok());
+  ASSERT_TRUE(book_.Put(DhcpLease(kMac2, "192.168.61.11/24"), kM0).ok());
   EndpointRecord e;
   e.mac = kMac2;
   e.network_id = "net";
@@ -98,79 +106,79 @@ TEST_F(LeaseBookTest, EndpointUsesTheLeaseOfItsNicNetworkAndAddress) {
 }
 
 TEST_F(LeaseBookTest, DhcpLeaseIsReusableUntilT1) {
-  ASSERT_TRUE(book_.Put(DhcpLease(kMac2, "192.168.61.11/24")).ok());
-  EXPECT_TRUE(book_.Reusable(kMac2, "net", kT0 + 59).has_value());
-  EXPECT_FALSE(book_.Reusable(kMac2, "net", kT0 + 60).has_value());
-  EXPECT_FALSE(book_.Reusable(kMac2, "other", kT0).has_value());
-  EXPECT_FALSE(book_.Reusable(kMac3, "net", kT0).has_value());
+  ASSERT_TRUE(book_.Put(DhcpLease(kMac2, "192.168.61.11/24"), kM0).ok());
+  EXPECT_TRUE(book_.Reusable(kMac2, "net", At(59)).has_value());
+  EXPECT_FALSE(book_.Reusable(kMac2, "net", At(60)).has_value());
+  EXPECT_FALSE(book_.Reusable(kMac2, "other", kM0).has_value());
+  EXPECT_FALSE(book_.Reusable(kMac3, "net", kM0).has_value());
 }
 
 TEST_F(LeaseBookTest, JoinedEndpointsLeaseFallsDueAtT1ThenT2ThenExpiry) {
   Joined("ep1", kMac2, "192.168.61.11/24");
-  ASSERT_TRUE(book_.Put(DhcpLease(kMac2, "192.168.61.11/24")).ok());
-  UnixSeconds next = kNever;
-  EXPECT_THAT(book_.DueAt(kT0, table_, &next), IsEmpty());
-  EXPECT_EQ(next, kT0 + 60);
+  ASSERT_TRUE(book_.Put(DhcpLease(kMac2, "192.168.61.11/24"), kM0).ok());
+  MonoTime next = MonoTime::max();
+  EXPECT_THAT(book_.DueAt(kM0, table_, &next), IsEmpty());
+  EXPECT_EQ(next, At(60));
 
-  std::vector<LeaseDue> due = book_.DueAt(kT0 + 60, table_, &next);
+  std::vector<LeaseDue> due = book_.DueAt(At(60), table_, &next);
   ASSERT_THAT(due, SizeIs(1));
   EXPECT_EQ(due[0].sandbox_key, "/run/netns/ep1");
   EXPECT_EQ(due[0].action, LeaseAction::kRenew);
-  due = book_.DueAt(kT0 + 105, table_, &next);
+  due = book_.DueAt(At(105), table_, &next);
   ASSERT_THAT(due, SizeIs(1));
   EXPECT_EQ(due[0].action, LeaseAction::kRebind);
 }
 
 TEST_F(LeaseBookTest, FreeNicsLeaseIsNeverDue) {
-  ASSERT_TRUE(book_.Put(DhcpLease(kMac2, "192.168.61.11/24")).ok());
-  UnixSeconds next = kNever;
-  EXPECT_THAT(book_.DueAt(kT0 + 1000, table_, &next), IsEmpty());
-  EXPECT_EQ(next, kNever);
+  ASSERT_TRUE(book_.Put(DhcpLease(kMac2, "192.168.61.11/24"), kM0).ok());
+  MonoTime next = MonoTime::max();
+  EXPECT_THAT(book_.DueAt(At(1000), table_, &next), IsEmpty());
+  EXPECT_EQ(next, MonoTime::max());
   EXPECT_THAT(book_.Unheld("net", table_), SizeIs(1));
 }
 
 TEST_F(LeaseBookTest, RenewalWithoutAnswerIsTriedAgainHalfwayToT2) {
   Joined("ep1", kMac2, "192.168.61.11/24");
   const Lease l = DhcpLease(kMac2, "192.168.61.11/24");
-  ASSERT_TRUE(book_.Put(l).ok());
+  ASSERT_TRUE(book_.Put(l, kM0).ok());
   // 45 s left to T2: again in 22 s; then at least 10 s; never past expiry.
-  EXPECT_EQ(book_.NoAnswer(l, false, kT0 + 60, "timeout"), kT0 + 82);
-  UnixSeconds next = kNever;
-  EXPECT_THAT(book_.DueAt(kT0 + 81, table_, &next), IsEmpty());
-  EXPECT_EQ(next, kT0 + 82);
-  EXPECT_EQ(book_.NoAnswer(l, false, kT0 + 100, "timeout"), kT0 + 110);
-  EXPECT_EQ(book_.NoAnswer(l, true, kT0 + 115, "timeout"), kT0 + 120);
+  EXPECT_EQ(book_.NoAnswer(l, false, At(60), "timeout"), At(82));
+  MonoTime next = MonoTime::max();
+  EXPECT_THAT(book_.DueAt(At(81), table_, &next), IsEmpty());
+  EXPECT_EQ(next, At(82));
+  EXPECT_EQ(book_.NoAnswer(l, false, At(100), "timeout"), At(110));
+  EXPECT_EQ(book_.NoAnswer(l, true, At(115), "timeout"), At(120));
 
   NicReport row;
   row.link.mac = kMac2;
-  book_.Report(&row, kT0 + 115);
+  book_.Report(&row, kT0 + 115, At(115));
   EXPECT_EQ(row.lease_state, "rebinding (last try: timeout)");
 
   Lease other = l;
   other.acquired = kT0 + 1;
-  EXPECT_FALSE(book_.NoAnswer(other, false, kT0 + 60, "x").has_value());
+  EXPECT_FALSE(book_.NoAnswer(other, false, At(60), "x").has_value());
 }
 
 TEST_F(LeaseBookTest, LostLeaseIsKeptAskedForAgainAndNeverReused) {
   Joined("ep1", kMac2, "192.168.61.11/24");
   const Lease l = DhcpLease(kMac2, "192.168.61.11/24");
-  ASSERT_TRUE(book_.Put(l).ok());
+  ASSERT_TRUE(book_.Put(l, kM0).ok());
   Lease older = l;
   older.acquired = kT0 - 100;
-  EXPECT_FALSE(book_.Lose(older, "stale", kT0, true).has_value());
-  std::optional<Lease> lost = book_.Lose(l, "NAK", kT0 + 60, false);
+  EXPECT_FALSE(book_.Lose(older, "stale", kM0, true).has_value());
+  std::optional<Lease> lost = book_.Lose(l, "NAK", At(60), false);
   ASSERT_TRUE(lost.has_value());
   EXPECT_TRUE(lost->lost);
-  EXPECT_FALSE(book_.Reusable(kMac2, "net", kT0).has_value());
+  EXPECT_FALSE(book_.Reusable(kMac2, "net", kM0).has_value());
   NicReport row;
   row.link.mac = kMac2;
-  book_.Report(&row, kT0 + 60);
+  book_.Report(&row, kT0 + 60, At(60));
   EXPECT_EQ(row.lease_state, "lost: NAK");
 
-  UnixSeconds next = kNever;
-  EXPECT_THAT(book_.DueAt(kT0 + 59, table_, &next), IsEmpty());
-  EXPECT_EQ(next, kT0 + 60);
-  std::vector<LeaseDue> due = book_.DueAt(kT0 + 60, table_, &next);
+  MonoTime next = MonoTime::max();
+  EXPECT_THAT(book_.DueAt(At(59), table_, &next), IsEmpty());
+  EXPECT_EQ(next, At(60));
+  std::vector<LeaseDue> due = book_.DueAt(At(60), table_, &next);
   ASSERT_THAT(due, SizeIs(1));
   EXPECT_EQ(due[0].action, LeaseAction::kReacquire);
   EXPECT_FALSE(due[0].ask_same_first);
@@ -180,21 +188,22 @@ TEST_F(LeaseBookTest, LostLeaseIsKeptAskedForAgainAndNeverReused) {
   slow.id = "net";
   slow.dhcp_timeout_ms = 60000;
   table_.PutNetwork(slow);
-  due = book_.DueAt(kT0 + 60, table_, &next);
+  due = book_.DueAt(At(60), table_, &next);
   ASSERT_THAT(due, SizeIs(1));
   // Capped: a lost NIC still asks at least every 30 s.
-  EXPECT_EQ(due[0].timeout, std::chrono::seconds(LeaseBook::kLostRetrySeconds));
-  EXPECT_EQ(book_.StillLost(*lost, kT0 + 70, "timeout"), kT0 + 85);
-  book_.Report(&row, kT0 + 70);
+  EXPECT_EQ(due[0].timeout, LeaseBook::kLostRetry);
+  EXPECT_EQ(book_.StillLost(*lost, At(70), "timeout"), At(85));
+  book_.Report(&row, kT0 + 70, At(70));
   EXPECT_EQ(row.lease_state,
             "lost: NAK; asking again every 15 s (last try: timeout)");
-  EXPECT_EQ(book_.StillLost(l, kT0 + 70, "x"), std::nullopt);  // Not lost.
+  EXPECT_EQ(book_.StillLost(l, At(70), "x"), std::nullopt);  // Not lost.
 
   Lease back = DhcpLease(kMac2, "192.168.61.77/24");
   back.acquired = kT0 + 85;
-  EXPECT_FALSE(book_.Regained(l, back, "bound (moved)"));  // Stale `old`.
-  EXPECT_TRUE(book_.Regained(*lost, back, "bound (moved)"));
-  book_.Report(&row, kT0 + 85);
+  EXPECT_FALSE(
+      book_.Regained(l, back, At(85), "bound (moved)"));  // Stale `old`.
+  EXPECT_TRUE(book_.Regained(*lost, back, At(85), "bound (moved)"));
+  book_.Report(&row, kT0 + 85, At(85));
   EXPECT_EQ(row.lease_state, "bound (moved)");
   EXPECT_FALSE(row.lease->lost);
 }
@@ -202,15 +211,15 @@ TEST_F(LeaseBookTest, LostLeaseIsKeptAskedForAgainAndNeverReused) {
 TEST_F(LeaseBookTest, ExpiredLeaseIsAskedForFirstUnlessRenewalsFailed) {
   Joined("ep1", kMac2, "192.168.61.11/24");
   const Lease l = DhcpLease(kMac2, "192.168.61.11/24");
-  ASSERT_TRUE(book_.Put(l).ok());
-  UnixSeconds next = kNever;
+  ASSERT_TRUE(book_.Put(l, kM0).ok());
+  MonoTime next = MonoTime::max();
   // Found expired (no try in this run, e.g. at start): ask first.
-  std::vector<LeaseDue> due = book_.DueAt(kT0 + 500, table_, &next);
+  std::vector<LeaseDue> due = book_.DueAt(At(500), table_, &next);
   ASSERT_THAT(due, SizeIs(1));
   EXPECT_EQ(due[0].action, LeaseAction::kAskFirst);
   // Renewals went unanswered until expiry: lost.
-  ASSERT_TRUE(book_.NoAnswer(l, true, kT0 + 115, "timeout").has_value());
-  due = book_.DueAt(kT0 + 120, table_, &next);
+  ASSERT_TRUE(book_.NoAnswer(l, true, At(115), "timeout").has_value());
+  due = book_.DueAt(At(120), table_, &next);
   ASSERT_THAT(due, SizeIs(1));
   EXPECT_EQ(due[0].action, LeaseAction::kExpire);
 }
@@ -219,16 +228,41 @@ TEST_F(LeaseBookTest, LostLeaseLoadedAtStartIsDueAtOnce) {
   Joined("ep1", kMac2, "192.168.61.11/24");
   Lease l = DhcpLease(kMac2, "192.168.61.11/24");
   l.lost = true;
-  ASSERT_TRUE(book_.Put(l).ok());
+  ASSERT_TRUE(book_.Put(l, kM0).ok());
   NicReport row;
   row.link.mac = kMac2;
-  book_.Report(&row, kT0);
+  book_.Report(&row, kT0, kM0);
   EXPECT_EQ(row.lease_state, "lost");
-  UnixSeconds next = kNever;
-  std::vector<LeaseDue> due = book_.DueAt(kT0, table_, &next);
+  MonoTime next = MonoTime::max();
+  std::vector<LeaseDue> due = book_.DueAt(kM0, table_, &next);
   ASSERT_THAT(due, SizeIs(1));
   EXPECT_EQ(due[0].action, LeaseAction::kReacquire);
   EXPECT_TRUE(due[0].ask_same_first);
+}
+
+TEST_F(LeaseBookTest, StoredTimeIsConvertedOnceBounded) {
+  const Lease l = DhcpLease(kMac2, "192.168.61.11/24");  // Acquired at kT0.
+  EXPECT_EQ(LeaseBook::ObtainedAt(l, kT0 + 30, At(100)), At(70));
+  // Acquired "after" now (the wall clock was set back): obtained now.
+  EXPECT_EQ(LeaseBook::ObtainedAt(l, kT0 - 30, At(100)), At(100));
+  Lease damaged = l;
+  damaged.acquired = std::numeric_limits<UnixSeconds>::min();
+  EXPECT_EQ(LeaseBook::ObtainedAt(damaged, kT0, At(100)),
+            At(100) - std::chrono::seconds(int64_t{1} << 32));
+}
+
+TEST_F(LeaseBookTest, ReportGivesTheTimesOnTodaysWallClock) {
+  ASSERT_TRUE(book_.Put(DhcpLease(kMac2, "192.168.61.11/24"), kM0).ok());
+  NicReport row;
+  row.link.mac = kMac2;
+  // The wall clock was set a day on, 10 s after the lease was obtained.
+  book_.Report(&row, kT0 + 86400 + 10, At(10));
+  ASSERT_TRUE(row.lease.has_value());
+  EXPECT_EQ(row.lease->acquired, kT0 + 86400);
+  EXPECT_EQ(row.lease_state, "bound");
+  book_.Report(&row, kT0 - 86400 + 120, At(120));
+  EXPECT_EQ(row.lease->acquired, kT0 - 86400);
+  EXPECT_EQ(row.lease_state, "expired");
 }
 
 TEST_F(LeaseBookTest, HookLeaseNeverExpiresAndIsNeverDue) {
@@ -238,14 +272,14 @@ TEST_F(LeaseBookTest, HookLeaseNeverExpiresAndIsNeverDue) {
   l.network_id = "net";
   l.source = "hook";
   l.address = "10.0.1.23/24";
-  ASSERT_TRUE(book_.Put(l).ok());
-  UnixSeconds next = kNever;
-  EXPECT_THAT(book_.DueAt(kT0 + 100000, table_, &next), IsEmpty());
-  EXPECT_FALSE(book_.NoAnswer(l, false, kT0, "x").has_value());
-  EXPECT_FALSE(book_.Reusable(kMac3, "net", kT0).has_value());
+  ASSERT_TRUE(book_.Put(l, kM0).ok());
+  MonoTime next = MonoTime::max();
+  EXPECT_THAT(book_.DueAt(At(100000), table_, &next), IsEmpty());
+  EXPECT_FALSE(book_.NoAnswer(l, false, kM0, "x").has_value());
+  EXPECT_FALSE(book_.Reusable(kMac3, "net", kM0).has_value());
   NicReport row;
   row.link.mac = kMac3;
-  book_.Report(&row, kT0 + 100000);
+  book_.Report(&row, kT0 + 100000, At(100000));
   EXPECT_EQ(row.lease_state, "bound");
   EXPECT_THAT(book_.Unheld("net", table_), IsEmpty());
   book_.Forget(kMac3);

@@ -125,6 +125,20 @@ void World::Event(const std::string& line) {
              words[1][0] >= '0' && words[1][0] <= '9') {
     clock_.Advance(std::chrono::seconds(20 * (words[1][0] - '0')));
     driver_->KeepLeases();
+  } else if (verb == "wall" && words.size() > 1 &&
+             (words[1] == "+" || words[1] == "-")) {
+    // Leases are timed on the monotonic clock: setting the wall clock a day
+    // on or back changes no lease's state.
+    auto states = [this] {
+      std::vector<std::string> s;
+      for (const NicReport& row : driver_->Report())
+        s.push_back(row.lease_state);
+      return s;
+    };
+    const std::vector<std::string> before = states();
+    clock_.StepWall(words[1] == "+" ? std::chrono::hours(24)
+                                    : -std::chrono::hours(24));
+    if (states() != before) Fail(line, "a wall-clock step changed a lease");
   } else if (verb == "dhcp" && words.size() > 1) {
     Dhcp(words[1]);
   } else if (verb == "restart") {
