@@ -1,9 +1,12 @@
-// dhcp6_bench: times fresh DHCPv6 exchanges (Dhcp6Source::Acquire: the NIC
-// brought up with IPv6 on, SOLICIT/ADVERTISE/REQUEST/REPLY or a Rapid Commit
-// REPLY, the NIC put back) on one NIC of the caller's namespace, which must
-// be down. Run by bench/dhcp6_exchange.sh inside a namespace of its own.
+// dhcp_bench: times fresh DHCP exchanges on one NIC of the caller's
+// namespace, which must be down: DHCPv4 (4: DhcpSource::Acquire, the NIC
+// brought up with IPv6 off, DISCOVER/OFFER/REQUEST/ACK, the NIC put back) or
+// DHCPv6 (6: Dhcp6Source::Acquire, the NIC brought up with IPv6 on,
+// SOLICIT/ADVERTISE/REQUEST/REPLY or a Rapid Commit REPLY, the NIC put
+// back). Run by bench/dhcp4_exchange.sh and bench/dhcp6_exchange.sh inside a
+// namespace of their own.
 //
-//   dhcp6_bench IFNAME MAC RUNS [PAUSE_MS]
+//   dhcp_bench 4|6 IFNAME MAC RUNS [PAUSE_MS]
 //
 // Prints one line per run ("run N: M ms") and then "p50 X ms, p99 Y ms".
 // PAUSE_MS (default 0) between runs: the kernel reports a NIC's carrier
@@ -20,29 +23,34 @@
 #include <thread>
 #include <vector>
 
+#include "dhcp/dhcp_source.h"
 #include "dhcp6/dhcp6_source.h"
 #include "netlink/link_control.h"
 
 int main(int argc, char** argv) {
   using namespace hostnic;  // NOLINT: a benchmark's main.
-  if (argc != 4 && argc != 5) {
-    std::fprintf(stderr, "usage: %s IFNAME MAC RUNS [PAUSE_MS]\n", argv[0]);
+  const std::string family = argc > 1 ? argv[1] : "";
+  if ((argc != 5 && argc != 6) || (family != "4" && family != "6")) {
+    std::fprintf(stderr, "usage: %s 4|6 IFNAME MAC RUNS [PAUSE_MS]\n", argv[0]);
     return 2;
   }
   Link link;
-  link.name = argv[1];
-  link.ifindex = static_cast<int>(if_nametoindex(argv[1]));
-  const std::optional<Mac> mac = Mac::Parse(argv[2]);
-  const int runs = std::atoi(argv[3]);
-  const int pause_ms = argc == 5 ? std::atoi(argv[4]) : 0;
+  link.name = argv[2];
+  link.ifindex = static_cast<int>(if_nametoindex(argv[2]));
+  const std::optional<Mac> mac = Mac::Parse(argv[3]);
+  const int runs = std::atoi(argv[4]);
+  const int pause_ms = argc == 6 ? std::atoi(argv[5]) : 0;
   if (link.ifindex == 0 || !mac || runs < 1) {
     std::fprintf(stderr, "%s: no NIC %s, a bad MAC or a bad count\n", argv[0],
-                 argv[1]);
+                 argv[2]);
     return 2;
   }
   link.mac = *mac;
   NetlinkLinkControl links;
-  dhcp6::Dhcp6Source source(&links, SystemClock());
+  dhcp::DhcpSource source4(&links, SystemClock());
+  dhcp6::Dhcp6Source source6(&links, SystemClock());
+  AddressSource& source =
+      family == "4" ? static_cast<AddressSource&>(source4) : source6;
   std::vector<double> ms;
   for (int run = 1; run <= runs; ++run) {
     if (run > 1) {

@@ -36,6 +36,7 @@ struct Lease {
   // default route, which is `gateway`.
   std::vector<Route> routes;
   unsigned mtu = 0;  // 0: the source gave none.
+  Dns dns;           // Empty: the source gave none.
 
   // DHCP only (zero for a hook's lease, which never expires).
   // Server identifier (option 54), plain IPv4; DHCPv6: the server's DUID
@@ -59,9 +60,10 @@ struct Lease {
   bool operator==(const Lease& o) const {
     return mac == o.mac && network_id == o.network_id && source == o.source &&
            address == o.address && gateway == o.gateway && routes == o.routes &&
-           mtu == o.mtu && server == o.server && acquired == o.acquired &&
-           lease_seconds == o.lease_seconds && t1_seconds == o.t1_seconds &&
-           t2_seconds == o.t2_seconds && lost == o.lost;
+           mtu == o.mtu && dns == o.dns && server == o.server &&
+           acquired == o.acquired && lease_seconds == o.lease_seconds &&
+           t1_seconds == o.t1_seconds && t2_seconds == o.t2_seconds &&
+           lost == o.lost;
   }
 };
 

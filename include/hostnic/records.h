@@ -23,6 +23,19 @@ struct Route {
   }
 };
 
+// The DNS settings a NIC's address source gave (DHCP options 6, 15, 119).
+struct Dns {
+  std::vector<std::string> servers;  // Plain IPs, in order.
+  std::string domain;                // E.g. "ec2.internal", or empty.
+  std::vector<std::string> search;   // Search domains, in order.
+  bool empty() const {
+    return servers.empty() && domain.empty() && search.empty();
+  }
+  bool operator==(const Dns& o) const {
+    return servers == o.servers && domain == o.domain && search == o.search;
+  }
+};
+
 struct NetworkRecord {
   std::string id;
   std::string subnet;    // CIDR or empty.

@@ -62,6 +62,9 @@ struct JoinReply {
   std::string gateway;   // Plain IP or empty.
   std::string gateway6;  // Plain IP or empty.
   std::vector<Route> static_routes;
+  // The NIC's own lease's DNS. Docker's remote driver API has no place for
+  // it; the CNI and netavark plugins pass it on.
+  Dns dns;
   // Set when the address is the NIC's own: the container must not also get
   // Docker's gateway bridge (docker_gwbridge) and a NAT default route.
   bool disable_gateway_service = false;

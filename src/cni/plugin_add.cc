@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include "cni/ipam.h"
+#include "cni/json_util.h"
 #include "cni/own_address.h"
 #include "cni/pci_device.h"
 #include "cni/plugin_commands.h"
@@ -176,6 +177,9 @@ std::optional<Error> Plugin::Add(std::string* out) {
   for (const RouteEntry& r : ipam.routes) result.routes.push_back(r);
   if (!ipam.dns.empty()) {
     result.dns = ipam.dns;
+  } else if (!delegated && !held->dns.empty()) {
+    // The NIC's own DHCP server's word, as an IPAM plugin's would be.
+    result.dns = Dump(DnsJson(held->dns));
   } else if (result.dns.empty()) {
     result.dns = conf.dns;
   }

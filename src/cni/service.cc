@@ -225,6 +225,7 @@ Result<std::string> CniService::Attach(const std::string& body,
   out->gateway = joined->gateway;
   out->gateway6 = joined->gateway6;
   out->routes = joined->static_routes;
+  out->dns = joined->dns;
   return wire::Encode(*out);
 }
 

@@ -84,7 +84,8 @@ json AttachmentJson(const Attachment& a) {
           {"address6", a.address6},
           {"gateway", a.gateway},
           {"gateway6", a.gateway6},
-          {"routes", routes}};
+          {"routes", routes},
+          {"dns", DnsJson(a.dns)}};
 }
 
 Result<Attachment> ReadAttachment(const json& j) {
@@ -102,6 +103,7 @@ Result<Attachment> ReadAttachment(const json& j) {
   HOSTNIC_RETURN_IF_ERROR(ReadString(j, "address6", false, &a.address6));
   HOSTNIC_RETURN_IF_ERROR(ReadString(j, "gateway", false, &a.gateway));
   HOSTNIC_RETURN_IF_ERROR(ReadString(j, "gateway6", false, &a.gateway6));
+  HOSTNIC_RETURN_IF_ERROR(ReadDns(j, "dns", "dns", &a.dns));
   if (auto it = j.find("joined"); it != j.end() && !it->is_null()) {
     if (!it->is_boolean()) {
       return Status::InvalidArgument("field \"joined\" must be a boolean");

@@ -60,6 +60,7 @@ struct Attachment {
   std::string gateway6;
   std::vector<Route> routes;
   std::string address6;  // Its own IPv6 address (CIDR), or empty.
+  Dns dns;               // The NIC's own lease's DNS, or empty.
 };
 
 // /Cni.Release's body.

@@ -18,15 +18,6 @@ using std::chrono::milliseconds;
 constexpr milliseconds kReleasePauses[] = {milliseconds(250),
                                            milliseconds(750)};
 
-milliseconds Backoff(int sends_before, double jitter) {
-  const milliseconds delay = std::min<milliseconds>(
-      kFirstRetransmit * (1 << std::min(sends_before, 4)), kMaxRetransmit);
-  const milliseconds spread =
-      std::min<milliseconds>(delay / 2, std::chrono::seconds(1));
-  return delay + std::chrono::duration_cast<milliseconds>(
-                     spread * std::clamp(jitter, -1.0, 1.0));
-}
-
 std::string Hex(uint32_t value) {
   char text[11];
   std::snprintf(text, sizeof(text), "0x%08x", value);
@@ -69,66 +60,57 @@ Client::Client(Transport* transport, const Clock* clock,
 Result<std::optional<ServerMessage>> Client::SendUntilAnswer(
     ClientMessage message, Exchange& exchange, MonoTime deadline,
     int max_sends) {
-  for (int sends = 0; max_sends == 0 || sends < max_sends; ++sends) {
-    const MonoTime now = clock_->Monotonic();
-    if (now >= deadline) return std::optional<ServerMessage>();
+  std::optional<ServerMessage> answer;
+  Retransmission send;
+  send.max_sends = max_sends;
+  send.encode = [&](MonoTime now) {
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::seconds>(now - exchange.start);
     message.secs = static_cast<uint16_t>(
         std::clamp<int64_t>(elapsed.count(), 0, UINT16_MAX));
-    HOSTNIC_RETURN_IF_ERROR(transport_->Send(Encode(message)));
     ++(message.type == MessageType::kDiscover ? exchange.discovers
                                               : exchange.requests);
-    const MonoTime wait_until =
-        std::min(deadline, now + Backoff(sends, jitter_ ? jitter_() : 0.0));
-    while (true) {
-      Result<std::optional<std::vector<uint8_t>>> payload =
-          transport_->Receive(wait_until);
-      if (!payload.ok()) return payload.status();
-      if (!payload->has_value()) break;
-      const std::vector<uint8_t>& bytes = **payload;
-      Result<ServerMessage> reply = Decode(bytes.data(), bytes.size());
-      std::string why;
-      if (!reply.ok()) {
-        why = "it does not decode: " + reply.status().message();
-      } else if (reply->xid != exchange.xid) {
-        why = "its xid is " + Hex(reply->xid) + ", not " + Hex(exchange.xid);
-      } else if (reply->chaddr != mac_) {
-        why = "it is for " + reply->chaddr.ToString();
-      } else if (std::find(exchange.wanted.begin(), exchange.wanted.end(),
-                           reply->type) == exchange.wanted.end()) {
-        why = std::string("a ") + MessageTypeName(reply->type) +
-              " is not expected now";
-      } else if (exchange.server != 0 && reply->server_id != exchange.server) {
-        why = "it comes from server " + Ipv4ToString(reply->server_id) +
-              ", not " + Ipv4ToString(exchange.server);
-      } else if (reply->type == MessageType::kAck && !reply->lease_time) {
-        why = "an ACK without a lease time (option 51)";
-      } else if (reply->type == MessageType::kAck && exchange.address != 0 &&
-                 reply->yiaddr != exchange.address) {
-        why = "it grants " + Ipv4ToString(reply->yiaddr) + ", not " +
-              Ipv4ToString(exchange.address);
-      } else {
-        // Bounded: only replies to this exchange get here, each with at
-        // most one warning per option code.
-        for (const std::string& warning : reply->warnings) {
-          spdlog::warn("DHCP on NIC {}: {} from server {}: {}", nic_,
-                       MessageTypeName(reply->type),
-                       Ipv4ToString(reply->server_id), warning);
-        }
-        return std::optional<ServerMessage>(std::move(reply).value());
-      }
-      // Anyone on the link can send anything: say why, but boundedly.
-      if (++exchange.ignored <= kMaxLoggedIgnores) {
-        spdlog::debug("DHCP on NIC {}: ignoring a {}-byte reply: {}{}", nic_,
-                      bytes.size(), why,
-                      exchange.ignored == kMaxLoggedIgnores
-                          ? " (further ignored replies are not logged)"
-                          : "");
-      }
+    return Encode(message);
+  };
+  send.check = [&](const std::vector<uint8_t>& bytes) -> std::string {
+    Result<ServerMessage> reply = Decode(bytes.data(), bytes.size());
+    if (!reply.ok()) return "it does not decode: " + reply.status().message();
+    if (reply->xid != exchange.xid) {
+      return "its xid is " + Hex(reply->xid) + ", not " + Hex(exchange.xid);
     }
-  }
-  return std::optional<ServerMessage>();
+    if (reply->chaddr != mac_) return "it is for " + reply->chaddr.ToString();
+    if (std::find(exchange.wanted.begin(), exchange.wanted.end(),
+                  reply->type) == exchange.wanted.end()) {
+      return std::string("a ") + MessageTypeName(reply->type) +
+             " is not expected now";
+    }
+    if (exchange.server != 0 && reply->server_id != exchange.server) {
+      return "it comes from server " + Ipv4ToString(reply->server_id) +
+             ", not " + Ipv4ToString(exchange.server);
+    }
+    if (reply->type == MessageType::kAck && !reply->lease_time) {
+      return "an ACK without a lease time (option 51)";
+    }
+    if (reply->type == MessageType::kAck && exchange.address != 0 &&
+        reply->yiaddr != exchange.address) {
+      return "it grants " + Ipv4ToString(reply->yiaddr) + ", not " +
+             Ipv4ToString(exchange.address);
+    }
+    // Bounded: only replies to this exchange get here, each with at most
+    // one warning per option code.
+    for (const std::string& warning : reply->warnings) {
+      spdlog::warn("DHCP on NIC {}: {} from server {}: {}", nic_,
+                   MessageTypeName(reply->type), Ipv4ToString(reply->server_id),
+                   warning);
+    }
+    answer = std::move(reply).value();
+    return "";
+  };
+  Result<bool> got =
+      dhcp::SendUntilAnswer(*transport_, *clock_, send, deadline, jitter_,
+                            "DHCP", nic_, &exchange.ignored);
+  if (!got.ok()) return got.status();
+  return answer;
 }
 
 std::string Client::TimeoutError(const Exchange& exchange, milliseconds timeout,
@@ -280,6 +262,11 @@ Lease LeaseFromAck(const ServerMessage& ack, const Mac& mac, UnixSeconds now) {
   lease.address = Ipv4ToString(ack.yiaddr) + "/" + std::to_string(prefix);
   if (ack.server_id != 0) lease.server = Ipv4ToString(ack.server_id);
   lease.mtu = ack.mtu.value_or(0);
+  for (const Ipv4 server : ack.dns_servers) {
+    lease.dns.servers.push_back(Ipv4ToString(server));
+  }
+  lease.dns.domain = ack.domain_name;
+  lease.dns.search = ack.search_domains;
 
   if (ack.classless_routes) {
     for (const Route& route : *ack.classless_routes) {

@@ -17,11 +17,9 @@
 //   Release: DHCPRELEASE, sent again 250 ms and 1 s after the first (servers
 //     answer nothing, so a lost one would go unnoticed).
 //
-// Every message is retransmitted after 1, 2, 4, 8, 8, ... seconds, each
-// randomised (RFC 2131 4.1) by `jitter` times half the delay but at most
-// 1 s (1 s +-0.5 s, 2 s +-1 s, 8 s +-1 s), so that many clients that lost
-// their server together do not retry in step; always within the
-// exchange's overall timeout (kTimeout when it runs out). A reply
+// Every message is retransmitted as dhcp/retransmit.h says (10, 30, 70,
+// 150 ms, then 1, 2, 4, 8, 8, ... s randomised by `jitter`), always within
+// the exchange's overall timeout (kTimeout when it runs out). A reply
 // with another xid or chaddr, of an unexpected type, without the server
 // identifier of the server chosen (while requesting an offer or renewing),
 // an ACK without a lease time (option 51, which RFC 2131 makes mandatory)
@@ -40,6 +38,7 @@
 #include <string>
 
 #include "dhcp/message.h"
+#include "dhcp/retransmit.h"
 #include "dhcp/transport.h"
 #include "hostnic/address.h"
 #include "hostnic/mac.h"
@@ -47,11 +46,10 @@
 
 namespace hostnic::dhcp {
 
-constexpr std::chrono::seconds kFirstRetransmit{1};
-constexpr std::chrono::seconds kMaxRetransmit{8};
 constexpr int kMaxNaks = 3;
-constexpr int kMaxRequestSends = 4;
-constexpr int kMaxLoggedIgnores = 8;
+// Eight sends span about 15 s (the last waits 8 s), as RFC 2131's four did
+// before the fast first retransmissions.
+constexpr int kMaxRequestSends = 8;
 
 class Client {
  public:
@@ -118,6 +116,7 @@ class Client {
 //    address's prefix gets an on-link host route first in `routes`, so the
 //    default route can be installed;
 //  * mtu: option 26;
+//  * dns: options 6 (servers), 15 (domain) and 119 (search);
 //  * lease_seconds: option 51, 0 for infinite (0xffffffff) or absent; a
 //    server's 0 counts as 1 s. t1/t2: options 58/59, defaulting to 1/2 and
 //    7/8 of the lease and sanitised so that t1 < t2 < lease (0 for an

@@ -1,7 +1,7 @@
 // The DHCP message's byte layout (RFC 2131 section 2) and the option codes
-// hostnic reads or writes (RFC 2132, 3442): shared by message.cc (encoding,
-// decoding the fixed header) and options.cc (reading the options). Internal
-// to dhcp/.
+// hostnic reads or writes (RFC 2132, 3397, 3442): shared by message.cc
+// (encoding, decoding the fixed header) and options.cc (reading the options).
+// Internal to dhcp/.
 #ifndef HOSTNIC_DHCP_LAYOUT_H_
 #define HOSTNIC_DHCP_LAYOUT_H_
 
@@ -40,11 +40,17 @@ inline constexpr uint16_t kMinMtu = 68;
 inline constexpr uint8_t kOverloadFile = 1;
 inline constexpr uint8_t kOverloadSname = 2;
 inline constexpr size_t kMaxServerMessage = 255;
+// The DNS settings kept from a reply (options 6, 119): more would not be
+// used (resolv.conf takes 3 name servers) and only bloat records.
+inline constexpr size_t kMaxDnsServers = 8;
+inline constexpr size_t kMaxSearchDomains = 32;
 
 enum Option : uint8_t {
   kPad = 0,
   kSubnetMask = 1,
   kRouter = 3,
+  kDnsServers = 6,
+  kDomainName = 15,
   kInterfaceMtu = 26,
   kRequestedIp = 50,
   kLeaseTime = 51,
@@ -57,6 +63,7 @@ enum Option : uint8_t {
   kRenewalTime = 58,
   kRebindingTime = 59,
   kClientId = 61,
+  kDomainSearch = 119,
   kClasslessRoutes = 121,
   kEnd = 255,
 };

@@ -13,9 +13,10 @@ namespace hostnic::dhcp {
 
 namespace {
 
-constexpr std::array<uint8_t, 8> kRequestedOptions = {
-    kSubnetMask, kRouter,      kInterfaceMtu,  kLeaseTime,
-    kServerId,   kRenewalTime, kRebindingTime, kClasslessRoutes};
+constexpr std::array<uint8_t, 11> kRequestedOptions = {
+    kSubnetMask,    kRouter,       kDnsServers,     kDomainName,
+    kInterfaceMtu,  kLeaseTime,    kServerId,       kRenewalTime,
+    kRebindingTime, kDomainSearch, kClasslessRoutes};
 
 void AppendOption(std::vector<uint8_t>& out, uint8_t code, const uint8_t* value,
                   uint8_t length) {

@@ -1,4 +1,4 @@
-// DHCP messages (RFC 2131, options from RFC 2132 and RFC 3442): encoding what
+// DHCP messages (RFC 2131, options from RFC 2132, 3397 and 3442): encoding what
 // hostnic's client sends and decoding -- as hostile input -- what servers
 // answer. Pure functions on bytes: no sockets, no clock.
 #ifndef HOSTNIC_DHCP_MESSAGE_H_
@@ -42,9 +42,9 @@ const char* MessageTypeName(MessageType type);
 // What the client sends (op BOOTREQUEST, htype Ethernet, hlen 6, padded to
 // at least 300 bytes). Every message carries client identifier 1+chaddr, so
 // the server keys the lease the same way from DISCOVER to RELEASE; DISCOVER
-// and REQUEST also carry a parameter request list (1, 3, 26, 51, 54, 58, 59,
-// 121) and the maximum message size (kMaxMessageSize plus the IP and UDP
-// headers: RFC 2132 counts the whole datagram).
+// and REQUEST also carry a parameter request list (1, 3, 6, 15, 26, 51, 54,
+// 58, 59, 119, 121) and the maximum message size (kMaxMessageSize plus the IP
+// and UDP headers: RFC 2132 counts the whole datagram).
 struct ClientMessage {
   MessageType type = MessageType::kDiscover;
   uint32_t xid = 0;
@@ -73,6 +73,12 @@ struct ServerMessage {
   // Option 121 decoded: destination CIDR and next hop ("" when 0.0.0.0,
   // i.e. on-link). Absent when the server sent none.
   std::optional<std::vector<Route>> classless_routes;
+  // DNS: option 6 (at most kMaxDnsServers, in order), option 15 and option
+  // 119 (RFC 3397, at most kMaxSearchDomains names). Names are lower-case,
+  // without the final dot, of letters, digits, '-' and '_' only.
+  std::vector<Ipv4> dns_servers;
+  std::string domain_name;
+  std::vector<std::string> search_domains;
   std::string message;  // Option 56 (NAK reason), printable, <= 255 chars.
   // One sentence per option that was ignored because it did not decode
   // (what, where, "; ignored"), for the client to log. Bounded: at most one
@@ -92,8 +98,11 @@ struct ServerMessage {
 //    non-contiguous subnet mask, an MTU below 68, a server identifier of
 //    0.0.0.0, a classless route with a prefix length over 32, destination
 //    bits beyond its prefix or truncated (the whole option 121 is then
-//    ignored), a malformed overload; so is a truncated option (no length
-//    byte, or a length past its area) with the rest of its area.
+//    ignored), a domain name (15) that is not one, a search list (119)
+//    with a truncated or too long name, a bad label or a compression
+//    pointer that does not point back to an earlier name (the whole option
+//    119 is then ignored), a malformed overload; so is a truncated option (no
+//    length byte, or a length past its area) with the rest of its area.
 // Refused, with a sentence that says what is wrong and where: a size
 // outside 240..kMaxMessageSize, a wrong op/htype/hlen, no magic cookie, a
 // missing, malformed or client-only message type, an OFFER/ACK without

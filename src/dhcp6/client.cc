@@ -13,12 +13,6 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kReleaseWait{1000};
 
-std::chrono::seconds Backoff(int sends_before) {
-  const std::chrono::seconds delay =
-      kFirstRetransmit * (1 << std::min(sends_before, 4));
-  return std::min(delay, kMaxRetransmit);
-}
-
 std::string Hex24(uint32_t value) {
   char text[9];
   std::snprintf(text, sizeof(text), "0x%06x", value & 0xffffff);
@@ -65,9 +59,10 @@ Result<std::optional<ServerMessage>> Client::SendUntilAnswer(
     ClientMessage message, Exchange& exchange, MonoTime deadline,
     int max_sends) {
   const std::vector<uint8_t> duid = DuidFromMac(mac_);
-  for (int sends = 0; max_sends == 0 || sends < max_sends; ++sends) {
-    const MonoTime now = clock_->Monotonic();
-    if (now >= deadline) return std::optional<ServerMessage>();
+  std::optional<ServerMessage> answer;
+  dhcp::Retransmission send;
+  send.max_sends = max_sends;
+  send.encode = [&](MonoTime now) {
     const auto centiseconds =
         std::chrono::duration_cast<std::chrono::milliseconds>(now -
                                                               exchange.start)
@@ -75,56 +70,49 @@ Result<std::optional<ServerMessage>> Client::SendUntilAnswer(
         10;
     message.elapsed_centiseconds =
         static_cast<uint16_t>(std::clamp<int64_t>(centiseconds, 0, 0xffff));
-    HOSTNIC_RETURN_IF_ERROR(transport_->Send(Encode(message)));
     ++(message.type == MessageType::kSolicit ? exchange.solicits
                                              : exchange.others);
-    const MonoTime wait_until = std::min(deadline, now + Backoff(sends));
-    while (true) {
-      Result<std::optional<std::vector<uint8_t>>> payload =
-          transport_->Receive(wait_until);
-      if (!payload.ok()) return payload.status();
-      if (!payload->has_value()) break;
-      const std::vector<uint8_t>& bytes = **payload;
-      Result<ServerMessage> reply = Decode(bytes.data(), bytes.size());
-      std::string why;
-      if (!reply.ok()) {
-        why = "it does not decode: " + reply.status().message();
-      } else if (reply->xid != (exchange.xid & 0xffffff)) {
-        why = "its transaction ID is " + Hex24(reply->xid) + ", not " +
-              Hex24(exchange.xid);
-      } else if (reply->client_id != duid) {
-        why = "it is for client " + HexOf(reply->client_id);
-      } else if (std::find(exchange.wanted.begin(), exchange.wanted.end(),
-                           reply->type) == exchange.wanted.end()) {
-        why = std::string("a ") + MessageTypeName(reply->type) +
-              " is not expected now";
-      } else if (!exchange.server.empty() &&
-                 reply->server_id != exchange.server) {
-        why = "it comes from server " + HexOf(reply->server_id) + ", not " +
-              HexOf(exchange.server);
-      } else if (exchange.soliciting && reply->type == MessageType::kReply &&
-                 !reply->rapid_commit) {
-        why = "a REPLY without Rapid Commit answers no SOLICIT";
-      } else if (exchange.soliciting && !Granted(*reply, mac_)) {
-        why = "it offers no address (\"" + reply->status_message + "\")";
-      } else {
-        for (const std::string& warning : reply->warnings) {
-          spdlog::warn("DHCPv6 on NIC {}: {} from server {}: {}", nic_,
-                       MessageTypeName(reply->type), HexOf(reply->server_id),
-                       warning);
-        }
-        return std::optional<ServerMessage>(std::move(reply).value());
-      }
-      if (++exchange.ignored <= kMaxLoggedIgnores) {
-        spdlog::debug("DHCPv6 on NIC {}: ignoring a {}-byte reply: {}{}", nic_,
-                      bytes.size(), why,
-                      exchange.ignored == kMaxLoggedIgnores
-                          ? " (further ignored replies are not logged)"
-                          : "");
-      }
+    return Encode(message);
+  };
+  send.check = [&](const std::vector<uint8_t>& bytes) -> std::string {
+    Result<ServerMessage> reply = Decode(bytes.data(), bytes.size());
+    if (!reply.ok()) return "it does not decode: " + reply.status().message();
+    if (reply->xid != (exchange.xid & 0xffffff)) {
+      return "its transaction ID is " + Hex24(reply->xid) + ", not " +
+             Hex24(exchange.xid);
     }
-  }
-  return std::optional<ServerMessage>();
+    if (reply->client_id != duid) {
+      return "it is for client " + HexOf(reply->client_id);
+    }
+    if (std::find(exchange.wanted.begin(), exchange.wanted.end(),
+                  reply->type) == exchange.wanted.end()) {
+      return std::string("a ") + MessageTypeName(reply->type) +
+             " is not expected now";
+    }
+    if (!exchange.server.empty() && reply->server_id != exchange.server) {
+      return "it comes from server " + HexOf(reply->server_id) + ", not " +
+             HexOf(exchange.server);
+    }
+    if (exchange.soliciting && reply->type == MessageType::kReply &&
+        !reply->rapid_commit) {
+      return "a REPLY without Rapid Commit answers no SOLICIT";
+    }
+    if (exchange.soliciting && !Granted(*reply, mac_)) {
+      return "it offers no address (\"" + reply->status_message + "\")";
+    }
+    for (const std::string& warning : reply->warnings) {
+      spdlog::warn("DHCPv6 on NIC {}: {} from server {}: {}", nic_,
+                   MessageTypeName(reply->type), HexOf(reply->server_id),
+                   warning);
+    }
+    answer = std::move(reply).value();
+    return "";
+  };
+  Result<bool> got =
+      dhcp::SendUntilAnswer(*transport_, *clock_, send, deadline, {}, "DHCPv6",
+                            nic_, &exchange.ignored);
+  if (!got.ok()) return got.status();
+  return answer;
 }
 
 std::string Client::TimeoutError(const Exchange& exchange, milliseconds timeout,

@@ -16,14 +16,15 @@
 //     REBIND to any server when `server_id` is empty, with the address, until
 //     a REPLY.
 //   Release: RELEASE to the lease's server until its REPLY, at most
-//     kMaxReleaseSends times a second apart.
+//     kMaxReleaseSends times.
 //
-// Every message is retransmitted after 1, 2, 4, 8, 8, ... seconds, always
-// within the exchange's overall timeout (kTimeout when it runs out). A reply
+// Every message is retransmitted as dhcp/retransmit.h says (10, 30, 70,
+// 150 ms, then 1, 2, 4, 8, 8, ... s; not randomised), always within the
+// exchange's overall timeout (kTimeout when it runs out). A reply
 // with another transaction ID, without this NIC's client identifier (its
 // DUID-LL), of an unexpected type, from another server than the one chosen,
 // or that does not decode is ignored; each is logged at debug level (at most
-// kMaxLoggedIgnores lines per exchange) and counted in the timeout error.
+// dhcp::kMaxLoggedIgnores lines per exchange) and counted in the timeout error.
 // The options an accepted reply had ignored (ServerMessage::warnings) are
 // logged as warnings.
 #ifndef HOSTNIC_DHCP6_CLIENT_H_
@@ -36,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "dhcp/retransmit.h"
 #include "dhcp/transport.h"
 #include "dhcp6/message.h"
 #include "hostnic/address.h"
@@ -45,12 +47,11 @@
 
 namespace hostnic::dhcp6 {
 
-constexpr std::chrono::seconds kFirstRetransmit{1};
-constexpr std::chrono::seconds kMaxRetransmit{8};
 constexpr int kMaxRestarts = 3;
-constexpr int kMaxRequestSends = 4;
-constexpr int kMaxReleaseSends = 2;
-constexpr int kMaxLoggedIgnores = 8;
+// Eight sends span about 15 s (the last waits 8 s); five RELEASEs about
+// 1.3 s (the last waits 1 s).
+constexpr int kMaxRequestSends = 8;
+constexpr int kMaxReleaseSends = 5;
 
 // The address a server's message grants `mac`: the first address of the
 // IA_NA with the MAC's IAID, when that IA's status is success; nullopt

@@ -80,6 +80,7 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
     if (const Lease* lease = book_->LeaseOf(endpoint)) {
       reply.gateway = lease->gateway;
       reply.static_routes = lease->routes;
+      reply.dns = lease->dns;
     } else if (!endpoint.address.empty()) {
       reply.gateway = network.gateway;
     }

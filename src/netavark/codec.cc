@@ -356,7 +356,7 @@ std::string EncodeStatus(const StatusBlock& status) {
     subnets.push_back(item);
   }
   json iface = {{"mac_address", status.mac}, {"subnets", subnets}};
-  return Dump({{"dns_search_domains", json::array()},
+  return Dump({{"dns_search_domains", status.dns_search},
                {"dns_server_ips", status.dns_servers},
                {"interfaces", {{status.interface_name, iface}}}});
 }

@@ -86,12 +86,13 @@ struct InterfaceAddress {
 };
 
 // What setup prints: the interface in the container, and the name servers
-// podman writes into the container's resolv.conf.
+// and search domains podman writes into the container's resolv.conf.
 struct StatusBlock {
   std::string interface_name;
   std::string mac;
   std::vector<InterfaceAddress> addresses;
   std::vector<std::string> dns_servers;  // Plain IPs.
+  std::vector<std::string> dns_search;   // Domains.
 };
 
 // create's stdin. Needs name, id (IsNetworkId) and driver.

@@ -139,6 +139,12 @@ Result<std::string> Plugin::Setup() {
   } else if (!held->address.empty()) {
     cni::AddOwnAddress(*held, &config);
     status.addresses.push_back({held->address, held->gateway});
+    // The NIC's own DHCP server's DNS, unless podman was given --dns.
+    if (status.dns_servers.empty()) status.dns_servers = held->dns.servers;
+    status.dns_search = held->dns.search;
+    if (status.dns_search.empty() && !held->dns.domain.empty()) {
+      status.dns_search = {held->dns.domain};
+    }
   }
   Result<Link> moved =
       datapath_.MoveIn(*Mac::Parse(held->mac), netns_, config, held->name);

@@ -25,12 +25,40 @@ nlohmann::json LeaseJson(const std::optional<Lease>& l,
                   {"address", l->address},
                   {"gateway", l->gateway},
                   {"mtu", l->mtu},
+                  {"dns",
+                   {{"nameservers", l->dns.servers},
+                    {"domain", l->dns.domain},
+                    {"search", l->dns.search}}},
                   {"server", l->server},
                   {"acquired", l->acquired},
                   {"expires", l->Expires() ? nlohmann::json(l->expiry())
                                            : nlohmann::json(nullptr)}});
   }
   return lease;
+}
+
+// A lease's DNS in a few words: "10.0.0.2,10.0.0.3 search corp.example".
+std::string DnsText(const nlohmann::json& lease) {
+  if (!lease.contains("dns") || !lease["dns"].is_object()) return "";
+  const nlohmann::json& dns = lease["dns"];
+  auto joined = [&dns](const char* key) {
+    std::string text;
+    if (!dns.contains(key) || !dns[key].is_array()) return text;
+    for (const nlohmann::json& item : dns[key]) {
+      if (!item.is_string()) continue;
+      text += (text.empty() ? "" : ",") + item.get<std::string>();
+    }
+    return text;
+  };
+  std::string search = joined("search");
+  if (search.empty() && dns.contains("domain") && dns["domain"].is_string()) {
+    search = dns["domain"].get<std::string>();
+  }
+  std::string text = joined("nameservers");
+  if (!search.empty()) {
+    text += std::string(text.empty() ? "" : " ") + "search " + search;
+  }
+  return text;
 }
 
 }  // namespace
@@ -80,7 +108,7 @@ Result<std::string> StatusJsonToTable(const std::string& json) {
         "the daemon's answer is not a hostnic status document");
   }
   const std::vector<std::string> header = {
-      "NIC", "MAC", "STATE", "ADDRESS", "NETWORK", "ENDPOINT", "NOTE"};
+      "NIC", "MAC", "STATE", "ADDRESS", "DNS", "NETWORK", "ENDPOINT", "NOTE"};
   std::vector<std::vector<std::string>> table = {header};
   for (const nlohmann::json& nic : doc["nics"]) {
     auto text_of = [](const nlohmann::json& object, const char* key) {
@@ -97,11 +125,13 @@ Result<std::string> StatusJsonToTable(const std::string& json) {
     if (note.empty()) note = text("sandbox");
     // The NIC's own addresses, and their leases' trouble if any.
     std::string address;
+    std::string dns;
     for (const char* key : {"lease6", "lease"}) {
       if (!nic.contains(key) || !nic[key].is_object()) continue;
       const nlohmann::json& lease = nic[key];
       const std::string own = text_of(lease, "address");
       if (!own.empty()) address = own + (address.empty() ? "" : " " + address);
+      if (key == std::string("lease")) dns = DnsText(lease);
       const std::string state = text_of(lease, "state");
       if (state != "bound" && !state.empty()) {
         note = std::string(key == std::string("lease6") ? "IPv6 " : "") +
@@ -117,7 +147,7 @@ Result<std::string> StatusJsonToTable(const std::string& json) {
       note = "guarded (" + text_of(guard, "mode") + ", " + dropped +
              " frames dropped)" + (note.empty() ? "" : "; " + note);
     }
-    table.push_back({text("name"), text("mac"), text("state"), address,
+    table.push_back({text("name"), text("mac"), text("state"), address, dns,
                      text("network").substr(0, 12),
                      text("endpoint").substr(0, 12), note});
   }

@@ -77,6 +77,9 @@ json Encode(const Lease& l) {
           {"gateway", l.gateway},
           {"routes", EncodeRoutes(l.routes)},
           {"mtu", l.mtu},
+          {"dns_servers", l.dns.servers},
+          {"dns_domain", l.dns.domain},
+          {"dns_search", l.dns.search},
           {"server", l.server},
           {"acquired", l.acquired},
           {"lease_seconds", l.lease_seconds},
@@ -269,7 +272,10 @@ Status Decode(const json& j, Lease* l) {
   HOSTNIC_RETURN_IF_ERROR(Field(j, "lease_seconds", &l->lease_seconds));
   HOSTNIC_RETURN_IF_ERROR(Field(j, "t1_seconds", &l->t1_seconds));
   HOSTNIC_RETURN_IF_ERROR(Field(j, "t2_seconds", &l->t2_seconds));
-  // Absent from leases saved before hostnic kept lost ones.
+  // Absent from leases saved before hostnic kept lost ones, or DNS.
+  HOSTNIC_RETURN_IF_ERROR(OptionalField(j, "dns_servers", &l->dns.servers));
+  HOSTNIC_RETURN_IF_ERROR(OptionalField(j, "dns_domain", &l->dns.domain));
+  HOSTNIC_RETURN_IF_ERROR(OptionalField(j, "dns_search", &l->dns.search));
   return OptionalField(j, "lost", &l->lost);
 }
 

@@ -10,6 +10,10 @@
 // MTU of at least 68; classless routes whose destination is "a.b.c.d/N" with
 // N <= 32 and no bits beyond the prefix, and whose next hop is "" or a
 // non-zero dotted quad; a message of at most 255 printable ASCII characters;
+// at most 8 DNS servers; a domain name and at most 32 distinct search
+// domains (RFC 3397, compression pointers and all) each a name of at most
+// 253 characters, of non-empty labels of at most 63 lower-case letters,
+// digits, '-' and '_';
 // at most one warning per option code and options area, each ending in
 // "; ignored" (or "; ignored it and what follows").
 // Decode must also answer the same input the same way twice.
@@ -60,6 +64,24 @@ void CheckRoute(const Route& route) {
   }
 }
 
+// A name as the decoder may pass it on (into a container's resolv.conf).
+void CheckName(const std::string& name) {
+  Require(!name.empty() && name.size() <= 253, "bad name length: " + name);
+  size_t label = 0;
+  for (char c : name) {
+    if (c == '.') {
+      Require(label > 0, "empty label in " + name);
+      label = 0;
+      continue;
+    }
+    Require((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                c == '_',
+            "bad character in name " + name);
+    Require(++label <= 63, "label over 63 characters in " + name);
+  }
+  Require(label > 0, "name ends in a dot: " + name);
+}
+
 void CheckDecoded(const ServerMessage& m) {
   Require(m.type == MessageType::kOffer || m.type == MessageType::kAck ||
               m.type == MessageType::kNak,
@@ -75,6 +97,16 @@ void CheckDecoded(const ServerMessage& m) {
   if (m.mtu) Require(*m.mtu >= 68, "MTU " + std::to_string(*m.mtu));
   if (m.classless_routes) {
     for (const Route& route : *m.classless_routes) CheckRoute(route);
+  }
+  Require(m.dns_servers.size() <= 8, "more than 8 DNS servers");
+  if (!m.domain_name.empty()) CheckName(m.domain_name);
+  Require(m.search_domains.size() <= 32, "more than 32 search domains");
+  for (size_t i = 0; i < m.search_domains.size(); ++i) {
+    CheckName(m.search_domains[i]);
+    for (size_t j = 0; j < i; ++j) {
+      Require(m.search_domains[i] != m.search_domains[j],
+              "search domain twice: " + m.search_domains[i]);
+    }
   }
   Require(m.message.size() <= 255, "message longer than 255 characters");
   Require(m.warnings.size() <= 256 + 3, "more warnings than option codes");
@@ -98,7 +130,10 @@ void CheckSameResult(const Result<ServerMessage>& a,
   Require(a->type == b->type && a->xid == b->xid && a->yiaddr == b->yiaddr &&
               a->server_id == b->server_id &&
               a->classless_routes == b->classless_routes &&
-              a->message == b->message && a->warnings == b->warnings,
+              a->message == b->message && a->warnings == b->warnings &&
+              a->dns_servers == b->dns_servers &&
+              a->domain_name == b->domain_name &&
+              a->search_domains == b->search_domains,
           "Decode decoded the same input differently");
 }
 

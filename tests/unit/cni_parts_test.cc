@@ -10,12 +10,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "cni/wire.h"
 #include "cni/attachment_cache.h"
+#include "cni/json_util.h"
 #include "cni/pci_device.h"
 #include "cni/request.h"
 #include "cni/result.h"
 #include "cni/static_ipam.h"
+#include "cni/wire.h"
 
 namespace hostnic::cni {
 namespace {
@@ -55,6 +56,8 @@ wire::Attachment SomeAttachment() {
   a.address = "10.0.1.5/24";
   a.gateway = "10.0.1.1";
   a.routes = {{"10.9.0.0/16", "10.0.1.254"}};
+  a.dns.servers = {"10.0.1.2"};
+  a.dns.search = {"corp.example"};
   return a;
 }
 
@@ -79,6 +82,11 @@ TEST(CniWireTest, EveryMessageRoundTrips) {
   EXPECT_TRUE(b->joined);
   ASSERT_EQ(b->routes.size(), 1u);
   EXPECT_EQ(b->routes[0].next_hop, "10.0.1.254");
+  EXPECT_EQ(b->dns, SomeAttachment().dns);  // The lease's DNS, for "dns".
+  EXPECT_EQ(DnsJson(b->dns),
+            nlohmann::json::parse(
+                R"({"nameservers":["10.0.1.2"],"search":["corp.example"]})"));
+  EXPECT_EQ(DnsJson(Dns()), nlohmann::json::object());
 
   wire::StaleRequest stale;
   stale.network = "pods";

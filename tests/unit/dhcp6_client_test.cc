@@ -151,16 +151,19 @@ TEST_F(Dhcp6ClientTest, RetransmitsWithBackoffAndSaysWhatItSentOnTimeout) {
   EXPECT_EQ(reply.status().code(), Code::kTimeout);
   EXPECT_EQ(reply.status().message(),
             "no DHCPv6 answer for NIC eth1 (52:54:0e:66:00:11) within 10000 ms "
-            "(sent 4 SOLICIT and 0 other messages, ignored 4 replies)");
+            "(sent 8 SOLICIT and 0 other messages, ignored 8 replies)");
   std::vector<milliseconds> at;
   for (const auto& [when, bytes] : transport_.sent) {
     at.push_back(std::chrono::duration_cast<milliseconds>(when - start));
   }
-  EXPECT_THAT(at, ElementsAre(milliseconds(0), milliseconds(1000),
-                              milliseconds(3000), milliseconds(7000)));
+  // The schedule DHCPv4 uses too (dhcp/retransmit.h).
+  EXPECT_THAT(
+      at, ElementsAre(milliseconds(0), milliseconds(10), milliseconds(40),
+                      milliseconds(110), milliseconds(260), milliseconds(1260),
+                      milliseconds(3260), milliseconds(7260)));
   // Elapsed time in hundredths of a second, the same transaction.
-  EXPECT_EQ(Options(transport_.sent[1].second).at(8), Bytes({0, 100}));
-  EXPECT_EQ(Xid(transport_.sent[0].second), Xid(transport_.sent[3].second));
+  EXPECT_EQ(Options(transport_.sent[5].second).at(8), Bytes({0, 126}));
+  EXPECT_EQ(Xid(transport_.sent[0].second), Xid(transport_.sent[7].second));
 }
 
 TEST_F(Dhcp6ClientTest, SolicitsAgainWhenTheRequestIsRefused) {
@@ -212,7 +215,7 @@ TEST_F(Dhcp6ClientTest, RenewTimesOutNamingWhatItAsked) {
   ASSERT_FALSE(renewed.ok());
   EXPECT_EQ(renewed.status().message(),
             "no DHCPv6 answer for NIC eth1 (52:54:0e:66:00:11) to a RENEW of "
-            "2001:db8:66::11 within 2000 ms (sent 0 SOLICIT and 2 other "
+            "2001:db8:66::11 within 2000 ms (sent 0 SOLICIT and 6 other "
             "messages, ignored 0 replies)");
 }
 
@@ -227,7 +230,8 @@ TEST_F(Dhcp6ClientTest, ReleasesUntilTheServerReplies) {
   transport_.server = nullptr;
   transport_.sent.clear();
   EXPECT_TRUE(client.Release(Ip(kAddress), kServerDuid).ok());
-  EXPECT_THAT(SentTypes(), ElementsAre(8, 8));  // Best effort, bounded.
+  EXPECT_THAT(SentTypes(),
+              ElementsAre(8, 8, 8, 8, 8));  // Best effort, bounded.
 }
 
 TEST(Dhcp6LeaseTest, LeaseFromAReply) {

@@ -144,10 +144,13 @@ TEST_F(ClientTest, RetransmitsWithBackoffAndTimesOutNamingTheNic) {
   EXPECT_EQ(ack.status().code(), Code::kTimeout);
   EXPECT_EQ(ack.status().message(),
             "no DHCP answer for NIC eth1 (52:54:00:12:34:56) within 20 s "
-            "(sent 5 DHCPDISCOVER and 0 DHCPREQUEST, ignored 0 replies)");
-  // 1, 2, 4, 8 s apart; the next (8 s after 15 s) would pass the deadline.
+            "(sent 9 DHCPDISCOVER and 0 DHCPREQUEST, ignored 0 replies)");
+  // 10, 30, 70, 150 ms apart, then 1, 2, 4, 8 s; the next (8 s after
+  // 15.26 s) would pass the deadline.
   const std::vector<milliseconds> expected = {
-      seconds(0), seconds(1), seconds(3), seconds(7), seconds(15)};
+      milliseconds(0),    milliseconds(10),   milliseconds(40),
+      milliseconds(110),  milliseconds(260),  milliseconds(1260),
+      milliseconds(3260), milliseconds(7260), milliseconds(15260)};
   ASSERT_EQ(transport_.sent.size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(SentAt(i), expected[i]) << i;
@@ -159,16 +162,18 @@ TEST_F(ClientTest, RetransmitsWithBackoffAndTimesOutNamingTheNic) {
 }
 
 TEST_F(ClientTest, RetransmissionsAreRandomisedByAtMostOneSecond) {
-  // The extremes of the jitter, alternately: 1 s +-0.5 s, 2 s +-1 s, then
-  // 4 s and 8 s +-1 s.
+  // The extremes of the jitter, alternately (the fast waits take none):
+  // 1 s +-0.5 s, 2 s +-1 s, then 4 s and 8 s +-1 s.
   double sign = -1;
   Client client(
       &transport_, &clock_, [this] { return ++xid_; }, kMac, kNic,
       [&sign] { return sign = -sign; });
   EXPECT_EQ(client.Acquire(seconds(30)).status().code(), Code::kTimeout);
   const std::vector<milliseconds> expected = {
-      seconds(0),         milliseconds(1500),  milliseconds(2500),
-      milliseconds(7500), milliseconds(14500), milliseconds(23500)};
+      milliseconds(0),    milliseconds(10),   milliseconds(40),
+      milliseconds(110),  milliseconds(260),  milliseconds(1760),
+      milliseconds(2760), milliseconds(7760), milliseconds(14760),
+      milliseconds(23760)};
   ASSERT_EQ(transport_.sent.size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
     EXPECT_EQ(SentAt(i), expected[i]) << i;
@@ -189,8 +194,10 @@ TEST_F(ClientTest, BackoffIsCappedAndTheDeadlineHoldsMidWait) {
   EXPECT_EQ(client.Acquire(milliseconds(40500)).status().code(),
             Code::kTimeout);
   const std::vector<milliseconds> expected = {
-      seconds(0),  seconds(1),  seconds(3),  seconds(7),
-      seconds(15), seconds(23), seconds(31), seconds(39)};
+      milliseconds(0),     milliseconds(10),    milliseconds(40),
+      milliseconds(110),   milliseconds(260),   milliseconds(1260),
+      milliseconds(3260),  milliseconds(7260),  milliseconds(15260),
+      milliseconds(23260), milliseconds(31260), milliseconds(39260)};
   ASSERT_EQ(transport_.sent.size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i)
     EXPECT_EQ(SentAt(i), expected[i]);
@@ -209,14 +216,16 @@ TEST_F(ClientTest, UnansweredRequestsStartOverWithinTheTimeout) {
   Client client = MakeClient();
   Result<ServerMessage> ack = client.Acquire(seconds(30));
   ASSERT_EQ(ack.status().code(), Code::kTimeout);
-  // REQUEST at 0, 1, 3, 7; DISCOVER again at 15 (new xid), REQUESTs at 15,
-  // 16, 18, 22; DISCOVER at 30 is past the deadline.
+  // REQUEST at 0, 0.01, 0.04, 0.11, 0.26, 1.26, 3.26, 7.26; DISCOVER again
+  // at 15.26 (new xid), 8 REQUESTs from there; DISCOVER at 30.52 is past
+  // the deadline.
   EXPECT_EQ(ack.status().message(),
             std::string("no DHCP answer for NIC ") + kNic +
-                " within 30 s (sent 2 DHCPDISCOVER and 8 DHCPREQUEST, "
+                " within 30 s (sent 2 DHCPDISCOVER and 16 DHCPREQUEST, "
                 "ignored 0 replies)");
-  EXPECT_NE(Xid(transport_.sent[5].second), Xid(transport_.sent[0].second));
-  EXPECT_EQ(SentAt(5), seconds(15));
+  EXPECT_NE(Xid(transport_.sent[9].second), Xid(transport_.sent[0].second));
+  EXPECT_EQ(TypeOf(transport_.sent[9].second), MessageType::kDiscover);
+  EXPECT_EQ(SentAt(9), milliseconds(15260));
 }
 
 TEST_F(ClientTest, IgnoresWrongXidChaddrServerAndGarbage) {
@@ -251,8 +260,8 @@ TEST_F(ClientTest, IgnoredRepliesAreCountedInTheTimeout) {
   Client client = MakeClient();
   Result<ServerMessage> ack = client.Acquire(seconds(2));
   ASSERT_EQ(ack.status().code(), Code::kTimeout);
-  EXPECT_NE(ack.status().message().find("sent 2 DHCPDISCOVER and 0 "
-                                        "DHCPREQUEST, ignored 2 replies"),
+  EXPECT_NE(ack.status().message().find("sent 6 DHCPDISCOVER and 0 "
+                                        "DHCPREQUEST, ignored 6 replies"),
             std::string::npos)
       << ack.status().message();
 }
@@ -363,7 +372,7 @@ TEST_F(ClientTest, AckWithoutLeaseTimeIsRefused) {
   Client client = MakeClient();
   Result<ServerMessage> ack = client.Renew(kOffered, kServer, seconds(3));
   ASSERT_EQ(ack.status().code(), Code::kTimeout);
-  EXPECT_NE(ack.status().message().find("ignored 2 replies"), std::string::npos)
+  EXPECT_NE(ack.status().message().find("ignored 6 replies"), std::string::npos)
       << ack.status().message();
 }
 
@@ -434,7 +443,7 @@ TEST_F(ClientTest, RenewTimesOutNamingTheAddress) {
   EXPECT_EQ(ack.status().message(),
             std::string("no DHCP answer for NIC ") + kNic +
                 " to a renewal of 192.168.61.11 within 3 s (sent 0 "
-                "DHCPDISCOVER and 2 DHCPREQUEST, ignored 0 replies)");
+                "DHCPDISCOVER and 6 DHCPREQUEST, ignored 0 replies)");
 }
 
 TEST_F(ClientTest, ReleaseSendsCiaddrAndServer) {

@@ -194,7 +194,8 @@ TEST(DhcpMessageTest, EncodesADiscoverLikeARealClient) {
                                      1, 0x52, 0x54, 0x0e, 0x77, 0x00, 0x11)));
   EXPECT_THAT(FindOption(m, 57), ::testing::Optional(ElementsAre(0x05, 0xdc)));
   EXPECT_THAT(FindOption(m, 55),
-              ::testing::Optional(ElementsAre(1, 3, 26, 51, 54, 58, 59, 121)));
+              ::testing::Optional(
+                  ElementsAre(1, 3, 6, 15, 26, 51, 54, 58, 59, 119, 121)));
   EXPECT_EQ(FindOption(m, 50), std::nullopt);
   EXPECT_EQ(FindOption(m, 54), std::nullopt);
 }

@@ -213,6 +213,25 @@ TEST_F(DriverAddressTest, RestartAfterExpiryWithoutAnswerLosesThenRetries) {
   EXPECT_THAT(LeaseState(kMac2), HasSubstr("bound (re-acquired"));
 }
 
+TEST_F(DriverAddressTest, TheLeasesDnsGoesWithJoinAndStatus) {
+  Lease lease = CloudLease(kMac2, "192.168.61.11/24");
+  lease.dns.servers = {"192.168.61.2"};
+  lease.dns.domain = "corp.example";
+  lease.dns.search = {"corp.example", "example"};
+  dhcp_.Set(lease);
+  ASSERT_TRUE(CreateNullNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint("ep1").ok());
+  auto joined = driver_->Join(kNet, "ep1", kSandbox);
+  ASSERT_TRUE(joined.ok()) << joined.status().message();
+  EXPECT_EQ(joined->dns, lease.dns);  // For the CNI and netavark plugins.
+  for (const NicReport& row : driver_->Report()) {
+    if (row.link.mac.ToString() != kMac2) continue;
+    ASSERT_TRUE(row.lease.has_value());
+    EXPECT_EQ(row.lease->dns, lease.dns);
+  }
+  EXPECT_EQ(store_.Load()->leases.at(0).dns, lease.dns);  // Kept.
+}
+
 TEST_F(DriverAddressTest, LeasesOfManyNicsAreRenewedInParallel) {
   ASSERT_TRUE(CreateNullNetwork().ok());
   Run("ep1", kMac2);

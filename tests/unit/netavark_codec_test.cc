@@ -322,8 +322,9 @@ TEST(NetavarkCodecTest, Encoders) {
   status.mac = "52:54:0e:e6:10:01";
   status.addresses.push_back({"192.168.61.11/24", "192.168.61.1"});
   status.dns_servers = {"192.168.61.2", "fd00:61::2"};
+  status.dns_search = {"corp.example"};
   EXPECT_EQ(json::parse(EncodeStatus(status)),
-            json::parse(R"({"dns_search_domains":[],
+            json::parse(R"({"dns_search_domains":["corp.example"],
               "dns_server_ips":["192.168.61.2","fd00:61::2"],
               "interfaces":{"eth0":{"mac_address":"52:54:0e:e6:10:01",
               "subnets":[{"ipnet":"192.168.61.11/24",

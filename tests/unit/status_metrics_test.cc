@@ -2,6 +2,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "observability/metrics.h"
 #include "observability/status_json.h"
 
@@ -27,6 +29,8 @@ std::vector<NicReport> SampleReport() {
   away.lease = Lease();
   away.lease->address = "192.168.61.11/24";
   away.lease->source = "dhcp";
+  away.lease->dns.servers = {"10.0.0.2", "10.0.0.3"};
+  away.lease->dns.search = {"corp.example", "example"};
   away.lease_state = "bound";
   away.guard = GuardInfo{"native", 12};
   held.lease_state = "lost: DHCP server 192.168.61.1 refused to renew it (NAK)";
@@ -43,18 +47,34 @@ TEST(StatusJson, TableListsEachNicWithItsStateHolderAndReason) {
   ASSERT_TRUE(table.ok());
   EXPECT_EQ(
       *table,
-      "NIC   MAC                STATE         ADDRESS           NETWORK       "
-      "ENDPOINT      NOTE\n"
-      "eth4  52:54:0e:e5:00:f7  in-container  192.168.61.11/24  4390aabbccdd  "
-      "2b34aabbccdd  guarded (native, 12 frames dropped); "
-      "/var/run/docker/netns/061211930da6\n"
-      "eth2  52:54:0e:e5:00:f7  held                            4390aabbccdd  "
-      "2b34aabbccdd  lease lost: DHCP server 192.168.61.1 refused to renew it "
-      "(NAK)\n"
-      "eth3  52:54:0e:e5:00:f8  free\n"
-      "eth0  00:00:00:00:00:00  refused" +
-          std::string(53, ' ') +
+      "NIC   MAC                STATE         ADDRESS           DNS" +
+          std::string(44, ' ') + "NETWORK       ENDPOINT      NOTE\n" +
+          "eth4  52:54:0e:e5:00:f7  in-container  192.168.61.11/24  "
+          "10.0.0.2,10.0.0.3 search corp.example,example  4390aabbccdd  "
+          "2b34aabbccdd  guarded (native, 12 frames dropped); "
+          "/var/run/docker/netns/061211930da6\n"
+          "eth2  52:54:0e:e5:00:f7  held" +
+          std::string(75, ' ') +
+          "4390aabbccdd  "
+          "2b34aabbccdd  lease lost: DHCP server 192.168.61.1 refused to renew "
+          "it (NAK)\n"
+          "eth3  52:54:0e:e5:00:f8  free\n"
+          "eth0  00:00:00:00:00:00  refused" +
+          std::string(100, ' ') +
           "it carries a default route of the host's main routing table\n");
+}
+
+TEST(StatusJson, ALeaseShowsItsDns) {
+  const nlohmann::json doc =
+      nlohmann::json::parse(StatusToJson(SampleReport(), "0.1.0", nullptr));
+  for (const nlohmann::json& nic : doc["nics"]) {
+    if (nic["name"] != "eth4") continue;
+    EXPECT_EQ(nic["lease"]["dns"],
+              nlohmann::json::parse(R"({"nameservers":["10.0.0.2","10.0.0.3"],
+                "domain":"","search":["corp.example","example"]})"));
+    return;
+  }
+  ADD_FAILURE() << "no eth4 in " << doc.dump();
 }
 
 TEST(NicState, OneDefinitionForStatusAndMetrics) {
