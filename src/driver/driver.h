@@ -211,7 +211,7 @@ class Driver {
   // namespace. A lease that is NAKed or expires unanswered is lost: its
   // address is removed from the container's NIC, and hostnic keeps asking
   // for an address from inside the container (the same one first, then any)
-  // every LeaseBook::kLostRetrySeconds after each try; once a server
+  // every LeaseBook::kLostRetry after each try; once a server
   // answers, the address, gateway and routes are back in the container. A
   // lease found expired at start is asked for again before it is given up.
   // A server that gives another address moves the container to it (the

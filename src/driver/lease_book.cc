@@ -213,7 +213,7 @@ std::vector<LeaseDue> LeaseBook::DueAt(MonoTime now, const NicTable& table,
                                               ? NetworkRecord().dhcp_timeout_ms
                                               : net->dhcp_timeout_ms);
     if (d.action == LeaseAction::kReacquire) {
-      // A try and the pause after it stay within twice kLostRetrySeconds.
+      // A try and the pause after it stay within twice kLostRetry.
       d.timeout = std::min<std::chrono::milliseconds>(d.timeout, kLostRetry);
     }
     due.push_back(d);

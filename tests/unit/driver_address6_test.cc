@@ -156,7 +156,7 @@ TEST_F(DriverAddress6Test, RenewsTheIpv6LeaseFromTheSandboxAndKeepsItLost) {
   EXPECT_THAT(Row(kMac2)->lease6_state, HasSubstr("lost"));
   EXPECT_TRUE(store_.Load()->leases.size() == 2u);
 
-  clock_.Advance(std::chrono::seconds(LeaseBook::kLostRetrySeconds));
+  clock_.Advance(LeaseBook::kLostRetry);
   driver_->KeepLeases();
   ASSERT_FALSE(renewer6_.reacquires().empty());
   EXPECT_THAT(sandbox_.installed().back(),
