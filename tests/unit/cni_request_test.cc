@@ -5,9 +5,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cni/service.h"
 #include "cni/request.h"
 #include "cni/result.h"
+#include "cni/service.h"
 
 namespace hostnic::cni {
 namespace {
