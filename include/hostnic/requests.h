@@ -61,6 +61,10 @@ struct JoinReply {
   std::string dst_prefix = "eth";
   std::string gateway;   // Plain IP or empty.
   std::string gateway6;  // Plain IP or empty.
+  // Set when gateway6 is the router of the NIC's own IPv6 lease, learnt from
+  // its router advertisements: the container's kernel takes its default
+  // route from those RAs by itself (and follows them).
+  bool gateway6_from_router = false;
   std::vector<Route> static_routes;
   // The NIC's own lease's DNS. Docker's remote driver API has no place for
   // it; the CNI and netavark plugins pass it on.

@@ -99,6 +99,16 @@ std::optional<Lease> SlaacLease(const HeardRouter& heard, const Mac& mac) {
   return std::nullopt;
 }
 
+// A nudge only: routers advertise unsolicited too, so a solicitation that
+// cannot be sent (seen once in 183 acquires: EADDRNOTAVAIL while the NIC's
+// link-local address settled) costs time, not the exchange.
+void SolicitRouter(RaListener& ra, const Link& link) {
+  if (Status sent = ra.Solicit(link.mac); !sent.ok()) {
+    spdlog::warn("DHCPv6: {}; waiting for the router's own advertisements",
+                 sent.message());
+  }
+}
+
 }  // namespace
 
 Dhcp6Source::Dhcp6Source(LinkControl* links, Clock* clock,
@@ -188,7 +198,7 @@ Result<Lease> Dhcp6Source::Acquire(const Link& link, milliseconds timeout) {
   const Status status = WhileUp(
       link, start + timeout, [&](Udp6Transport& transport, RaListener& ra) {
         // The router answers while DHCPv6 runs.
-        HOSTNIC_RETURN_IF_ERROR(ra.Solicit(link.mac));
+        SolicitRouter(ra, link);
         Client client(&transport, SystemClock(), RandomXid, link.mac,
                       Nic(link));
         Result<ServerMessage> answer = client.Acquire(timeout, start);
@@ -298,7 +308,7 @@ Result<Lease> Dhcp6Source::AcquireSlaac(const Link& link,
   const Status status =
       WhileUp(link, deadline, [&](Udp6Transport&, RaListener& ra) {
         while (SystemClock()->Monotonic() < deadline) {
-          HOSTNIC_RETURN_IF_ERROR(ra.Solicit(link.mac));
+          SolicitRouter(ra, link);
           const MonoTime until =
               std::min(deadline, SystemClock()->Monotonic() + kSolicitInterval);
           for (;;) {

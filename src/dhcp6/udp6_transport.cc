@@ -39,18 +39,34 @@ Result<UniqueFd> OpenSocket(const std::string& name, int ifindex,
   return fd;
 }
 
+// Whether `address` on NIC `ifindex` can be a source yet: a tentative
+// address (DAD not done) is listed but refused, and a send from it fails
+// with EADDRNOTAVAIL; a bind to port 0 is refused the same way.
+bool Usable(const in6_addr& address, int ifindex) {
+  UniqueFd probe(::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!probe.valid()) return false;
+  sockaddr_in6 at{};
+  at.sin6_family = AF_INET6;
+  at.sin6_addr = address;
+  at.sin6_scope_id = static_cast<uint32_t>(ifindex);
+  return ::bind(probe.get(), reinterpret_cast<const sockaddr*>(&at),
+                sizeof(at)) == 0;
+}
+
+// Whether NIC `ifindex` has a link-local address it can send from.
 bool HasLinkLocal(int ifindex) {
   ifaddrs* list = nullptr;
   if (::getifaddrs(&list) != 0) return false;
   bool found = false;
   char name[IF_NAMESIZE] = {};
   const char* want = ::if_indextoname(static_cast<unsigned>(ifindex), name);
-  for (const ifaddrs* a = list; a != nullptr && want != nullptr;
+  for (const ifaddrs* a = list; a != nullptr && want != nullptr && !found;
        a = a->ifa_next) {
     if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET6) continue;
     if (std::strcmp(a->ifa_name, want) != 0) continue;
     const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ifa_addr);
-    if (IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr)) found = true;
+    found = IN6_IS_ADDR_LINKLOCAL(&in6->sin6_addr) &&
+            Usable(in6->sin6_addr, ifindex);
   }
   ::freeifaddrs(list);
   return found;
@@ -94,7 +110,9 @@ Result<std::unique_ptr<Udp6Transport>> Udp6Transport::OpenIn(
 
 Status Udp6Transport::WaitForLinkLocal(MonoTime deadline) {
   // The kernel adds it as the NIC comes up with carrier; without DAD at
-  // once (the source turns DAD off while it holds the NIC).
+  // once (the source turns DAD off while it holds the NIC), but an address
+  // made before that is tentative for a while (seen: a send failing with
+  // EADDRNOTAVAIL about once in 100 acquires).
   while (!HasLinkLocal(ifindex_)) {
     if (SystemClock()->Monotonic() >= deadline) {
       return Status::Timeout("NIC " + nic_ +

@@ -250,7 +250,12 @@ std::string EncodeJoin(const JoinReply& reply) {
   json j = {{"InterfaceName",
              {{"SrcName", reply.src_name}, {"DstPrefix", reply.dst_prefix}}}};
   if (!reply.gateway.empty()) j["Gateway"] = reply.gateway;
-  if (!reply.gateway6.empty()) j["GatewayIPv6"] = reply.gateway6;
+  // Not the router of an IPv6 lease: the RA the exchange's own solicitation
+  // draws can reach the container first, its kernel installs the default
+  // route, and Docker's own then fails the start ("file exists").
+  if (!reply.gateway6.empty() && !reply.gateway6_from_router) {
+    j["GatewayIPv6"] = reply.gateway6;
+  }
   if (reply.disable_gateway_service) j["DisableGatewayService"] = true;
   if (!reply.static_routes.empty()) {
     json routes = json::array();

@@ -89,6 +89,7 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
     if (const Lease* lease6 = book6_->LeaseOf(endpoint)) {
       // The router's link-local address: Docker routes ::/0 through it.
       reply.gateway6 = lease6->gateway;
+      reply.gateway6_from_router = true;
       reply.static_routes.insert(reply.static_routes.end(),
                                  lease6->routes.begin(), lease6->routes.end());
     } else if (!endpoint.address6.empty()) {

@@ -27,6 +27,13 @@ ipv6_flag() {
 
 # expect_own_address6 OUT CIDR WHAT: `ip -6 addr; ip -6 route` shows CIDR on
 # eth0 and a default route through a link-local router on eth0.
+#
+# The default route is the container's kernel's own, from the router's RA
+# (hostnic does not give Docker an IPv6 gateway: a route Docker added after
+# the RA's would fail the start). WAIT_ROUTE6 is the shell the container runs
+# first: up to 5 s for that RA.
+WAIT_ROUTE6='for i in 1 2 3 4 5 6 7 8 9 10; do ip -6 route | grep -q "^default" && break; sleep 0.5; done'
+
 expect_own_address6() {
   local out=$1 cidr=$2 what=$3
   expect_contains "$out" "inet6 $cidr scope global" "$what's eth0 IPv6 address"
@@ -39,7 +46,7 @@ expect_own_address6() {
 run_dual_stack() {
   local net=$1 cidr6=$2 what=$3 out
   out=$(dk_ok run --rm --label "$LABEL" --network "$net" \
-        --mac-address "${NIC_MAC[hne2]}" "$IMAGE" sh -c "ip addr; ip route; ip -6 route;
+        --mac-address "${NIC_MAC[hne2]}" "$IMAGE" sh -c "$WAIT_ROUTE6; ip addr; ip route; ip -6 route;
           for i in 1 2 3 4 5 6; do ping -c 1 -W 1 $V6_GATEWAY && break; sleep 1; done")
   expect_own_address "$out" hne2 "$what"
   expect_own_address6 "$out" "$cidr6" "$what"
@@ -80,7 +87,7 @@ test_dhcp6_ipv6_only() {
     --dhcp-host="${NIC_MAC[hne2]},[${NIC_DHCP6_IP[hne2]}]"
   cloud_net hne-only6 --ipv4=false --ipv6 -o hostnic.address6=dhcp6
   out=$(dk_ok run --rm --label "$LABEL" --network hne-only6 \
-        --mac-address "${NIC_MAC[hne2]}" "$IMAGE" sh -c "ip addr show dev eth0; ip -6 route")
+        --mac-address "${NIC_MAC[hne2]}" "$IMAGE" sh -c "$WAIT_ROUTE6; ip addr show dev eth0; ip -6 route")
   expect_own_address6 "$out" "${NIC_DHCP6_IP[hne2]}/64" "the IPv6-only container"
   grep -q "inet " <<<"$out" && fail "the IPv6-only container has an IPv4 address: $(one_line "$out")"
   expect_nic_clean hne2

@@ -180,9 +180,19 @@ TEST_F(SandboxControlTest, WrongMacIsNotFound) {
   EXPECT_TRUE(Has(ShOutput(Ns("ip -4 -o addr show dev eth0")), "10.77.0.5/24"));
 }
 
+TEST_F(SandboxControlTest, RemovesAnIpv6Address) {
+  ASSERT_EQ(Sh(Ns("ip -6 addr add fd00::5/64 dev eth0 nodad")), 0);
+  ASSERT_EQ(Sh(Ns("ip -6 addr add fd00::6/64 dev eth0 nodad")), 0);
+  const Status s = control_.RemoveAddress(path_, M(kNicMac), "fd00::5/64");
+  ASSERT_TRUE(s.ok()) << s.message();
+  const std::string left = ShOutput(Ns("ip -6 -o addr show dev eth0"));
+  EXPECT_EQ(left.find("fd00::5/"), std::string::npos) << left;
+  EXPECT_TRUE(Has(left, "fd00::6/64"));
+}
+
 TEST_F(SandboxControlTest, RemoveRefusesBadInput) {
   for (const std::string bad :
-       {"fd00::5/64", "10.77.0.5", "10.77.0.5/33", "ten/24"}) {
+       {"fd00::5", "fd00::5/129", "10.77.0.5", "10.77.0.5/33", "ten/24"}) {
     const Status s = control_.RemoveAddress(path_, M(kNicMac), bad);
     EXPECT_EQ(s.code(), Code::kInvalidArgument) << bad;
   }

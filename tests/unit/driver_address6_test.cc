@@ -72,6 +72,7 @@ TEST_F(DriverAddress6Test, Dhcp6EndpointGetsTheNicsIpv6AddressAndRouter) {
   ASSERT_TRUE(joined.ok()) << joined.status().message();
   EXPECT_EQ(joined->gateway, "192.168.61.1");
   EXPECT_EQ(joined->gateway6, kRouter);
+  EXPECT_TRUE(joined->gateway6_from_router);
   EXPECT_TRUE(joined->disable_gateway_service);
 
   // Beside the IPv4 lease, in the store and in status.
@@ -100,6 +101,7 @@ TEST_F(DriverAddress6Test, SlaacEndpointOnAnIpv6OnlyNetwork) {
   auto joined = driver_->Join(kNet, "ep1", kSandbox);
   ASSERT_TRUE(joined.ok()) << joined.status().message();
   EXPECT_EQ(joined->gateway6, kRouter);
+  EXPECT_TRUE(joined->gateway6_from_router);
   EXPECT_EQ(joined->gateway, "");
   // Never renewed: the router's prefix is asked for at each endpoint.
   driver_->KeepLeases();
@@ -182,6 +184,7 @@ TEST_F(DriverAddress6Test, AnotherAddressOnRenewalMovesTheContainer) {
   auto joined = driver_->Join(kNet, "ep1", kSandbox);
   ASSERT_TRUE(joined.ok()) << joined.status().message();
   EXPECT_EQ(joined->gateway6, kRouter);
+  EXPECT_TRUE(joined->gateway6_from_router);
   EXPECT_EQ(driver_->counters().leases_moved, 1u);
   EXPECT_THAT(driver_->Violations(), IsEmpty());
 }

@@ -393,5 +393,14 @@ TEST(WireTest, EncodesJoinWithEverything) {
          {"Destination": "172.16.0.0/12", "RouteType": 1}]})"));
 }
 
+TEST(WireTest, EncodesJoinWithoutTheRouterOfAnIpv6Lease) {
+  JoinReply reply;
+  reply.src_name = "eth2";
+  reply.gateway6 = "fe80::1";
+  reply.gateway6_from_router = true;
+  EXPECT_EQ(Parsed(EncodeJoin(reply)), json::parse(R"(
+      {"InterfaceName": {"SrcName": "eth2", "DstPrefix": "eth"}})"));
+}
+
 }  // namespace
 }  // namespace hostnic::docker
