@@ -181,6 +181,7 @@ fuzz_finish() {
   grep -vE '^#[0-9]+[[:space:]]|^"' "$fuzz_log"
   result[fuzz]=$(verdict fuzz "$rc" "$fuzz_log")
   took[fuzz]=$((SECONDS - bg_t0[fuzz]))
+  keep_reasons fuzz "$fuzz_log"
 }
 
 # run_engine ENGINE: the core subset (or everything) of both suites against

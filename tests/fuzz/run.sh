@@ -89,9 +89,10 @@ fuzz() {
               -artifact_prefix="$artifacts/" -print_final_stats=1 "$@")
   if [ "$jobs" -gt 1 ]; then args+=(-jobs="$jobs" -workers="$jobs"); fi
   echo "==== $target: fuzzing for $budget s"
+  local out=$dir/fuzz-$target.log
   # shellcheck disable=SC2086
-  "$dir/$target" "${args[@]}" ${HOSTNIC_FUZZ_ARGS:-} "$corpus" "$seeds"
-  local rc=$?
+  "$dir/$target" "${args[@]}" ${HOSTNIC_FUZZ_ARGS:-} "$corpus" "$seeds" 2>&1 | tee "$out"
+  local rc=${PIPESTATUS[0]}
 
   local found=("$artifacts"/*)
   if [ "$rc" -ne 0 ] || [ -e "${found[0]}" ]; then
@@ -109,7 +110,12 @@ fuzz() {
       fi
       echo "---- replay: $dir/$target $f"
     done
-    findings+="FAILED: $target (exit $rc$([ -e "${found[0]}" ] && echo ", reproducers in $artifacts"))"$'\n'
+    # The first line that says what went wrong goes on the summary's line,
+    # which is all a CI log's tail may show.
+    local what
+    what=$(grep -m1 -E 'invariant violated|ERROR: |SUMMARY: |deadly signal|out-of-memory' "$out" |
+           cut -c1-200)
+    findings+="FAILED: $target (exit $rc${what:+: $what}$([ -e "${found[0]}" ] && echo ", reproducers in $artifacts"))"$'\n'
     return 1
   fi
   echo "==== $target: no findings in $((SECONDS - fuzz_started)) s" \
