@@ -172,7 +172,10 @@ run_case() {
       "$fn"
     ) fi
     rc=$?
-    reason=$(head -n 1 "$CASE_DIR/case.reason")
+    # All of it on one line: a reason's first line is often the command, its
+    # next ones the engine's answer, which says why.
+    reason=$(grep -v '^[[:space:]]*$' "$CASE_DIR/case.reason" | head -n 8 | paste -sd'|' - |
+             sed 's/|/ | /g' | cut -c1-300)
     ! declare -F case_cleanup >/dev/null || case_cleanup
     if [ "$rc" -eq 0 ] || [ "$try" -eq 2 ] || [ "${CASE_RETRY:-0}" != 1 ]; then break; fi
     first=${reason:-exit status $rc}
