@@ -18,8 +18,8 @@ namespace hostnic::netavark {
 namespace {
 
 const char kKnownOptions[] =
-    "nics, mac, device, mtu, wait, address, dhcp-timeout, block-metadata, "
-    "socket, state-dir";
+    "nics, mac, device, mtu, wait, address, address6, dhcp-timeout, "
+    "block-metadata, socket, state-dir";
 
 Status Bad(const std::string& key, const std::string& value,
            const std::string& why) {
@@ -107,6 +107,13 @@ Result<Settings> ReadSettings(const Network& network) {
                    "--address-hook) or static (podman's --subnet and --ip)");
       }
       address = value;
+    } else if (key == "address6") {
+      if (value != "dhcp6" && value != "slaac") {
+        return Bad(key, value,
+                   "not dhcp6 (the NIC's own DHCPv6 server) or slaac (the "
+                   "router's advertised prefix and the NIC's MAC)");
+      }
+      d[kOptAddress6] = value;
     } else if (key == "socket") {
       if (value.empty() || value[0] != '/') {
         return Bad(key, value,
@@ -145,6 +152,13 @@ Result<Settings> ReadSettings(const Network& network) {
           ipam);
     }
     d[kOptAddress] = "docker";
+    if (d.count(kOptAddress6)) {
+      return Status::InvalidArgument(
+          "address6=" + d[kOptAddress6] +
+          " gives each container its NIC's own IPv6 address, which "
+          "address=static (podman's --subnet and --ip) would override; use "
+          "address6 with address=dhcp or hook, without --subnet");
+    }
   } else {
     s.address = address == "dhcp" ? AddressSource::kDhcp : AddressSource::kHook;
     if (!network.subnets.empty()) {
@@ -162,9 +176,10 @@ Result<Settings> ReadSettings(const Network& network) {
     }
     d[kOptAddress] = address;
   }
-  if (d.count(kOptDhcpTimeout) && s.address != AddressSource::kDhcp) {
+  if (d.count(kOptDhcpTimeout) && s.address != AddressSource::kDhcp &&
+      !d.count(kOptAddress6)) {
     return Status::InvalidArgument(
-        "option dhcp-timeout applies only to address=dhcp");
+        "option dhcp-timeout applies only to address=dhcp and address6");
   }
   return s;
 }
@@ -234,6 +249,20 @@ Result<StaticPlan> PlanStatic(const Attachment& attachment) {
   }
   for (const Route& r : network.routes) plan.routes.push_back(r);
   return plan;
+}
+
+void AddOwnAddresses(const cni::wire::Attachment& held, StatusBlock* status) {
+  if (!held.address.empty()) {
+    status->addresses.push_back({held.address, held.gateway});
+  }
+  if (!held.address6.empty()) {
+    status->addresses.push_back({held.address6, held.gateway6});
+  }
+  if (status->dns_servers.empty()) status->dns_servers = held.dns.servers;
+  status->dns_search = held.dns.search;
+  if (status->dns_search.empty() && !held.dns.domain.empty()) {
+    status->dns_search = {held.dns.domain};
+  }
 }
 
 Status CheckPerContainer(const Attachment& attachment) {

@@ -12,7 +12,12 @@
 //                                --subnet), the daemon's --address-hook, or
 //                                podman's IPAM (--subnet, --ip; the default
 //                                with a subnet)
-//   dhcp-timeout=SECONDS         1..300, one DHCP exchange (address=dhcp)
+//   address6=dhcp6|slaac         the NIC's own IPv6 address too: its DHCPv6
+//                                server, or the router's advertised prefix;
+//                                the default route from the router's RA
+//                                (not with address=static)
+//   dhcp-timeout=SECONDS         1..300, one DHCP exchange (address=dhcp or
+//                                address6)
 //   block-metadata=true|false    unreachable routes to the cloud's instance
 //                                metadata service in the container
 //   socket=PATH                  the daemon's socket
@@ -26,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "cni/wire.h"
 #include "hostnic/records.h"
 #include "hostnic/status.h"
 #include "netavark/codec.h"
@@ -68,6 +74,12 @@ struct StaticPlan {
 // network) and the network's routes. kInvalidArgument when an IP lies in
 // none of the subnets or there is none.
 Result<StaticPlan> PlanStatic(const Attachment& attachment);
+
+// address=dhcp or hook (and address6): what setup prints of the NIC's own
+// addresses `held` (the daemon's attachment): each family's address with
+// its gateway (IPv4 first), and the lease's name servers and search domains
+// unless the network has name servers of its own (podman's --dns).
+void AddOwnAddresses(const cni::wire::Attachment& held, StatusBlock* status);
 
 // What setup refuses before it asks for a NIC: per-container settings that
 // hostnic cannot honour, so they are never silently dropped. A published

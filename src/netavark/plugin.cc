@@ -136,15 +136,9 @@ Result<std::string> Plugin::Setup() {
     }
     config.routes = plan.routes;
     status.addresses = plan.addresses;
-  } else if (!held->address.empty()) {
+  } else {
     cni::AddOwnAddress(*held, &config);
-    status.addresses.push_back({held->address, held->gateway});
-    // The NIC's own DHCP server's DNS, unless podman was given --dns.
-    if (status.dns_servers.empty()) status.dns_servers = held->dns.servers;
-    status.dns_search = held->dns.search;
-    if (status.dns_search.empty() && !held->dns.domain.empty()) {
-      status.dns_search = {held->dns.domain};
-    }
+    AddOwnAddresses(*held, &status);
   }
   Result<Link> moved =
       datapath_.MoveIn(*Mac::Parse(held->mac), netns_, config, held->name);

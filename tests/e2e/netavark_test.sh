@@ -44,6 +44,7 @@ PEER=hnnv-peer
 GW=192.168.72.1 GW6=fd00:72::1
 MAC1=52:54:0e:c8:00:01 IP1=192.168.72.11
 MAC2=52:54:0e:c8:00:02 IP2=192.168.72.12
+IP6_1=fd00:72::11
 DNSMASQ_PID=
 
 [ "$(id -u)" -eq 0 ] || { echo "run as root" >&2; exit 2; }
@@ -120,12 +121,25 @@ ip -n "$PEER" link add br0 type bridge && ip -n "$PEER" link set br0 up
 ip -n "$PEER" addr add "$GW/24" dev br0
 ip -n "$PEER" addr add "$GW6/64" dev br0 nodad
 make_nic 1 && make_nic 2
-ip netns exec "$PEER" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --no-resolv \
-  --no-hosts --interface=br0 --bind-interfaces --dhcp-authoritative \
-  --dhcp-leasefile="$WORK/leases" --dhcp-range=192.168.72.100,192.168.72.200,255.255.255.0,2m \
-  --dhcp-host="$MAC1,$IP1" --dhcp-host="$MAC2,$IP2" --dhcp-option=option:router,"$GW" \
-  --log-facility="$WORK/dnsmasq.log" </dev/null >/dev/null 2>&1 &
-DNSMASQ_PID=$!
+# start_dnsmasq [DNSMASQ_ARG...]: the cloud's DHCP server (DHCPv4 for both
+# NICs), with those arguments added, in place of the one running (the next
+# case gets the plain one back).
+DNSMASQ_EXTRA=
+start_dnsmasq() {
+  DNSMASQ_EXTRA="$*"
+  if [ -n "$DNSMASQ_PID" ]; then kill "$DNSMASQ_PID" 2>/dev/null; wait "$DNSMASQ_PID" 2>/dev/null; fi
+  : >"$WORK/dnsmasq.log"
+  ip netns exec "$PEER" dnsmasq --keep-in-foreground --conf-file=/dev/null --port=0 --no-resolv \
+    --no-hosts --interface=br0 --bind-interfaces --dhcp-authoritative \
+    --dhcp-leasefile="$WORK/leases" --dhcp-range=192.168.72.100,192.168.72.200,255.255.255.0,2m \
+    --dhcp-host="$MAC1,$IP1" --dhcp-host="$MAC2,$IP2" --dhcp-option=option:router,"$GW" \
+    --log-facility="$WORK/dnsmasq.log" "$@" </dev/null >/dev/null 2>&1 &
+  DNSMASQ_PID=$!
+  local _
+  for _ in $(seq 50); do grep -q "DHCP, IP range" "$WORK/dnsmasq.log" && return 0; sleep 0.1; done
+  fail "dnsmasq did not start: $(tail -3 "$WORK/dnsmasq.log")"
+}
+start_dnsmasq || exit 1
 start_daemon || exit 1
 
 # network NAME OPTIONS_JSON [SUBNETS_JSON]: the network podman 5 would store
@@ -337,6 +351,33 @@ case_one_owner_for_pods_docker_and_podman() {
   ip netns del hnnv-c5; ip netns del hnnv-c6
   nic_home hnnv1 "$MAC1" && nic_home hnnv2 "$MAC2"
 }
+# -o address6=dhcp6: the NIC's DHCPv6 address beside its DHCPv4 one, with
+# the default route through the router of dnsmasq's RAs; the status block
+# lists both addresses and the lease's name server; teardown takes both.
+case_setup_address6() {
+  start_dnsmasq --enable-ra --ra-param=br0,10,1800 --dhcp-option=option:dns-server,"$GW" \
+    --dhcp-range=::100,::1ff,constructor:br0,64,2m --dhcp-host="$MAC1,[$IP6_1]" || return 1
+  local net conf out
+  net=$(network cloud6 "{\"nics\":\"hnnv1\",\"address6\":\"dhcp6\",\"socket\":\"$SOCK\",\"state-dir\":\"$WORK/copies\"}") ||
+    { fail "create: $net"; return 1; }
+  [ "$(jq -r .ipam_options.driver <<<"$net")" = dhcp ] || { fail "create: $net"; return 1; }
+  ip netns add hnnv-c9
+  conf=$(attach web9 "$net")
+  out=$(nv setup /var/run/netns/hnnv-c9 <<<"$conf" 2>&1) || { fail "setup: $out"; return 1; }
+  case "$(jq -r '.cloud6.interfaces.eth0.subnets | map(.ipnet + " " + .gateway) | join(",")' <<<"$out")" in
+    "$IP1/24 $GW,$IP6_1/64 fe80:"*) ;;
+    *) fail "status block has not both addresses: $out"; return 1 ;;
+  esac
+  [ "$(jq -r '.cloud6.dns_server_ips | join(",")' <<<"$out")" = "$GW" ] ||
+    { fail "status block has not the lease's name server: $out"; return 1; }
+  out=$(ip -n hnnv-c9 -o addr show dev eth0; ip -n hnnv-c9 -6 route)
+  case "$out" in *"$IP1/24"*"$IP6_1/64 scope global"*"default via fe80:"*"dev eth0"*) ;;
+    *) fail "eth0 has not both addresses and the IPv6 default route: $out"; return 1 ;; esac
+  ping6_gateway ip netns exec hnnv-c9 busybox || return 1
+  out=$(nv teardown /var/run/netns/hnnv-c9 <<<"$conf" 2>&1) || { fail "teardown: $out"; return 1; }
+  nic_home hnnv1 "$MAC1" || return 1
+  ip netns del hnnv-c9
+}
 
 # podman 5 itself (--podman5): its cases, in this suite's world.
 # shellcheck source=tests/e2e/netavark_podman5_cases.sh
@@ -350,11 +391,12 @@ fresh_world() {
   local ns
   for ns in $(ip netns list | awk '/^hnnv-c/{print $1}'); do ip netns del "$ns"; done
   rm -rf "$WORK/state" "$WORK/nv" "$WORK/copies" && mkdir -p "$WORK/state" "$WORK/nv"
+  [ -z "$DNSMASQ_EXTRA" ] || start_dnsmasq || return 1
   make_nic 1 && make_nic 2
   start_daemon
 }
 
-NV_CASES=(info_and_create setup_dhcp_and_teardown setup_static_ip teardown_after_netns_died
+NV_CASES=(info_and_create setup_dhcp_and_teardown setup_static_ip setup_address6 teardown_after_netns_died
           teardown_with_the_daemon_down bad_input one_owner_for_pods_docker_and_podman)
 if [ "$SUITE" = podman5 ]; then
   NV_CASES=(podman5_dhcp_nic_as_eth0 podman5_mac_and_static_dual_stack podman5_refusals
