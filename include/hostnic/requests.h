@@ -66,8 +66,9 @@ struct JoinReply {
   // route from those RAs by itself (and follows them).
   bool gateway6_from_router = false;
   std::vector<Route> static_routes;
-  // The NIC's own lease's DNS. Docker's remote driver API has no place for
-  // it; the CNI and netavark plugins pass it on.
+  // The NIC's own leases' DNS: DHCPv4's, then DHCPv6's name servers not
+  // already there. Docker's remote driver API has no place for it; the CNI
+  // and netavark plugins pass it on.
   Dns dns;
   // Set when the address is the NIC's own: the container must not also get
   // Docker's gateway bridge (docker_gwbridge) and a NAT default route.

@@ -250,6 +250,9 @@ std::optional<Lease> LeaseFromReply(const ServerMessage& reply, const Mac& mac,
   lease.acquired = now;
   lease.address = Ipv6ToString(granted->address) + "/128";
   lease.server = HexOf(reply.server_id);
+  for (const Ipv6& server : reply.dns_servers) {
+    lease.dns.servers.push_back(Ipv6ToString(server));
+  }
   if (granted->valid == UINT32_MAX) return lease;
   const uint32_t valid = granted->valid;
   const uint32_t preferred = std::min(granted->preferred, valid);

@@ -3,6 +3,8 @@
 // routes (the NIC's own, from its leases, where it has them: IPv4 and IPv6).
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "driver/driver.h"
 #include "driver/lease_book.h"
 #include "driver/messages.h"
@@ -92,6 +94,13 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
       reply.gateway6_from_router = true;
       reply.static_routes.insert(reply.static_routes.end(),
                                  lease6->routes.begin(), lease6->routes.end());
+      // DHCPv6's name servers after DHCPv4's, each once.
+      for (const std::string& server : lease6->dns.servers) {
+        if (std::find(reply.dns.servers.begin(), reply.dns.servers.end(),
+                      server) == reply.dns.servers.end()) {
+          reply.dns.servers.push_back(server);
+        }
+      }
     } else if (!endpoint.address6.empty()) {
       reply.gateway6 = network.gateway6;
     }

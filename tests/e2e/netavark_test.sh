@@ -353,10 +353,11 @@ case_one_owner_for_pods_docker_and_podman() {
 }
 # -o address6=dhcp6: the NIC's DHCPv6 address beside its DHCPv4 one, with
 # the default route through the router of dnsmasq's RAs; the status block
-# lists both addresses and the lease's name server; teardown takes both.
+# lists both addresses and both leases' name servers; teardown takes both.
 case_setup_address6() {
   start_dnsmasq --enable-ra --ra-param=br0,10,1800 --dhcp-option=option:dns-server,"$GW" \
-    --dhcp-range=::100,::1ff,constructor:br0,64,2m --dhcp-host="$MAC1,[$IP6_1]" || return 1
+    --dhcp-range=::100,::1ff,constructor:br0,64,2m --dhcp-host="$MAC1,[$IP6_1]" \
+    --dhcp-option=option6:dns-server,"[$GW6]" || return 1
   local net conf out
   net=$(network cloud6 "{\"nics\":\"hnnv1\",\"address6\":\"dhcp6\",\"socket\":\"$SOCK\",\"state-dir\":\"$WORK/copies\"}") ||
     { fail "create: $net"; return 1; }
@@ -368,8 +369,8 @@ case_setup_address6() {
     "$IP1/24 $GW,$IP6_1/64 fe80:"*) ;;
     *) fail "status block has not both addresses: $out"; return 1 ;;
   esac
-  [ "$(jq -r '.cloud6.dns_server_ips | join(",")' <<<"$out")" = "$GW" ] ||
-    { fail "status block has not the lease's name server: $out"; return 1; }
+  [ "$(jq -r '.cloud6.dns_server_ips | join(",")' <<<"$out")" = "$GW,$GW6" ] ||
+    { fail "status block has not the leases' name servers (DHCPv4's, DHCPv6's): $out"; return 1; }
   out=$(ip -n hnnv-c9 -o addr show dev eth0; ip -n hnnv-c9 -6 route)
   case "$out" in *"$IP1/24"*"$IP6_1/64 scope global"*"default via fe80:"*"dev eth0"*) ;;
     *) fail "eth0 has not both addresses and the IPv6 default route: $out"; return 1 ;; esac
