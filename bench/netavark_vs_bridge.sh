@@ -34,7 +34,7 @@ CID=fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210
 conf() {  # DRIVER: setup's stdin as podman writes it for that network
   local extra
   case $1 in
-    hostnic) extra="\"network_interface\":\"\",\"options\":{\"device\":\"hnvb1\",\"socket\":\"$W/s.sock\"}" ;;
+    hostnic) extra="\"network_interface\":\"\",\"options\":{\"device\":\"hnvb1\",\"socket\":\"$W/s.sock\",\"state-dir\":\"$W/copies\"}" ;;
     bridge) extra='"network_interface":"hnvbbr0","options":{}' ;;
   esac
   printf '{"container_id":"%s","container_name":"b","networks":{"n":{"interface_name":"eth0","static_ips":["10.9.0.5"]}},"network_info":{"n":{"name":"n","id":"%s","driver":"%s",%s,"ipv6_enabled":false,"internal":false,"dns_enabled":false,"subnets":[{"subnet":"10.9.0.0/24","gateway":"10.9.0.1"}],"ipam_options":{"driver":"host-local"}}}}' \

@@ -113,6 +113,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Every network here keeps setup's copies under $WORK (state-dir): the
+# host's default, /var/lib/hostnic/netavark, is a user's (and the package
+# test's) to find as they left it.
+HOST_STATE_BEFORE=absent
+[ -e /var/lib/hostnic ] && HOST_STATE_BEFORE=present
+case_left_the_host_state_dir_alone() {
+  [ "$HOST_STATE_BEFORE" = present ] || [ ! -e /var/lib/hostnic ] ||
+    { fail "the suite created /var/lib/hostnic on the host: $(ls -R /var/lib/hostnic | head -5 | tr '\n' ' ')"; return 1; }
+}
+
 # Leftovers of a killed earlier run.
 ip link del hnnv1 2>/dev/null; ip link del hnnv2 2>/dev/null
 for ns in $(ip netns list | awk '/^hnnv-/{print $1}'); do ip netns del "$ns"; done
@@ -225,7 +235,7 @@ case_setup_dhcp_and_teardown() {
 # podman's --ip and --ip6 on a dual-stack network.
 case_setup_static_ip() {
   local net conf out
-  net=$(network fixed "{\"socket\":\"$SOCK\"}" "[{\"subnet\":\"192.168.72.0/24\",\"gateway\":\"$GW\"},{\"subnet\":\"fd00:72::/64\",\"gateway\":\"$GW6\"}]") ||
+  net=$(network fixed "{\"socket\":\"$SOCK\",\"state-dir\":\"$WORK/copies\"}" "[{\"subnet\":\"192.168.72.0/24\",\"gateway\":\"$GW\"},{\"subnet\":\"fd00:72::/64\",\"gateway\":\"$GW6\"}]") ||
     { fail "create: $net"; return 1; }
   [ "$(jq -r .ipam_options.driver <<<"$net")" = host-local ] || { fail "create: $net"; return 1; }
   ip netns add hnnv-c2
@@ -413,4 +423,5 @@ for c in "${NV_CASES[@]}"; do
   fresh_world || exit 1
   run_case "$c" "case_$c"
 done
+run_case left_the_host_state_dir_alone case_left_the_host_state_dir_alone
 case_summary "$SUITE" "$t0"
