@@ -104,6 +104,50 @@ test_slaac() {
 }
 register_case slaac test_slaac
 
+# container_inet6 CONTAINER: the global IPv6 addresses (CIDRs) on its eth0.
+container_inet6() {
+  dk exec "$1" ip -6 addr show dev eth0 scope global 2>/dev/null | awk '$1 == "inet6" { print $2 }'
+}
+
+# Never stranded, IPv6: dnsmasq stopped past the DHCPv6 lease's expiry (2
+# minutes, its shortest; renewals from T1, a minute) and started again: the
+# running container has its IPv6 address back by itself within 60 s.
+test_dhcp6_outage() {
+  local out t0 cidr6="${NIC_DHCP6_IP[hne2]}/64"
+  local dhcp6_args=(--dhcp-range="::100,::1ff,constructor:$PEER_BR,64,2m"
+                    --dhcp-host="${NIC_MAC[hne2]},[${NIC_DHCP6_IP[hne2]}]")
+  start_dhcp6 "${dhcp6_args[@]}"
+  cloud_net hne-outage6 $(ipv6_flag) -o hostnic.address6=dhcp6 -o hostnic.dhcp-timeout=3
+  dk_ok run -d --name hne-outage6 --label "$LABEL" --network hne-outage6 \
+    --mac-address "${NIC_MAC[hne2]}" "$IMAGE" "${SLEEPER[@]}" >/dev/null
+  wait_until 10 "hne-outage6 has hne2's IPv6 address" \
+    eval '[ "$(container_inet6 hne-outage6)" = "$cidr6" ]'
+
+  stop_dhcp
+  note "DHCPv6 server stopped; waiting for the lease to expire (2 minutes)"
+  wait_until 150 "hostnic removes the expired IPv6 address from the running container" \
+    eval '[ -z "$(container_inet6 hne-outage6)" ]'
+  out=$("$HOSTNIC_BIN" status --socket "$SOCKET" 2>&1 || true)
+  expect_contains "$out" "IPv6 lease lost" "hostnic status names the lost IPv6 lease"
+  out=$(curl -sf --unix-socket "$SOCKET" http://hostnic/metrics)
+  expect_contains "$out" 'hostnic_leases\{family="ipv6",state="lost"\} 1' "metrics count the lost IPv6 lease"
+
+  t0=$SECONDS
+  start_dhcp6 "${dhcp6_args[@]}"
+  wait_until 60 "the running container has its IPv6 address back by itself" \
+    eval '[ "$(container_inet6 hne-outage6)" = "$cidr6" ]'
+  note "IPv6 address back $((SECONDS - t0)) s after the server was started again"
+  out=$(dk_ok exec hne-outage6 sh -c "$WAIT_ROUTE6; ip -6 addr; ip -6 route;
+          for i in 1 2 3 4 5 6; do ping -c 1 -W 1 $V6_GATEWAY && break; sleep 1; done")
+  expect_own_address6 "$out" "$cidr6" hne-outage6
+  expect_contains "$out" "1 packets received" "hne-outage6 reaches $V6_GATEWAY again"
+  out=$(curl -sf --unix-socket "$SOCKET" http://hostnic/metrics)
+  expect_contains "$out" 'hostnic_leases\{family="ipv6",state="bound"\} 1' "metrics count the IPv6 lease bound again"
+  dk_ok rm -f hne-outage6 >/dev/null
+  expect_nic_clean hne2
+}
+register_case dhcp6-outage test_dhcp6_outage
+
 test_address6_refused() {
   local out
   out=$(dk_err network create -d "$DRIVER" --label "$LABEL" --ipam-driver null \
