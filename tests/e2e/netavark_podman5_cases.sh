@@ -183,3 +183,29 @@ case_podman5_address_from_the_hook() {
   podman5 rm -f -t 0 c8 >/dev/null 2>&1 || { fail "podman rm"; return 1; }
   nic_home hnnv1 "$MAC1" && nic_home hnnv2 "$MAC2"
 }
+
+# -o address6=dhcp6: the NIC's DHCPv4 and DHCPv6 addresses with the IPv6
+# default route through the router of dnsmasq's RAs, both leases' name
+# servers in resolv.conf (the network has no --dns), and podman inspect's
+# IPv6 address.
+case_podman5_address6() {
+  start_dnsmasq --enable-ra --ra-param=br0,10,1800 --dhcp-option=option:dns-server,"$GW" \
+    --dhcp-range=::100,::1ff,constructor:br0,64,2m --dhcp-host="$MAC1,[$IP6_1]" \
+    --dhcp-option=option6:dns-server,"[$GW6]" || return 1
+  local out
+  podman5 network exists cloud6 ||
+    podman5 network create -d hostnic -o "socket=$SOCK" -o "state-dir=$WORK/copies" \
+      -o nics=hnnv1 -o address6=dhcp6 cloud6 >/dev/null || { fail "podman network create -o address6=dhcp6"; return 1; }
+  out=$(p5_run --name c9 --network cloud6 2>&1) || { fail "podman run: $out"; return 1; }
+  out=$(podman5 exec c9 ip -o addr show dev eth0; podman5 exec c9 ip -6 route)
+  case "$out" in *"$IP1/24"*"$IP6_1/64 scope global"*"default via fe80:"*"dev eth0"*) ;;
+    *) fail "eth0 has not both addresses and the IPv6 default route: $out"; return 1 ;; esac
+  ping6_gateway podman5 exec c9 || return 1
+  out=$(podman5 exec c9 cat /etc/resolv.conf)
+  case "$out" in *"nameserver $GW"*"nameserver $GW6"*) ;;
+    *) fail "the leases' name servers are not in resolv.conf: $out"; return 1 ;; esac
+  out=$(p5_inspect c9 cloud6)
+  [ "$out" = "$IP1 $MAC1 $IP6_1" ] || { fail "podman inspect shows '$out'"; return 1; }
+  podman5 rm -f -t 0 c9 >/dev/null 2>&1 || { fail "podman rm"; return 1; }
+  nic_home hnnv1 "$MAC1"
+}

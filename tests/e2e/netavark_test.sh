@@ -413,7 +413,7 @@ if [ "$SUITE" = podman5 ]; then
   NV_CASES=(podman5_dhcp_nic_as_eth0 podman5_mac_and_static_dual_stack podman5_refusals
             podman5_one_owner podman5_kill_9_with_a_guarded_container
             podman5_rm_with_the_daemon_down podman5_waits_for_a_hot_plugged_nic
-            podman5_address_from_the_hook)
+            podman5_address_from_the_hook podman5_address6)
   podman5_enter "$PODMAN5_ROOT" "$WORK" || { echo "FAIL podman5: entering the root failed"; exit 1; }
   say "$(podman5 --version) in the root"
   p5_networks || { echo "FAIL podman5: podman network create failed"; exit 1; }
