@@ -22,6 +22,34 @@
 
 namespace hostnic {
 
+// A DHCP lease of `address` for `mac` from `server` (router `gateway`),
+// timed as the server's answer gives it: lease time, T1 and T2 in seconds.
+inline Lease OfferedLease(const char* mac, const char* address,
+                          const char* gateway, const char* server,
+                          uint32_t lease_seconds, uint32_t t1, uint32_t t2) {
+  Lease l;
+  l.mac = *Mac::Parse(mac);
+  l.address = address;
+  l.gateway = gateway;
+  l.server = server;
+  l.lease_seconds = lease_seconds;
+  l.t1_seconds = t1;
+  l.t2_seconds = t2;
+  return l;
+}
+
+// What the tests' cloud DHCP server answers for `mac`, as dnsmasq does in
+// the e2e tests: gateway 192.168.61.1, a route to 10.61.0.0/16, MTU 1400,
+// two minutes' lease.
+inline Lease CloudLease(const char* mac, const char* address) {
+  Lease l =
+      OfferedLease(mac, address, "192.168.61.1", "192.168.61.1", 120, 60, 105);
+  l.source = "dhcp";
+  l.routes = {{"10.61.0.0/16", "192.168.61.254"}};
+  l.mtu = 1400;
+  return l;
+}
+
 // Hands out the lease set for a MAC, stamped with the clock; fails with
 // kTimeout for MACs without one.
 class FakeAddressSource : public AddressSource {
@@ -77,6 +105,12 @@ class FakeRenewer : public LeaseRenewer {
   void Queue(Result<Renewal> answer) {
     std::lock_guard<std::mutex> lock(mu_);
     answers_.push_back(std::move(answer));
+  }
+  // The next renewal is refused: the server answers NAK.
+  void QueueNak() {
+    Renewal nak;
+    nak.answer = Answer::kNak;
+    Queue(nak);
   }
   std::vector<Call> renewals() const {
     std::lock_guard<std::mutex> lock(mu_);

@@ -59,24 +59,17 @@ class MemoryStore : public Store {
     std::lock_guard<std::mutex> lock(mu_);
     problems_.push_back(std::move(p));
   }
-  size_t endpoint_count() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return endpoints_.size();
-  }
-  size_t network_count() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return networks_.size();
-  }
-  size_t lease_count() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return leases_.size();
-  }
-  size_t orphan_count() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return orphans_.size();
-  }
+  size_t endpoint_count() const { return SizeOf(endpoints_); }
+  size_t network_count() const { return SizeOf(networks_); }
+  size_t lease_count() const { return SizeOf(leases_); }
+  size_t orphan_count() const { return SizeOf(orphans_); }
 
  private:
+  template <typename Records>
+  size_t SizeOf(const Records& records) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return records.size();
+  }
   static std::string Key(const Mac& mac, bool v6) {
     return mac.ToString() + (v6 ? "-ipv6" : "");
   }

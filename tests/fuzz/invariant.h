@@ -1,6 +1,7 @@
 // What a fuzz harness does when the code under test breaks one of its
 // promises: says which on stderr, prefixed with the harness's name, and
-// aborts, so that libFuzzer keeps the input that did it.
+// aborts, so that libFuzzer keeps the input that did it. And the promises
+// more than one harness checks.
 #ifndef HOSTNIC_TESTS_FUZZ_INVARIANT_H_
 #define HOSTNIC_TESTS_FUZZ_INVARIANT_H_
 
@@ -9,6 +10,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+
+#include "hostnic/status.h"
 
 namespace hostnic::fuzz {
 
@@ -20,6 +23,20 @@ namespace hostnic::fuzz {
 
 inline void Require(bool ok, const std::string& what) {
   if (!ok) Fail(what);
+}
+
+// Two decodes of the same input agree: both refused for the same reason, or
+// both decoded to messages `same(a, b)` finds equal.
+template <typename Message, typename Same>
+void RequireSameResult(const Result<Message>& a, const Result<Message>& b,
+                       Same same) {
+  Require(a.ok() == b.ok(), "Decode answered the same input differently");
+  if (!a.ok()) {
+    Require(a.status().message() == b.status().message(),
+            "Decode explained the same refusal differently");
+    return;
+  }
+  Require(same(*a, *b), "Decode decoded the same input differently");
 }
 
 }  // namespace hostnic::fuzz

@@ -12,22 +12,14 @@
 #include "fakes/fake_dhcp_transport.h"
 #include "unit/dhcp6_replies.h"
 
-namespace hostnic::dhcp6 {
+// In the helpers' namespace: the hand-built messages need no qualifying.
+namespace hostnic::dhcp6::replies6 {
 namespace {
 
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 using Bytes = std::vector<uint8_t>;
 using Reply = FakeDhcpTransport::Reply;
-using replies6::Be32;
-using replies6::Cat;
-using replies6::FromServer;
-using replies6::Ia;
-using replies6::IaAddr;
-using replies6::Ip;
-using replies6::kMac;
-using replies6::kServerDuid;
-using replies6::Option;
 using ::testing::ElementsAre;
 
 constexpr char kNic[] = "eth1 (52:54:0e:66:00:11)";
@@ -62,6 +54,19 @@ class Dhcp6ClientTest : public ::testing::Test {
     return Client(
         &transport_, &clock_, [this] { return ++xid_; }, kMac, kNic);
   }
+  // The server advertises an address (IaWithAddress) to a Solicit after
+  // `advertise_after`, answers a Request after `reply_after` with a Reply
+  // of `reply`.
+  void AdvertiseThenReply(milliseconds advertise_after,
+                          milliseconds reply_after, const Bytes& reply) {
+    transport_.server = [=](const Bytes& m) -> std::vector<Reply> {
+      if (m[0] == 1) {
+        return {
+            {advertise_after, Answering(m, FromServer(2, IaWithAddress()))}};
+      }
+      return {{reply_after, Answering(m, FromServer(7, reply))}};
+    };
+  }
   std::vector<uint8_t> SentTypes() const {
     std::vector<uint8_t> types;
     for (const auto& [when, bytes] : transport_.sent) types.push_back(bytes[0]);
@@ -74,12 +79,7 @@ class Dhcp6ClientTest : public ::testing::Test {
 };
 
 TEST_F(Dhcp6ClientTest, SolicitsThenRequestsTheAdvertisedAddress) {
-  transport_.server = [](const Bytes& m) -> std::vector<Reply> {
-    if (m[0] == 1) {
-      return {{milliseconds(3), Answering(m, FromServer(2, IaWithAddress()))}};
-    }
-    return {{milliseconds(2), Answering(m, FromServer(7, IaWithAddress()))}};
-  };
+  AdvertiseThenReply(milliseconds(3), milliseconds(2), IaWithAddress());
   Client client = MakeClient();
   const Result<ServerMessage> reply = client.Acquire(seconds(10));
   ASSERT_TRUE(reply.ok()) << reply.status().message();
@@ -167,12 +167,7 @@ TEST_F(Dhcp6ClientTest, RetransmitsWithBackoffAndSaysWhatItSentOnTimeout) {
 }
 
 TEST_F(Dhcp6ClientTest, SolicitsAgainWhenTheRequestIsRefused) {
-  transport_.server = [](const Bytes& m) -> std::vector<Reply> {
-    if (m[0] == 1) {
-      return {{milliseconds(1), Answering(m, FromServer(2, IaWithAddress()))}};
-    }
-    return {{milliseconds(1), Answering(m, FromServer(7, IaRefused()))}};
-  };
+  AdvertiseThenReply(milliseconds(1), milliseconds(1), IaRefused());
   Client client = MakeClient();
   const Result<ServerMessage> reply = client.Acquire(seconds(10));
   ASSERT_FALSE(reply.ok());
@@ -235,7 +230,7 @@ TEST_F(Dhcp6ClientTest, ReleasesUntilTheServerReplies) {
 }
 
 TEST(Dhcp6LeaseTest, LeaseFromAReply) {
-  const Result<ServerMessage> reply = replies6::DecodeVector(
+  const Result<ServerMessage> reply = DecodeVector(
       FromServer(7, Option(3, Ia(Option(5, IaAddr(kAddress, 300, 600))))));
   ASSERT_TRUE(reply.ok());
   const std::optional<Lease> lease = LeaseFromReply(*reply, kMac, 1000);
@@ -257,24 +252,24 @@ TEST(Dhcp6LeaseTest, ServerTimesAndInfiniteLeases) {
   const Bytes ia_times = Cat({Be32(IaidFromMac(kMac)), Be32(100), Be32(160),
                               Option(5, IaAddr(kAddress, 300, 600))});
   Result<ServerMessage> reply =
-      replies6::DecodeVector(FromServer(7, Option(3, ia_times)));
+      DecodeVector(FromServer(7, Option(3, ia_times)));
   ASSERT_TRUE(reply.ok());
   std::optional<Lease> lease = LeaseFromReply(*reply, kMac, 0);
   ASSERT_TRUE(lease.has_value());
   EXPECT_EQ(lease->t1_seconds, 100u);
   EXPECT_EQ(lease->t2_seconds, 160u);
 
-  reply = replies6::DecodeVector(FromServer(
+  reply = DecodeVector(FromServer(
       7, Option(3, Ia(Option(5, IaAddr(kAddress, 0xffffffff, 0xffffffff))))));
   ASSERT_TRUE(reply.ok());
   lease = LeaseFromReply(*reply, kMac, 0);
   ASSERT_TRUE(lease.has_value());
   EXPECT_FALSE(lease->Expires());
 
-  reply = replies6::DecodeVector(FromServer(7, IaRefused()));
+  reply = DecodeVector(FromServer(7, IaRefused()));
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(LeaseFromReply(*reply, kMac, 0), std::nullopt);
 }
 
 }  // namespace
-}  // namespace hostnic::dhcp6
+}  // namespace hostnic::dhcp6::replies6

@@ -10,20 +10,10 @@
 #include "dhcp6/message.h"
 #include "unit/dhcp6_replies.h"
 
-namespace hostnic::dhcp6 {
+// In the helpers' namespace: the hand-built messages need no qualifying.
+namespace hostnic::dhcp6::replies6 {
 namespace {
 
-using replies6::Be32;
-using replies6::Bytes;
-using replies6::Cat;
-using replies6::DecodeVector;
-using replies6::FromServer;
-using replies6::Ia;
-using replies6::IaAddr;
-using replies6::Ip;
-using replies6::kMac;
-using replies6::kServerDuid;
-using replies6::Option;
 using ::testing::ElementsAre;
 
 TEST(Dhcp6MessageTest, DerivesDuidLlAndIaidFromTheMac) {
@@ -250,4 +240,4 @@ INSTANTIATE_TEST_SUITE_P(Dhcp6Hostile, Dhcp6RejectsTest,
                          });
 
 }  // namespace
-}  // namespace hostnic::dhcp6
+}  // namespace hostnic::dhcp6::replies6

@@ -8,7 +8,7 @@
 #include "unit/dhcp6_replies.h"
 #include "unit/driver_address_fixture.h"
 
-namespace hostnic {
+namespace hostnic::driver_test {
 namespace {
 
 using dhcp6::replies6::Bytes;
@@ -49,14 +49,8 @@ class Dns6JoinTest : public DriverAddressTest {
     v4.dns.servers = {"192.168.61.53", "fd00:61::53"};
     v4.dns.domain = "cloud.internal";
     dhcp_.Set(v4);
-    Lease v6;
-    v6.mac = *Mac::Parse(kMac2);
-    v6.address = "2001:db8:61::11/64";
-    v6.gateway = "fe80::1";
-    v6.server = "000300015254000000aa";
-    v6.lease_seconds = 3600;
-    v6.t1_seconds = 1800;
-    v6.t2_seconds = 2880;
+    Lease v6 = OfferedLease(kMac2, "2001:db8:61::11/64", "fe80::1",
+                            "000300015254000000aa", 3600, 1800, 2880);
     v6.dns.servers = {"fd00:61::53", "2001:db8:61::53"};
     dhcp6_.Set(v6);
     ports_.dhcp6 = &dhcp6_;
@@ -81,4 +75,4 @@ TEST_F(Dns6JoinTest, JoinHandsDhcp6NameServersAfterDhcp4s) {
 }
 
 }  // namespace
-}  // namespace hostnic
+}  // namespace hostnic::driver_test

@@ -10,13 +10,10 @@
 #include "driver/lease_book.h"
 #include "unit/driver_address_fixture.h"
 
-namespace hostnic {
+namespace hostnic::driver_test {
 namespace {
 
 using ::testing::Contains;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 
 constexpr char kRouter[] = "fe80::1";
 
@@ -24,15 +21,8 @@ class DriverAddress6Test : public DriverAddressTest {
  protected:
   // What the fake DHCPv6 server and router answer for `mac`.
   static Lease Cloud6Lease(const char* mac, const char* address) {
-    Lease l;
-    l.mac = *Mac::Parse(mac);
-    l.address = address;
-    l.gateway = kRouter;
-    l.server = "000300015254000000aa";
-    l.lease_seconds = 3600;
-    l.t1_seconds = 1800;
-    l.t2_seconds = 2880;
-    return l;
+    return OfferedLease(mac, address, kRouter, "000300015254000000aa", 3600,
+                        1800, 2880);
   }
 
   DriverAddress6Test()
@@ -150,9 +140,7 @@ TEST_F(DriverAddress6Test, RenewsTheIpv6LeaseFromTheSandboxAndKeepsItLost) {
   // The server forgets it (NoBinding): the address goes, hostnic asks again
   // from inside the container, and the address and router come back.
   clock_.Advance(std::chrono::seconds(1800));
-  LeaseRenewer::Renewal nak;
-  nak.answer = LeaseRenewer::Answer::kNak;
-  renewer6_.Queue(nak);
+  renewer6_.QueueNak();
   driver_->KeepLeases();
   EXPECT_THAT(sandbox_.removed(), ElementsAre(std::string(kSandbox) + " " +
                                               kMac2 + " 2001:db8:61::11/64"));
@@ -209,4 +197,4 @@ TEST_F(DriverAddress6Test, LeaseSurvivesARestartAndIsReleasedWithItsNetwork) {
 }
 
 }  // namespace
-}  // namespace hostnic
+}  // namespace hostnic::driver_test

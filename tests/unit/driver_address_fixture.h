@@ -8,40 +8,20 @@
 #include <map>
 #include <string>
 
-#include "fakes/driver_fixture.h"
 #include "fakes/fake_address.h"
+#include "unit/driver_test.h"
 
-namespace hostnic {
+namespace hostnic::driver_test {
 
 class DriverAddressTest : public DriverFixture {
  protected:
-  static constexpr char kNet[] = "4390aa";
-  static constexpr char kMac2[] = "52:54:0e:e5:00:f7";
-  static constexpr char kMac3[] = "52:54:0e:e5:00:f8";
   static constexpr char kSandbox[] = "/var/run/docker/netns/abc";
-
-  // What the fake DHCP server answers for `mac`.
-  static Lease CloudLease(const char* mac, const char* address) {
-    Lease l;
-    l.mac = *Mac::Parse(mac);
-    l.source = "dhcp";
-    l.address = address;
-    l.gateway = "192.168.61.1";
-    l.routes = {{"10.61.0.0/16", "192.168.61.254"}};
-    l.mtu = 1400;
-    l.server = "192.168.61.1";
-    l.lease_seconds = 120;
-    l.t1_seconds = 60;
-    l.t2_seconds = 105;
-    return l;
-  }
 
   DriverAddressTest()
       : dhcp_("dhcp", &clock_), hook_("hook", &clock_), renewer_(&clock_) {
-    Link eth0 = MakeLink(2, "eth0", "52:54:00:00:00:01");
-    eth0.kind = "";
     inventory_.Reset(
-        {eth0, MakeLink(3, "eth2", kMac2), MakeLink(4, "eth3", kMac3)}, {2});
+        {HostEth0(), MakeLink(3, "eth2", kMac2), MakeLink(4, "eth3", kMac3)},
+        {2});
     dhcp_.Set(CloudLease(kMac2, "192.168.61.11/24"));
     dhcp_.Set(CloudLease(kMac3, "192.168.61.12/24"));
     Lease hooked = CloudLease(kMac2, "10.0.1.23/24");
@@ -84,6 +64,22 @@ class DriverAddressTest : public DriverFixture {
     ASSERT_TRUE(joined.ok()) << joined.status().message();
   }
 
+  // Creates the null network, then creates and joins "ep1" as Run does.
+  void RunInNullNetwork() {
+    ASSERT_TRUE(CreateNullNetwork().ok());
+    Run("ep1");
+  }
+
+  // Moves the clock to the lease's T1 (60 s on): the renewal made then is
+  // the `count`th, of `address`, and leaves the lease bound.
+  void ExpectRenewedAtT1(size_t count, const std::string& address) {
+    clock_.Advance(std::chrono::seconds(60));
+    driver_->KeepLeases();
+    ASSERT_EQ(renewer_.renewals().size(), count);
+    EXPECT_EQ(renewer_.renewals().back().address, address);
+    EXPECT_EQ(LeaseState(kMac2), "bound");
+  }
+
   std::string LeaseState(const std::string& mac) {
     for (const NicReport& row : driver_->Report()) {
       if (row.link.mac.ToString() == mac) return row.lease_state;
@@ -98,6 +94,6 @@ class DriverAddressTest : public DriverFixture {
   FakeGuard guard_;
 };
 
-}  // namespace hostnic
+}  // namespace hostnic::driver_test
 
 #endif  // HOSTNIC_TESTS_UNIT_DRIVER_ADDRESS_FIXTURE_H_

@@ -6,12 +6,8 @@
 
 #include "unit/driver_address_fixture.h"
 
-namespace hostnic {
+namespace hostnic::driver_test {
 namespace {
-
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 
 TEST_F(DriverAddressTest, NullIpamNetworkGivesEachContainerItsNicsOwnAddress) {
   ASSERT_TRUE(CreateNullNetwork().ok());
@@ -136,8 +132,7 @@ TEST_F(DriverAddressTest, HookIsAskedEveryTimeAndItsLeaseNeverRenews) {
 }
 
 TEST_F(DriverAddressTest, StatusShowsEachNicsLease) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   for (const NicReport& row : driver_->Report()) {
     if (row.link.mac.ToString() != kMac2) continue;
     ASSERT_TRUE(row.lease.has_value());
@@ -148,4 +143,4 @@ TEST_F(DriverAddressTest, StatusShowsEachNicsLease) {
 }
 
 }  // namespace
-}  // namespace hostnic
+}  // namespace hostnic::driver_test

@@ -6,12 +6,8 @@
 
 #include "unit/driver_address_fixture.h"
 
-namespace hostnic {
+namespace hostnic::driver_test {
 namespace {
-
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 
 TEST_F(DriverAddressTest, BlockMetadataAddsUnreachableRoutesInTheSandbox) {
   ASSERT_TRUE(CreateNullNetwork({{"hostnic.block-metadata", "true"}}).ok());
@@ -75,8 +71,7 @@ TEST_F(DriverGuardTest, GuardsTheNicOnTheHostAtCreateEndpoint) {
 }
 
 TEST_F(DriverGuardTest, AnUnguardedNetworkLeavesTheNicAlone) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   EXPECT_FALSE(Guarded(kMac2).has_value());
   EXPECT_EQ(guard_.attaches(), 0);
 }
@@ -150,8 +145,7 @@ TEST_F(DriverGuardTest, TheGuardComesOffWhenTheNicComesHome) {
 }
 
 TEST_F(DriverGuardTest, AReleaseOfANicOnTheHostTellsTheGuardWhereItIs) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   const int ifindex = inventory_.FindByName("eth2")->ifindex;
   ASSERT_TRUE(driver_->Leave(kNet, "ep1").ok());
   ASSERT_TRUE(driver_->DeleteEndpoint(kNet, "ep1").ok());
@@ -184,4 +178,4 @@ TEST_F(DriverGuardTest, ARestartedDaemonGuardsTheNicInItsContainerAgain) {
 }
 
 }  // namespace
-}  // namespace hostnic
+}  // namespace hostnic::driver_test

@@ -8,23 +8,17 @@
 #include <utility>
 #include <vector>
 
-#include "fakes/driver_fixture.h"
 #include "fakes/fake_hooks.h"
+#include "unit/driver_test.h"
 
-namespace hostnic {
+namespace hostnic::driver_test {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-
-const char kNet[] = "net1";
 const char kLate[] = "52:54:0e:e5:01:01";
-const char kEth2[] = "52:54:0e:e5:00:f7";
-const char kEth3[] = "52:54:0e:e5:00:f8";
 
 class DriverHooksTest : public DriverFixture {
  protected:
-  void SetUp() override { inventory_.Reset({MakeLink(3, "eth2", kEth2)}, {}); }
+  void SetUp() override { inventory_.Reset({MakeLink(3, "eth2", kMac2)}, {}); }
   void Start(Hooks* hooks, std::map<std::string, std::string> options = {}) {
     hooks_ = hooks;
     StartDriver();
@@ -89,7 +83,7 @@ TEST_F(DriverHooksTest, WaitDoesNotBlockOtherRequests) {
   StartCreate("waiting", kLate);
   clock_.AwaitWaiters(1);
   // Meanwhile another container gets its NIC.
-  EXPECT_TRUE(Create("other", kEth2).ok());
+  EXPECT_TRUE(Create("other", kMac2).ok());
   driver_->Shutdown();  // Cancels the wait.
   EXPECT_FALSE(Finish().ok());
 }
@@ -149,17 +143,17 @@ TEST_F(DriverHooksTest, FailingAttachHookFailsTheRequestWithItsWords) {
 TEST_F(DriverHooksTest, DetachHookRunsOnReleaseAndItsFailureIsNotFatal) {
   FakeHooks hooks(&inventory_);
   Start(&hooks);
-  ASSERT_TRUE(Create("ep", kEth2).ok());
+  ASSERT_TRUE(Create("ep", kMac2).ok());
   hooks.FailDetach(Status::IoError("exited with code 1: API unreachable"));
   EXPECT_TRUE(driver_->DeleteEndpoint(kNet, "ep").ok());
   EXPECT_THAT(hooks.calls(), ElementsAre("detach 52:54:0e:e5:00:f7 eth2"));
-  EXPECT_TRUE(Create("again", kEth2).ok());
+  EXPECT_TRUE(Create("again", kMac2).ok());
 }
 
 TEST_F(DriverHooksTest, DeleteNetworkDetachesItsEndpointsNics) {
   FakeHooks hooks(&inventory_);
   Start(&hooks);
-  ASSERT_TRUE(Create("ep", kEth2).ok());
+  ASSERT_TRUE(Create("ep", kMac2).ok());
   EXPECT_TRUE(driver_->DeleteNetwork(kNet).ok());
   EXPECT_THAT(hooks.calls(), ElementsAre("detach 52:54:0e:e5:00:f7 eth2"));
 }
@@ -168,11 +162,11 @@ TEST_F(DriverHooksTest, DeleteNetworkDetachesItsEndpointsNics) {
 // to move into its sandbox before it counts as back from a torn-down one.
 TEST_F(DriverHooksTest, RecoverGivesJoinedNicsTheSandboxGraceToLeave) {
   options_.sandbox_grace = std::chrono::seconds(3);
-  inventory_.Upsert(MakeLink(4, "eth3", kEth3));
+  inventory_.Upsert(MakeLink(4, "eth3", kMac3));
   Start(nullptr);
-  ASSERT_TRUE(Create("moving", kEth2).ok());
+  ASSERT_TRUE(Create("moving", kMac2).ok());
   ASSERT_TRUE(driver_->Join(kNet, "moving", "/sb1").ok());
-  ASSERT_TRUE(Create("back", kEth3).ok());
+  ASSERT_TRUE(Create("back", kMac3).ok());
   ASSERT_TRUE(driver_->Join(kNet, "back", "/sb2").ok());
 
   StartDriver();  // hostnic restarts.
@@ -188,7 +182,7 @@ TEST_F(DriverHooksTest, RecoverGivesJoinedNicsTheSandboxGraceToLeave) {
 // The detach hook of a NIC back from its sandbox runs off the event thread:
 // while it hangs, the next NIC's return is still handled.
 TEST_F(DriverHooksTest, AHangingDetachHookDoesNotDelayLinkEvents) {
-  inventory_.Upsert(MakeLink(4, "eth3", kEth3));
+  inventory_.Upsert(MakeLink(4, "eth3", kMac3));
   FakeHooks hooks(&inventory_);
   Start(&hooks);
   const std::vector<std::pair<std::string, std::string>> nics = {{"a", "eth2"},
@@ -220,4 +214,4 @@ TEST_F(DriverHooksTest, AHangingDetachHookDoesNotDelayLinkEvents) {
 }
 
 }  // namespace
-}  // namespace hostnic
+}  // namespace hostnic::driver_test

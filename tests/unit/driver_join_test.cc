@@ -12,8 +12,6 @@
 namespace hostnic::driver_test {
 namespace {
 
-using ::testing::HasSubstr;
-
 TEST_F(DriverTest, UnknownEndpointLeaveAndDeleteSucceed) {
   EXPECT_TRUE(driver_->Leave(kNet, "gone").ok());
   EXPECT_TRUE(driver_->DeleteEndpoint(kNet, "gone").ok());
@@ -128,9 +126,7 @@ TEST_F(DriverTest, SandboxRefreshLeavesAndJoinsAgainWithTheSameNic) {
 }
 
 TEST_F(DriverTest, RefreshKeepsTheNicWhenTheMonitorReportsItsReturnLate) {
-  ASSERT_TRUE(CreateNetwork().ok());
-  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
-  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  ASSERT_NO_FATAL_FAILURE(JoinEth2());
   MoveIntoSandbox("eth2");
   ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
   const Link back = MakeLink(40, "eth2", kMac2);
@@ -145,9 +141,7 @@ TEST_F(DriverTest, RefreshKeepsTheNicWhenTheMonitorReportsItsReturnLate) {
 }
 
 TEST_F(DriverTest, JoinAfterLeaveWaitsForTheNicOnItsWayBack) {
-  ASSERT_TRUE(CreateNetwork().ok());
-  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
-  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  ASSERT_NO_FATAL_FAILURE(JoinEth2());
   MoveIntoSandbox("eth2");
   ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
   Result<JoinReply> again = Status::Internal("not run");

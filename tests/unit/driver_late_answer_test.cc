@@ -5,10 +5,8 @@
 
 #include "unit/driver_address_fixture.h"
 
-namespace hostnic {
+namespace hostnic::driver_test {
 namespace {
-
-using ::testing::IsEmpty;
 
 // An address source that takes `seconds` of the clock per exchange.
 class SlowSource : public AddressSource {
@@ -82,4 +80,4 @@ TEST_F(LateAnswerTest, RetriedRunTakesTheNicOverAtOnce) {
 }
 
 }  // namespace
-}  // namespace hostnic
+}  // namespace hostnic::driver_test

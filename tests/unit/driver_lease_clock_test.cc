@@ -7,12 +7,8 @@
 #include "driver/lease_book.h"
 #include "unit/driver_address_fixture.h"
 
-namespace hostnic {
+namespace hostnic::driver_test {
 namespace {
-
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
 
 constexpr std::chrono::hours kDay{24};
 
@@ -28,8 +24,7 @@ class LeaseClockTest : public DriverAddressTest {
 };
 
 TEST_F(LeaseClockTest, WallClockSetADayOnDoesNotExpireABoundLease) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   clock_.StepWall(kDay);
   EXPECT_EQ(driver_->KeepLeases(),
             clock_.Monotonic() + std::chrono::seconds(60));  // Still T1.
@@ -58,8 +53,7 @@ TEST_F(LeaseClockTest, WallClockSetADayOnDoesNotExpireABoundLease) {
 }
 
 TEST_F(LeaseClockTest, WallClockSetADayBackDoesNotProlongALease) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   clock_.StepWall(-kDay);
   // The server is down: renewals go unanswered until the lease's 120 s are
   // up, counted from when it was obtained, whatever the wall clock says.
@@ -81,8 +75,7 @@ TEST_F(LeaseClockTest, WallClockSetADayBackDoesNotProlongALease) {
 }
 
 TEST_F(LeaseClockTest, RestartConvertsTheStoredTimeOnce) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   inventory_.Remove(3);  // Docker moved eth2 into the container.
   clock_.Advance(std::chrono::seconds(30));
   Restart();
@@ -99,8 +92,7 @@ TEST_F(LeaseClockTest, RestartConvertsTheStoredTimeOnce) {
 }
 
 TEST_F(LeaseClockTest, RestartWithTheStoredExpiryPastAsksForTheLeaseFirst) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   inventory_.Remove(3);
   clock_.StepWall(kDay);  // While hostnic was stopped, say.
   Restart();
@@ -114,8 +106,7 @@ TEST_F(LeaseClockTest, RestartWithTheStoredExpiryPastAsksForTheLeaseFirst) {
 }
 
 TEST_F(LeaseClockTest, RestartWithTheStoredTimeAheadCountsTheLeaseFromNow) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   inventory_.Remove(3);
   clock_.Advance(std::chrono::seconds(30));
   clock_.StepWall(-kDay);  // "Acquired" is a day ahead of the wall clock.
@@ -126,4 +117,4 @@ TEST_F(LeaseClockTest, RestartWithTheStoredTimeAheadCountsTheLeaseFromNow) {
 }
 
 }  // namespace
-}  // namespace hostnic
+}  // namespace hostnic::driver_test

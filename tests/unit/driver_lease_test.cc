@@ -8,16 +8,11 @@
 #include "driver/lease_book.h"
 #include "unit/driver_address_fixture.h"
 
-namespace hostnic {
+namespace hostnic::driver_test {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-
 TEST_F(DriverAddressTest, RenewsFromTheSandboxAtT1AndRebindsAfterT2) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   EXPECT_EQ(driver_->KeepLeases(),
             clock_.Monotonic() + std::chrono::seconds(60));  // Next: T1.
   EXPECT_THAT(renewer_.renewals(), IsEmpty());
@@ -40,12 +35,9 @@ TEST_F(DriverAddressTest, RenewsFromTheSandboxAtT1AndRebindsAfterT2) {
 }
 
 TEST_F(DriverAddressTest, NakMovesTheContainerToTheAddressTheServerGives) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   clock_.Advance(std::chrono::seconds(60));
-  LeaseRenewer::Renewal nak;
-  nak.answer = LeaseRenewer::Answer::kNak;
-  renewer_.Queue(nak);
+  renewer_.QueueNak();
   const MonoTime next = driver_->KeepLeases();
   EXPECT_EQ(next, clock_.Monotonic());  // Asks again at once.
   EXPECT_THAT(sandbox_.removed(), ElementsAre(std::string(kSandbox) + " " +
@@ -74,16 +66,11 @@ TEST_F(DriverAddressTest, NakMovesTheContainerToTheAddressTheServerGives) {
   EXPECT_EQ(driver_->counters().leases_moved, 1u);
   EXPECT_FALSE(store_.Load()->leases.at(0).lost);
   // The endpoint follows, so the new lease is renewed at its T1.
-  clock_.Advance(std::chrono::seconds(60));
-  driver_->KeepLeases();
-  ASSERT_EQ(renewer_.renewals().size(), 2u);
-  EXPECT_EQ(renewer_.renewals()[1].address, "192.168.61.77/24");
-  EXPECT_EQ(LeaseState(kMac2), "bound");
+  ExpectRenewedAtT1(2, "192.168.61.77/24");
 }
 
 TEST_F(DriverAddressTest, AnotherAddressOnRenewalMovesTheContainerAtOnce) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   clock_.Advance(std::chrono::seconds(60));
   LeaseRenewer::Renewal moved;
   moved.lease = CloudLease(kMac2, "192.168.61.77/24");
@@ -100,8 +87,7 @@ TEST_F(DriverAddressTest, AnotherAddressOnRenewalMovesTheContainerAtOnce) {
 }
 
 TEST_F(DriverAddressTest, RenewalWithoutSubnetMaskKeepsTheLease) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   clock_.Advance(std::chrono::seconds(60));
   LeaseRenewer::Renewal ack;
   ack.lease = CloudLease(kMac2, "192.168.61.11/32");  // No option 1.
@@ -115,8 +101,7 @@ TEST_F(DriverAddressTest, RenewalWithoutSubnetMaskKeepsTheLease) {
 }
 
 TEST_F(DriverAddressTest, ExpiredLeaseIsRemovedThenBackWhenTheServerIsBack) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   // The server is down from the start: every renewal times out until the
   // lease's expiry (120 s).
   const MonoTime expiry = clock_.Monotonic() + std::chrono::seconds(120);
@@ -161,12 +146,9 @@ TEST_F(DriverAddressTest, ExpiredLeaseIsRemovedThenBackWhenTheServerIsBack) {
 }
 
 TEST_F(DriverAddressTest, FailedInstallStaysLostAndIsTriedAgain) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   clock_.Advance(std::chrono::seconds(60));
-  LeaseRenewer::Renewal nak;
-  nak.answer = LeaseRenewer::Answer::kNak;
-  renewer_.Queue(nak);
+  renewer_.QueueNak();
   driver_->KeepLeases();
   sandbox_.FailNextInstall(Status::IoError("netlink said no"));
   EXPECT_EQ(driver_->KeepLeases(), clock_.Monotonic() + LeaseBook::kLostRetry);
@@ -179,8 +161,7 @@ TEST_F(DriverAddressTest, FailedInstallStaysLostAndIsTriedAgain) {
 }
 
 TEST_F(DriverAddressTest, RestartAfterExpiryAsksBeforeRemovingTheAddress) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   inventory_.Remove(3);  // Docker moved eth2 into the container.
   clock_.Advance(std::chrono::seconds(600));  // hostnic was stopped.
   Restart();
@@ -195,8 +176,7 @@ TEST_F(DriverAddressTest, RestartAfterExpiryAsksBeforeRemovingTheAddress) {
 }
 
 TEST_F(DriverAddressTest, RestartAfterExpiryWithoutAnswerLosesThenRetries) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   inventory_.Remove(3);
   clock_.Advance(std::chrono::seconds(600));
   Restart();
@@ -249,24 +229,16 @@ TEST_F(DriverAddressTest, LeasesOfManyNicsAreRenewedInParallel) {
 }
 
 TEST_F(DriverAddressTest, LeasesSurviveARestartAndRenewalGoesOn) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   inventory_.Remove(3);  // Docker moved eth2 into the container.
   Restart();
-  clock_.Advance(std::chrono::seconds(60));
-  driver_->KeepLeases();
-  ASSERT_EQ(renewer_.renewals().size(), 1u);
-  EXPECT_EQ(renewer_.renewals()[0].address, "192.168.61.11/24");
-  EXPECT_EQ(LeaseState(kMac2), "bound");
+  ExpectRenewedAtT1(1, "192.168.61.11/24");
 }
 
 TEST_F(DriverAddressTest, LostLeaseIsNotReleasedWithItsNetwork) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   clock_.Advance(std::chrono::seconds(60));
-  LeaseRenewer::Renewal nak;
-  nak.answer = LeaseRenewer::Answer::kNak;
-  renewer_.Queue(nak);
+  renewer_.QueueNak();
   driver_->KeepLeases();
   ASSERT_TRUE(driver_->Leave(kNet, "ep1").ok());
   ASSERT_TRUE(driver_->DeleteEndpoint(kNet, "ep1").ok());
@@ -286,8 +258,7 @@ TEST_F(DriverAddressTest, DeletingTheNetworkReleasesItsLeases) {
 }
 
 TEST_F(DriverAddressTest, FreeNicsLeaseExpiresInStatusAndIsAskedAnew) {
-  ASSERT_TRUE(CreateNullNetwork().ok());
-  Run("ep1");
+  RunInNullNetwork();
   ASSERT_TRUE(driver_->Leave(kNet, "ep1").ok());
   ASSERT_TRUE(driver_->DeleteEndpoint(kNet, "ep1").ok());
   clock_.Advance(std::chrono::seconds(200));
@@ -300,4 +271,4 @@ TEST_F(DriverAddressTest, FreeNicsLeaseExpiresInStatusAndIsAskedAnew) {
 }
 
 }  // namespace
-}  // namespace hostnic
+}  // namespace hostnic::driver_test

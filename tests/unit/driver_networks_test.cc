@@ -13,8 +13,6 @@
 namespace hostnic::driver_test {
 namespace {
 
-using ::testing::HasSubstr;
-
 TEST_F(DriverTest, NetworkOptionsAreValidated) {
   const std::pair<std::map<std::string, std::string>, std::string> cases[] = {
       {{{"hostnic.mtuu", "1400"}}, "unknown network option 'hostnic.mtuu'"},
@@ -129,12 +127,10 @@ TEST_F(DriverTest, AddressOutsideTheSubnetIsRefused) {
   r.endpoint_id = kEp;
   r.address = "10.9.9.9/24";
   r.mac = kMac2;
-  auto created = driver_->CreateEndpoint(r);
-  ASSERT_FALSE(created.ok());
-  EXPECT_EQ(created.status().code(), Code::kInvalidArgument);
-  EXPECT_THAT(created.status().message(),
-              HasSubstr("address 10.9.9.9/24 is outside the network's subnet "
-                        "192.168.1.0/24"));
+  EXPECT_THAT(driver_->CreateEndpoint(r),
+              FailsWith(Code::kInvalidArgument,
+                        HasSubstr("address 10.9.9.9/24 is outside the "
+                                  "network's subnet 192.168.1.0/24")));
   EXPECT_EQ(store_.endpoint_count(), 0u);
   r.address = "192.168.1.254/24";
   EXPECT_TRUE(driver_->CreateEndpoint(r).ok());

@@ -12,8 +12,6 @@
 namespace hostnic::driver_test {
 namespace {
 
-using ::testing::HasSubstr;
-
 // The endpoints that hold a NIC, as `hostnic status` lists them.
 std::vector<std::string> Holders(const Driver& driver) {
   std::vector<std::string> ids;
@@ -159,9 +157,7 @@ TEST_F(DriverTest, NicReleasedWhileAwayIsPutBackWhenItReturns) {
 }
 
 TEST_F(DriverTest, NicThatCameBackWhileHostnicWasDownIsPutBackAtStart) {
-  ASSERT_TRUE(CreateNetwork().ok());
-  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
-  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  ASSERT_NO_FATAL_FAILURE(JoinEth2());
   inventory_.Remove(3);
   inventory_.Upsert(MakeLink(33, "dev3", kMac2));  // While hostnic was down.
   Restart();
@@ -173,9 +169,7 @@ TEST_F(DriverTest, NicThatCameBackWhileHostnicWasDownIsPutBackAtStart) {
 }
 
 TEST_F(DriverTest, EndpointThatLeftIsReleasedAtStartIfDeleteWasLost) {
-  ASSERT_TRUE(CreateNetwork().ok());
-  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
-  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  ASSERT_NO_FATAL_FAILURE(JoinEth2());
   ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
   Restart();  // DeleteEndpoint hit the restart and never came.
   EXPECT_EQ(store_.endpoint_count(), 0u);
@@ -187,9 +181,7 @@ TEST_F(DriverTest, EndpointThatLeftIsReleasedAtStartIfDeleteWasLost) {
 // a later start could release again, and a record the disk kept never takes
 // the NIC from the container that has it now.
 TEST_F(DriverTest, EndpointThatLeftIsReleasedOnceAcrossTwoRestarts) {
-  ASSERT_TRUE(CreateNetwork().ok());
-  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
-  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  ASSERT_NO_FATAL_FAILURE(JoinEth2());
   ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
   Restart();
   Restart();
@@ -200,9 +192,7 @@ TEST_F(DriverTest, EndpointThatLeftIsReleasedOnceAcrossTwoRestarts) {
 
 TEST_F(DriverTest, RecordKeptByAFailingDiskNeverTakesTheNicFromItsNextHolder) {
   ScopedLogLevel quiet(spdlog::level::off);
-  ASSERT_TRUE(CreateNetwork().ok());
-  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
-  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  ASSERT_NO_FATAL_FAILURE(JoinEth2());
   ASSERT_TRUE(driver_->Leave(kNet, kEp).ok());
   store_.SetFailing(true);
   Restart();  // Released, but the record cannot go.
@@ -250,9 +240,7 @@ TEST_F(DriverTest, StaleRecordOfALeftEndpointIsDroppedForTheJoinedHolder) {
 }
 
 TEST_F(DriverTest, NicInItsSandboxAtStartReleasesTheEndpointWhenItReturns) {
-  ASSERT_TRUE(CreateNetwork().ok());
-  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
-  ASSERT_TRUE(driver_->Join(kNet, kEp, "/sb").ok());
+  ASSERT_NO_FATAL_FAILURE(JoinEth2());
   inventory_.Remove(3);  // In the container while hostnic restarts.
   Restart();
   EXPECT_EQ(store_.endpoint_count(), 1u);

@@ -16,10 +16,6 @@
 namespace hostnic::driver_test {
 namespace {
 
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::Not;
-
 TEST_F(DriverTest, JourneyHandsTheNicByMacAndGetsItBack) {
   ASSERT_TRUE(CreateNetwork().ok());
   auto created = CreateEndpoint("52:54:0E:E5:00:F7");  // Case-insensitive.
@@ -143,12 +139,10 @@ TEST_F(DriverTest, EndpointOptionSelectsNicByName) {
 TEST_F(DriverTest, NicHeldByAnotherEndpointIsBusyNamingTheHolder) {
   ASSERT_TRUE(CreateNetwork().ok());
   ASSERT_TRUE(CreateEndpoint(kMac2, "holder").ok());
-  auto second = CreateEndpoint(kMac2, "late");
-  ASSERT_FALSE(second.ok());
-  EXPECT_EQ(second.status().code(), Code::kBusy);
-  EXPECT_THAT(second.status().message(),
-              HasSubstr("NIC eth2 (52:54:0e:e5:00:f7) is already held by "
-                        "endpoint holder"));
+  EXPECT_THAT(CreateEndpoint(kMac2, "late"),
+              FailsWith(Code::kBusy,
+                        HasSubstr("NIC eth2 (52:54:0e:e5:00:f7) is already "
+                                  "held by endpoint holder")));
 }
 
 TEST_F(DriverTest, NicAwayInItsContainerIsBusyNotUnknown) {
@@ -161,12 +155,10 @@ TEST_F(DriverTest, NicAwayInItsContainerIsBusyNotUnknown) {
     r.network_id = kNet;
     r.endpoint_id = "late";
     r.options = {{"hostnic.nic", wanted}};
-    auto second = driver_->CreateEndpoint(r);
-    ASSERT_FALSE(second.ok());
-    EXPECT_EQ(second.status().code(), Code::kBusy);
-    EXPECT_THAT(second.status().message(),
-                HasSubstr("NIC eth2 (52:54:0e:e5:00:f7) is already held by "
-                          "endpoint holder"));
+    EXPECT_THAT(driver_->CreateEndpoint(r),
+                FailsWith(Code::kBusy,
+                          HasSubstr("NIC eth2 (52:54:0e:e5:00:f7) is already "
+                                    "held by endpoint holder")));
   }
 }
 

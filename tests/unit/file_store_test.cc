@@ -13,6 +13,9 @@
 #include <set>
 #include <thread>
 
+#include "fakes/fake_address.h"
+#include "fakes/temp_dir.h"
+
 namespace hostnic {
 namespace {
 
@@ -60,19 +63,9 @@ NetworkRecord FullNetwork() {
 }
 
 Lease FullLease() {
-  Lease l;
-  l.mac = MacOf("52:54:0e:e5:00:f7");
+  Lease l = CloudLease("52:54:0e:e5:00:f7", "192.168.61.11/24");
   l.network_id = "4390abcdef";
-  l.source = "dhcp";
-  l.address = "192.168.61.11/24";
-  l.gateway = "192.168.61.1";
-  l.routes = {{"10.61.0.0/16", "192.168.61.254"}};
-  l.mtu = 1400;
-  l.server = "192.168.61.1";
   l.acquired = 1700000000;
-  l.lease_seconds = 120;
-  l.t1_seconds = 60;
-  l.t2_seconds = 105;
   return l;
 }
 
@@ -100,15 +93,11 @@ OrphanRecord FullOrphan() {
 class FileStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/hostnic-file-store-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    root_ = pattern;
-    dir_ = root_ + "/state";
+    ASSERT_FALSE(root_.empty());
     Result<std::unique_ptr<FileStore>> store = FileStore::Open(dir_);
     ASSERT_TRUE(store.ok()) << store.status().message();
     store_ = std::move(*store);
   }
-  void TearDown() override { fs::remove_all(root_); }
 
   void WriteFile(const std::string& path, const std::string& text) {
     std::ofstream(path) << text;
@@ -126,8 +115,9 @@ class FileStoreTest : public ::testing::Test {
     return snapshot.ok() ? *snapshot : Snapshot{};
   }
 
-  std::string root_;
-  std::string dir_;
+  const TempDir tmp_{"file-store"};
+  const std::string root_ = tmp_.path();
+  const std::string dir_ = root_ + "/state";
   std::unique_ptr<FileStore> store_;
 };
 

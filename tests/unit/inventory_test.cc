@@ -33,6 +33,15 @@ Link MakeLink(int ifindex, const std::string& name, const char* mac) {
 const char kMacA[] = "52:54:00:00:00:0a";
 const char kMacB[] = "52:54:00:00:00:0b";
 
+// Device `name` enslaved (IFF_SLAVE) to the bond or team `master`.
+Link EnslavedLink(int ifindex, const std::string& name, const char* mac,
+                  int master) {
+  Link link = MakeLink(ifindex, name, mac);
+  link.master = master;
+  link.slave = true;
+  return link;
+}
+
 TEST(InventoryTest, NotReadyUntilReset) {
   Inventory inventory;
   EXPECT_FALSE(inventory.Ready());
@@ -125,12 +134,8 @@ TEST(InventoryTest, SetDefaultRouteLinksReplacesTheSet) {
 }
 
 TEST(InventoryTest, FindByMacPrefersTheDeviceThatIsNotEnslaved) {
-  Link slave1 = MakeLink(2, "eth0", kMacA);
-  slave1.master = 4;
-  slave1.slave = true;
-  Link slave2 = MakeLink(3, "eth1", kMacA);
-  slave2.master = 4;
-  slave2.slave = true;
+  const Link slave1 = EnslavedLink(2, "eth0", kMacA, 4);
+  const Link slave2 = EnslavedLink(3, "eth1", kMacA, 4);
   Link bond = MakeLink(4, "bond0", kMacA);
   bond.kind = "bond";
 
@@ -156,9 +161,7 @@ TEST(InventoryTest, FindByMacBridgePortLosesToBridge) {
 }
 
 TEST(InventoryTest, FindByMacFallsBackToAnEnslavedDevice) {
-  Link slave = MakeLink(2, "eth0", kMacA);
-  slave.master = 4;
-  slave.slave = true;
+  const Link slave = EnslavedLink(2, "eth0", kMacA, 4);
   Inventory inventory;
   inventory.Reset({slave}, {});
   ASSERT_TRUE(inventory.FindByMac(M(kMacA)));
@@ -166,9 +169,7 @@ TEST(InventoryTest, FindByMacFallsBackToAnEnslavedDevice) {
 }
 
 TEST(InventoryTest, FindByMacAfterPreferredDeviceIsRemoved) {
-  Link slave = MakeLink(2, "eth0", kMacA);
-  slave.master = 4;
-  slave.slave = true;
+  const Link slave = EnslavedLink(2, "eth0", kMacA, 4);
   Inventory inventory;
   inventory.Reset({slave, MakeLink(4, "bond0", kMacA)}, {});
   inventory.Remove(4);
@@ -235,6 +236,24 @@ class InventoryWaitTest : public ::testing::Test {
   void TearDown() override {
     if (waiter_.joinable()) waiter_.join();
   }
+  // WaitUntilGone({kMacA, kMacB}, 3 s) on a thread of its own, once it
+  // waits.
+  std::future<bool> WaitUntilBothGone() {
+    std::future<bool> gone = std::async(std::launch::async, [this] {
+      return inventory_.WaitUntilGone({M(kMacA), M(kMacB)},
+                                      std::chrono::seconds(3));
+    });
+    clock_.AwaitWaiters(1);
+    return gone;
+  }
+  // StartWait with a 30 s timeout, cancelled once it waits: it learns of
+  // that only when it next looks.
+  void CancelAWaitingWait() {
+    StartWait(std::chrono::seconds(30), milliseconds(0),
+              [this] { return cancel_.load(); });
+    clock_.AwaitWaiters(1);
+    cancel_ = true;
+  }
   // WaitForMac(kMacA, ...) on a thread of its own; Finish() joins it.
   void StartWait(milliseconds timeout, milliseconds settle,
                  std::function<bool()> cancelled = nullptr) {
@@ -254,6 +273,7 @@ class InventoryWaitTest : public ::testing::Test {
   std::thread waiter_;
   std::optional<Link> found_;
   MonoTime returned_at_;
+  std::atomic<bool> cancel_{false};
 };
 
 TEST_F(InventoryWaitTest, ReturnsAtOnceWhenPresentAndSettled) {
@@ -326,22 +346,14 @@ TEST_F(InventoryWaitTest, TimesOutWhenTheNameNeverSettles) {
 }
 
 TEST_F(InventoryWaitTest, CancelledWhileNothingChangesOnWakeWaiters) {
-  std::atomic<bool> cancel{false};
-  StartWait(std::chrono::seconds(30), milliseconds(0),
-            [&] { return cancel.load(); });
-  clock_.AwaitWaiters(1);
-  cancel = true;
+  CancelAWaitingWait();
   inventory_.WakeWaiters();
   EXPECT_FALSE(Finish());
   EXPECT_EQ(returned_at_, start_);
 }
 
 TEST_F(InventoryWaitTest, CancelledIsAskedOnEveryChange) {
-  std::atomic<bool> cancel{false};
-  StartWait(std::chrono::seconds(30), milliseconds(0),
-            [&] { return cancel.load(); });
-  clock_.AwaitWaiters(1);
-  cancel = true;
+  CancelAWaitingWait();
   inventory_.Upsert(MakeLink(10, "x0", kMacB));  // another NIC
   EXPECT_FALSE(Finish());
   EXPECT_EQ(returned_at_, start_);
@@ -402,29 +414,17 @@ TEST(InventoryWatchTest, DestroyingTheInventoryAnswersTheWatchesLeft) {
 TEST_F(InventoryWaitTest, UntilGoneReturnsWhenTheLastOneLeaves) {
   inventory_.Upsert(MakeLink(2, "eth0", kMacA));
   inventory_.Upsert(MakeLink(3, "eth1", kMacB));
-  bool gone = false;
-  std::thread waiter([&] {
-    gone =
-        inventory_.WaitUntilGone({M(kMacA), M(kMacB)}, std::chrono::seconds(3));
-  });
-  clock_.AwaitWaiters(1);
+  std::future<bool> gone = WaitUntilBothGone();
   inventory_.Remove(2);
   inventory_.Remove(3);
-  waiter.join();
-  EXPECT_TRUE(gone);
+  EXPECT_TRUE(gone.get());
 }
 
 TEST_F(InventoryWaitTest, UntilGoneTimesOut) {
   inventory_.Upsert(MakeLink(2, "eth0", kMacA));
-  bool gone = true;
-  std::thread waiter([&] {
-    gone =
-        inventory_.WaitUntilGone({M(kMacA), M(kMacB)}, std::chrono::seconds(3));
-  });
-  clock_.AwaitWaiters(1);
+  std::future<bool> gone = WaitUntilBothGone();
   clock_.Advance(std::chrono::seconds(3));
-  waiter.join();
-  EXPECT_FALSE(gone);
+  EXPECT_FALSE(gone.get());
   EXPECT_TRUE(inventory_.WaitUntilGone({M(kMacB)}, milliseconds(0)));
 }
 

@@ -18,23 +18,29 @@ Link L(const std::string& name, const std::string& mac) {
   return link;
 }
 
+// `text` parses to a spec of a MAC (`mac`) or a name, printed as
+// `canonical`, that matches `match` and not `miss`.
+void ExpectParsed(const char* text, bool mac, const char* canonical,
+                  const Link& match, const Link& miss) {
+  Result<NicSpec> spec = NicSpec::Parse(text);
+  ASSERT_TRUE(spec.ok()) << text;
+  EXPECT_EQ(static_cast<bool>(spec->mac()), mac) << text;
+  EXPECT_EQ(spec->ToString(), canonical);
+  EXPECT_TRUE(spec->Matches(match)) << text;
+  EXPECT_FALSE(spec->Matches(miss)) << text;
+}
+
 TEST(NicSpec, AMacInAnyFormMatchesByMacOnly) {
-  Result<NicSpec> spec = NicSpec::Parse("52-54-0E-E5-00-F7");
-  ASSERT_TRUE(spec.ok());
-  ASSERT_TRUE(spec->mac());
-  EXPECT_EQ(spec->ToString(), "52:54:0e:e5:00:f7");
-  EXPECT_TRUE(spec->Matches(L("eth9", "52:54:0e:e5:00:f7")));
-  EXPECT_FALSE(spec->Matches(L("52:54:0e:e5:00:f7", "52:54:0e:e5:00:f8")));
-  EXPECT_EQ(*spec, NicSpec::OfMac(*Mac::Parse("52:54:0e:e5:00:f7")));
+  ExpectParsed("52-54-0E-E5-00-F7", true, "52:54:0e:e5:00:f7",
+               L("eth9", "52:54:0e:e5:00:f7"),
+               L("52:54:0e:e5:00:f7", "52:54:0e:e5:00:f8"));
+  EXPECT_EQ(*NicSpec::Parse("52-54-0E-E5-00-F7"),
+            NicSpec::OfMac(*Mac::Parse("52:54:0e:e5:00:f7")));
 }
 
 TEST(NicSpec, ANameMatchesByNameOnly) {
-  Result<NicSpec> spec = NicSpec::Parse("eth2");
-  ASSERT_TRUE(spec.ok());
-  EXPECT_FALSE(spec->mac());
-  EXPECT_EQ(spec->ToString(), "eth2");
-  EXPECT_TRUE(spec->Matches(L("eth2", "52:54:0e:e5:00:f7")));
-  EXPECT_FALSE(spec->Matches(L("eth3", "52:54:0e:e5:00:f7")));
+  ExpectParsed("eth2", false, "eth2", L("eth2", "52:54:0e:e5:00:f7"),
+               L("eth3", "52:54:0e:e5:00:f7"));
 }
 
 TEST(NicSpec, WhatIsNeitherIsRefusedQuotingIt) {
