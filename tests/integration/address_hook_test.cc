@@ -3,7 +3,6 @@
 #include "hooks/address_hook.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,9 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 
+#include "fakes/log_capture.h"
+#include "fakes/temp_dir.h"
 #include "integration/text_util.h"
 
 namespace hostnic {
@@ -28,16 +28,12 @@ using std::chrono::seconds;
 class AddressHookTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/hostnic-address-hook-test.XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
+    ASSERT_FALSE(dir_.empty());
     link_.ifindex = 7;
     link_.name = "eth2";
     link_.mac = *Mac::Parse("52:54:0e:e5:00:f7");
     link_.mtu = 1500;
   }
-
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   // Writes an executable /bin/sh script with `body`; returns its path.
   std::string Script(const std::string& body, mode_t mode = 0755) {
@@ -58,7 +54,8 @@ class AddressHookTest : public ::testing::Test {
     return (*hook)->Acquire(link_, timeout);
   }
 
-  std::string dir_;
+  const TempDir tmp_{"address-hook-test"};
+  const std::string dir_ = tmp_.path();
   Link link_;
 };
 
@@ -93,11 +90,7 @@ TEST_F(AddressHookTest, HookGetsArgumentAndEnvironmentOnly) {
   EXPECT_TRUE(Has(env, "HOSTNIC_MAC=52:54:0e:e5:00:f7\n"));
   EXPECT_TRUE(Has(env, "HOSTNIC_NIC=eth2\n"));
   EXPECT_TRUE(Has(env, "HOSTNIC_MTU=1500\n"));
-  EXPECT_TRUE(Has(env,
-                  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-                  "/usr/bin:/sbin:/bin\n"));
-  EXPECT_FALSE(Has(env, "HOSTNIC_TEST_LEAK"));
-  EXPECT_FALSE(Has(env, "HOME="));
+  itest::ExpectOnlyTheHookEnvironment(env);
 }
 
 TEST_F(AddressHookTest, BadJsonNamesHookNicAndMac) {
@@ -175,16 +168,15 @@ TEST_F(AddressHookTest, OutputUpToTheLimitIsFine) {
 }
 
 TEST_F(AddressHookTest, EveryLineIsLoggedWithNicAndMac) {
-  std::ostringstream log;
-  const auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
-      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
-  auto lease =
-      Run("echo '{\"address\":'\necho '\"10.0.1.23/24\"}'\n"
-          "echo looked up >&2");
-  spdlog::set_default_logger(previous);
-  ASSERT_TRUE(lease.ok()) << lease.status().message();
-  const std::string text = log.str();
+  std::string text;
+  {
+    LogCapture log;
+    auto lease =
+        Run("echo '{\"address\":'\necho '\"10.0.1.23/24\"}'\n"
+            "echo looked up >&2");
+    ASSERT_TRUE(lease.ok()) << lease.status().message();
+    text = log.text();
+  }
   const std::string prefix = "address hook (eth2, 52:54:0e:e5:00:f7) ";
   EXPECT_TRUE(Has(text, prefix + "stdout: {\"address\":"));
   EXPECT_TRUE(Has(text, prefix + "stdout: \"10.0.1.23/24\"}"));

@@ -22,9 +22,9 @@
 #include "integration/netns_env.h"
 #include "integration/text_util.h"
 
-namespace hostnic {
+namespace hostnic::itest {
 
-class CniContractTest : public ::testing::Test {
+class CniContractTest : public NetnsTest {
  protected:
   static constexpr char kMac1[] = "02:00:5e:c0:00:01";
   static constexpr char kMac2[] = "02:00:5e:c0:00:02";
@@ -37,14 +37,11 @@ class CniContractTest : public ::testing::Test {
     nlohmann::json doc;  // stdout parsed, or null.
   };
 
-  void SetUp() override {
-    HOSTNIC_REQUIRE_PRIVATE_NETNS();
+  void SetUpInNetns() override {
     const std::string pid = std::to_string(::getpid());
     root_ = std::filesystem::temp_directory_path() / ("hostnic-cni-" + pid);
     std::filesystem::remove_all(root_);
     std::filesystem::create_directories(root_);
-    ns1_ = "hncni-" + pid + "-1";
-    ns2_ = "hncni-" + pid + "-2";
     // The cloud's metadata, as the address hook finds it: one address per
     // NIC.
     const std::string hook = (root_ / "address-hook").string();
@@ -59,14 +56,10 @@ class CniContractTest : public ::testing::Test {
                            "  *) exit 1 ;;\n"
                            "esac\n";
     std::filesystem::permissions(hook, std::filesystem::perms::owner_all);
-    ASSERT_EQ(itest::Sh(std::string("ip link add hnc1 address ") + kMac1 +
-                        " mtu 1400 type veth peer name hnc1p"),
-              0);
-    ASSERT_EQ(itest::Sh(std::string("ip link add hnc2 address ") + kMac2 +
-                        " type veth peer name hnc2p"),
-              0);
-    ASSERT_EQ(itest::Sh("ip netns add " + ns1_ + " && ip netns add " + ns2_),
-              0);
+    ASSERT_NO_FATAL_FAILURE(AddNic("hnc1", kMac1, "hnc1p", "", 1400));
+    ASSERT_NO_FATAL_FAILURE(AddNic("hnc2", kMac2, "hnc2p"));
+    ns1_ = AddNetns("hncni");
+    ns2_ = AddNetns("hncni");
     Start(hook);
   }
 
@@ -75,21 +68,18 @@ class CniContractTest : public ::testing::Test {
       ::kill(pid_, SIGTERM);
       ::waitpid(pid_, nullptr, 0);
     }
-    itest::Sh("ip netns del " + ns1_ + " 2>/dev/null; ip netns del " + ns2_ +
-              " 2>/dev/null; ip link del hnc1 2>/dev/null; ip link del hnc2 "
-              "2>/dev/null; true");
     std::filesystem::remove_all(root_);
+    NetnsTest::TearDown();
   }
 
   void Start(const std::string& hook) {
     const std::string log = (root_ / "hostnic.log").string();
-    pid_ = itest::SpawnDaemon(
+    pid_ = SpawnDaemon(
         {"--socket", Socket(), "--state-dir", (root_ / "state").string(),
          "--address-hook", hook, "--log-level", "debug"},
         log);
     ASSERT_GE(pid_, 0);
-    ASSERT_TRUE(itest::WaitForDaemon(Socket(), "/health"))
-        << itest::ReadFile(log);
+    ASSERT_TRUE(WaitForDaemon(Socket(), "/health")) << ReadFile(log);
   }
 
   std::string Socket() const { return (root_ / "hostnic.sock").string(); }
@@ -109,6 +99,22 @@ class CniContractTest : public ::testing::Test {
            "\",\"address\":\"hook\"}";
   }
 
+  // Where HostLocalConf's IPAM keeps its leases.
+  std::string HostLocalLeases() const { return (root_ / "leases").string(); }
+  // A configuration (CNI 1.0.0) for NIC hnc1 whose IPAM is the reference
+  // host-local plugin with `range`; null where host-local is not installed.
+  nlohmann::json HostLocalConf(const nlohmann::json& range) const {
+    if (access("/usr/lib/cni/host-local", X_OK) != 0) return nullptr;
+    nlohmann::json conf =
+        nlohmann::json::parse(Conf("1.0.0", "\"device\":\"hnc1\","));
+    conf.erase("address");
+    conf["ipam"] = {
+        {"type", "host-local"},
+        {"dataDir", HostLocalLeases()},
+        {"ranges", nlohmann::json::array({nlohmann::json::array({range})})}};
+    return conf;
+  }
+
   // Runs the plugin as a runtime does: exactly `env` (plus PATH), `conf` on
   // stdin.
   Outcome Cni(const std::map<std::string, std::string>& env,
@@ -121,8 +127,8 @@ class CniContractTest : public ::testing::Test {
     command += " " + wrap_ + HOSTNIC_CNI_BINARY + " <" + in + " >" + out +
                " 2>>" + (root_ / "plugin.stderr").string();
     Outcome run;
-    run.rc = itest::Sh(command);
-    run.out = itest::ReadFile(out);
+    run.rc = Sh(command);
+    run.out = ReadFile(out);
     run.doc = nlohmann::json::parse(run.out, nullptr, false);
     if (run.doc.is_discarded()) run.doc = nullptr;
     return run;
@@ -142,20 +148,18 @@ class CniContractTest : public ::testing::Test {
   }
 
   std::string Status() {
-    return itest::ShOutput(std::string(HOSTNIC_BINARY) + " status --socket " +
-                           Socket());
+    return ShOutput(std::string(HOSTNIC_BINARY) + " status --socket " +
+                    Socket());
   }
-  std::string Log() {
-    return itest::ReadFile((root_ / "hostnic.log").string());
-  }
+  std::string Log() { return ReadFile((root_ / "hostnic.log").string()); }
 
   // "hnc1 is on the host, down, MTU 1400, no address": the state the NIC
   // must be back in.
   void ExpectHome(const std::string& name, const std::string& mac) {
-    const std::string link = itest::ShOutput("ip -o link show " + name);
-    EXPECT_TRUE(itest::Has(link, mac)) << name << " is not back on the host";
-    EXPECT_FALSE(itest::Has(link, ",UP")) << link;
-    EXPECT_EQ(itest::ShOutput("ip -o addr show dev " + name), "");
+    const std::string link = ShOutput("ip -o link show " + name);
+    EXPECT_TRUE(Has(link, mac)) << name << " is not back on the host";
+    EXPECT_FALSE(Has(link, ",UP")) << link;
+    EXPECT_EQ(ShOutput("ip -o addr show dev " + name), "");
   }
 
   std::filesystem::path root_;
@@ -165,6 +169,6 @@ class CniContractTest : public ::testing::Test {
   pid_t pid_ = -1;
 };
 
-}  // namespace hostnic
+}  // namespace hostnic::itest
 
 #endif  // HOSTNIC_TESTS_INTEGRATION_CNI_CONTRACT_FIXTURE_H_

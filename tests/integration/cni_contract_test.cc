@@ -16,15 +16,11 @@
 
 #include "integration/cni_contract_fixture.h"
 
-namespace hostnic {
+namespace hostnic::itest {
 namespace {
 
 namespace fs = std::filesystem;
 
-using itest::Has;
-using itest::Sh;
-using itest::ShOutput;
-using itest::WaitUntil;
 using nlohmann::json;
 
 TEST_F(CniContractTest, VersionListsEverySupportedVersion) {
@@ -351,4 +347,4 @@ TEST_F(CniContractTest, DeviceIdSelectsTheNicByPciAddress) {
 }
 
 }  // namespace
-}  // namespace hostnic
+}  // namespace hostnic::itest

@@ -11,16 +11,11 @@
 
 #include "integration/cni_contract_fixture.h"
 
-namespace hostnic {
+namespace hostnic::itest {
 namespace {
 
 namespace fs = std::filesystem;
 
-using itest::Has;
-using itest::ReadFile;
-using itest::Sh;
-using itest::ShOutput;
-using itest::WaitUntil;
 using nlohmann::json;
 
 TEST_F(CniContractTest, DaemonDownIsTryAgainLater) {
@@ -44,16 +39,9 @@ TEST_F(CniContractTest, DaemonDownIsTryAgainLater) {
 // IPAM DEL, and succeeds; the daemon, back, finds the NIC free once a
 // plugin run pays the release it is owed.
 TEST_F(CniContractTest, DelWithTheDaemonDownBringsTheNicHome) {
-  const std::string host_local = "/usr/lib/cni/host-local";
-  if (access(host_local.c_str(), X_OK) != 0) {
-    GTEST_SKIP() << host_local << " missing";
-  }
-  const std::string leases = (root_ / "leases").string();
-  json conf = json::parse(Conf("1.0.0", "\"device\":\"hnc1\","));
-  conf.erase("address");
-  conf["ipam"] = {{"type", "host-local"},
-                  {"dataDir", leases},
-                  {"ranges", {{{{"subnet", "10.9.8.0/24"}}}}}};
+  const json conf = HostLocalConf({{"subnet", "10.9.8.0/24"}});
+  if (conf.is_null()) GTEST_SKIP() << "/usr/lib/cni/host-local missing";
+  const std::string leases = HostLocalLeases();
   Outcome add = Cni(Env("ADD", "c1", Netns(ns1_)), conf.dump());
   ASSERT_EQ(add.rc, 0) << add.out << Log();
   const std::string ip = add.doc["ips"][0]["address"];
@@ -117,4 +105,4 @@ TEST_F(CniContractTest, DelWithTheDaemonDownUsesPrevResult) {
 }
 
 }  // namespace
-}  // namespace hostnic
+}  // namespace hostnic::itest

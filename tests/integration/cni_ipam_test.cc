@@ -11,16 +11,11 @@
 
 #include "integration/cni_contract_fixture.h"
 
-namespace hostnic {
+namespace hostnic::itest {
 namespace {
 
 namespace fs = std::filesystem;
 
-using itest::Has;
-using itest::ReadFile;
-using itest::Sh;
-using itest::ShOutput;
-using itest::WaitUntil;
 using nlohmann::json;
 
 // A plain static section is applied by the plugin itself; the same section
@@ -117,23 +112,14 @@ TEST_F(CniContractTest, DhcpIpamRunsInsideTheNamespace) {
 // An IPAM ADD that fails is followed by its DEL (what it reserved before
 // failing is given back), and the NIC comes home.
 TEST_F(CniContractTest, FailedIpamAddIsUndone) {
-  const std::string host_local = "/usr/lib/cni/host-local";
-  if (access(host_local.c_str(), X_OK) != 0) {
-    GTEST_SKIP() << host_local << " missing";
-  }
-  const std::string leases = (root_ / "leases").string();
-  json conf = json::parse(Conf("1.0.0", "\"device\":\"hnc1\","));
-  conf.erase("address");
   // host-local reserves an address, then fails on the route it cannot
   // parse? No: it validates first. A range whose gateway is its only
   // address leaves nothing to hand out.
-  conf["ipam"] = {{"type", "host-local"},
-                  {"dataDir", leases},
-                  {"ranges",
-                   {{{{"subnet", "10.9.7.0/30"},
-                      {"gateway", "10.9.7.1"},
-                      {"rangeStart", "10.9.7.1"},
-                      {"rangeEnd", "10.9.7.1"}}}}}};
+  const json conf = HostLocalConf({{"subnet", "10.9.7.0/30"},
+                                   {"gateway", "10.9.7.1"},
+                                   {"rangeStart", "10.9.7.1"},
+                                   {"rangeEnd", "10.9.7.1"}});
+  if (conf.is_null()) GTEST_SKIP() << "/usr/lib/cni/host-local missing";
   Outcome add = Cni(Env("ADD", "c1", Netns(ns1_)), conf.dump());
   EXPECT_EQ(add.rc, 1);
   EXPECT_EQ(add.doc["code"], 103) << add.out;
@@ -143,4 +129,4 @@ TEST_F(CniContractTest, FailedIpamAddIsUndone) {
 }
 
 }  // namespace
-}  // namespace hostnic
+}  // namespace hostnic::itest

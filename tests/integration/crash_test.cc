@@ -30,10 +30,9 @@ const char kMac[] = "02:00:5e:10:00:09";
 const char kNet[] = "crashnet";
 const char kEp[] = "crashep";
 
-class CrashTest : public ::testing::Test {
+class CrashTest : public itest::NetnsTest {
  protected:
-  void SetUp() override {
-    HOSTNIC_REQUIRE_PRIVATE_NETNS();
+  void SetUpInNetns() override {
     root_ = fs::temp_directory_path() /
             ("hostnic-crash-" + std::to_string(::getpid()));
     fs::remove_all(root_);
@@ -42,14 +41,12 @@ class CrashTest : public ::testing::Test {
     // container runs, so a restart keeps the joined endpoint.
     sandbox_ = (root_ / "sandbox").string();
     std::ofstream(sandbox_) << "";
-    ASSERT_EQ(Sh(std::string("ip link add hnc0 address ") + kMac +
-                 " type veth peer name hnc0p"),
-              0);
+    AddNic("hnc0", kMac, "hnc0p");
   }
   void TearDown() override {
     Kill();
-    Sh("ip link del hnc0 2>/dev/null");
     fs::remove_all(root_);
+    NetnsTest::TearDown();
   }
 
   std::string State() const { return (root_ / "state").string(); }

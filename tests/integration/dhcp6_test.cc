@@ -12,6 +12,7 @@
 
 #include "dhcp6/dhcp6_source.h"
 #include "dhcp6/message.h"
+#include "integration/dnsmasq_fixture.h"
 #include "integration/netns_env.h"
 #include "netlink/link_control.h"
 
@@ -26,59 +27,24 @@ using std::chrono::seconds;
 constexpr char kMac[] = "52:54:0e:e6:60:01";
 constexpr char kServer[] = "2001:db8:66::1";
 
-class Dhcp6Test : public ::testing::Test {
+class Dhcp6Test : public DnsmasqTest {
  protected:
-  void SetUp() override {
-    HOSTNIC_REQUIRE_PRIVATE_NETNS();
-    if (Sh("command -v dnsmasq >/dev/null") != 0) {
-      GTEST_SKIP() << "dnsmasq is not installed (apt-get install "
-                      "dnsmasq-base)";
-    }
-    static int counter = 0;
-    const std::string id =
-        std::to_string(getpid()) + "x" + std::to_string(++counter);
-    server_ns_ = "hn6s" + id;
-    sandbox_ns_ = "hn6c" + id;
-    nic_ = "d6h" + std::to_string(counter);
-    peer_ = "d6p" + std::to_string(counter);
-    dir_ = "/tmp/hostnic-dhcp6-test-" + id;
-    ASSERT_EQ(Sh("mkdir -p " + dir_), 0);
-    ASSERT_EQ(
-        Sh("ip netns add " + server_ns_ + " && ip netns add " + sandbox_ns_),
-        0);
-    // dnsmasq answers from its link-local address, usable at once as a
-    // cloud's long-running server's is (not after DAD, which starts only
-    // when the client's end comes up).
-    ASSERT_EQ(Sh("ip netns exec " + server_ns_ +
-                 " sysctl -qw net.ipv6.conf.default.accept_dad=0"),
-              0);
-    ASSERT_EQ(Sh("ip link add " + nic_ + " address " + kMac +
-                 " type veth peer name " + peer_ + " netns " + server_ns_),
-              0);
-    // nodad: dnsmasq binds the server address at once.
-    ASSERT_EQ(
-        Sh("ip -n " + server_ns_ + " addr add " + kServer + "/64 dev " + peer_ +
-           " nodad && ip -n " + server_ns_ + " link set " + peer_ + " up"),
-        0);
+  Dhcp6Test() : DnsmasqTest("d6", kMac, std::string(kServer) + "/64") {}
+
+  void SetUpInNetns() override {
+    DnsmasqTest::SetUpInNetns();
+    if (IsSkipped() || HasFatalFailure()) return;
     ASSERT_EQ(Sh("echo 1 > /proc/sys/net/ipv6/conf/" + nic_ + "/disable_ipv6"),
               0);
     const std::string conf = "/proc/sys/net/ipv6/conf/" + nic_ + "/";
     accept_ra_ = ShOutput("cat " + conf + "accept_ra");
     accept_dad_ = ShOutput("cat " + conf + "accept_dad");
-    link_.ifindex = static_cast<int>(if_nametoindex(nic_.c_str()));
-    link_.name = nic_;
-    link_.mac = *Mac::Parse(kMac);
-    ASSERT_NE(link_.ifindex, 0);
   }
 
-  void TearDown() override {
+  void StopServer() override {
     if (!dir_.empty()) {
       Sh("test -s " + dir_ + "/pid && kill $(cat " + dir_ + "/pid)");
     }
-    Sh("ip link del " + nic_ + " 2>/dev/null");
-    Sh("ip netns del " + sandbox_ns_ + " 2>/dev/null");
-    Sh("ip netns del " + server_ns_ + " 2>/dev/null");
-    if (!dir_.empty()) Sh("rm -rf " + dir_);
   }
 
   void StartServer() {
@@ -103,10 +69,6 @@ class Dhcp6Test : public ::testing::Test {
     })) << ServerLog();
   }
 
-  std::string ServerLog() const {
-    return "dnsmasq log:\n" + ShOutput("cat " + dir_ + "/dnsmasq.log");
-  }
-
   // The NIC on the host as the test left it before Acquire: down, no
   // address, IPv6 off, RA and DAD settings as before.
   void ExpectNicAsFound() {
@@ -122,8 +84,6 @@ class Dhcp6Test : public ::testing::Test {
 
   NetlinkLinkControl links_;
   Dhcp6Source source_{&links_, SystemClock()};
-  Link link_;
-  std::string server_ns_, sandbox_ns_, nic_, peer_, dir_;
   std::string accept_ra_, accept_dad_;  // As found, with a newline.
 };
 

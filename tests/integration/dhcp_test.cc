@@ -12,11 +12,11 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "dhcp/dhcp_source.h"
+#include "integration/dnsmasq_fixture.h"
 #include "integration/netns_env.h"
 #include "netlink/link_control.h"
 
@@ -51,46 +51,9 @@ class StepClock : public Clock {
   mutable std::atomic<UnixSeconds> now_{1'700'000'000};
 };
 
-class DhcpTest : public ::testing::Test {
+class DhcpTest : public DnsmasqTest {
  protected:
-  void SetUp() override {
-    HOSTNIC_REQUIRE_PRIVATE_NETNS();
-    if (Sh("command -v dnsmasq >/dev/null") != 0) {
-      GTEST_SKIP() << "dnsmasq is not installed (apt-get install "
-                      "dnsmasq-base)";
-    }
-    static int counter = 0;
-    const std::string id =
-        std::to_string(getpid()) + "x" + std::to_string(++counter);
-    server_ns_ = "hnds" + id;
-    sandbox_ns_ = "hndc" + id;
-    nic_ = "dh" + std::to_string(counter);
-    peer_ = "dp" + std::to_string(counter);
-    dir_ = "/tmp/hostnic-dhcp-test-" + id;
-    ASSERT_EQ(Sh("mkdir -p " + dir_), 0);
-    ASSERT_EQ(Sh("ip netns add " + server_ns_), 0);
-    ASSERT_EQ(Sh("ip netns add " + sandbox_ns_), 0);
-    ASSERT_EQ(
-        Sh("ip link add " + nic_ + " address " + kMac +
-           " mtu 1500 type veth peer name " + peer_ + " netns " + server_ns_),
-        0);
-    ASSERT_EQ(
-        Sh("ip -n " + server_ns_ + " addr add " + kServer + "/24 dev " + peer_ +
-           " && ip -n " + server_ns_ + " link set " + peer_ + " up"),
-        0);
-    link_.ifindex = static_cast<int>(if_nametoindex(nic_.c_str()));
-    link_.name = nic_;
-    link_.mac = *Mac::Parse(kMac);
-    ASSERT_NE(link_.ifindex, 0);
-  }
-
-  void TearDown() override {
-    StopServer();
-    Sh("ip link del " + nic_ + " 2>/dev/null");
-    Sh("ip netns del " + sandbox_ns_ + " 2>/dev/null");
-    Sh("ip netns del " + server_ns_ + " 2>/dev/null");
-    if (!dir_.empty()) Sh("rm -rf " + dir_);
-  }
+  DhcpTest() : DnsmasqTest("d", kMac, std::string(kServer) + "/24") {}
 
   // Starts dnsmasq in the server namespace and waits for it to listen.
   void StartServer() {
@@ -134,18 +97,11 @@ class DhcpTest : public ::testing::Test {
     })) << ServerLog();
   }
 
-  void StopServer() {
+  void StopServer() override {
     if (server_pid_ <= 0) return;
     kill(server_pid_, SIGTERM);
     waitpid(server_pid_, nullptr, 0);
     server_pid_ = 0;
-  }
-
-  std::string ServerLog() const {
-    std::ifstream in(dir_ + "/dnsmasq.log");
-    std::stringstream text;
-    text << in.rdbuf();
-    return "dnsmasq log:\n" + text.str();
   }
 
   // The NIC on the host: down, its name and MTU kept, no address, no route,
@@ -177,8 +133,6 @@ class DhcpTest : public ::testing::Test {
   NetlinkLinkControl links_;
   StepClock clock_;
   DhcpSource source_{&links_, &clock_};
-  Link link_;
-  std::string server_ns_, sandbox_ns_, nic_, peer_, dir_;
   pid_t server_pid_ = 0;
 };
 

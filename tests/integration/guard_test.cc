@@ -13,7 +13,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <string>
 #include <vector>
 
@@ -35,24 +34,33 @@ const std::vector<std::string> kGuarded = {"169.254.169.254", "fd00:ec2::254",
 
 Mac M(const std::string& text) { return *Mac::Parse(text); }
 
-class GuardTest : public ::testing::Test {
+// Fills `ss` with IPv4 or IPv6 `address`:`port`; returns its length.
+socklen_t SocketAddress(const std::string& address, int port,
+                        sockaddr_storage* ss) {
+  if (address.find(':') != std::string::npos) {
+    auto* a = reinterpret_cast<sockaddr_in6*>(ss);
+    a->sin6_family = AF_INET6;
+    a->sin6_port = htons(port);
+    inet_pton(AF_INET6, address.c_str(), &a->sin6_addr);
+    return sizeof(*a);
+  }
+  auto* a = reinterpret_cast<sockaddr_in*>(ss);
+  a->sin_family = AF_INET;
+  a->sin_port = htons(port);
+  inet_pton(AF_INET, address.c_str(), &a->sin_addr);
+  return sizeof(*a);
+}
+
+class GuardTest : public itest::NetnsTest {
  protected:
-  void SetUp() override {
-    HOSTNIC_REQUIRE_PRIVATE_NETNS();
+  void SetUpInNetns() override {
     if (Sh("busybox true 2>/dev/null") != 0) {
       GTEST_SKIP()
           << "no busybox (apt-get install busybox-static) to ping with";
     }
-    static std::atomic<int> counter{0};
-    const std::string id =
-        std::to_string(getpid()) + "-" + std::to_string(counter++);
-    cloud_ = "hngd-cloud-" + id;
-    container_ = "hngd-ct-" + id;
-    ASSERT_EQ(Sh("ip netns add " + cloud_), 0);
-    ASSERT_EQ(Sh("ip netns add " + container_), 0);
-    ASSERT_EQ(Sh("ip link add hngd0 address " + std::string(kNicMac) +
-                 " type veth peer name gw netns " + cloud_),
-              0);
+    cloud_ = AddNetns("hngd-cloud");
+    container_ = AddNetns("hngd-ct");
+    AddNic("hngd0", kNicMac, "gw", " netns " + cloud_);
     const std::string in_cloud = "ip -n " + cloud_ + " ";
     ASSERT_EQ(Sh(in_cloud + "link set gw up && " + in_cloud +
                  "addr add 192.168.88.1/24 dev gw && " + in_cloud +
@@ -62,14 +70,6 @@ class GuardTest : public ::testing::Test {
                  "addr add fd00:ec2::254/128 dev gw nodad && " + in_cloud +
                  "route add 192.168.88.0/24 dev gw 2>/dev/null; true"),
               0);
-  }
-
-  void TearDown() override {
-    if (cloud_.empty()) return;
-    Sh("ip netns del " + container_ + " 2>/dev/null");
-    Sh("ip netns del " + cloud_ + " 2>/dev/null");
-    Sh("ip link del hngd0 2>/dev/null");
-    Sh("ip link del hngd1 2>/dev/null");
   }
 
   // Moves the NIC into the container namespace and configures it there.
@@ -104,20 +104,7 @@ class GuardTest : public ::testing::Test {
     int fd = -1;
     Status s = RunInNetns(Path(netns), "binding", [&] {
       sockaddr_storage ss{};
-      socklen_t len = 0;
-      if (address.find(':') != std::string::npos) {
-        auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-        a->sin6_family = AF_INET6;
-        a->sin6_port = htons(port);
-        inet_pton(AF_INET6, address.c_str(), &a->sin6_addr);
-        len = sizeof(*a);
-      } else {
-        auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-        a->sin_family = AF_INET;
-        a->sin_port = htons(port);
-        inet_pton(AF_INET, address.c_str(), &a->sin_addr);
-        len = sizeof(*a);
-      }
+      const socklen_t len = SocketAddress(address, port, &ss);
       fd = socket(ss.ss_family, SOCK_DGRAM, 0);
       int one = 1;
       setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -142,20 +129,7 @@ class GuardTest : public ::testing::Test {
     const int tx = Bound(cloud_, from, sport);
     if (rx < 0 || tx < 0) return false;
     sockaddr_storage ss{};
-    socklen_t len;
-    if (v6) {
-      auto* a = reinterpret_cast<sockaddr_in6*>(&ss);
-      a->sin6_family = AF_INET6;
-      a->sin6_port = htons(dport);
-      inet_pton(AF_INET6, to.c_str(), &a->sin6_addr);
-      len = sizeof(*a);
-    } else {
-      auto* a = reinterpret_cast<sockaddr_in*>(&ss);
-      a->sin_family = AF_INET;
-      a->sin_port = htons(dport);
-      inet_pton(AF_INET, to.c_str(), &a->sin_addr);
-      len = sizeof(*a);
-    }
+    const socklen_t len = SocketAddress(to, dport, &ss);
     bool got = false;
     for (int i = 0; i < 5 && !got; ++i) {
       sendto(tx, "x", 1, 0, reinterpret_cast<sockaddr*>(&ss), len);
@@ -248,9 +222,7 @@ TEST_F(GuardTest, DetachRemovesTheGuardWhenTheNicComesHome) {
 
 TEST_F(GuardTest, DetachFindsTheNicByMacWhenTheIfindexIsStale) {
   constexpr char kOtherMac[] = "02:00:00:6e:00:02";
-  ASSERT_EQ(Sh("ip link add hngd1 address " + std::string(kOtherMac) +
-               " type veth peer name hngd1p"),
-            0);
+  ASSERT_NO_FATAL_FAILURE(AddNic("hngd1", kOtherMac, "hngd1p"));
   XdpGuard guard;
   ASSERT_TRUE(guard.Attach("", M(kNicMac), kGuarded).ok());
   ASSERT_TRUE(guard.Attach("", M(kOtherMac), kGuarded).ok());

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,11 +12,12 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "fakes/log_capture.h"
+#include "fakes/temp_dir.h"
 #include "hooks/process_hooks.h"
 #include "integration/netns_env.h"
 #include "integration/text_util.h"
@@ -26,6 +26,7 @@ namespace hostnic {
 namespace {
 
 using itest::Has;
+using itest::Lacks;
 using itest::ReadFile;
 using itest::Sh;
 using itest::WaitUntil;
@@ -37,14 +38,6 @@ constexpr char kEndpointId[] =
 
 Mac M(const std::string& text) { return *Mac::Parse(text); }
 
-::testing::AssertionResult Lacks(const std::string& text,
-                                 const std::string& part) {
-  if (text.find(part) == std::string::npos)
-    return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure()
-         << "\"" << text << "\" has \"" << part << "\"";
-}
-
 // Whether process `pid` is gone (a zombie counts: it runs no more).
 bool ProcessGone(const std::string& pid) {
   const std::string stat = ReadFile("/proc/" + pid + "/stat");
@@ -55,19 +48,14 @@ bool ProcessGone(const std::string& pid) {
 class HooksTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char pattern[] = "/tmp/hostnic-hooks-test.XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    dir_ = pattern;
+    ASSERT_FALSE(dir_.empty());
     request_.network_id = "net0123456789";
     request_.endpoint_id = kEndpointId;
     request_.mac = M("02:00:00:00:aa:01");
     request_.address = "192.168.1.10/24";
   }
 
-  void TearDown() override {
-    Sh("ip link del hnhook0 2>/dev/null");
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { Sh("ip link del hnhook0 2>/dev/null"); }
 
   // Writes an executable /bin/sh script with `body` to the temporary
   // directory; returns its path.
@@ -90,7 +78,8 @@ class HooksTest : public ::testing::Test {
     return hooks.ok() ? std::move(hooks).value() : nullptr;
   }
 
-  std::string dir_;
+  const TempDir tmp_{"hooks-test"};
+  const std::string dir_ = tmp_.path();
   HookRequest request_;
 };
 
@@ -177,11 +166,7 @@ TEST_F(HooksTest, HookGetsArgumentEnvironmentAndNothingElse) {
   EXPECT_TRUE(Has(env, "HOSTNIC_MAC=02:00:00:00:aa:01\n"));
   EXPECT_TRUE(Has(env, "HOSTNIC_IP=192.168.1.10/24\n"));
   EXPECT_TRUE(Has(env, "HOSTNIC_NIC=eth7\n"));
-  EXPECT_TRUE(Has(env,
-                  "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:"
-                  "/usr/bin:/sbin:/bin\n"));
-  EXPECT_TRUE(Lacks(env, "HOSTNIC_TEST_LEAK"));
-  EXPECT_TRUE(Lacks(env, "HOME="));
+  itest::ExpectOnlyTheHookEnvironment(env);
   const std::string fds = ReadFile(dir_ + "/fds");
   EXPECT_TRUE(Has(fds, " 0 -> /dev/null"));
   EXPECT_TRUE(Lacks(fds, leak_path));
@@ -327,18 +312,16 @@ exit 4)"));
 }
 
 TEST_F(HooksTest, EveryOutputLineIsLoggedWithEventAndEndpoint) {
-  std::ostringstream log;
-  const auto previous = spdlog::default_logger();
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
-      "test", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
-  auto hooks =
-      Hooks(Script("attach.sh", "echo one\necho two >&2\nprintf three"));
-  ASSERT_NE(hooks, nullptr);
-  const auto mac = hooks->Attach(request_);
-  spdlog::set_default_logger(previous);
-  ASSERT_TRUE(mac.ok()) << mac.status().message();
-
-  const std::string text = log.str();
+  std::string text;
+  {
+    LogCapture log;
+    auto hooks =
+        Hooks(Script("attach.sh", "echo one\necho two >&2\nprintf three"));
+    ASSERT_NE(hooks, nullptr);
+    const auto mac = hooks->Attach(request_);
+    ASSERT_TRUE(mac.ok()) << mac.status().message();
+    text = log.text();
+  }
   EXPECT_TRUE(Has(text, "attach hook (endpoint 0123456789ab) stdout: one"));
   EXPECT_TRUE(Has(text, "attach hook (endpoint 0123456789ab) stderr: two"));
   EXPECT_TRUE(Has(text, "attach hook (endpoint 0123456789ab) stdout: three"));

@@ -52,6 +52,32 @@ class NetlinkTest : public ::testing::Test {
     created_.push_back(a);
   }
 
+  // Veths hna0/hna1 (kMacA, kMacB) and hnc0/hnc1 (kMacC, kMacD), all up,
+  // then `more` (shell commands, such as the addresses of hna0 and hnc0).
+  void AddTwoPairsUp(const std::string& more) {
+    AddVeth("hna0", kMacA, "hna1", kMacB);
+    AddVeth("hnc0", kMacC, "hnc1", kMacD);
+    ASSERT_EQ(itest::Sh("ip link set hna0 up && ip link set hna1 up && "
+                        "ip link set hnc0 up && ip link set hnc1 up && " +
+                        more),
+              0);
+  }
+
+  // `add` makes a multipath default route over hna0 and hnc0: the monitor
+  // marks both; `del` removes it: neither.
+  void BothMarkedBetween(const std::string& add, const std::string& del) {
+    const int a = inventory_.FindByName("hna0")->ifindex;
+    const int c = inventory_.FindByName("hnc0")->ifindex;
+    ASSERT_EQ(itest::Sh(add), 0);
+    EXPECT_TRUE(itest::WaitUntil([&] {
+      return inventory_.HasDefaultRoute(a) && inventory_.HasDefaultRoute(c);
+    }));
+    ASSERT_EQ(itest::Sh(del), 0);
+    EXPECT_TRUE(itest::WaitUntil([&] {
+      return !inventory_.HasDefaultRoute(a) && !inventory_.HasDefaultRoute(c);
+    }));
+  }
+
   // The device named `name` as the kernel has it, for LinkControl calls.
   Link KernelLink(const std::string& name, const std::string& mac) {
     Link link;

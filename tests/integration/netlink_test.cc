@@ -129,17 +129,13 @@ TEST_F(NetlinkTest, Ipv4DefaultRouteMarksItsDevice) {
 }
 
 TEST_F(NetlinkTest, DefaultRoutesInTheInitialDump) {
-  AddVeth("hna0", kMacA, "hna1", kMacB);
-  AddVeth("hnc0", kMacC, "hnc1", kMacD);
-  ASSERT_EQ(Sh("ip link set hna0 up && ip link set hna1 up && "
-               "ip link set hnc0 up && ip link set hnc1 up && "
-               "ip addr add 10.92.0.1/24 dev hna0 && "
-               "ip addr add 10.93.0.1/24 dev hnc0 && "
-               "ip route add default via 10.92.0.2 dev hna0 metric 700 && "
-               // Not the main table, and not a default route: neither count.
-               "ip route add default via 10.93.0.2 dev hnc0 table 100 && "
-               "ip route add 10.200.0.0/16 via 10.93.0.2 dev hnc0"),
-            0);
+  ASSERT_NO_FATAL_FAILURE(AddTwoPairsUp(
+      "ip addr add 10.92.0.1/24 dev hna0 && "
+      "ip addr add 10.93.0.1/24 dev hnc0 && "
+      "ip route add default via 10.92.0.2 dev hna0 metric 700 && "
+      // Not the main table, and not a default route: neither count.
+      "ip route add default via 10.93.0.2 dev hnc0 table 100 && "
+      "ip route add 10.200.0.0/16 via 10.93.0.2 dev hnc0"));
   StartMonitor();
   EXPECT_TRUE(
       inventory_.HasDefaultRoute(inventory_.FindByName("hna0")->ifindex));
@@ -151,36 +147,20 @@ TEST_F(NetlinkTest, DefaultRoutesInTheInitialDump) {
 }
 
 TEST_F(NetlinkTest, MultipathIpv4DefaultRouteMarksEveryNexthop) {
-  AddVeth("hna0", kMacA, "hna1", kMacB);
-  AddVeth("hnc0", kMacC, "hnc1", kMacD);
-  ASSERT_EQ(Sh("ip link set hna0 up && ip link set hna1 up && "
-               "ip link set hnc0 up && ip link set hnc1 up && "
-               "ip addr add 10.92.0.1/24 dev hna0 && "
-               "ip addr add 10.93.0.1/24 dev hnc0"),
-            0);
+  ASSERT_NO_FATAL_FAILURE(
+      AddTwoPairsUp("ip addr add 10.92.0.1/24 dev hna0 && "
+                    "ip addr add 10.93.0.1/24 dev hnc0"));
   StartMonitor();
-  const int a = inventory_.FindByName("hna0")->ifindex;
-  const int c = inventory_.FindByName("hnc0")->ifindex;
-  ASSERT_EQ(Sh("ip route add default nexthop via 10.92.0.2 dev hna0 "
-               "nexthop via 10.93.0.2 dev hnc0"),
-            0);
-  EXPECT_TRUE(WaitUntil([&] {
-    return inventory_.HasDefaultRoute(a) && inventory_.HasDefaultRoute(c);
-  }));
-  ASSERT_EQ(Sh("ip route del default"), 0);
-  EXPECT_TRUE(WaitUntil([&] {
-    return !inventory_.HasDefaultRoute(a) && !inventory_.HasDefaultRoute(c);
-  }));
+  BothMarkedBetween(
+      "ip route add default nexthop via 10.92.0.2 dev hna0 "
+      "nexthop via 10.93.0.2 dev hnc0",
+      "ip route del default");
 }
 
 TEST_F(NetlinkTest, Ipv6DefaultRoutesMarkTheirDevices) {
-  AddVeth("hna0", kMacA, "hna1", kMacB);
-  AddVeth("hnc0", kMacC, "hnc1", kMacD);
-  ASSERT_EQ(Sh("ip link set hna0 up && ip link set hna1 up && "
-               "ip link set hnc0 up && ip link set hnc1 up && "
-               "ip -6 addr add 2001:db8:91::1/64 dev hna0 nodad && "
-               "ip -6 addr add 2001:db8:92::1/64 dev hnc0 nodad"),
-            0);
+  ASSERT_NO_FATAL_FAILURE(
+      AddTwoPairsUp("ip -6 addr add 2001:db8:91::1/64 dev hna0 nodad && "
+                    "ip -6 addr add 2001:db8:92::1/64 dev hnc0 nodad"));
   StartMonitor();
   const int a = inventory_.FindByName("hna0")->ifindex;
   const int c = inventory_.FindByName("hnc0")->ifindex;
@@ -191,17 +171,10 @@ TEST_F(NetlinkTest, Ipv6DefaultRoutesMarkTheirDevices) {
   ASSERT_EQ(Sh("ip -6 route del default via 2001:db8:91::2 dev hna0"), 0);
   EXPECT_TRUE(WaitUntil([&] { return !inventory_.HasDefaultRoute(a); }));
 
-  ASSERT_EQ(Sh("ip -6 route add default metric 300 "
-               "nexthop via 2001:db8:91::2 dev hna0 "
-               "nexthop via 2001:db8:92::2 dev hnc0"),
-            0);
-  EXPECT_TRUE(WaitUntil([&] {
-    return inventory_.HasDefaultRoute(a) && inventory_.HasDefaultRoute(c);
-  }));
-  ASSERT_EQ(Sh("ip -6 route del default metric 300"), 0);
-  EXPECT_TRUE(WaitUntil([&] {
-    return !inventory_.HasDefaultRoute(a) && !inventory_.HasDefaultRoute(c);
-  }));
+  BothMarkedBetween(
+      "ip -6 route add default metric 300 "
+      "nexthop via 2001:db8:91::2 dev hna0 nexthop via 2001:db8:92::2 dev hnc0",
+      "ip -6 route del default metric 300");
 }
 
 TEST_F(NetlinkTest, BridgePortReportsItsMaster) {

@@ -7,7 +7,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <string>
 
 #include "integration/netns_env.h"
@@ -23,29 +22,21 @@ using itest::ShOutput;
 constexpr char kNicMac[] = "02:00:00:5d:00:01";
 constexpr char kOtherMac[] = "02:00:00:5d:00:02";
 
-class NetnsDatapathTest : public ::testing::Test {
+class NetnsDatapathTest : public itest::NetnsTest {
  protected:
-  void SetUp() override {
-    HOSTNIC_REQUIRE_PRIVATE_NETNS();
-    static std::atomic<int> counter{0};
-    netns_ =
-        "hndp-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
-    ASSERT_EQ(Sh("ip netns add " + netns_), 0);
-    ASSERT_EQ(Sh("ip link add hndp0 address " + std::string(kNicMac) +
-                 " type veth peer name hndp0p"),
-              0);
-    ASSERT_EQ(Sh("ip link add hndp1 address " + std::string(kOtherMac) +
-                 " type veth peer name hndp1p"),
-              0);
+  void SetUpInNetns() override {
+    netns_ = AddNetns("hndp");
+    AddNic("hndp0", kNicMac, "hndp0p");
+    AddNic("hndp1", kOtherMac, "hndp1p");
   }
 
   void TearDown() override {
-    if (netns_.empty()) return;
     // Back first: a veth dies with its namespace.
-    Sh("ip -n " + netns_ + " link set eth0 netns $$ 2>/dev/null");
-    Sh("ip netns del " + netns_ + " 2>/dev/null");
-    Sh("for d in hndp0 hndp0r hndp1 hndp9; do ip link del $d; done "
-       "2>/dev/null");
+    if (!netns_.empty()) {
+      Sh("ip -n " + netns_ + " link set eth0 netns $$ 2>/dev/null");
+    }
+    Sh("for d in hndp0r hndp9; do ip link del $d; done 2>/dev/null");
+    NetnsTest::TearDown();
   }
 
   // Moves the NIC in, believing it is named `believed`, and checks that it

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -24,6 +25,7 @@
 #include <functional>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace hostnic::itest {
 
@@ -93,6 +95,60 @@ inline bool WaitUntil(
   }
   return true;
 }
+
+// The fixture of tests that make devices and namespaces of their own in the
+// private namespace. SetUp() skips or fails as HOSTNIC_REQUIRE_PRIVATE_NETNS()
+// does, else runs SetUpInNetns(). What AddNetns() and AddNic() made is
+// deleted at TearDown(), namespaces (and the veth ends in them) first, newest
+// first; a fixture that overrides TearDown() calls this one last.
+class NetnsTest : public ::testing::Test {
+ protected:
+  void SetUp() final {
+    HOSTNIC_REQUIRE_PRIVATE_NETNS();
+    SetUpInNetns();
+  }
+  void TearDown() override {
+    for (auto it = netns_.rbegin(); it != netns_.rend(); ++it) {
+      Sh("ip netns del " + *it + " 2>/dev/null");
+    }
+    for (auto it = nics_.rbegin(); it != nics_.rend(); ++it) {
+      Sh("ip link del " + *it + " 2>/dev/null");
+    }
+  }
+  virtual void SetUpInNetns() {}
+
+  // A number no other call in this process returns, for names.
+  static int Serial() {
+    static std::atomic<int> serial{0};
+    return ++serial;
+  }
+  // Adds namespace PREFIX-PID-N (`ip netns add`) and returns its name.
+  std::string AddNetns(const std::string& prefix) {
+    const std::string name = prefix + "-" + std::to_string(getpid()) + "-" +
+                             std::to_string(Serial());
+    netns_.push_back(name);
+    EXPECT_EQ(Sh("ip netns add " + name), 0) << name;
+    return name;
+  }
+  // Adds a stand-in NIC: veth `nic` with MAC `mac` (the kernel's when empty;
+  // MTU `mtu` when nonzero) on the host, its peer named `peer` with
+  // `peer_options` (such as " netns NS").
+  void AddNic(const std::string& nic, const std::string& mac,
+              const std::string& peer, const std::string& peer_options = "",
+              unsigned mtu = 0) {
+    nics_.push_back(nic);
+    const std::string mtu_arg = mtu ? " mtu " + std::to_string(mtu) : "";
+    const std::string mac_arg = mac.empty() ? "" : " address " + mac;
+    ASSERT_EQ(Sh("ip link add " + nic + mac_arg + mtu_arg +
+                 " type veth peer name " + peer + peer_options),
+              0)
+        << nic;
+  }
+
+ private:
+  std::vector<std::string> netns_;
+  std::vector<std::string> nics_;
+};
 
 }  // namespace hostnic::itest
 

@@ -20,10 +20,9 @@ using itest::WaitUntil;
 
 const char kMac[] = "02:00:5e:10:00:07";
 
-class RecoveryTest : public ::testing::Test {
+class RecoveryTest : public itest::NetnsTest {
  protected:
-  void SetUp() override {
-    HOSTNIC_REQUIRE_PRIVATE_NETNS();
+  void SetUpInNetns() override {
     state_dir_ = std::filesystem::temp_directory_path() /
                  ("hostnic-recovery-" + std::to_string(::getpid()));
     std::filesystem::remove_all(state_dir_);
@@ -34,6 +33,19 @@ class RecoveryTest : public ::testing::Test {
     if (sleeper_ > 0) Sh("kill " + std::to_string(sleeper_));
     Sh("ip link del hnr2 2>/dev/null; ip link del dev7 2>/dev/null");
     std::filesystem::remove_all(state_dir_);
+    NetnsTest::TearDown();
+  }
+
+  // Plugs NIC hnr2 (kMac, MTU 1500) and waits until the monitor has seen it
+  // (it learns of new devices asynchronously).
+  void PlugNic() {
+    ASSERT_NO_FATAL_FAILURE(AddNic("hnr2", kMac, "hnr2p", "", 1500));
+    ASSERT_TRUE(WaitUntil([&] { return HostName() == "hnr2"; }));
+  }
+  // Creates endpoint "ep" and joins it to sandbox "/sb".
+  void JoinEp() {
+    ASSERT_TRUE(CreateEndpoint("ep").ok());
+    ASSERT_TRUE(driver_->Join("net", "ep", "/sb").ok());
   }
 
   // The daemon, minus the socket.
@@ -106,14 +118,9 @@ TEST_F(RecoveryTest, NicAppearingTwoSecondsLateIsWaitedFor) {
 }
 
 TEST_F(RecoveryTest, NicReleasedInAContainerComesBackAsDevNAndIsPutBack) {
-  ASSERT_EQ(Sh(std::string("ip link add hnr2 address ") + kMac +
-               " mtu 1500 type veth peer name hnr2p"),
-            0);
-  // The monitor learns of the new device asynchronously.
-  ASSERT_TRUE(WaitUntil([&] { return HostName() == "hnr2"; }));
+  ASSERT_NO_FATAL_FAILURE(PlugNic());
   CreateNetwork({{"hostnic.mtu", "1400"}});
-  ASSERT_TRUE(CreateEndpoint("ep").ok());
-  ASSERT_TRUE(driver_->Join("net", "ep", "/sb").ok());
+  ASSERT_NO_FATAL_FAILURE(JoinEp());
   StartContainer();
   // What Docker does after Join: move the NIC in, name it eth0, address it.
   ASSERT_EQ(Sh("ip link set hnr2 netns " + std::to_string(sleeper_)), 0);
@@ -137,14 +144,9 @@ TEST_F(RecoveryTest, NicReleasedInAContainerComesBackAsDevNAndIsPutBack) {
 }
 
 TEST_F(RecoveryTest, RestartKeepsNetworksAndHeldNicsOnDisk) {
-  ASSERT_EQ(Sh(std::string("ip link add hnr2 address ") + kMac +
-               " type veth peer name hnr2p"),
-            0);
-  // The monitor learns of the new device asynchronously.
-  ASSERT_TRUE(WaitUntil([&] { return HostName() == "hnr2"; }));
+  ASSERT_NO_FATAL_FAILURE(PlugNic());
   CreateNetwork();
-  ASSERT_TRUE(CreateEndpoint("ep").ok());
-  ASSERT_TRUE(driver_->Join("net", "ep", "/sb").ok());
+  ASSERT_NO_FATAL_FAILURE(JoinEp());
   StartContainer();  // The NIC is in its sandbox while hostnic is down.
   ASSERT_EQ(Sh("ip link set hnr2 netns " + std::to_string(sleeper_)), 0);
 
@@ -165,14 +167,9 @@ TEST_F(RecoveryTest, RestartKeepsNetworksAndHeldNicsOnDisk) {
 }
 
 TEST_F(RecoveryTest, NicBackFromASandboxTornDownWhileDownIsReleasedAtStart) {
-  ASSERT_EQ(Sh(std::string("ip link add hnr2 address ") + kMac +
-               " type veth peer name hnr2p"),
-            0);
-  // The monitor learns of the new device asynchronously.
-  ASSERT_TRUE(WaitUntil([&] { return HostName() == "hnr2"; }));
+  ASSERT_NO_FATAL_FAILURE(PlugNic());
   CreateNetwork();
-  ASSERT_TRUE(CreateEndpoint("ep").ok());
-  ASSERT_TRUE(driver_->Join("net", "ep", "/sb").ok());
+  ASSERT_NO_FATAL_FAILURE(JoinEp());
   Stop();  // Down while Docker tears the sandbox down; its calls are lost.
   Start();
   EXPECT_TRUE(CreateEndpoint("other").ok());
@@ -182,13 +179,9 @@ TEST_F(RecoveryTest, NicBackFromASandboxTornDownWhileDownIsReleasedAtStart) {
 // name, and Join of the same endpoint at once, before the monitor may have
 // seen the NIC return.
 TEST_F(RecoveryTest, SandboxRefreshJoinsAgainWithTheSameNic) {
-  ASSERT_EQ(Sh(std::string("ip link add hnr2 address ") + kMac +
-               " mtu 1500 type veth peer name hnr2p"),
-            0);
-  ASSERT_TRUE(WaitUntil([&] { return HostName() == "hnr2"; }));
+  ASSERT_NO_FATAL_FAILURE(PlugNic());
   CreateNetwork({{"hostnic.mtu", "1400"}});
-  ASSERT_TRUE(CreateEndpoint("ep").ok());
-  ASSERT_TRUE(driver_->Join("net", "ep", "/sb").ok());
+  ASSERT_NO_FATAL_FAILURE(JoinEp());
   StartContainer();
   const std::string to_container =
       "ip link set hnr2 netns " + std::to_string(sleeper_);

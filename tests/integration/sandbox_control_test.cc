@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <string>
 #include <vector>
 
@@ -41,33 +40,42 @@ int CountLines(const std::string& text) {
   return n;
 }
 
-class SandboxControlTest : public ::testing::Test {
+class SandboxControlTest : public itest::NetnsTest {
  protected:
-  void SetUp() override {
-    HOSTNIC_REQUIRE_PRIVATE_NETNS();
-    static std::atomic<int> counter{0};
-    netns_ =
-        "hnsc-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+  void SetUpInNetns() override {
+    netns_ = AddNetns("hnsc");
     path_ = "/run/netns/" + netns_;
-    ASSERT_EQ(Sh("ip netns add " + netns_), 0);
-    ASSERT_EQ(Sh("ip link add hnsc0 type veth peer name hnsc0p address " +
-                 std::string(kNicMac) + " netns " + netns_),
-              0);
+    AddNic("hnsc0", "", "hnsc0p",
+           " address " + std::string(kNicMac) + " netns " + netns_);
     ASSERT_EQ(Sh(Ns("ip link set hnsc0p name eth0 up")), 0);
     netns_before_ = ThreadNetns();
   }
 
   void TearDown() override {
-    if (netns_.empty()) return;
-    EXPECT_EQ(ThreadNetns(), netns_before_) << "the test thread moved";
-    // Deleting the namespace deletes its veth end and so the pair.
-    Sh("ip netns del " + netns_);
-    Sh("ip link del hnsc0 2>/dev/null");
+    if (netns_before_ != 0) {
+      EXPECT_EQ(ThreadNetns(), netns_before_) << "the test thread moved";
+    }
+    NetnsTest::TearDown();
   }
 
   // `command` run inside the test's sandbox namespace.
   std::string Ns(const std::string& command) const {
     return "ip netns exec " + netns_ + " " + command;
+  }
+
+  // With `doomed` and `kept` (CIDRs of one family) on eth0, RemoveAddress
+  // of `doomed` removes it and leaves `kept`.
+  void RemovesOneOfTwo(const std::string& doomed, const std::string& kept) {
+    const bool v6 = doomed.find(':') != std::string::npos;
+    const std::string ip = v6 ? "ip -6 " : "ip -4 ";
+    const std::string nodad = v6 ? " nodad" : "";
+    ASSERT_EQ(Sh(Ns(ip + "addr add " + doomed + " dev eth0" + nodad)), 0);
+    ASSERT_EQ(Sh(Ns(ip + "addr add " + kept + " dev eth0" + nodad)), 0);
+    const Status s = control_.RemoveAddress(path_, M(kNicMac), doomed);
+    ASSERT_TRUE(s.ok()) << s.message();
+    const std::string left = ShOutput(Ns(ip + "-o addr show dev eth0"));
+    EXPECT_FALSE(Has(left, doomed.substr(0, doomed.find('/') + 1))) << left;
+    EXPECT_TRUE(Has(left, kept)) << left;
   }
 
   std::string Unreachable(const char* family) const {
@@ -149,14 +157,7 @@ TEST_F(SandboxControlTest, MissingNamespaceIsNotFound) {
 }
 
 TEST_F(SandboxControlTest, RemovesTheAddressIdempotently) {
-  ASSERT_EQ(Sh(Ns("ip addr add 10.77.0.5/24 dev eth0")), 0);
-  ASSERT_EQ(Sh(Ns("ip addr add 10.78.0.6/24 dev eth0")), 0);
-  const Status s = control_.RemoveAddress(path_, M(kNicMac), "10.77.0.5/24");
-  ASSERT_TRUE(s.ok()) << s.message();
-  const std::string left = ShOutput(Ns("ip -4 -o addr show dev eth0"));
-  EXPECT_EQ(left.find("10.77.0.5/"), std::string::npos) << left;
-  EXPECT_TRUE(Has(left, "10.78.0.6/24"));
-
+  ASSERT_NO_FATAL_FAILURE(RemovesOneOfTwo("10.77.0.5/24", "10.78.0.6/24"));
   const Status again =
       control_.RemoveAddress(path_, M(kNicMac), "10.77.0.5/24");
   EXPECT_TRUE(again.ok()) << again.message();
@@ -181,13 +182,7 @@ TEST_F(SandboxControlTest, WrongMacIsNotFound) {
 }
 
 TEST_F(SandboxControlTest, RemovesAnIpv6Address) {
-  ASSERT_EQ(Sh(Ns("ip -6 addr add fd00::5/64 dev eth0 nodad")), 0);
-  ASSERT_EQ(Sh(Ns("ip -6 addr add fd00::6/64 dev eth0 nodad")), 0);
-  const Status s = control_.RemoveAddress(path_, M(kNicMac), "fd00::5/64");
-  ASSERT_TRUE(s.ok()) << s.message();
-  const std::string left = ShOutput(Ns("ip -6 -o addr show dev eth0"));
-  EXPECT_EQ(left.find("fd00::5/"), std::string::npos) << left;
-  EXPECT_TRUE(Has(left, "fd00::6/64"));
+  RemovesOneOfTwo("fd00::5/64", "fd00::6/64");
 }
 
 TEST_F(SandboxControlTest, RemoveRefusesBadInput) {

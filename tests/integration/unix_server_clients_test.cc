@@ -75,10 +75,7 @@ TEST_F(UnixServerTest, IdleAndSlowClientsDoNotDelayOthers) {
 // A client that trickles its request a byte at a time is cut at the request
 // timeout all the same.
 TEST_F(UnixServerTest, TricklingClientIsCut) {
-  UnixHttpServer::Options options;
-  options.request_timeout = std::chrono::milliseconds(500);
-  Serve(options);
-  const int fd = Connect(path_);
+  const int fd = ServeAndConnect(std::chrono::milliseconds(500));
   ASSERT_GE(fd, 0);
   const std::string request =
       "POST /Plugin.Activate HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}";
@@ -132,10 +129,7 @@ TEST_F(UnixServerTest, PipelinedRequestsAreAnsweredInOrder) {
 // A request with neither Content-Length nor chunks has no body (RFC 9112):
 // it is answered at once, not when the client gives up.
 TEST_F(UnixServerTest, RequestWithoutLengthHasNoBody) {
-  UnixHttpServer::Options options;
-  options.request_timeout = std::chrono::seconds(60);
-  Serve(options);
-  const int fd = Connect(path_);
+  const int fd = ServeAndConnect(std::chrono::seconds(60));
   ASSERT_GE(fd, 0);
   ASSERT_TRUE(SendAll(fd,
                       "POST /Plugin.Activate HTTP/1.1\r\n"

@@ -21,8 +21,9 @@
 #include <vector>
 
 #include "docker/handlers.h"
-#include "http/unix_http_server.h"
 #include "fakes/driver_fixture.h"
+#include "fakes/temp_dir.h"
+#include "http/unix_http_server.h"
 
 namespace hostnic::http::server_test {
 
@@ -69,16 +70,10 @@ class UnixServerTest : public DriverFixture {
  protected:
   UnixServerTest() : handlers_(StartDriver()) {}
 
-  void SetUp() override {
-    char pattern[] = "/tmp/hostnic-unix-XXXXXX";
-    ASSERT_NE(mkdtemp(pattern), nullptr);
-    root_ = pattern;
-    path_ = root_ + "/plugins/hostnic.sock";
-  }
+  void SetUp() override { ASSERT_FALSE(root_.empty()); }
   void TearDown() override {
     for (auto& server : servers_) server->Stop();
     for (auto& t : threads_) t.join();
-    std::filesystem::remove_all(root_);
     DriverFixture::TearDown();
   }
 
@@ -103,6 +98,13 @@ class UnixServerTest : public DriverFixture {
     RunInBackground(server);
     return server;
   }
+  // Serves with `request_timeout` and connects a client: its socket, or -1.
+  int ServeAndConnect(std::chrono::milliseconds request_timeout) {
+    UnixHttpServer::Options options;
+    options.request_timeout = request_timeout;
+    Serve(options);
+    return Connect(path_);
+  }
   mode_t ModeOf(const std::string& path) {
     struct stat st;
     EXPECT_EQ(stat(path.c_str(), &st), 0) << path;
@@ -112,8 +114,9 @@ class UnixServerTest : public DriverFixture {
   // Failures are expected here; their warnings would only be noise.
   ScopedLogLevel quiet_{spdlog::level::err};
   docker::Handlers handlers_;
-  std::string root_;
-  std::string path_;
+  const TempDir tmp_{"unix"};
+  const std::string root_ = tmp_.path();
+  const std::string path_ = root_ + "/plugins/hostnic.sock";
   std::vector<std::unique_ptr<UnixHttpServer>> servers_;
   std::vector<std::thread> threads_;
 };
