@@ -90,9 +90,7 @@ make_world() {
   ip -o link | grep -qi "link/ether $BENCH_MAC" && die "a device already has $BENCH_MAC (leftover run?)"
   ip netns add "$PEER_NS" || die "netns $PEER_NS exists (leftover run?)"
   ip -n "$PEER_NS" link set lo up
-  ip link add "$BENCH_NIC" type veth peer name "${BENCH_NIC}p"
-  ip link set "$BENCH_NIC" address "$BENCH_MAC"
-  ip link set "${BENCH_NIC}p" netns "$PEER_NS"
+  add_veth_nic "$BENCH_NIC" "$BENCH_MAC" "${BENCH_NIC}p" "$PEER_NS"
   ip -n "$PEER_NS" addr add "$PEER_IP/24" dev "${BENCH_NIC}p"
   ip -n "$PEER_NS" link set "${BENCH_NIC}p" up
 }

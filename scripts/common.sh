@@ -97,6 +97,14 @@ poll() {
   done
 }
 
+# add_veth_nic NIC MAC PEER NETNS: a veth that plays a hot-plugged NIC: NIC
+# with MAC on the host, its far end PEER (down) in namespace NETNS.
+add_veth_nic() {
+  ip link add "$1" type veth peer name "$3" &&
+    ip link set "$1" address "$2" &&
+    ip link set "$3" netns "$4"
+}
+
 # suite_skip ROW REASON: the whole suite cannot run here (a missing runtime,
 # an unreachable mirror): "SKIP ROW: REASON" and exit status 77, which
 # scripts/test.sh reports as the row SKIPPED with the reason.

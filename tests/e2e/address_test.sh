@@ -24,12 +24,7 @@ test_dhcp_pool_pick() {
   expect_nic_clean hne2
 
   # Deleting the network releases the lease at the server.
-  grep -qi "${NIC_MAC[hne2]}" "$HNE_WORK/dnsmasq.leases" ||
-    fail "dnsmasq has no lease for hne2: $(one_line "$(cat "$HNE_WORK/dnsmasq.leases")")"
-  dk_ok network rm hne-cloud >/dev/null
-  wait_until 10 "dnsmasq forgets hne2's lease (DHCPRELEASE)" \
-    eval "! grep -qi '${NIC_MAC[hne2]}' '$HNE_WORK/dnsmasq.leases'"
-  expect_nic_clean hne2
+  expect_lease_released hne-cloud hne2 "${NIC_MAC[hne2]}"
 }
 register_case dhcp-pool-pick test_dhcp_pool_pick
 

@@ -28,10 +28,7 @@ test_nic_in_use() {
   # Names the NIC (by name or MAC) and who holds it (endpoint or container).
   expect_error "$out" "hne2|$mac" "${ep:0:12}|hne-holder"
   # The holder is unharmed.
-  out=$(dk_ok exec hne-holder ip addr)
-  expect_iface "$out" eth0 "$mac" 192.168.1.5/24 hne-holder
-  out=$(dk_ok exec hne-holder ping -c 2 -W 2 "$GATEWAY")
-  expect_contains "$out" "[1-2] packets received" "ping $GATEWAY from hne-holder"
+  expect_nic_works hne-holder "$mac" 192.168.1.5/24
   dk_ok stop -t 5 hne-holder >/dev/null
   expect_nic_back hne2
 }

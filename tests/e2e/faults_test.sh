@@ -101,6 +101,13 @@ hnf_check_homes() {
   printf '%s %s\n' "$inside" "$home"
 }
 
+# hnf_expect_all_in N WHAT: hnf0..hnf(N-1) are all in containers, none home.
+hnf_expect_all_in() {
+  local out
+  out=$(hnf_check_homes "$1" "$2")
+  [ "$out" = "$1 0" ] || fail "expected all $1 NICs in containers, got (in, home) = $out"
+}
+
 # hnf_wait_all_home N WHAT: waits until hnf0..hnf(N-1) are all on the host
 # under their own names, MTU 1500.
 hnf_wait_all_home() {
@@ -132,6 +139,15 @@ hnf_expect_all_free() {
   done
   [ -z "$bad" ] || fail "$2: hostnic status does not show these NICs free: $bad($(
     "$HOSTNIC_BIN" --socket "$SOCKET" status 2>&1 | grep -i '52:54:0e:e5:01' | tr -s ' ' | tr '\n' ';'))"
+}
+
+# hnf_finish N WHAT: removes this file's containers; hnf0..hnf(N-1) come
+# home and are free; then removes the NICs.
+hnf_finish() {
+  hnf_rm_all
+  hnf_wait_all_home "$1" "$2"
+  hnf_expect_all_free "$1" "$2"
+  hnf_remove
 }
 
 # hnf_run_parallel PREFIX COUNT NETWORK [--mac-address-from FIRST]: starts
@@ -173,8 +189,7 @@ test_parallel_starts() {
   [ -z "$failed" ] || fail "parallel docker run failed for: $failed; first error: $(
     one_line "$(cat "$HNE_WORK/${failed%% *}.out")")"
   # Each has its own NIC (checked by hnf_check_homes: no MAC twice).
-  out=$(hnf_check_homes 20 "20 parallel starts")
-  [ "$out" = "20 0" ] || fail "expected all 20 NICs in containers, got (in, home) = $out"
+  hnf_expect_all_in 20 "20 parallel starts"
   for ((i = 0; i < 4; i++)); do
     mac=$(hnf_eth0_mac hnm$i)
     [ "$mac" = "${NIC_MAC[hnf$((16 + i))]}" ] ||
@@ -250,12 +265,8 @@ test_kill9_parallel() {
   failed=$(hnf_failed_runs hnk_after 16)
   [ -z "$failed" ] || fail "after the kills, docker run failed for: $failed; first error: $(
     one_line "$(cat "$HNE_WORK/${failed%% *}.out")")"
-  out=$(hnf_check_homes 16 "16 new containers after the kills")
-  [ "$out" = "16 0" ] || fail "expected all 16 NICs in containers, got (in, home) = $out"
-  hnf_rm_all
-  hnf_wait_all_home 16 "after removing all"
-  hnf_expect_all_free 16 "after removing all"
-  hnf_remove
+  hnf_expect_all_in 16 "16 new containers after the kills"
+  hnf_finish 16 "after removing all"
 }
 register_case kill9-parallel test_kill9_parallel
 
@@ -273,8 +284,7 @@ test_dockerd_restart() {
       --network hne-always --ip "192.168.1.$((40 + i))" --mac-address "${NIC_MAC[hnf$i]}" \
       "$IMAGE" "${SLEEPER[@]}" >/dev/null
   done
-  out=$(hnf_check_homes 4 "before the dockerd restart")
-  [ "$out" = "4 0" ] || fail "expected all 4 NICs in containers, got (in, home) = $out"
+  hnf_expect_all_in 4 "before the dockerd restart"
   note "restarting the dockerd this run started (pid $(cat "$HNE_WORK/dockerd.pid"))"
   stop_dockerd "$HNE_WORK"
   # dockerd stopped the containers: their NICs are home.
@@ -293,12 +303,8 @@ test_dockerd_restart() {
     out=$(dk_ok exec "hna$i" ping -c 1 -W 3 "$GATEWAY")
     expect_contains "$out" "1 packets received" "ping $GATEWAY from hna$i after the dockerd restart"
   done
-  out=$(hnf_check_homes 4 "after the dockerd restart")
-  [ "$out" = "4 0" ] || fail "expected all 4 NICs in containers, got (in, home) = $out"
-  hnf_rm_all
-  hnf_wait_all_home 4 "after removing the containers"
-  hnf_expect_all_free 4 "after removing the containers"
-  hnf_remove
+  hnf_expect_all_in 4 "after the dockerd restart"
+  hnf_finish 4 "after removing the containers"
 }
 register_case dockerd-restart-always test_dockerd_restart
 
@@ -365,9 +371,6 @@ test_readonly_state() {
     fail "docker start of the container stopped while the state dir was read-only failed: $(one_line "$out")"
   out=$(dk_ok exec hnr-holder cat /sys/class/net/eth0/address)
   [ "$out" = "$mac1" ] || fail "hnr-holder restarted with eth0 $out, expected $mac1"
-  hnf_rm_all
-  hnf_wait_all_home 2 "after removing the containers"
-  hnf_expect_all_free 2 "after removing the containers"
-  hnf_remove
+  hnf_finish 2 "after removing the containers"
 }
 register_case readonly-state test_readonly_state

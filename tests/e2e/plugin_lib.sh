@@ -43,10 +43,8 @@ ensure_bb_image() {
 
 setup_nic() {
   ip netns add "$PEER_NS" || return 1
-  ip link add "$NIC" type veth peer name "$PEER_IF" || return 1
-  ip link set "$NIC" address "$NIC_MAC" &&
-    ip link set "$PEER_IF" netns "$PEER_NS" &&
-    ip -n "$PEER_NS" addr add "$GATEWAY/24" dev "$PEER_IF" &&
+  add_veth_nic "$NIC" "$NIC_MAC" "$PEER_IF" "$PEER_NS" || return 1
+  ip -n "$PEER_NS" addr add "$GATEWAY/24" dev "$PEER_IF" &&
     ip -n "$PEER_NS" link set "$PEER_IF" up &&
     ip -n "$PEER_NS" link set lo up
 }

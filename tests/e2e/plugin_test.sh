@@ -239,6 +239,26 @@ step_upgrade() {
   journey_once "$NET"
 }
 
+# swarm_service CFG NET SVC: the plugin's swarm network NET built from the
+# config-only network CFG, and on it service SVC, one sleeping task; prints
+# the task's container ID.
+swarm_service() {
+  # (--config-from takes no other settings, not even --label.)
+  dk_ok network create -d "$PLUGIN" --scope swarm --config-from "$1" "$2" >/dev/null
+  dk_ok service create --detach --name "$3" --network "$2" --no-resolve-image \
+    --restart-condition none "$BB_IMAGE" sh -c 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done' >/dev/null
+  task_container "$3"
+}
+
+# swarm_service_rm CFG NET SVC: removes what swarm_service made; the NIC
+# comes home.
+swarm_service_rm() {
+  dk_ok service rm "$3" >/dev/null
+  poll 60 nic_on_host || fail "$NIC did not come back to the host after service rm"
+  poll 60 dk network rm "$2" >/dev/null 2>&1 || fail "cannot remove the swarm network $2"
+  dk_ok network rm "$1" >/dev/null
+}
+
 step_swarm() {
   ensure_swarm
   # The local network of the earlier steps has the same subnet: on one node,
@@ -246,22 +266,15 @@ step_swarm() {
   dk_ok network rm "$NET" >/dev/null
   dk_ok network create --config-only --label "$LABEL" --subnet "$SUBNET" --gateway "$GATEWAY" \
     -o "hostnic.nics=$NIC_MAC" "$CFG" >/dev/null
-  # (--config-from takes no other settings, not even --label.)
-  dk_ok network create -d "$PLUGIN" --scope swarm --config-from "$CFG" "$SNET" >/dev/null
-  dk_ok service create --detach --name "$SVC" --network "$SNET" --no-resolve-image \
-    --restart-condition none "$BB_IMAGE" sh -c 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done' >/dev/null
   local cid out
-  cid=$(task_container "$SVC") || exit 1
+  cid=$(swarm_service "$CFG" "$SNET" "$SVC") || exit 1
   out=$(dk_ok exec "$cid" sh -c "ip addr show eth0; ip route; ping -c 1 -W 3 $GATEWAY && echo PING-OK")
   note "task $cid: $(one_line "$(grep -E 'link/ether|inet ' <<<"$out")")"
   grep -qi "link/ether $NIC_MAC" <<<"$out" || fail "the task's eth0 is not the NIC $NIC_MAC: $(one_line "$out")"
   grep -q "inet 192\.168\.77\." <<<"$out" || fail "the task's eth0 has no address in $SUBNET: $(one_line "$out")"
   grep -q PING-OK <<<"$out" || fail "the task cannot reach the gateway $GATEWAY: $(one_line "$out")"
   nic_on_host && fail "$NIC is still on the host while the task holds it"
-  dk_ok service rm "$SVC" >/dev/null
-  poll 60 nic_on_host || fail "$NIC did not come back to the host after service rm"
-  poll 60 dk network rm "$SNET" >/dev/null 2>&1 || fail "cannot remove the swarm network $SNET"
-  dk_ok network rm "$CFG" >/dev/null
+  swarm_service_rm "$CFG" "$SNET" "$SVC"
 }
 
 # Swarm's allocator leaves a network of a local-scope driver to each node,
@@ -272,11 +285,8 @@ step_swarm_dhcp() {
   start_dhcp || fail "dnsmasq did not start in $PEER_NS: $(one_line "$(tail -n 5 "$WORK/dnsmasq.log")")"
   dk_ok network create --config-only --label "$LABEL" --ipam-driver null \
     -o "hostnic.nics=$NIC_MAC" "$DCFG" >/dev/null
-  dk_ok network create -d "$PLUGIN" --scope swarm --config-from "$DCFG" "$DNET" >/dev/null
-  dk_ok service create --detach --name "$DSVC" --network "$DNET" --no-resolve-image \
-    --restart-condition none "$BB_IMAGE" sh -c 'trap "exit 0" TERM; while :; do sleep 1 & wait $!; done' >/dev/null
   local cid out
-  cid=$(task_container "$DSVC") || exit 1
+  cid=$(swarm_service "$DCFG" "$DNET" "$DSVC") || exit 1
   out=$(dk_ok exec "$cid" sh -c "ip addr; ip route; ping -c 1 -W 3 $GATEWAY && echo PING-OK") || exit 1
   note "task $cid: $(one_line "$(grep -E 'link/ether|inet .*eth0' <<<"$out")")"
   grep -qi "link/ether $NIC_MAC" <<<"$out" || fail "the task's eth0 is not the NIC $NIC_MAC: $(one_line "$out")"
@@ -286,10 +296,7 @@ step_swarm_dhcp() {
   grep -q "eth1" <<<"$out" && fail "the task has a second NIC (docker_gwbridge): $(one_line "$out")"
   grep -q PING-OK <<<"$out" || fail "the task cannot reach the gateway $GATEWAY: $(one_line "$out")"
   grep -qi "$NIC_MAC" "$WORK/dnsmasq.leases" || fail "dnsmasq holds no lease for $NIC_MAC"
-  dk_ok service rm "$DSVC" >/dev/null
-  poll 60 nic_on_host || fail "$NIC did not come back to the host after service rm"
-  poll 60 dk network rm "$DNET" >/dev/null 2>&1 || fail "cannot remove the swarm network $DNET"
-  dk_ok network rm "$DCFG" >/dev/null
+  swarm_service_rm "$DCFG" "$DNET" "$DSVC"
   stop_dhcp
 }
 

@@ -17,10 +17,7 @@ test_daemon_kill9() {
 
   # The running container still has its NIC, and it works.
   container_running hne-survivor || fail "hne-survivor stopped when the daemon was killed"
-  out=$(dk_ok exec hne-survivor ip addr)
-  expect_iface "$out" eth0 "$mac" 192.168.1.5/24 hne-survivor
-  out=$(dk_ok exec hne-survivor ping -c 2 -W 2 "$GATEWAY")
-  expect_contains "$out" "[1-2] packets received" "ping $GATEWAY from hne-survivor"
+  expect_nic_works hne-survivor "$mac" 192.168.1.5/24
 
   # Stopping it returns the NIC.
   dk_ok stop -t 5 hne-survivor >/dev/null
