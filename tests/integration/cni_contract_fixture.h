@@ -134,6 +134,18 @@ class CniContractTest : public NetnsTest {
     return run;
   }
 
+  // GC of `conf` with `valid` as its cni.dev/valid-attachments.
+  Outcome Gc(const std::string& conf, const nlohmann::json& valid) {
+    nlohmann::json gc = nlohmann::json::parse(conf);
+    gc["cni.dev/valid-attachments"] = valid;
+    return Cni({{"CNI_COMMAND", "GC"}, {"CNI_PATH", "/usr/lib/cni"}},
+               gc.dump());
+  }
+  // A valid attachment for GC: `container`'s eth0.
+  static nlohmann::json ValidAttachment(const std::string& container) {
+    return {{"containerID", container}, {"ifname", "eth0"}};
+  }
+
   // The environment of a verb on one attachment.
   std::map<std::string, std::string> Env(const std::string& verb,
                                          const std::string& container,

@@ -187,11 +187,7 @@ TEST_F(CniContractTest, GcReleasesWhatIsNotValid) {
   const std::string conf = Conf("1.1.0", "\"nics\":[\"hnc1\",\"hnc2\"],");
   ASSERT_EQ(Cni(Env("ADD", "keep", Netns(ns1_)), conf).rc, 0) << Log();
   ASSERT_EQ(Cni(Env("ADD", "leak", Netns(ns2_)), conf).rc, 0) << Log();
-  json gc = json::parse(conf);
-  gc["cni.dev/valid-attachments"] = {
-      {{"containerID", "keep"}, {"ifname", "eth0"}}};
-  Outcome run =
-      Cni({{"CNI_COMMAND", "GC"}, {"CNI_PATH", "/usr/lib/cni"}}, gc.dump());
+  Outcome run = Gc(conf, json::array({ValidAttachment("keep")}));
   EXPECT_EQ(run.rc, 0) << run.out;
   EXPECT_EQ(run.out, "");
   ExpectHome("hnc2", kMac2);
@@ -292,19 +288,13 @@ TEST_F(CniContractTest, SameNamedNetworksOfTwoRuntimesAreSeparate) {
   ASSERT_EQ(Cni(Env("ADD", "pod-a", Netns(ns1_)), a).rc, 0) << Log();
   ASSERT_EQ(Cni(Env("ADD", "pod-b", Netns(ns2_)), b).rc, 0) << Log();
   // Runtime A collects its garbage: only pod-a is valid to it.
-  json gc = json::parse(a);
-  gc["cni.dev/valid-attachments"] = {
-      {{"containerID", "pod-a"}, {"ifname", "eth0"}}};
-  Outcome run =
-      Cni({{"CNI_COMMAND", "GC"}, {"CNI_PATH", "/usr/lib/cni"}}, gc.dump());
+  Outcome run = Gc(a, json::array({ValidAttachment("pod-a")}));
   EXPECT_EQ(run.rc, 0) << run.out;
   EXPECT_TRUE(Has(ShOutput("ip -n " + ns2_ + " -o link show eth0"), kMac2))
       << "runtime A's GC took runtime B's NIC";
   EXPECT_TRUE(Has(ShOutput("ip -n " + ns1_ + " -o link show eth0"), kMac1));
   // Runtime B's GC with nothing valid takes its own pod's NIC only.
-  json gc_b = json::parse(b);
-  gc_b["cni.dev/valid-attachments"] = json::array();
-  run = Cni({{"CNI_COMMAND", "GC"}, {"CNI_PATH", "/usr/lib/cni"}}, gc_b.dump());
+  run = Gc(b, json::array());
   EXPECT_EQ(run.rc, 0) << run.out;
   ExpectHome("hnc2", kMac2);
   EXPECT_TRUE(Has(ShOutput("ip -n " + ns1_ + " -o link show eth0"), kMac1));
