@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "dhcp6/message.h"
+#include "fakes/param_name.h"
+#include "fakes/status_matchers.h"
 #include "unit/dhcp6_replies.h"
 
 // In the helpers' namespace: the hand-built messages need no qualifying.
@@ -186,10 +188,7 @@ TEST_P(Dhcp6IgnoresTest, DecodesTheRestAndSaysWhatWasIgnored) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Dhcp6Lenient, Dhcp6IgnoresTest,
-                         ::testing::ValuesIn(IgnoredOptions()),
-                         [](const ::testing::TestParamInfo<Ignored>& info) {
-                           return std::string(info.param.name);
-                         });
+                         ::testing::ValuesIn(IgnoredOptions()), ParamName());
 
 struct Rejection {
   const char* name;
@@ -227,17 +226,13 @@ std::vector<Rejection> Rejections() {
 class Dhcp6RejectsTest : public ::testing::TestWithParam<Rejection> {};
 
 TEST_P(Dhcp6RejectsTest, SaysWhatIsWrongAndWhere) {
-  const Result<ServerMessage> m = DecodeVector(GetParam().message);
-  ASSERT_FALSE(m.ok());
-  EXPECT_EQ(m.status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(m.status().message(), GetParam().error);
+  EXPECT_THAT(
+      DecodeVector(GetParam().message),
+      FailsWith(Code::kInvalidArgument, ::testing::StrEq(GetParam().error)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Dhcp6Hostile, Dhcp6RejectsTest,
-                         ::testing::ValuesIn(Rejections()),
-                         [](const ::testing::TestParamInfo<Rejection>& info) {
-                           return std::string(info.param.name);
-                         });
+                         ::testing::ValuesIn(Rejections()), ParamName());
 
 }  // namespace
 }  // namespace hostnic::dhcp6::replies6

@@ -11,6 +11,7 @@
 
 #include "dhcp/client.h"
 #include "dhcp/message.h"
+#include "fakes/param_name.h"
 #include "unit/dhcp_replies.h"
 
 namespace hostnic::dhcp {
@@ -146,10 +147,7 @@ TEST_P(DhcpDnsMalformedTest, IsIgnoredWithAWarningAndTheRestKept) {
 }
 
 INSTANTIATE_TEST_SUITE_P(DhcpDns, DhcpDnsMalformedTest,
-                         ::testing::ValuesIn(MalformedOptions()),
-                         [](const ::testing::TestParamInfo<Malformed>& info) {
-                           return std::string(info.param.name);
-                         });
+                         ::testing::ValuesIn(MalformedOptions()), ParamName());
 
 TEST(DhcpDnsTest, ANameOver253CharactersIsRefused) {
   // Five labels of 63: 319 characters, in two instances.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dhcp/message.h"
+#include "fakes/param_name.h"
 #include "unit/dhcp_replies.h"
 
 namespace hostnic::dhcp {
@@ -131,10 +132,7 @@ TEST_P(DecodeIgnoresTest, DecodesTheRestAndSaysWhatWasIgnored) {
 }
 
 INSTANTIATE_TEST_SUITE_P(DhcpLenient, DecodeIgnoresTest,
-                         ::testing::ValuesIn(IgnoredOptions()),
-                         [](const ::testing::TestParamInfo<Ignored>& info) {
-                           return std::string(info.param.name);
-                         });
+                         ::testing::ValuesIn(IgnoredOptions()), ParamName());
 
 // RFC 3396: a long option 121 split over instances, with others between
 // and a route cut in the middle, reads as the concatenation.

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "dhcp/message.h"
+#include "fakes/param_name.h"
+#include "fakes/status_matchers.h"
 #include "unit/dhcp_replies.h"
 
 namespace hostnic::dhcp {
@@ -346,17 +348,13 @@ std::vector<Rejection> Rejections() {
 class DecodeRejectsTest : public ::testing::TestWithParam<Rejection> {};
 
 TEST_P(DecodeRejectsTest, SaysWhatIsWrongAndWhere) {
-  const Result<ServerMessage> decoded = DecodeVector(GetParam().message);
-  ASSERT_FALSE(decoded.ok());
-  EXPECT_EQ(decoded.status().code(), Code::kInvalidArgument);
-  EXPECT_EQ(decoded.status().message(), GetParam().error);
+  EXPECT_THAT(
+      DecodeVector(GetParam().message),
+      FailsWith(Code::kInvalidArgument, ::testing::StrEq(GetParam().error)));
 }
 
 INSTANTIATE_TEST_SUITE_P(DhcpHostile, DecodeRejectsTest,
-                         ::testing::ValuesIn(Rejections()),
-                         [](const ::testing::TestParamInfo<Rejection>& info) {
-                           return std::string(info.param.name);
-                         });
+                         ::testing::ValuesIn(Rejections()), ParamName());
 
 }  // namespace
 }  // namespace hostnic::dhcp
