@@ -68,12 +68,7 @@ test_dhcp6() {
   expect_contains "$out" 'hostnic_leases\{family="ipv6",state="bound"\} 1' "metrics count the IPv6 lease"
 
   # Deleting the network releases the lease at the server.
-  grep -q "${NIC_DHCP6_IP[hne2]}" "$HNE_WORK/dnsmasq.leases" ||
-    fail "dnsmasq has no IPv6 lease for hne2: $(one_line "$(cat "$HNE_WORK/dnsmasq.leases")")"
-  dk_ok network rm hne-cloud6 >/dev/null
-  wait_until 10 "dnsmasq forgets hne2's IPv6 lease (RELEASE)" \
-    eval "! grep -q '${NIC_DHCP6_IP[hne2]}' '$HNE_WORK/dnsmasq.leases'"
-  expect_nic_clean hne2
+  expect_lease_released hne-cloud6 hne2 "${NIC_DHCP6_IP[hne2]}"
 }
 register_case dhcp6 test_dhcp6
 
