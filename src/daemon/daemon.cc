@@ -12,6 +12,7 @@
 #include "cni/service.h"
 #include "common/errno_status.h"
 #include "dhcp/dhcp_source.h"
+#include "dhcp/exchange_journal.h"
 #include "dhcp6/dhcp6_source.h"
 #include "docker/handlers.h"
 #include "driver/housekeeper.h"
@@ -61,9 +62,12 @@ Status Daemon::Start() {
   }
 
   links_ = std::make_unique<NetlinkLinkControl>();
-  dhcp_ = std::make_unique<dhcp::DhcpSource>(
-      links_.get(), SystemClock(), options_.state_dir + "/dhcp-exchanges");
-  dhcp6_ = std::make_unique<dhcp6::Dhcp6Source>(links_.get(), SystemClock());
+  exchanges_ = std::make_unique<dhcp::ExchangeJournal>(
+      links_.get(), options_.state_dir + "/dhcp-exchanges");
+  dhcp_ = std::make_unique<dhcp::DhcpSource>(links_.get(), SystemClock(),
+                                             exchanges_.get());
+  dhcp6_ = std::make_unique<dhcp6::Dhcp6Source>(links_.get(), SystemClock(),
+                                                exchanges_.get());
   slaac_ = std::make_unique<dhcp6::SlaacSource>(dhcp6_.get());
   sandboxes_ = std::make_unique<NetlinkSandboxControl>();
   guard_ = std::make_unique<XdpGuard>();
@@ -88,8 +92,8 @@ Status Daemon::Start() {
   monitor_ = std::make_unique<LinkMonitor>();
   HOSTNIC_RETURN_IF_ERROR(monitor_->Start(&inventory_));
   // Before the driver looks at the NICs: a NIC a killed hostnic left up
-  // for DHCP is down again, with its own IPv6 setting.
-  for (const std::string& line : dhcp_->RestoreInterrupted(
+  // for DHCP or DHCPv6 is down again, with its own IPv6 settings.
+  for (const std::string& line : exchanges_->RestoreInterrupted(
            [this](const Mac& mac) { return inventory_.FindByMac(mac); })) {
     spdlog::warn("{}", line);
   }

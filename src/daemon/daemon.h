@@ -40,7 +40,8 @@ class SlaacSource;
 }  // namespace dhcp6
 namespace dhcp {
 class DhcpSource;
-}
+class ExchangeJournal;
+}  // namespace dhcp
 namespace cni {
 class CniService;
 }
@@ -126,6 +127,7 @@ class Daemon {
   std::unique_ptr<AddressHook> address_hook_;
   Inventory inventory_;
   std::unique_ptr<NetlinkLinkControl> links_;
+  std::unique_ptr<dhcp::ExchangeJournal> exchanges_;
   std::unique_ptr<dhcp::DhcpSource> dhcp_;
   std::unique_ptr<dhcp6::Dhcp6Source> dhcp6_;
   std::unique_ptr<dhcp6::SlaacSource> slaac_;

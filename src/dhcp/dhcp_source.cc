@@ -2,12 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <random>
 
 #include "dhcp/client.h"
+#include "dhcp/exchange_journal.h"
 #include "dhcp/packet_transport.h"
 #include "dhcp/udp_transport.h"
 
@@ -36,52 +35,8 @@ std::optional<Ipv4> CidrAddress(const std::string& cidr) {
 }  // namespace
 
 DhcpSource::DhcpSource(LinkControl* links, Clock* clock,
-                       std::string journal_dir)
-    : links_(links), clock_(clock), journal_dir_(std::move(journal_dir)) {
-  std::error_code ignored;
-  if (!journal_dir_.empty()) {
-    std::filesystem::create_directories(journal_dir_, ignored);
-  }
-}
-
-std::string DhcpSource::JournalPath(const Mac& mac) const {
-  return journal_dir_ + "/" + mac.ToString();
-}
-
-std::vector<std::string> DhcpSource::RestoreInterrupted(
-    const std::function<std::optional<Link>(const Mac&)>& find) {
-  std::vector<std::string> lines;
-  if (journal_dir_.empty()) return lines;
-  std::error_code error;
-  for (const auto& entry :
-       std::filesystem::directory_iterator(journal_dir_, error)) {
-    const std::string path = entry.path().string();
-    const std::optional<Mac> mac = Mac::Parse(entry.path().filename().string());
-    std::ifstream in(path);
-    std::string ipv6_was_off;
-    in >> ipv6_was_off;
-    std::optional<Link> link = mac ? find(*mac) : std::nullopt;
-    if (link) {
-      Status down = links_->SetUp(*link, false);
-      Result<bool> ipv6 = ipv6_was_off == "1"
-                              ? links_->SetIpv6Disabled(*link, true)
-                              : links_->SetIpv6Disabled(*link, false);
-      const std::string what =
-          "NIC " + Nic(*link) +
-          " was left up with IPv6 off by a DHCP exchange that an earlier "
-          "hostnic did not finish";
-      if (down.ok() && ipv6.ok()) {
-        lines.push_back(what + "; put back down with IPv6 " +
-                        (ipv6_was_off == "1" ? "off" : "on") + ", as it was");
-      } else {
-        lines.push_back(what + "; putting it back failed: " +
-                        (down.ok() ? ipv6.status() : down).message());
-      }
-    }
-    std::filesystem::remove(path, error);
-  }
-  return lines;
-}
+                       ExchangeJournal* journal)
+    : links_(links), clock_(clock), journal_(journal) {}
 
 Status DhcpSource::WhileUp(
     const Link& requested, Ipv4 source, Ipv4 destination,
@@ -99,11 +54,7 @@ Status DhcpSource::WhileUp(
   Result<bool> ipv6_was_off = links_->SetIpv6Disabled(*link, true);
   if (!ipv6_was_off.ok()) return ipv6_was_off.status();
   // Noted before the NIC is up, forgotten once it is back (see the header).
-  const std::string journal =
-      journal_dir_.empty() ? "" : JournalPath(link->mac);
-  if (!journal.empty()) {
-    std::ofstream(journal) << (*ipv6_was_off ? "1" : "0") << "\n";
-  }
+  if (journal_ != nullptr) journal_->Note(link->mac, {*ipv6_was_off, {}});
 
   Status result = links_->SetUp(*link, true);
   if (result.ok()) result = work(**transport);
@@ -115,9 +66,8 @@ Status DhcpSource::WhileUp(
     Result<bool> restored = links_->SetIpv6Disabled(*link, false);
     if (!restored.ok()) ipv6 = restored.status();
   }
-  if (!journal.empty() && down.ok() && ipv6.ok()) {
-    std::error_code ignored;
-    std::filesystem::remove(journal, ignored);
+  if (journal_ != nullptr && down.ok() && ipv6.ok()) {
+    journal_->Forget(link->mac);
   }
   for (const Status& restore : {down, ipv6}) {
     if (restore.ok()) continue;

@@ -15,12 +15,10 @@
 //   kIoError             a socket or the kernel said no.
 // A failure to put the NIC back is returned when the exchange itself worked
 // (and logged otherwise). So that a hostnic killed during the exchange
-// (kill -9, a crash) does not leave the NIC up with IPv6 off, each exchange
-// on the host is noted in the journal directory while it runs (one file per
-// NIC, named by its MAC, holding its IPv6 setting); the next hostnic puts
-// such NICs back with RestoreInterrupted before it does anything else. (A
-// kill between turning IPv6 off and noting it -- two system calls apart --
-// is not covered.)
+// (kill -9, a crash) does not leave the NIC up with IPv6 off, the NIC's
+// IPv6 setting is noted in the journal (exchange_journal.h) while the
+// exchange runs. (A kill between turning IPv6 off and noting it -- two
+// system calls apart -- is not covered.)
 //
 // Renew(netns_path, lease, rebinding, timeout): a REQUEST with ciaddr from
 // the NIC inside that namespace (udp_transport.h): unicast to lease.server,
@@ -58,23 +56,16 @@
 
 namespace hostnic::dhcp {
 
+class ExchangeJournal;
 class PacketTransport;
 
 class DhcpSource : public AddressSource, public LeaseRenewer {
  public:
-  // `links` and `clock` (the lease's wall-clock times) must outlive it.
-  // Exchanges are timed by SystemClock: their sockets wait in real time.
-  // `journal_dir` (created when missing) notes the exchanges running on
-  // host NICs; empty: none is noted.
-  DhcpSource(LinkControl* links, Clock* clock, std::string journal_dir = "");
-
-  // Puts back, down and with their IPv6 setting as it was, the NICs whose
-  // exchange an earlier hostnic did not finish (it was killed), as the
-  // journal has them; `find` looks a host NIC up by MAC (a NIC no longer on
-  // the host is skipped). Returns one line per NIC put back or that could
-  // not be, for the log.
-  std::vector<std::string> RestoreInterrupted(
-      const std::function<std::optional<Link>(const Mac&)>& find);
+  // `links`, `clock` (the lease's wall-clock times) and `journal` (null:
+  // nothing is noted) must outlive it. Exchanges are timed by SystemClock:
+  // their sockets wait in real time.
+  DhcpSource(LinkControl* links, Clock* clock,
+             ExchangeJournal* journal = nullptr);
 
   [[nodiscard]] Result<Lease> Acquire(
       const Link& link, std::chrono::milliseconds timeout) override;
@@ -93,12 +84,9 @@ class DhcpSource : public AddressSource, public LeaseRenewer {
   Status WhileUp(const Link& link, uint32_t source, uint32_t destination,
                  const std::function<Status(PacketTransport&)>& work);
 
-  // The journal's file for the NIC with `mac`.
-  std::string JournalPath(const Mac& mac) const;
-
   LinkControl* links_;
   Clock* clock_;
-  const std::string journal_dir_;
+  ExchangeJournal* journal_;
 };
 
 }  // namespace hostnic::dhcp

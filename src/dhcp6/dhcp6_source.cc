@@ -2,7 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include <fstream>
+#include <algorithm>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <utility>
@@ -43,24 +44,6 @@ uint32_t RandomXid() {
 
 std::string Nic(const Link& link) {
   return link.name + " (" + link.mac.ToString() + ")";
-}
-
-Result<std::string> ReadSetting(const std::string& path) {
-  std::ifstream in(path);
-  std::string value;
-  if (!(in >> value)) {
-    return Status::IoError("reading " + path + " failed");
-  }
-  return value;
-}
-
-Status WriteSetting(const std::string& path, const std::string& value) {
-  std::ofstream out(path);
-  out << value << '\n';
-  out.close();
-  if (!out)
-    return Status::IoError("writing " + value + " to " + path + " failed");
-  return Status::Ok();
 }
 
 std::optional<Ipv6> LeaseAddress(const Lease& lease) {
@@ -112,8 +95,12 @@ void SolicitRouter(RaListener& ra, const Link& link) {
 }  // namespace
 
 Dhcp6Source::Dhcp6Source(LinkControl* links, Clock* clock,
+                         dhcp::ExchangeJournal* journal,
                          std::string sysctl_root)
-    : links_(links), clock_(clock), sysctl_root_(std::move(sysctl_root)) {}
+    : links_(links),
+      clock_(clock),
+      journal_(journal),
+      sysctl_root_(std::move(sysctl_root)) {}
 
 Status Dhcp6Source::WhileUp(
     const Link& requested, MonoTime deadline,
@@ -125,25 +112,30 @@ Status Dhcp6Source::WhileUp(
         "NIC " + Nic(*link) +
         " is up on the host; hostnic asks DHCPv6 only on a NIC that is down");
   }
+  // All read before any is changed, so the journal has them all first.
+  dhcp::ExchangeJournal::Found found;
+  for (const auto& [name, value] : kQuiet) {
+    Result<std::string> was =
+        dhcp::ReadNicSetting(sysctl_root_, link->name, name);
+    if (!was.ok()) return was.status();
+    found.settings.emplace_back(name, *was);
+  }
+  if (journal_ != nullptr) journal_->Note(link->mac, found);
   // Settings changed so far, with the values to put back.
   std::vector<std::pair<std::string, std::string>> changed;
   Status result = Status::Ok();
-  for (const auto& [name, value] : kQuiet) {
-    const std::string path = sysctl_root_ + "/" + link->name + "/" + name;
-    Result<std::string> was = ReadSetting(path);
-    if (!was.ok()) {
-      result = was.status();
-      break;
-    }
-    result = WriteSetting(path, value);
-    if (!result.ok()) break;
-    changed.emplace_back(path, *was);
+  for (size_t i = 0; i < std::size(kQuiet) && result.ok(); ++i) {
+    result = dhcp::WriteNicSetting(sysctl_root_, link->name, kQuiet[i].first,
+                                   kQuiet[i].second);
+    if (result.ok()) changed.push_back(found.settings[i]);
   }
   std::optional<bool> ipv6_was_off;
   if (result.ok()) {
     Result<bool> was = links_->SetIpv6Disabled(*link, false);
     if (was.ok()) {
       ipv6_was_off = *was;
+      found.ipv6_off = *was;
+      if (journal_ != nullptr) journal_->Note(link->mac, found);
     } else {
       result = was.status();
     }
@@ -176,8 +168,12 @@ Status Dhcp6Source::WhileUp(
     if (!restored.ok()) restores.push_back(restored.status());
   }
   for (auto it = changed.rbegin(); it != changed.rend(); ++it) {
-    restores.push_back(WriteSetting(it->first, it->second));
+    restores.push_back(
+        dhcp::WriteNicSetting(sysctl_root_, link->name, it->first, it->second));
   }
+  const bool back = std::all_of(restores.begin(), restores.end(),
+                                [](const Status& s) { return s.ok(); });
+  if (journal_ != nullptr && back) journal_->Forget(link->mac);
   for (const Status& restore : restores) {
     if (restore.ok()) continue;
     const Status failed =

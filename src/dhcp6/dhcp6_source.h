@@ -10,7 +10,11 @@
 // SOLICIT/ADVERTISE/REQUEST/REPLY (client.h) on a UDP socket of its own
 // (udp6_transport.h), and then ALWAYS brings it down and puts those settings
 // back, whether the exchange worked or not. Errors as DhcpSource's, with
-// "no DHCPv6 answer for NIC ...".
+// "no DHCPv6 answer for NIC ...". So that a hostnic killed during the
+// exchange does not leave them changed, the settings as found are noted in
+// the journal (dhcp/exchange_journal.h) before the first is changed, and
+// again with IPv6's once it is on. (A kill between turning IPv6 on and
+// noting it -- two system calls apart -- leaves IPv6 on.)
 //
 // Renew(netns_path, lease, rebinding, timeout): RENEW to lease.server (a
 // DUID in hex), or REBIND when `rebinding`, from the NIC inside that
@@ -46,6 +50,7 @@
 #include <functional>
 #include <string>
 
+#include "dhcp/exchange_journal.h"
 #include "hostnic/address.h"
 #include "hostnic/link.h"
 #include "hostnic/status.h"
@@ -57,11 +62,12 @@ class Udp6Transport;
 
 class Dhcp6Source : public AddressSource, public LeaseRenewer {
  public:
-  // `links` and `clock` (the lease's wall-clock times) must outlive it.
-  // `sysctl_root` is where the per-NIC IPv6 settings live
-  // (/proc/sys/net/ipv6/conf).
+  // `links`, `clock` (the lease's wall-clock times) and `journal` (null:
+  // nothing is noted) must outlive it. `sysctl_root` is where the per-NIC
+  // IPv6 settings live.
   Dhcp6Source(LinkControl* links, Clock* clock,
-              std::string sysctl_root = "/proc/sys/net/ipv6/conf");
+              dhcp::ExchangeJournal* journal = nullptr,
+              std::string sysctl_root = dhcp::kIpv6Conf);
 
   [[nodiscard]] Result<Lease> Acquire(
       const Link& link, std::chrono::milliseconds timeout) override;
@@ -85,6 +91,7 @@ class Dhcp6Source : public AddressSource, public LeaseRenewer {
 
   LinkControl* links_;
   Clock* clock_;
+  dhcp::ExchangeJournal* journal_;
   std::string sysctl_root_;
 };
 

@@ -14,8 +14,8 @@
 #include <map>
 #include <string>
 
-#include "fakes/fake_link_control.h"
 #include "driver/inventory.h"
+#include "fakes/fake_link_control.h"
 
 namespace hostnic::dhcp6 {
 namespace {
@@ -66,7 +66,9 @@ class Dhcp6SourceTest : public ::testing::Test {
   Inventory inventory_;
   FakeLinkControl links_{&inventory_};
   Link link_;
-  Dhcp6Source Source() { return Dhcp6Source(&links_, SystemClock(), root_); }
+  Dhcp6Source Source() {
+    return Dhcp6Source(&links_, SystemClock(), nullptr, root_);
+  }
 };
 
 TEST_F(Dhcp6SourceTest, RefusesANicThatIsUpAndTouchesNothing) {
