@@ -56,6 +56,7 @@ void ApplyRouter(const HeardRouter& heard, Lease* lease) {
   if (heard.advert.router_lifetime > 0) {
     lease->gateway = Ipv6ToString(heard.address);
   }
+  lease->mtu = heard.advert.mtu;
   const std::optional<Ipv6> address = LeaseAddress(*lease);
   for (const RaPrefix& prefix : heard.advert.prefixes) {
     if (address && prefix.on_link && InPrefix(*address, prefix)) {
@@ -76,6 +77,7 @@ std::optional<Lease> SlaacLease(const HeardRouter& heard, const Mac& mac) {
       lease.address = Ipv6ToString(*address) + "/64";
       lease.server = Ipv6ToString(heard.address);
       if (heard.advert.router_lifetime > 0) lease.gateway = lease.server;
+      lease.mtu = heard.advert.mtu;
       return lease;
     }
   }
@@ -263,10 +265,11 @@ Result<LeaseRenewer::Renewal> Dhcp6Source::Renew(const std::string& netns_path,
     return renewal;
   }
   renewed->network_id = lease.network_id;
-  // The router and the on-link prefix are the RA's, not the server's: they
-  // stay.
+  // The router, its MTU and the on-link prefix are the RA's, not the
+  // server's: they stay.
   renewed->gateway = lease.gateway;
   renewed->routes = lease.routes;
+  renewed->mtu = lease.mtu;
   if (LeaseAddress(*renewed) == address) renewed->address = lease.address;
   renewal.lease = std::move(*renewed);
   return renewal;
@@ -288,9 +291,11 @@ Result<Lease> Dhcp6Source::Reacquire(const std::string& netns_path,
     return Status::Internal("DHCPv6 REPLY for NIC " + (*transport)->nic() +
                             " grants no address");
   }
-  // The router and on-link prefix have not changed with the server's mind.
+  // The router, its MTU and the on-link prefix have not changed with the
+  // server's mind.
   got->gateway = lease.gateway;
   got->routes = lease.routes;
+  got->mtu = lease.mtu;
   got->network_id = lease.network_id;
   return *got;
 }

@@ -35,6 +35,16 @@ bool SameAddress(const std::string& a, const std::string& b) {
   return a.substr(0, a.find('/')) == b.substr(0, b.find('/'));
 }
 
+// Whether the NIC's IPv4 address source has the say over its MTU (the
+// IPv6 lease's, the router's, is then not applied): the address hook always
+// (its mtu, or none), a DHCP lease when it carries one (option 26).
+bool Ipv4SaysMtu(const NetworkRecord& network, const EndpointRecord& endpoint,
+                 const LeaseBook& book) {
+  if (network.address_source == "hook") return true;
+  const Lease* ipv4 = book.LeaseOf(endpoint);
+  return ipv4 != nullptr && ipv4->mtu != 0;
+}
+
 std::string LeaseText(const Lease& lease) {
   std::string text = lease.address;
   if (!lease.gateway.empty()) text += " via " + lease.gateway;
@@ -136,13 +146,20 @@ Result<CreateEndpointReply> Driver::AssignAddress(
         status = (v6 ? book6_ : book_)->Put(*lease, obtained);
       }
     }
-    if (status.ok() && !v6) {
-      const unsigned mtu = net->mtu;  // hostnic.mtu wins.
-      if (mtu == 0 && lease->mtu != 0) {
-        Result<Link> fresh = links_->Refresh(link);
-        status = fresh.status();
-        if (status.ok() && fresh->mtu != lease->mtu) {
-          status = links_->SetMtu(*fresh, lease->mtu);
+    // hostnic.mtu wins, then the IPv4 source's: the IPv4 server speaks for
+    // the whole link, the router's RA (option 5) for IPv6 alone.
+    if (status.ok() && net->mtu == 0 && lease->mtu != 0 &&
+        !(v6 && Ipv4SaysMtu(*net, endpoint, *book_))) {
+      Result<Link> fresh = links_->Refresh(link);
+      status = fresh.status();
+      if (status.ok() && fresh->mtu != lease->mtu) {
+        status = links_->SetMtu(*fresh, lease->mtu);
+        if (!status.ok() && v6) {
+          // RFC 4861 6.3.4: an advertised MTU the link cannot take is
+          // ignored, not a reason to fail the container.
+          spdlog::warn("{}: NIC {} keeps its MTU {}: {}", doing, Describe(link),
+                       fresh->mtu, status.message());
+          status = Status::Ok();
         }
       }
     }
