@@ -1,13 +1,20 @@
 #include "dhcp/dhcp_source.h"
 
+#include <net/if.h>
 #include <spdlog/spdlog.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <random>
+#include <thread>
 
 #include "dhcp/client.h"
 #include "dhcp/exchange_journal.h"
 #include "dhcp/packet_transport.h"
+#include "dhcp/transport_util.h"
 #include "dhcp/udp_transport.h"
 
 namespace hostnic::dhcp {
@@ -18,6 +25,9 @@ using std::chrono::milliseconds;
 
 constexpr milliseconds kReleaseTime{2000};
 constexpr Ipv4 kBroadcast = 0xffffffff;
+// How long the first message waits, after the NIC's carrier, for the
+// kernel's link watcher to mark the NIC running (operstate up).
+constexpr milliseconds kRunningWait{1000};
 
 uint32_t RandomXid() {
   thread_local std::mt19937 generator(std::random_device{}());
@@ -30,6 +40,28 @@ std::string Nic(const Link& link) {
 
 std::optional<Ipv4> CidrAddress(const std::string& cidr) {
   return ParseIpv4(cidr.substr(0, cidr.find('/')));
+}
+
+// Waits for the NIC's carrier, then until the NIC is running, at most
+// kRunningWait and never past `deadline`. The carrier (the driver's word)
+// comes first; until the link watcher has run on the link (IFF_RUNNING),
+// its far end may still drop the first frame, and the first DISCOVER then
+// waits for a retransmission. A NIC that is not running by then is tried
+// anyway: the retransmissions cover it.
+Status WaitUntilReady(PacketTransport& transport, const Link& link,
+                      MonoTime deadline) {
+  HOSTNIC_RETURN_IF_ERROR(transport.WaitForCarrier(deadline));
+  const MonoTime until =
+      std::min(deadline, SystemClock()->Monotonic() + kRunningWait);
+  UniqueFd fd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  ifreq request{};
+  std::strncpy(request.ifr_name, link.name.c_str(), IFNAMSIZ - 1);
+  while (fd.valid() && ::ioctl(fd.get(), SIOCGIFFLAGS, &request) == 0 &&
+         (request.ifr_flags & IFF_RUNNING) == 0 &&
+         SystemClock()->Monotonic() < until) {
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
+  return Status::Ok();
 }
 
 }  // namespace
@@ -87,7 +119,7 @@ Result<Lease> DhcpSource::Acquire(const Link& link, milliseconds timeout) {
   std::optional<ServerMessage> ack;
   const Status status =
       WhileUp(link, 0, kBroadcast, [&](PacketTransport& transport) {
-        Status carrier = transport.WaitForCarrier(start + timeout);
+        Status carrier = WaitUntilReady(transport, link, start + timeout);
         if (!carrier.ok()) {
           return Status(carrier.code(), "no DHCP answer for NIC " + Nic(link) +
                                             " within " + DurationText(timeout) +
@@ -188,7 +220,7 @@ Status DhcpSource::Release(const Link& link, const Lease& lease) {
   }
   const MonoTime deadline = SystemClock()->Monotonic() + kReleaseTime;
   return WhileUp(link, *address, *server, [&](PacketTransport& transport) {
-    HOSTNIC_RETURN_IF_ERROR(transport.WaitForCarrier(deadline));
+    HOSTNIC_RETURN_IF_ERROR(WaitUntilReady(transport, link, deadline));
     Client client(&transport, SystemClock(), RandomXid, link.mac, Nic(link),
                   RandomJitter);
     return client.Release(*address, *server);

@@ -4,7 +4,9 @@
 // Acquire(link, timeout): the NIC must be on the host, down, and still have
 // link.mac. hostnic disables IPv6 on it (so that being up adds no link-local
 // or SLAAC address or route on the host), brings it up, waits for its
-// carrier, runs DISCOVER/OFFER/REQUEST/ACK (client.h) on a packet socket of
+// carrier and then, up to 1 s more, until the kernel has it running
+// (IFF_RUNNING: before that the link may drop the first DISCOVER), runs
+// DISCOVER/OFFER/REQUEST/ACK (client.h) on a packet socket of
 // its own (packet_transport.h), and then ALWAYS brings it down and puts its
 // IPv6 setting back, whether the exchange worked or not. The NIC is never
 // given an address on the host. Errors:
