@@ -29,6 +29,58 @@ bool InPrefix(Ipv4 address, Ipv4 network, int prefix) {
   return (address & mask) == (network & mask);
 }
 
+void StampSeconds(ClientMessage& message, MonoTime::duration elapsed) {
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(elapsed).count();
+  message.secs =
+      static_cast<uint16_t>(std::clamp<int64_t>(seconds, 0, UINT16_MAX));
+}
+
+std::string NotFor(const ServerMessage& reply, uint32_t xid, const Mac& mac) {
+  if (reply.xid != xid) {
+    return "its xid is " + Hex(reply.xid) + ", not " + Hex(xid);
+  }
+  if (reply.chaddr != mac) return "it is for " + reply.chaddr.ToString();
+  return "";
+}
+
+Status Unanswered(const dhcp::Exchange<ClientMessage, ServerMessage>& exchange,
+                  const std::string& nic, const std::string& asking) {
+  return Status::Timeout(
+      "no DHCP answer for NIC " + nic + asking + " within " +
+      DurationText(std::chrono::duration_cast<milliseconds>(exchange.deadline -
+                                                            exchange.start)) +
+      " (sent " + std::to_string(exchange.first_sends) + " DHCPDISCOVER and " +
+      std::to_string(exchange.other_sends) + " DHCPREQUEST, ignored " +
+      std::to_string(exchange.ignored) + " replies)");
+}
+
+std::string ServerText(const Ipv4& server) { return Ipv4ToString(server); }
+
+constexpr Protocol<ClientMessage, ServerMessage> kDhcp4 = {
+    "DHCP",
+    MessageType::kDiscover,
+    &ClientMessage::chaddr,
+    &Decode,
+    &StampSeconds,
+    &NotFor,
+    &ServerText,
+    &Unanswered};
+
+// An exchange's check that ACKs have a lease time (option 51, which RFC
+// 2131 makes mandatory) and, when `address` is non-zero, grant it.
+std::function<std::string(const ServerMessage&)> AckChecks(Ipv4 address) {
+  return [address](const ServerMessage& reply) -> std::string {
+    if (reply.type != MessageType::kAck) return "";
+    if (!reply.lease_time) return "an ACK without a lease time (option 51)";
+    if (address != 0 && reply.yiaddr != address) {
+      return "it grants " + Ipv4ToString(reply.yiaddr) + ", not " +
+             Ipv4ToString(address);
+    }
+    return "";
+  };
+}
+
 }  // namespace
 
 double RandomJitter() {
@@ -36,149 +88,59 @@ double RandomJitter() {
   return std::uniform_real_distribution<double>(-1.0, 1.0)(generator);
 }
 
-struct Client::Exchange {
-  MonoTime start;
-  uint32_t xid = 0;
-  std::vector<MessageType> wanted;
-  Ipv4 server = 0;   // Non-zero: replies naming another server are ignored.
-  Ipv4 address = 0;  // Non-zero: ACKs for another address are ignored.
-  int discovers = 0;
-  int requests = 0;
-  int ignored = 0;
-};
-
 Client::Client(Transport* transport, const Clock* clock,
                std::function<uint32_t()> next_xid, const Mac& mac,
                std::string nic, std::function<double()> jitter)
-    : transport_(transport),
-      clock_(clock),
-      next_xid_(std::move(next_xid)),
-      jitter_(std::move(jitter)),
-      mac_(mac),
-      nic_(std::move(nic)) {}
-
-Result<std::optional<ServerMessage>> Client::SendUntilAnswer(
-    ClientMessage message, Exchange& exchange, MonoTime deadline,
-    int max_sends) {
-  std::optional<ServerMessage> answer;
-  Retransmission send;
-  send.max_sends = max_sends;
-  send.encode = [&](MonoTime now) {
-    const auto elapsed =
-        std::chrono::duration_cast<std::chrono::seconds>(now - exchange.start);
-    message.secs = static_cast<uint16_t>(
-        std::clamp<int64_t>(elapsed.count(), 0, UINT16_MAX));
-    ++(message.type == MessageType::kDiscover ? exchange.discovers
-                                              : exchange.requests);
-    return Encode(message);
-  };
-  send.check = [&](const std::vector<uint8_t>& bytes) -> std::string {
-    Result<ServerMessage> reply = Decode(bytes.data(), bytes.size());
-    if (!reply.ok()) return "it does not decode: " + reply.status().message();
-    if (reply->xid != exchange.xid) {
-      return "its xid is " + Hex(reply->xid) + ", not " + Hex(exchange.xid);
-    }
-    if (reply->chaddr != mac_) return "it is for " + reply->chaddr.ToString();
-    if (std::find(exchange.wanted.begin(), exchange.wanted.end(),
-                  reply->type) == exchange.wanted.end()) {
-      return std::string("a ") + MessageTypeName(reply->type) +
-             " is not expected now";
-    }
-    if (exchange.server != 0 && reply->server_id != exchange.server) {
-      return "it comes from server " + Ipv4ToString(reply->server_id) +
-             ", not " + Ipv4ToString(exchange.server);
-    }
-    if (reply->type == MessageType::kAck && !reply->lease_time) {
-      return "an ACK without a lease time (option 51)";
-    }
-    if (reply->type == MessageType::kAck && exchange.address != 0 &&
-        reply->yiaddr != exchange.address) {
-      return "it grants " + Ipv4ToString(reply->yiaddr) + ", not " +
-             Ipv4ToString(exchange.address);
-    }
-    // Bounded: only replies to this exchange get here, each with at most
-    // one warning per option code.
-    for (const std::string& warning : reply->warnings) {
-      spdlog::warn("DHCP on NIC {}: {} from server {}: {}", nic_,
-                   MessageTypeName(reply->type), Ipv4ToString(reply->server_id),
-                   warning);
-    }
-    answer = std::move(reply).value();
-    return "";
-  };
-  Result<bool> got =
-      dhcp::SendUntilAnswer(*transport_, *clock_, send, deadline, jitter_,
-                            "DHCP", nic_, &exchange.ignored);
-  if (!got.ok()) return got.status();
-  return answer;
-}
-
-std::string Client::TimeoutError(const Exchange& exchange, milliseconds timeout,
-                                 const std::string& asking) const {
-  return "no DHCP answer for NIC " + nic_ + asking + " within " +
-         DurationText(timeout) + " (sent " +
-         std::to_string(exchange.discovers) + " DHCPDISCOVER and " +
-         std::to_string(exchange.requests) + " DHCPREQUEST, ignored " +
-         std::to_string(exchange.ignored) + " replies)";
-}
+    : exchanger_(&kDhcp4, transport, clock, std::move(next_xid), mac,
+                 std::move(nic), std::move(jitter)) {}
 
 Result<ServerMessage> Client::Acquire(milliseconds timeout,
                                       std::optional<MonoTime> start) {
-  Exchange exchange;
-  exchange.start = start.value_or(clock_->Monotonic());
-  const MonoTime deadline = exchange.start + timeout;
+  auto exchange = exchanger_.Begin(timeout, start);
+  exchange.also = AckChecks(0);
+  const std::string& nic = exchanger_.nic();
   int naks = 0;
   while (true) {
-    exchange.xid = next_xid_();
+    exchange.xid = exchanger_.NextXid();
     exchange.wanted = {MessageType::kOffer};
     exchange.server = 0;
-    ClientMessage discover;
-    discover.type = MessageType::kDiscover;
-    discover.xid = exchange.xid;
-    discover.chaddr = mac_;
+    ClientMessage discover =
+        exchanger_.Message(MessageType::kDiscover, exchange.xid);
     // The NIC has no address yet, so it can take only broadcast answers.
     discover.broadcast_flag = true;
-    Result<std::optional<ServerMessage>> offer =
-        SendUntilAnswer(discover, exchange, deadline, 0);
+    Result<ServerMessage> offer = exchanger_.Ask(discover, exchange, 0);
     if (!offer.ok()) return offer.status();
-    if (!offer->has_value()) {
-      return Status::Timeout(TimeoutError(exchange, timeout, ""));
-    }
-    spdlog::debug("DHCP on NIC {}: {} offered by {}", nic_,
-                  Ipv4ToString((*offer)->yiaddr),
-                  Ipv4ToString((*offer)->server_id));
+    spdlog::debug("DHCP on NIC {}: {} offered by {}", nic,
+                  Ipv4ToString(offer->yiaddr), Ipv4ToString(offer->server_id));
 
     ClientMessage request = discover;
     request.type = MessageType::kRequest;
-    request.requested_ip = (*offer)->yiaddr;
-    request.server_id = (*offer)->server_id;
+    request.requested_ip = offer->yiaddr;
+    request.server_id = offer->server_id;
     exchange.wanted = {MessageType::kAck, MessageType::kNak};
-    exchange.server = (*offer)->server_id;
+    exchange.server = offer->server_id;
     Result<std::optional<ServerMessage>> answer =
-        SendUntilAnswer(request, exchange, deadline, kMaxRequestSends);
+        exchanger_.TryAsk(request, exchange, kMaxRequestSends);
     if (!answer.ok()) return answer.status();
     if (!answer->has_value()) {
-      if (clock_->Monotonic() >= deadline) {
-        return Status::Timeout(TimeoutError(exchange, timeout, ""));
-      }
       spdlog::debug(
           "DHCP on NIC {}: server {} did not answer {} requests; "
           "discovering again",
-          nic_, Ipv4ToString(exchange.server), kMaxRequestSends);
+          nic, Ipv4ToString(exchange.server), kMaxRequestSends);
       continue;
     }
     if ((*answer)->type == MessageType::kAck) return std::move(**answer);
     if (++naks > kMaxNaks) {
       return Status::FailedPrecondition(
           "DHCP server " + Ipv4ToString(exchange.server) + " refused NIC " +
-          nic_ + " the address it offered (" +
+          nic + " the address it offered (" +
           Ipv4ToString(request.requested_ip) + ") " + std::to_string(naks) +
           " times; last reason: \"" + (*answer)->message + "\"");
     }
     spdlog::debug(
         "DHCP on NIC {}: server {} refused {} (\"{}\"); discovering "
         "again",
-        nic_, Ipv4ToString(exchange.server), Ipv4ToString(request.requested_ip),
+        nic, Ipv4ToString(exchange.server), Ipv4ToString(request.requested_ip),
         (*answer)->message);
   }
 }
@@ -186,55 +148,36 @@ Result<ServerMessage> Client::Acquire(milliseconds timeout,
 Result<ServerMessage> Client::Renew(Ipv4 ciaddr, Ipv4 server,
                                     milliseconds timeout,
                                     std::optional<MonoTime> start) {
-  Exchange exchange;
-  exchange.start = start.value_or(clock_->Monotonic());
-  exchange.xid = next_xid_();
+  auto exchange = exchanger_.Begin(timeout, start);
+  exchange.xid = exchanger_.NextXid();
   exchange.wanted = {MessageType::kAck, MessageType::kNak};
   exchange.server = server;
-  ClientMessage request;
-  request.type = MessageType::kRequest;
-  request.xid = exchange.xid;
-  request.chaddr = mac_;
+  exchange.also = AckChecks(0);
+  ClientMessage request =
+      exchanger_.Message(MessageType::kRequest, exchange.xid);
   request.ciaddr = ciaddr;
-  Result<std::optional<ServerMessage>> answer =
-      SendUntilAnswer(request, exchange, exchange.start + timeout, 0);
-  if (!answer.ok()) return answer.status();
-  if (!answer->has_value()) {
-    return Status::Timeout(TimeoutError(
-        exchange, timeout, " to a renewal of " + Ipv4ToString(ciaddr)));
-  }
-  return std::move(**answer);
+  return exchanger_.Ask(request, exchange, 0,
+                        " to a renewal of " + Ipv4ToString(ciaddr));
 }
 
 Result<ServerMessage> Client::Reboot(Ipv4 requested, milliseconds timeout,
                                      std::optional<MonoTime> start) {
-  Exchange exchange;
-  exchange.start = start.value_or(clock_->Monotonic());
-  exchange.xid = next_xid_();
+  auto exchange = exchanger_.Begin(timeout, start);
+  exchange.xid = exchanger_.NextXid();
   exchange.wanted = {MessageType::kAck, MessageType::kNak};
-  exchange.address = requested;
-  ClientMessage request;
-  request.type = MessageType::kRequest;
-  request.xid = exchange.xid;
-  request.chaddr = mac_;
+  exchange.also = AckChecks(requested);
+  ClientMessage request =
+      exchanger_.Message(MessageType::kRequest, exchange.xid);
   request.requested_ip = requested;
   // No address on the NIC yet: only a broadcast answer reaches it.
   request.broadcast_flag = true;
-  Result<std::optional<ServerMessage>> answer = SendUntilAnswer(
-      request, exchange, exchange.start + timeout, kMaxRequestSends);
-  if (!answer.ok()) return answer.status();
-  if (!answer->has_value()) {
-    return Status::Timeout(TimeoutError(
-        exchange, timeout, " to a request for " + Ipv4ToString(requested)));
-  }
-  return std::move(**answer);
+  return exchanger_.Ask(request, exchange, kMaxRequestSends,
+                        " to a request for " + Ipv4ToString(requested));
 }
 
 Status Client::Release(Ipv4 ciaddr, Ipv4 server) {
-  ClientMessage release;
-  release.type = MessageType::kRelease;
-  release.xid = next_xid_();
-  release.chaddr = mac_;
+  ClientMessage release =
+      exchanger_.Message(MessageType::kRelease, exchanger_.NextXid());
   release.ciaddr = ciaddr;
   release.server_id = server;
   const std::vector<uint8_t> payload = Encode(release);
@@ -242,12 +185,13 @@ Status Client::Release(Ipv4 ciaddr, Ipv4 server) {
   // may drop frames until the far side's bridge port forwards (carrier
   // events reach it up to a second late): send it again after each pause.
   // A server that already freed the lease ignores the copies.
+  Transport& transport = exchanger_.transport();
   for (const milliseconds pause : kReleasePauses) {
-    HOSTNIC_RETURN_IF_ERROR(transport_->Send(payload));
-    auto ignored = transport_->Receive(clock_->Monotonic() + pause);
+    HOSTNIC_RETURN_IF_ERROR(transport.Send(payload));
+    auto ignored = transport.Receive(exchanger_.clock().Monotonic() + pause);
     if (!ignored.ok()) return ignored.status();
   }
-  return transport_->Send(payload);
+  return transport.Send(payload);
 }
 
 Lease LeaseFromAck(const ServerMessage& ack, const Mac& mac, UnixSeconds now) {

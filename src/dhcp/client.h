@@ -19,15 +19,12 @@
 //
 // Every message is retransmitted as dhcp/retransmit.h says (10, 30, 70,
 // 150 ms, then 1, 2, 4, 8, 8, ... s randomised by `jitter`), always within
-// the exchange's overall timeout (kTimeout when it runs out). A reply
-// with another xid or chaddr, of an unexpected type, without the server
-// identifier of the server chosen (while requesting an offer or renewing),
-// an ACK without a lease time (option 51, which RFC 2131 makes mandatory)
-// or for another address than the one asked for (INIT-REBOOT), or a reply
-// that does not decode is ignored; each is logged at
-// debug level (at most kMaxLoggedIgnores lines per exchange) and counted in
-// the timeout error. The options an accepted reply had ignored because they
-// did not decode (ServerMessage::warnings) are logged as warnings.
+// the exchange's overall timeout (kTimeout when it runs out). Replies are
+// taken or ignored as dhcp/exchange.h says: one with another xid or chaddr,
+// of an unexpected type, without the server identifier of the server chosen
+// (while requesting an offer or renewing), an ACK without a lease time
+// (option 51, which RFC 2131 makes mandatory) or for another address than
+// the one asked for (INIT-REBOOT), or one that does not decode is ignored.
 #ifndef HOSTNIC_DHCP_CLIENT_H_
 #define HOSTNIC_DHCP_CLIENT_H_
 
@@ -37,8 +34,8 @@
 #include <optional>
 #include <string>
 
+#include "dhcp/exchange.h"
 #include "dhcp/message.h"
-#include "dhcp/retransmit.h"
 #include "dhcp/transport.h"
 #include "hostnic/address.h"
 #include "hostnic/mac.h"
@@ -47,9 +44,6 @@
 namespace hostnic::dhcp {
 
 constexpr int kMaxNaks = 3;
-// Eight sends span about 15 s (the last waits 8 s), as RFC 2131's four did
-// before the fast first retransmissions.
-constexpr int kMaxRequestSends = 8;
 
 class Client {
  public:
@@ -87,24 +81,7 @@ class Client {
   [[nodiscard]] Status Release(Ipv4 ciaddr, Ipv4 server);
 
  private:
-  struct Exchange;
-  // Sends `message` (retransmitting with backoff, at most `max_sends` times
-  // when non-zero) until a reply passes Exchange's checks or `deadline`
-  // passes (nullopt).
-  Result<std::optional<ServerMessage>> SendUntilAnswer(ClientMessage message,
-                                                       Exchange& exchange,
-                                                       MonoTime deadline,
-                                                       int max_sends);
-  std::string TimeoutError(const Exchange& exchange,
-                           std::chrono::milliseconds timeout,
-                           const std::string& asking) const;
-
-  Transport* transport_;
-  const Clock* clock_;
-  std::function<uint32_t()> next_xid_;
-  std::function<double()> jitter_;
-  Mac mac_;
-  std::string nic_;
+  Exchanger<ClientMessage, ServerMessage> exchanger_;
 };
 
 // The Lease an ACK grants `mac`, acquired at `now`:

@@ -19,20 +19,61 @@ std::string Hex24(uint32_t value) {
   return text;
 }
 
-}  // namespace
+void StampCentiseconds(ClientMessage& message, MonoTime::duration elapsed) {
+  const auto centiseconds =
+      std::chrono::duration_cast<milliseconds>(elapsed).count() / 10;
+  message.elapsed_centiseconds =
+      static_cast<uint16_t>(std::clamp<int64_t>(centiseconds, 0, 0xffff));
+}
 
-struct Client::Exchange {
-  MonoTime start;
-  uint32_t xid = 0;
-  std::vector<MessageType> wanted;
-  std::vector<uint8_t> server;  // Non-empty: other servers are ignored.
-  // Answers to a SOLICIT count only when they offer this NIC an address,
-  // and a REPLY only with Rapid Commit (RFC 8415 18.2.9, 18.2.10).
-  bool soliciting = false;
-  int solicits = 0;
-  int others = 0;
-  int ignored = 0;
-};
+std::string NotFor(const ServerMessage& reply, uint32_t xid, const Mac& mac) {
+  if (reply.xid != xid) {
+    return "its transaction ID is " + Hex24(reply.xid) + ", not " + Hex24(xid);
+  }
+  if (reply.client_id != DuidFromMac(mac)) {
+    return "it is for client " + HexOf(reply.client_id);
+  }
+  return "";
+}
+
+Status Unanswered(const dhcp::Exchange<ClientMessage, ServerMessage>& exchange,
+                  const std::string& nic, const std::string& asking) {
+  const milliseconds waited = std::chrono::duration_cast<milliseconds>(
+      exchange.deadline - exchange.start);
+  return Status::Timeout(
+      "no DHCPv6 answer for NIC " + nic + asking + " within " +
+      std::to_string(waited.count()) + " ms (sent " +
+      std::to_string(exchange.first_sends) + " SOLICIT and " +
+      std::to_string(exchange.other_sends) + " other messages, ignored " +
+      std::to_string(exchange.ignored) + " replies)");
+}
+
+constexpr dhcp::Protocol<ClientMessage, ServerMessage> kDhcp6 = {
+    "DHCPv6",
+    MessageType::kSolicit,
+    &ClientMessage::mac,
+    &Decode,
+    &StampCentiseconds,
+    &NotFor,
+    &HexOf,
+    &Unanswered};
+
+// An exchange's checks while soliciting: answers count only when they offer
+// `mac` an address, and a REPLY only with Rapid Commit (RFC 8415 18.2.9,
+// 18.2.10).
+std::function<std::string(const ServerMessage&)> SolicitChecks(const Mac& mac) {
+  return [mac](const ServerMessage& reply) -> std::string {
+    if (reply.type == MessageType::kReply && !reply.rapid_commit) {
+      return "a REPLY without Rapid Commit answers no SOLICIT";
+    }
+    if (!Granted(reply, mac)) {
+      return "it offers no address (\"" + reply.status_message + "\")";
+    }
+    return "";
+  };
+}
+
+}  // namespace
 
 std::optional<IaAddress> Granted(const ServerMessage& message, const Mac& mac) {
   const uint32_t iaid = IaidFromMac(mac);
@@ -49,139 +90,53 @@ std::optional<IaAddress> Granted(const ServerMessage& message, const Mac& mac) {
 Client::Client(dhcp::Transport* transport, const Clock* clock,
                std::function<uint32_t()> next_xid, const Mac& mac,
                std::string nic)
-    : transport_(transport),
-      clock_(clock),
-      next_xid_(std::move(next_xid)),
-      mac_(mac),
-      nic_(std::move(nic)) {}
-
-Result<std::optional<ServerMessage>> Client::SendUntilAnswer(
-    ClientMessage message, Exchange& exchange, MonoTime deadline,
-    int max_sends) {
-  const std::vector<uint8_t> duid = DuidFromMac(mac_);
-  std::optional<ServerMessage> answer;
-  dhcp::Retransmission send;
-  send.max_sends = max_sends;
-  send.encode = [&](MonoTime now) {
-    const auto centiseconds =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now -
-                                                              exchange.start)
-            .count() /
-        10;
-    message.elapsed_centiseconds =
-        static_cast<uint16_t>(std::clamp<int64_t>(centiseconds, 0, 0xffff));
-    ++(message.type == MessageType::kSolicit ? exchange.solicits
-                                             : exchange.others);
-    return Encode(message);
-  };
-  send.check = [&](const std::vector<uint8_t>& bytes) -> std::string {
-    Result<ServerMessage> reply = Decode(bytes.data(), bytes.size());
-    if (!reply.ok()) return "it does not decode: " + reply.status().message();
-    if (reply->xid != (exchange.xid & 0xffffff)) {
-      return "its transaction ID is " + Hex24(reply->xid) + ", not " +
-             Hex24(exchange.xid);
-    }
-    if (reply->client_id != duid) {
-      return "it is for client " + HexOf(reply->client_id);
-    }
-    if (std::find(exchange.wanted.begin(), exchange.wanted.end(),
-                  reply->type) == exchange.wanted.end()) {
-      return std::string("a ") + MessageTypeName(reply->type) +
-             " is not expected now";
-    }
-    if (!exchange.server.empty() && reply->server_id != exchange.server) {
-      return "it comes from server " + HexOf(reply->server_id) + ", not " +
-             HexOf(exchange.server);
-    }
-    if (exchange.soliciting && reply->type == MessageType::kReply &&
-        !reply->rapid_commit) {
-      return "a REPLY without Rapid Commit answers no SOLICIT";
-    }
-    if (exchange.soliciting && !Granted(*reply, mac_)) {
-      return "it offers no address (\"" + reply->status_message + "\")";
-    }
-    for (const std::string& warning : reply->warnings) {
-      spdlog::warn("DHCPv6 on NIC {}: {} from server {}: {}", nic_,
-                   MessageTypeName(reply->type), HexOf(reply->server_id),
-                   warning);
-    }
-    answer = std::move(reply).value();
-    return "";
-  };
-  Result<bool> got =
-      dhcp::SendUntilAnswer(*transport_, *clock_, send, deadline, {}, "DHCPv6",
-                            nic_, &exchange.ignored);
-  if (!got.ok()) return got.status();
-  return answer;
-}
-
-std::string Client::TimeoutError(const Exchange& exchange, milliseconds timeout,
-                                 const std::string& asking) const {
-  return "no DHCPv6 answer for NIC " + nic_ + asking + " within " +
-         std::to_string(timeout.count()) + " ms (sent " +
-         std::to_string(exchange.solicits) + " SOLICIT and " +
-         std::to_string(exchange.others) + " other messages, ignored " +
-         std::to_string(exchange.ignored) + " replies)";
-}
+    : exchanger_(
+          &kDhcp6, transport, clock,
+          [next_xid = std::move(next_xid)] { return next_xid() & 0xffffff; },
+          mac, std::move(nic), {}) {}
 
 Result<ServerMessage> Client::Acquire(milliseconds timeout,
                                       std::optional<MonoTime> start) {
-  Exchange exchange;
-  exchange.start = start.value_or(clock_->Monotonic());
-  const MonoTime deadline = exchange.start + timeout;
+  auto exchange = exchanger_.Begin(timeout, start);
+  const std::string& nic = exchanger_.nic();
   int refusals = 0;
   while (true) {
-    exchange.xid = next_xid_() & 0xffffff;
+    exchange.xid = exchanger_.NextXid();
     exchange.wanted = {MessageType::kAdvertise, MessageType::kReply};
     exchange.server.clear();
-    ClientMessage solicit;
-    solicit.type = MessageType::kSolicit;
-    solicit.xid = exchange.xid;
-    solicit.mac = mac_;
+    exchange.also = SolicitChecks(exchanger_.mac());
+    ClientMessage solicit =
+        exchanger_.Message(MessageType::kSolicit, exchange.xid);
     solicit.rapid_commit = true;
-    exchange.soliciting = true;
-    Result<std::optional<ServerMessage>> advertised =
-        SendUntilAnswer(solicit, exchange, deadline, 0);
-    exchange.soliciting = false;
-    if (!advertised.ok()) return advertised.status();
-    if (!advertised->has_value()) {
-      return Status::Timeout(TimeoutError(exchange, timeout, ""));
-    }
-    if ((*advertised)->type == MessageType::kReply) {
-      return std::move(**advertised);  // Rapid Commit.
-    }
-    const ServerMessage offer = std::move(**advertised);
-    const IaAddress offered = *Granted(offer, mac_);
-    spdlog::debug("DHCPv6 on NIC {}: {} advertised by {}", nic_,
-                  Ipv6ToString(offered.address), HexOf(offer.server_id));
+    Result<ServerMessage> offer = exchanger_.Ask(solicit, exchange, 0);
+    exchange.also = nullptr;
+    if (!offer.ok()) return offer.status();
+    if (offer->type == MessageType::kReply) return offer;  // Rapid Commit.
+    const IaAddress offered = *Granted(*offer, exchanger_.mac());
+    spdlog::debug("DHCPv6 on NIC {}: {} advertised by {}", nic,
+                  Ipv6ToString(offered.address), HexOf(offer->server_id));
 
-    ClientMessage request;
-    request.type = MessageType::kRequest;
-    request.xid = exchange.xid = next_xid_() & 0xffffff;
-    request.mac = mac_;
-    request.server_id = offer.server_id;
+    exchange.xid = exchanger_.NextXid();
+    ClientMessage request =
+        exchanger_.Message(MessageType::kRequest, exchange.xid);
+    request.server_id = offer->server_id;
     request.address = offered.address;
     exchange.wanted = {MessageType::kReply};
-    exchange.server = offer.server_id;
+    exchange.server = offer->server_id;
     Result<std::optional<ServerMessage>> answer =
-        SendUntilAnswer(request, exchange, deadline, kMaxRequestSends);
+        exchanger_.TryAsk(request, exchange, dhcp::kMaxRequestSends);
     if (!answer.ok()) return answer.status();
-    if (!answer->has_value()) {
-      if (clock_->Monotonic() >= deadline) {
-        return Status::Timeout(TimeoutError(exchange, timeout, ""));
-      }
-      continue;
-    }
-    if (Granted(**answer, mac_)) return std::move(**answer);
+    if (!answer->has_value()) continue;
+    if (Granted(**answer, exchanger_.mac())) return std::move(**answer);
     if (++refusals > kMaxRestarts) {
       return Status::FailedPrecondition(
-          "DHCPv6 server " + HexOf(exchange.server) + " refused NIC " + nic_ +
+          "DHCPv6 server " + HexOf(exchange.server) + " refused NIC " + nic +
           " the address it advertised (" + Ipv6ToString(offered.address) +
           ") " + std::to_string(refusals) + " times; last status: \"" +
           (*answer)->status_message + "\"");
     }
     spdlog::debug("DHCPv6 on NIC {}: server {} refused {}; soliciting again",
-                  nic_, HexOf(exchange.server), Ipv6ToString(offered.address));
+                  nic, HexOf(exchange.server), Ipv6ToString(offered.address));
   }
 }
 
@@ -189,49 +144,36 @@ Result<ServerMessage> Client::Renew(const Ipv6& address,
                                     const std::vector<uint8_t>& server_id,
                                     milliseconds timeout,
                                     std::optional<MonoTime> start) {
-  Exchange exchange;
-  exchange.start = start.value_or(clock_->Monotonic());
-  exchange.xid = next_xid_() & 0xffffff;
+  auto exchange = exchanger_.Begin(timeout, start);
+  exchange.xid = exchanger_.NextXid();
   exchange.wanted = {MessageType::kReply};
   exchange.server = server_id;
-  ClientMessage renew;
-  renew.type = server_id.empty() ? MessageType::kRebind : MessageType::kRenew;
-  renew.xid = exchange.xid;
-  renew.mac = mac_;
+  ClientMessage renew = exchanger_.Message(
+      server_id.empty() ? MessageType::kRebind : MessageType::kRenew,
+      exchange.xid);
   renew.server_id = server_id;
   renew.address = address;
-  Result<std::optional<ServerMessage>> answer =
-      SendUntilAnswer(renew, exchange, exchange.start + timeout, 0);
-  if (!answer.ok()) return answer.status();
-  if (!answer->has_value()) {
-    return Status::Timeout(TimeoutError(exchange, timeout,
-                                        std::string(" to a ") +
-                                            MessageTypeName(renew.type) +
-                                            " of " + Ipv6ToString(address)));
-  }
-  return std::move(**answer);
+  return exchanger_.Ask(renew, exchange, 0,
+                        std::string(" to a ") + MessageTypeName(renew.type) +
+                            " of " + Ipv6ToString(address));
 }
 
 Status Client::Release(const Ipv6& address,
                        const std::vector<uint8_t>& server_id) {
-  Exchange exchange;
-  exchange.start = clock_->Monotonic();
-  exchange.xid = next_xid_() & 0xffffff;
+  auto exchange = exchanger_.Begin(kReleaseWait * kMaxReleaseSends);
+  exchange.xid = exchanger_.NextXid();
   exchange.wanted = {MessageType::kReply};
   exchange.server = server_id;
-  ClientMessage release;
-  release.type = MessageType::kRelease;
-  release.xid = exchange.xid;
-  release.mac = mac_;
+  ClientMessage release =
+      exchanger_.Message(MessageType::kRelease, exchange.xid);
   release.server_id = server_id;
   release.address = address;
-  Result<std::optional<ServerMessage>> answer = SendUntilAnswer(
-      release, exchange, exchange.start + kReleaseWait * kMaxReleaseSends,
-      kMaxReleaseSends);
+  Result<std::optional<ServerMessage>> answer =
+      exchanger_.SendUntilAnswer(release, exchange, kMaxReleaseSends);
   if (!answer.ok()) return answer.status();
   if (!answer->has_value()) {
-    spdlog::debug("DHCPv6 on NIC {}: no REPLY to the RELEASE of {}", nic_,
-                  Ipv6ToString(address));
+    spdlog::debug("DHCPv6 on NIC {}: no REPLY to the RELEASE of {}",
+                  exchanger_.nic(), Ipv6ToString(address));
   }
   return Status::Ok();
 }

@@ -9,9 +9,9 @@
 //     to compare preferences would cost a second per container -- or a
 //     Rapid Commit REPLY with one (done). Then REQUEST that address from
 //     that server until its REPLY. A REPLY without the address (NoAddrsAvail,
-//     NotOnLink, ...) or a REQUEST unanswered after kMaxRequestSends sends
-//     starts over from SOLICIT with a new transaction, at most kMaxRestarts
-//     times.
+//     NotOnLink, ...) or a REQUEST unanswered after dhcp::kMaxRequestSends
+//     sends starts over from SOLICIT with a new transaction, at most
+//     kMaxRestarts times.
 //   Renew (RFC 8415 18.2.4/18.2.5): RENEW naming the lease's server, or
 //     REBIND to any server when `server_id` is empty, with the address, until
 //     a REPLY.
@@ -20,13 +20,11 @@
 //
 // Every message is retransmitted as dhcp/retransmit.h says (10, 30, 70,
 // 150 ms, then 1, 2, 4, 8, 8, ... s; not randomised), always within the
-// exchange's overall timeout (kTimeout when it runs out). A reply
-// with another transaction ID, without this NIC's client identifier (its
-// DUID-LL), of an unexpected type, from another server than the one chosen,
-// or that does not decode is ignored; each is logged at debug level (at most
-// dhcp::kMaxLoggedIgnores lines per exchange) and counted in the timeout error.
-// The options an accepted reply had ignored (ServerMessage::warnings) are
-// logged as warnings.
+// exchange's overall timeout (kTimeout when it runs out). Replies are taken
+// or ignored as dhcp/exchange.h says: one with another transaction ID,
+// without this NIC's client identifier (its DUID-LL), of an unexpected type,
+// from another server than the one chosen, or that does not decode is
+// ignored.
 #ifndef HOSTNIC_DHCP6_CLIENT_H_
 #define HOSTNIC_DHCP6_CLIENT_H_
 
@@ -37,7 +35,7 @@
 #include <string>
 #include <vector>
 
-#include "dhcp/retransmit.h"
+#include "dhcp/exchange.h"
 #include "dhcp/transport.h"
 #include "dhcp6/message.h"
 #include "hostnic/address.h"
@@ -48,9 +46,7 @@
 namespace hostnic::dhcp6 {
 
 constexpr int kMaxRestarts = 3;
-// Eight sends span about 15 s (the last waits 8 s); five RELEASEs about
-// 1.3 s (the last waits 1 s).
-constexpr int kMaxRequestSends = 8;
+// Five RELEASEs span about 1.3 s (the last waits 1 s).
 constexpr int kMaxReleaseSends = 5;
 
 // The address a server's message grants `mac`: the first address of the
@@ -90,23 +86,7 @@ class Client {
                                const std::vector<uint8_t>& server_id);
 
  private:
-  struct Exchange;
-  // Sends `message` (retransmitting with backoff, at most `max_sends` times
-  // when non-zero) until a reply passes Exchange's checks or `deadline`
-  // passes (nullopt).
-  Result<std::optional<ServerMessage>> SendUntilAnswer(ClientMessage message,
-                                                       Exchange& exchange,
-                                                       MonoTime deadline,
-                                                       int max_sends);
-  std::string TimeoutError(const Exchange& exchange,
-                           std::chrono::milliseconds timeout,
-                           const std::string& asking) const;
-
-  dhcp::Transport* transport_;
-  const Clock* clock_;
-  std::function<uint32_t()> next_xid_;
-  Mac mac_;
-  std::string nic_;
+  dhcp::Exchanger<ClientMessage, ServerMessage> exchanger_;
 };
 
 // The Lease a REPLY grants `mac` at `now` (nullopt when it grants nothing):
