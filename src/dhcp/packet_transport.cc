@@ -197,10 +197,7 @@ Result<std::unique_ptr<PacketTransport>> PacketTransport::OpenInNetns(
         Link link;
         link.mac = mac;
         HOSTNIC_RETURN_IF_ERROR(
-            FindByMac(probe.get(), mac, &link.name, &link.ifindex));
-        if (link.name.empty()) {
-          return Status::NotFound("no NIC with MAC " + mac.ToString() + where);
-        }
+            FindByMac(probe.get(), mac, where, &link.name, &link.ifindex));
         Result<std::unique_ptr<PacketTransport>> opened =
             Open(link, source, destination);
         if (!opened.ok()) {
@@ -245,13 +242,7 @@ Result<std::optional<std::vector<uint8_t>>> PacketTransport::Receive(
     if (!*readable) return std::optional<std::vector<uint8_t>>();
     sockaddr_ll from{};
     iovec io{buffer.data(), buffer.size()};
-    msghdr message{};
-    message.msg_name = &from;
-    message.msg_namelen = sizeof(from);
-    message.msg_iov = &io;
-    message.msg_iovlen = 1;
-    message.msg_control = control.data();
-    message.msg_controllen = control.size();
+    msghdr message = MessageHeader(from, io, control);
     const ssize_t n = ::recvmsg(fd_.get(), &message, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;

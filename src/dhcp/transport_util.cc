@@ -81,7 +81,8 @@ Result<std::optional<std::vector<uint8_t>>> ReceiveDatagram(
   }
 }
 
-Status FindByMac(int fd, const Mac& mac, std::string* name, int* ifindex) {
+Status FindByMac(int fd, const Mac& mac, const std::string& where,
+                 std::string* name, int* ifindex) {
   struct if_nameindex* names = ::if_nameindex();
   if (names == nullptr) return ErrnoStatus("listing network devices", errno);
   for (const struct if_nameindex* i = names; i->if_index != 0; ++i) {
@@ -91,11 +92,12 @@ Status FindByMac(int fd, const Mac& mac, std::string* name, int* ifindex) {
     if (std::memcmp(request.ifr_hwaddr.sa_data, mac.bytes().data(), 6) == 0) {
       *name = i->if_name;
       *ifindex = static_cast<int>(i->if_index);
-      break;
+      ::if_freenameindex(names);
+      return Status::Ok();
     }
   }
   ::if_freenameindex(names);
-  return Status::Ok();
+  return Status::NotFound("no NIC with MAC " + mac.ToString() + where);
 }
 
 }  // namespace hostnic::dhcp

@@ -3,6 +3,9 @@
 #ifndef HOSTNIC_DHCP_TRANSPORT_UTIL_H_
 #define HOSTNIC_DHCP_TRANSPORT_UTIL_H_
 
+#include <sys/socket.h>
+
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -46,6 +49,21 @@ class UniqueFd {
 [[nodiscard]] Result<std::optional<std::vector<uint8_t>>> ReceiveDatagram(
     int fd, MonoTime deadline, size_t max_size, const std::string& doing);
 
+// A msghdr for sendmsg/recvmsg of the one buffer `io`, to or from
+// `address`, with ancillary data in `control`.
+template <typename Address, size_t N>
+msghdr MessageHeader(Address& address, iovec& io,
+                     std::array<uint8_t, N>& control) {
+  msghdr message{};
+  message.msg_name = &address;
+  message.msg_namelen = sizeof(address);
+  message.msg_iov = &io;
+  message.msg_iovlen = 1;
+  message.msg_control = control.data();
+  message.msg_controllen = control.size();
+  return message;
+}
+
 // Binds the UDP socket `fd` to the device `name` (SO_BINDTODEVICE), then to
 // `port` of any address of its family (`ipv6`: AF_INET6, else AF_INET).
 // Errors say which step failed and end with `on` (the NIC and namespace).
@@ -53,9 +71,10 @@ Status BindUdpOnDevice(int fd, const std::string& name, bool ipv6,
                        uint16_t port, const std::string& on);
 
 // The name and index of the NIC with `mac` in the calling thread's
-// namespace, found through `fd` (any socket there); both are left as they
-// were when there is none.
-Status FindByMac(int fd, const Mac& mac, std::string* name, int* ifindex);
+// namespace, found through `fd` (any socket there). kNotFound ("no NIC with
+// MAC 52:54:...`where`") when there is none.
+Status FindByMac(int fd, const Mac& mac, const std::string& where,
+                 std::string* name, int* ifindex);
 
 }  // namespace hostnic::dhcp
 

@@ -24,10 +24,7 @@ Result<std::unique_ptr<UdpTransport>> UdpTransport::Open(
   const Status status = RunInNetns(netns_path, "renewing a DHCP lease", [&] {
     fd = UniqueFd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (!fd.valid()) return ErrnoStatus("opening a UDP socket" + where, errno);
-    HOSTNIC_RETURN_IF_ERROR(FindByMac(fd.get(), mac, &name, &ifindex));
-    if (name.empty()) {
-      return Status::NotFound("no NIC with MAC " + mac.ToString() + where);
-    }
+    HOSTNIC_RETURN_IF_ERROR(FindByMac(fd.get(), mac, where, &name, &ifindex));
     const std::string on =
         " on NIC " + name + " (" + mac.ToString() + ")" + where;
     const int one = 1;
@@ -55,13 +52,7 @@ Status UdpTransport::Send(const std::vector<uint8_t>& payload) {
   alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(in_pktinfo))>
       control{};
   iovec io{const_cast<uint8_t*>(payload.data()), payload.size()};
-  msghdr message{};
-  message.msg_name = &to;
-  message.msg_namelen = sizeof(to);
-  message.msg_iov = &io;
-  message.msg_iovlen = 1;
-  message.msg_control = control.data();
-  message.msg_controllen = control.size();
+  msghdr message = MessageHeader(to, io, control);
   cmsghdr* c = CMSG_FIRSTHDR(&message);
   c->cmsg_level = IPPROTO_IP;
   c->cmsg_type = IP_PKTINFO;

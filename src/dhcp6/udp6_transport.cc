@@ -93,10 +93,8 @@ Result<std::unique_ptr<Udp6Transport>> Udp6Transport::OpenIn(
     if (!probe.valid()) {
       return ErrnoStatus("opening a UDP socket" + where, errno);
     }
-    HOSTNIC_RETURN_IF_ERROR(dhcp::FindByMac(probe.get(), mac, &name, &ifindex));
-    if (name.empty()) {
-      return Status::NotFound("no NIC with MAC " + mac.ToString() + where);
-    }
+    HOSTNIC_RETURN_IF_ERROR(
+        dhcp::FindByMac(probe.get(), mac, where, &name, &ifindex));
     Result<UniqueFd> opened = OpenSocket(
         name, ifindex, " on NIC " + name + " (" + mac.ToString() + ")" + where);
     if (!opened.ok()) return opened.status();
