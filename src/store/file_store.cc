@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -245,24 +246,37 @@ Status FileStore::Write(const char* subdir, const std::string& name,
   return SyncDir(dir);
 }
 
+FileStore::Durability FileStore::DurabilityOf(const char* subdir) {
+  return std::string_view(subdir) == kNetworks ? Durability::kReboot
+                                               : Durability::kCrash;
+}
+
+template <typename Record>
+Status FileStore::Save(const char* subdir, const std::string& name,
+                       const Record& record, const std::string& what) {
+  return Write(subdir, name, Encode(record).dump(2) + "\n",
+               DurabilityOf(subdir))
+      .Annotate("saving " + what);
+}
+
 Status FileStore::Erase(const char* subdir, const std::string& name,
-                        Durability durability) {
+                        const std::string& what) {
   std::shared_lock<std::shared_mutex> lock(mu_);
   const std::string dir = dir_ + "/" + subdir;
   const std::string path = dir + "/" + name + kSuffix;
+  Status status;
   if (::unlink(path.c_str()) != 0) {
     if (errno == ENOENT) return Status::Ok();
-    return ErrnoIoError("removing " + path);
+    status = ErrnoIoError("removing " + path);
+  } else if (DurabilityOf(subdir) == Durability::kReboot) {
+    status = SyncDir(dir);
   }
-  if (durability == Durability::kCrash) return Status::Ok();
-  return SyncDir(dir);
+  return status.Annotate("forgetting " + what);
 }
 
 Status FileStore::PutNetwork(const NetworkRecord& network) {
   HOSTNIC_RETURN_IF_ERROR(RefuseInvalid("network", network.id));
-  return Write(kNetworks, network.id, Encode(network).dump(2) + "\n",
-               Durability::kReboot)
-      .Annotate("saving network " + network.id);
+  return Save(kNetworks, network.id, network, "network " + network.id);
 }
 
 Status FileStore::RemoveNetwork(const std::string& id) {
@@ -277,52 +291,44 @@ Status FileStore::RemoveNetwork(const std::string& id) {
           SyncDir(dir_ + "/" + subdir).Annotate("forgetting network " + id));
     }
   }
-  return Erase(kNetworks, id, Durability::kReboot)
-      .Annotate("forgetting network " + id);
+  return Erase(kNetworks, id, "network " + id);
 }
 
 Status FileStore::PutEndpoint(const EndpointRecord& endpoint) {
   HOSTNIC_RETURN_IF_ERROR(RefuseInvalid("endpoint", endpoint.id));
-  return Write(kEndpoints, endpoint.id, Encode(endpoint).dump(2) + "\n",
-               Durability::kCrash)
-      .Annotate("saving endpoint " + endpoint.id);
+  return Save(kEndpoints, endpoint.id, endpoint, "endpoint " + endpoint.id);
 }
 
 Status FileStore::RemoveEndpoint(const std::string& id) {
   HOSTNIC_RETURN_IF_ERROR(RefuseInvalid("endpoint", id));
-  return Erase(kEndpoints, id, Durability::kCrash)
-      .Annotate("forgetting endpoint " + id);
+  return Erase(kEndpoints, id, "endpoint " + id);
 }
 
 Status FileStore::PutOrphan(const OrphanRecord& orphan) {
-  return Write(kOrphans, MacName(orphan.mac), Encode(orphan).dump(2) + "\n",
-               Durability::kCrash)
-      .Annotate("saving orphaned NIC " + orphan.mac.ToString());
+  return Save(kOrphans, MacName(orphan.mac), orphan,
+              "orphaned NIC " + orphan.mac.ToString());
 }
 
 Status FileStore::RemoveOrphan(const Mac& mac) {
-  return Erase(kOrphans, MacName(mac), Durability::kCrash)
-      .Annotate("forgetting orphaned NIC " + mac.ToString());
+  return Erase(kOrphans, MacName(mac), "orphaned NIC " + mac.ToString());
 }
 
 Status FileStore::PutLease(const Lease& lease) {
-  return Write(kLeases, FileName(lease), Encode(lease).dump(2) + "\n",
-               Durability::kCrash)
-      .Annotate("saving the " + std::string(lease.Ipv6() ? "IPv6 " : "") +
-                "lease of NIC " + lease.mac.ToString());
+  return Save(kLeases, FileName(lease), lease,
+              "the " + std::string(lease.Ipv6() ? "IPv6 " : "") +
+                  "lease of NIC " + lease.mac.ToString());
 }
 
 Status FileStore::RemoveLease(const Mac& mac) {
-  return Erase(kLeases, MacName(mac), Durability::kCrash)
-      .Annotate("forgetting the lease of NIC " + mac.ToString());
+  return Erase(kLeases, MacName(mac), "the lease of NIC " + mac.ToString());
 }
 
 Status FileStore::RemoveLease6(const Mac& mac) {
   Lease v6;
   v6.mac = mac;
   v6.source = "dhcp6";
-  return Erase(kLeases, FileName(v6), Durability::kCrash)
-      .Annotate("forgetting the IPv6 lease of NIC " + mac.ToString());
+  return Erase(kLeases, FileName(v6),
+               "the IPv6 lease of NIC " + mac.ToString());
 }
 
 Result<Snapshot> FileStore::Load() {

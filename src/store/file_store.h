@@ -96,11 +96,21 @@ class FileStore : public Store {
 
   explicit FileStore(std::string dir) : dir_(std::move(dir)) {}
 
-  // Atomically replaces `<dir_>/<subdir>/<name>.json` with `contents`.
+  // What changes to the records in `subdir` must survive: networks a
+  // reboot, the others hostnic's death.
+  static Durability DurabilityOf(const char* subdir);
+
+  // Atomically replaces `<dir_>/<subdir>/<name>.json` with `record` as
+  // JSON. Errors begin "saving `what`: ".
+  template <typename Record>
+  Status Save(const char* subdir, const std::string& name, const Record& record,
+              const std::string& what);
   Status Write(const char* subdir, const std::string& name,
                const std::string& contents, Durability durability);
+  // Removes `<dir_>/<subdir>/<name>.json`, if there. Errors begin
+  // "forgetting `what`: ".
   Status Erase(const char* subdir, const std::string& name,
-               Durability durability);
+               const std::string& what);
 
   const std::string dir_;
   std::shared_mutex mu_;  // Shared by writes, exclusive for Load.
