@@ -39,6 +39,16 @@ struct Flags {
   std::string metrics_address;
 };
 
+// Adds option `name`: a number of seconds from `min` to an hour, of the
+// type of `seconds` (as --help says), its default shown.
+template <typename T>
+void AddSeconds(CLI::App& app, const std::string& name, T& seconds,
+                const std::string& help, T min) {
+  app.add_option(name, seconds, help)
+      ->check(CLI::Range(min, T{3600}))
+      ->capture_default_str();
+}
+
 std::chrono::milliseconds Millis(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
 }
@@ -142,11 +152,10 @@ int main(int argc, char** argv) {
         hostnic::Result<hostnic::NicSpec> nic = hostnic::NicSpec::Parse(text);
         return nic.ok() ? std::string() : nic.status().message();
       });
-  app.add_option("--wait", flags.wait_seconds,
-                 "Seconds CreateEndpoint waits for an absent NIC unless the "
-                 "network sets hostnic.wait")
-      ->check(CLI::Range(0.0, 3600.0))
-      ->capture_default_str();
+  AddSeconds(app, "--wait", flags.wait_seconds,
+             "Seconds CreateEndpoint waits for an absent NIC unless the "
+             "network sets hostnic.wait",
+             0.0);
   app.add_option("--attach-hook", flags.attach_hook,
                  "Command run (no shell) when a NIC is wanted but absent or "
                  "none is free; see docs/hooks.md");
@@ -155,25 +164,21 @@ int main(int argc, char** argv) {
   app.add_option("--address-hook", flags.address_hook,
                  "Command run (no shell) to get a NIC's own address on "
                  "networks with hostnic.address=hook; see docs/hooks.md");
-  app.add_option("--hook-timeout", flags.hook_timeout_seconds,
-                 "Seconds a hook may run before it is killed")
-      ->check(CLI::Range(0.1, 3600.0))
-      ->capture_default_str();
-  app.add_option("--unjoined-grace", flags.unjoined_grace_seconds,
-                 "After a restart, seconds an endpoint created but not yet "
-                 "joined before it waits for Docker's Join (likewise after "
-                 "an answer past --call-timeout); then it counts as "
-                 "abandoned and its NIC is freed")
-      ->check(CLI::Range(1, 3600))
-      ->capture_default_str();
-  app.add_option("--call-timeout", flags.call_timeout_seconds,
-                 "Seconds Docker waits for an answer: a managed plugin's "
-                 "`docker plugin enable --timeout` (30 by default; the "
-                 "plugin passes CALL_TIMEOUT); 0, a socket plugin: no limit. "
-                 "NIC waits are cut to answer in time; an endpoint answered "
-                 "later is freed unless joined within --unjoined-grace")
-      ->check(CLI::Range(0, 3600))
-      ->capture_default_str();
+  AddSeconds(app, "--hook-timeout", flags.hook_timeout_seconds,
+             "Seconds a hook may run before it is killed", 0.1);
+  AddSeconds(app, "--unjoined-grace", flags.unjoined_grace_seconds,
+             "After a restart, seconds an endpoint created but not yet "
+             "joined before it waits for Docker's Join (likewise after "
+             "an answer past --call-timeout); then it counts as "
+             "abandoned and its NIC is freed",
+             1);
+  AddSeconds(app, "--call-timeout", flags.call_timeout_seconds,
+             "Seconds Docker waits for an answer: a managed plugin's "
+             "`docker plugin enable --timeout` (30 by default; the "
+             "plugin passes CALL_TIMEOUT); 0, a socket plugin: no limit. "
+             "NIC waits are cut to answer in time; an endpoint answered "
+             "later is freed unless joined within --unjoined-grace",
+             0);
   app.add_option("--metrics-address", flags.metrics_address,
                  "Also serve /metrics and /health over TCP on HOST:PORT "
                  "(':PORT' = loopback); they are always on the socket");
