@@ -134,89 +134,95 @@ Status ReadIpam(const json& object, const char* key,
   return Status::Ok();
 }
 
-// The NetworkID and EndpointID every call about one endpoint carries.
-Status ReadEndpointIds(const json& j, std::string* network_id,
-                       std::string* endpoint_id) {
-  HOSTNIC_RETURN_IF_ERROR(RequiredString(j, "NetworkID", network_id));
-  return RequiredString(j, "EndpointID", endpoint_id);
+// The NetworkID and EndpointID every call about one endpoint carries, into
+// the request's network_id and endpoint_id.
+template <typename Request>
+Status ReadEndpointIds(const json& j, Request* request) {
+  HOSTNIC_RETURN_IF_ERROR(RequiredString(j, "NetworkID", &request->network_id));
+  return RequiredString(j, "EndpointID", &request->endpoint_id);
+}
+
+// A `Request` filled by `read` from `body`, which must be a JSON object.
+template <typename Request, typename Read>
+Result<Request> DecodeObject(const std::string& body, Read read) {
+  Result<json> j = ParseObject(body);
+  if (!j.ok()) return j.status();
+  Request request;
+  HOSTNIC_RETURN_IF_ERROR(read(*j, &request));
+  return request;
 }
 
 }  // namespace
 
 Result<CreateNetworkRequest> DecodeCreateNetwork(const std::string& body) {
-  Result<json> j = ParseObject(body);
-  if (!j.ok()) return j.status();
-  CreateNetworkRequest request;
-  HOSTNIC_RETURN_IF_ERROR(RequiredString(*j, "NetworkID", &request.network_id));
-  Result<const json*> options = OptionalObject(*j, "Options", "Options");
-  if (!options.ok()) return options.status();
-  if (*options != nullptr) {
-    Result<const json*> generic =
-        OptionalObject(**options, "com.docker.network.generic",
-                       "Options.com.docker.network.generic");
-    if (!generic.ok()) return generic.status();
-    if (*generic != nullptr) {
-      HOSTNIC_RETURN_IF_ERROR(ReadGenericOptions(**generic, &request.options));
-    }
-  }
-  HOSTNIC_RETURN_IF_ERROR(ReadIpam(*j, "IPv4Data", &request.ipv4));
-  HOSTNIC_RETURN_IF_ERROR(ReadIpam(*j, "IPv6Data", &request.ipv6));
-  return request;
+  return DecodeObject<CreateNetworkRequest>(
+      body, [](const json& j, CreateNetworkRequest* request) {
+        HOSTNIC_RETURN_IF_ERROR(
+            RequiredString(j, "NetworkID", &request->network_id));
+        Result<const json*> options = OptionalObject(j, "Options", "Options");
+        if (!options.ok()) return options.status();
+        if (*options != nullptr) {
+          Result<const json*> generic =
+              OptionalObject(**options, "com.docker.network.generic",
+                             "Options.com.docker.network.generic");
+          if (!generic.ok()) return generic.status();
+          if (*generic != nullptr) {
+            HOSTNIC_RETURN_IF_ERROR(
+                ReadGenericOptions(**generic, &request->options));
+          }
+        }
+        HOSTNIC_RETURN_IF_ERROR(ReadIpam(j, "IPv4Data", &request->ipv4));
+        return ReadIpam(j, "IPv6Data", &request->ipv6);
+      });
 }
 
 Result<std::string> DecodeNetworkId(const std::string& body) {
-  Result<json> j = ParseObject(body);
-  if (!j.ok()) return j.status();
-  std::string network_id;
-  HOSTNIC_RETURN_IF_ERROR(RequiredString(*j, "NetworkID", &network_id));
-  return network_id;
+  return DecodeObject<std::string>(
+      body, [](const json& j, std::string* network_id) {
+        return RequiredString(j, "NetworkID", network_id);
+      });
 }
 
 Result<CreateEndpointRequest> DecodeCreateEndpoint(const std::string& body) {
-  Result<json> j = ParseObject(body);
-  if (!j.ok()) return j.status();
-  CreateEndpointRequest request;
-  HOSTNIC_RETURN_IF_ERROR(
-      ReadEndpointIds(*j, &request.network_id, &request.endpoint_id));
-  Result<const json*> iface = OptionalObject(*j, "Interface", "Interface");
-  if (!iface.ok()) return iface.status();
-  if (*iface != nullptr) {
-    const json& i = **iface;
-    HOSTNIC_RETURN_IF_ERROR(
-        ReadString(i, "Address", "Interface.Address", false, &request.address));
-    HOSTNIC_RETURN_IF_ERROR(ReadString(
-        i, "AddressIPv6", "Interface.AddressIPv6", false, &request.address6));
-    HOSTNIC_RETURN_IF_ERROR(ReadString(i, "MacAddress", "Interface.MacAddress",
-                                       false, &request.mac));
-  }
-  Result<const json*> options = OptionalObject(*j, "Options", "Options");
-  if (!options.ok()) return options.status();
-  if (*options != nullptr) {
-    for (const auto& [key, value] : (*options)->items()) {
-      if (value.is_string()) request.options[key] = value.get<std::string>();
-    }
-  }
-  return request;
+  return DecodeObject<CreateEndpointRequest>(
+      body, [](const json& j, CreateEndpointRequest* request) {
+        HOSTNIC_RETURN_IF_ERROR(ReadEndpointIds(j, request));
+        Result<const json*> iface = OptionalObject(j, "Interface", "Interface");
+        if (!iface.ok()) return iface.status();
+        if (*iface != nullptr) {
+          const json& i = **iface;
+          HOSTNIC_RETURN_IF_ERROR(ReadString(i, "Address", "Interface.Address",
+                                             false, &request->address));
+          HOSTNIC_RETURN_IF_ERROR(ReadString(i, "AddressIPv6",
+                                             "Interface.AddressIPv6", false,
+                                             &request->address6));
+          HOSTNIC_RETURN_IF_ERROR(ReadString(
+              i, "MacAddress", "Interface.MacAddress", false, &request->mac));
+        }
+        Result<const json*> options = OptionalObject(j, "Options", "Options");
+        if (!options.ok()) return options.status();
+        if (*options != nullptr) {
+          for (const auto& [key, value] : (*options)->items()) {
+            if (value.is_string()) {
+              request->options[key] = value.get<std::string>();
+            }
+          }
+        }
+        return Status::Ok();
+      });
 }
 
 Result<EndpointRef> DecodeEndpointRef(const std::string& body) {
-  Result<json> j = ParseObject(body);
-  if (!j.ok()) return j.status();
-  EndpointRef ref;
-  HOSTNIC_RETURN_IF_ERROR(
-      ReadEndpointIds(*j, &ref.network_id, &ref.endpoint_id));
-  return ref;
+  return DecodeObject<EndpointRef>(body, ReadEndpointIds<EndpointRef>);
 }
 
 Result<JoinRequest> DecodeJoin(const std::string& body) {
-  Result<json> j = ParseObject(body);
-  if (!j.ok()) return j.status();
-  JoinRequest request;
-  HOSTNIC_RETURN_IF_ERROR(
-      ReadEndpointIds(*j, &request.network_id, &request.endpoint_id));
-  HOSTNIC_RETURN_IF_ERROR(
-      ReadString(*j, "SandboxKey", "SandboxKey", false, &request.sandbox_key));
-  return request;
+  return DecodeObject<JoinRequest>(
+      body, [](const json& j, JoinRequest* request) {
+        HOSTNIC_RETURN_IF_ERROR(ReadEndpointIds(j, request));
+        return ReadString(j, "SandboxKey", "SandboxKey", false,
+                          &request->sandbox_key);
+      });
 }
 
 std::string EncodeActivate() {
