@@ -2,56 +2,33 @@
 
 #include <algorithm>
 
+#include "common/enum_names.h"
 #include "dhcp/layout.h"
 
 namespace hostnic::dhcp {
 
 namespace {
 
-// The meaning of the options hostnic reads, for error sentences; nullptr for
-// the rest.
-const char* OptionName(uint8_t code) {
-  switch (code) {
-    case kSubnetMask:
-      return "subnet mask";
-    case kRouter:
-      return "router";
-    case kDnsServers:
-      return "domain name servers";
-    case kDomainName:
-      return "domain name";
-    case kDomainSearch:
-      return "domain search";
-    case kInterfaceMtu:
-      return "interface MTU";
-    case kLeaseTime:
-      return "lease time";
-    case kOverload:
-      return "option overload";
-    case kMessageType:
-      return "message type";
-    case kServerId:
-      return "server identifier";
-    case kMessage:
-      return "message";
-    case kRenewalTime:
-      return "renewal time";
-    case kRebindingTime:
-      return "rebinding time";
-    case kClasslessRoutes:
-      return "classless static routes";
-    default:
-      return nullptr;
-  }
-}
+// The meaning of the options hostnic reads, for error sentences.
+constexpr std::pair<uint8_t, const char*> kOptionNames[] = {
+    {kSubnetMask, "subnet mask"},
+    {kRouter, "router"},
+    {kDnsServers, "domain name servers"},
+    {kDomainName, "domain name"},
+    {kDomainSearch, "domain search"},
+    {kInterfaceMtu, "interface MTU"},
+    {kLeaseTime, "lease time"},
+    {kOverload, "option overload"},
+    {kMessageType, "message type"},
+    {kServerId, "server identifier"},
+    {kMessage, "message"},
+    {kRenewalTime, "renewal time"},
+    {kRebindingTime, "rebinding time"},
+    {kClasslessRoutes, "classless static routes"}};
 
 // "DHCP option 51 (lease time)", or "DHCP option 200" for one hostnic skips.
 std::string OptionLabel(uint8_t code) {
-  std::string label = "DHCP option " + std::to_string(code);
-  if (const char* name = OptionName(code)) {
-    label += std::string(" (") + name + ")";
-  }
-  return label;
+  return NamedCode("DHCP option", code, NameIn(kOptionNames, code));
 }
 
 // " at byte 7 of the option at offset 249".

@@ -52,35 +52,19 @@ void AppendOption(std::vector<uint8_t>& out, uint16_t code,
 
 std::string At(size_t offset) { return " at offset " + std::to_string(offset); }
 
-const char* OptionName(uint16_t code) {
-  switch (code) {
-    case kClientId:
-      return "client identifier";
-    case kServerId:
-      return "server identifier";
-    case kIaNa:
-      return "IA_NA";
-    case kIaAddr:
-      return "IA address";
-    case kPreference:
-      return "preference";
-    case kStatusCode:
-      return "status code";
-    case kRapidCommit:
-      return "rapid commit";
-    case kDnsServers:
-      return "DNS servers";
-    default:
-      return nullptr;
-  }
-}
+// The meaning of the options hostnic reads, for warnings.
+constexpr std::pair<uint16_t, const char*> kOptionNames[] = {
+    {kClientId, "client identifier"},
+    {kServerId, "server identifier"},
+    {kIaNa, "IA_NA"},
+    {kIaAddr, "IA address"},
+    {kPreference, "preference"},
+    {kStatusCode, "status code"},
+    {kRapidCommit, "rapid commit"},
+    {kDnsServers, "DNS servers"}};
 
 std::string OptionLabel(uint16_t code) {
-  std::string label = "DHCPv6 option " + std::to_string(code);
-  if (const char* name = OptionName(code)) {
-    label += std::string(" (") + name + ")";
-  }
-  return label;
+  return NamedCode("DHCPv6 option", code, NameIn(kOptionNames, code));
 }
 
 // One option of a list: its code, value and where its code starts in the
