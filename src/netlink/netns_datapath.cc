@@ -4,12 +4,15 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <netlink/errno.h>
 #include <netlink/netlink.h>
+#include <netlink/route/link/inet6.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -239,9 +242,39 @@ Result<ParsedConfig> ParseConfig(const SandboxConfig& config,
   return out;
 }
 
+// Inside the NIC's namespace: turns IPv6 on `link`, named `ifname`, on or
+// off. Off for a NIC that gets no IPv6 address, so that coming up it sends
+// nothing of IPv6 (no link-local address, DAD probe, router solicitation or
+// MLD report): the namespace's default, which a NIC takes when it moves in,
+// is usually on. A kernel without IPv6 has nothing to turn off. Where
+// disable_ipv6 cannot be written (a read-only /proc/sys), the NIC gets no
+// link-local address instead (address generation mode none), which keeps
+// it from DAD and router solicitations.
+Status SetIpv6Here(nl_sock* sock, rtnl_link* link, const std::string& ifname,
+                   bool on, const std::string& doing) {
+  const std::string path =
+      "/proc/sys/net/ipv6/conf/" + ifname + "/disable_ipv6";
+  Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (fd.get() < 0 && errno == ENOENT) return Status::Ok();
+  if (fd.get() >= 0 && ::write(fd.get(), on ? "0" : "1", 1) == 1) {
+    return Status::Ok();
+  }
+  const Status failed = ErrnoStatus(doing + ": writing " + path);
+  if (on) return failed;
+  return Change(sock, link,
+                failed.message() +
+                    "; turning off its IPv6 "
+                    "address generation instead",
+                [](rtnl_link* change) {
+                  rtnl_link_inet6_set_addr_gen_mode(change,
+                                                    IN6_ADDR_GEN_MODE_NONE);
+                });
+}
+
 // Inside the NIC's namespace: names `link` config.ifname (when one is given
-// and the move kept its host name), adds the addresses, brings it up, adds
-// the routes; `*result` is the NIC as it is then.
+// and the move kept its host name), turns its IPv6 on only if it gets an
+// IPv6 address, adds the addresses, brings it up, adds the routes;
+// `*result` is the NIC as it is then.
 Status ConfigureHere(nl_sock* sock, rtnl_link* link,
                      const SandboxConfig& config, const ParsedConfig& parsed,
                      const std::string& doing, Link* result) {
@@ -257,6 +290,13 @@ Status ConfigureHere(nl_sock* sock, rtnl_link* link,
     }
     HOSTNIC_RETURN_IF_ERROR(renamed);
   }
+  const bool ipv6 =
+      std::any_of(parsed.addresses.begin(), parsed.addresses.end(),
+                  [](const Cidr& cidr) { return cidr.family == AF_INET6; });
+  HOSTNIC_RETURN_IF_ERROR(SetIpv6Here(
+      sock, link,
+      config.ifname.empty() ? std::string(name ? name : "") : config.ifname,
+      ipv6, doing));
   for (size_t i = 0; i < parsed.addresses.size(); ++i) {
     HOSTNIC_RETURN_IF_ERROR(AddAddress(sock, ifindex, config.addresses[i],
                                        parsed.addresses[i], doing));

@@ -40,7 +40,11 @@ class NetnsDatapath {
  public:
   // Moves the host NIC with `mac` into the namespace at `netns_path`,
   // renamed to `config.ifname` in the same step, adds the addresses, brings
-  // it up and adds the routes. Returns the NIC as it is in the namespace.
+  // it up and adds the routes. The NIC has IPv6 there only when
+  // `config.addresses` holds an IPv6 address: otherwise its disable_ipv6 is
+  // set before it comes up (so it sends no MLD, DAD or router
+  // solicitation), or, where /proc/sys is read-only, its IPv6 address
+  // generation is turned off. Returns the NIC as it is in the namespace.
   // On any failure after the move the NIC is put back on the host as it
   // was: addresses flushed, down, under `host_name` (its name on the host;
   // if that is taken meanwhile, "hn" and its MAC's twelve hex digits).
@@ -58,9 +62,9 @@ class NetnsDatapath {
   // namespace at `netns_path` (already moved there, e.g. by MoveIn with an
   // empty config, so that an IPAM plugin could run after the move) and
   // brings it up; names it config.ifname if it is not yet (an empty ifname
-  // keeps its name). An address or route already there is kept. Changes
-  // nothing else, and undoes nothing on failure: the caller brings the NIC
-  // home.
+  // keeps its name); its IPv6 as MoveIn's. An address or route already
+  // there is kept. Changes nothing else, and undoes nothing on failure: the
+  // caller brings the NIC home.
   // Errors as MoveIn's; kNotFound when the NIC is not in the namespace.
   Result<Link> Configure(const Mac& mac, const std::string& netns_path,
                          const SandboxConfig& config);
