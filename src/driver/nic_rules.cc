@@ -54,6 +54,16 @@ std::string Driver::RefusalReason(const Link& link) const {
     return "it carries a default route of the host's main routing table";
   }
   if (link.mac.IsZero()) return "it has no MAC address";
+  // Docker is told the NIC by its name, in JSON: a byte that is not
+  // printable ASCII would reach it as another name (the kernel allows it).
+  for (const char c : link.name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte >= 0x7f) {
+      return "its name has byte " + std::to_string(byte) +
+             ", not printable ASCII, which Docker cannot be told; rename it "
+             "(ip link set DEV name NEW)";
+    }
+  }
   if (!Allowed(link)) return "it is not in the daemon's --allow-nic list";
   return "";
 }

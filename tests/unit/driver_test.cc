@@ -221,6 +221,21 @@ TEST_F(DriverTest, DefaultRouteAtAnyTimeIsRefusedAtJoin) {
   EXPECT_THAT(joined.status().message(), HasSubstr("default route"));
 }
 
+TEST_F(DriverTest, NameDockerCannotBeToldIsRefusedAtJoin) {
+  ASSERT_TRUE(CreateNetwork().ok());
+  ASSERT_TRUE(CreateEndpoint(kMac2).ok());
+  // Renamed after CreateEndpoint (found by the stateful fuzzer: Join
+  // answered a name JSON could only carry with the byte replaced).
+  Link renamed = *inventory_.FindByMac(*Mac::Parse(kMac2));
+  renamed.name = "eth0\xf1x";
+  inventory_.Upsert(renamed);
+  auto joined = driver_->Join(kNet, kEp, "/sb");
+  ASSERT_FALSE(joined.ok());
+  EXPECT_EQ(joined.status().code(), Code::kFailedPrecondition);
+  EXPECT_THAT(joined.status().message(),
+              HasSubstr("its name has byte 241, not printable ASCII"));
+}
+
 TEST_F(DriverTest, AllowListRestrictsCandidates) {
   options_.allowed_nics = {*NicSpec::Parse("eth3")};
   Restart();
