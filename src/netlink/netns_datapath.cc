@@ -272,12 +272,12 @@ Status SetIpv6Here(nl_sock* sock, rtnl_link* link, const std::string& ifname,
 }
 
 // Inside the NIC's namespace: names `link` config.ifname (when one is given
-// and the move kept its host name), turns its IPv6 on only if it gets an
-// IPv6 address, adds the addresses, brings it up, adds the routes;
-// `*result` is the NIC as it is then.
+// and the move kept its host name), turns its IPv6 on if it gets an IPv6
+// address (else off, when `just_moved`), adds the addresses, brings it up,
+// adds the routes; `*result` is the NIC as it is then.
 Status ConfigureHere(nl_sock* sock, rtnl_link* link,
                      const SandboxConfig& config, const ParsedConfig& parsed,
-                     const std::string& doing, Link* result) {
+                     bool just_moved, const std::string& doing, Link* result) {
   const int ifindex = rtnl_link_get_ifindex(link);
   const char* name = rtnl_link_get_name(link);
   if (!config.ifname.empty() && (name == nullptr || config.ifname != name)) {
@@ -293,10 +293,14 @@ Status ConfigureHere(nl_sock* sock, rtnl_link* link,
   const bool ipv6 =
       std::any_of(parsed.addresses.begin(), parsed.addresses.end(),
                   [](const Cidr& cidr) { return cidr.family == AF_INET6; });
-  HOSTNIC_RETURN_IF_ERROR(SetIpv6Here(
-      sock, link,
-      config.ifname.empty() ? std::string(name ? name : "") : config.ifname,
-      ipv6, doing));
+  // A NIC already at work keeps its IPv6 when only IPv4 is added: an IPv4
+  // lease re-installed in a dual-stack container must not cut its IPv6.
+  if (ipv6 || just_moved) {
+    HOSTNIC_RETURN_IF_ERROR(SetIpv6Here(
+        sock, link,
+        config.ifname.empty() ? std::string(name ? name : "") : config.ifname,
+        ipv6, doing));
+  }
   for (size_t i = 0; i < parsed.addresses.size(); ++i) {
     HOSTNIC_RETURN_IF_ERROR(AddAddress(sock, ifindex, config.addresses[i],
                                        parsed.addresses[i], doing));
@@ -372,7 +376,7 @@ Result<Link> NetnsDatapath::MoveIn(const Mac& mac,
       return Status::NotFound(doing + ": the NIC vanished after the move");
     }
     Status s = ConfigureHere(nic->sock.get(), nic->link.get(), config, *parsed,
-                             doing, &result);
+                             /*just_moved=*/true, doing, &result);
     if (!s.ok()) {
       rollback = SendHome(nic->sock.get(), nic->link.get(), host_ns->get(),
                           host_name, mac, "putting it back on the host");
@@ -406,7 +410,7 @@ Result<Link> NetnsDatapath::Configure(const Mac& mac,
     if (!nic.ok()) return nic.status();
     if (!nic->link) return Status::NotFound(doing + ": the NIC is not there");
     return ConfigureHere(nic->sock.get(), nic->link.get(), config, *parsed,
-                         doing, &result);
+                         /*just_moved=*/false, doing, &result);
   });
   if (!s.ok()) return s;
   return result;

@@ -62,7 +62,9 @@ class NetnsDatapath {
   // namespace at `netns_path` (already moved there, e.g. by MoveIn with an
   // empty config, so that an IPAM plugin could run after the move) and
   // brings it up; names it config.ifname if it is not yet (an empty ifname
-  // keeps its name); its IPv6 as MoveIn's. An address or route already
+  // keeps its name); turns its IPv6 on when `config` holds an IPv6 address
+  // and otherwise leaves it as it is (an IPv4 address re-installed in a
+  // running dual-stack container keeps its IPv6). An address or route already
   // there is kept. Changes nothing else, and undoes nothing on failure: the
   // caller brings the NIC home.
   // Errors as MoveIn's; kNotFound when the NIC is not in the namespace.

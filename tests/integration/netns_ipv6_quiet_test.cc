@@ -88,5 +88,22 @@ TEST_F(NetnsIpv6QuietTest, IpamAfterTheMoveTurnsIpv6OnForItsAddress) {
   EXPECT_TRUE(Has(InNetns("ip -6 addr show dev eth0"), "fd00:9::6/64"));
 }
 
+TEST_F(NetnsIpv6QuietTest, Ipv4AddedToARunningDualStackNicKeepsItsIpv6) {
+  // hostnic re-installs an IPv4 lease re-acquired after an outage in the
+  // running container this way (SandboxControl::InstallAddress): its IPv6,
+  // and the DHCPv6 client that needs it, must stay (found by the e2e case
+  // dhcp6-outage).
+  Result<Link> moved = MoveIn({"fd00:9::5/64"});
+  ASSERT_TRUE(moved.ok()) << moved.status().message();
+  SandboxConfig config;
+  config.addresses = {"10.9.8.7/24"};
+  Result<Link> configured =
+      NetnsDatapath().Configure(*Mac::Parse(kMac), Path(), config);
+  ASSERT_TRUE(configured.ok()) << configured.status().message();
+  EXPECT_EQ(InNetns("cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6"), "0\n");
+  EXPECT_TRUE(Has(InNetns("ip -6 addr show dev eth0"), "fd00:9::5/64"));
+  EXPECT_TRUE(Has(InNetns("ip -4 addr show dev eth0"), "10.9.8.7/24"));
+}
+
 }  // namespace
 }  // namespace hostnic
