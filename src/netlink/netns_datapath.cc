@@ -243,13 +243,9 @@ Result<ParsedConfig> ParseConfig(const SandboxConfig& config,
 }
 
 // Inside the NIC's namespace: turns IPv6 on `link`, named `ifname`, on or
-// off. Off for a NIC that gets no IPv6 address, so that coming up it sends
-// nothing of IPv6 (no link-local address, DAD probe, router solicitation or
-// MLD report): the namespace's default, which a NIC takes when it moves in,
-// is usually on. A kernel without IPv6 has nothing to turn off. Where
-// disable_ipv6 cannot be written (a read-only /proc/sys), the NIC gets no
-// link-local address instead (address generation mode none), which keeps
-// it from DAD and router solicitations.
+// off (off: coming up it sends no DAD probe, router solicitation or MLD
+// report; a moved NIC takes the namespace's default, usually on). Where
+// /proc/sys is read-only, off means no link-local address generation.
 Status SetIpv6Here(nl_sock* sock, rtnl_link* link, const std::string& ifname,
                    bool on, const std::string& doing) {
   const std::string path =
@@ -262,9 +258,7 @@ Status SetIpv6Here(nl_sock* sock, rtnl_link* link, const std::string& ifname,
   const Status failed = ErrnoStatus(doing + ": writing " + path);
   if (on) return failed;
   return Change(sock, link,
-                failed.message() +
-                    "; turning off its IPv6 "
-                    "address generation instead",
+                failed.message() + "; turning off its IPv6 address generation",
                 [](rtnl_link* change) {
                   rtnl_link_inet6_set_addr_gen_mode(change,
                                                     IN6_ADDR_GEN_MODE_NONE);
