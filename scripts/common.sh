@@ -143,20 +143,32 @@ skip() {
   exit 0
 }
 
-# select_cases [WORD...]: sets `selected` to the registered cases whose
-# names contain one of the words (every case without words); fails, listing
-# the cases, when none matches.
+# select_cases [--exact] [WORD...]: sets `selected` to the registered cases
+# whose names contain one of the words (every case without words); fails,
+# listing the cases, when none matches. With --exact each word is a whole
+# case name, and one that names no case fails (a list kept in a script, e.g.
+# scripts/test.sh's per-engine cases, selects exactly what it lists).
 select_cases() {
-  local c w
+  local c w exact=0 unknown=()
+  if [ "${1:-}" = --exact ]; then exact=1; shift; fi
   selected=()
   for c in "${CASES[@]}"; do
     if [ "$#" -eq 0 ]; then selected+=("$c"); continue; fi
     for w in "$@"; do
-      case "${c%%:*}" in *"$w"*) selected+=("$c"); break ;; esac
+      if ((exact)); then [ "${c%%:*}" = "$w" ] || continue
+      else case "${c%%:*}" in *"$w"*) ;; *) continue ;; esac
+      fi
+      selected+=("$c")
+      break
     done
   done
-  [ "${#selected[@]}" -gt 0 ] && return 0
-  echo "no case matches '$*'; cases: $(printf '%s ' "${CASES[@]%%:*}")" >&2
+  if ((exact)); then
+    for w in "$@"; do
+      printf '%s\n' "${CASES[@]%%:*}" | grep -qxF -- "$w" || unknown+=("$w")
+    done
+  fi
+  [ "${#selected[@]}" -gt 0 ] && [ "${#unknown[@]}" -eq 0 ] && return 0
+  echo "no case matches '${unknown[*]:-$*}'; cases: $(printf '%s ' "${CASES[@]%%:*}")" >&2
   return 1
 }
 

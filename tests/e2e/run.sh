@@ -3,6 +3,8 @@
 #
 #     tests/e2e/run.sh              every case
 #     tests/e2e/run.sh journey mtu  only the cases whose names contain a word
+#     tests/e2e/run.sh --exact dhcp6 only the cases named so (an unknown
+#                                   name fails: scripts/test.sh's lists)
 #
 # Needs build/hostnic (scripts/test.sh builds it and installs docker.io,
 # busybox-static and iproute2 first). Uses the dockerd answering on
