@@ -25,8 +25,9 @@
 #    can be made here,
 # 5b. runs a core subset of both suites against Docker 26.1 (trixie) and
 #    28.5 (sid), fetched from Debian's mirror and unpacked beside the
-#    system's runc (tests/e2e/engines.sh); an engine that cannot be fetched
-#    or started is reported SKIPPED with the reason,
+#    system's runc (tests/e2e/engines.sh; fetched in the background from
+#    the start); an engine that cannot be fetched or started is reported
+#    SKIPPED with the reason,
 # 6. builds the unit and integration tests with clang's ASan+UBSan and TSan
 #    and runs them (scripts/sanitize.sh all),
 # 7. fuzzes the request handlers, the DHCP decoder, the CNI parser and the
@@ -193,6 +194,7 @@ run_engine() {
   if [ "${HOSTNIC_ENGINES_FULL:-0}" = 1 ]; then e2e_cases=""; plugin_steps=""; fi
   say "Docker $engine: e2e ${e2e_cases:-(all)} and managed plugin ${plugin_steps:-(all)} (tests/e2e/engines.sh)"
   log=$(mktemp /tmp/hostnic-engine.XXXXXX.log)
+  bg_wait engines-fetch
   # Each suite's output and status into a log of its own.
   # shellcheck disable=SC2016  # expanded by the inner bash
   timeout -s TERM "${HOSTNIC_ENGINE_TIMEOUT:-900}" flock -o "$NET_LOCK" \
@@ -266,6 +268,17 @@ podman5_root_wait() {
   bg_wait podman5-root
   tail -n 2 "$HOSTNIC_ROOT/build/podman5-root.log" >&2
 }
+# The other engines' packages (tests/e2e/engines.sh fetch: about 80 s each
+# of download and unpacking on a fresh machine, nothing touched but the
+# cache) are fetched in the background from the start, beside the build
+# instead of on the e2e rows' path; run_engine waits for them, and a fetch
+# that failed there is tried again, and reported, by `engines.sh run`.
+engines_fetch_start() {
+  { [ "${HOSTNIC_E2E:-1}" = 0 ] || [ -z "$ENGINES" ]; } && return 0
+  # shellcheck disable=SC2016,SC2086  # expanded by the inner bash; a list
+  bg_start engines-fetch 10 "$HOSTNIC_ROOT/build/engines-fetch.log" bash -c \
+    'for e in "${@:2}"; do "$1"/tests/e2e/engines.sh fetch "$e"; done' _ "$HOSTNIC_ROOT" $ENGINES
+}
 # An interrupted run does not leave the background groups behind.
 # shellcheck disable=SC2154  # p: the loop variable inside the trap
 trap 'for p in "${bg_pid[@]}"; do kill -- -"$p" 2>/dev/null; done' EXIT
@@ -303,6 +316,7 @@ san_report=$HOSTNIC_ROOT/build/sanitize-failures.log
 mkdir -p "$HOSTNIC_ROOT/build"
 rm -f "$reasons_log"
 clang_builds_start
+engines_fetch_start
 t0=$SECONDS
 if (build_hostnic); then
   result[build]=PASS
