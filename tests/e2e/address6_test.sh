@@ -104,34 +104,77 @@ container_inet6() {
   dk exec "$1" ip -6 addr show dev eth0 scope global 2>/dev/null | awk '$1 == "inet6" { print $2 }'
 }
 
-# Never stranded, IPv6: dnsmasq stopped past the DHCPv6 lease's expiry (2
-# minutes, its shortest; renewals from T1, a minute) and started again: the
-# running container has its IPv6 address back by itself within 60 s.
-test_dhcp6_outage() {
-  local out t0 cidr6="${NIC_DHCP6_IP[hne2]}/64"
-  local dhcp6_args=(--dhcp-range="::100,::1ff,constructor:$PEER_BR,64,2m"
-                    --dhcp-host="${NIC_MAC[hne2]},[${NIC_DHCP6_IP[hne2]}]")
-  start_dhcp6 "${dhcp6_args[@]}"
+# metric NAME: the value of hostnic_NAME in /metrics (0 when absent).
+metric() {
+  curl -sf --unix-socket "$SOCKET" http://hostnic/metrics |
+    awk -v m="hostnic_$1" '$1 == m { print $2; found = 1 } END { if (!found) print 0 }'
+}
+
+# container_inet CONTAINER: the IPv4 addresses (CIDRs) on its eth0.
+container_inet() {
+  dk exec "$1" ip -4 addr show dev eth0 2>/dev/null | awk '$1 == "inet" { print $2 }'
+}
+
+# Never stranded, through one outage of the cloud's DHCP server, for two
+# running containers at once (one wait for both expiries, dnsmasq's
+# shortest lease being 2 minutes): hne-outage, IPv4 only on hne3, and
+# hne-outage6, dual-stack with its DHCPv6 address on hne2. dnsmasq stops
+# past the leases' expiry: each address leaves its container, `hostnic
+# status` and /metrics say the leases were lost; dnsmasq starts again: each
+# container has its address back by itself within 60 s. Then the cloud
+# moves hne3 to another address, and the running hne-outage moves with it.
+test_dhcp_outage() {
+  local out t0 cidr6="${NIC_DHCP6_IP[hne2]}/64" moved_ip=192.168.1.31
+  # T1 10 s and T2 15 s: IPv4 renewals begin soon; the leases still run
+  # out 2 minutes after they were granted.
+  local dhcp_args=(--dhcp-option=option:T1,10 --dhcp-option=option:T2,15
+                   --dhcp-range="::100,::1ff,constructor:$PEER_BR,64,2m"
+                   --dhcp-host="${NIC_MAC[hne2]},[${NIC_DHCP6_IP[hne2]}]")
+  start_dhcp6 "${dhcp_args[@]}"
+  cloud_net hne-outage -o hostnic.dhcp-timeout=3
   cloud_net hne-outage6 $(ipv6_flag) -o hostnic.address6=dhcp6 -o hostnic.dhcp-timeout=3
+  dk_ok run -d --name hne-outage --label "$LABEL" --network hne-outage \
+    --mac-address "${NIC_MAC[hne3]}" "$IMAGE" "${SLEEPER[@]}" >/dev/null
+  [ "$(container_inet hne-outage)" = "${NIC_DHCP_IP[hne3]}/24" ] ||
+    fail "hne-outage did not start with hne3's address: $(container_inet hne-outage)"
   dk_ok run -d --name hne-outage6 --label "$LABEL" --network hne-outage6 \
     --mac-address "${NIC_MAC[hne2]}" "$IMAGE" "${SLEEPER[@]}" >/dev/null
   wait_until 10 "hne-outage6 has hne2's IPv6 address" \
     eval '[ "$(container_inet6 hne-outage6)" = "$cidr6" ]'
 
+  # The server goes away past the leases' expiry.
   stop_dhcp
-  note "DHCPv6 server stopped; waiting for the lease to expire (2 minutes)"
-  wait_until 150 "hostnic removes the expired IPv6 address from the running container" \
+  note "DHCP server stopped; waiting for the leases to expire (2 minutes)"
+  wait_until 150 "hostnic removes the expired address from the running container" \
+    eval '[ -z "$(container_inet hne-outage)" ]'
+  wait_until 60 "hostnic removes the expired IPv6 address from the running container" \
     eval '[ -z "$(container_inet6 hne-outage6)" ]'
   out=$("$HOSTNIC_BIN" status --socket "$SOCKET" 2>&1 || true)
+  expect_contains "$out" "lost: it expired" "hostnic status names the lost lease"
   expect_contains "$out" "IPv6 lease lost" "hostnic status names the lost IPv6 lease"
+  [ "$(metric leases_lost_total)" -ge 1 ] || fail "leases_lost_total did not count the loss"
   out=$(curl -sf --unix-socket "$SOCKET" http://hostnic/metrics)
   expect_contains "$out" 'hostnic_leases\{family="ipv6",state="lost"\} 1' "metrics count the lost IPv6 lease"
 
+  # Back: each container gets its address back by itself.
+  start_dhcp6 "${dhcp_args[@]}"
   t0=$SECONDS
-  start_dhcp6 "${dhcp6_args[@]}"
+  wait_until 60 "the running container has its address back by itself" \
+    eval '[ "$(container_inet hne-outage)" = "${NIC_DHCP_IP[hne3]}/24" ]'
+  note "address back $((SECONDS - t0)) s after the server came back"
+  # Its IPv4 lease re-installed too, the dual-stack container keeps its IPv6.
+  wait_until 60 "the dual-stack container has its IPv4 address back by itself" \
+    eval '[ "$(container_inet hne-outage6)" = "${NIC_DHCP_IP[hne2]}/24" ]'
   wait_until 60 "the running container has its IPv6 address back by itself" \
     eval '[ "$(container_inet6 hne-outage6)" = "$cidr6" ]'
-  note "IPv6 address back $((SECONDS - t0)) s after the server was started again"
+  note "IPv6 address back $((SECONDS - t0)) s after the server came back"
+  out=$(dk_ok exec hne-outage sh -c 'ip addr; ip route')
+  expect_own_address "$out" hne3 hne-outage
+  out=$(dk_ok exec hne-outage ping -c 1 -W 2 "$GATEWAY")
+  expect_contains "$out" "1 packets received" "hne-outage reaches the gateway again"
+  [ "$(metric leases_reacquired_total)" -ge 1 ] || fail "leases_reacquired_total did not count it"
+  out=$("$HOSTNIC_BIN" status --socket "$SOCKET" 2>&1 || true)
+  expect_contains "$out" "re-acquired" "hostnic status says the lease was re-acquired"
   out=$(dk_ok exec hne-outage6 sh -c "$WAIT_ROUTE6; ip -6 addr; ip -6 route;
           for i in 1 2 3 4 5 6; do ping -c 1 -W 1 $V6_GATEWAY && break; sleep 1; done")
   expect_own_address6 "$out" "$cidr6" hne-outage6
@@ -140,8 +183,23 @@ test_dhcp6_outage() {
   expect_contains "$out" 'hostnic_leases\{family="ipv6",state="bound"\} 1' "metrics count the IPv6 lease bound again"
   dk_ok rm -f hne-outage6 >/dev/null
   expect_nic_clean hne2
+
+  # The cloud moves the NIC to another address: the next renewal is NAKed
+  # (or answered with the new address), and the running container moves.
+  stop_dhcp
+  NIC_DHCP_IP[hne3]=$moved_ip  # This case runs in a subshell of its own.
+  start_dhcp6 "${dhcp_args[@]}"
+  wait_until 60 "the running container moves to $moved_ip" \
+    eval '[ "$(container_inet hne-outage)" = "$moved_ip/24" ]'
+  out=$(dk_ok exec hne-outage sh -c 'ip addr; ip route')
+  expect_own_address "$out" hne3 hne-outage
+  [ "$(metric leases_moved_total)" -ge 1 ] || fail "leases_moved_total did not count the move"
+  grep -q "DHCPACK(hnegw) $moved_ip ${NIC_MAC[hne3]}" "$HNE_WORK/dnsmasq.log" ||
+    fail "dnsmasq logged no ACK of $moved_ip for hne3"
+  dk_ok rm -f hne-outage >/dev/null
+  expect_nic_clean hne3
 }
-register_case dhcp6-outage test_dhcp6_outage
+register_case dhcp-outage test_dhcp_outage
 
 test_address6_refused() {
   local out

@@ -137,69 +137,6 @@ test_dhcp_kill9_mid_exchange() {
 }
 register_case dhcp-kill9-exchange test_dhcp_kill9_mid_exchange
 
-# metric NAME: the value of hostnic_NAME in /metrics (0 when absent).
-metric() {
-  curl -sf --unix-socket "$SOCKET" http://hostnic/metrics |
-    awk -v m="hostnic_$1" '$1 == m { print $2; found = 1 } END { if (!found) print 0 }'
-}
-
-# container_inet CONTAINER: the IPv4 addresses (CIDRs) on its eth0.
-container_inet() {
-  dk exec "$1" ip -4 addr show dev eth0 2>/dev/null | awk '$1 == "inet" { print $2 }'
-}
-
-test_dhcp_outage_and_move() {
-  local out t0 moved_ip=192.168.1.31
-  # T1 10 s and T2 15 s of dnsmasq's shortest lease (2 minutes): renewals
-  # begin soon; the lease still runs out 2 minutes after it was granted.
-  local dhcp_args=(--dhcp-option=option:T1,10 --dhcp-option=option:T2,15)
-  start_dhcp "${dhcp_args[@]}"
-  cloud_net hne-outage -o hostnic.dhcp-timeout=3
-  dk_ok run -d --name hne-outage --label "$LABEL" --network hne-outage \
-    --mac-address "${NIC_MAC[hne2]}" "$IMAGE" "${SLEEPER[@]}" >/dev/null
-  [ "$(container_inet hne-outage)" = "${NIC_DHCP_IP[hne2]}/24" ] ||
-    fail "hne-outage did not start with hne2's address: $(container_inet hne-outage)"
-
-  # The server goes away past the lease's expiry.
-  stop_dhcp
-  note "DHCP server stopped; waiting for the lease to expire (2 minutes)"
-  wait_until 150 "hostnic removes the expired address from the running container" \
-    eval '[ -z "$(container_inet hne-outage)" ]'
-  out=$("$HOSTNIC_BIN" status --socket "$SOCKET" 2>&1 || true)
-  expect_contains "$out" "lost: it expired" "hostnic status names the lost lease"
-  [ "$(metric leases_lost_total)" -ge 1 ] || fail "leases_lost_total did not count the loss"
-
-  # Back: the container gets its address back by itself.
-  start_dhcp "${dhcp_args[@]}"
-  t0=$SECONDS
-  wait_until 60 "the running container has its address back by itself" \
-    eval '[ "$(container_inet hne-outage)" = "${NIC_DHCP_IP[hne2]}/24" ]'
-  note "address back $((SECONDS - t0)) s after the server came back"
-  out=$(dk_ok exec hne-outage sh -c 'ip addr; ip route')
-  expect_own_address "$out" hne2 hne-outage
-  out=$(dk_ok exec hne-outage ping -c 1 -W 2 "$GATEWAY")
-  expect_contains "$out" "1 packets received" "hne-outage reaches the gateway again"
-  [ "$(metric leases_reacquired_total)" -ge 1 ] || fail "leases_reacquired_total did not count it"
-  out=$("$HOSTNIC_BIN" status --socket "$SOCKET" 2>&1 || true)
-  expect_contains "$out" "re-acquired" "hostnic status says the lease was re-acquired"
-
-  # The cloud moves the NIC to another address: the next renewal is NAKed
-  # (or answered with the new address), and the running container moves.
-  stop_dhcp
-  NIC_DHCP_IP[hne2]=$moved_ip  # This case runs in a subshell of its own.
-  start_dhcp "${dhcp_args[@]}"
-  wait_until 60 "the running container moves to $moved_ip" \
-    eval '[ "$(container_inet hne-outage)" = "$moved_ip/24" ]'
-  out=$(dk_ok exec hne-outage sh -c 'ip addr; ip route')
-  expect_own_address "$out" hne2 hne-outage
-  [ "$(metric leases_moved_total)" -ge 1 ] || fail "leases_moved_total did not count the move"
-  grep -q "DHCPACK(hnegw) $moved_ip ${NIC_MAC[hne2]}" "$HNE_WORK/dnsmasq.log" ||
-    fail "dnsmasq logged no ACK of $moved_ip for hne2"
-  dk_ok rm -f hne-outage >/dev/null
-  expect_nic_clean hne2
-}
-register_case dhcp-outage-move test_dhcp_outage_and_move
-
 test_block_metadata() {
   local out routes ping
   start_dhcp
