@@ -4,6 +4,7 @@
 #include <climits>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hostnic/ids.h"
@@ -19,82 +20,131 @@ std::string MacName(const Mac& mac) {
   return name;
 }
 
+// ---- Each record's fields, listed once for Encode and Decode ----
+//
+// `io` is a Writer or a Reader. io(key, field) writes or reads a field that
+// records have always had; io.Id also checks that the field is a valid ID;
+// io.Optional is a field added after records were first written, which the
+// Reader leaves at its default when absent, so that state written by an older
+// hostnic still loads. The Reader checks the fields in this order.
+
+template <typename Io>
+void Fields(Io& io, NicState& s) {
+  io("name", s.name);
+  io("mtu", s.mtu);
+  io("up", s.up);
+}
+
+template <typename Io>
+void Fields(Io& io, Route& r) {
+  io("destination", r.destination);
+  io("next_hop", r.next_hop);
+}
+
+template <typename Io>
+void Fields(Io& io, NetworkRecord& n) {
+  io.Id("id", n.id);
+  io("subnet", n.subnet);
+  io("gateway", n.gateway);
+  io("subnet6", n.subnet6);
+  io("gateway6", n.gateway6);
+  io("nics", n.nics);
+  io("routes", n.routes);
+  io("mtu", n.mtu);
+  io("wait_ms", n.wait_ms);
+  io.Optional("address_source", n.address_source);
+  io.Optional("address6_source", n.address6_source);
+  io.Optional("dhcp_timeout_ms", n.dhcp_timeout_ms);
+  io.Optional("block_metadata", n.block_metadata);
+  io.Optional("metadata_addresses", n.metadata_addresses);
+  io("options", n.options);
+}
+
+template <typename Io>
+void Fields(Io& io, EndpointRecord& e) {
+  io.Id("id", e.id);
+  io("network_id", e.network_id);
+  io("mac", e.mac);
+  io("address", e.address);
+  io("address6", e.address6);
+  io("original", e.original);
+  io("joined", e.joined);
+  io("sandbox_key", e.sandbox_key);
+}
+
+template <typename Io>
+void Fields(Io& io, Lease& l) {
+  io("mac", l.mac);
+  io.Id("network_id", l.network_id);
+  io("source", l.source);
+  io("address", l.address);
+  io("gateway", l.gateway);
+  io("routes", l.routes);
+  io("mtu", l.mtu);
+  io("server", l.server);
+  io("acquired", l.acquired);
+  io("lease_seconds", l.lease_seconds);
+  io("t1_seconds", l.t1_seconds);
+  io("t2_seconds", l.t2_seconds);
+  // Absent from leases saved before hostnic kept lost ones, or DNS.
+  io.Optional("dns_servers", l.dns.servers);
+  io.Optional("dns_domain", l.dns.domain);
+  io.Optional("dns_search", l.dns.search);
+  io.Optional("lost", l.lost);
+}
+
+template <typename Io>
+void Fields(Io& io, OrphanRecord& o) {
+  io("mac", o.mac);
+  io("original", o.original);
+  io("endpoint_id", o.endpoint_id);
+}
+
 // ---- Encoding ----
 
-json EncodeNicState(const NicState& s) {
-  return {{"name", s.name}, {"mtu", s.mtu}, {"up", s.up}};
-}
-
-json EncodeRoutes(const std::vector<Route>& list) {
-  json routes = json::array();
-  for (const Route& r : list) {
-    routes.push_back(
-        {{"destination", r.destination}, {"next_hop", r.next_hop}});
+// Builds a record's JSON object; MACs and NICs are written as text.
+class Writer {
+ public:
+  template <typename Record>
+  static json Object(const Record& record) {
+    Writer writer;
+    // Fields takes the record mutable for the Reader; the Writer only reads.
+    Fields(writer, const_cast<Record&>(record));
+    return std::move(writer.object_);
   }
-  return routes;
-}
 
-json EncodeNics(const std::vector<NicSpec>& nics) {
-  json list = json::array();
-  for (const NicSpec& nic : nics) list.push_back(nic.ToString());
-  return list;
-}
+  template <typename T>
+  void operator()(const char* key, const T& value) {
+    object_[key] = value;
+  }
+  void operator()(const char* key, const Mac& mac) {
+    object_[key] = mac.ToString();
+  }
+  void operator()(const char* key, const NicState& state) {
+    object_[key] = Object(state);
+  }
+  void operator()(const char* key, const std::vector<NicSpec>& nics) {
+    json& list = object_[key] = json::array();
+    for (const NicSpec& nic : nics) list.push_back(nic.ToString());
+  }
+  void operator()(const char* key, const std::vector<Route>& routes) {
+    json& list = object_[key] = json::array();
+    for (const Route& route : routes) list.push_back(Object(route));
+  }
+  template <typename T>
+  void Id(const char* key, const T& value) {
+    (*this)(key, value);
+  }
+  template <typename T>
+  void Optional(const char* key, const T& value) {
+    (*this)(key, value);
+  }
 
-json Encode(const NetworkRecord& n) {
-  return {{"id", n.id},
-          {"subnet", n.subnet},
-          {"gateway", n.gateway},
-          {"subnet6", n.subnet6},
-          {"gateway6", n.gateway6},
-          {"nics", EncodeNics(n.nics)},
-          {"routes", EncodeRoutes(n.routes)},
-          {"mtu", n.mtu},
-          {"wait_ms", n.wait_ms},
-          {"address_source", n.address_source},
-          {"address6_source", n.address6_source},
-          {"dhcp_timeout_ms", n.dhcp_timeout_ms},
-          {"block_metadata", n.block_metadata},
-          {"metadata_addresses", n.metadata_addresses},
-          {"options", n.options}};
-}
+ private:
+  json object_ = json::object();
+};
 
-json Encode(const EndpointRecord& e) {
-  return {{"id", e.id},
-          {"network_id", e.network_id},
-          {"mac", e.mac.ToString()},
-          {"address", e.address},
-          {"address6", e.address6},
-          {"original", EncodeNicState(e.original)},
-          {"joined", e.joined},
-          {"sandbox_key", e.sandbox_key}};
-}
-
-json Encode(const Lease& l) {
-  return {{"mac", l.mac.ToString()},
-          {"network_id", l.network_id},
-          {"source", l.source},
-          {"address", l.address},
-          {"gateway", l.gateway},
-          {"routes", EncodeRoutes(l.routes)},
-          {"mtu", l.mtu},
-          {"dns_servers", l.dns.servers},
-          {"dns_domain", l.dns.domain},
-          {"dns_search", l.dns.search},
-          {"server", l.server},
-          {"acquired", l.acquired},
-          {"lease_seconds", l.lease_seconds},
-          {"t1_seconds", l.t1_seconds},
-          {"t2_seconds", l.t2_seconds},
-          {"lost", l.lost}};
-}
-
-json Encode(const OrphanRecord& o) {
-  return {{"mac", o.mac.ToString()},
-          {"original", EncodeNicState(o.original)},
-          {"endpoint_id", o.endpoint_id}};
-}
-
-// ---- Decoding: every field is required and must have its exact type ----
+// ---- Decoding: every field must have its exact type ----
 
 bool HasType(const json& v, const std::string&) { return v.is_string(); }
 bool HasType(const json& v, const bool&) { return v.is_boolean(); }
@@ -136,6 +186,8 @@ Result<const json*> Find(const json& object, const char* key) {
   return &*it;
 }
 
+// Reads object[key] into `out`: a field of a plain JSON type (below), or of
+// a type with its own overload.
 template <typename T>
 Status Field(const json& object, const char* key, T* out) {
   Result<const json*> v = Find(object, key);
@@ -147,16 +199,49 @@ Status Field(const json& object, const char* key, T* out) {
   (*v)->get_to(*out);
   return Status::Ok();
 }
+Status Field(const json& object, const char* key, Mac* out);
+Status Field(const json& object, const char* key, NicState* out);
+Status Field(const json& object, const char* key, std::vector<NicSpec>* out);
+Status Field(const json& object, const char* key, std::vector<Route>* out);
 
-// A field added after records were first written: absent keeps the default,
-// so state written by an older hostnic still loads.
-template <typename T>
-Status OptionalField(const json& object, const char* key, T* out) {
-  if (!object.contains(key)) return Status::Ok();
-  return Field(object, key, out);
+Status CheckId(const char* key, const std::string& id) {
+  if (IsValidId(id)) return Status::Ok();
+  return Status::InvalidArgument(std::string("field \"") + key + "\" (\"" + id +
+                                 "\") is not a valid ID");
 }
 
-Status MacField(const json& object, const char* key, Mac* out) {
+// Fills a record from a JSON object. After the first wrong field it reads no
+// further, and Read returns what is wrong with that field.
+class Reader {
+ public:
+  template <typename Record>
+  static Status Read(const json& object, Record* record) {
+    Reader reader(object);
+    Fields(reader, *record);
+    return reader.status_;
+  }
+
+  template <typename T>
+  void operator()(const char* key, T& out) {
+    if (status_.ok()) status_ = Field(object_, key, &out);
+  }
+  void Id(const char* key, std::string& out) {
+    (*this)(key, out);
+    if (status_.ok()) status_ = CheckId(key, out);
+  }
+  template <typename T>
+  void Optional(const char* key, T& out) {
+    if (object_.contains(key)) (*this)(key, out);
+  }
+
+ private:
+  explicit Reader(const json& object) : object_(object) {}
+
+  const json& object_;
+  Status status_;
+};
+
+Status Field(const json& object, const char* key, Mac* out) {
   std::string text;
   HOSTNIC_RETURN_IF_ERROR(Field(object, key, &text));
   std::optional<Mac> mac = Mac::Parse(text);
@@ -168,8 +253,7 @@ Status MacField(const json& object, const char* key, Mac* out) {
   return Status::Ok();
 }
 
-Status NicsField(const json& object, const char* key,
-                 std::vector<NicSpec>* out) {
+Status Field(const json& object, const char* key, std::vector<NicSpec>* out) {
   std::vector<std::string> texts;
   HOSTNIC_RETURN_IF_ERROR(Field(object, key, &texts));
   for (const std::string& text : texts) {
@@ -182,21 +266,17 @@ Status NicsField(const json& object, const char* key,
   return Status::Ok();
 }
 
-Status NicStateField(const json& object, const char* key, NicState* out) {
+Status Field(const json& object, const char* key, NicState* out) {
   Result<const json*> v = Find(object, key);
   if (!v.ok()) return v.status();
-  const json& s = **v;
-  if (!s.is_object()) {
+  if (!(*v)->is_object()) {
     return Status::InvalidArgument(std::string("field \"") + key +
                                    "\" is not an object");
   }
-  HOSTNIC_RETURN_IF_ERROR(Field(s, "name", &out->name));
-  HOSTNIC_RETURN_IF_ERROR(Field(s, "mtu", &out->mtu));
-  return Field(s, "up", &out->up);
+  return Reader::Read(**v, out);
 }
 
-Status RoutesField(const json& object, const char* key,
-                   std::vector<Route>* out) {
+Status Field(const json& object, const char* key, std::vector<Route>* out) {
   Result<const json*> v = Find(object, key);
   if (!v.ok()) return v.status();
   if (!(*v)->is_array()) {
@@ -209,81 +289,23 @@ Status RoutesField(const json& object, const char* key,
                                      "\" is not an object");
     }
     Route route;
-    HOSTNIC_RETURN_IF_ERROR(Field(r, "destination", &route.destination));
-    HOSTNIC_RETURN_IF_ERROR(Field(r, "next_hop", &route.next_hop));
+    HOSTNIC_RETURN_IF_ERROR(Reader::Read(r, &route));
     out->push_back(std::move(route));
   }
   return Status::Ok();
 }
 
-Status CheckId(const char* key, const std::string& id) {
-  if (IsValidId(id)) return Status::Ok();
-  return Status::InvalidArgument(std::string("field \"") + key + "\" (\"" + id +
-                                 "\") is not a valid ID");
-}
+// ---- The public interface ----
 
-Status Decode(const json& j, NetworkRecord* n) {
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "id", &n->id));
-  HOSTNIC_RETURN_IF_ERROR(CheckId("id", n->id));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "subnet", &n->subnet));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "gateway", &n->gateway));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "subnet6", &n->subnet6));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "gateway6", &n->gateway6));
-  HOSTNIC_RETURN_IF_ERROR(NicsField(j, "nics", &n->nics));
-  HOSTNIC_RETURN_IF_ERROR(RoutesField(j, "routes", &n->routes));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "mtu", &n->mtu));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "wait_ms", &n->wait_ms));
-  HOSTNIC_RETURN_IF_ERROR(
-      OptionalField(j, "address_source", &n->address_source));
-  HOSTNIC_RETURN_IF_ERROR(
-      OptionalField(j, "address6_source", &n->address6_source));
-  HOSTNIC_RETURN_IF_ERROR(
-      OptionalField(j, "dhcp_timeout_ms", &n->dhcp_timeout_ms));
-  HOSTNIC_RETURN_IF_ERROR(
-      OptionalField(j, "block_metadata", &n->block_metadata));
-  HOSTNIC_RETURN_IF_ERROR(
-      OptionalField(j, "metadata_addresses", &n->metadata_addresses));
-  return Field(j, "options", &n->options);
-}
+json Encode(const NetworkRecord& n) { return Writer::Object(n); }
+json Encode(const EndpointRecord& e) { return Writer::Object(e); }
+json Encode(const Lease& l) { return Writer::Object(l); }
+json Encode(const OrphanRecord& o) { return Writer::Object(o); }
 
-Status Decode(const json& j, EndpointRecord* e) {
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "id", &e->id));
-  HOSTNIC_RETURN_IF_ERROR(CheckId("id", e->id));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "network_id", &e->network_id));
-  HOSTNIC_RETURN_IF_ERROR(MacField(j, "mac", &e->mac));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "address", &e->address));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "address6", &e->address6));
-  HOSTNIC_RETURN_IF_ERROR(NicStateField(j, "original", &e->original));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "joined", &e->joined));
-  return Field(j, "sandbox_key", &e->sandbox_key);
-}
-
-Status Decode(const json& j, Lease* l) {
-  HOSTNIC_RETURN_IF_ERROR(MacField(j, "mac", &l->mac));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "network_id", &l->network_id));
-  HOSTNIC_RETURN_IF_ERROR(CheckId("network_id", l->network_id));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "source", &l->source));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "address", &l->address));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "gateway", &l->gateway));
-  HOSTNIC_RETURN_IF_ERROR(RoutesField(j, "routes", &l->routes));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "mtu", &l->mtu));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "server", &l->server));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "acquired", &l->acquired));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "lease_seconds", &l->lease_seconds));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "t1_seconds", &l->t1_seconds));
-  HOSTNIC_RETURN_IF_ERROR(Field(j, "t2_seconds", &l->t2_seconds));
-  // Absent from leases saved before hostnic kept lost ones, or DNS.
-  HOSTNIC_RETURN_IF_ERROR(OptionalField(j, "dns_servers", &l->dns.servers));
-  HOSTNIC_RETURN_IF_ERROR(OptionalField(j, "dns_domain", &l->dns.domain));
-  HOSTNIC_RETURN_IF_ERROR(OptionalField(j, "dns_search", &l->dns.search));
-  return OptionalField(j, "lost", &l->lost);
-}
-
-Status Decode(const json& j, OrphanRecord* o) {
-  HOSTNIC_RETURN_IF_ERROR(MacField(j, "mac", &o->mac));
-  HOSTNIC_RETURN_IF_ERROR(NicStateField(j, "original", &o->original));
-  return Field(j, "endpoint_id", &o->endpoint_id);
-}
+Status Decode(const json& j, NetworkRecord* n) { return Reader::Read(j, n); }
+Status Decode(const json& j, EndpointRecord* e) { return Reader::Read(j, e); }
+Status Decode(const json& j, Lease* l) { return Reader::Read(j, l); }
+Status Decode(const json& j, OrphanRecord* o) { return Reader::Read(j, o); }
 
 std::string FileName(const NetworkRecord& n) { return n.id; }
 std::string FileName(const EndpointRecord& e) { return e.id; }
