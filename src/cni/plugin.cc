@@ -13,6 +13,33 @@ extern char** environ;
 
 namespace hostnic::cni {
 
+namespace {
+
+// Runs the command of a request that parsed; sets `*stdout_text` to what it
+// prints on success.
+std::optional<Error> Run(const Request& request, const std::string& version,
+                         std::string* stdout_text) {
+  Plugin plugin(request);
+  switch (request.command) {
+    case Command::kAdd:
+      return plugin.Add(stdout_text);
+    case Command::kDel:
+      return plugin.Del();
+    case Command::kCheck:
+      return plugin.Check();
+    case Command::kGc:
+      return plugin.Gc();
+    case Command::kStatus:
+      return plugin.Ready();
+    case Command::kVersion:
+      *stdout_text = EncodeVersion(version, SupportedVersions());
+      break;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 int RunPlugin(const std::map<std::string, std::string>& env,
               const std::string& stdin_text, std::string* stdout_text) {
   Request request;
@@ -23,29 +50,7 @@ int RunPlugin(const std::map<std::string, std::string>& env,
       std::find(supported.begin(), supported.end(), asked) != supported.end()
           ? asked
           : supported.back();
-  if (!error) {
-    Plugin plugin(request);
-    switch (request.command) {
-      case Command::kVersion:
-        *stdout_text = EncodeVersion(version, supported);
-        return 0;
-      case Command::kAdd:
-        error = plugin.Add(stdout_text);
-        break;
-      case Command::kDel:
-        error = plugin.Del();
-        break;
-      case Command::kCheck:
-        error = plugin.Check();
-        break;
-      case Command::kGc:
-        error = plugin.Gc();
-        break;
-      case Command::kStatus:
-        error = plugin.Ready();
-        break;
-    }
-  }
+  if (!error) error = Run(request, version, stdout_text);
   if (!error) return 0;
   spdlog::error("{}: {}", error->msg, error->details);
   *stdout_text = EncodeError(error->code, error->msg, error->details, version);

@@ -132,27 +132,45 @@ Status ParseDhcpTimeout(const std::string& value, NetworkRecord* network) {
   return Status::Ok();
 }
 
-Status ParseAddress(const std::string& value, NetworkRecord* network) {
-  if (value != "dhcp" && value != "hook" && value != "docker") {
-    return Status::InvalidArgument(
-        std::string(kOptAddress) + ": '" + value +
-        "' is not dhcp (the NIC's own DHCP server), hook (the daemon's "
-        "--address-hook) or docker (Docker's IPAM, --ip)");
+// A value an option accepts, and what it means.
+struct Choice {
+  const char* value;
+  const char* meaning;
+};
+
+// Sets `out` to `value` when it is one of `choices`; otherwise the error
+// lists the choices and what each means.
+Status ParseChoice(const char* option, const std::string& value,
+                   const std::vector<Choice>& choices, std::string* out) {
+  std::string listed;
+  for (size_t i = 0; i < choices.size(); ++i) {
+    if (value == choices[i].value) {
+      *out = value;
+      return Status::Ok();
+    }
+    listed += i == 0 ? "" : i + 1 < choices.size() ? ", " : " or ";
+    listed += std::string(choices[i].value) + " (" + choices[i].meaning + ")";
   }
-  network->address_source = value;
-  return Status::Ok();
+  return Status::InvalidArgument(std::string(option) + ": '" + value +
+                                 "' is not " + listed);
+}
+
+Status ParseAddress(const std::string& value, NetworkRecord* network) {
+  return ParseChoice(kOptAddress, value,
+                     {{"dhcp", "the NIC's own DHCP server"},
+                      {"hook", "the daemon's --address-hook"},
+                      {"docker", "Docker's IPAM, --ip"}},
+                     &network->address_source);
 }
 
 Status ParseAddress6(const std::string& value, NetworkRecord* network) {
-  if (value != "dhcp6" && value != "slaac") {
-    return Status::InvalidArgument(
-        std::string(kOptAddress6) + ": '" + value +
-        "' is not dhcp6 (the NIC's own DHCPv6 server, the default route from "
-        "the router's advertisements) or slaac (the router's advertised "
-        "prefix and the NIC's MAC)");
-  }
-  network->address6_source = value;
-  return Status::Ok();
+  return ParseChoice(
+      kOptAddress6, value,
+      {{"dhcp6",
+        "the NIC's own DHCPv6 server, the default route from "
+        "the router's advertisements"},
+       {"slaac", "the router's advertised prefix and the NIC's MAC"}},
+      &network->address6_source);
 }
 
 Status ParseBlockMetadata(const std::string& value, NetworkRecord* network) {
