@@ -4,19 +4,24 @@
 
 engine_version() { dk version -f '{{.Server.Version}}'; }
 engine_major() { engine_version | cut -d. -f1; }
-# engine_api_at_least MINOR: the engine speaks API 1.MINOR or later.
-engine_api_at_least() {
+# needs_docker MAJOR WHAT: skips the case, saying why, on an engine older
+# than Docker MAJOR.
+needs_docker() {
+  [ "$(engine_major)" -ge "$1" ] || skip "$2 came with Docker $1; this is Docker $(engine_version)"
+}
+# needs_api MINOR DOCKER WHAT: skips the case, saying why, on an engine that
+# speaks an API older than 1.MINOR (which came with Docker DOCKER).
+needs_api() {
   local v
   v=$(dk version -f '{{.Server.APIVersion}}')
-  [ "${v#1.}" -ge "$1" ]
+  [ "${v#1.}" -ge "$1" ] || skip "$3 came with API 1.$1 (Docker $2); this is Docker $(engine_version)"
 }
 
 # API 1.44 (Docker 25): the MAC is a setting of each endpoint,
 # --network name=NET,mac-address=M; hostnic picks the NIC by it, as it picks
 # it by --mac-address.
 test_endpoint_mac() {
-  engine_api_at_least 44 ||
-    skip "--network name=...,mac-address= needs API 1.44 (Docker 25); this is Docker $(engine_version)"
+  needs_api 44 25 "--network name=...,mac-address="
   local mac=${NIC_MAC[hne3]} out
   net_create hne-epmac
   out=$(dk_ok run --rm --label "$LABEL" --network "name=hne-epmac,mac-address=$mac,ip=192.168.1.6" \
@@ -32,8 +37,7 @@ register_case endpoint-mac test_endpoint_mac
 # container gets eth0. hostnic accepts the option (com.docker.* is Docker's)
 # and the NIC works and comes back as usual.
 test_endpoint_ifname() {
-  engine_api_at_least 44 ||
-    skip "driver options in docker run --network need API 1.44 (Docker 25); this is Docker $(engine_version)"
+  needs_api 44 25 "driver options in docker run --network"
   local mac=${NIC_MAC[hne2]} out
   net_create hne-ifname
   out=$(dk_ok run --rm --label "$LABEL" \
@@ -51,8 +55,7 @@ register_case endpoint-ifname test_endpoint_ifname
 # hostnic's NIC; 26.1 accepts the option but leaves the sysctl as it was
 # (observed), so there the case only checks that the container starts.
 test_endpoint_sysctls() {
-  engine_api_at_least 44 ||
-    skip "per-endpoint driver options need API 1.44 (Docker 25); this is Docker $(engine_version)"
+  needs_api 44 25 "per-endpoint driver options"
   local mac=${NIC_MAC[hne2]} out want=0
   [ "$(engine_major)" -ge 28 ] && want=1
   net_create hne-sysctl
@@ -69,7 +72,7 @@ register_case endpoint-sysctls test_endpoint_sysctls
 # IPv6-only network; CreateEndpoint then carries no IPv4 address and hostnic
 # configures IPv6 alone.
 test_ipv6_only() {
-  [ "$(engine_major)" -ge 28 ] || skip "IPv6-only networks (--ipv4=false) need Docker 28; this is Docker $(engine_version)"
+  needs_docker 28 "IPv6-only networks (--ipv4=false)"
   local mac=${NIC_MAC[hne2]} out
   ip -n "$PEER_NS" addr replace fd00:66::1/64 dev "$PEER_BR" nodad
   dk_ok network create -d "$DRIVER" --label "$LABEL" --ipv4=false --ipv6 \
@@ -90,7 +93,7 @@ register_case ipv6-only test_ipv6_only
 # Docker 28: gw-priority picks which endpoint gives the container its default
 # route. hostnic answers Join with its gateway and lets Docker choose.
 test_gw_priority() {
-  [ "$(engine_major)" -ge 28 ] || skip "gw-priority needs Docker 28; this is Docker $(engine_version)"
+  needs_docker 28 gw-priority
   local mac=${NIC_MAC[hne2]} out
   net_create hne-gwp
   dk_ok network create --label "$LABEL" --subnet 172.31.250.0/24 --gateway 172.31.250.1 hne-gwp-br >/dev/null
