@@ -1,6 +1,7 @@
-// The DHCP message's byte layout (RFC 2131 section 2) and the option codes
-// hostnic reads or writes (RFC 2132, 3397, 3442): shared by message.cc
-// (encoding, decoding the fixed header) and options.cc (reading the options).
+// The DHCP message's byte layout (RFC 2131 section 2), the option codes
+// hostnic reads or writes (RFC 2132, 3397, 3442) and the message types:
+// shared by message.cc (encoding, decoding the fixed header) and options.cc
+// (reading the options).
 // Internal to dhcp/.
 #ifndef HOSTNIC_DHCP_LAYOUT_H_
 #define HOSTNIC_DHCP_LAYOUT_H_
@@ -8,6 +9,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+
+#include "dhcp/message.h"
 
 namespace hostnic::dhcp {
 
@@ -67,6 +70,32 @@ enum Option : uint8_t {
   kClasslessRoutes = 121,
   kEnd = 255,
 };
+
+// Every message type (option 53's values, RFC 2132 9.6): its name, as logs
+// and errors say it, and whether a server sends it.
+struct MessageTypeInfo {
+  MessageType type;
+  const char* name;
+  bool from_server;
+};
+inline constexpr MessageTypeInfo kMessageTypes[] = {
+    {MessageType::kDiscover, "DISCOVER", false},
+    {MessageType::kOffer, "OFFER", true},
+    {MessageType::kRequest, "REQUEST", false},
+    {MessageType::kDecline, "DECLINE", false},
+    {MessageType::kAck, "ACK", true},
+    {MessageType::kNak, "NAK", true},
+    {MessageType::kRelease, "RELEASE", false},
+    {MessageType::kInform, "INFORM", false},
+};
+
+// The message type of option 53's `value`; nullptr when it is none.
+inline const MessageTypeInfo* FindMessageType(uint8_t value) {
+  for (const MessageTypeInfo& info : kMessageTypes) {
+    if (static_cast<uint8_t>(info.type) == value) return &info;
+  }
+  return nullptr;
+}
 
 // Big-endian (network order) loads and stores.
 inline uint32_t Load32(const uint8_t* p) {

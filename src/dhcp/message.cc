@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
-#include <iterator>
 
-#include "common/enum_names.h"
 #include "dhcp/layout.h"
 #include "dhcp/options.h"
 
@@ -67,12 +65,8 @@ std::optional<Ipv4> ParseIpv4(const std::string& text) {
 }
 
 const char* MessageTypeName(MessageType type) {
-  static const char* const kNames[] = {"DISCOVER", "OFFER", "REQUEST",
-                                       "DECLINE",  "ACK",   "NAK",
-                                       "RELEASE",  "INFORM"};
-  static_assert(std::size(kNames) == static_cast<size_t>(MessageType::kInform),
-                "a name for every MessageType, from 1 in its order");
-  return NameAt(kNames, static_cast<long>(type) - 1);
+  const MessageTypeInfo* info = FindMessageType(static_cast<uint8_t>(type));
+  return info != nullptr ? info->name : "unknown";
 }
 
 std::vector<uint8_t> Encode(const ClientMessage& message) {

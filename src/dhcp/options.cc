@@ -215,12 +215,6 @@ Result<std::vector<std::string>> DecodeDomainSearch(const uint8_t* value,
   return names;
 }
 
-bool IsServerType(uint8_t type) {
-  return type == static_cast<uint8_t>(MessageType::kOffer) ||
-         type == static_cast<uint8_t>(MessageType::kAck) ||
-         type == static_cast<uint8_t>(MessageType::kNak);
-}
-
 }  // namespace
 
 Status DecodeOption(uint8_t code, const uint8_t* value, size_t length,
@@ -228,19 +222,18 @@ Status DecodeOption(uint8_t code, const uint8_t* value, size_t length,
   switch (code) {
     case kMessageType: {
       if (length != 1) return WrongLength(code, length, "1", offset);
-      const uint8_t type = value[0];
-      if (type < 1 || type > 8) {
+      const MessageTypeInfo* type = FindMessageType(value[0]);
+      if (type == nullptr) {
         return Status::InvalidArgument("DHCP message type " +
-                                       std::to_string(type) + " is unknown" +
-                                       At(offset));
+                                       std::to_string(value[0]) +
+                                       " is unknown" + At(offset));
       }
-      if (!IsServerType(type)) {
+      if (!type->from_server) {
         return Status::InvalidArgument(
-            std::string("DHCP message type ") +
-            MessageTypeName(static_cast<MessageType>(type)) +
+            std::string("DHCP message type ") + type->name +
             " is a client's, not a server's," + At(offset));
       }
-      out.type = static_cast<MessageType>(type);
+      out.type = type->type;
       return Status::Ok();
     }
     case kSubnetMask: {

@@ -4,7 +4,6 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <iterator>
 
 #include "common/enum_names.h"
 #include "dhcp6/bytes.h"
@@ -51,6 +50,20 @@ void AppendOption(std::vector<uint8_t>& out, uint16_t code,
 }
 
 std::string At(size_t offset) { return " at offset " + std::to_string(offset); }
+
+// Every message type's name, as logs and errors say it.
+constexpr std::pair<MessageType, const char*> kMessageTypeNames[] = {
+    {MessageType::kSolicit, "SOLICIT"},
+    {MessageType::kAdvertise, "ADVERTISE"},
+    {MessageType::kRequest, "REQUEST"},
+    {MessageType::kConfirm, "CONFIRM"},
+    {MessageType::kRenew, "RENEW"},
+    {MessageType::kRebind, "REBIND"},
+    {MessageType::kReply, "REPLY"},
+    {MessageType::kRelease, "RELEASE"},
+    {MessageType::kDecline, "DECLINE"},
+    {MessageType::kReconfigure, "RECONFIGURE"},
+    {MessageType::kInformationRequest, "INFORMATION-REQUEST"}};
 
 // The meaning of the options hostnic reads, for warnings.
 constexpr std::pair<uint16_t, const char*> kOptionNames[] = {
@@ -269,21 +282,8 @@ std::optional<Ipv6> ParseIpv6(const std::string& text) {
 }
 
 const char* MessageTypeName(MessageType type) {
-  static const char* const kNames[] = {"SOLICIT",
-                                       "ADVERTISE",
-                                       "REQUEST",
-                                       "CONFIRM",
-                                       "RENEW",
-                                       "REBIND",
-                                       "REPLY",
-                                       "RELEASE",
-                                       "DECLINE",
-                                       "RECONFIGURE",
-                                       "INFORMATION-REQUEST"};
-  static_assert(std::size(kNames) ==
-                    static_cast<size_t>(MessageType::kInformationRequest),
-                "a name for every MessageType, from 1 in its order");
-  return NameAt(kNames, static_cast<long>(type) - 1);
+  const char* name = NameIn(kMessageTypeNames, static_cast<long>(type));
+  return name != nullptr ? name : "unknown";
 }
 
 std::vector<uint8_t> DuidFromMac(const Mac& mac) {
@@ -375,11 +375,10 @@ Result<ServerMessage> Decode(const uint8_t* data, size_t size) {
   const uint8_t type = data[0];
   if (type != static_cast<uint8_t>(MessageType::kAdvertise) &&
       type != static_cast<uint8_t>(MessageType::kReply)) {
-    const bool known = type >= 1 && type <= 11;
+    const char* name = NameIn(kMessageTypeNames, type);
     return Status::InvalidArgument(
         "DHCPv6 message type " +
-        (known ? std::string(MessageTypeName(static_cast<MessageType>(type)))
-               : std::to_string(type)) +
+        (name != nullptr ? std::string(name) : std::to_string(type)) +
         " is not an ADVERTISE or REPLY at offset 0");
   }
   out.type = static_cast<MessageType>(type);
