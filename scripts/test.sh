@@ -56,8 +56,9 @@
 # first debootstrap) its podman 5 suite, and
 # HOSTNIC_PLUGIN_TIMEOUT (default 1500) step 5; HOSTNIC_SANITIZE=0 and
 # HOSTNIC_FUZZ=0 skip steps 6 and 7; HOSTNIC_FUZZ_SECONDS (default 60) bounds
-# the fuzzing; extra arguments are passed to tests/e2e/run.sh
-# (case name filters).
+# the fuzzing; HOSTNIC_UNITY_TESTS=OFF compiles the unit tests file by file
+# in every tree (default: in batches, docs/testing.md); extra arguments are
+# passed to tests/e2e/run.sh (case name filters).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
