@@ -5,23 +5,55 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <unordered_map>
 
-#include "docker/wire.h"
 #include "common/await.h"
+#include "docker/wire.h"
 
 namespace hostnic::docker {
 
 namespace {
 
-std::string NetworkIds(const std::string& network_id) {
+// What the log names a request by: its network, and endpoint if any.
+std::string Ids(const std::string& network_id) {
   return "network " + network_id;
 }
+std::string Ids(const CreateNetworkRequest& request) {
+  return Ids(request.network_id);
+}
+// EndpointRef, JoinRequest, CreateEndpointRequest.
+template <typename EndpointRequest>
+std::string Ids(const EndpointRequest& request) {
+  return Ids(request.network_id) + " endpoint " + request.endpoint_id;
+}
 
-std::string EndpointIds(const std::string& network_id,
-                        const std::string& endpoint_id) {
-  return "network " + network_id + " endpoint " + endpoint_id;
+// A method (Handlers::Method) that decodes the request with `decode`, names
+// it in the log and answers it with `answer`, a Handlers member or a function
+// of (Handlers&, const Request&).
+template <typename Request, typename Answer>
+auto Decoded(Result<Request> (*decode)(const std::string& body),
+             Answer answer) {
+  return [decode, answer](Handlers& handlers, const std::string& body,
+                          std::string* ids) -> Result<std::string> {
+    Result<Request> request = decode(body);
+    if (!request.ok()) return request.status();
+    *ids = Ids(*request);
+    return std::invoke(answer, handlers, *request);
+  };
+}
+
+// A method whose answer is always `reply`, whatever the request says.
+auto Fixed(std::string reply) {
+  return [reply](Handlers&, const std::string&,
+                 std::string*) -> Result<std::string> { return reply; };
+}
+
+// The answer to a request acknowledged without effect, once it is understood.
+template <typename Request>
+Result<std::string> Acknowledge(Handlers&, const Request&) {
+  return EncodeOk();
 }
 
 constexpr char kCreateEndpoint[] = "/NetworkDriver.CreateEndpoint";
@@ -31,28 +63,39 @@ constexpr char kCreateEndpoint[] = "/NetworkDriver.CreateEndpoint";
 Handlers::Handlers(Driver* driver, observability::Metrics* metrics)
     : driver_(driver), metrics_(metrics) {}
 
-Handlers::Method Handlers::Find(const std::string& path) {
+const Handlers::Method* Handlers::Find(const std::string& path) {
   static const auto* const kMethods =
       new std::unordered_map<std::string, Method>{
-          {"/Plugin.Activate", &Handlers::Activate},
-          {"/NetworkDriver.GetCapabilities", &Handlers::Capabilities},
-          {"/NetworkDriver.CreateNetwork", &Handlers::CreateNetwork},
-          {"/NetworkDriver.DeleteNetwork", &Handlers::DeleteNetwork},
-          {"/NetworkDriver.AllocateNetwork", &Handlers::NetworkNoop},
-          {"/NetworkDriver.FreeNetwork", &Handlers::NetworkNoop},
-          {"/NetworkDriver.EndpointOperInfo", &Handlers::EndpointOperInfo},
-          {"/NetworkDriver.DeleteEndpoint", &Handlers::DeleteEndpoint},
-          {"/NetworkDriver.Join", &Handlers::Join},
-          {"/NetworkDriver.Leave", &Handlers::Leave},
-          {"/NetworkDriver.DiscoverNew", &Handlers::Discover},
-          {"/NetworkDriver.DiscoverDelete", &Handlers::Discover},
+          {"/Plugin.Activate", Fixed(EncodeActivate())},
+          {"/NetworkDriver.GetCapabilities", Fixed(EncodeCapabilities())},
+          {"/NetworkDriver.CreateNetwork",
+           Decoded(DecodeCreateNetwork, &Handlers::CreateNetwork)},
+          {"/NetworkDriver.DeleteNetwork",
+           Decoded(DecodeNetworkId, &Handlers::DeleteNetwork)},
+          // Only for swarm-scoped networks, which a local-scope driver never
+          // gets.
+          {"/NetworkDriver.AllocateNetwork",
+           Decoded(DecodeNetworkId, Acknowledge<std::string>)},
+          {"/NetworkDriver.FreeNetwork",
+           Decoded(DecodeNetworkId, Acknowledge<std::string>)},
+          {"/NetworkDriver.EndpointOperInfo",
+           Decoded(DecodeEndpointRef, &Handlers::EndpointOperInfo)},
+          {"/NetworkDriver.DeleteEndpoint",
+           Decoded(DecodeEndpointRef, &Handlers::DeleteEndpoint)},
+          {"/NetworkDriver.Join", Decoded(DecodeJoin, &Handlers::Join)},
+          {"/NetworkDriver.Leave",
+           Decoded(DecodeEndpointRef, &Handlers::Leave)},
+          // hostnic needs no cluster discovery.
+          {"/NetworkDriver.DiscoverNew", Fixed(EncodeOk())},
+          {"/NetworkDriver.DiscoverDelete", Fixed(EncodeOk())},
+          // A whole NIC has no port mappings.
           {"/NetworkDriver.ProgramExternalConnectivity",
-           &Handlers::EndpointNoop},
+           Decoded(DecodeEndpointRef, Acknowledge<EndpointRef>)},
           {"/NetworkDriver.RevokeExternalConnectivity",
-           &Handlers::EndpointNoop},
+           Decoded(DecodeEndpointRef, Acknowledge<EndpointRef>)},
       };
   auto it = kMethods->find(path);
-  return it == kMethods->end() ? nullptr : it->second;
+  return it == kMethods->end() ? nullptr : &it->second;
 }
 
 Handlers::Reply Handlers::Handle(const std::string& path,
@@ -82,7 +125,7 @@ void Handlers::Handle(const std::string& path, const std::string& body,
 
 Handlers::Reply Handlers::Dispatch(const std::string& path,
                                    const std::string& body) {
-  const Method method = Find(path);
+  const Method* method = Find(path);
   if (method == nullptr) {
     spdlog::debug("{}: not a remote driver method, answering 404", path);
     return Reply{404, EncodeError("hostnic has no method " + path)};
@@ -91,7 +134,7 @@ Handlers::Reply Handlers::Dispatch(const std::string& path,
   // The driver and the libraries below may throw (bad_alloc at least); an
   // exception must not take the daemon down with it.
   try {
-    return Answer(path, ids, (this->*method)(body, &ids));
+    return Answer(path, ids, (*method)(*this, body, &ids));
   } catch (const std::exception& e) {
     return Answer(path, ids, Thrown(e));
   }
@@ -127,7 +170,7 @@ void Handlers::CreateEndpoint(const std::string& body, Respond respond) {
   try {
     Result<CreateEndpointRequest> request = DecodeCreateEndpoint(body);
     if (!request.ok()) return answer(ids, request.status());
-    ids = EndpointIds(request->network_id, request->endpoint_id);
+    ids = Ids(*request);
     driver_->CreateEndpoint(*request,
                             [answer, ids](Result<CreateEndpointReply> reply) {
                               try {
@@ -143,88 +186,39 @@ void Handlers::CreateEndpoint(const std::string& body, Respond respond) {
   }
 }
 
-Result<std::string> Handlers::Activate(const std::string&, std::string*) {
-  return EncodeActivate();
-}
-
-Result<std::string> Handlers::Capabilities(const std::string&, std::string*) {
-  return EncodeCapabilities();
-}
-
-Result<std::string> Handlers::CreateNetwork(const std::string& body,
-                                            std::string* ids) {
-  Result<CreateNetworkRequest> request = DecodeCreateNetwork(body);
-  if (!request.ok()) return request.status();
-  *ids = NetworkIds(request->network_id);
-  HOSTNIC_RETURN_IF_ERROR(driver_->CreateNetwork(*request));
+Result<std::string> Handlers::CreateNetwork(
+    const CreateNetworkRequest& request) {
+  HOSTNIC_RETURN_IF_ERROR(driver_->CreateNetwork(request));
   return EncodeOk();
 }
 
-Result<std::string> Handlers::DeleteNetwork(const std::string& body,
-                                            std::string* ids) {
-  Result<std::string> network_id = DecodeNetworkId(body);
-  if (!network_id.ok()) return network_id.status();
-  *ids = NetworkIds(*network_id);
-  HOSTNIC_RETURN_IF_ERROR(driver_->DeleteNetwork(*network_id));
+Result<std::string> Handlers::DeleteNetwork(const std::string& network_id) {
+  HOSTNIC_RETURN_IF_ERROR(driver_->DeleteNetwork(network_id));
   return EncodeOk();
 }
 
-Result<std::string> Handlers::NetworkNoop(const std::string& body,
-                                          std::string* ids) {
-  Result<std::string> network_id = DecodeNetworkId(body);
-  if (!network_id.ok()) return network_id.status();
-  *ids = NetworkIds(*network_id);
-  return EncodeOk();
-}
-
-Result<std::string> Handlers::EndpointOperInfo(const std::string& body,
-                                               std::string* ids) {
-  Result<EndpointRef> ref = DecodeEndpointRef(body);
-  if (!ref.ok()) return ref.status();
-  *ids = EndpointIds(ref->network_id, ref->endpoint_id);
+Result<std::string> Handlers::EndpointOperInfo(const EndpointRef& ref) {
   Result<std::map<std::string, std::string>> info =
-      driver_->EndpointInfo(ref->network_id, ref->endpoint_id);
+      driver_->EndpointInfo(ref.network_id, ref.endpoint_id);
   if (!info.ok()) return info.status();
   return EncodeEndpointInfo(*info);
 }
 
-Result<std::string> Handlers::DeleteEndpoint(const std::string& body,
-                                             std::string* ids) {
-  Result<EndpointRef> ref = DecodeEndpointRef(body);
-  if (!ref.ok()) return ref.status();
-  *ids = EndpointIds(ref->network_id, ref->endpoint_id);
+Result<std::string> Handlers::DeleteEndpoint(const EndpointRef& ref) {
   HOSTNIC_RETURN_IF_ERROR(
-      driver_->DeleteEndpoint(ref->network_id, ref->endpoint_id));
+      driver_->DeleteEndpoint(ref.network_id, ref.endpoint_id));
   return EncodeOk();
 }
 
-Result<std::string> Handlers::Join(const std::string& body, std::string* ids) {
-  Result<JoinRequest> request = DecodeJoin(body);
-  if (!request.ok()) return request.status();
-  *ids = EndpointIds(request->network_id, request->endpoint_id);
+Result<std::string> Handlers::Join(const JoinRequest& request) {
   Result<JoinReply> reply = driver_->Join(
-      request->network_id, request->endpoint_id, request->sandbox_key);
+      request.network_id, request.endpoint_id, request.sandbox_key);
   if (!reply.ok()) return reply.status();
   return EncodeJoin(*reply);
 }
 
-Result<std::string> Handlers::Leave(const std::string& body, std::string* ids) {
-  Result<EndpointRef> ref = DecodeEndpointRef(body);
-  if (!ref.ok()) return ref.status();
-  *ids = EndpointIds(ref->network_id, ref->endpoint_id);
-  HOSTNIC_RETURN_IF_ERROR(driver_->Leave(ref->network_id, ref->endpoint_id));
-  return EncodeOk();
-}
-
-Result<std::string> Handlers::Discover(const std::string&, std::string*) {
-  return EncodeOk();
-}
-
-Result<std::string> Handlers::EndpointNoop(const std::string& body,
-                                           std::string* ids) {
-  Result<EndpointRef> ref = DecodeEndpointRef(body);
-  if (!ref.ok()) return ref.status();
-  *ids = EndpointIds(ref->network_id, ref->endpoint_id);
+Result<std::string> Handlers::Leave(const EndpointRef& ref) {
+  HOSTNIC_RETURN_IF_ERROR(driver_->Leave(ref.network_id, ref.endpoint_id));
   return EncodeOk();
 }
 

@@ -11,10 +11,11 @@
 #include <functional>
 #include <string>
 
-#include "observability/metrics.h"
+#include "docker/wire.h"
 #include "driver/driver.h"
 #include "hostnic/status.h"
 #include "http/reply.h"
+#include "observability/metrics.h"
 
 namespace hostnic::docker {
 
@@ -47,29 +48,22 @@ class Handlers {
                       Result<std::string> reply);
   static Status Thrown(const std::exception& e);
   void CreateEndpoint(const std::string& body, Respond respond);
-  // Returns the reply body; sets `ids` ("network N endpoint E") for the log
-  // as soon as the request names them.
-  using Method = Result<std::string> (Handlers::*)(const std::string& body,
-                                                   std::string* ids);
+  // A method of the protocol: returns the reply body for a request body, and
+  // sets `ids` ("network N endpoint E") for the log as soon as the request
+  // names them.
+  using Method = std::function<Result<std::string>(
+      Handlers& handlers, const std::string& body, std::string* ids)>;
 
-  Result<std::string> Activate(const std::string& body, std::string* ids);
-  Result<std::string> Capabilities(const std::string& body, std::string* ids);
-  Result<std::string> CreateNetwork(const std::string& body, std::string* ids);
-  Result<std::string> DeleteNetwork(const std::string& body, std::string* ids);
-  // AllocateNetwork and FreeNetwork: only used for swarm-scoped networks,
-  // which a local-scope driver never gets; acknowledged without effect.
-  Result<std::string> NetworkNoop(const std::string& body, std::string* ids);
-  Result<std::string> EndpointOperInfo(const std::string& body,
-                                       std::string* ids);
-  Result<std::string> DeleteEndpoint(const std::string& body, std::string* ids);
-  Result<std::string> Join(const std::string& body, std::string* ids);
-  Result<std::string> Leave(const std::string& body, std::string* ids);
-  // DiscoverNew/DiscoverDelete: hostnic needs no cluster discovery.
-  Result<std::string> Discover(const std::string& body, std::string* ids);
-  // Program/RevokeExternalConnectivity: a whole NIC has no port mappings.
-  Result<std::string> EndpointNoop(const std::string& body, std::string* ids);
+  // The methods that act on the request's content, given it decoded.
+  Result<std::string> CreateNetwork(const CreateNetworkRequest& request);
+  Result<std::string> DeleteNetwork(const std::string& network_id);
+  Result<std::string> EndpointOperInfo(const EndpointRef& ref);
+  Result<std::string> DeleteEndpoint(const EndpointRef& ref);
+  Result<std::string> Join(const JoinRequest& request);
+  Result<std::string> Leave(const EndpointRef& ref);
 
-  static Method Find(const std::string& path);
+  // The method answering `path`, or null.
+  static const Method* Find(const std::string& path);
 
   Driver* const driver_;
   observability::Metrics* const metrics_;
