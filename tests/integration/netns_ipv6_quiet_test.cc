@@ -40,9 +40,19 @@ class NetnsIpv6QuietTest : public itest::NetnsTest {
     config.addresses = std::move(addresses);
     return NetnsDatapath().MoveIn(*Mac::Parse(kMac), Path(), config, "hnq0");
   }
+  // What an IPAM plugin does once the NIC is in.
+  Result<Link> Configure(std::vector<std::string> addresses) {
+    SandboxConfig config;
+    config.addresses = std::move(addresses);
+    return NetnsDatapath().Configure(*Mac::Parse(kMac), Path(), config);
+  }
   std::string Path() const { return "/run/netns/" + netns_; }
   std::string InNetns(const std::string& command) const {
     return ShOutput("ip netns exec " + netns_ + " " + command);
+  }
+  // eth0's disable_ipv6 in the namespace: "1\n" when IPv6 is off.
+  std::string DisableIpv6() const {
+    return InNetns("cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6");
   }
   // What eth0 sent of IPv6 in the namespace: its own counters.
   std::string Sent() const {
@@ -60,7 +70,7 @@ TEST_F(NetnsIpv6QuietTest, Ipv4OnlyNicSendsNoIpv6) {
   // Long enough for the kernel's MLD report, DAD probe and router
   // solicitation of a NIC with IPv6 on (each within a second of coming up).
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
-  EXPECT_EQ(InNetns("cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6"), "1\n");
+  EXPECT_EQ(DisableIpv6(), "1\n");
   EXPECT_EQ(InNetns("ip -6 addr show dev eth0"), "");
   EXPECT_EQ(Sent(), "Ip6OutRequests 0\nIp6OutMcastPkts 0\nIcmp6OutMsgs 0\n");
   EXPECT_TRUE(Has(InNetns("ip -4 addr show dev eth0"), "10.9.8.5/24"));
@@ -69,7 +79,7 @@ TEST_F(NetnsIpv6QuietTest, Ipv4OnlyNicSendsNoIpv6) {
 TEST_F(NetnsIpv6QuietTest, NicWithAnIpv6AddressHasIpv6) {
   Result<Link> moved = MoveIn({"10.9.8.5/24", "fd00:9::5/64"});
   ASSERT_TRUE(moved.ok()) << moved.status().message();
-  EXPECT_EQ(InNetns("cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6"), "0\n");
+  EXPECT_EQ(DisableIpv6(), "0\n");
   EXPECT_TRUE(Has(InNetns("ip -6 addr show dev eth0"), "fd00:9::5/64"));
 }
 
@@ -78,13 +88,10 @@ TEST_F(NetnsIpv6QuietTest, IpamAfterTheMoveTurnsIpv6OnForItsAddress) {
   // configured.
   Result<Link> moved = MoveIn({});
   ASSERT_TRUE(moved.ok()) << moved.status().message();
-  EXPECT_EQ(InNetns("cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6"), "1\n");
-  SandboxConfig config;
-  config.addresses = {"fd00:9::6/64"};
-  Result<Link> configured =
-      NetnsDatapath().Configure(*Mac::Parse(kMac), Path(), config);
+  EXPECT_EQ(DisableIpv6(), "1\n");
+  Result<Link> configured = Configure({"fd00:9::6/64"});
   ASSERT_TRUE(configured.ok()) << configured.status().message();
-  EXPECT_EQ(InNetns("cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6"), "0\n");
+  EXPECT_EQ(DisableIpv6(), "0\n");
   EXPECT_TRUE(Has(InNetns("ip -6 addr show dev eth0"), "fd00:9::6/64"));
 }
 
@@ -95,12 +102,9 @@ TEST_F(NetnsIpv6QuietTest, Ipv4AddedToARunningDualStackNicKeepsItsIpv6) {
   // dhcp6-outage).
   Result<Link> moved = MoveIn({"fd00:9::5/64"});
   ASSERT_TRUE(moved.ok()) << moved.status().message();
-  SandboxConfig config;
-  config.addresses = {"10.9.8.7/24"};
-  Result<Link> configured =
-      NetnsDatapath().Configure(*Mac::Parse(kMac), Path(), config);
+  Result<Link> configured = Configure({"10.9.8.7/24"});
   ASSERT_TRUE(configured.ok()) << configured.status().message();
-  EXPECT_EQ(InNetns("cat /proc/sys/net/ipv6/conf/eth0/disable_ipv6"), "0\n");
+  EXPECT_EQ(DisableIpv6(), "0\n");
   EXPECT_TRUE(Has(InNetns("ip -6 addr show dev eth0"), "fd00:9::5/64"));
   EXPECT_TRUE(Has(InNetns("ip -4 addr show dev eth0"), "10.9.8.7/24"));
 }
