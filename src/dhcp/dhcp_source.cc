@@ -8,10 +8,11 @@
 #include <algorithm>
 #include <cstring>
 #include <memory>
-#include <random>
 #include <thread>
+#include <vector>
 
 #include "dhcp/client.h"
+#include "dhcp/exchange.h"
 #include "dhcp/exchange_journal.h"
 #include "dhcp/packet_transport.h"
 #include "dhcp/transport_util.h"
@@ -24,19 +25,9 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr milliseconds kReleaseTime{2000};
-constexpr Ipv4 kBroadcast = 0xffffffff;
 // How long the first message waits, after the NIC's carrier, for the
 // kernel's link watcher to mark the NIC running (operstate up).
 constexpr milliseconds kRunningWait{1000};
-
-uint32_t RandomXid() {
-  thread_local std::mt19937 generator(std::random_device{}());
-  return static_cast<uint32_t>(generator());
-}
-
-std::string Nic(const Link& link) {
-  return link.name + " (" + link.mac.ToString() + ")";
-}
 
 std::optional<Ipv4> CidrAddress(const std::string& cidr) {
   return ParseIpv4(cidr.substr(0, cidr.find('/')));
@@ -73,13 +64,8 @@ DhcpSource::DhcpSource(LinkControl* links, Clock* clock,
 Status DhcpSource::WhileUp(
     const Link& requested, Ipv4 source, Ipv4 destination,
     const std::function<Status(PacketTransport&)>& work) {
-  Result<Link> link = links_->Refresh(requested);
+  Result<Link> link = DownHostNic(links_, requested, "DHCP");
   if (!link.ok()) return link.status();
-  if (link->up) {
-    return Status::FailedPrecondition(
-        "NIC " + Nic(*link) +
-        " is up on the host; hostnic asks DHCP only on a NIC that is down");
-  }
   Result<std::unique_ptr<PacketTransport>> transport =
       PacketTransport::Open(*link, source, destination);
   if (!transport.ok()) return transport.status();
@@ -92,26 +78,11 @@ Status DhcpSource::WhileUp(
   if (result.ok()) result = work(**transport);
 
   // The NIC goes back as it was found, whatever happened above.
-  Status down = links_->SetUp(*link, false);
-  Status ipv6 = Status::Ok();
+  std::vector<Status> restores = {links_->SetUp(*link, false)};
   if (!*ipv6_was_off) {
-    Result<bool> restored = links_->SetIpv6Disabled(*link, false);
-    if (!restored.ok()) ipv6 = restored.status();
+    restores.push_back(links_->SetIpv6Disabled(*link, false).status());
   }
-  if (journal_ != nullptr && down.ok() && ipv6.ok()) {
-    journal_->Forget(link->mac);
-  }
-  for (const Status& restore : {down, ipv6}) {
-    if (restore.ok()) continue;
-    const Status failed =
-        restore.Annotate("putting NIC " + Nic(*link) + " back after DHCP");
-    if (result.ok()) {
-      result = failed;
-    } else {
-      spdlog::warn("{}", failed.message());
-    }
-  }
-  return result;
+  return EndHostExchange(std::move(result), restores, *link, "DHCP", journal_);
 }
 
 Result<Lease> DhcpSource::Acquire(const Link& link, milliseconds timeout) {
@@ -121,12 +92,12 @@ Result<Lease> DhcpSource::Acquire(const Link& link, milliseconds timeout) {
       WhileUp(link, 0, kBroadcast, [&](PacketTransport& transport) {
         Status carrier = WaitUntilReady(transport, link, start + timeout);
         if (!carrier.ok()) {
-          return Status(carrier.code(), "no DHCP answer for NIC " + Nic(link) +
-                                            " within " + DurationText(timeout) +
-                                            ": " + carrier.message());
+          return Status(carrier.code(),
+                        "no DHCP answer for NIC " + NicName(link) + " within " +
+                            DurationText(timeout) + ": " + carrier.message());
         }
-        Client client(&transport, SystemClock(), RandomXid, link.mac, Nic(link),
-                      RandomJitter);
+        Client client(&transport, SystemClock(), RandomXid, link.mac,
+                      NicName(link), RandomJitter);
         Result<ServerMessage> answer = client.Acquire(timeout, start);
         if (!answer.ok()) return answer.status();
         ack = std::move(answer).value();
@@ -134,7 +105,7 @@ Result<Lease> DhcpSource::Acquire(const Link& link, milliseconds timeout) {
       });
   if (!status.ok()) return status;
   const Lease lease = LeaseFromAck(*ack, link.mac, clock_->Now());
-  spdlog::info("DHCP: NIC {} got {} from {} for {} s in {} ms", Nic(link),
+  spdlog::info("DHCP: NIC {} got {} from {} for {} s in {} ms", NicName(link),
                lease.address, lease.server, lease.lease_seconds,
                std::chrono::duration_cast<milliseconds>(
                    SystemClock()->Monotonic() - start)
@@ -179,7 +150,7 @@ Result<Lease> DhcpSource::Reacquire(const std::string& netns_path,
                                     milliseconds timeout) {
   const MonoTime start = SystemClock()->Monotonic();
   Result<std::unique_ptr<PacketTransport>> transport =
-      PacketTransport::OpenInNetns(netns_path, lease.mac, 0, kBroadcast);
+      PacketTransport::OpenInNetns(netns_path, lease.mac);
   if (!transport.ok()) return transport.status();
   PacketTransport& conduit = **transport;
   HOSTNIC_RETURN_IF_ERROR(conduit.WaitForCarrier(start + timeout));
@@ -215,13 +186,13 @@ Status DhcpSource::Release(const Link& link, const Lease& lease) {
   const std::optional<Ipv4> server = ParseIpv4(lease.server);
   if (!address || !server) {
     return Status::InvalidArgument(
-        "cannot release the lease of NIC " + Nic(link) + ": address \"" +
+        "cannot release the lease of NIC " + NicName(link) + ": address \"" +
         lease.address + "\" or server \"" + lease.server + "\" is not IPv4");
   }
   const MonoTime deadline = SystemClock()->Monotonic() + kReleaseTime;
   return WhileUp(link, *address, *server, [&](PacketTransport& transport) {
     HOSTNIC_RETURN_IF_ERROR(WaitUntilReady(transport, link, deadline));
-    Client client(&transport, SystemClock(), RandomXid, link.mac, Nic(link),
+    Client client(&transport, SystemClock(), RandomXid, link.mac, NicName(link),
                   RandomJitter);
     return client.Release(*address, *server);
   });

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <utility>
 #include <vector>
@@ -35,6 +36,13 @@
 #include "hostnic/status.h"
 
 namespace hostnic::dhcp {
+
+// A transaction ID from a random generator of the calling thread's: what
+// the address sources give their clients as `next_xid`.
+inline uint32_t RandomXid() {
+  thread_local std::mt19937 generator(std::random_device{}());
+  return static_cast<uint32_t>(generator());
+}
 
 // How many times both clients send a REQUEST before they start over or give
 // up: eight sends span about 15 s (the last waits 8 s), as RFC 2131's four

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "dhcp/transport_util.h"
+
 namespace hostnic::dhcp {
 
 namespace {
@@ -13,10 +15,6 @@ namespace {
 // The key of the note's disable_ipv6 line: that one is put back through
 // LinkControl, the others are written under the sysctl root.
 constexpr char kIpv6Off[] = "disable_ipv6";
-
-std::string Nic(const Link& link) {
-  return link.name + " (" + link.mac.ToString() + ")";
-}
 
 // Reads a note: "NAME VALUE" lines. A note of one bare "0" or "1" (the
 // DHCPv4 journal before DHCPv6 shared it) is the disable_ipv6 setting.
@@ -144,7 +142,7 @@ std::vector<std::string> ExchangeJournal::RestoreInterrupted(
           failed += (failed.empty() ? "" : "; ") + restore.message();
       }
       const std::string what =
-          "NIC " + Nic(*link) +
+          "NIC " + NicName(*link) +
           " was left up with IPv6 settings changed by a DHCP exchange that an "
           "earlier hostnic did not finish";
       lines.push_back(failed.empty()
@@ -155,6 +153,36 @@ std::vector<std::string> ExchangeJournal::RestoreInterrupted(
     std::filesystem::remove(path, error);
   }
   return lines;
+}
+
+Result<Link> DownHostNic(LinkControl* links, const Link& requested,
+                         const char* protocol) {
+  Result<Link> link = links->Refresh(requested);
+  if (link.ok() && link->up) {
+    return Status::FailedPrecondition("NIC " + NicName(*link) +
+                                      " is up on the host; hostnic asks " +
+                                      protocol + " only on a NIC that is down");
+  }
+  return link;
+}
+
+Status EndHostExchange(Status result, const std::vector<Status>& restores,
+                       const Link& link, const char* protocol,
+                       ExchangeJournal* journal) {
+  bool back = true;
+  for (const Status& restore : restores) {
+    if (restore.ok()) continue;
+    back = false;
+    const Status failed = restore.Annotate("putting NIC " + NicName(link) +
+                                           " back after " + protocol);
+    if (result.ok()) {
+      result = failed;
+    } else {
+      spdlog::warn("{}", failed.message());
+    }
+  }
+  if (journal != nullptr && back) journal->Forget(link.mac);
+  return result;
 }
 
 }  // namespace hostnic::dhcp

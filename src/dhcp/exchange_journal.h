@@ -11,6 +11,9 @@
 //
 // Thread-safe: exchanges on different NICs note at once (the caller holds
 // each NIC).
+//
+// Also here, the first and last steps of both sources' exchanges on a host
+// NIC: DownHostNic and EndHostExchange.
 #ifndef HOSTNIC_DHCP_EXCHANGE_JOURNAL_H_
 #define HOSTNIC_DHCP_EXCHANGE_JOURNAL_H_
 
@@ -74,6 +77,24 @@ class ExchangeJournal {
   const std::string dir_;
   const std::string sysctl_root_;
 };
+
+// `requested` as it is now (LinkControl::Refresh), when it is down:
+// hostnic asks `protocol` ("DHCP", "DHCPv6") only on a NIC of the host that
+// is down. kFailedPrecondition when it is up; Refresh's errors.
+[[nodiscard]] Result<Link> DownHostNic(LinkControl* links,
+                                       const Link& requested,
+                                       const char* protocol);
+
+// What an exchange on the host NIC `link` returns once the NIC has been put
+// back: `result`, the exchange's own, unless that is OK and a step of
+// putting the NIC back (`restores`) failed; then the first such failure, as
+// "putting NIC eth1 (52:54:...) back after `protocol`: ...". Failures not
+// returned are logged as warnings. `journal` (when not null) forgets the NIC
+// once every step worked.
+[[nodiscard]] Status EndHostExchange(Status result,
+                                     const std::vector<Status>& restores,
+                                     const Link& link, const char* protocol,
+                                     ExchangeJournal* journal);
 
 }  // namespace hostnic::dhcp
 

@@ -21,6 +21,9 @@ using Ipv4 = uint32_t;
 std::string Ipv4ToString(Ipv4 ip);
 std::optional<Ipv4> ParseIpv4(const std::string& text);
 
+// 255.255.255.255, where a client sends until it knows its server.
+constexpr Ipv4 kBroadcast = 0xffffffff;
+
 constexpr uint16_t kServerPort = 67;
 constexpr uint16_t kClientPort = 68;
 // Largest DHCP payload hostnic sends or accepts (a 1500-byte Ethernet frame

@@ -148,14 +148,13 @@ PacketTransport::PacketTransport(UniqueFd fd, const Link& link, Ipv4 source,
                                  Ipv4 destination)
     : fd_(std::move(fd)),
       link_(link),
-      nic_(link.name + " (" + link.mac.ToString() + ")"),
+      nic_(NicName(link)),
       source_(source),
       destination_(destination) {}
 
 Result<std::unique_ptr<PacketTransport>> PacketTransport::Open(
     const Link& link, Ipv4 source, Ipv4 destination) {
-  const std::string on =
-      " on NIC " + link.name + " (" + link.mac.ToString() + ")";
+  const std::string on = " on NIC " + NicName(link);
   // Protocol 0 receives nothing until bind(), so no packet gets in before
   // the filter is attached.
   UniqueFd fd(::socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
@@ -184,8 +183,7 @@ Result<std::unique_ptr<PacketTransport>> PacketTransport::Open(
 }
 
 Result<std::unique_ptr<PacketTransport>> PacketTransport::OpenInNetns(
-    const std::string& netns_path, const Mac& mac, Ipv4 source,
-    Ipv4 destination) {
+    const std::string& netns_path, const Mac& mac) {
   const std::string where = " in network namespace " + netns_path;
   std::unique_ptr<PacketTransport> transport;
   const Status status =
@@ -199,7 +197,7 @@ Result<std::unique_ptr<PacketTransport>> PacketTransport::OpenInNetns(
         HOSTNIC_RETURN_IF_ERROR(
             FindByMac(probe.get(), mac, where, &link.name, &link.ifindex));
         Result<std::unique_ptr<PacketTransport>> opened =
-            Open(link, source, destination);
+            Open(link, 0, kBroadcast);
         if (!opened.ok()) {
           return Status(opened.status().code(),
                         opened.status().message() + where);

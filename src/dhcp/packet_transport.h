@@ -30,14 +30,13 @@ class PacketTransport : public Transport {
   [[nodiscard]] static Result<std::unique_ptr<PacketTransport>> Open(
       const Link& link, Ipv4 source, Ipv4 destination);
 
-  // As Open, on the NIC with `mac` inside the network namespace at
-  // `netns_path` (a container's sandbox whose NIC lost its address): the
-  // socket is made there by a short-lived thread (RunInNetns); the caller's
-  // namespace never changes. Errors: kNotFound (no such namespace or NIC),
-  // kIoError.
+  // As Open while acquiring (from 0.0.0.0 to 255.255.255.255), on the NIC
+  // with `mac` inside the network namespace at `netns_path` (a container's
+  // sandbox whose NIC lost its address): the socket is made there by a
+  // short-lived thread (RunInNetns); the caller's namespace never changes.
+  // Errors: kNotFound (no such namespace or NIC), kIoError.
   [[nodiscard]] static Result<std::unique_ptr<PacketTransport>> OpenInNetns(
-      const std::string& netns_path, const Mac& mac, Ipv4 source,
-      Ipv4 destination);
+      const std::string& netns_path, const Mac& mac);
 
   Status Send(const std::vector<uint8_t>& payload) override;
   Result<std::optional<std::vector<uint8_t>>> Receive(

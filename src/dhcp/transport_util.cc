@@ -26,6 +26,26 @@ UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
   return *this;
 }
 
+std::string NicName(const std::string& name, const Mac& mac) {
+  return name + " (" + mac.ToString() + ")";
+}
+
+Status SendOnLink6(const NicSocket& socket, const std::array<uint8_t, 16>& to,
+                   uint16_t port, const std::vector<uint8_t>& payload,
+                   const std::string& doing) {
+  sockaddr_in6 address{};
+  address.sin6_family = AF_INET6;
+  address.sin6_port = htons(port);
+  std::memcpy(&address.sin6_addr, to.data(), to.size());
+  address.sin6_scope_id = static_cast<uint32_t>(socket.ifindex);
+  if (::sendto(socket.fd.get(), payload.data(), payload.size(), 0,
+               reinterpret_cast<const sockaddr*>(&address),
+               sizeof(address)) < 0) {
+    return ErrnoStatus(doing, errno);
+  }
+  return Status::Ok();
+}
+
 Status BindUdpOnDevice(int fd, const std::string& name, bool ipv6,
                        uint16_t port, const std::string& on) {
   if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name.c_str(),

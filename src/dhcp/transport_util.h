@@ -1,5 +1,6 @@
-// Helpers shared by the socket transports: an owned file descriptor, errno
-// turned into a Status once, and a bounded wait for input.
+// Helpers shared by the socket transports: an owned file descriptor, a
+// socket made for one NIC, errno turned into a Status once, and a bounded
+// wait for input.
 #ifndef HOSTNIC_DHCP_TRANSPORT_UTIL_H_
 #define HOSTNIC_DHCP_TRANSPORT_UTIL_H_
 
@@ -15,6 +16,7 @@
 
 #include "common/errno_status.h"  // ErrnoStatus, for every transport
 #include "dhcp/transport.h"
+#include "hostnic/link.h"
 #include "hostnic/mac.h"
 #include "hostnic/status.h"
 
@@ -36,6 +38,22 @@ class UniqueFd {
 
  private:
   int fd_ = -1;
+};
+
+// "eth1 (52:54:00:12:34:56)": how messages name a NIC.
+std::string NicName(const std::string& name, const Mac& mac);
+inline std::string NicName(const Link& link) {
+  return NicName(link.name, link.mac);
+}
+
+// A socket made for one NIC: its descriptor, the NIC's index in the network
+// namespace the socket was made in, and the NIC as messages name it
+// ("eth1 (52:54:...)", with " in network namespace ..." when not the
+// caller's).
+struct NicSocket {
+  UniqueFd fd;
+  int ifindex = 0;
+  std::string nic;
 };
 
 // Waits until `fd` is readable or `deadline` (of SystemClock) passes.
@@ -63,6 +81,13 @@ msghdr MessageHeader(Address& address, iovec& io,
   message.msg_controllen = control.size();
   return message;
 }
+
+// Sends `payload` from the NIC of `socket` (an AF_INET6 socket) to the
+// link-scoped address `to` (a multicast group of the NIC's link), port
+// `port` (0 for a raw socket). Errors: kIoError, "`doing`: <errno text>".
+Status SendOnLink6(const NicSocket& socket, const std::array<uint8_t, 16>& to,
+                   uint16_t port, const std::vector<uint8_t>& payload,
+                   const std::string& doing);
 
 // Binds the UDP socket `fd` to the device `name` (SO_BINDTODEVICE), then to
 // `port` of any address of its family (`ipv6`: AF_INET6, else AF_INET).

@@ -25,8 +25,7 @@ Result<std::unique_ptr<UdpTransport>> UdpTransport::Open(
     fd = UniqueFd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (!fd.valid()) return ErrnoStatus("opening a UDP socket" + where, errno);
     HOSTNIC_RETURN_IF_ERROR(FindByMac(fd.get(), mac, where, &name, &ifindex));
-    const std::string on =
-        " on NIC " + name + " (" + mac.ToString() + ")" + where;
+    const std::string on = " on NIC " + NicName(name, mac) + where;
     const int one = 1;
     if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) !=
             0 ||
@@ -37,9 +36,9 @@ Result<std::unique_ptr<UdpTransport>> UdpTransport::Open(
     return BindUdpOnDevice(fd.get(), name, /*ipv6=*/false, kClientPort, on);
   });
   if (!status.ok()) return status;
-  return std::unique_ptr<UdpTransport>(new UdpTransport(
-      std::move(fd), ifindex, name + " (" + mac.ToString() + ")" + where,
-      source, destination));
+  return std::unique_ptr<UdpTransport>(
+      new UdpTransport({std::move(fd), ifindex, NicName(name, mac) + where},
+                       source, destination));
 }
 
 Status UdpTransport::Send(const std::vector<uint8_t>& payload) {
@@ -58,21 +57,21 @@ Status UdpTransport::Send(const std::vector<uint8_t>& payload) {
   c->cmsg_type = IP_PKTINFO;
   c->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
   in_pktinfo info{};
-  info.ipi_ifindex = ifindex_;
+  info.ipi_ifindex = socket_.ifindex;
   info.ipi_spec_dst.s_addr = htonl(source_);
   std::memcpy(CMSG_DATA(c), &info, sizeof(info));
-  if (::sendmsg(fd_.get(), &message, 0) < 0) {
-    return ErrnoStatus(
-        "sending DHCP to " + Ipv4ToString(destination_) + " from NIC " + nic_,
-        errno);
+  if (::sendmsg(socket_.fd.get(), &message, 0) < 0) {
+    return ErrnoStatus("sending DHCP to " + Ipv4ToString(destination_) +
+                           " from NIC " + socket_.nic,
+                       errno);
   }
   return Status::Ok();
 }
 
 Result<std::optional<std::vector<uint8_t>>> UdpTransport::Receive(
     MonoTime deadline) {
-  return ReceiveDatagram(fd_.get(), deadline, kMaxMessageSize,
-                         "receiving DHCP on NIC " + nic_);
+  return ReceiveDatagram(socket_.fd.get(), deadline, kMaxMessageSize,
+                         "receiving DHCP on NIC " + socket_.nic);
 }
 
 }  // namespace hostnic::dhcp

@@ -34,20 +34,15 @@ class UdpTransport : public Transport {
       MonoTime deadline) override;
 
   // "eth0 (52:54:...) in /var/run/docker/netns/...", for messages.
-  const std::string& nic() const { return nic_; }
+  const std::string& nic() const { return socket_.nic; }
 
  private:
-  UdpTransport(UniqueFd fd, int ifindex, std::string nic, Ipv4 source,
-               Ipv4 destination)
-      : fd_(std::move(fd)),
-        ifindex_(ifindex),
-        nic_(std::move(nic)),
+  UdpTransport(NicSocket socket, Ipv4 source, Ipv4 destination)
+      : socket_(std::move(socket)),
         source_(source),
         destination_(destination) {}
 
-  UniqueFd fd_;
-  int ifindex_;  // In the sandbox's namespace.
-  std::string nic_;
+  NicSocket socket_;  // Its ifindex is the sandbox namespace's.
   Ipv4 source_;
   Ipv4 destination_;
 };

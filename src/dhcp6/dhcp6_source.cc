@@ -5,10 +5,11 @@
 #include <algorithm>
 #include <iterator>
 #include <memory>
-#include <random>
 #include <utility>
 #include <vector>
 
+#include "dhcp/exchange.h"
+#include "dhcp/transport_util.h"
 #include "dhcp6/client.h"
 #include "dhcp6/ra_listener.h"
 #include "dhcp6/udp6_transport.h"
@@ -17,6 +18,10 @@ namespace hostnic::dhcp6 {
 
 namespace {
 
+using dhcp::DownHostNic;
+using dhcp::EndHostExchange;
+using dhcp::NicName;
+using dhcp::RandomXid;
 using std::chrono::milliseconds;
 
 constexpr milliseconds kReleaseTime{2000};
@@ -36,15 +41,6 @@ constexpr std::pair<const char*, const char*> kQuiet[] = {
     {"router_solicitations", "0"},
     {"accept_dad", "0"},
 };
-
-uint32_t RandomXid() {
-  thread_local std::mt19937 generator(std::random_device{}());
-  return static_cast<uint32_t>(generator());
-}
-
-std::string Nic(const Link& link) {
-  return link.name + " (" + link.mac.ToString() + ")";
-}
 
 std::optional<Ipv6> LeaseAddress(const Lease& lease) {
   return ParseIpv6(lease.address.substr(0, lease.address.find('/')));
@@ -107,13 +103,8 @@ Dhcp6Source::Dhcp6Source(LinkControl* links, Clock* clock,
 Status Dhcp6Source::WhileUp(
     const Link& requested, MonoTime deadline,
     const std::function<Status(Udp6Transport&, RaListener&)>& work) {
-  Result<Link> link = links_->Refresh(requested);
+  Result<Link> link = DownHostNic(links_, requested, "DHCPv6");
   if (!link.ok()) return link.status();
-  if (link->up) {
-    return Status::FailedPrecondition(
-        "NIC " + Nic(*link) +
-        " is up on the host; hostnic asks DHCPv6 only on a NIC that is down");
-  }
   // All read before any is changed, so the journal has them all first.
   dhcp::ExchangeJournal::Found found;
   for (const auto& [name, value] : kQuiet) {
@@ -149,9 +140,9 @@ Status Dhcp6Source::WhileUp(
   }
   if (result.ok()) {
     Result<std::unique_ptr<Udp6Transport>> transport =
-        Udp6Transport::OpenHere(link->name, link->ifindex, Nic(*link));
+        Udp6Transport::OpenHere(link->name, link->ifindex, NicName(*link));
     Result<std::unique_ptr<RaListener>> listener =
-        RaListener::Open(link->name, link->ifindex, Nic(*link));
+        RaListener::Open(link->name, link->ifindex, NicName(*link));
     if (!transport.ok()) {
       result = transport.status();
     } else if (!listener.ok()) {
@@ -173,20 +164,8 @@ Status Dhcp6Source::WhileUp(
     restores.push_back(
         dhcp::WriteNicSetting(sysctl_root_, link->name, it->first, it->second));
   }
-  const bool back = std::all_of(restores.begin(), restores.end(),
-                                [](const Status& s) { return s.ok(); });
-  if (journal_ != nullptr && back) journal_->Forget(link->mac);
-  for (const Status& restore : restores) {
-    if (restore.ok()) continue;
-    const Status failed =
-        restore.Annotate("putting NIC " + Nic(*link) + " back after DHCPv6");
-    if (result.ok()) {
-      result = failed;
-    } else {
-      spdlog::warn("{}", failed.message());
-    }
-  }
-  return result;
+  return EndHostExchange(std::move(result), restores, *link, "DHCPv6",
+                         journal_);
 }
 
 Result<Lease> Dhcp6Source::Acquire(const Link& link, milliseconds timeout) {
@@ -198,7 +177,7 @@ Result<Lease> Dhcp6Source::Acquire(const Link& link, milliseconds timeout) {
         // The router answers while DHCPv6 runs.
         SolicitRouter(ra, link);
         Client client(&transport, SystemClock(), RandomXid, link.mac,
-                      Nic(link));
+                      NicName(link));
         Result<ServerMessage> answer = client.Acquire(timeout, start);
         if (!answer.ok()) return answer.status();
         reply = std::move(answer).value();
@@ -212,7 +191,7 @@ Result<Lease> Dhcp6Source::Acquire(const Link& link, milliseconds timeout) {
   if (!status.ok()) return status;
   std::optional<Lease> lease = LeaseFromReply(*reply, link.mac, clock_->Now());
   if (!lease) {  // Acquire returns only REPLYs that grant an address.
-    return Status::Internal("DHCPv6 REPLY for NIC " + Nic(link) +
+    return Status::Internal("DHCPv6 REPLY for NIC " + NicName(link) +
                             " grants no address");
   }
   if (router) {
@@ -221,10 +200,10 @@ Result<Lease> Dhcp6Source::Acquire(const Link& link, milliseconds timeout) {
     spdlog::warn(
         "DHCPv6: no router advertisement on NIC {}: its address {} gets no "
         "IPv6 default route",
-        Nic(link), lease->address);
+        NicName(link), lease->address);
   }
   spdlog::info("DHCPv6: NIC {} got {} via {} from {} for {} s in {} ms",
-               Nic(link), lease->address,
+               NicName(link), lease->address,
                lease->gateway.empty() ? "no router" : lease->gateway,
                lease->server, lease->lease_seconds,
                std::chrono::duration_cast<milliseconds>(
@@ -324,12 +303,12 @@ Result<Lease> Dhcp6Source::AcquireSlaac(const Link& link,
         return Status::Timeout(
             "no router advertisement with an autonomous /64 prefix (SLAAC) "
             "on NIC " +
-            Nic(link) + " within " + std::to_string(timeout.count()) +
+            NicName(link) + " within " + std::to_string(timeout.count()) +
             " ms (heard " + std::to_string(heard_without) +
             " router advertisements without one)");
       });
   if (!status.ok()) return status;
-  spdlog::info("SLAAC: NIC {} has {} via {} in {} ms", Nic(link),
+  spdlog::info("SLAAC: NIC {} has {} via {} in {} ms", NicName(link),
                lease->address,
                lease->gateway.empty() ? "no router" : lease->gateway,
                std::chrono::duration_cast<milliseconds>(
@@ -343,13 +322,14 @@ Status Dhcp6Source::Release(const Link& link, const Lease& lease) {
   const std::optional<std::vector<uint8_t>> server = ParseHex(lease.server);
   if (!address || !server || server->empty()) {
     return Status::InvalidArgument("cannot release the DHCPv6 lease of NIC " +
-                                   Nic(link) + ": address \"" + lease.address +
-                                   "\" or server \"" + lease.server +
-                                   "\" is not IPv6 and a DUID");
+                                   NicName(link) + ": address \"" +
+                                   lease.address + "\" or server \"" +
+                                   lease.server + "\" is not IPv6 and a DUID");
   }
   const MonoTime deadline = SystemClock()->Monotonic() + kReleaseTime;
   return WhileUp(link, deadline, [&](Udp6Transport& transport, RaListener&) {
-    Client client(&transport, SystemClock(), RandomXid, link.mac, Nic(link));
+    Client client(&transport, SystemClock(), RandomXid, link.mac,
+                  NicName(link));
     return client.Release(*address, *server);
   });
 }

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -45,40 +46,29 @@ Result<std::unique_ptr<RaListener>> RaListener::Open(const std::string& name,
     return ErrnoStatus("setting ICMPv6 socket options" + on, errno);
   }
   return std::unique_ptr<RaListener>(
-      new RaListener(std::move(fd), ifindex, nic));
+      new RaListener(dhcp::NicSocket{std::move(fd), ifindex, nic}));
 }
 
 Status RaListener::Solicit(const Mac& mac) {
-  const std::vector<uint8_t> rs = EncodeRouterSolicit(mac);
-  sockaddr_in6 to{};
-  to.sin6_family = AF_INET6;
-  std::memcpy(&to.sin6_addr, kAllRouters.data(), kAllRouters.size());
-  to.sin6_scope_id = static_cast<uint32_t>(ifindex_);
-  if (::sendto(fd_.get(), rs.data(), rs.size(), 0,
-               reinterpret_cast<const sockaddr*>(&to), sizeof(to)) < 0) {
-    return ErrnoStatus("sending a router solicitation from NIC " + nic_, errno);
-  }
-  return Status::Ok();
+  return dhcp::SendOnLink6(
+      socket_, kAllRouters, 0, EncodeRouterSolicit(mac),
+      "sending a router solicitation from NIC " + socket_.nic);
 }
 
 Result<std::optional<HeardRouter>> RaListener::Receive(MonoTime deadline) {
-  const std::string doing = "receiving router advertisements on NIC " + nic_;
+  const std::string& nic = socket_.nic;
+  const int fd = socket_.fd.get();
+  const std::string doing = "receiving router advertisements on NIC " + nic;
   std::vector<uint8_t> buffer(kMaxRouterAdvertSize + 1);
   for (;;) {
-    Result<bool> readable = dhcp::WaitReadable(fd_.get(), deadline, doing);
+    Result<bool> readable = dhcp::WaitReadable(fd, deadline, doing);
     if (!readable.ok()) return readable.status();
     if (!*readable) return std::optional<HeardRouter>();
     sockaddr_in6 from{};
     iovec iov{buffer.data(), buffer.size()};
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
-    msghdr msg{};
-    msg.msg_name = &from;
-    msg.msg_namelen = sizeof(from);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof(control);
-    const ssize_t n = ::recvmsg(fd_.get(), &msg, MSG_DONTWAIT);
+    alignas(cmsghdr) std::array<uint8_t, CMSG_SPACE(sizeof(int))> control;
+    msghdr msg = dhcp::MessageHeader(from, iov, control);
+    const ssize_t n = ::recvmsg(fd, &msg, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
       return ErrnoStatus(doing, errno);
@@ -93,19 +83,19 @@ Result<std::optional<HeardRouter>> RaListener::Receive(MonoTime deadline) {
     Ipv6 source{};
     std::memcpy(source.data(), &from.sin6_addr, source.size());
     if (hop_limit != kNdHopLimit || !IN6_IS_ADDR_LINKLOCAL(&from.sin6_addr)) {
-      spdlog::debug("NIC {}: dropped an RA from {} with hop limit {}", nic_,
+      spdlog::debug("NIC {}: dropped an RA from {} with hop limit {}", nic,
                     Ipv6ToString(source), hop_limit);
       continue;
     }
     Result<RouterAdvert> advert =
         DecodeRouterAdvert(buffer.data(), static_cast<size_t>(n));
     if (!advert.ok()) {
-      spdlog::debug("NIC {}: ignored an RA from {}: {}", nic_,
+      spdlog::debug("NIC {}: ignored an RA from {}: {}", nic,
                     Ipv6ToString(source), advert.status().message());
       continue;
     }
     for (const std::string& warning : advert->warnings) {
-      spdlog::warn("NIC {}: RA from {}: {}", nic_, Ipv6ToString(source),
+      spdlog::warn("NIC {}: RA from {}: {}", nic, Ipv6ToString(source),
                    warning);
     }
     return std::optional<HeardRouter>(HeardRouter{source, std::move(*advert)});

@@ -42,12 +42,9 @@ class RaListener {
   [[nodiscard]] Result<std::optional<HeardRouter>> Receive(MonoTime deadline);
 
  private:
-  RaListener(dhcp::UniqueFd fd, int ifindex, std::string nic)
-      : fd_(std::move(fd)), ifindex_(ifindex), nic_(std::move(nic)) {}
+  explicit RaListener(dhcp::NicSocket socket) : socket_(std::move(socket)) {}
 
-  dhcp::UniqueFd fd_;
-  int ifindex_;
-  std::string nic_;
+  dhcp::NicSocket socket_;  // An ICMPv6 socket.
 };
 
 }  // namespace hostnic::dhcp6

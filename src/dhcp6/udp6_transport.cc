@@ -79,7 +79,7 @@ Result<std::unique_ptr<Udp6Transport>> Udp6Transport::OpenHere(
   Result<UniqueFd> fd = OpenSocket(name, ifindex, " on NIC " + nic);
   if (!fd.ok()) return fd.status();
   return std::unique_ptr<Udp6Transport>(
-      new Udp6Transport(std::move(fd).value(), ifindex, nic));
+      new Udp6Transport({std::move(fd).value(), ifindex, nic}));
 }
 
 Result<std::unique_ptr<Udp6Transport>> Udp6Transport::OpenIn(
@@ -96,14 +96,14 @@ Result<std::unique_ptr<Udp6Transport>> Udp6Transport::OpenIn(
     HOSTNIC_RETURN_IF_ERROR(
         dhcp::FindByMac(probe.get(), mac, where, &name, &ifindex));
     Result<UniqueFd> opened = OpenSocket(
-        name, ifindex, " on NIC " + name + " (" + mac.ToString() + ")" + where);
+        name, ifindex, " on NIC " + dhcp::NicName(name, mac) + where);
     if (!opened.ok()) return opened.status();
     fd = std::move(opened).value();
     return Status::Ok();
   });
   if (!status.ok()) return status;
   return std::unique_ptr<Udp6Transport>(new Udp6Transport(
-      std::move(fd), ifindex, name + " (" + mac.ToString() + ")" + where));
+      {std::move(fd), ifindex, dhcp::NicName(name, mac) + where}));
 }
 
 Status Udp6Transport::WaitForLinkLocal(MonoTime deadline) {
@@ -111,9 +111,9 @@ Status Udp6Transport::WaitForLinkLocal(MonoTime deadline) {
   // once (the source turns DAD off while it holds the NIC), but an address
   // made before that is tentative for a while (seen: a send failing with
   // EADDRNOTAVAIL about once in 100 acquires).
-  while (!HasLinkLocal(ifindex_)) {
+  while (!HasLinkLocal(socket_.ifindex)) {
     if (SystemClock()->Monotonic() >= deadline) {
-      return Status::Timeout("NIC " + nic_ +
+      return Status::Timeout("NIC " + socket_.nic +
                              " got no IPv6 link-local address (no carrier?)");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -122,22 +122,15 @@ Status Udp6Transport::WaitForLinkLocal(MonoTime deadline) {
 }
 
 Status Udp6Transport::Send(const std::vector<uint8_t>& payload) {
-  sockaddr_in6 to{};
-  to.sin6_family = AF_INET6;
-  to.sin6_port = htons(kServerPort);
-  std::memcpy(&to.sin6_addr, kAllServers.data(), kAllServers.size());
-  to.sin6_scope_id = static_cast<uint32_t>(ifindex_);
-  if (::sendto(fd_.get(), payload.data(), payload.size(), 0,
-               reinterpret_cast<const sockaddr*>(&to), sizeof(to)) < 0) {
-    return ErrnoStatus("sending DHCPv6 to ff02::1:2 from NIC " + nic_, errno);
-  }
-  return Status::Ok();
+  return dhcp::SendOnLink6(
+      socket_, kAllServers, kServerPort, payload,
+      "sending DHCPv6 to ff02::1:2 from NIC " + socket_.nic);
 }
 
 Result<std::optional<std::vector<uint8_t>>> Udp6Transport::Receive(
     MonoTime deadline) {
-  return dhcp::ReceiveDatagram(fd_.get(), deadline, kMaxMessageSize,
-                               "receiving DHCPv6 on NIC " + nic_);
+  return dhcp::ReceiveDatagram(socket_.fd.get(), deadline, kMaxMessageSize,
+                               "receiving DHCPv6 on NIC " + socket_.nic);
 }
 
 }  // namespace hostnic::dhcp6

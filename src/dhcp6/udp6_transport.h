@@ -40,15 +40,12 @@ class Udp6Transport : public dhcp::Transport {
       MonoTime deadline) override;
 
   // "eth1 (52:54:...)", with " in /var/run/..." inside a namespace.
-  const std::string& nic() const { return nic_; }
+  const std::string& nic() const { return socket_.nic; }
 
  private:
-  Udp6Transport(dhcp::UniqueFd fd, int ifindex, std::string nic)
-      : fd_(std::move(fd)), ifindex_(ifindex), nic_(std::move(nic)) {}
+  explicit Udp6Transport(dhcp::NicSocket socket) : socket_(std::move(socket)) {}
 
-  dhcp::UniqueFd fd_;
-  int ifindex_;
-  std::string nic_;
+  dhcp::NicSocket socket_;
 };
 
 }  // namespace hostnic::dhcp6
