@@ -7,9 +7,15 @@
 
 #include <errno.h>  // program_invocation_short_name
 
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
+#include <vector>
 
 #include "hostnic/status.h"
 
@@ -23,6 +29,26 @@ namespace hostnic::fuzz {
 
 inline void Require(bool ok, const std::string& what) {
   if (!ok) Fail(what);
+}
+
+// Each of a decoder's `warnings` says what was done about what it reports:
+// "...; ignored" (or "...; ignored it and what follows"). `kind` names them
+// in the failure ("warning", "RA warning").
+inline void RequireSaysIgnored(const std::vector<std::string>& warnings,
+                               const std::string& kind) {
+  for (const std::string& w : warnings) {
+    Require(w.find("; ignored") != std::string::npos,
+            kind + " without what was done: " + w);
+  }
+}
+
+// The first N bytes of a fuzz input, zeros where it is shorter: what a
+// harness picks the fields of a message to encode from.
+template <size_t N>
+std::array<uint8_t, N> FirstBytes(const uint8_t* data, size_t size) {
+  std::array<uint8_t, N> bytes{};
+  std::memcpy(bytes.data(), data, std::min(size, N));
+  return bytes;
 }
 
 // Two decodes of the same input agree: both refused for the same reason, or

@@ -10,6 +10,7 @@
 #include "dhcp6/message.h"
 #include "fakes/param_name.h"
 #include "fakes/status_matchers.h"
+#include "unit/decode_case.h"
 #include "unit/dhcp6_replies.h"
 
 // In the helpers' namespace: the hand-built messages need no qualifying.
@@ -115,13 +116,7 @@ TEST(Dhcp6MessageTest, DecodesARapidCommitReplyAndStatusCodes) {
   EXPECT_TRUE(reply->ia_nas[0].addresses.empty());
 }
 
-struct Ignored {
-  const char* name;
-  std::vector<uint8_t> message;
-  const char* warning;
-};
-
-std::vector<Ignored> IgnoredOptions() {
+std::vector<DecodeCase> IgnoredOptions() {
   // Offsets: the header (4), client id (4 + 10), server id (4 + 14), so the
   // first of `rest` is at 36; an IA_NA's first inner option at 52, an IA
   // address's first inner option at 80.
@@ -177,26 +172,20 @@ std::vector<Ignored> IgnoredOptions() {
   };
 }
 
-class Dhcp6IgnoresTest : public ::testing::TestWithParam<Ignored> {};
+class Dhcp6IgnoresTest : public ::testing::TestWithParam<DecodeCase> {};
 
 TEST_P(Dhcp6IgnoresTest, DecodesTheRestAndSaysWhatWasIgnored) {
-  const Result<ServerMessage> m = DecodeVector(GetParam().message);
+  const Result<ServerMessage> m = DecodeVector(GetParam().input);
   ASSERT_TRUE(m.ok()) << m.status().message();
   EXPECT_EQ(m->server_id, kServerDuid);
-  EXPECT_THAT(m->warnings, ElementsAre(GetParam().warning));
+  EXPECT_THAT(m->warnings, ElementsAre(GetParam().says));
   for (const IaNa& ia : m->ia_nas) EXPECT_TRUE(ia.addresses.empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Dhcp6Lenient, Dhcp6IgnoresTest,
                          ::testing::ValuesIn(IgnoredOptions()), ParamName());
 
-struct Rejection {
-  const char* name;
-  std::vector<uint8_t> message;
-  const char* error;
-};
-
-std::vector<Rejection> Rejections() {
+std::vector<DecodeCase> Rejections() {
   std::vector<uint8_t> too_long = FromServer(7, {});
   too_long.resize(kMaxMessageSize + 1, 0);
   return {
@@ -223,12 +212,12 @@ std::vector<Rejection> Rejections() {
   };
 }
 
-class Dhcp6RejectsTest : public ::testing::TestWithParam<Rejection> {};
+class Dhcp6RejectsTest : public ::testing::TestWithParam<DecodeCase> {};
 
 TEST_P(Dhcp6RejectsTest, SaysWhatIsWrongAndWhere) {
   EXPECT_THAT(
-      DecodeVector(GetParam().message),
-      FailsWith(Code::kInvalidArgument, ::testing::StrEq(GetParam().error)));
+      DecodeVector(GetParam().input),
+      FailsWith(Code::kInvalidArgument, ::testing::StrEq(GetParam().says)));
 }
 
 INSTANTIATE_TEST_SUITE_P(Dhcp6Hostile, Dhcp6RejectsTest,

@@ -12,6 +12,7 @@
 #include "dhcp/client.h"
 #include "dhcp/message.h"
 #include "fakes/param_name.h"
+#include "unit/decode_case.h"
 #include "unit/dhcp_replies.h"
 
 namespace hostnic::dhcp {
@@ -93,13 +94,7 @@ TEST(DhcpDnsTest, TakesADomainNameEndedByNulOrDotAndBoundsTheLists) {
   EXPECT_EQ(m->domain_name, "ex.org");
 }
 
-struct Malformed {
-  const char* name;
-  std::vector<uint8_t> option;
-  const char* warning;
-};
-
-std::vector<Malformed> MalformedOptions() {
+std::vector<DecodeCase> MalformedOptions() {
   return {
       {"ServersLength", Option(6, {10, 77, 0, 2, 10, 77}),
        "DHCP option 6 (domain name servers) has length 6, expected a "
@@ -130,10 +125,10 @@ std::vector<Malformed> MalformedOptions() {
   };
 }
 
-class DhcpDnsMalformedTest : public ::testing::TestWithParam<Malformed> {};
+class DhcpDnsMalformedTest : public ::testing::TestWithParam<DecodeCase> {};
 
 TEST_P(DhcpDnsMalformedTest, IsIgnoredWithAWarningAndTheRestKept) {
-  std::vector<uint8_t> options = GetParam().option;
+  std::vector<uint8_t> options = GetParam().input;
   options.insert(options.end(), {26, 2, 5, 220, 255});
   Result<ServerMessage> m = DecodeVector(With(Offer({}), options));
   ASSERT_TRUE(m.ok()) << m.status().message();
@@ -142,7 +137,7 @@ TEST_P(DhcpDnsMalformedTest, IsIgnoredWithAWarningAndTheRestKept) {
   EXPECT_EQ(m->domain_name, "");
   EXPECT_THAT(m->search_domains, IsEmpty());
   ASSERT_EQ(m->warnings.size(), 1u);
-  EXPECT_THAT(m->warnings[0], HasSubstr(GetParam().warning));
+  EXPECT_THAT(m->warnings[0], HasSubstr(GetParam().says));
   EXPECT_THAT(m->warnings[0], HasSubstr("at offset 249; ignored"));
 }
 

@@ -11,6 +11,7 @@
 #include "dhcp/message.h"
 #include "fakes/param_name.h"
 #include "fakes/status_matchers.h"
+#include "unit/decode_case.h"
 #include "unit/dhcp_replies.h"
 
 namespace hostnic::dhcp {
@@ -289,12 +290,6 @@ TEST(DhcpMessageTest, KeepsOnlyPrintableAsciiOfTheServerMessage) {
   EXPECT_EQ(nak->message, "no[x! ");
 }
 
-struct Rejection {
-  const char* name;
-  std::vector<uint8_t> message;
-  const char* error;
-};
-
 // The captured OFFER with `bytes` written at `offset`.
 std::vector<uint8_t> Mutated(size_t offset,
                              std::initializer_list<uint8_t> bytes) {
@@ -303,7 +298,7 @@ std::vector<uint8_t> Mutated(size_t offset,
   return m;
 }
 
-std::vector<Rejection> Rejections() {
+std::vector<DecodeCase> Rejections() {
   std::vector<uint8_t> too_long = Offer({});
   too_long.resize(kMaxMessageSize + 1, 0);
   return {
@@ -345,12 +340,12 @@ std::vector<Rejection> Rejections() {
   };
 }
 
-class DecodeRejectsTest : public ::testing::TestWithParam<Rejection> {};
+class DecodeRejectsTest : public ::testing::TestWithParam<DecodeCase> {};
 
 TEST_P(DecodeRejectsTest, SaysWhatIsWrongAndWhere) {
   EXPECT_THAT(
-      DecodeVector(GetParam().message),
-      FailsWith(Code::kInvalidArgument, ::testing::StrEq(GetParam().error)));
+      DecodeVector(GetParam().input),
+      FailsWith(Code::kInvalidArgument, ::testing::StrEq(GetParam().says)));
 }
 
 INSTANTIATE_TEST_SUITE_P(DhcpHostile, DecodeRejectsTest,
