@@ -71,6 +71,31 @@ enum Option : uint8_t {
   kEnd = 255,
 };
 
+// The options hostnic reads, by code: what each is, for error sentences,
+// and whether DISCOVER and REQUEST ask for it (in the parameter request
+// list, option 55, in this order).
+struct OptionInfo {
+  Option code;
+  const char* name;
+  bool requested;
+};
+inline constexpr OptionInfo kOptionsRead[] = {
+    {kSubnetMask, "subnet mask", true},
+    {kRouter, "router", true},
+    {kDnsServers, "domain name servers", true},
+    {kDomainName, "domain name", true},
+    {kInterfaceMtu, "interface MTU", true},
+    {kLeaseTime, "lease time", true},
+    {kOverload, "option overload", false},
+    {kMessageType, "message type", false},
+    {kServerId, "server identifier", true},
+    {kMessage, "message", false},
+    {kRenewalTime, "renewal time", true},
+    {kRebindingTime, "rebinding time", true},
+    {kDomainSearch, "domain search", true},
+    {kClasslessRoutes, "classless static routes", true},
+};
+
 // Every message type (option 53's values, RFC 2132 9.6): its name, as logs
 // and errors say it, and whether a server sends it.
 struct MessageTypeInfo {

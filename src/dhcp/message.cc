@@ -11,11 +11,6 @@ namespace hostnic::dhcp {
 
 namespace {
 
-constexpr std::array<uint8_t, 11> kRequestedOptions = {
-    kSubnetMask,    kRouter,       kDnsServers,     kDomainName,
-    kInterfaceMtu,  kLeaseTime,    kServerId,       kRenewalTime,
-    kRebindingTime, kDomainSearch, kClasslessRoutes};
-
 void AppendOption(std::vector<uint8_t>& out, uint8_t code, const uint8_t* value,
                   uint8_t length) {
   out.push_back(code);
@@ -94,8 +89,12 @@ std::vector<uint8_t> Encode(const ClientMessage& message) {
     uint8_t max_size[2];
     Store16(max_size, kMaxMessageSize + 28);
     AppendOption(out, kMaxSize, max_size, sizeof(max_size));
-    AppendOption(out, kParameterRequestList, kRequestedOptions.data(),
-                 kRequestedOptions.size());
+    std::vector<uint8_t> requested;
+    for (const OptionInfo& option : kOptionsRead) {
+      if (option.requested) requested.push_back(option.code);
+    }
+    AppendOption(out, kParameterRequestList, requested.data(),
+                 static_cast<uint8_t>(requested.size()));
   }
   if (message.requested_ip != 0) {
     AppendIpOption(out, kRequestedIp, message.requested_ip);

@@ -9,26 +9,12 @@ namespace hostnic::dhcp {
 
 namespace {
 
-// The meaning of the options hostnic reads, for error sentences.
-constexpr std::pair<uint8_t, const char*> kOptionNames[] = {
-    {kSubnetMask, "subnet mask"},
-    {kRouter, "router"},
-    {kDnsServers, "domain name servers"},
-    {kDomainName, "domain name"},
-    {kDomainSearch, "domain search"},
-    {kInterfaceMtu, "interface MTU"},
-    {kLeaseTime, "lease time"},
-    {kOverload, "option overload"},
-    {kMessageType, "message type"},
-    {kServerId, "server identifier"},
-    {kMessage, "message"},
-    {kRenewalTime, "renewal time"},
-    {kRebindingTime, "rebinding time"},
-    {kClasslessRoutes, "classless static routes"}};
-
 // "DHCP option 51 (lease time)", or "DHCP option 200" for one hostnic skips.
 std::string OptionLabel(uint8_t code) {
-  return NamedCode("DHCP option", code, NameIn(kOptionNames, code));
+  for (const OptionInfo& option : kOptionsRead) {
+    if (option.code == code) return NamedCode("DHCP option", code, option.name);
+  }
+  return NamedCode("DHCP option", code, nullptr);
 }
 
 // " at byte 7 of the option at offset 249".
