@@ -7,8 +7,9 @@
 # (medians of N, with the 10th and 90th percentiles, the plugins taking
 # turns so that all see the same machine load) and VERSION alone (process
 # start), timed by bench/cni_exec_times.py; beside them, the floor: the NIC
-# moved in and out by `ip link set netns` alone, and hostnic's DEL when the
-# NIC is already home (what a DEL that did not wait for the move would cost).
+# moved in and out by `ip link set netns` alone, and hostnic's ADD run at
+# once after its DEL (it waits for the NIC's return, which hostnic's DEL no
+# longer does: docs/cni.md).
 #
 #     bench/cni_vs_host_device.sh [N]      (as root; default N=40)
 #
@@ -79,6 +80,17 @@ host_state() {  # how the NIC looks on the host, found by MAC
   addr=$(ip -o addr show dev "$name" | awk '{print $4}' | tr '\n' ' ')
   echo "on host as $name$(echo "$line" | grep -q ',UP' && echo ', up'), mtu $(echo "$line" | sed 's/.* mtu \([0-9]*\).*/\1/')${addr:+, addresses $addr}"
 }
+# hostnic's DEL answers before the NIC is home (the daemon brings it home
+# after): after its DEL, wait (bounded) until the daemon shows the NIC on the
+# host and free.
+home() {
+  [ "$1" = hostnic ] || return 0
+  local i
+  for i in $(seq 200); do
+    "$BIN" status --socket "$W/s.sock" 2>/dev/null | grep -qi "$MAC.* free" && return
+    sleep 0.05
+  done
+}
 fresh() {
   ip netns del $NS 2>/dev/null; ip netns add $NS
   stand_in
@@ -95,10 +107,12 @@ for p in hostnic host-device; do
   fresh; cni $p ADD /run/netns/$NS; rc=$?
   inside=$(ip -n $NS -o addr show eth0 2>/dev/null | awk '{print $4}' | head -1)
   cni $p DEL /run/netns/$NS; rc2=$?
+  home $p
   R[happy,$p]="ADD rc $rc (eth0 $inside); DEL rc $rc2; $(host_state)"
 
   fresh; cni $p ADD /run/netns/$NS >/dev/null
   cni $p DEL ""; rc=$?
+  home $p
   R[nonetns,$p]="DEL rc $rc; $(host_state)"
   cni $p DEL /run/netns/$NS >/dev/null
 
@@ -106,12 +120,14 @@ for p in hostnic host-device; do
   ip -n $NS link set eth0 netns $$ 2>/dev/null; ip netns del $NS
   cni $p DEL /run/netns/$NS; rc=$?
   sleep 0.5
+  home $p
   R[gone,$p]="DEL rc $rc; $(host_state)"
 
   fresh; ip -n $NS link add eth0 type veth peer name x0
   cni $p ADD /run/netns/$NS; rc=$?
   R[taken,$p]="ADD rc $rc; $(host_state)"
   cni $p DEL /run/netns/$NS >/dev/null
+  home $p
 
   fresh
   echo "{\"cniVersion\":\"1.1.0\",\"name\":\"b\",\"type\":\"$p\",$([ $p = hostnic ] && echo "\"socket\":\"$W/s.sock\",")\"cni.dev/valid-attachments\":[]}" |
@@ -138,7 +154,7 @@ for p in hostnic hostnic-exec host-device; do conf $p >"$W/$p.conf"; done
 known=""
 for _ in $(seq 50); do "$BIN" status --socket "$W/s.sock" | grep -q "^$DEV " && known=1 && break; sleep 0.1; done
 [ -n "$known" ] || { echo "the daemon does not see the stand-in $DEV:"; ip -o link; exit 1; }
-/usr/bin/python3 "$ROOT/bench/cni_exec_times.py" --moves $DEV "$N" /run/netns/$NS \
+/usr/bin/python3 "$ROOT/bench/cni_exec_times.py" --moves $DEV --socket "$W/s.sock" "$N" /run/netns/$NS \
   "hostnic=$PLUGIN,$W/hostnic.conf,$W/bin:/usr/lib/cni" \
   "hostnic-exec=$PLUGIN,$W/hostnic-exec.conf,$W/bin:/usr/lib/cni" \
   "host-device=$HD,$W/host-device.conf,$W/bin:/usr/lib/cni"

@@ -102,6 +102,11 @@ struct EndpointRecord {
   // Set at Join and kept after Leave, so that an endpoint that has left (and
   // is about to be deleted) can be told from one not joined yet.
   std::string sandbox_key;
+  // The namespace (path) the NIC is owed a return from: set when a CNI DEL
+  // was answered before the NIC was home (src/driver/netns_returns.h), so
+  // that a daemon killed before the return finishes it at start. Empty:
+  // none owed.
+  std::string return_from;
 
   bool left() const { return !joined && !sandbox_key.empty(); }
 };

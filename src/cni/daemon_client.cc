@@ -71,10 +71,12 @@ Result<std::optional<AttachInfo>> DaemonClient::Get(
 }
 
 Status DaemonClient::Release(const std::string& network_id,
-                             const std::string& endpoint_id) const {
-  return Call("Release",
-              wire::Encode(wire::ReleaseRequest{network_id, endpoint_id}),
-              kCallTimeout)
+                             const std::string& endpoint_id,
+                             const std::string& netns) const {
+  return Call(
+             "Release",
+             wire::Encode(wire::ReleaseRequest{network_id, endpoint_id, netns}),
+             kCallTimeout)
       .status();
 }
 

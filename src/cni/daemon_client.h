@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "cni/wire.h"
 #include "cni/request.h"
+#include "cni/wire.h"
 #include "hostnic/status.h"
 
 namespace hostnic::cni {
@@ -32,8 +32,10 @@ class DaemonClient {
   Result<AttachInfo> Attach(const wire::AttachRequest& request) const;
   // nullopt when the daemon holds no NIC for the attachment.
   Result<std::optional<AttachInfo>> Get(const wire::AttachmentKey& key) const;
-  Status Release(const std::string& network_id,
-                 const std::string& endpoint_id) const;
+  // With a `netns`, the daemon brings the NIC home from it after it
+  // answers (cni/service.h).
+  Status Release(const std::string& network_id, const std::string& endpoint_id,
+                 const std::string& netns = "") const;
   // The attachments of the network that are not in `request.valid`.
   Result<std::vector<AttachInfo>> Stale(
       const wire::StaleRequest& request) const;

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "cni/ipam.h"
-#include "hostnic/mac.h"
 
 namespace hostnic::cni {
 
@@ -24,17 +23,8 @@ Error FromStatus(const Status& s, int otherwise, const std::string& msg) {
 
 std::optional<Error> Plugin::Remove(const AttachInfo& attachment,
                                     const std::string& netns) {
-  const Mac mac = *Mac::Parse(attachment.mac);
-  if (!netns.empty()) {
-    Result<bool> back = datapath_.MoveOut(mac, netns, attachment.original);
-    if (!back.ok()) {
-      return FromStatus(back.status(), kDatapathFailure,
-                        "hostnic could not bring NIC " + attachment.original +
-                            " (" + attachment.mac + ") back from " + netns);
-    }
-  }
   Status released =
-      client_.Release(attachment.network_id, attachment.endpoint_id);
+      client_.Release(attachment.network_id, attachment.endpoint_id, netns);
   if (!released.ok()) {
     return FromStatus(released, kNicRefused,
                       "hostnic could not release NIC " + attachment.original +

@@ -40,8 +40,9 @@ class Plugin {
   std::optional<Error> Ready();
 
  private:
-  // Brings an attachment's NIC home (when its namespace still holds it) and
-  // releases it.
+  // Hands the attachment over to the daemon, which brings its NIC home from
+  // `netns` (when that still holds it) after it answers, and releases it:
+  // the move's waits in the kernel are most of what DEL would cost.
   std::optional<Error> Remove(const AttachInfo& attachment,
                               const std::string& netns);
   // DEL while the daemon is down: from the cached copy of the attachment

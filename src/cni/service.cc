@@ -66,7 +66,8 @@ Ids IdsOf(const wire::AttachmentKey& key) {
 
 }  // namespace
 
-CniService::CniService(Driver* driver) : driver_(driver) {}
+CniService::CniService(Driver* driver, NetnsReturns* returns)
+    : driver_(driver), returns_(returns) {}
 
 bool CniService::Owns(const std::string& path) {
   return path.compare(0, 5, "/Cni.") == 0;
@@ -207,7 +208,9 @@ Result<std::string> CniService::Attach(const std::string& body,
   } else if (!in->nic.empty()) {
     request.options[kOptNic] = in->nic;
   }
-  Result<CreateEndpointReply> created = driver_->CreateEndpoint(request);
+  Result<CreateEndpointReply> created = returns_ != nullptr
+                                            ? returns_->CreateEndpoint(request)
+                                            : driver_->CreateEndpoint(request);
   if (!created.ok()) return created.status();
   Result<JoinReply> joined =
       driver_->Join(ref.network_id, ref.endpoint_id, in->netns);
@@ -236,7 +239,7 @@ Result<std::string> CniService::Get(const std::string& body, std::string* ids) {
   *ids = "network " + ref.network_id + " endpoint " + ref.endpoint_id;
   std::optional<wire::Attachment> out =
       Describe(*driver_, ref.network_id, ref.endpoint_id);
-  if (!out || out->network_id != ref.network_id) {
+  if (!out || out->network_id != ref.network_id || Returning(ref.endpoint_id)) {
     return Status::NotFound("hostnic holds no NIC for container " +
                             key->container_id + " " + key->ifname +
                             " on network " + key->network);
@@ -249,6 +252,15 @@ Result<std::string> CniService::Release(const std::string& body,
   Result<wire::ReleaseRequest> in = wire::DecodeReleaseRequest(body);
   if (!in.ok()) return in.status();
   *ids = "network " + in->network_id + " endpoint " + in->endpoint_id;
+  if (!in->netns.empty()) {
+    if (returns_ == nullptr) {
+      return Status::FailedPrecondition(
+          "this hostnic does not bring NICs home after it answers");
+    }
+    HOSTNIC_RETURN_IF_ERROR(
+        returns_->Begin(in->network_id, in->endpoint_id, in->netns));
+    return std::string("{}");
+  }
   HOSTNIC_RETURN_IF_ERROR(driver_->Leave(in->network_id, in->endpoint_id));
   HOSTNIC_RETURN_IF_ERROR(
       driver_->DeleteEndpoint(in->network_id, in->endpoint_id));
@@ -268,7 +280,8 @@ Result<std::string> CniService::Stale(const std::string& body,
   }
   std::vector<wire::Attachment> stale;
   for (const NicReport& row : driver_->Report()) {
-    if (row.network_id != network_id || valid.count(row.endpoint_id)) {
+    if (row.network_id != network_id || valid.count(row.endpoint_id) ||
+        Returning(row.endpoint_id)) {
       continue;
     }
     if (auto out = Describe(*driver_, network_id, row.endpoint_id)) {

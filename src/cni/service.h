@@ -5,7 +5,8 @@
 // ifname) is an endpoint, so every rule of the driver (safety, pools, waits,
 // hooks, addresses, store, recovery, status) applies to pods as to Docker
 // containers. The plugin does the datapath itself (src/netlink/
-// netns_datapath.h).
+// netns_datapath.h), but for the NIC's return at DEL: the service brings it
+// home after it answers (driver/netns_returns.h).
 //
 // POST bodies and replies are JSON, encoded and decoded by cni/wire.h
 // alone; an error is 200 {"Err": sentence, "Code": CodeName} (404 for a
@@ -21,8 +22,12 @@
 //   /Cni.Get     {"network", "containerId", "ifname"} -> {"network",
 //                 "endpoint", "mac", "original", "netns", "joined"};
 //                 Code "not found" when there is no such attachment.
-//   /Cni.Release {"network", "endpoint"} -> {}: Leave and DeleteEndpoint;
-//                 OK for an unknown one.
+//   /Cni.Release {"network", "endpoint", "netns"} -> {}: Leave and
+//                 DeleteEndpoint; OK for an unknown one. With "netns" the
+//                 NIC is still there: the answer comes once its return is
+//                 owed (NetnsReturns::Begin), the release once it is home.
+//                 Until then Get and Stale do not list the attachment, and
+//                 an Attach that needs its NIC waits for it.
 //   /Cni.Stale   {"network", "valid": [{"containerId", "ifname"}]} ->
 //                 {"attachments": [...]}: those of the network not listed.
 //
@@ -34,13 +39,15 @@
 
 #include "common/mutex.h"
 #include "driver/driver.h"
+#include "driver/netns_returns.h"
 #include "http/reply.h"
 
 namespace hostnic::cni {
 
 class CniService {
  public:
-  explicit CniService(Driver* driver);
+  // `returns` (null: Release with a "netns" is refused) must outlive this.
+  explicit CniService(Driver* driver, NetnsReturns* returns = nullptr);
 
   // Whether `path` is one of this service's methods.
   static bool Owns(const std::string& path);
@@ -71,11 +78,16 @@ class CniService {
   Result<std::string> Get(const std::string& body, std::string* ids);
   Result<std::string> Release(const std::string& body, std::string* ids);
   Result<std::string> Stale(const std::string& body, std::string* ids);
+  // Whether the endpoint's NIC is on its way home (see Release).
+  bool Returning(const std::string& endpoint_id) const {
+    return returns_ != nullptr && returns_->Returning(endpoint_id);
+  }
   Status EnsureNetwork(const std::string& network_id,
                        const std::map<std::string, std::string>& options)
       EXCLUDES(networks_mu_);
 
   Driver* const driver_;
+  NetnsReturns* const returns_;
   // Guards no member: held while EnsureNetwork creates or re-creates a
   // network, so that two ADDs never remove each other's network.
   Mutex networks_mu_;

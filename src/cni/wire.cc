@@ -139,8 +139,9 @@ std::string Encode(const Attachment& attachment) {
 }
 
 std::string Encode(const ReleaseRequest& request) {
-  return Dump(
-      {{"network", request.network_id}, {"endpoint", request.endpoint_id}});
+  json j = {{"network", request.network_id}, {"endpoint", request.endpoint_id}};
+  if (!request.netns.empty()) j["netns"] = request.netns;
+  return Dump(j);
 }
 
 std::string Encode(const StaleRequest& request) {
@@ -206,6 +207,7 @@ Result<ReleaseRequest> DecodeReleaseRequest(const std::string& body) {
   HOSTNIC_RETURN_IF_ERROR(ReadString(*j, "network", true, &request.network_id));
   HOSTNIC_RETURN_IF_ERROR(
       ReadString(*j, "endpoint", true, &request.endpoint_id));
+  HOSTNIC_RETURN_IF_ERROR(ReadString(*j, "netns", false, &request.netns));
   return request;
 }
 

@@ -67,6 +67,9 @@ struct Attachment {
 struct ReleaseRequest {
   std::string network_id;
   std::string endpoint_id;
+  // The namespace the NIC is to come home from, or empty: then it is home
+  // already (or gone) and the release is all there is to do.
+  std::string netns;
 };
 
 // /Cni.Stale's body: the attachments of `network` not in `valid`.

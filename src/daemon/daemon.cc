@@ -16,6 +16,7 @@
 #include "dhcp6/dhcp6_source.h"
 #include "docker/handlers.h"
 #include "driver/housekeeper.h"
+#include "driver/netns_returns.h"
 #include "guard/xdp_guard.h"
 #include "hooks/address_hook.h"
 #include "hooks/process_hooks.h"
@@ -24,6 +25,7 @@
 #include "http/unix_http_server.h"
 #include "netlink/link_control.h"
 #include "netlink/link_monitor.h"
+#include "netlink/netns_home.h"
 #include "netlink/sandbox_control.h"
 #include "observability/metrics.h"
 #include "observability/status_json.h"
@@ -99,6 +101,11 @@ Status Daemon::Start() {
   }
   auto recovered = driver_->Recover();
   if (!recovered.ok()) return recovered.status();
+  netns_home_ = std::make_unique<NetlinkNetnsHome>();
+  returns_ =
+      std::make_unique<NetnsReturns>(driver, &inventory_, netns_home_.get());
+  // What a daemon killed between a DEL's answer and its NIC's return owes.
+  returns_->Recover();
   housekeeper_ = std::make_unique<Housekeeper>(driver, SystemClock());
 
   if (options_.socket.empty() && options_.metrics_address.empty()) {
@@ -107,7 +114,7 @@ Status Daemon::Start() {
   managers_ = std::make_unique<NetworkManagers>();
   metrics_ = std::make_unique<observability::Metrics>();
   handlers_ = std::make_unique<Handlers>(driver, metrics_.get());
-  cni_ = std::make_unique<cni::CniService>(driver);
+  cni_ = std::make_unique<cni::CniService>(driver, returns_.get());
   auto status_page = [this] {
     return Handlers::Reply{
         200,
@@ -193,6 +200,7 @@ void Daemon::Run() {
 }
 
 void Daemon::Shutdown() {
+  if (returns_) returns_->Drain();
   if (driver_) driver_->Shutdown();
   if (server_) server_->Stop();
 }

@@ -30,6 +30,8 @@ class FileStore;
 class Housekeeper;
 class LinkMonitor;
 class NetlinkLinkControl;
+class NetlinkNetnsHome;
+class NetnsReturns;
 class NetlinkSandboxControl;
 class NetworkManagers;
 class ProcessHooks;
@@ -101,7 +103,9 @@ class Daemon {
   // Serves the socket on the calling thread until Shutdown, or until the
   // listening socket fails. Returns at once without a socket.
   void Run();
-  // Cancels every wait for a NIC (Driver::Shutdown) and makes Run return
+  // Finishes the CNI DELs' returns of NICs under way (bounded:
+  // NetnsReturns::Drain), cancels every wait for a NIC (Driver::Shutdown)
+  // and makes Run return
   // once the requests under way are answered. Safe from any thread;
   // idempotent.
   void Shutdown();
@@ -134,6 +138,8 @@ class Daemon {
   std::unique_ptr<NetlinkSandboxControl> sandboxes_;
   std::unique_ptr<XdpGuard> guard_;
   std::unique_ptr<Driver> driver_;
+  std::unique_ptr<NetlinkNetnsHome> netns_home_;
+  std::unique_ptr<NetnsReturns> returns_;
   std::unique_ptr<LinkMonitor> monitor_;
   std::unique_ptr<Housekeeper> housekeeper_;
   std::unique_ptr<NetworkManagers> managers_;

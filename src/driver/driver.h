@@ -185,6 +185,15 @@ class Driver {
   Status Leave(const std::string& network_id, const std::string& endpoint_id)
       EXCLUDES(mu_);
 
+  // Records, in the endpoint's record, that its NIC is owed a return from
+  // the namespace at `netns` (EndpointRecord::return_from); OK once the
+  // record is stored. kNotFound for an unknown endpoint.
+  Status OweReturn(const std::string& network_id,
+                   const std::string& endpoint_id, const std::string& netns)
+      EXCLUDES(mu_);
+  // The endpoints whose NIC is owed a return (see OweReturn).
+  std::vector<EndpointRecord> ReturnsOwed() const EXCLUDES(mu_);
+
   // Puts a NIC that (re)appeared on the host back as it was when hostnic owes
   // it that: a NIC released while away (name, MTU, admin state), or a joined
   // endpoint's NIC the kernel returned under another name (name only).

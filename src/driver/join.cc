@@ -1,6 +1,8 @@
 // Join and Leave: Docker moves the NIC itself (the sandbox may not exist yet
 // at Join), so Join answers the NIC's current host name, the gateway and the
 // routes (the NIC's own, from its leases, where it has them: IPv4 and IPv6).
+// Also the note, in the endpoint's record, of a NIC owed a return from a
+// namespace (see netns_returns.h).
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -154,6 +156,33 @@ Status Driver::Leave(const std::string& network_id,
   const std::string doing = "leaving endpoint " + Short(endpoint_id);
   HOSTNIC_RETURN_IF_ERROR(store_->PutEndpoint(endpoint).Annotate(doing));
   return table_->Update(endpoint).Annotate(doing);
+}
+
+Status Driver::OweReturn(const std::string& network_id,
+                         const std::string& endpoint_id,
+                         const std::string& netns) {
+  HOSTNIC_RETURN_IF_ERROR(Validate(network_id, endpoint_id));
+  const std::string doing = "noting the return owed to endpoint " +
+                            Short(endpoint_id) + "'s NIC from " + netns;
+  MutexLock lock(&mu_);
+  const EndpointRecord* known = table_->Endpoint(endpoint_id);
+  if (known == nullptr) {
+    return Status::NotFound(doing + ": hostnic does not know this endpoint");
+  }
+  HOSTNIC_RETURN_IF_ERROR(CheckNetworkOf(*known, network_id, doing));
+  EndpointRecord endpoint = *known;
+  endpoint.return_from = netns;
+  HOSTNIC_RETURN_IF_ERROR(store_->PutEndpoint(endpoint).Annotate(doing));
+  return table_->Update(endpoint).Annotate(doing);
+}
+
+std::vector<EndpointRecord> Driver::ReturnsOwed() const {
+  MutexLock lock(&mu_);
+  std::vector<EndpointRecord> owed;
+  for (const auto& [id, endpoint] : table_->endpoints()) {
+    if (!endpoint.return_from.empty()) owed.push_back(endpoint);
+  }
+  return owed;
 }
 
 }  // namespace hostnic

@@ -70,6 +70,7 @@ void Fields(Io& io, EndpointRecord& e) {
   io("original", e.original);
   io("joined", e.joined);
   io("sandbox_key", e.sandbox_key);
+  io.Optional("return_from", e.return_from);
 }
 
 template <typename Io>

@@ -166,10 +166,14 @@ class CniContractTest : public NetnsTest {
   std::string Log() { return ReadFile((root_ / "hostnic.log").string()); }
 
   // "hnc1 is on the host, down, MTU 1400, no address": the state the NIC
-  // must be back in.
+  // must be back in. The daemon brings it home after it answered DEL, so
+  // this waits (bounded) for it to arrive.
   void ExpectHome(const std::string& name, const std::string& mac) {
+    EXPECT_TRUE(WaitUntil([&] {
+      return Has(ShOutput("ip -o link show " + name + " 2>/dev/null"), mac);
+    })) << name
+        << " is not back on the host: " << ShOutput("ip -o link") << Log();
     const std::string link = ShOutput("ip -o link show " + name);
-    EXPECT_TRUE(Has(link, mac)) << name << " is not back on the host";
     EXPECT_FALSE(Has(link, ",UP")) << link;
     EXPECT_EQ(ShOutput("ip -o addr show dev " + name), "");
   }
