@@ -1,7 +1,8 @@
-// libFuzzer target: the remote-driver API (wire decoding + Handlers + Driver)
-// over fakes -- an Inventory of a few fake devices, FakeLinkControl,
-// MemoryStore, FakeHooks, and a DHCP server and renewer over a fake clock
-// (handlers/world.h; the host's devices and leases: handlers/host.h).
+// libFuzzer target: the remote-driver API (wire decoding + Handlers + Driver),
+// and NetnsReturns (a CNI DEL's return of its NIC), over fakes -- an
+// Inventory of a few fake devices, FakeLinkControl, MemoryStore, FakeHooks, and
+// a DHCP server and renewer over a fake clock (handlers/world.h; the host's
+// devices and leases: handlers/host.h).
 //
 // One input is a script, one step per line:
 //
@@ -29,6 +30,13 @@
 //                 (a lost NIC gets its address back; ack: the same),
 //                 badinstall (putting the address back in the container
 //                 fails)
+//   !return N     a CNI DEL hands the joined endpoint holding NIC N to
+//                 NetnsReturns, which brings the NIC home from its namespace
+//                 (when away: !gone) and releases the endpoint at once
+//   !owe N        the same DEL answered, and the daemon killed before the
+//                 return: the record says it is owed, and a !restart follows
+//   !home WHAT    how the next returns go: ok, gone (the namespace is gone),
+//                 fail (the kernel refuses)
 //
 // NICs 0-2 get DHCP leases (120 s, T1 60 s, T2 105 s) on networks whose
 // IPAM is null or that ask hostnic.address=dhcp.

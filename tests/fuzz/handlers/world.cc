@@ -55,6 +55,7 @@ void World::Step(const std::string& line) {
 }
 
 void World::NewDriver() {
+  returns_.reset();
   handlers_.reset();
   // This world has no sandboxes to tear down: every sandbox stays up, so a
   // restart keeps the joined endpoints the store has (the release of
@@ -66,6 +67,11 @@ void World::NewDriver() {
       AddressPorts{&dhcp_, &renewer_, nullptr, &sandbox_, &clock_, nullptr});
   driver_->Shutdown();  // Waits for NICs fail at once.
   handlers_ = std::make_unique<docker::Handlers>(driver_.get(), &metrics_);
+  returns_ = std::make_unique<NetnsReturns>(
+      driver_.get(), &inventory_, &home_,
+      NetnsReturnsOptions{std::chrono::milliseconds(0),
+                          std::chrono::milliseconds(0)});
+  returns_->Drain();
 }
 
 void World::Event(const std::string& line) {
@@ -143,6 +149,32 @@ void World::Event(const std::string& line) {
     Dhcp(words[1]);
   } else if (verb == "restart") {
     Restart(line);
+  } else if ((verb == "return" || verb == "owe") && n >= 0) {
+    Return(line, verb, mac);
+  } else if (verb == "home" && words.size() > 1) {
+    home_.set_mode(words[1] == "gone"   ? FuzzNetnsHome::Mode::kGone
+                   : words[1] == "fail" ? FuzzNetnsHome::Mode::kFail
+                                        : FuzzNetnsHome::Mode::kOk);
+  }
+  // The link monitor hears of a NIC that came home.
+  for (const Link& link : home_.TakeArrivals()) driver_->OnLinkChanged(link);
+}
+
+void World::Return(const std::string& line, const std::string& verb,
+                   const Mac& mac) {
+  for (const NicReport& row : driver_->Report()) {
+    if (row.link.mac != mac || !row.joined) continue;
+    const std::string netns = "/run/netns/fuzz-" + row.endpoint_id;
+    if (verb == "return") {
+      // An error (the namespace cannot be opened) changes nothing.
+      (void)returns_->Begin(row.network_id, row.endpoint_id, netns);
+      return;
+    }
+    // Killed after answering the DEL, before the NIC is home.
+    if (driver_->OweReturn(row.network_id, row.endpoint_id, netns).ok()) {
+      Restart(line);
+    }
+    return;
   }
 }
 
@@ -160,11 +192,16 @@ void World::Restart(const std::string& line) {
   for (const EndpointRecord& e : snapshot->endpoints) {
     if (e.joined) joined.insert(e.mac);
   }
+  // A return the records say is owed is finished, and its endpoint
+  // released, as are the left ones above.
   EndpointView stored;
   EndpointView releasable;
   std::set<std::string> released;
+  std::set<std::string> owed;
   for (const EndpointRecord& e : snapshot->endpoints) {
-    if (e.left() && (inventory_.FindByMac(e.mac) || joined.count(e.mac))) {
+    if (!e.return_from.empty()) owed.insert(e.id);
+    if ((e.left() && (inventory_.FindByMac(e.mac) || joined.count(e.mac))) ||
+        !e.return_from.empty()) {
       released.insert(e.id);
       releasable[e.id] = std::make_tuple(e.network_id, e.mac, e.joined);
       continue;
@@ -180,13 +217,15 @@ void World::Restart(const std::string& line) {
   if (!problems.ok()) {
     Fail(line, "Recover failed", problems.status().message());
   }
+  (void)returns_->Recover();
+  for (const Link& link : home_.TakeArrivals()) driver_->OnLinkChanged(link);
   const EndpointView after = FromReport(*driver_);
-  if (link_failing) {
-    for (const auto& [id, view] : releasable) {
-      if (auto kept = after.find(id);
-          kept != after.end() && kept->second == view)
-        stored[id] = view;
-    }
+  // An owed return's release also fails while the disk does (its Leave is
+  // not stored): the endpoint is kept, and the next start tries again.
+  for (const auto& [id, view] : releasable) {
+    if (!link_failing && !(disk_failing_ && owed.count(id))) continue;
+    if (auto kept = after.find(id); kept != after.end() && kept->second == view)
+      stored[id] = view;
   }
   if (stored != after) {
     Fail(line, "endpoints after restart differ from the store",

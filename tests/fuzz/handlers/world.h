@@ -12,10 +12,12 @@
 
 #include "docker/handlers.h"
 #include "driver/driver.h"
+#include "driver/netns_returns.h"
 #include "fakes/fake_address.h"
 #include "fakes/fake_hooks.h"
 #include "fakes/fake_link_control.h"
 #include "fakes/memory_store.h"
+#include "fuzz/handlers/netns_home.h"
 #include "observability/metrics.h"
 
 namespace hostnic::fuzz {
@@ -37,6 +39,9 @@ class World {
   void Restart(const std::string& line);
   // `!dhcp WHAT`: queues the server's next answers.
   void Dhcp(const std::string& what);
+  // `!return N` and `!owe N`: a CNI DEL of the joined endpoint holding NIC
+  // N, its return finished at once, or owed when the daemon is killed.
+  void Return(const std::string& line, const std::string& verb, const Mac& mac);
   void Check(const std::string& step);
 
   Inventory inventory_;
@@ -51,6 +56,10 @@ class World {
   std::unique_ptr<Driver> driver_;
   std::unique_ptr<docker::Handlers> handlers_;
   int next_ifindex_ = 100;
+  FuzzNetnsHome home_{&inventory_, &next_ifindex_};
+  // Declared after driver_: it goes first. Drained at once, so that a
+  // return runs on the step's own thread.
+  std::unique_ptr<NetnsReturns> returns_;
   bool disk_failing_ = false;
   std::set<std::string> may_linger_;  // Endpoint IDs whose record may linger.
 };
