@@ -125,6 +125,16 @@ class NetnsReturnsTest : public DriverTest {
     Link inside = MakeLink(30, "eth0", kMac2);
     home_.Put("/sb", inside);
   }
+  // Begins kEp's return from "/sb", held up in MoveHome until the returned
+  // thread lets it go, 20 ms on (join it).
+  std::thread BeginHeldReturn() {
+    home_.SetBlocked(true);
+    EXPECT_THAT(returns_->Begin(kNet, kEp, "/sb"), IsOk());
+    return std::thread([this] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      home_.SetBlocked(false);
+    });
+  }
   // The return a stored record says is owed.
   std::string OwedInStore(const std::string& endpoint) {
     const Result<Snapshot> stored = store_.Load();
@@ -197,14 +207,9 @@ TEST_F(NetnsReturnsTest, RecordNotStoredRefusesAndChangesNothing) {
 
 TEST_F(NetnsReturnsTest, AddOfTheReturningNicWaitsForIt) {
   Eth2InSandbox();
-  home_.SetBlocked(true);
-  ASSERT_THAT(returns_->Begin(kNet, kEp, "/sb"), IsOk());
-  // Lets the return go once the ADD below is (most likely) waiting; it
-  // succeeds either way, and fails without the wait.
-  std::thread later([this] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    home_.SetBlocked(false);
-  });
+  // Let go once the ADD below is (most likely) waiting: it succeeds
+  // either way, and fails without the wait.
+  std::thread later = BeginHeldReturn();
   auto added = returns_->CreateEndpoint(
       EndpointRequest(kNet, kEp2, kMac2, "192.168.1.6/24"));
   later.join();
@@ -214,12 +219,7 @@ TEST_F(NetnsReturnsTest, AddOfTheReturningNicWaitsForIt) {
 TEST_F(NetnsReturnsTest, PoolWithNoFreeNicWaitsForTheReturningOne) {
   Eth2InSandbox();
   ASSERT_THAT(CreateEndpoint(kMac3, kEp3).status(), IsOk());
-  home_.SetBlocked(true);
-  ASSERT_THAT(returns_->Begin(kNet, kEp, "/sb"), IsOk());
-  std::thread later([this] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    home_.SetBlocked(false);
-  });
+  std::thread later = BeginHeldReturn();
   auto added = returns_->CreateEndpoint(
       EndpointRequest(kNet, kEp2, "", "192.168.1.6/24"));
   later.join();
@@ -277,12 +277,7 @@ TEST_F(NetnsReturnsTest, RecoveryDropsTheEndpointOfAVethThatDied) {
 
 TEST_F(NetnsReturnsTest, DrainWaitsForReturnsUnderWay) {
   Eth2InSandbox();
-  home_.SetBlocked(true);
-  ASSERT_THAT(returns_->Begin(kNet, kEp, "/sb"), IsOk());
-  std::thread later([this] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    home_.SetBlocked(false);
-  });
+  std::thread later = BeginHeldReturn();
   returns_->Drain();
   later.join();
   EXPECT_EQ(store_.endpoint_count(), 0u);
