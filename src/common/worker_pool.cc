@@ -36,8 +36,10 @@ void WorkerPool::Submit(std::function<void()> job) {
       auto self = std::prev(threads_.end());
       *self = std::thread([this, self] { Work(self); });
     }
+    // Under the lock: once it is released, a job may run and let the pool
+    // be destroyed, cv_ with it.
+    cv_.notify_one();
   }
-  cv_.notify_one();
   for (std::thread& t : finished) t.join();
 }
 

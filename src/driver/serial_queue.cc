@@ -14,8 +14,10 @@ bool SerialQueue::Post(std::function<void()> task) {
     if (ended_) return false;
     tasks_.push_back(std::move(task));
     ++posted_;
+    // Under the lock: once it is released, the task may run and let the
+    // queue be destroyed, changed_ with it.
+    changed_.notify_all();
   }
-  changed_.notify_all();
   return true;
 }
 
