@@ -20,9 +20,7 @@ start_dhcp6() {
 # turns IPv6 off in them); 20.10 refuses --ipv6 with null IPAM and applies
 # the driver's IPv6 address all the same.
 ipv6_flag() {
-  local major
-  major=$(dk version -f '{{.Server.Version}}' | cut -d. -f1)
-  if [ "${major:-0}" -ge 28 ]; then echo --ipv6; fi
+  if [ "$(engine_major)" -ge 28 ]; then echo --ipv6; fi
 }
 
 # expect_own_address6 OUT CIDR WHAT: `ip -6 addr; ip -6 route` shows CIDR on
@@ -75,9 +73,8 @@ register_case dhcp6 test_dhcp6
 # Docker 28's IPv6-only network (--ipv4=false): the NIC's DHCPv6 address
 # and the router's default route, no IPv4 address.
 test_dhcp6_ipv6_only() {
-  local out major
-  major=$(dk version -f '{{.Server.Version}}' | cut -d. -f1)
-  [ "${major:-0}" -ge 28 ] || skip "IPv6-only networks need Docker 28; this is Docker $major"
+  local out
+  needs_docker 28 "IPv6-only networks (--ipv4=false)"
   start_dhcp6 --dhcp-range="::100,::1ff,constructor:$PEER_BR,64,2m" \
     --dhcp-host="${NIC_MAC[hne2]},[${NIC_DHCP6_IP[hne2]}]"
   cloud_net hne-only6 --ipv4=false --ipv6 -o hostnic.address6=dhcp6

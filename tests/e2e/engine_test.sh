@@ -2,21 +2,6 @@
 # each (docs/engines.md). Each case skips, saying why, on an engine that does
 # not have the feature. Sourced by run.sh; see lib.sh for the world.
 
-engine_version() { dk version -f '{{.Server.Version}}'; }
-engine_major() { engine_version | cut -d. -f1; }
-# needs_docker MAJOR WHAT: skips the case, saying why, on an engine older
-# than Docker MAJOR.
-needs_docker() {
-  [ "$(engine_major)" -ge "$1" ] || skip "$2 came with Docker $1; this is Docker $(engine_version)"
-}
-# needs_api MINOR DOCKER WHAT: skips the case, saying why, on an engine that
-# speaks an API older than 1.MINOR (which came with Docker DOCKER).
-needs_api() {
-  local v
-  v=$(dk version -f '{{.Server.APIVersion}}')
-  [ "${v#1.}" -ge "$1" ] || skip "$3 came with API 1.$1 (Docker $2); this is Docker $(engine_version)"
-}
-
 # API 1.44 (Docker 25): the MAC is a setting of each endpoint,
 # --network name=NET,mac-address=M; hostnic picks the NIC by it, as it picks
 # it by --mac-address.

@@ -406,6 +406,23 @@ e2e_setup() {
   remove_test_objects   # leftovers of an earlier run that was killed
 }
 
+# The engine answering, and the one skip convention for a case that needs a
+# newer one (a feature it lacks): `skip` saying what came with which version.
+engine_version() { dk version -f '{{.Server.Version}}'; }
+engine_major() { engine_version | cut -d. -f1; }
+# needs_docker MAJOR WHAT: skips the case, saying why, on an engine older
+# than Docker MAJOR.
+needs_docker() {
+  [ "$(engine_major)" -ge "$1" ] || skip "$2 came with Docker $1; this is Docker $(engine_version)"
+}
+# needs_api MINOR DOCKER WHAT: skips the case, saying why, on an engine that
+# speaks an API older than 1.MINOR (which came with Docker DOCKER).
+needs_api() {
+  local v
+  v=$(dk version -f '{{.Server.APIVersion}}')
+  [ "${v#1.}" -ge "$1" ] || skip "$3 came with API 1.$1 (Docker $2); this is Docker $(engine_version)"
+}
+
 e2e_teardown() {
   set +e
   [ -n "${HNE_WORK:-}" ] || return 0
