@@ -5,7 +5,8 @@
 #
 # 1. installs the build and test dependencies that are missing (quiet apt),
 # 2. builds everything (Release) in build/,
-# 3. runs the unit and integration tests (ctest), then builds the Debian
+# 3. runs the unit and integration tests (ctest, twice as many at once as
+#    CPUs: they mostly wait), then builds the Debian
 #    package and installs, checks and removes it (tests/package/deb_test.sh),
 # 4. runs the end-to-end tests against a real dockerd (tests/e2e/run.sh),
 #    then hostnic as a CNI plugin under podman (tests/e2e/cni_podman_test.sh,
@@ -324,7 +325,10 @@ if (build_hostnic); then
   podman5_root_start
   took[build]=$((SECONDS - t0))
   say "running unit and integration tests (ctest)"
-  run_suite ctest 3600 "" ctest --test-dir "$HOSTNIC_ROOT/build" --output-on-failure --timeout 300
+  # Twice as many tests at once as CPUs: most integration tests wait on
+  # their namespaces, daemons and timeouts (cmake/tests.cmake).
+  run_suite ctest 3600 "" ctest --test-dir "$HOSTNIC_ROOT/build" --output-on-failure --timeout 300 \
+    -j "$(($(nproc) * 2))"
   say "building, installing and removing the Debian package (tests/package/deb_test.sh)"
   run_suite package 600 package "$HOSTNIC_ROOT/tests/package/deb_test.sh" "$HOSTNIC_ROOT/build"
   if [ "${HOSTNIC_E2E:-1}" = 0 ]; then
