@@ -7,7 +7,7 @@
 #                                        # keep its settings and its state
 #   scripts/plugin.sh push --name REGISTRY/hostnic:VERSION   # build and publish it
 #   scripts/plugin.sh remove             # disable (forced) and remove the plugin
-#   scripts/plugin.sh base | build | rootfs DIR | create
+#   scripts/plugin.sh base | base-tree | build | rootfs DIR | create
 #
 # Run as root on the Docker host (see docs/plugin.md). Exit status: 0 done,
 # 1 failed, 2 usage error, 3 the debian:bookworm-slim base image is absent and
@@ -49,7 +49,10 @@ Commands:
              remove the local copy; --name must be REGISTRY/NAME:TAG
   remove     disable (forced) and remove the plugin and its state
   base       make sure the $BASE_IMAGE image exists (pull, else debootstrap
-             + docker import)
+             + docker import; a tree made before is imported, not pulled)
+  base-tree  make the debootstrapped tree \`base\` imports (kept in
+             /var/cache/hostnic-base, HOSTNIC_BASE_CACHE), unless Docker
+             Hub answers; needs no dockerd
   build      base + docker build of the image
   rootfs DIR build + write the plugin directory (DIR/config.json, DIR/rootfs)
   create     build + docker plugin create, without enabling
@@ -74,7 +77,7 @@ Options:
   -h, --help       this help
 
 Environment: DOCKER (client, default /usr/bin/docker), BASE_IMAGE,
-DEBIAN_MIRROR (for debootstrap).
+DEBIAN_MIRROR (for debootstrap), HOSTNIC_BASE_CACHE.
 Exit status: 0 ok, 1 failed, 2 usage, 3 base image absent and impossible to make.
 EOF
 }
@@ -125,15 +128,15 @@ EOF_APT
   find "$r/usr/share/locale" -mindepth 1 -maxdepth 1 -not -name locale.alias -exec rm -rf {} + 2>/dev/null || true
 }
 
-ensure_base() {
-  if "$DOCKER" image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
-    log "base image $BASE_IMAGE present"
-    return 0
-  fi
-  log "base image $BASE_IMAGE absent; trying docker pull"
-  if "$DOCKER" pull "$BASE_IMAGE" >/dev/null 2>&1; then
-    return 0
-  fi
+# The debootstrapped, slimmed bookworm tree, as a tar kept between runs (like
+# the podman 5 root in /var/cache/hostnic-podman5): made by `base-tree`
+# (scripts/test.sh runs it in the background from its start, where no
+# dockerd runs yet) or by ensure_base, imported by ensure_base.
+BASE_TREE=${HOSTNIC_BASE_CACHE:-/var/cache/hostnic-base}/bookworm-minbase.tar
+
+# make_base_tree: BASE_TREE made with debootstrap (installed first when
+# missing); exits EXIT_NO_BASE when it cannot be made.
+make_base_tree() {
   if [[ $BASE_IMAGE != debian:bookworm* ]]; then
     log "SKIP-BASE: cannot pull $BASE_IMAGE and only debian:bookworm* can be debootstrapped"
     exit "$EXIT_NO_BASE"
@@ -160,11 +163,50 @@ ensure_base() {
     exit "$EXIT_NO_BASE"
   fi
   slim_tree "$dir/rootfs"
-  tar -C "$dir/rootfs" -c . | "$DOCKER" import \
-    -c 'CMD ["/bin/bash"]' - "$BASE_IMAGE" >/dev/null ||
-    die "docker import of the debootstrapped tree failed"
+  mkdir -p "$(dirname "$BASE_TREE")"
+  # Renamed into place whole: a run that reads it never sees half a tree.
+  if ! { tar -C "$dir/rootfs" -cf "$BASE_TREE.$$" . && mv "$BASE_TREE.$$" "$BASE_TREE"; }; then
+    rm -f "$BASE_TREE.$$"
+    die "cannot write $BASE_TREE"
+  fi
   rm -rf "$dir"
-  log "base image $BASE_IMAGE imported"
+  log "made $BASE_TREE"
+}
+
+# cmd_base_tree: BASE_TREE made, unless it is there, the system's dockerd
+# has BASE_IMAGE (its image list on disk: no dockerd needs to run) or
+# Docker Hub answers (docker pull is faster than debootstrap).
+cmd_base_tree() {
+  if [[ -s $BASE_TREE ]]; then
+    log "$BASE_TREE present"
+    return 0
+  fi
+  if grep -qF "\"$BASE_IMAGE\"" /var/lib/docker/image/*/repositories.json 2>/dev/null; then
+    log "the system's dockerd has $BASE_IMAGE: no tree needed"
+    return 0
+  fi
+  if [[ $(curl -s -o /dev/null -m 10 -w '%{http_code}' https://registry-1.docker.io/v2/) == 401 ]]; then
+    log "Docker Hub answers: docker pull makes $BASE_IMAGE, no tree needed"
+    return 0
+  fi
+  make_base_tree
+}
+
+ensure_base() {
+  if "$DOCKER" image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+    log "base image $BASE_IMAGE present"
+    return 0
+  fi
+  if [[ $BASE_IMAGE != debian:bookworm* || ! -s $BASE_TREE ]]; then
+    log "base image $BASE_IMAGE absent; trying docker pull"
+    if "$DOCKER" pull "$BASE_IMAGE" >/dev/null 2>&1; then
+      return 0
+    fi
+    make_base_tree
+  fi
+  "$DOCKER" import -c 'CMD ["/bin/bash"]' "$BASE_TREE" "$BASE_IMAGE" >/dev/null ||
+    die "docker import of $BASE_TREE failed"
+  log "base image $BASE_IMAGE imported from $BASE_TREE"
 }
 
 # --- image, rootfs, plugin ---------------------------------------------------
@@ -410,6 +452,7 @@ case $cmd in
   push) cmd_push ;;
   remove) cmd_remove ;;
   base) docker_ok; ensure_base ;;
+  base-tree) cmd_base_tree ;;
   build) docker_ok; no_build=0; build_image ;;
   rootfs) docker_ok; build_image; write_rootfs "$rootfs_dir"; log "plugin directory: $rootfs_dir" ;;
   create) docker_ok; plugin_exists && die "plugin $name exists"; build_image; create_plugin; apply_sets ;;
