@@ -32,7 +32,9 @@
 #
 # Environment: CXX (default clang++-14), HOSTNIC_SAN_JOBS (default nproc),
 # HOSTNIC_SAN_FILTER (a --gtest_filter for both binaries), HOSTNIC_SAN_TIMEOUT
-# (seconds per test binary, default 600: a hang fails instead of blocking CI),
+# (seconds per test binary or shard, default 600: a hang fails instead of
+# blocking CI), HOSTNIC_SAN_SHARDS (processes the integration tests are
+# split in, run at once, default 3),
 # HOSTNIC_SAN_REPORT (a file to write the failed tests' output to),
 # HOSTNIC_UNITY_TESTS (default ON: the unit tests compiled in batches of
 # files, cmake/tests.cmake; file by file when a batch does not compile).
@@ -51,6 +53,9 @@ cxx=${CXX:-clang++-14}
 jobs=${HOSTNIC_SAN_JOBS:-$(nproc)}
 filter=${HOSTNIC_SAN_FILTER:-*}
 timeout_s=${HOSTNIC_SAN_TIMEOUT:-600}
+# The integration tests mostly wait (38 s of CPU in 99 s under each
+# sanitizer), each process in a network namespace of its own: in shards.
+integration_shards=${HOSTNIC_SAN_SHARDS:-3}
 
 case "$mode" in
   asan) kinds=(asan) ;;
@@ -101,9 +106,11 @@ trap 'rm -f "$times_file" "$failures_file"' EXIT
 
 # failed_tests LOG: the gtest tests that failed in LOG, blank-separated: each
 # [  FAILED  ] one, and the one a sanitizer or a timeout stopped (its
-# [ RUN ] line has no [ OK ] or [ FAILED ] after it).
+# [ RUN ] line has no [ OK ] or [ FAILED ] after it, before the end or the
+# next shard's "Running" line).
 failed_tests() {
-  awk '/^\[ RUN      \] / { open = $4 }
+  awk '/^\[==========\] Running / { if (open != "" && !seen[open]++) out = out " " open; open = "" }
+       /^\[ RUN      \] / { open = $4 }
        /^\[       OK \] / { open = "" }
        /^\[  FAILED  \] [^ ]+\.[^ ]+( |$)/ { if (!seen[$4]++) out = out " " $4; open = "" }
        END { if (open != "" && !seen[open]) out = out " " open; print substr(out, 2) }' "$1"
@@ -178,6 +185,28 @@ build_kind() {
   built[$kind]="build $(secs "$t0" "$t1") s wall / $(secs "$c0" "$c1") s CPU"
 }
 
+# run_shards BIN LOG N: BIN with the filter, split in N processes run at
+# once (gtest's GTEST_TOTAL_SHARDS), each bounded by timeout_s; their output
+# one after the other in LOG. Returns 124 when one timed out, else the first
+# non-zero status.
+run_shards() {
+  local bin=$1 log=$2 n=$3 i r rc=0 pids=()
+  for ((i = 0; i < n; i++)); do
+    GTEST_TOTAL_SHARDS=$n GTEST_SHARD_INDEX=$i \
+      timeout -k 10 "$timeout_s" "$bin" --gtest_filter="$filter" >"$log.$i" 2>&1 &
+    pids+=("$!")
+  done
+  : >"$log"
+  for ((i = 0; i < n; i++)); do
+    wait "${pids[i]}"
+    r=$?
+    if [ "$r" -eq 124 ]; then rc=124; elif [ "$rc" -eq 0 ]; then rc=$r; fi
+    cat "$log.$i" >>"$log"
+    rm -f "$log.$i"
+  done
+  return "$rc"
+}
+
 # test_kind KIND: runs KIND's two test binaries. Run in a subshell beside the
 # other kind's (the tests mostly wait), so it hands its results over in
 # files of its tree: KIND's summary row (sanitize.row), its "FAILED: ..."
@@ -196,12 +225,13 @@ test_kind() {
     if [ "$bin" = integration_tests ] && [ "$(id -u)" -ne 0 ]; then
       echo "(not root: integration tests will be skipped)"
     fi
-    # Each binary in one process: its own sanitizer report ends it non-zero.
-    # The whole output goes to the log (a sanitizer stops the binary in the
-    # middle of a test: its [ RUN ] line names it); failures are shown below.
-    timeout -k 10 "$timeout_s" "$dir/$bin" --gtest_filter="$filter" >"$dir/$bin.log" 2>&1
-    local bin_rc=$?
-    tail -n 3 "$dir/$bin.log"
+    # A sanitizer report ends its process non-zero. The whole output goes to
+    # the log (a sanitizer stops the binary in the middle of a test: its
+    # [ RUN ] line names it); failures are shown below.
+    local shards=1 bin_rc=0
+    [ "$bin" = integration_tests ] && shards=$integration_shards
+    run_shards "$dir/$bin" "$dir/$bin.log" "$shards" || bin_rc=$?
+    grep -E '^\[(==========|  PASSED  |  FAILED  )\] [0-9]+ tests?[ ,.]' "$dir/$bin.log"
     [ "$bin_rc" -eq 0 ] && continue
     local names
     names=$(failed_tests "$dir/$bin.log")
