@@ -17,8 +17,8 @@
 #    Debian trixie's netavark (tests/e2e/netavark_test.sh; SKIPPED, with
 #    the reason, when Debian's mirror cannot be reached), then podman 5
 #    itself in a debootstrapped trixie root, cached in
-#    /var/cache/hostnic-podman5 and made in the background from the build
-#    on when missing (netavark_test.sh --podman5; SKIPPED, with the reason,
+#    /var/cache/hostnic-podman5 and made in the background from the
+#    start when missing (netavark_test.sh --podman5; SKIPPED, with the reason,
 #    when the mirror cannot be reached),
 # 5. runs the managed-plugin end-to-end tests (tests/e2e/plugin_test.sh:
 #    docker plugin create/enable, plugin restart, upgrade, swarm); they are
@@ -259,8 +259,9 @@ clang_builds_wait() {
   say "sanitizer and fuzzer builds: ${result[clang-build]}, ${took[clang-build]}s (log: build/clang-build.log)"
 }
 # podman 5's root (debootstrap, minutes on a fresh machine) is made in the
-# background from the build on, while the steps before it run; its step
-# waits for it.
+# background from the start, beside the build (at nice 10 it takes little
+# from it; the download comes first), while the steps before it run; its
+# step waits for it.
 podman5_root_start() {
   [ "${HOSTNIC_E2E:-1}" = 0 ] && return 0
   bg_start podman5-root 10 "$HOSTNIC_ROOT/build/podman5-root.log" \
@@ -334,10 +335,10 @@ rm -f "$reasons_log"
 clang_builds_start
 engines_fetch_start
 plugin_base_start
+podman5_root_start
 t0=$SECONDS
 if (build_hostnic); then
   result[build]=PASS
-  podman5_root_start
   took[build]=$((SECONDS - t0))
   say "running unit and integration tests (ctest)"
   # Twice as many tests at once as CPUs: most integration tests wait on
