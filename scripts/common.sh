@@ -27,6 +27,12 @@ HOSTNIC_TEST_DEPS=(docker.io busybox-static iproute2 curl util-linux dnsmasq-bas
                    containerd runc python3-grpcio python3-grpc-tools jq debian-archive-keyring
                    debootstrap
                    clang-14 libclang-rt-14-dev llvm-14)
+# Of those, what only the Docker, podman and containerd steps use (after
+# ctest and the build): scripts/test.sh installs them in the background
+# while it builds, the rest (what the build, ctest and its background jobs
+# use) before it starts anything.
+HOSTNIC_LATE_TEST_DEPS=(docker.io docker-registry containernetworking-plugins podman
+                        containerd runc python3-grpcio python3-grpc-tools)
 
 say() { printf '[hostnic] %s\n' "$*" >&2; }
 die() { printf '[hostnic] error: %s\n' "$*" >&2; exit 1; }
@@ -52,8 +58,10 @@ ensure_packages() {
     cat "$log" >&2; rm -f "$log"
     die "apt-get update failed (see above): check the machine's apt sources and network"
   fi
+  # Lock::Timeout: another install on the machine (scripts/test.sh's own in
+  # the background) is waited for, not failed.
   if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        "${missing[@]}" >"$log" 2>&1; then
+        -o DPkg::Lock::Timeout=600 "${missing[@]}" >"$log" 2>&1; then
     tail -n 30 "$log" >&2; rm -f "$log"
     die "apt-get install ${missing[*]} failed (see above)"
   fi

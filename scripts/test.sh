@@ -3,7 +3,9 @@
 #
 #     sudo scripts/test.sh
 #
-# 1. installs the build and test dependencies that are missing (quiet apt),
+# 1. installs the build and test dependencies that are missing (quiet apt;
+#    those only the Docker, podman and containerd steps use, in the
+#    background while it builds: HOSTNIC_LATE_TEST_DEPS),
 # 2. builds everything (Release) in build/,
 # 3. runs the unit and integration tests (ctest, twice as many at once as
 #    CPUs: they mostly wait), then builds the Debian
@@ -65,8 +67,14 @@ set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 require_root
+# What the build, ctest and the background jobs use first; the Docker
+# steps' packages come in the background (late_deps_start).
+early_deps=()
+for p in "${HOSTNIC_TEST_DEPS[@]}"; do
+  [[ " ${HOSTNIC_LATE_TEST_DEPS[*]} " == *" $p "* ]] || early_deps+=("$p")
+done
 set -e
-ensure_packages "${HOSTNIC_BUILD_DEPS[@]}" "${HOSTNIC_TEST_DEPS[@]}"
+ensure_packages "${HOSTNIC_BUILD_DEPS[@]}" "${early_deps[@]}"
 set +e
 
 # failures LOG ROW: what failed, from the lines a suite prints for it:
@@ -285,6 +293,24 @@ plugin_base_wait() {
   bg_wait plugin-base
   tail -n 2 "$HOSTNIC_ROOT/build/plugin-base.log" >&2
 }
+# The Docker, podman and containerd steps' packages (HOSTNIC_LATE_TEST_DEPS:
+# on a fresh machine most of the download and unpacking) are installed in
+# the background from the start, beside the build and ctest; the package
+# step waits for them (nothing else calls apt-get meanwhile: the packages
+# the background jobs ask for came first).
+late_deps_log=$HOSTNIC_ROOT/build/late-deps.log
+late_deps_start() {
+  [ "${HOSTNIC_E2E:-1}" = 0 ] && return 0
+  # shellcheck disable=SC2016  # expanded by the inner bash
+  bg_start late-deps 10 "$late_deps_log" bash -c 'source "$1/scripts/common.sh"; ensure_packages "${@:2}"' \
+    _ "$HOSTNIC_ROOT" "${HOSTNIC_LATE_TEST_DEPS[@]}"
+}
+late_deps_wait() {
+  [ -n "${bg_pid[late-deps]:-}" ] || return 0
+  bg_wait late-deps && return 0
+  cat "$late_deps_log" >&2
+  die "installing the Docker steps' packages failed (above; build/late-deps.log)"
+}
 # The other engines' packages (tests/e2e/engines.sh fetch: about 80 s each
 # of download and unpacking on a fresh machine, nothing touched but the
 # cache) are fetched in the background from the start, beside the build
@@ -296,9 +322,13 @@ engines_fetch_start() {
   bg_start engines-fetch 10 "$HOSTNIC_ROOT/build/engines-fetch.log" bash -c \
     'for e in "${@:2}"; do "$1"/tests/e2e/engines.sh fetch "$e"; done' _ "$HOSTNIC_ROOT" $ENGINES
 }
-# An interrupted run does not leave the background groups behind.
-# shellcheck disable=SC2154  # p: the loop variable inside the trap
-trap 'for p in "${bg_pid[@]}"; do kill -- -"$p" 2>/dev/null; done' EXIT
+# An interrupted run does not leave the background groups behind, but for
+# apt-get: a dpkg killed half way leaves the machine's packages half
+# configured, so it finishes on its own.
+# shellcheck disable=SC2154  # n: the loop variable inside the trap
+trap 'for n in "${!bg_pid[@]}"; do
+        [ "$n" = late-deps ] || kill -- -"${bg_pid[$n]}" 2>/dev/null
+      done' EXIT
 
 started=$SECONDS
 declare -A result took
@@ -332,6 +362,7 @@ san_report=$HOSTNIC_ROOT/build/sanitize-failures.log
 
 mkdir -p "$HOSTNIC_ROOT/build"
 rm -f "$reasons_log"
+late_deps_start
 clang_builds_start
 engines_fetch_start
 plugin_base_start
@@ -345,6 +376,7 @@ if (build_hostnic); then
   # their namespaces, daemons and timeouts (cmake/tests.cmake).
   run_suite ctest 3600 "" ctest --test-dir "$HOSTNIC_ROOT/build" --output-on-failure --timeout 300 \
     -j "$(($(nproc) * 2))"
+  late_deps_wait
   say "building, installing and removing the Debian package (tests/package/deb_test.sh)"
   run_suite package 600 package "$HOSTNIC_ROOT/tests/package/deb_test.sh" "$HOSTNIC_ROOT/build"
   if [ "${HOSTNIC_E2E:-1}" = 0 ]; then
