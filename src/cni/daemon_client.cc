@@ -71,13 +71,26 @@ Result<std::optional<AttachInfo>> DaemonClient::Get(
 }
 
 Status DaemonClient::Release(const std::string& network_id,
-                             const std::string& endpoint_id,
-                             const std::string& netns) const {
-  return Call(
-             "Release",
-             wire::Encode(wire::ReleaseRequest{network_id, endpoint_id, netns}),
-             kCallTimeout)
+                             const std::string& endpoint_id) const {
+  return Call("Release",
+              wire::Encode(wire::ReleaseRequest{network_id, endpoint_id, ""}),
+              kCallTimeout)
       .status();
+}
+
+Result<bool> DaemonClient::ReleaseFrom(const std::string& network_id,
+                                       const std::string& endpoint_id,
+                                       const std::string& netns) const {
+  Result<std::string> reply =
+      Call("Release",
+           wire::Encode(wire::ReleaseRequest{network_id, endpoint_id, netns}),
+           kCallTimeout);
+  if (!reply.ok()) return reply.status();
+  Result<wire::ReleaseReply> decoded = wire::DecodeReleaseReply(*reply);
+  if (!decoded.ok()) {
+    return decoded.status().Annotate("the hostnic daemon's answer to Release");
+  }
+  return decoded->returning;
 }
 
 Result<std::vector<AttachInfo>> DaemonClient::Stale(

@@ -32,10 +32,15 @@ class DaemonClient {
   Result<AttachInfo> Attach(const wire::AttachRequest& request) const;
   // nullopt when the daemon holds no NIC for the attachment.
   Result<std::optional<AttachInfo>> Get(const wire::AttachmentKey& key) const;
-  // With a `netns`, the daemon brings the NIC home from it after it
-  // answers (cni/service.h).
-  Status Release(const std::string& network_id, const std::string& endpoint_id,
-                 const std::string& netns = "") const;
+  // The NIC is home already (or gone).
+  Status Release(const std::string& network_id,
+                 const std::string& endpoint_id) const;
+  // The NIC is still in `netns`: true when the daemon brings it home from
+  // there after it answers (cni/service.h); false from a daemon older than
+  // that, which released the endpoint and left the NIC in `netns`.
+  Result<bool> ReleaseFrom(const std::string& network_id,
+                           const std::string& endpoint_id,
+                           const std::string& netns) const;
   // The attachments of the network that are not in `request.valid`.
   Result<std::vector<AttachInfo>> Stale(
       const wire::StaleRequest& request) const;

@@ -23,14 +23,44 @@ Error FromStatus(const Status& s, int otherwise, const std::string& msg) {
 
 std::optional<Error> Plugin::Remove(const AttachInfo& attachment,
                                     const std::string& netns) {
-  Status released =
-      client_.Release(attachment.network_id, attachment.endpoint_id, netns);
-  if (!released.ok()) {
+  const std::string nic = attachment.original + " (" + attachment.mac + ")";
+  if (netns.empty()) {
+    Status released =
+        client_.Release(attachment.network_id, attachment.endpoint_id);
+    if (released.ok()) return std::nullopt;
     return FromStatus(released, kNicRefused,
-                      "hostnic could not release NIC " + attachment.original +
-                          " (" + attachment.mac + ")");
+                      "hostnic could not release NIC " + nic);
   }
-  return std::nullopt;
+  Result<bool> returning =
+      client_.ReleaseFrom(attachment.network_id, attachment.endpoint_id, netns);
+  if (!returning.ok()) {
+    return FromStatus(returning.status(), kNicRefused,
+                      "hostnic could not release NIC " + nic);
+  }
+  if (*returning) return std::nullopt;
+  std::optional<Mac> mac = Mac::Parse(attachment.mac);
+  if (!mac) {
+    return Fail(kDatapathFailure,
+                "hostnic could not bring NIC " + nic + " back from " + netns,
+                "the daemon named no valid MAC");
+  }
+  spdlog::info(
+      "the hostnic daemon on {} released NIC {} without bringing it home "
+      "(it predates the asynchronous DEL); bringing it home from {}",
+      client_.socket_path(), nic, netns);
+  return BringHome(*mac, attachment.original, netns,
+                   "after a daemon that leaves it to the plugin released it");
+}
+
+std::optional<Error> Plugin::BringHome(const Mac& mac,
+                                       const std::string& host_name,
+                                       const std::string& netns,
+                                       const std::string& why) {
+  Result<bool> back = datapath_.MoveOut(mac, netns, host_name);
+  if (back.ok()) return std::nullopt;
+  return FromStatus(back.status(), kDatapathFailure,
+                    "hostnic could not bring NIC " + host_name + " (" +
+                        mac.ToString() + ") back from " + netns + " " + why);
 }
 
 std::optional<Error> Plugin::IpamDel() {

@@ -9,6 +9,7 @@
 #include "cni/attachment_cache.h"
 #include "cni/daemon_client.h"
 #include "cni/request.h"
+#include "hostnic/mac.h"
 #include "hostnic/status.h"
 #include "netlink/netns_datapath.h"
 
@@ -42,9 +43,18 @@ class Plugin {
  private:
   // Hands the attachment over to the daemon, which brings its NIC home from
   // `netns` (when that still holds it) after it answers, and releases it:
-  // the move's waits in the kernel are most of what DEL would cost.
+  // the move's waits in the kernel are most of what DEL would cost. A daemon
+  // that answers it does not (one older than that) released the endpoint
+  // only: the NIC is then brought home here (BringHome).
   std::optional<Error> Remove(const AttachInfo& attachment,
                               const std::string& netns);
+  // Brings the NIC home from `netns` (flushed, down, named `host_name`) in
+  // this process, as DEL did before the daemon took that over; a NIC not in
+  // `netns` (or a namespace gone) is no error. `why` ends the error's
+  // message ("with the daemon down").
+  std::optional<Error> BringHome(const Mac& mac, const std::string& host_name,
+                                 const std::string& netns,
+                                 const std::string& why);
   // DEL while the daemon is down: from the cached copy of the attachment
   // (or prevResult's MAC), the NIC comes home and IPAM is released; the
   // release is owed to the daemon.

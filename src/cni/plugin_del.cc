@@ -80,12 +80,9 @@ std::optional<Error> Plugin::DelWithoutDaemon(const Status& why) {
                mac->ToString(), host_name);
   std::optional<Error> ipam_error = IpamDel();
   if (!netns.empty()) {
-    Result<bool> back = datapath_.MoveOut(*mac, netns, host_name);
-    if (!back.ok()) {
-      return FromStatus(back.status(), kDatapathFailure,
-                        "hostnic could not bring NIC " + host_name + " (" +
-                            mac->ToString() + ") back from " + netns +
-                            " with the daemon down");
+    if (auto error =
+            BringHome(*mac, host_name, netns, "with the daemon down")) {
+      return error;
     }
   }
   if (attachment) {

@@ -259,12 +259,12 @@ Result<std::string> CniService::Release(const std::string& body,
     }
     HOSTNIC_RETURN_IF_ERROR(
         returns_->Begin(in->network_id, in->endpoint_id, in->netns));
-    return std::string("{}");
+    return wire::Encode(wire::ReleaseReply{true});
   }
   HOSTNIC_RETURN_IF_ERROR(driver_->Leave(in->network_id, in->endpoint_id));
   HOSTNIC_RETURN_IF_ERROR(
       driver_->DeleteEndpoint(in->network_id, in->endpoint_id));
-  return std::string("{}");
+  return wire::Encode(wire::ReleaseReply{});
 }
 
 Result<std::string> CniService::Stale(const std::string& body,

@@ -24,10 +24,12 @@
 //                 Code "not found" when there is no such attachment.
 //   /Cni.Release {"network", "endpoint", "netns"} -> {}: Leave and
 //                 DeleteEndpoint; OK for an unknown one. With "netns" the
-//                 NIC is still there: the answer comes once its return is
-//                 owed (NetnsReturns::Begin), the release once it is home.
-//                 Until then Get and Stale do not list the attachment, and
-//                 an Attach that needs its NIC waits for it.
+//                 NIC is still there: the answer, {"returning": true}, comes
+//                 once its return is owed (NetnsReturns::Begin), the
+//                 release once it is home. Until then Get and Stale do not
+//                 list the attachment, and an Attach that needs its NIC
+//                 waits for it. Without "returning" (a daemon older than
+//                 this answers {}) the plugin brings the NIC home itself.
 //   /Cni.Stale   {"network", "valid": [{"containerId", "ifname"}]} ->
 //                 {"attachments": [...]}: those of the network not listed.
 //

@@ -144,6 +144,12 @@ std::string Encode(const ReleaseRequest& request) {
   return Dump(j);
 }
 
+std::string Encode(const ReleaseReply& reply) {
+  json j = json::object();
+  if (reply.returning) j["returning"] = true;
+  return Dump(j);
+}
+
 std::string Encode(const StaleRequest& request) {
   json valid = json::array();
   for (const AttachmentKey& a : request.valid) {
@@ -209,6 +215,19 @@ Result<ReleaseRequest> DecodeReleaseRequest(const std::string& body) {
       ReadString(*j, "endpoint", true, &request.endpoint_id));
   HOSTNIC_RETURN_IF_ERROR(ReadString(*j, "netns", false, &request.netns));
   return request;
+}
+
+Result<ReleaseReply> DecodeReleaseReply(const std::string& body) {
+  Result<json> j = ParseObject(body);
+  if (!j.ok()) return j.status();
+  ReleaseReply reply;
+  if (auto it = j->find("returning"); it != j->end() && !it->is_null()) {
+    if (!it->is_boolean()) {
+      return Status::InvalidArgument("field \"returning\" must be a boolean");
+    }
+    reply.returning = it->get<bool>();
+  }
+  return reply;
 }
 
 Result<StaleRequest> DecodeStaleRequest(const std::string& body) {

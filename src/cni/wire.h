@@ -72,6 +72,16 @@ struct ReleaseRequest {
   std::string netns;
 };
 
+// /Cni.Release's answer.
+struct ReleaseReply {
+  // True: the daemon took over the return of the NIC from the request's
+  // `netns` (it brings it home after answering, or found nothing there to
+  // bring). A daemon older than the asynchronous DEL answers {} (false):
+  // it ignores `netns`, releases the endpoint and leaves the NIC where it
+  // is, so the plugin must bring it home itself.
+  bool returning = false;
+};
+
 // /Cni.Stale's body: the attachments of `network` not in `valid`.
 struct StaleRequest {
   std::string network;
@@ -83,6 +93,7 @@ std::string Encode(const AttachRequest& request);
 std::string Encode(const AttachmentKey& key);  // /Cni.Get's body.
 std::string Encode(const Attachment& attachment);
 std::string Encode(const ReleaseRequest& request);
+std::string Encode(const ReleaseReply& reply);
 std::string Encode(const StaleRequest& request);
 std::string EncodeStaleReply(const std::vector<Attachment>& attachments);
 // {"Err": message, "Code": CodeName(code)}.
@@ -92,6 +103,8 @@ Result<AttachRequest> DecodeAttachRequest(const std::string& body);
 Result<AttachmentKey> DecodeAttachmentKey(const std::string& body);
 Result<Attachment> DecodeAttachment(const std::string& body);
 Result<ReleaseRequest> DecodeReleaseRequest(const std::string& body);
+// A reply DecodeReplyStatus found OK; {} is not returning.
+Result<ReleaseReply> DecodeReleaseReply(const std::string& body);
 Result<StaleRequest> DecodeStaleRequest(const std::string& body);
 Result<std::vector<Attachment>> DecodeStaleReply(const std::string& body);
 // A reply body: OK when it is a JSON object without "Err", else the

@@ -117,6 +117,36 @@ TEST(CniWireTest, BadBodiesNameTheField) {
   EXPECT_THAT(a.status().message(), HasSubstr("\"mac\""));
 }
 
+// The upgrade window: a plugin newer than the daemon it reaches must learn
+// whether the daemon brings the NIC home. The daemon before the asynchronous
+// DEL answered every Release {}: that reads as "not returning".
+TEST(CniWireTest, ReleaseReplySaysWhetherTheDaemonBringsTheNicHome) {
+  Result<wire::ReleaseReply> returning =
+      wire::DecodeReleaseReply(wire::Encode(wire::ReleaseReply{true}));
+  ASSERT_TRUE(returning.ok()) << returning.status().message();
+  EXPECT_TRUE(returning->returning);
+  EXPECT_EQ(wire::Encode(wire::ReleaseReply{true}), R"({"returning":true})");
+  // What the daemon answers a Release without "netns", and what the old
+  // daemon answered every Release.
+  EXPECT_EQ(wire::Encode(wire::ReleaseReply{}), "{}");
+  Result<wire::ReleaseReply> old = wire::DecodeReleaseReply("{}");
+  ASSERT_TRUE(old.ok());
+  EXPECT_FALSE(old->returning);
+  EXPECT_FALSE(wire::DecodeReleaseReply(R"({"returning":null})")->returning);
+  EXPECT_THAT(
+      wire::DecodeReleaseReply(R"({"returning":"yes"})").status().message(),
+      HasSubstr("\"returning\""));
+  EXPECT_EQ(wire::DecodeReleaseReply("[true]").status().code(),
+            Code::kInvalidArgument);
+  // A request still carries its namespace only when it has one.
+  EXPECT_EQ(wire::Encode(wire::ReleaseRequest{"n", "e", ""}),
+            R"({"endpoint":"e","network":"n"})");
+  Result<wire::ReleaseRequest> from = wire::DecodeReleaseRequest(
+      wire::Encode(wire::ReleaseRequest{"n", "e", "/run/netns/p"}));
+  ASSERT_TRUE(from.ok());
+  EXPECT_EQ(from->netns, "/run/netns/p");
+}
+
 TEST(PciDeviceTest, FindsTheMacOfAFunctionInAFakeSysfs) {
   TempDir sys;
   WriteFile(
