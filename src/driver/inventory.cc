@@ -258,6 +258,26 @@ void Inventory::WatchLoop() {
   for (Watch& watch : left) watch.done(std::nullopt);
 }
 
+std::optional<Link> Inventory::WaitForName(
+    const Mac& mac, const std::string& name,
+    std::chrono::milliseconds timeout) const {
+  MutexLock lock(&mu_);
+  const MonoTime deadline = clock_->Monotonic() + timeout;
+  for (;;) {
+    if (auto it = by_mac_.find(mac); it != by_mac_.end()) {
+      const Link* link = Preferred(it->second, by_index_);
+      auto holder = by_name_.find(name);
+      if (name.empty() || link->name == name ||
+          (holder != by_name_.end() &&
+           by_index_.at(holder->second).mac != mac)) {
+        return *link;
+      }
+    }
+    if (clock_->Monotonic() >= deadline) return std::nullopt;
+    clock_->WaitUntil(&changed_, lock.native(), deadline);
+  }
+}
+
 bool Inventory::WaitUntilGone(const std::vector<Mac>& macs,
                               std::chrono::milliseconds timeout) const {
   MutexLock lock(&mu_);

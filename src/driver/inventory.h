@@ -83,6 +83,15 @@ class Inventory : public LinkEvents {
       EXCLUDES(mu_);
   // Watches not yet answered.
   size_t watching() const EXCLUDES(mu_);
+  // Waits until the device with `mac` is present under `name`, or under
+  // another name while `name` is another device's (it cannot take it), or
+  // for `timeout` (an empty `name`: once it is present). Returns the device
+  // then, or nullopt. A device moved into the host under a name and renamed
+  // at once shows up under both, one event after the other: this tells the
+  // two apart.
+  std::optional<Link> WaitForName(const Mac& mac, const std::string& name,
+                                  std::chrono::milliseconds timeout) const
+      EXCLUDES(mu_);
   // Waits until no device has any of `macs`, or for `timeout`. Returns
   // whether none has.
   bool WaitUntilGone(const std::vector<Mac>& macs,

@@ -109,7 +109,8 @@ void NetnsReturns::Finish(const Return& r) {
     }
     const bool moved = back.ok() && *back;
     if (Status s = Release(r.network_id, endpoint_id,
-                           moved ? std::optional<Mac>(r.mac) : std::nullopt);
+                           moved ? std::optional<CameHome>({r.mac, r.host_name})
+                                 : std::nullopt);
         !s.ok()) {
       spdlog::error("{}; the next start releases it", s.message());
     }
@@ -122,10 +123,9 @@ void NetnsReturns::Finish(const Return& r) {
 
 Status NetnsReturns::Release(const std::string& network_id,
                              const std::string& endpoint_id,
-                             const std::optional<Mac>& came_home) {
+                             const std::optional<CameHome>& came_home) {
   if (came_home) {
-    inventory_->WaitForMac(*came_home, options_.wait,
-                           std::chrono::milliseconds(0));
+    inventory_->WaitForName(came_home->mac, came_home->name, options_.wait);
   }
   HOSTNIC_RETURN_IF_ERROR(driver_->Leave(network_id, endpoint_id));
   return driver_->DeleteEndpoint(network_id, endpoint_id);
@@ -218,8 +218,10 @@ std::vector<std::string> NetnsReturns::Recover() {
     }
     if (!back.ok()) what = back.status().message() + "; " + what;
     const bool moved = back.ok() && *back;
-    if (Status s = Release(e.network_id, e.id,
-                           moved ? std::optional<Mac>(e.mac) : std::nullopt);
+    if (Status s =
+            Release(e.network_id, e.id,
+                    moved ? std::optional<CameHome>({e.mac, e.original.name})
+                          : std::nullopt);
         !s.ok()) {
       what += "; " + s.message();
     }

@@ -91,11 +91,19 @@ class NetnsReturns {
   // Brings the NIC home, lets go of its namespace and releases the endpoint;
   // then wakes the waiters.
   void Finish(const Return& r) EXCLUDES(mu_);
+  // A NIC MoveHome brought home, and the host name it was given.
+  struct CameHome {
+    Mac mac;
+    std::string name;
+  };
   // Leave and DeleteEndpoint; a NIC that `came_home` is first waited for in
   // the inventory (bounded), so that the driver puts it back as it was at
-  // once rather than owing it that until the NIC shows up.
+  // once rather than owing it that until the NIC shows up; and waited for
+  // under its host name: the kernel moves it in under its container name
+  // (eth0) and renames it after, and an ADD let in once the return is done
+  // must find it by that name.
   Status Release(const std::string& network_id, const std::string& endpoint_id,
-                 const std::optional<Mac>& came_home = std::nullopt);
+                 const std::optional<CameHome>& came_home = std::nullopt);
   // The return under way for the endpoint or for the NIC `nic` names (MAC
   // or host name), or null.
   const Return* Blocking(const std::string& endpoint_id,

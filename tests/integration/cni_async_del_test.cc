@@ -4,6 +4,7 @@
 // These tests assert what a runtime sees (exit codes, the NIC on the host
 // shortly after), never how long it took.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -43,6 +44,39 @@ TEST_F(CniContractTest, DelThenAddAtOnceGetsTheSameNic) {
     EXPECT_EQ(Cni(Env("DEL", "c2", Netns(ns2_)), conf).rc, 0);
     ExpectHome("hnc1", kMac1);
   }
+}
+
+// The kernel moves a NIC home under its container name (eth0) and renames
+// it after; the daemon sees the two as two link events. Once the return is
+// done, and the status shows the NIC free, the daemon must know it by its
+// host name: an ADD asking for it by that name, at once or after someone
+// else moved it in and out (the bench's `ip`), finds it. Many rounds, as
+// the window is short.
+TEST_F(CniContractTest, AfterTheReturnTheNicIsKnownByItsHostName) {
+  const std::string conf = Conf("1.1.0", "\"device\":\"hnc1\",");
+  for (int round = 0; round < 25; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    Outcome add = Cni(Env("ADD", "c1", Netns(ns1_)), conf);
+    ASSERT_EQ(add.rc, 0) << add.out << Log();
+    ASSERT_EQ(Cni(Env("DEL", "c1", Netns(ns1_)), conf).rc, 0);
+    Outcome again = Cni(Env("ADD", "c2", Netns(ns2_)), conf);
+    ASSERT_EQ(again.rc, 0) << again.out << Log();
+    ASSERT_EQ(Cni(Env("DEL", "c2", Netns(ns2_)), conf).rc, 0);
+    ASSERT_TRUE(WaitUntil([&] {
+      return Has(ShOutput("ip -o link show hnc1 2>/dev/null"), kMac1) &&
+             Has(ShOutput(std::string(HOSTNIC_BINARY) + " status --socket " +
+                          Socket() + " | grep '^hnc1 '"),
+                 " free");
+    })) << Status();
+    // Home is this process's namespace (NetnsTest's own).
+    ASSERT_EQ(Sh("ip link set hnc1 netns " + ns1_ + " && ip -n " + ns1_ +
+                 " link set hnc1 netns " + std::to_string(::getpid())),
+              0);
+    Outcome after_ip = Cni(Env("ADD", "c3", Netns(ns1_)), conf);
+    ASSERT_EQ(after_ip.rc, 0) << after_ip.out << Log();
+    ASSERT_EQ(Cni(Env("DEL", "c3", Netns(ns1_)), conf).rc, 0);
+  }
+  ExpectHome("hnc1", kMac1);
 }
 
 // The runtime deletes the namespace as soon as DEL returns: the daemon holds

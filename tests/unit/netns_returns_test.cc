@@ -46,6 +46,13 @@ class FakeNetnsHome : public NetnsHome {
     std::lock_guard<std::mutex> lock(mu_);
     return held_.size();
   }
+  // From now on MoveHome brings a device home as the kernel does: under its
+  // name inside first (the inventory hears of that), renamed to the host
+  // name after, through `links` (whose delayed events hold the rename back).
+  void ArriveUnderInsideName(FakeLinkControl* links) {
+    std::lock_guard<std::mutex> lock(mu_);
+    links_ = links;
+  }
 
   Result<int> Hold(const std::string& path) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -63,10 +70,13 @@ class FakeNetnsHome : public NetnsHome {
     for (auto it = inside.begin(); it != inside.end(); ++it) {
       if (it->mac != mac) continue;
       Link home = *it;
-      home.name = host_name;
+      if (links_ == nullptr) home.name = host_name;
       inside.erase(it);
       ++moves_;
       host_->Upsert(home);
+      if (links_ != nullptr) {
+        HOSTNIC_RETURN_IF_ERROR(links_->SetName(home, host_name));
+      }
       return true;
     }
     return false;
@@ -79,6 +89,7 @@ class FakeNetnsHome : public NetnsHome {
  private:
   Inventory* const host_;
   mutable std::mutex mu_;
+  FakeLinkControl* links_ = nullptr;
   std::condition_variable changed_;
   std::set<std::string> paths_;
   std::map<std::string, std::vector<Link>> contents_;
@@ -214,6 +225,33 @@ TEST_F(NetnsReturnsTest, AddOfTheReturningNicWaitsForIt) {
       EndpointRequest(kNet, kEp2, kMac2, "192.168.1.6/24"));
   later.join();
   EXPECT_THAT(added.status(), IsOk());
+}
+
+// The kernel moves a NIC home under its name in the namespace and renames
+// it after: the inventory hears of the two one after the other. The return
+// ends, letting in an ADD that asks for the NIC by its host name, only once
+// the inventory knows it by that name (the bench's "no NIC hncl1").
+TEST_F(NetnsReturnsTest, ReturnEndsOnceTheNicShowsUnderItsHostName) {
+  JoinEth2();
+  MoveIntoSandbox("eth2");
+  home_.Put("/sb", MakeLink(30, "ctr0", kMac2));
+  home_.ArriveUnderInsideName(&links_);
+  links_.DelayEvents(true);
+  EXPECT_THAT(returns_->Begin(kNet, kEp, "/sb"), IsOk());
+  ASSERT_TRUE(
+      WaitFor([&] { return inventory_.FindByName("ctr0").has_value(); }));
+  std::thread renamed([this] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    links_.DelayEvents(false);
+    links_.DeliverEvents();
+  });
+  CreateEndpointRequest by_name =
+      EndpointRequest(kNet, kEp2, "", "192.168.1.6/24");
+  by_name.options[kOptNic] = "eth2";
+  auto added = returns_->CreateEndpoint(by_name);
+  renamed.join();
+  EXPECT_THAT(added.status(), IsOk());
+  EXPECT_FALSE(returns_->Returning(kEp));
 }
 
 TEST_F(NetnsReturnsTest, PoolWithNoFreeNicWaitsForTheReturningOne) {
