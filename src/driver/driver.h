@@ -193,6 +193,11 @@ class Driver {
       EXCLUDES(mu_);
   // The endpoints whose NIC is owed a return (see OweReturn).
   std::vector<EndpointRecord> ReturnsOwed() const EXCLUDES(mu_);
+  // Forgets the restore owed to the NIC with `mac`, released while away,
+  // which will not come back (a veth that died with its namespace): no
+  // record of it is left behind. Nothing to do when none is owed or the NIC
+  // is on the host (then it is put back as owed).
+  Status ForgetOwedRestore(const Mac& mac) EXCLUDES(mu_);
 
   // Puts a NIC that (re)appeared on the host back as it was when hostnic owes
   // it that: a NIC released while away (name, MTU, admin state), or a joined

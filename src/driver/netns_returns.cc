@@ -203,7 +203,7 @@ std::vector<std::string> NetnsReturns::Recover() {
       back = home_->MoveHome(*held, e.mac, e.original.name);
       home_->Drop(*held);
     }
-    bool on_host = false;
+    bool on_host = false, gone = false;
     for (const NicReport& row : report) {
       if (row.endpoint_id == e.id && row.present) on_host = true;
     }
@@ -215,6 +215,9 @@ std::vector<std::string> NetnsReturns::Recover() {
       what = "neither in " + e.return_from +
              " nor on the host (a veth dies with its namespace); its "
              "endpoint is dropped";
+      // Unless it could not be looked for: then it may come back yet.
+      gone =
+          back.ok() && (held.ok() || held.status().code() == Code::kNotFound);
     }
     if (!back.ok()) what = back.status().message() + "; " + what;
     const bool moved = back.ok() && *back;
@@ -224,6 +227,11 @@ std::vector<std::string> NetnsReturns::Recover() {
                           : std::nullopt);
         !s.ok()) {
       what += "; " + s.message();
+    } else if (gone) {
+      // Released while away, the NIC is owed a restore it never comes for.
+      if (Status f = driver_->ForgetOwedRestore(e.mac); !f.ok()) {
+        what += "; " + f.message();
+      }
     }
     said.push_back("NIC " + e.original.name + " (" + e.mac.ToString() +
                    ") of endpoint " + Short(e.id) +

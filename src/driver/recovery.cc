@@ -251,6 +251,15 @@ UnixSeconds Driver::ReleaseAbandoned() {
   return next;
 }
 
+Status Driver::ForgetOwedRestore(const Mac& mac) {
+  MutexLock lock(&mu_);
+  if (inventory_->FindByMac(mac) || !table_->RemoveOrphan(mac)) {
+    return Status::Ok();
+  }
+  return store_->RemoveOrphan(mac).Annotate(
+      "forgetting the restore owed to NIC " + mac.ToString());
+}
+
 void Driver::OnLinkChanged(const Link& link) {
   if (!link_events_->Post([this, link] { HandleLinkChanged(link); })) {
     HandleLinkChanged(link);

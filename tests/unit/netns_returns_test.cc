@@ -311,6 +311,8 @@ TEST_F(NetnsReturnsTest, RecoveryDropsTheEndpointOfAVethThatDied) {
   EXPECT_THAT(returns_->Recover(),
               ElementsAre(HasSubstr("a veth dies with its namespace")));
   EXPECT_EQ(store_.endpoint_count(), 0u);
+  // Nor a restore owed to a NIC that cannot come back: nothing is left.
+  EXPECT_EQ(store_.orphan_count(), 0u);
 }
 
 TEST_F(NetnsReturnsTest, DrainWaitsForReturnsUnderWay) {
