@@ -17,7 +17,7 @@ each plugin's ADD+DEL median over the last plugin's (the reference).
 hostnic's DEL answers before the NIC is home (the daemon brings it home
 after): with --socket (the daemon's) and --moves, after every DEL the run
 waits, untimed, until DEVICE is on the host and the daemon's status shows it
-free, and 100 ms more, so that the next plugin finds it there.
+free, so that the next plugin finds it there.
 
 With --moves DEVICE (the plugins' NIC, on the host between calls), each round
 also times, taking turns with the plugins, what no plugin can go below: the
@@ -75,10 +75,6 @@ def settle(device, socket_path):
         try:
             socket.if_nametoindex(device)
             if not socket_path or daemon_says_free(device, socket_path):
-                # The daemon handles the return's link events just after it
-                # shows the NIC free; ip and host-device, next, take the
-                # same NIC at once, which hostnic's own NICs never meet.
-                time.sleep(0.1)
                 return
         except OSError:
             pass
