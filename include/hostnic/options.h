@@ -6,6 +6,8 @@
 #ifndef HOSTNIC_OPTIONS_H_
 #define HOSTNIC_OPTIONS_H_
 
+#include <string_view>
+
 namespace hostnic {
 
 // Network options (the README says what each means).
@@ -18,8 +20,9 @@ inline constexpr char kOptAddress6[] = "hostnic.address6";
 inline constexpr char kOptDhcpTimeout[] = "hostnic.dhcp-timeout";
 inline constexpr char kOptBlockMetadata[] = "hostnic.block-metadata";
 inline constexpr char kOptMetadataAddresses[] = "hostnic.metadata-addresses";
-// Every option name starts so; the driver refuses one it does not know.
-inline constexpr char kOptPrefix[] = "hostnic.";
+// Every option name starts so; the driver refuses one it does not know. Only
+// ever compared with, so a view.
+inline constexpr std::string_view kOptPrefix = "hostnic.";
 
 // An endpoint option: the NIC to hand over. Also reported by EndpointInfo
 // as the NIC's name on the host, beside kInfoMac.

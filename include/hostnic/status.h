@@ -29,6 +29,16 @@ enum class Code {
 // Returns a stable lowercase name for `code`, e.g. "invalid argument".
 const char* CodeName(Code code);
 
+class Status;
+
+// Makes a Status of error code `kCode` from its message; Status names one for
+// each code below.
+template <Code kCode>
+struct ErrorOf {
+  static_assert(kCode != Code::kOk, "an OK Status has no message");
+  Status operator()(std::string message) const;
+};
+
 class [[nodiscard]] Status {
  public:
   Status() = default;  // OK.
@@ -36,30 +46,16 @@ class [[nodiscard]] Status {
       : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) {
-    return Status(Code::kInvalidArgument, std::move(m));
-  }
-  static Status NotFound(std::string m) {
-    return Status(Code::kNotFound, std::move(m));
-  }
-  static Status AlreadyExists(std::string m) {
-    return Status(Code::kAlreadyExists, std::move(m));
-  }
-  static Status Busy(std::string m) {
-    return Status(Code::kBusy, std::move(m));
-  }
-  static Status FailedPrecondition(std::string m) {
-    return Status(Code::kFailedPrecondition, std::move(m));
-  }
-  static Status Timeout(std::string m) {
-    return Status(Code::kTimeout, std::move(m));
-  }
-  static Status IoError(std::string m) {
-    return Status(Code::kIoError, std::move(m));
-  }
-  static Status Internal(std::string m) {
-    return Status(Code::kInternal, std::move(m));
-  }
+  // One factory per error code: Status::NotFound("...") is
+  // Status(Code::kNotFound, "...").
+  static constexpr ErrorOf<Code::kInvalidArgument> InvalidArgument{};
+  static constexpr ErrorOf<Code::kNotFound> NotFound{};
+  static constexpr ErrorOf<Code::kAlreadyExists> AlreadyExists{};
+  static constexpr ErrorOf<Code::kBusy> Busy{};
+  static constexpr ErrorOf<Code::kFailedPrecondition> FailedPrecondition{};
+  static constexpr ErrorOf<Code::kTimeout> Timeout{};
+  static constexpr ErrorOf<Code::kIoError> IoError{};
+  static constexpr ErrorOf<Code::kInternal> Internal{};
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
@@ -72,6 +68,11 @@ class [[nodiscard]] Status {
   Code code_ = Code::kOk;
   std::string message_;
 };
+
+template <Code kCode>
+Status ErrorOf<kCode>::operator()(std::string message) const {
+  return Status(kCode, std::move(message));
+}
 
 // Either a T or a non-OK Status. Accessing value() of a failed Result is a
 // programming error (asserted).

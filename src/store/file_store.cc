@@ -95,10 +95,9 @@ Status MakeDir(const std::string& dir) {
   return ErrnoIoError("creating state directory " + dir, err);
 }
 
-Status RefuseInvalid(const char* what, const std::string& id) {
+Status RefuseInvalid(const std::string& what, const std::string& id) {
   if (IsValidId(id)) return Status::Ok();
-  return Status::InvalidArgument(std::string("refusing to store ") + what +
-                                 " \"" + id +
+  return Status::InvalidArgument("refusing to store " + what + " \"" + id +
                                  "\": an ID is 1-128 characters of "
                                  "[A-Za-z0-9_-]");
 }
@@ -296,6 +295,8 @@ Status FileStore::RemoveNetwork(const std::string& id) {
 
 Status FileStore::PutEndpoint(const EndpointRecord& endpoint) {
   HOSTNIC_RETURN_IF_ERROR(RefuseInvalid("endpoint", endpoint.id));
+  HOSTNIC_RETURN_IF_ERROR(RefuseInvalid(
+      "endpoint " + endpoint.id + " of network", endpoint.network_id));
   return Save(kEndpoints, endpoint.id, endpoint, "endpoint " + endpoint.id);
 }
 

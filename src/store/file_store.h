@@ -74,7 +74,8 @@ class FileStore : public Store {
   // missing. Fails with kIoError when they cannot be created.
   static Result<std::unique_ptr<FileStore>> Open(const std::string& dir);
 
-  // Put and Remove refuse IDs that fail IsValidId with kInvalidArgument.
+  // Put and Remove refuse IDs that fail IsValidId with kInvalidArgument, and
+  // PutEndpoint an endpoint whose network_id fails it.
   // Removing a record that does not exist is OK.
   Status PutNetwork(const NetworkRecord& network) override;
   Status RemoveNetwork(const std::string& id) override;

@@ -63,7 +63,7 @@ void Fields(Io& io, NetworkRecord& n) {
 template <typename Io>
 void Fields(Io& io, EndpointRecord& e) {
   io.Id("id", e.id);
-  io("network_id", e.network_id);
+  io.Id("network_id", e.network_id);
   io("mac", e.mac);
   io("address", e.address);
   io("address6", e.address6);

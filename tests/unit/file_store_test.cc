@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
 
@@ -188,6 +189,7 @@ TEST_F(FileStoreTest, RoundTripsDefaults) {
   n.id = "n";
   EndpointRecord e;
   e.id = "e";
+  e.network_id = "n";
   ASSERT_TRUE(store_->PutNetwork(n).ok());
   ASSERT_TRUE(store_->PutEndpoint(e).ok());
   Snapshot s = MustLoad();
@@ -290,6 +292,28 @@ TEST_F(FileStoreTest, CorruptRecordsAreMovedAsideAndReported) {
   Snapshot again = MustLoad();
   EXPECT_THAT(again.problems, IsEmpty());
   EXPECT_THAT(again.networks, SizeIs(1));
+}
+
+TEST_F(FileStoreTest, RecordNamingAnInvalidNetworkIsCorrupt) {
+  // A hand-edited endpoint or lease must not point outside the state
+  // directory, or at a network no request could have named.
+  ASSERT_TRUE(store_->PutEndpoint(FullEndpoint()).ok());
+  ASSERT_TRUE(store_->PutLease(FullLease()).ok());
+  for (const std::string& file : {dir_ + "/endpoints/2b34_ep-1.json",
+                                  dir_ + "/leases/52-54-0e-e5-00-f7.json"}) {
+    std::ifstream in(file);
+    nlohmann::json j = nlohmann::json::parse(in);
+    j["network_id"] = "../networks/x";
+    WriteFile(file, j.dump());
+  }
+  Snapshot s = MustLoad();
+  EXPECT_THAT(s.endpoints, IsEmpty());
+  EXPECT_THAT(s.leases, IsEmpty());
+  ASSERT_THAT(s.problems, SizeIs(2));
+  for (const std::string& problem : s.problems) {
+    EXPECT_THAT(problem, HasSubstr("field \"network_id\" (\"../networks/x\") "
+                                   "is not a valid ID"));
+  }
 }
 
 TEST_F(FileStoreTest, RecordUnderAnotherNameIsCorrupt) {
@@ -410,9 +434,12 @@ TEST_F(FileStoreTest, InvalidIdsAreRefused) {
     n.id = id;
     EndpointRecord e;
     e.id = id;
-    for (const Status& s :
-         {store_->PutNetwork(n), store_->RemoveNetwork(id),
-          store_->PutEndpoint(e), store_->RemoveEndpoint(id)}) {
+    e.network_id = "n";
+    EndpointRecord in_bad_network = FullEndpoint();
+    in_bad_network.network_id = id;
+    for (const Status& s : {store_->PutNetwork(n), store_->RemoveNetwork(id),
+                            store_->PutEndpoint(e), store_->RemoveEndpoint(id),
+                            store_->PutEndpoint(in_bad_network)}) {
       EXPECT_EQ(s.code(), Code::kInvalidArgument) << id;
       EXPECT_THAT(s.message(), HasSubstr("refusing")) << id;
     }
