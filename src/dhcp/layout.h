@@ -48,28 +48,23 @@ inline constexpr size_t kMaxServerMessage = 255;
 inline constexpr size_t kMaxDnsServers = 8;
 inline constexpr size_t kMaxSearchDomains = 32;
 
+// The option codes hostnic reads or writes, by what they are about (RFC
+// 2132's; 119 is RFC 3397's, 121 RFC 3442's).
+// clang-format off
 enum Option : uint8_t {
-  kPad = 0,
-  kSubnetMask = 1,
-  kRouter = 3,
-  kDnsServers = 6,
-  kDomainName = 15,
-  kInterfaceMtu = 26,
-  kRequestedIp = 50,
-  kLeaseTime = 51,
-  kOverload = 52,
-  kMessageType = 53,
-  kServerId = 54,
-  kParameterRequestList = 55,
-  kMessage = 56,
-  kMaxSize = 57,
-  kRenewalTime = 58,
-  kRebindingTime = 59,
-  kClientId = 61,
-  kDomainSearch = 119,
-  kClasslessRoutes = 121,
-  kEnd = 255,
+  // The options area itself.
+  kPad = 0, kOverload = 52, kEnd = 255,
+  // The exchange.
+  kRequestedIp = 50, kMessageType = 53, kServerId = 54,
+  kParameterRequestList = 55, kMessage = 56, kMaxSize = 57, kClientId = 61,
+  // The lease's times.
+  kLeaseTime = 51, kRenewalTime = 58, kRebindingTime = 59,
+  // The link and its routes.
+  kSubnetMask = 1, kRouter = 3, kInterfaceMtu = 26, kClasslessRoutes = 121,
+  // DNS.
+  kDnsServers = 6, kDomainName = 15, kDomainSearch = 119
 };
+// clang-format on
 
 // The options hostnic reads, by code: what each is, for error sentences,
 // and whether DISCOVER and REQUEST ask for it (in the parameter request

@@ -30,16 +30,12 @@ constexpr uint16_t kClientPort = 68;
 // minus IP and UDP headers); anything longer is refused undecoded.
 constexpr size_t kMaxMessageSize = 1472;
 
+// Option 53's values, numbered as RFC 2132 9.6 lists them.
+// clang-format off
 enum class MessageType : uint8_t {
-  kDiscover = 1,
-  kOffer = 2,
-  kRequest = 3,
-  kDecline = 4,
-  kAck = 5,
-  kNak = 6,
-  kRelease = 7,
-  kInform = 8,
+  kDiscover = 1, kOffer, kRequest, kDecline, kAck, kNak, kRelease, kInform
 };
+// clang-format on
 const char* MessageTypeName(MessageType type);
 
 // What the client sends (op BOOTREQUEST, htype Ethernet, hlen 6, padded to

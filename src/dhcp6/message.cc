@@ -12,20 +12,20 @@ namespace hostnic::dhcp6 {
 
 namespace {
 
+// The option codes hostnic reads or writes, by what they are about (RFC
+// 8415's; 23 and 24 are RFC 3646's).
+// clang-format off
 enum Option : uint16_t {
-  kClientId = 1,
-  kServerId = 2,
-  kIaNa = 3,
-  kIaAddr = 5,
-  kOptionRequest = 6,
-  kPreference = 7,
-  kElapsedTime = 8,
-  kStatusCode = 13,
-  kRapidCommit = 14,
-  kDnsServers = 23,
-  kDomainList = 24,
-  kSolMaxRt = 82,
+  // Who speaks, and how it went.
+  kClientId = 1, kServerId = 2, kPreference = 7, kStatusCode = 13,
+  // The exchange.
+  kOptionRequest = 6, kElapsedTime = 8, kRapidCommit = 14, kSolMaxRt = 82,
+  // The addresses.
+  kIaNa = 3, kIaAddr = 5,
+  // DNS.
+  kDnsServers = 23, kDomainList = 24
 };
+// clang-format on
 
 constexpr uint16_t kDuidLl = 3;
 constexpr uint16_t kHardwareEthernet = 1;

@@ -31,30 +31,22 @@ constexpr size_t kMaxMessageSize = 1452;
 // Largest DUID (RFC 8415 11.1: 128 bytes plus its 2-byte type).
 constexpr size_t kMaxDuidSize = 130;
 
+// msg-type values, numbered as RFC 8415 7.3 lists them.
+// clang-format off
 enum class MessageType : uint8_t {
-  kSolicit = 1,
-  kAdvertise = 2,
-  kRequest = 3,
-  kConfirm = 4,
-  kRenew = 5,
-  kRebind = 6,
-  kReply = 7,
-  kRelease = 8,
-  kDecline = 9,
-  kReconfigure = 10,
-  kInformationRequest = 11,
+  kSolicit = 1, kAdvertise, kRequest, kConfirm, kRenew, kRebind, kReply,
+  kRelease, kDecline, kReconfigure, kInformationRequest
 };
+// clang-format on
 const char* MessageTypeName(MessageType type);
 
-// Status codes (RFC 8415 21.13) hostnic acts on.
+// Status codes hostnic acts on, numbered as RFC 8415 21.13 lists them.
+// clang-format off
 enum class StatusCode : uint16_t {
-  kSuccess = 0,
-  kUnspecFail = 1,
-  kNoAddrsAvail = 2,
-  kNoBinding = 3,
-  kNotOnLink = 4,
-  kUseMulticast = 5,
+  kSuccess = 0, kUnspecFail, kNoAddrsAvail, kNoBinding, kNotOnLink,
+  kUseMulticast
 };
+// clang-format on
 
 // DUID-LL (RFC 8415 11.4): type 3, hardware type 1 (Ethernet), the MAC. The
 // same NIC always has the same DUID, so its server keeps its lease for it,
