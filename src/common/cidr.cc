@@ -6,6 +6,8 @@
 #include <cstring>
 #include <string>
 
+#include "common/big_endian.h"
+
 namespace hostnic {
 
 size_t Cidr::size() const { return family == AF_INET6 ? 16 : 4; }
@@ -17,10 +19,7 @@ bool Cidr::IsNetwork() const {
   return true;
 }
 
-uint32_t Cidr::v4() const {
-  return (uint32_t{bytes[0]} << 24) | (uint32_t{bytes[1]} << 16) |
-         (uint32_t{bytes[2]} << 8) | bytes[3];
-}
+uint32_t Cidr::v4() const { return Load32(bytes.data()); }
 
 std::optional<Cidr> ParseCidr(std::string_view text) {
   const size_t slash = text.find('/');

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/big_endian.h"
 #include "dhcp/message.h"
 
 namespace hostnic::dhcp {
@@ -115,25 +116,6 @@ inline const MessageTypeInfo* FindMessageType(uint8_t value) {
     if (static_cast<uint8_t>(info.type) == value) return &info;
   }
   return nullptr;
-}
-
-// Big-endian (network order) loads and stores.
-inline uint32_t Load32(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 |
-         p[3];
-}
-inline uint16_t Load16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] << 8 | p[1]);
-}
-inline void Store32(uint8_t* p, uint32_t v) {
-  p[0] = static_cast<uint8_t>(v >> 24);
-  p[1] = static_cast<uint8_t>(v >> 16);
-  p[2] = static_cast<uint8_t>(v >> 8);
-  p[3] = static_cast<uint8_t>(v);
-}
-inline void Store16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
 }
 
 // " at offset 249", for error sentences.

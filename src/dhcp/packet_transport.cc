@@ -17,6 +17,7 @@
 #include <cstring>
 #include <thread>
 
+#include "common/big_endian.h"
 #include "common/netns.h"
 
 namespace hostnic::dhcp {
@@ -30,22 +31,6 @@ constexpr size_t kMaxIpHeaderSize = 60;
 constexpr size_t kReceiveBufferSize =
     kMaxIpHeaderSize + kUdpHeaderSize + kMaxMessageSize + 1;
 constexpr int kMaxLoggedRefusals = 8;
-
-uint16_t Load16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] << 8 | p[1]);
-}
-uint32_t Load32(const uint8_t* p) {
-  return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 |
-         p[3];
-}
-void Store16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-void Store32(uint8_t* p, uint32_t v) {
-  Store16(p, static_cast<uint16_t>(v >> 16));
-  Store16(p + 2, static_cast<uint16_t>(v));
-}
 
 // The ones' complement sum of RFC 1071, not yet folded or complemented.
 uint32_t Sum16(const uint8_t* data, size_t size, uint32_t sum = 0) {

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
+#include "common/big_endian.h"
 #include "common/enum_names.h"
-#include "dhcp6/bytes.h"
 
 namespace hostnic::dhcp6 {
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "dhcp6/bytes.h"
+#include "common/big_endian.h"
 
 namespace hostnic::dhcp6 {
 
