@@ -37,6 +37,10 @@ struct Link {
   }
 };
 
+inline std::string NicLabel(const Link& link) {
+  return NicLabel(link.name, link.mac);
+}
+
 // The devices and default routes of the host namespace, as the netlink
 // layer learns them: one Reset after a full dump, then one call per change.
 // Called on the reporter's single thread, never concurrently.

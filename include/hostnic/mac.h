@@ -35,6 +35,10 @@ class Mac {
   std::array<uint8_t, 6> bytes_{};
 };
 
+// "eth2 (52:54:0e:e5:00:f7)": how every message names a NIC, by its name as
+// last seen and its MAC, which says which NIC it is.
+std::string NicLabel(std::string_view name, const Mac& mac);
+
 }  // namespace hostnic
 
 template <>

@@ -27,6 +27,10 @@ std::optional<Mac> Mac::Parse(std::string_view text) {
   return Mac(bytes);
 }
 
+std::string NicLabel(std::string_view name, const Mac& mac) {
+  return std::string(name) + " (" + mac.ToString() + ")";
+}
+
 // Every message and record names NICs by MAC: no printf machinery per call.
 std::string Mac::ToString() const {
   static constexpr char kHex[] = "0123456789abcdef";

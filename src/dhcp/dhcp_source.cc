@@ -92,12 +92,13 @@ Result<Lease> DhcpSource::Acquire(const Link& link, milliseconds timeout) {
       WhileUp(link, 0, kBroadcast, [&](PacketTransport& transport) {
         Status carrier = WaitUntilReady(transport, link, start + timeout);
         if (!carrier.ok()) {
-          return Status(carrier.code(),
-                        "no DHCP answer for NIC " + NicName(link) + " within " +
-                            DurationText(timeout) + ": " + carrier.message());
+          return Status(carrier.code(), "no DHCP answer for NIC " +
+                                            NicLabel(link) + " within " +
+                                            DurationText(timeout) + ": " +
+                                            carrier.message());
         }
         Client client(&transport, SystemClock(), RandomXid, link.mac,
-                      NicName(link), RandomJitter);
+                      NicLabel(link), RandomJitter);
         Result<ServerMessage> answer = client.Acquire(timeout, start);
         if (!answer.ok()) return answer.status();
         ack = std::move(answer).value();
@@ -105,7 +106,7 @@ Result<Lease> DhcpSource::Acquire(const Link& link, milliseconds timeout) {
       });
   if (!status.ok()) return status;
   const Lease lease = LeaseFromAck(*ack, link.mac, clock_->Now());
-  spdlog::info("DHCP: NIC {} got {} from {} for {} s in {} ms", NicName(link),
+  spdlog::info("DHCP: NIC {} got {} from {} for {} s in {} ms", NicLabel(link),
                lease.address, lease.server, lease.lease_seconds,
                std::chrono::duration_cast<milliseconds>(
                    SystemClock()->Monotonic() - start)
@@ -186,14 +187,14 @@ Status DhcpSource::Release(const Link& link, const Lease& lease) {
   const std::optional<Ipv4> server = ParseIpv4(lease.server);
   if (!address || !server) {
     return Status::InvalidArgument(
-        "cannot release the lease of NIC " + NicName(link) + ": address \"" +
+        "cannot release the lease of NIC " + NicLabel(link) + ": address \"" +
         lease.address + "\" or server \"" + lease.server + "\" is not IPv4");
   }
   const MonoTime deadline = SystemClock()->Monotonic() + kReleaseTime;
   return WhileUp(link, *address, *server, [&](PacketTransport& transport) {
     HOSTNIC_RETURN_IF_ERROR(WaitUntilReady(transport, link, deadline));
-    Client client(&transport, SystemClock(), RandomXid, link.mac, NicName(link),
-                  RandomJitter);
+    Client client(&transport, SystemClock(), RandomXid, link.mac,
+                  NicLabel(link), RandomJitter);
     return client.Release(*address, *server);
   });
 }

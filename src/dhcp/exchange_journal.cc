@@ -142,7 +142,7 @@ std::vector<std::string> ExchangeJournal::RestoreInterrupted(
           failed += (failed.empty() ? "" : "; ") + restore.message();
       }
       const std::string what =
-          "NIC " + NicName(*link) +
+          "NIC " + NicLabel(*link) +
           " was left up with IPv6 settings changed by a DHCP exchange that an "
           "earlier hostnic did not finish";
       lines.push_back(failed.empty()
@@ -159,7 +159,7 @@ Result<Link> DownHostNic(LinkControl* links, const Link& requested,
                          const char* protocol) {
   Result<Link> link = links->Refresh(requested);
   if (link.ok() && link->up) {
-    return Status::FailedPrecondition("NIC " + NicName(*link) +
+    return Status::FailedPrecondition("NIC " + NicLabel(*link) +
                                       " is up on the host; hostnic asks " +
                                       protocol + " only on a NIC that is down");
   }
@@ -173,7 +173,7 @@ Status EndHostExchange(Status result, const std::vector<Status>& restores,
   for (const Status& restore : restores) {
     if (restore.ok()) continue;
     back = false;
-    const Status failed = restore.Annotate("putting NIC " + NicName(link) +
+    const Status failed = restore.Annotate("putting NIC " + NicLabel(link) +
                                            " back after " + protocol);
     if (result.ok()) {
       result = failed;

@@ -133,13 +133,13 @@ PacketTransport::PacketTransport(UniqueFd fd, const Link& link, Ipv4 source,
                                  Ipv4 destination)
     : fd_(std::move(fd)),
       link_(link),
-      nic_(NicName(link)),
+      nic_(NicLabel(link)),
       source_(source),
       destination_(destination) {}
 
 Result<std::unique_ptr<PacketTransport>> PacketTransport::Open(
     const Link& link, Ipv4 source, Ipv4 destination) {
-  const std::string on = " on NIC " + NicName(link);
+  const std::string on = " on NIC " + NicLabel(link);
   // Protocol 0 receives nothing until bind(), so no packet gets in before
   // the filter is attached.
   UniqueFd fd(::socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0));

@@ -26,10 +26,6 @@ UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
   return *this;
 }
 
-std::string NicName(const std::string& name, const Mac& mac) {
-  return name + " (" + mac.ToString() + ")";
-}
-
 Status SendOnLink6(const NicSocket& socket, const std::array<uint8_t, 16>& to,
                    uint16_t port, const std::vector<uint8_t>& payload,
                    const std::string& doing) {

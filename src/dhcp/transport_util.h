@@ -40,12 +40,6 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-// "eth1 (52:54:00:12:34:56)": how messages name a NIC.
-std::string NicName(const std::string& name, const Mac& mac);
-inline std::string NicName(const Link& link) {
-  return NicName(link.name, link.mac);
-}
-
 // A socket made for one NIC: its descriptor, the NIC's index in the network
 // namespace the socket was made in, and the NIC as messages name it
 // ("eth1 (52:54:...)", with " in network namespace ..." when not the

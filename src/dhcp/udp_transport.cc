@@ -25,7 +25,7 @@ Result<std::unique_ptr<UdpTransport>> UdpTransport::Open(
     fd = UniqueFd(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
     if (!fd.valid()) return ErrnoStatus("opening a UDP socket" + where, errno);
     HOSTNIC_RETURN_IF_ERROR(FindByMac(fd.get(), mac, where, &name, &ifindex));
-    const std::string on = " on NIC " + NicName(name, mac) + where;
+    const std::string on = " on NIC " + NicLabel(name, mac) + where;
     const int one = 1;
     if (::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) !=
             0 ||
@@ -37,7 +37,7 @@ Result<std::unique_ptr<UdpTransport>> UdpTransport::Open(
   });
   if (!status.ok()) return status;
   return std::unique_ptr<UdpTransport>(
-      new UdpTransport({std::move(fd), ifindex, NicName(name, mac) + where},
+      new UdpTransport({std::move(fd), ifindex, NicLabel(name, mac) + where},
                        source, destination));
 }
 

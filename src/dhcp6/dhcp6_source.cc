@@ -20,7 +20,6 @@ namespace {
 
 using dhcp::DownHostNic;
 using dhcp::EndHostExchange;
-using dhcp::NicName;
 using dhcp::RandomXid;
 using std::chrono::milliseconds;
 
@@ -140,9 +139,9 @@ Status Dhcp6Source::WhileUp(
   }
   if (result.ok()) {
     Result<std::unique_ptr<Udp6Transport>> transport =
-        Udp6Transport::OpenHere(link->name, link->ifindex, NicName(*link));
+        Udp6Transport::OpenHere(link->name, link->ifindex, NicLabel(*link));
     Result<std::unique_ptr<RaListener>> listener =
-        RaListener::Open(link->name, link->ifindex, NicName(*link));
+        RaListener::Open(link->name, link->ifindex, NicLabel(*link));
     if (!transport.ok()) {
       result = transport.status();
     } else if (!listener.ok()) {
@@ -177,7 +176,7 @@ Result<Lease> Dhcp6Source::Acquire(const Link& link, milliseconds timeout) {
         // The router answers while DHCPv6 runs.
         SolicitRouter(ra, link);
         Client client(&transport, SystemClock(), RandomXid, link.mac,
-                      NicName(link));
+                      NicLabel(link));
         Result<ServerMessage> answer = client.Acquire(timeout, start);
         if (!answer.ok()) return answer.status();
         reply = std::move(answer).value();
@@ -191,7 +190,7 @@ Result<Lease> Dhcp6Source::Acquire(const Link& link, milliseconds timeout) {
   if (!status.ok()) return status;
   std::optional<Lease> lease = LeaseFromReply(*reply, link.mac, clock_->Now());
   if (!lease) {  // Acquire returns only REPLYs that grant an address.
-    return Status::Internal("DHCPv6 REPLY for NIC " + NicName(link) +
+    return Status::Internal("DHCPv6 REPLY for NIC " + NicLabel(link) +
                             " grants no address");
   }
   if (router) {
@@ -200,10 +199,10 @@ Result<Lease> Dhcp6Source::Acquire(const Link& link, milliseconds timeout) {
     spdlog::warn(
         "DHCPv6: no router advertisement on NIC {}: its address {} gets no "
         "IPv6 default route",
-        NicName(link), lease->address);
+        NicLabel(link), lease->address);
   }
   spdlog::info("DHCPv6: NIC {} got {} via {} from {} for {} s in {} ms",
-               NicName(link), lease->address,
+               NicLabel(link), lease->address,
                lease->gateway.empty() ? "no router" : lease->gateway,
                lease->server, lease->lease_seconds,
                std::chrono::duration_cast<milliseconds>(
@@ -303,12 +302,12 @@ Result<Lease> Dhcp6Source::AcquireSlaac(const Link& link,
         return Status::Timeout(
             "no router advertisement with an autonomous /64 prefix (SLAAC) "
             "on NIC " +
-            NicName(link) + " within " + std::to_string(timeout.count()) +
+            NicLabel(link) + " within " + std::to_string(timeout.count()) +
             " ms (heard " + std::to_string(heard_without) +
             " router advertisements without one)");
       });
   if (!status.ok()) return status;
-  spdlog::info("SLAAC: NIC {} has {} via {} in {} ms", NicName(link),
+  spdlog::info("SLAAC: NIC {} has {} via {} in {} ms", NicLabel(link),
                lease->address,
                lease->gateway.empty() ? "no router" : lease->gateway,
                std::chrono::duration_cast<milliseconds>(
@@ -322,14 +321,14 @@ Status Dhcp6Source::Release(const Link& link, const Lease& lease) {
   const std::optional<std::vector<uint8_t>> server = ParseHex(lease.server);
   if (!address || !server || server->empty()) {
     return Status::InvalidArgument("cannot release the DHCPv6 lease of NIC " +
-                                   NicName(link) + ": address \"" +
+                                   NicLabel(link) + ": address \"" +
                                    lease.address + "\" or server \"" +
                                    lease.server + "\" is not IPv6 and a DUID");
   }
   const MonoTime deadline = SystemClock()->Monotonic() + kReleaseTime;
   return WhileUp(link, deadline, [&](Udp6Transport& transport, RaListener&) {
     Client client(&transport, SystemClock(), RandomXid, link.mac,
-                  NicName(link));
+                  NicLabel(link));
     return client.Release(*address, *server);
   });
 }

@@ -95,15 +95,15 @@ Result<std::unique_ptr<Udp6Transport>> Udp6Transport::OpenIn(
     }
     HOSTNIC_RETURN_IF_ERROR(
         dhcp::FindByMac(probe.get(), mac, where, &name, &ifindex));
-    Result<UniqueFd> opened = OpenSocket(
-        name, ifindex, " on NIC " + dhcp::NicName(name, mac) + where);
+    Result<UniqueFd> opened =
+        OpenSocket(name, ifindex, " on NIC " + NicLabel(name, mac) + where);
     if (!opened.ok()) return opened.status();
     fd = std::move(opened).value();
     return Status::Ok();
   });
   if (!status.ok()) return status;
-  return std::unique_ptr<Udp6Transport>(new Udp6Transport(
-      {std::move(fd), ifindex, dhcp::NicName(name, mac) + where}));
+  return std::unique_ptr<Udp6Transport>(
+      new Udp6Transport({std::move(fd), ifindex, NicLabel(name, mac) + where}));
 }
 
 Status Udp6Transport::WaitForLinkLocal(MonoTime deadline) {

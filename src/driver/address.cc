@@ -108,7 +108,7 @@ Result<CreateEndpointReply> Driver::AssignAddress(
   if (stored) {
     counters_.leases_reused++;
     lease = *stored;
-    spdlog::info("{}: NIC {} keeps its lease {}", doing, Describe(link),
+    spdlog::info("{}: NIC {} keeps its lease {}", doing, NicLabel(link),
                  LeaseText(*stored));
   } else {
     counters_.address_requests++;
@@ -157,7 +157,7 @@ Result<CreateEndpointReply> Driver::AssignAddress(
         if (!status.ok() && v6) {
           // RFC 4861 6.3.4: an advertised MTU the link cannot take is
           // ignored, not a reason to fail the container.
-          spdlog::warn("{}: NIC {} keeps its MTU {}: {}", doing, Describe(link),
+          spdlog::warn("{}: NIC {} keeps its MTU {}: {}", doing, NicLabel(link),
                        fresh->mtu, status.message());
           status = Status::Ok();
         }
@@ -176,10 +176,10 @@ Result<CreateEndpointReply> Driver::AssignAddress(
   }
   if (released) {
     RunDetach(*released);
-    return status.Annotate(doing + " (NIC " + Describe(link) +
+    return status.Annotate(doing + " (NIC " + NicLabel(link) +
                            " was put back as it was)");
   }
-  spdlog::info("{}: NIC {} has its own {}address {}", doing, Describe(link),
+  spdlog::info("{}: NIC {} has its own {}address {}", doing, NicLabel(link),
                v6 ? "IPv6 " : "", LeaseText(*lease));
   (v6 ? reply.address6 : reply.address) = lease->address;
   return reply;
@@ -477,10 +477,10 @@ void Driver::ReleaseLeasesOf(const std::string& network_id, LeaseBook* book) {
       Status s = renewer->Release(*link, lease);
       if (s.ok()) {
         counters_.leases_released++;
-        spdlog::info("released the lease of NIC {}: {}", Describe(*link),
+        spdlog::info("released the lease of NIC {}: {}", NicLabel(*link),
                      LeaseText(lease));
       } else {
-        spdlog::warn("releasing the lease of NIC {}: {}", Describe(*link),
+        spdlog::warn("releasing the lease of NIC {}: {}", NicLabel(*link),
                      s.message());
       }
     }

@@ -27,14 +27,14 @@ Result<Link> Driver::WantedNic(const NetworkRecord& network,
     for (const auto& [id, e] : table_->endpoints()) {
       if (wanted.mac() ? *wanted.mac() == e.mac
                        : wanted.ToString() == e.original.name) {
-        return HeldBy(e.original.name + " (" + e.mac.ToString() + ")", e);
+        return HeldBy(NicLabel(e.original.name, e.mac), e);
       }
     }
     std::vector<std::string> free;
     for (const Link& l : inventory_->All()) {
       if (table_->HolderOf(l.mac) == nullptr && RefusalReason(l).empty() &&
           InPool(network, l)) {
-        free.push_back(Describe(l));
+        free.push_back(NicLabel(l));
       }
     }
     return Status::NotFound(
@@ -42,16 +42,16 @@ Result<Link> Driver::WantedNic(const NetworkRecord& network,
         " on this host; free NICs of this network: " + JoinList(free));
   }
   if (std::string why = RefusalReason(*link); !why.empty()) {
-    return Status::FailedPrecondition("refusing NIC " + Describe(*link) + ": " +
+    return Status::FailedPrecondition("refusing NIC " + NicLabel(*link) + ": " +
                                       why);
   }
   if (!InPool(network, *link)) {
     return Status::FailedPrecondition(
-        "NIC " + Describe(*link) + " is not in this network's pool (" +
+        "NIC " + NicLabel(*link) + " is not in this network's pool (" +
         kOptNics + "=" + network.options.at(kOptNics) + ")");
   }
   if (const EndpointRecord* holder = table_->HolderOf(link->mac)) {
-    if (!Reclaimable(*holder)) return HeldBy(Describe(*link), *holder);
+    if (!Reclaimable(*holder)) return HeldBy(NicLabel(*link), *holder);
     HOSTNIC_RETURN_IF_ERROR(Reclaim(*holder));
   }
   return *link;

@@ -326,7 +326,7 @@ Result<CreateEndpointReply> Driver::CreateEndpointNow(
     if (!s.ok()) spdlog::warn("{}: {}", doing, s.message());
   }
   spdlog::info("endpoint {} of network {} holds NIC {}", Short(endpoint.id),
-               Short(endpoint.network_id), Describe(*nic));
+               Short(endpoint.network_id), NicLabel(*nic));
   return CreateEndpointReply{request.mac.empty() ? nic->mac.ToString() : "", "",
                              ""};
 }

@@ -71,7 +71,7 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
     }
     if (std::string why = RefusalReason(*link); !why.empty()) {
       return Status::FailedPrecondition(doing + ": refusing NIC " +
-                                        Describe(*link) + ": " + why);
+                                        NicLabel(*link) + ": " + why);
     }
     endpoint.joined = true;
     endpoint.sandbox_key = sandbox_key;
@@ -118,7 +118,7 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
         GuardedAddresses(network),
         {endpoint.address, endpoint.address6, lease ? lease->address : ""});
     spdlog::info("endpoint {} joins sandbox {} with NIC {}", Short(endpoint_id),
-                 sandbox_key, Describe(*link));
+                 sandbox_key, NicLabel(*link));
   }
   if (block_metadata) {
     Status s = BlockMetadata(sandbox_key, guarded, doing);

@@ -11,10 +11,6 @@ constexpr size_t kListed = 8;
 
 std::string Short(const std::string& id) { return id.substr(0, 12); }
 
-std::string Describe(const Link& link) {
-  return link.name + " (" + link.mac.ToString() + ")";
-}
-
 std::string JoinList(const std::vector<std::string>& items) {
   std::string out;
   for (size_t i = 0; i < items.size() && i < kListed; ++i) {

@@ -14,8 +14,6 @@ namespace hostnic {
 
 // The first 12 characters of a Docker ID, as `docker` prints them.
 std::string Short(const std::string& id);
-// "eth2 (52:54:0e:e5:00:f7)".
-std::string Describe(const Link& link);
 // "a, b, c and 5 more", or "none".
 std::string JoinList(const std::vector<std::string>& items);
 // kInvalidArgument naming `what` ("network", "endpoint") unless IsValidId.

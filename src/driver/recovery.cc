@@ -147,7 +147,7 @@ std::vector<EndpointRecord> Driver::TakeIn(
 
 Status Driver::Restore(const Link& link, const NicState& original,
                        bool came_back) {
-  const std::string doing = "putting NIC " + Describe(link) + " back";
+  const std::string doing = "putting NIC " + NicLabel(link) + " back";
   Result<Link> fresh = links_->Refresh(link);
   if (!fresh.ok()) return fresh.status().Annotate(doing);
   Link current = *fresh;
@@ -291,7 +291,7 @@ void Driver::HandleLinkChanged(const Link& link) {
         return;
       }
       spdlog::info("NIC {} came back from sandbox {}: endpoint {} released",
-                   Describe(link), endpoint.sandbox_key, Short(endpoint.id));
+                   NicLabel(link), endpoint.sandbox_key, Short(endpoint.id));
       released = endpoint;
     } else {
       std::optional<NicState> owed = Owed(link);

@@ -186,7 +186,7 @@ Status XdpGuard::Attach(const std::string& netns_path, const Mac& mac,
   auto attach = [&]() -> Status {
     Result<int> ifindex = IfindexOf(mac);
     if (!ifindex.ok()) return ifindex.status().Annotate(doing);
-    const std::string nic = NameOf(*ifindex) + " (" + mac.ToString() + ")";
+    const std::string nic = NicLabel(NameOf(*ifindex), mac);
     // The driver's own XDP first; a NIC whose driver has none, or refuses
     // it (some cloud NICs do above an MTU), gets the generic hook, which
     // also runs before any packet socket sees a frame. Either replaces the
@@ -245,8 +245,7 @@ Status XdpGuard::Detach(const Mac& mac, int ifindex) {
     if (id == 0 || !IsGuard(id)) continue;
     if (int err = bpf_xdp_detach(link.ifindex, flags, nullptr); err != 0) {
       return Status::IoError("removing the metadata guard from NIC " +
-                             link.name + " (" + mac.ToString() +
-                             "): " + ErrnoText(err));
+                             NicLabel(link.name, mac) + ": " + ErrnoText(err));
     }
     spdlog::info("metadata guard removed from NIC {} ({})", link.name,
                  mac.ToString());

@@ -234,7 +234,7 @@ Result<std::unique_ptr<AddressHook>> AddressHook::Create(std::string command) {
 
 Result<Lease> AddressHook::Acquire(const Link& link,
                                    std::chrono::milliseconds timeout) {
-  const std::string nic = link.name + " (" + link.mac.ToString() + ")";
+  const std::string nic = NicLabel(link);
   ChildSpec spec;
   spec.what = "address hook " + command_ + " for " + nic;
   spec.log_prefix =

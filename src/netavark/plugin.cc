@@ -201,8 +201,8 @@ Status Plugin::TeardownWithoutDaemon(const Status& why) {
                mac->ToString(), host_name);
   Result<bool> back = datapath_.MoveOut(*mac, netns_, host_name);
   if (!back.ok()) {
-    return back.status().Annotate("hostnic could not bring NIC " + host_name +
-                                  " (" + mac->ToString() + ") back from " +
+    return back.status().Annotate("hostnic could not bring NIC " +
+                                  NicLabel(host_name, *mac) + " back from " +
                                   netns_ + " with the daemon down");
   }
   if (copy) {

@@ -21,18 +21,13 @@ namespace hostnic {
 
 namespace {
 
-// "eth2 (52:54:0e:e5:00:f7)": how every message names the device.
-std::string Describe(const Link& link) {
-  return link.name + " (" + link.mac.ToString() + ")";
-}
-
 // The device at `link.ifindex` as the kernel has it now, after checking that
 // it is still the NIC the caller means.
 Result<RtnlLinkPtr> ReadChecked(nl_sock* sock, const Link& link,
                                 const std::string& doing) {
   // libnl asserts (and so aborts the daemon) on an ifindex of 0.
   if (link.ifindex <= 0) {
-    return Status::NotFound(doing + ": " + Describe(link) + " has no ifindex");
+    return Status::NotFound(doing + ": " + NicLabel(link) + " has no ifindex");
   }
   rtnl_link* current = nullptr;
   const int err = rtnl_link_get_kernel(sock, link.ifindex, nullptr, &current);
@@ -99,7 +94,7 @@ R NetlinkLinkControl::WithSocket(const std::string& doing, const Call& call) {
 }
 
 Result<Link> NetlinkLinkControl::Refresh(const Link& link) {
-  const std::string doing = "reading " + Describe(link);
+  const std::string doing = "reading " + NicLabel(link);
   return WithSocket<Result<Link>>(doing, [&](nl_sock* sock) -> Result<Link> {
     Result<RtnlLinkPtr> current = ReadChecked(sock, link, doing);
     if (!current.ok()) return current.status();
@@ -109,7 +104,7 @@ Result<Link> NetlinkLinkControl::Refresh(const Link& link) {
 
 Status NetlinkLinkControl::SetMtu(const Link& link, unsigned mtu) {
   const std::string doing =
-      "setting MTU " + std::to_string(mtu) + " on " + Describe(link);
+      "setting MTU " + std::to_string(mtu) + " on " + NicLabel(link);
   return WithSocket<Status>(doing, [&](nl_sock* sock) {
     return Change(sock, link, doing,
                   [mtu](rtnl_link* change) { rtnl_link_set_mtu(change, mtu); });
@@ -117,7 +112,7 @@ Status NetlinkLinkControl::SetMtu(const Link& link, unsigned mtu) {
 }
 
 Status NetlinkLinkControl::SetName(const Link& link, const std::string& name) {
-  const std::string doing = "renaming " + Describe(link) + " to " + name;
+  const std::string doing = "renaming " + NicLabel(link) + " to " + name;
   // libnl would silently truncate a long name.
   if (name.empty() || name.size() >= IFNAMSIZ) {
     return Status::InvalidArgument(doing + ": a device name has 1 to " +
@@ -133,7 +128,7 @@ Status NetlinkLinkControl::SetName(const Link& link, const std::string& name) {
 
 Status NetlinkLinkControl::SetUp(const Link& link, bool up) {
   const std::string doing =
-      std::string(up ? "bringing up " : "bringing down ") + Describe(link);
+      std::string(up ? "bringing up " : "bringing down ") + NicLabel(link);
   return WithSocket<Status>(doing, [&](nl_sock* sock) {
     return Change(sock, link, doing, [up](rtnl_link* change) {
       if (up) {
@@ -146,7 +141,7 @@ Status NetlinkLinkControl::SetUp(const Link& link, bool up) {
 }
 
 Status NetlinkLinkControl::FlushAddresses(const Link& link) {
-  const std::string doing = "removing the addresses of " + Describe(link);
+  const std::string doing = "removing the addresses of " + NicLabel(link);
   return WithSocket<Status>(doing, [&](nl_sock* sock) -> Status {
     Result<RtnlLinkPtr> current = ReadChecked(sock, link, doing);
     if (!current.ok()) return current.status();
@@ -158,7 +153,7 @@ Result<bool> NetlinkLinkControl::SetIpv6Disabled(const Link& link,
                                                  bool disabled) {
   const std::string doing =
       std::string(disabled ? "turning off" : "turning on") + " IPv6 on " +
-      Describe(link);
+      NicLabel(link);
   // The sysctl is reached by name: make sure the name is this NIC's now.
   Result<std::string> name = WithSocket<Result<std::string>>(
       doing, [&](nl_sock* sock) -> Result<std::string> {

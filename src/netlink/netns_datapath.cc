@@ -327,8 +327,8 @@ Result<Link> NetnsDatapath::MoveIn(const Mac& mac,
                                    const std::string& netns_path,
                                    const SandboxConfig& config,
                                    const std::string& host_name) {
-  const std::string doing = "moving NIC " + host_name + " (" + mac.ToString() +
-                            ") into network namespace " + netns_path + " as " +
+  const std::string doing = "moving NIC " + NicLabel(host_name, mac) +
+                            " into network namespace " + netns_path + " as " +
                             config.ifname;
   if (!IsIfName(config.ifname) || !IsIfName(host_name)) {
     return Status::InvalidArgument(

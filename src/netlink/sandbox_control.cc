@@ -142,8 +142,8 @@ Status NetlinkSandboxControl::RemoveAddress(const std::string& netns_path,
       const int del = rtnl_addr_delete(sock->get(), addr.get(), 0);
       if (del < 0 && del != -NLE_NOADDR && del != -NLE_OBJ_NOTFOUND) {
         return NlStatus(del, "removing " + cidr + " from " +
-                                 (name ? name : "?") + " (" + mac.ToString() +
-                                 ")" + InNetns(netns_path));
+                                 NicLabel(name ? name : "?", mac) +
+                                 InNetns(netns_path));
       }
     }
     if (!found) return Status::NotFound(doing + ": no device has that MAC");

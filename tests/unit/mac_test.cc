@@ -19,5 +19,10 @@ TEST(Mac, ParseRefusesWhatIsNotAMac) {
   }
 }
 
+TEST(Mac, MessagesNameANicByItsNameAndMac) {
+  EXPECT_EQ(NicLabel("eth2", *Mac::Parse("52:54:0e:e5:00:f7")),
+            "eth2 (52:54:0e:e5:00:f7)");
+}
+
 }  // namespace
 }  // namespace hostnic
