@@ -44,10 +44,9 @@ inline constexpr uint16_t kMinMtu = 68;
 inline constexpr uint8_t kOverloadFile = 1;
 inline constexpr uint8_t kOverloadSname = 2;
 inline constexpr size_t kMaxServerMessage = 255;
-// The DNS settings kept from a reply (options 6, 119): more would not be
-// used (resolv.conf takes 3 name servers) and only bloat records.
+// The name servers kept from a reply (option 6): more would not be used
+// (resolv.conf takes 3) and only bloat records.
 inline constexpr size_t kMaxDnsServers = 8;
-inline constexpr size_t kMaxSearchDomains = 32;
 
 // The option codes hostnic reads or writes, by what they are about (RFC
 // 2132's; 119 is RFC 3397's, 121 RFC 3442's).
@@ -121,6 +120,12 @@ inline const MessageTypeInfo* FindMessageType(uint8_t value) {
 // " at offset 249", for error sentences.
 inline std::string At(size_t offset) {
   return " at offset " + std::to_string(offset);
+}
+
+// " at byte 7 of the option at offset 249".
+inline std::string AtByte(size_t byte, size_t option_offset) {
+  return " at byte " + std::to_string(byte) + " of the option" +
+         At(option_offset);
 }
 
 }  // namespace hostnic::dhcp

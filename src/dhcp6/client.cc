@@ -195,6 +195,7 @@ std::optional<Lease> LeaseFromReply(const ServerMessage& reply, const Mac& mac,
   for (const Ipv6& server : reply.dns_servers) {
     lease.dns.servers.push_back(Ipv6ToString(server));
   }
+  lease.dns.search = reply.search_domains;
   if (granted->valid == UINT32_MAX) return lease;
   const uint32_t valid = granted->valid;
   const uint32_t preferred = std::min(granted->preferred, valid);

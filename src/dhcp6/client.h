@@ -93,7 +93,8 @@ class Client {
 //  * address: the granted address as a /128 (DHCPv6 gives no prefix: the
 //    on-link prefix and the default router come from the router's RA);
 //  * server: the server's DUID in lower-case hex;
-//  * dns.servers: the name servers of option 23, in order;
+//  * dns.servers: the name servers of option 23, in order; dns.search: the
+//    domain search list of option 24;
 //  * lease_seconds: the valid lifetime, 0 for infinite (0xffffffff);
 //  * t1/t2: the IA_NA's, or when the server left them 0, 1/2 and 4/5 of the
 //    preferred lifetime (RFC 8415 21.4), made t1 < t2 < lease.

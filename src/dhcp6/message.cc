@@ -7,6 +7,7 @@
 
 #include "common/big_endian.h"
 #include "common/enum_names.h"
+#include "dhcp/dns_names.h"
 
 namespace hostnic::dhcp6 {
 
@@ -74,7 +75,8 @@ constexpr std::pair<uint16_t, const char*> kOptionNames[] = {
     {kPreference, "preference"},
     {kStatusCode, "status code"},
     {kRapidCommit, "rapid commit"},
-    {kDnsServers, "DNS servers"}};
+    {kDnsServers, "DNS servers"},
+    {kDomainList, "domain search list"}};
 
 std::string OptionLabel(uint16_t code) {
   return NamedCode("DHCPv6 option", code, NameIn(kOptionNames, code));
@@ -262,6 +264,17 @@ void DecodeTopLevel(const RawOption& o, ServerMessage& out) {
         out.dns_servers.push_back(server);
       }
       return;
+    case kDomainList: {
+      Result<std::vector<std::string>> names =
+          dhcp::DecodeSearchList(o.value, o.length, dhcp::Compression::kRefused,
+                                 OptionLabel(o.code), o.offset);
+      if (!names.ok()) {
+        out.warnings.push_back(names.status().message() + "; ignored");
+        return;
+      }
+      out.search_domains = std::move(names).value();
+      return;
+    }
     default:
       return;
   }

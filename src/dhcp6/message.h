@@ -108,6 +108,9 @@ struct ServerMessage {
   std::string status_message;                // Printable ASCII, <= 255.
   std::vector<IaNa> ia_nas;
   std::vector<Ipv6> dns_servers;  // Option 23.
+  // Option 24 (RFC 3646), as dhcp::DecodeSearchList reads it (no
+  // compression, at most dhcp::kMaxSearchDomains names).
+  std::vector<std::string> search_domains;
   // One sentence per option ignored because it did not decode (what,
   // where, "; ignored"); at most one per option occurrence, and the message
   // bounds those.
@@ -117,13 +120,13 @@ struct ServerMessage {
 // Decodes one DHCPv6 payload (the UDP payload) of a server, leniently as
 // real clients read servers: an option that does not decode (a wrong
 // length, an IA Address with a valid lifetime of 0 or a multicast or
-// link-local address, a bad preference) is ignored and described in
-// `warnings`; a truncated option is ignored with what follows it in its
-// list. Refused, with a sentence that says what is wrong and where: a size
-// outside 4..kMaxMessageSize, a message type other than ADVERTISE or REPLY,
-// no server identifier or one that is empty or longer than kMaxDuidSize, or
-// two of them. Options nest at most two deep (IA_NA > IA Address > status),
-// so decoding is bounded by the message's size.
+// link-local address, a bad preference, a domain list with a name that
+// does not decode) is ignored and described in `warnings`; a truncated option
+// is ignored with what follows it in its list. Refused, with a sentence that
+// says what is wrong and where: a size outside 4..kMaxMessageSize, a message
+// type other than ADVERTISE or REPLY, no server identifier or one that is empty
+// or longer than kMaxDuidSize, or two of them. Options nest at most two deep
+// (IA_NA > IA Address > status), so decoding is bounded by the message's size.
 Result<ServerMessage> Decode(const uint8_t* data, size_t size);
 
 }  // namespace hostnic::dhcp6

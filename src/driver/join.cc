@@ -20,6 +20,16 @@ namespace {
 // How long Join waits for a left endpoint's NIC to show up on the host.
 constexpr std::chrono::seconds kRejoinWait{5};
 
+// Appends to `list` each of `more` it does not hold yet, in order.
+void AppendNew(std::vector<std::string>& list,
+               const std::vector<std::string>& more) {
+  for (const std::string& item : more) {
+    if (std::find(list.begin(), list.end(), item) == list.end()) {
+      list.push_back(item);
+    }
+  }
+}
+
 }  // namespace
 
 Result<JoinReply> Driver::Join(const std::string& network_id,
@@ -96,13 +106,9 @@ Result<JoinReply> Driver::Join(const std::string& network_id,
       reply.gateway6_from_router = true;
       reply.static_routes.insert(reply.static_routes.end(),
                                  lease6->routes.begin(), lease6->routes.end());
-      // DHCPv6's name servers after DHCPv4's, each once.
-      for (const std::string& server : lease6->dns.servers) {
-        if (std::find(reply.dns.servers.begin(), reply.dns.servers.end(),
-                      server) == reply.dns.servers.end()) {
-          reply.dns.servers.push_back(server);
-        }
-      }
+      // DHCPv6's name servers and search domains after DHCPv4's, each once.
+      AppendNew(reply.dns.servers, lease6->dns.servers);
+      AppendNew(reply.dns.search, lease6->dns.search);
     } else if (!endpoint.address6.empty()) {
       reply.gateway6 = network.gateway6;
     }

@@ -1,13 +1,16 @@
 // libFuzzer target: the DHCPv6 decoder, fed what any host on the link may
 // send to port 546 (seeded with ADVERTISE/REPLY shapes in
 // tests/fuzz/dhcp6_corpus/: IA_NA with addresses, rapid commit, status
-// codes, one malformed option, a truncated tail).
+// codes, DNS servers and a domain search list, one malformed option, a
+// truncated tail).
 //
 // Decode must never crash or hang. When it accepts an input, the result must
 // be one a client can act on unchecked: an ADVERTISE or REPLY; a server
 // identifier of 1..130 bytes; a client identifier of at most 130; IA
 // addresses that are global unicast with 0 < valid and preferred <= valid;
-// a status message of at most 255 printable ASCII characters; at most one
+// a status message of at most 255 printable ASCII characters; a domain
+// search list (option 24) of at most 32 distinct names, each lower-case
+// labels of letters, digits, '-' and '_'; at most one
 // warning per 4 bytes of message, each ending in "; ignored" (or "; ignored
 // it and what follows"). Decode must also answer the same input the same way
 // twice.
@@ -66,6 +69,7 @@ void CheckDecoded(const ServerMessage& m, size_t size) {
               "link-local IA address");
     }
   }
+  fuzz::RequireSearchList(m.search_domains);
   Require(m.warnings.size() <= size / 4 + 1, "more warnings than options");
   fuzz::RequireSaysIgnored(m.warnings, "warning");
 }
@@ -76,7 +80,8 @@ void CheckSameResult(const Result<ServerMessage>& a,
       a, b, [](const ServerMessage& x, const ServerMessage& y) {
         return x.type == y.type && x.xid == y.xid &&
                x.server_id == y.server_id && x.client_id == y.client_id &&
-               x.warnings == y.warnings && x.ia_nas.size() == y.ia_nas.size();
+               x.warnings == y.warnings && x.ia_nas.size() == y.ia_nas.size() &&
+               x.search_domains == y.search_domains;
       });
 }
 

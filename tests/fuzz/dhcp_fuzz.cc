@@ -65,24 +65,6 @@ void CheckRoute(const Route& route) {
   }
 }
 
-// A name as the decoder may pass it on (into a container's resolv.conf).
-void CheckName(const std::string& name) {
-  Require(!name.empty() && name.size() <= 253, "bad name length: " + name);
-  size_t label = 0;
-  for (char c : name) {
-    if (c == '.') {
-      Require(label > 0, "empty label in " + name);
-      label = 0;
-      continue;
-    }
-    Require((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                c == '_',
-            "bad character in name " + name);
-    Require(++label <= 63, "label over 63 characters in " + name);
-  }
-  Require(label > 0, "name ends in a dot: " + name);
-}
-
 void CheckDecoded(const ServerMessage& m) {
   Require(m.type == MessageType::kOffer || m.type == MessageType::kAck ||
               m.type == MessageType::kNak,
@@ -100,15 +82,8 @@ void CheckDecoded(const ServerMessage& m) {
     for (const Route& route : *m.classless_routes) CheckRoute(route);
   }
   Require(m.dns_servers.size() <= 8, "more than 8 DNS servers");
-  if (!m.domain_name.empty()) CheckName(m.domain_name);
-  Require(m.search_domains.size() <= 32, "more than 32 search domains");
-  for (size_t i = 0; i < m.search_domains.size(); ++i) {
-    CheckName(m.search_domains[i]);
-    for (size_t j = 0; j < i; ++j) {
-      Require(m.search_domains[i] != m.search_domains[j],
-              "search domain twice: " + m.search_domains[i]);
-    }
-  }
+  if (!m.domain_name.empty()) fuzz::RequireName(m.domain_name);
+  fuzz::RequireSearchList(m.search_domains);
   Require(m.message.size() <= 255, "message longer than 255 characters");
   Require(m.warnings.size() <= 256 + 3, "more warnings than option codes");
   fuzz::RequireSaysIgnored(m.warnings, "warning");

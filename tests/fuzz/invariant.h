@@ -42,6 +42,37 @@ inline void RequireSaysIgnored(const std::vector<std::string>& warnings,
   }
 }
 
+// A DNS name as a DHCP or DHCPv6 decoder may pass it on (into a container's
+// resolv.conf): lower-case labels of 1 to 63 letters, digits, '-' and '_',
+// at most 253 characters, no final dot.
+inline void RequireName(const std::string& name) {
+  Require(!name.empty() && name.size() <= 253, "bad name length: " + name);
+  size_t label = 0;
+  for (char c : name) {
+    if (c == '.') {
+      Require(label > 0, "empty label in " + name);
+      label = 0;
+      continue;
+    }
+    Require((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                c == '_',
+            "bad character in name " + name);
+    Require(++label <= 63, "label over 63 characters in " + name);
+  }
+  Require(label > 0, "name ends in a dot: " + name);
+}
+
+// A search list as a decoder may pass it on: at most 32 distinct names.
+inline void RequireSearchList(const std::vector<std::string>& names) {
+  Require(names.size() <= 32, "more than 32 search domains");
+  for (size_t i = 0; i < names.size(); ++i) {
+    RequireName(names[i]);
+    for (size_t j = 0; j < i; ++j) {
+      Require(names[i] != names[j], "search domain twice: " + names[i]);
+    }
+  }
+}
+
 // The first N bytes of a fuzz input, zeros where it is shorter: what a
 // harness picks the fields of a message to encode from.
 template <size_t N>

@@ -169,6 +169,19 @@ std::vector<DecodeCase> IgnoredOptions() {
       {"ShortStatus", FromServer(7, Option(13, {1})),
        "DHCPv6 option 13 (status code) has length 1, expected at least 2 at "
        "offset 36; ignored"},
+      // DHCPv6 allows no compression (RFC 8415 10).
+      {"DomainListPointer",
+       FromServer(7, Option(24, {1, 'a', 0, 1, 'b', 0xc0, 0})),
+       "DHCPv6 option 24 (domain search list) has a compression pointer, "
+       "which it may not carry, at byte 5 of the option at offset 36; "
+       "ignored"},
+      {"DomainListTruncated", FromServer(7, Option(24, {3, 'a', 'b'})),
+       "DHCPv6 option 24 (domain search list) has a truncated label at byte 0 "
+       "of the option at offset 36; ignored"},
+      {"DomainListSpace", FromServer(7, Option(24, {3, 'a', ' ', 'b', 0})),
+       "DHCPv6 option 24 (domain search list) has character 32 in a name, not "
+       "a letter, digit, '-' or '_', at byte 2 of the option at offset 36; "
+       "ignored"},
   };
 }
 
