@@ -37,26 +37,52 @@ nlohmann::json LeaseJson(const std::optional<Lease>& l,
   return lease;
 }
 
-// A lease's DNS in a few words: "10.0.0.2,10.0.0.3 search corp.example".
-std::string DnsText(const nlohmann::json& lease) {
-  if (!lease.contains("dns") || !lease["dns"].is_object()) return "";
-  const nlohmann::json& dns = lease["dns"];
-  auto joined = [&dns](const char* key) {
-    std::string text;
-    if (!dns.contains(key) || !dns[key].is_array()) return text;
-    for (const nlohmann::json& item : dns[key]) {
-      if (!item.is_string()) continue;
-      text += (text.empty() ? "" : ",") + item.get<std::string>();
+// Appends to `list` each string of the array `dns[key]` it does not hold
+// yet, in order.
+void AddNew(std::vector<std::string>& list, const nlohmann::json& dns,
+            const char* key) {
+  if (!dns.contains(key) || !dns[key].is_array()) return;
+  for (const nlohmann::json& item : dns[key]) {
+    if (!item.is_string()) continue;
+    const std::string text = item.get<std::string>();
+    if (std::find(list.begin(), list.end(), text) == list.end()) {
+      list.push_back(text);
     }
-    return text;
-  };
-  std::string search = joined("search");
-  if (search.empty() && dns.contains("domain") && dns["domain"].is_string()) {
-    search = dns["domain"].get<std::string>();
   }
-  std::string text = joined("nameservers");
+}
+
+std::string CommaSeparated(const std::vector<std::string>& items) {
+  std::string text;
+  for (const std::string& item : items) {
+    text += (text.empty() ? "" : ",") + item;
+  }
+  return text;
+}
+
+// The DNS a NIC's leases give its container, in a few words, as Join hands
+// it on: the IPv4 lease's name servers then the IPv6 lease's, each once,
+// then their search domains likewise (the IPv4 lease's domain when neither
+// has any): "10.0.0.2,2001:db8::53 search corp.example".
+std::string DnsText(const nlohmann::json& nic) {
+  std::vector<std::string> servers;
+  std::vector<std::string> search;
+  std::string domain;
+  for (const char* key : {"lease", "lease6"}) {
+    if (!nic.contains(key) || !nic[key].is_object()) continue;
+    const nlohmann::json& lease = nic[key];
+    if (!lease.contains("dns") || !lease["dns"].is_object()) continue;
+    const nlohmann::json& dns = lease["dns"];
+    AddNew(servers, dns, "nameservers");
+    AddNew(search, dns, "search");
+    if (domain.empty() && dns.contains("domain") && dns["domain"].is_string()) {
+      domain = dns["domain"].get<std::string>();
+    }
+  }
+  if (search.empty() && !domain.empty()) search.push_back(domain);
+  std::string text = CommaSeparated(servers);
   if (!search.empty()) {
-    text += std::string(text.empty() ? "" : " ") + "search " + search;
+    if (!text.empty()) text += ' ';
+    text += "search " + CommaSeparated(search);
   }
   return text;
 }
@@ -125,13 +151,11 @@ Result<std::string> StatusJsonToTable(const std::string& json) {
     if (note.empty()) note = text("sandbox");
     // The NIC's own addresses, and their leases' trouble if any.
     std::string address;
-    std::string dns;
     for (const char* key : {"lease6", "lease"}) {
       if (!nic.contains(key) || !nic[key].is_object()) continue;
       const nlohmann::json& lease = nic[key];
       const std::string own = text_of(lease, "address");
       if (!own.empty()) address = own + (address.empty() ? "" : " " + address);
-      if (key == std::string("lease")) dns = DnsText(lease);
       const std::string state = text_of(lease, "state");
       if (state != "bound" && !state.empty()) {
         note = std::string(key == std::string("lease6") ? "IPv6 " : "") +
@@ -147,8 +171,8 @@ Result<std::string> StatusJsonToTable(const std::string& json) {
       note = "guarded (" + text_of(guard, "mode") + ", " + dropped +
              " frames dropped)" + (note.empty() ? "" : "; " + note);
     }
-    table.push_back({text("name"), text("mac"), text("state"), address, dns,
-                     text("network").substr(0, 12),
+    table.push_back({text("name"), text("mac"), text("state"), address,
+                     DnsText(nic), text("network").substr(0, 12),
                      text("endpoint").substr(0, 12), note});
   }
   std::vector<size_t> width(header.size(), 0);

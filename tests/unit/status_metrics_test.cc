@@ -136,13 +136,15 @@ TEST(Metrics, CountsErrorsHistogramsAndNicStates) {
                               "12\n"));
 }
 
-TEST(StatusJson, ShowsTheIpv6LeaseBesideTheIpv4One) {
+TEST(StatusJson, ShowsTheIpv6LeaseAndItsDnsBesideTheIpv4Ones) {
   NicReport row = SampleReport()[2];
   row.lease6 = Lease();
   row.lease6->address = "2001:db8:61::21/64";
   row.lease6->source = "dhcp6";
   row.lease6->gateway = "fe80::1";
   row.lease6_state = "lost: it expired without a renewal";
+  row.lease6->dns.servers = {"2001:db8:61::53"};
+  row.lease6->dns.search = {"example", "lab.example"};
   const std::string json = StatusToJson({row}, "0.1.0", nullptr);
   EXPECT_THAT(json, HasSubstr("\"lease6\": {"));
   EXPECT_THAT(json, HasSubstr("\"address\": \"2001:db8:61::21/64\""));
@@ -150,6 +152,9 @@ TEST(StatusJson, ShowsTheIpv6LeaseBesideTheIpv4One) {
   auto table = StatusJsonToTable(json);
   ASSERT_TRUE(table.ok());
   EXPECT_THAT(*table, HasSubstr("192.168.61.11/24 2001:db8:61::21/64"));
+  // Its DNS after the IPv4 lease's, each once, as the container gets it.
+  EXPECT_THAT(*table, HasSubstr("  10.0.0.2,10.0.0.3,2001:db8:61::53 search "
+                                "corp.example,example,lab.example  "));
   EXPECT_THAT(*table,
               HasSubstr("IPv6 lease lost: it expired without a renewal"));
   const std::string text = Metrics().Render({row}, DriverCounters());
