@@ -8,6 +8,7 @@
 #include <set>
 
 #include "cni/wire.h"
+#include "hostnic/link.h"
 #include "hostnic/options.h"
 
 namespace hostnic::cni {
@@ -173,7 +174,7 @@ Status CniService::EnsureNetwork(
   std::vector<std::string> holders;
   for (const NicReport& row : driver_->Report()) {
     if (row.network_id == network_id) {
-      holders.push_back(row.link.name + " (" + row.link.mac.ToString() + ")");
+      holders.push_back(NicLabel(row.link));
     }
   }
   if (!holders.empty()) {

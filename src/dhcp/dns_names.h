@@ -22,8 +22,10 @@
 
 namespace hostnic::dhcp {
 
-// The most search domains kept from one list: more would not be used and
-// only bloat records.
+// The most name servers (DHCP option 6, DHCPv6 option 23) and search
+// domains kept from one reply: more would not be used (resolv.conf takes 3
+// name servers) and only bloat records.
+inline constexpr size_t kMaxDnsServers = 8;
 inline constexpr size_t kMaxSearchDomains = 32;
 
 // A domain name in text, as DHCP option 15 carries it; servers may end it

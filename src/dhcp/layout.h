@@ -44,9 +44,6 @@ inline constexpr uint16_t kMinMtu = 68;
 inline constexpr uint8_t kOverloadFile = 1;
 inline constexpr uint8_t kOverloadSname = 2;
 inline constexpr size_t kMaxServerMessage = 255;
-// The name servers kept from a reply (option 6): more would not be used
-// (resolv.conf takes 3) and only bloat records.
-inline constexpr size_t kMaxDnsServers = 8;
 
 // The option codes hostnic reads or writes, by what they are about (RFC
 // 2132's; 119 is RFC 3397's, 121 RFC 3442's).

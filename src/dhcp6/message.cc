@@ -258,7 +258,9 @@ void DecodeTopLevel(const RawOption& o, ServerMessage& out) {
         return;
       }
       out.dns_servers.clear();
-      for (size_t at = 0; at < o.length; at += 16) {
+      for (size_t at = 0;
+           at < o.length && out.dns_servers.size() < dhcp::kMaxDnsServers;
+           at += 16) {
         Ipv6 server;
         std::copy(o.value + at, o.value + at + 16, server.begin());
         out.dns_servers.push_back(server);

@@ -107,7 +107,8 @@ struct ServerMessage {
   StatusCode status = StatusCode::kSuccess;  // Top-level option 13.
   std::string status_message;                // Printable ASCII, <= 255.
   std::vector<IaNa> ia_nas;
-  std::vector<Ipv6> dns_servers;  // Option 23.
+  // Option 23: at most dhcp::kMaxDnsServers, in order.
+  std::vector<Ipv6> dns_servers;
   // Option 24 (RFC 3646), as dhcp::DecodeSearchList reads it (no
   // compression, at most dhcp::kMaxSearchDomains names).
   std::vector<std::string> search_domains;

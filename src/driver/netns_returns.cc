@@ -4,6 +4,7 @@
 
 #include "driver/messages.h"
 #include "driver/serial_queue.h"
+#include "hostnic/mac.h"
 #include "hostnic/options.h"
 
 namespace hostnic {
@@ -39,9 +40,9 @@ Status NetnsReturns::Begin(const std::string& network_id,
   }
   Return r{endpoint_id, network_id, netns, *Mac::Parse(info->at(kInfoMac)),
            info->at(kOptNic)};
-  const std::string doing = "returning NIC " + r.host_name + " (" +
-                            r.mac.ToString() + ") of endpoint " +
-                            Short(endpoint_id) + " from " + netns;
+  const std::string doing = "returning NIC " + NicLabel(r.host_name, r.mac) +
+                            " of endpoint " + Short(endpoint_id) + " from " +
+                            netns;
   Result<int> held = home_->Hold(netns);
   if (!held.ok()) {
     if (held.status().code() != Code::kNotFound) {
@@ -82,8 +83,8 @@ bool NetnsReturns::Returning(const std::string& endpoint_id) const {
 
 void NetnsReturns::Finish(const Return& r) {
   const std::string& endpoint_id = r.endpoint_id;
-  const std::string nic = "NIC " + r.host_name + " (" + r.mac.ToString() +
-                          ") of endpoint " + Short(endpoint_id);
+  const std::string nic = "NIC " + NicLabel(r.host_name, r.mac) +
+                          " of endpoint " + Short(endpoint_id);
   bool abandon = false;
   {
     MutexLock lock(&mu_);
@@ -157,8 +158,8 @@ Result<CreateEndpointReply> NetnsReturns::CreateEndpoint(
     while (const Return* r = Blocking(request.endpoint_id, nic)) {
       if (std::chrono::steady_clock::now() >= until) {
         return Status::Timeout(
-            "NIC " + r->host_name + " (" + r->mac.ToString() +
-            "), asked for by endpoint " + Short(request.endpoint_id) +
+            "NIC " + NicLabel(r->host_name, r->mac) +
+            ", asked for by endpoint " + Short(request.endpoint_id) +
             ", is still on its way home from " + r->netns +
             " (the DEL of endpoint " + Short(r->endpoint_id) + ") after " +
             Ms(options_.wait));
@@ -178,9 +179,8 @@ Result<CreateEndpointReply> NetnsReturns::CreateEndpoint(
       if (std::chrono::steady_clock::now() >= until) {
         std::string list;
         for (const auto& [id, r] : returning_) {
-          list += (list.empty() ? "" : ", ") + r.host_name + " (" +
-                  r.mac.ToString() + ") of endpoint " + Short(id) + " from " +
-                  r.netns;
+          list += (list.empty() ? "" : ", ") + NicLabel(r.host_name, r.mac) +
+                  " of endpoint " + Short(id) + " from " + r.netns;
         }
         return Status::Timeout(created.status().message() +
                                "; still on their way home after " +
@@ -233,8 +233,8 @@ std::vector<std::string> NetnsReturns::Recover() {
         what += "; " + f.message();
       }
     }
-    said.push_back("NIC " + e.original.name + " (" + e.mac.ToString() +
-                   ") of endpoint " + Short(e.id) +
+    said.push_back("NIC " + NicLabel(e.original.name, e.mac) + " of endpoint " +
+                   Short(e.id) +
                    " was owed a return when hostnic stopped: " + what);
   }
   for (const std::string& line : said) spdlog::warn("recovery: {}", line);

@@ -34,6 +34,7 @@
 #include <iterator>
 #include <string>
 
+#include "dhcp/dns_names.h"
 #include "dhcp6/message.h"
 #include "dhcp6/router_advert.h"
 #include "fuzz/invariant.h"
@@ -57,6 +58,8 @@ void CheckDecoded(const ServerMessage& m, size_t size) {
       !m.server_id.empty() && m.server_id.size() <= kMaxDuidSize,
       "server identifier of " + std::to_string(m.server_id.size()) + " bytes");
   Require(m.client_id.size() <= kMaxDuidSize, "client identifier too long");
+  Require(m.dns_servers.size() <= dhcp::kMaxDnsServers,
+          "more than " + std::to_string(dhcp::kMaxDnsServers) + " DNS servers");
   Require(m.xid <= 0xffffff, "transaction ID over 24 bits");
   CheckText(m.status_message);
   for (const IaNa& ia : m.ia_nas) {

@@ -3,6 +3,7 @@
 // far end sits in a namespace of the test's own, where dnsmasq plays the
 // cloud's DHCPv6 server. A veth dies with its namespace where a real NIC comes
 // home: the tests delete their namespaces themselves.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <net/if.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@ using itest::Sh;
 using itest::ShOutput;
 using itest::WaitUntil;
 using std::chrono::seconds;
+using ::testing::ElementsAre;
 
 constexpr char kMac[] = "52:54:0e:e6:60:01";
 constexpr char kServer[] = "2001:db8:66::1";
@@ -56,6 +58,8 @@ class Dhcp6Test : public DnsmasqTest {
            dir_ +
            "/dnsmasq.log"
            " --dhcp-range=2001:db8:66::100,2001:db8:66::200,64,2m"
+           " --dhcp-option=option6:dns-server,[2001:db8:66::53]"
+           " --dhcp-option=option6:domain-search,example.com,Lab.Example.org"
            // The router: RAs naming it a default router, the prefix on-link.
            " --enable-ra --ra-param=" +
            peer_ +
@@ -104,6 +108,9 @@ TEST_F(Dhcp6Test, AcquireRenewRebindReleaseAgainstDnsmasq) {
   EXPECT_GT(lease->t1_seconds, 0u);
   EXPECT_LT(lease->t1_seconds, lease->t2_seconds);
   EXPECT_FALSE(lease->server.empty());
+  // Options 23 and 24, as the container's resolv.conf gets them.
+  EXPECT_THAT(lease->dns.servers, ElementsAre("2001:db8:66::53"));
+  EXPECT_THAT(lease->dns.search, ElementsAre("example.com", "lab.example.org"));
   ExpectNicAsFound();
 
   // Inside the sandbox, the NIC with its address renews and rebinds there.

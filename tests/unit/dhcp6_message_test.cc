@@ -101,6 +101,22 @@ TEST(Dhcp6MessageTest, DecodesAnAdvertise) {
   EXPECT_TRUE(advertise->warnings.empty());
 }
 
+TEST(Dhcp6MessageTest, KeepsTheFirstEightDnsServers) {
+  std::vector<uint8_t> servers;
+  for (int i = 1; i <= 20; ++i) {
+    const std::string text = "2001:db8::" + std::to_string(i);
+    const std::vector<uint8_t> server = Bytes(Ip(text.c_str()));
+    servers.insert(servers.end(), server.begin(), server.end());
+  }
+  const Result<ServerMessage> advertise =
+      DecodeVector(FromServer(2, Option(23, servers)));
+  ASSERT_TRUE(advertise.ok()) << advertise.status().message();
+  ASSERT_EQ(advertise->dns_servers.size(), 8u);
+  EXPECT_EQ(advertise->dns_servers.front(), Ip("2001:db8::1"));
+  EXPECT_EQ(advertise->dns_servers.back(), Ip("2001:db8::8"));
+  EXPECT_THAT(advertise->warnings, ::testing::IsEmpty());
+}
+
 TEST(Dhcp6MessageTest, DecodesARapidCommitReplyAndStatusCodes) {
   const Result<ServerMessage> reply = DecodeVector(FromServer(
       7, Cat({Option(14, {}), Option(13, {0, 0, 'o', 'k', 0x07}),
